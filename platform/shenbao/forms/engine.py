@@ -1,0 +1,157 @@
+"""Compile a form once; evaluate answers against it many times. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
+from shenbao.forms.model import FormDef, Label, Notice, Outcome, Question, text_of
+from shenbao.forms.values import clean, empty_value, is_answered
+
+__all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    visible_if: CompiledExpression | None
+    jumps: tuple[tuple[CompiledExpression, Outcome], ...]
+    checks: tuple[tuple[CompiledExpression, Label], ...]
+
+
+@dataclass(frozen=True)
+class CompiledForm:
+    """A form definition with every expression compiled and its indexes built."""
+
+    definition: FormDef
+    questions: tuple[Question, ...]
+    by_id: Mapping[str, Question]
+    numbers: Mapping[str, int]
+    section_of: Mapping[str, str]
+    outcomes: Mapping[str, Outcome]
+    rules: Mapping[str, _Rules] = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def version(self) -> int:
+        return self.definition.version
+
+    def title(self, lang: str = "zh") -> str:
+        return text_of(self.definition.title, lang)
+
+
+class Evaluation(msgspec.Struct, kw_only=True):
+    """What a set of answers means for a form: the single source of truth for pages, API and submit."""
+
+    visible: list[str]
+    errors: dict[str, list[str]]
+    missing: list[str]
+    outcome: Outcome | None
+    answers: dict[str, Any]
+    """The clean answers of visible questions only: what is stored. Hidden questions' answers are dropped."""
+    answered: int
+    answerable: int
+
+    @property
+    def progress(self) -> int:
+        """Percent of the visible questions answered."""
+        return round(100 * self.answered / self.answerable) if self.answerable else 100
+
+    @property
+    def submittable(self) -> bool:
+        """No errors, nothing required missing, and no outcome that forbids applying."""
+        blocked = self.outcome is not None and self.outcome.kind == "blocked"
+        return not self.errors and not self.missing and not blocked
+
+
+def compile_form(definition: FormDef) -> CompiledForm:
+    """Compile every expression of ``definition``.
+
+    Raises:
+        ExpressionError: an expression does not compile. Run the linter first for messages naming the file
+            and the question.
+        KeyError: a jump names an outcome the form does not define.
+    """
+    questions = tuple(definition.questions())
+    outcomes = {outcome.id: outcome for outcome in definition.outcomes}
+    rules = {
+        question.id: _Rules(
+            visible_if=compile_expression(question.visible_if) if question.visible_if else None,
+            jumps=tuple((compile_expression(jump.when), outcomes[jump.to]) for jump in question.jumps),
+            checks=tuple((compile_expression(check.rule), check.message) for check in question.checks),
+        )
+        for question in questions
+    }
+    return CompiledForm(
+        definition=definition,
+        questions=questions,
+        by_id={question.id: question for question in questions},
+        numbers={question.id: number for number, question in enumerate(questions, start=1)},
+        section_of={question.id: section.id for section in definition.sections for question in section.questions},
+        outcomes=outcomes,
+        rules=rules,
+    )
+
+
+def evaluate(form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
+    """Decide, for ``answers``, what is visible, what is wrong, what is missing and which outcome is reached.
+
+    Questions are walked in order: a question is visible when its ``visible_if`` holds over the answers
+    before it and no earlier jump has ended the form. Checks run last, over every visible answer.
+    """
+    context = new_context()
+    visible: list[str] = []
+    errors: dict[str, list[str]] = {}
+    missing: list[str] = []
+    clean_answers: dict[str, Any] = {}
+    outcome: Outcome | None = None
+    answerable = 0
+
+    for question in form.questions:
+        rules = form.rules[question.id]
+        shown = outcome is None and (rules.visible_if is None or rules.visible_if.holds(context))
+        if not shown:
+            context.add_variable(question.id, empty_value(question))
+            continue
+        visible.append(question.id)
+        if isinstance(question, Notice):
+            continue
+        answerable += 1
+        value, problems = clean(question, answers.get(question.id))
+        if problems:
+            errors[question.id] = [f"第{form.numbers[question.id]}题：{problem}" for problem in problems]
+        if is_answered(value):
+            clean_answers[question.id] = value
+        elif question.required:
+            missing.append(question.id)
+        context.add_variable(question.id, value)
+        for condition, target in rules.jumps:
+            if condition.holds(context):
+                outcome = target
+                break
+
+    unanswered = {question_id for question_id in visible if question_id not in clean_answers}
+    for question_id in visible:
+        if question_id in errors or question_id not in clean_answers:
+            continue
+        for rule, message in form.rules[question_id].checks:
+            if rule.reads & unanswered:
+                continue  # wait until the farmer has answered what the check compares
+            if not rule.holds(context):
+                errors.setdefault(question_id, []).append(f"第{form.numbers[question_id]}题：{text_of(message)}")
+
+    return Evaluation(
+        visible=visible,
+        errors=errors,
+        missing=missing,
+        outcome=outcome,
+        answers=clean_answers,
+        answered=len(clean_answers),
+        answerable=answerable,
+    )

@@ -1,0 +1,93 @@
+"""Rules are CEL expressions (``common-expression-language``), compiled once when a form loads.
+
+Every question id is a variable holding that question's answer: ``null`` while unanswered or hidden, ``[]``
+for an unanswered multiple choice. Two helpers fill gaps in CEL:
+
+``chars(s)``
+    the number of characters in ``s`` (CEL's ``size()`` counts UTF-8 bytes, so ``size("你好") == 6``);
+    ``chars(null) == 0``.
+``total(list)``
+    the sum of the numbers in ``list``, skipping ``null`` (hidden or unanswered counts add nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+import re
+from typing import Any
+
+import cel
+
+__all__ = ["HELPERS", "CompiledExpression", "ExpressionError", "compile_expression", "new_context"]
+
+
+def _chars(value: Any) -> int:
+    return len(value) if isinstance(value, str) else 0
+
+
+def _total(values: Iterable[Any]) -> int:
+    return sum(value for value in values if isinstance(value, int) and not isinstance(value, bool))
+
+
+HELPERS: Mapping[str, Any] = {"chars": _chars, "total": _total}
+"""The functions every rule may call, besides CEL's own."""
+
+_OPERATORS_AND_BUILTINS_PREFIX = ("_", "@")
+# CEL reports the variable a macro binds (the x in q9.exists(x, ...)) among the variables it reads.
+_MACRO_BINDING = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+
+
+class ExpressionError(ValueError):
+    """An expression does not compile, or calls a function that is neither CEL's nor a helper."""
+
+
+class CompiledExpression:
+    """A compiled CEL program with the question ids it reads."""
+
+    __slots__ = ("program", "reads", "source")
+
+    def __init__(self, source: str, program: cel.Program, reads: frozenset[str]) -> None:
+        self.source = source
+        self.program = program
+        self.reads = reads
+
+    def holds(self, context: cel.Context) -> bool:
+        """Run against ``context``; an expression that fails at run time (a type mismatch) does not hold."""
+        try:
+            return self.program.execute(context) is True
+        except (RuntimeError, TypeError, ValueError, KeyError):
+            return False
+
+
+_CEL_FUNCTIONS = frozenset(
+    {
+        "size", "has", "all", "exists", "exists_one", "map", "filter", "matches", "contains", "startsWith",
+        "endsWith", "int", "uint", "double", "string", "bool", "type", "dyn", "duration", "timestamp",
+        "max", "min", "lowerAscii", "upperAscii", "trim", "split", "join", "replace",
+    }
+)  # fmt: skip
+
+
+def compile_expression(source: str) -> CompiledExpression:
+    """Compile ``source`` once; raise :class:`ExpressionError` with CEL's own message when it is invalid."""
+    try:
+        program = cel.compile(source)
+    except ValueError as error:
+        raise ExpressionError(str(error).split("\n", 1)[0]) from None
+    references = program.references()
+    unknown = [
+        name
+        for name in references["functions"]
+        if not name.startswith(_OPERATORS_AND_BUILTINS_PREFIX)
+        and name not in HELPERS
+        and name not in _CEL_FUNCTIONS
+    ]
+    if unknown:
+        raise ExpressionError(f"unknown function {', '.join(unknown)}(): use CEL's functions or {sorted(HELPERS)}")
+    bound = set(_MACRO_BINDING.findall(source))
+    return CompiledExpression(source, program, frozenset(references["variables"]) - bound)
+
+
+def new_context() -> cel.Context:
+    """A fresh evaluation context carrying the helpers."""
+    return cel.Context(functions=dict(HELPERS))

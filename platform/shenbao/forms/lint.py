@@ -1,0 +1,217 @@
+"""The form linter: finds what would break a form before any farmer meets it.
+
+Staged like a compiler: decode (the format), then structure (ids, options, outcomes), then expressions
+(compile, references, order, cycles), then reachability. Each problem carries a stable code from
+:data:`CODES`, the file and the question id, so the output is testable and greppable.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from shenbao.forms.expressions import CompiledExpression, ExpressionError, compile_expression, new_context
+from shenbao.forms.loader import DefinitionError, form_files, load_form
+from shenbao.forms.model import FormDef, Label, MultipleChoice, Question, SingleChoice
+from shenbao.forms.values import empty_value
+
+__all__ = ["CODES", "Problem", "lint_form", "lint_path"]
+
+CODES = {
+    "E001": "the file does not match the form format: {detail}",
+    "E002": "question id {detail} is used more than once",
+    "E003": "option value {detail} is used more than once in this question",
+    "E004": "{detail} does not compile: {error}",
+    "E005": "{detail} reads {name}, which is not a question of this form",
+    "E006": "{detail} reads {name}, which comes after it: a display or jump rule may only read earlier questions",
+    "E007": "a jump goes to {detail}, which is not an outcome of this form",
+    "E008": "this question can never be shown: {detail}",
+    "E009": "display and jump rules form a cycle: {detail}",
+    "E010": "{detail} has no Chinese text (zh)",
+    "E011": "min_selections {detail} is more than the number of options",
+    "E012": "pledge_before names {detail}, which is not a question of this form",
+    "E013": "outcome id {detail} is also a question id",
+}
+
+_MAX_COMBINATIONS = 4096
+
+
+class Problem(msgspec.Struct, frozen=True):
+    code: str
+    path: str
+    question: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.question}" if self.question else self.path
+        return f"{where}: {self.code} {self.message}"
+
+
+def _problem(path: str, question: str | None, code: str, **values: Any) -> Problem:
+    return Problem(code, path, question, CODES[code].format(**values))
+
+
+def _labels(question: Question) -> Iterator[tuple[str, Label]]:
+    yield "label", question.label
+    if question.help is not None:
+        yield "help", question.help
+    for option in getattr(question, "options", ()):
+        yield f"option {option.value}", option.label
+
+
+def _structure(form: FormDef, path: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    outcome_ids = {outcome.id for outcome in form.outcomes}
+    for question in form.questions():
+        if question.id in seen:
+            yield _problem(path, question.id, "E002", detail=question.id)
+        seen.add(question.id)
+        if question.id in outcome_ids:
+            yield _problem(path, question.id, "E013", detail=question.id)
+        for where, label in _labels(question):
+            if isinstance(label, dict) and not label.get("zh"):
+                yield _problem(path, question.id, "E010", detail=where)
+        if isinstance(question, SingleChoice | MultipleChoice):
+            values = [str(option.value) for option in question.options]
+            for value in sorted({value for value in values if values.count(value) > 1}):
+                yield _problem(path, question.id, "E003", detail=value)
+        if isinstance(question, MultipleChoice) and question.min_selections > len(question.options):
+            yield _problem(path, question.id, "E011", detail=question.min_selections)
+        for jump in question.jumps:
+            if jump.to not in outcome_ids:
+                yield _problem(path, question.id, "E007", detail=jump.to)
+    if form.pledge_before is not None and form.pledge_before not in seen:
+        yield _problem(path, None, "E012", detail=form.pledge_before)
+
+
+def _ordered_rules(question: Question) -> Iterator[tuple[str, str]]:
+    """The rules that decide flow (and so may only look back): display and jump conditions."""
+    if question.visible_if:
+        yield "visible_if", question.visible_if
+    for index, jump in enumerate(question.jumps):
+        yield f"jumps[{index}]", jump.when
+
+
+def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
+    questions = form.questions()
+    position = {question.id: index for index, question in enumerate(questions)}
+    graph: dict[str, set[str]] = {}
+    for question in questions:
+        checks = [(f"checks[{index}]", check.rule) for index, check in enumerate(question.checks)]
+        for where, source in [*_ordered_rules(question), *checks]:
+            try:
+                compiled = compile_expression(source)
+            except ExpressionError as error:
+                yield _problem(path, question.id, "E004", detail=where, error=error)
+                continue
+            for name in sorted(compiled.reads):
+                if name not in position:
+                    yield _problem(path, question.id, "E005", detail=where, name=name)
+                elif not where.startswith("checks"):
+                    if not (where.startswith("jumps") and name == question.id):  # a jump reads its own answer
+                        graph.setdefault(question.id, set()).add(name)
+                    if position[name] > position[question.id]:
+                        yield _problem(path, question.id, "E006", detail=where, name=name)
+    yield from _cycles(graph, path)
+
+
+def _cycles(graph: dict[str, set[str]], path: str) -> Iterator[Problem]:
+    done: set[str] = set()
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        if node in trail:
+            return [*trail[trail.index(node) :], node]
+        if node in done:
+            return None
+        for successor in sorted(graph.get(node, ())):
+            cycle = visit(successor, [*trail, node])
+            if cycle:
+                return cycle
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        cycle = visit(start, [])
+        if cycle:
+            yield _problem(path, cycle[0], "E009", detail=" → ".join(cycle))
+            done.update(cycle)
+
+
+def _domain(question: Question) -> list[Any] | None:
+    """The values worth trying for ``question`` when looking for a way to show a later one."""
+    if isinstance(question, SingleChoice):
+        return [None, *(option.value for option in question.options)]
+    if isinstance(question, MultipleChoice):
+        every = [option.value for option in question.options]
+        return [[], *([value] for value in every), every]
+    return None
+
+
+def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
+    """Try the choice answers a display rule reads; if none shows the question, nobody ever sees it."""
+    questions = form.questions()
+    by_id = {question.id: question for question in questions}
+    unconditional_end: str | None = None
+    for question in questions:
+        if unconditional_end:
+            yield _problem(path, question.id, "E008", detail=f"{unconditional_end} always ends the form before it")
+            continue
+        for jump in question.jumps:
+            if jump.when.strip() == "true":
+                unconditional_end = question.id
+        if not question.visible_if:
+            continue
+        try:
+            rule = compile_expression(question.visible_if)
+        except ExpressionError:
+            continue  # reported already
+        if not _may_hold(rule, by_id):
+            yield _problem(path, question.id, "E008", detail=f"no answer to {sorted(rule.reads)} makes it true")
+
+
+def _may_hold(rule: CompiledExpression, by_id: dict[str, Question]) -> bool:
+    names = sorted(rule.reads)
+    domains = []
+    for name in names:
+        question = by_id.get(name)
+        domain = _domain(question) if question else None
+        if domain is None:
+            return True  # free text or numbers: too many values to try, so assume it can hold
+        domains.append(domain)
+    for count, combination in enumerate(itertools.product(*domains)):
+        if count >= _MAX_COMBINATIONS:
+            return True
+        context = new_context()
+        for name in by_id:
+            context.add_variable(name, empty_value(by_id[name]))
+        for name, value in zip(names, combination, strict=True):
+            context.add_variable(name, value)
+        if rule.holds(context):
+            return True
+    return False
+
+
+def lint_form(form: FormDef, path: str) -> list[Problem]:
+    """Every problem in one decoded form."""
+    problems = [*_structure(form, path), *_expressions(form, path)]
+    if not any(problem.code in {"E004", "E005", "E006", "E009"} for problem in problems):
+        problems += _reachability(form, path)
+    return problems
+
+
+def lint_path(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Lint every form file at or below ``root``; return the files read and the problems found."""
+    files = form_files(root)
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            form = load_form(file)
+        except DefinitionError as error:
+            problems.append(_problem(str(file), None, "E001", detail=str(error).split(": ", 1)[-1]))
+            continue
+        problems += lint_form(form, str(file))
+    return files, problems

@@ -1,0 +1,202 @@
+"""Turn one raw answer (from JSON or an HTML form) into its clean value, or say in Chinese what is wrong.
+
+Each cleaner returns ``(value, problems)``; ``value`` is ``None`` (or ``[]`` for a list) when unanswered.
+Messages say what to do; the caller prefixes the question's number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from shenbao.forms import identity
+from shenbao.forms.model import (
+    FieldsQuestion,
+    MultipleChoice,
+    NumberQuestion,
+    Option,
+    Question,
+    SingleChoice,
+    TextQuestion,
+    text_of,
+)
+
+__all__ = ["clean", "empty_value", "is_answered"]
+
+Cleaned = tuple[Any, list[str]]
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def empty_value(question: Question) -> Any:
+    """What a rule sees for an unanswered or hidden question."""
+    return [] if isinstance(question, MultipleChoice) or question.__struct_config__.tag == "upload" else None
+
+
+def is_answered(value: Any) -> bool:
+    return value is not None and value != [] and value != "" and value != {}
+
+
+def _match_option(options: list[Option], raw: Any) -> Option | None:
+    wanted = str(raw).strip()
+    for option in options:
+        if str(option.value) == wanted:
+            return option
+    return None
+
+
+def _single(question: SingleChoice, raw: Any) -> Cleaned:
+    if isinstance(raw, list):
+        if len(raw) > 1:
+            return None, ["只能选一项，请只保留一个选择"]
+        raw = raw[0] if raw else None
+    if not is_answered(raw):
+        return None, []
+    option = _match_option(question.options, raw)
+    if option is None:
+        return None, [f"所选的“{raw}”不在选项里，请从给出的选项中选择"]
+    return option.value, []
+
+
+def _multiple(question: MultipleChoice, raw: Any) -> Cleaned:
+    if not is_answered(raw):
+        return [], []
+    items = raw if isinstance(raw, list) else [raw]
+    chosen: list[Option] = []
+    problems: list[str] = []
+    for item in items:
+        option = _match_option(question.options, item)
+        if option is None:
+            problems.append(f"所选的“{item}”不在选项里，请从给出的选项中选择")
+        elif option not in chosen:
+            chosen.append(option)
+    if problems:
+        return [], problems
+    # Keep the definition's order, whatever order the browser sent them in.
+    values = [option.value for option in question.options if option in chosen]
+    exclusive = [option for option in chosen if option.exclusive]
+    if exclusive and len(chosen) > 1:
+        problems.append(f"选了“{text_of(exclusive[0].label)}”就不能再选其他项，请去掉其中一种")
+    if question.min_selections and len(values) < question.min_selections:
+        problems.append(f"请至少选择{question.min_selections}项")
+    if question.max_selections and len(values) > question.max_selections:
+        problems.append(f"最多只能选{question.max_selections}项，现在选了{len(values)}项")
+    return values, problems
+
+
+def _text(question: TextQuestion, raw: Any) -> Cleaned:
+    if raw is None:
+        return None, []
+    if not isinstance(raw, str):
+        return None, ["请填写文字"]
+    value = raw.strip()
+    if not value:
+        return None, []
+    length = len(value)
+    if length > question.max_chars:
+        return value, [f"最多写{question.max_chars}个字，现在是{length}个字，请删去{length - question.max_chars}个字"]
+    if length < question.min_chars:
+        return value, [f"如果填写，请写{question.min_chars}到{question.max_chars}个字，现在只有{length}个字"]
+    return value, []
+
+
+def _integer(raw: Any, low: int, high: int) -> Cleaned:
+    if not is_answered(raw):
+        return None, []
+    if isinstance(raw, bool):
+        return None, [f"请填写{low}到{high}之间的整数"]
+    if isinstance(raw, str) and re.fullmatch(r"\s*-?\d{1,12}\s*", raw):
+        raw = int(raw)
+    if not isinstance(raw, int):
+        return None, [f"请填写{low}到{high}之间的整数，不要带文字或小数点"]
+    if not low <= raw <= high:
+        return raw, [f"请填写{low}到{high}之间的整数，现在是{raw}"]
+    return raw, []
+
+
+def _number(question: NumberQuestion, raw: Any) -> Cleaned:
+    return _integer(raw, question.min, question.max)
+
+
+def _phone_number(raw: str) -> list[str]:
+    return [] if _MOBILE.fullmatch(raw) else ["请填写11位手机号码，以1开头，只写数字"]
+
+
+def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:
+    if not is_answered(raw):
+        return None, []
+    if not isinstance(raw, dict):
+        return None, ["请逐项填写"]
+    value: dict[str, Any] = {}
+    problems: list[str] = []
+    known = {field.id for field in question.fields}
+    for extra in sorted(set(raw) - known):
+        problems.append(f"没有“{extra}”这一项，请只填写页面上的各项")
+    for field in question.fields:
+        entry = raw.get(field.id)
+        entry = entry.strip() if isinstance(entry, str) else entry
+        name = text_of(field.label)
+        if not is_answered(entry):
+            if field.required:
+                problems.append(f"请填写“{name}”")
+            continue
+        if field.kind == "number":
+            number, number_problems = _integer(entry, 0, 1_000_000)
+            value[field.id] = number
+            problems += [f"“{name}”：{problem}" for problem in number_problems]
+            continue
+        entry = str(entry)
+        value[field.id] = entry
+        if len(entry) > field.max_chars:
+            problems.append(f"“{name}”最多写{field.max_chars}个字，现在是{len(entry)}个字")
+        elif field.kind == "phone":
+            problems += [f"“{name}”：{problem}" for problem in _phone_number(entry)]
+        elif field.kind == "id_number":
+            problems += [f"“{name}”：{problem}" for problem in identity.problems(entry)]
+    return (value or None), problems
+
+
+def _plain_string(checker: Callable[[str], list[str]] | None = None) -> Callable[[Question, Any], Cleaned]:
+    def cleaner(question: Question, raw: Any) -> Cleaned:
+        if not is_answered(raw):
+            return None, []
+        if not isinstance(raw, str):
+            return None, ["请填写文字"]
+        value = raw.strip()
+        return value, (checker(value) if checker else [])
+
+    return cleaner
+
+
+def _structured(question: Question, raw: Any) -> Cleaned:
+    """Widget values (region, location, photo, signature, upload) arrive as JSON objects or lists."""
+    if not is_answered(raw):
+        return empty_value(question), []
+    if isinstance(raw, dict | list | str):
+        return raw, []
+    return None, ["这一项的内容不对，请重新填写"]
+
+
+_CLEANERS: dict[str, Callable[[Any, Any], Cleaned]] = {
+    "single_choice": _single,
+    "multiple_choice": _multiple,
+    "text": _text,
+    "number": _number,
+    "fields": _fields,
+    "phone": _plain_string(_phone_number),
+    "id_number": _plain_string(identity.problems),
+    "region": _structured,
+    "geolocation": _structured,
+    "photo": _structured,
+    "signature": _structured,
+    "upload": _structured,
+}
+
+
+def clean(question: Question, raw: Any) -> Cleaned:
+    """Clean one raw answer for ``question``."""
+    cleaner = _CLEANERS.get(question.__struct_config__.tag)  # type: ignore[arg-type]
+    if cleaner is None:  # a notice has nothing to answer
+        return None, []
+    return cleaner(question, raw)

@@ -1,0 +1,43 @@
+"""Settings: one typed object, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+__all__ = ["Settings"]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the platform reads from its environment.
+
+    ``SHENBAO_DATABASE_URL``
+        ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` (default: ``shenbao.db`` in the data
+        folder), or ``postgresql://user@host:port/db``.
+    ``SHENBAO_DATA_DIR``
+        where the SQLite file and uploaded files live (default: ``./data``).
+    ``SHENBAO_SECRET_KEY``
+        signs cookies; a random one is made per process when unset (fine for the demo, not for production).
+    ``SHENBAO_DEBUG``
+        ``1`` shows tracebacks.
+    """
+
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    debug: bool = False
+    packs: tuple[str, ...] = ("gansu",)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SHENBAO_DATA_DIR", "data")).resolve()
+        return cls(
+            database_url=env.get("SHENBAO_DATABASE_URL") or f"sqlite:///{data_dir / 'shenbao.db'}",
+            data_dir=data_dir,
+            secret_key=env.get("SHENBAO_SECRET_KEY") or os.urandom(32).hex(),
+            debug=env.get("SHENBAO_DEBUG", "") in {"1", "true", "yes"},
+            packs=tuple(filter(None, env.get("SHENBAO_PACKS", "gansu").split(","))),
+        )
