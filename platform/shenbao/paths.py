@@ -20,7 +20,9 @@ def data_dir(name: str) -> Path:
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"shenbao's {name}/ folder is missing: reinstall the package (pip install shenbao)")
+    raise FileNotFoundError(
+        f"shenbao's {name}/ folder is missing: reinstall the package (pip install shenbao)"
+    )
 
 
 def templates_dir() -> Path:

@@ -1,0 +1,3 @@
+from shenbao.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""Province packs: the folders under ``form_defs/`` with a province's forms (and, later, chains and holidays)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from shenbao.forms import CompiledForm, compile_form, load_form
+from shenbao.forms.lint import lint_form
+from shenbao.paths import form_defs_dir
+
+__all__ = ["FormRegistry", "PackError"]
+
+
+class PackError(RuntimeError):
+    """A pack is missing or one of its forms does not lint clean; the message lists every problem."""
+
+
+class FormRegistry:
+    """The published forms, compiled once at start-up and looked up by id."""
+
+    def __init__(self, forms: Iterable[CompiledForm]) -> None:
+        self._forms = {form.id: form for form in forms}
+
+    @classmethod
+    def from_packs(cls, packs: Iterable[str], root: Path | None = None) -> FormRegistry:
+        """Load, lint and compile every form of the named packs (folders of ``form_defs/``).
+
+        Raises:
+            PackError: a pack folder is missing, or a form has lint errors (run ``shenbao lint`` to see them).
+        """
+        root = root or form_defs_dir()
+        forms: list[CompiledForm] = []
+        for pack in packs:
+            folder = root / pack / "forms"
+            if not folder.is_dir():
+                raise PackError(f"pack {pack!r} not found: expected form definitions in {folder}")
+            for path in sorted(folder.glob("*.json")):
+                definition = load_form(path)
+                problems = lint_form(definition, str(path))
+                if problems:
+                    raise PackError("\n".join(map(str, problems)))
+                forms.append(compile_form(definition))
+        return cls(forms)
+
+    def get(self, form_id: str) -> CompiledForm | None:
+        return self._forms.get(form_id)
+
+    def __iter__(self) -> Iterator[CompiledForm]:
+        return iter(self._forms.values())
+
+    def __len__(self) -> int:
+        return len(self._forms)

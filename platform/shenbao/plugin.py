@@ -1,0 +1,124 @@
+"""``ShenbaoPlugin``: the whole platform mounted into any Litestar application with one line.
+
+.. code-block:: python
+
+    from litestar import Litestar
+    from shenbao.plugin import ShenbaoPlugin
+
+    app = Litestar(route_handlers=[...your routes...], plugins=[ShenbaoPlugin(path="/shenbao")])
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, cast
+
+from litestar import Litestar, MediaType, Request, Response, Router
+from litestar.config.app import AppConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.plugins import InitPlugin
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from shenbao import store
+from shenbao.packs import FormRegistry
+from shenbao.settings import Settings
+from shenbao.web.api import ApiController
+from shenbao.web.farmer import FarmerController
+from shenbao.web.render import Renderer
+from shenbao.web.services import Services
+
+__all__ = ["ShenbaoPlugin"]
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for file in sorted(STATIC_DIR.glob("*")):
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class ShenbaoPlugin(InitPlugin):
+    """Mounts the farmer pages, the JSON API and the static files under ``path``.
+
+    The platform opens its database when the host application starts and closes it when it stops. Its pages
+    are rendered by its own Jinja2 environment, so the host's template configuration is left alone.
+
+    Args:
+        settings: where the database and data live; read from the environment when omitted.
+        path: the prefix to mount under, e.g. ``"/shenbao"``; ``""`` mounts at the root.
+    """
+
+    __slots__ = ("path", "settings", "state_key")
+
+    def __init__(self, settings: Settings | None = None, *, path: str = "") -> None:
+        self.settings = settings or Settings.from_env()
+        self.path = path.rstrip("/")
+        self.state_key = f"shenbao{self.path}"
+        """Where the running platform's :class:`Services` live in ``app.state``."""
+
+    def services(self, state: State) -> Services:
+        """The running platform's services (the ``services`` dependency of every handler)."""
+        services = state.get(self.state_key)
+        if services is None:
+            raise RuntimeError(
+                "shenbao has not started yet: its services exist once the application starts up"
+            )
+        return cast(Services, services)
+
+    async def _start(self, app: Litestar) -> None:
+        app.state[self.state_key] = Services(
+            settings=self.settings,
+            forms=FormRegistry.from_packs(self.settings.packs),
+            renderer=Renderer(base=self.path, static_version=_static_version()),
+            database=await store.open_database(self.settings.database_url),
+            base=self.path,
+        )
+
+    async def _stop(self, app: Litestar) -> None:
+        services = app.state.pop(self.state_key, None)
+        if services is not None:
+            await services.database.close()
+
+    def _page_errors(self, request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+        """Farmer pages answer errors with a page in Chinese; the API answers in JSON."""
+        if request.url.path.startswith(f"{self.path}/api/"):
+            body: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
+            if error.extra:
+                body["extra"] = error.extra
+            return Response(body, status_code=error.status_code, media_type=MediaType.JSON)
+        title = {404: "没有找到这个页面", 400: "请求有误", 405: "请求有误"}.get(error.status_code, "出错了")
+        return self.services(request.app.state).renderer.page(
+            "error.html", status_code=error.status_code, title=title, detail=error.detail
+        )
+
+    def _server_error(self, request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+        detail = "服务器出错了，请稍后再试。"
+        return self._page_errors(
+            request, HTTPException(status_code=HTTP_500_INTERNAL_SERVER_ERROR, detail=detail)
+        )
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        static = create_static_files_router(
+            path="/static",
+            directories=[STATIC_DIR],
+            name="shenbao:static",
+            cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        )
+        router = Router(
+            path=self.path or "/",
+            route_handlers=[FarmerController, ApiController, static],
+            dependencies={"services": Provide(self.services, sync_to_thread=False)},
+            exception_handlers={HTTPException: self._page_errors, Exception: self._server_error}
+            if not self.settings.debug
+            else {HTTPException: self._page_errors},
+        )
+        app_config.route_handlers.append(router)
+        app_config.on_startup.append(self._start)
+        app_config.on_shutdown.append(self._stop)
+        return app_config

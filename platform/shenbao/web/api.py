@@ -1,0 +1,183 @@
+"""The JSON API under ``/api/v1``: published forms, evaluation, submissions (see DESIGN.md's contracts)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
+
+from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
+from shenbao.web.services import Services
+from shenbao.web.submission import submit_evaluated
+
+__all__ = ["ApiController"]
+
+
+class OptionView(msgspec.Struct):
+    value: str | int
+    label: str
+
+
+class QuestionView(msgspec.Struct):
+    id: str
+    type: str
+    label: str
+    required: bool
+    options: list[OptionView]
+    visible_if: str | None = None
+
+
+class FormView(msgspec.Struct):
+    """The normalised view of a form, whatever richer format its definition file uses."""
+
+    id: str
+    version: int
+    title: str
+    questions: list[QuestionView]
+
+
+class FormSummary(msgspec.Struct):
+    id: str
+    version: int
+    title: str
+
+
+class Answers(msgspec.Struct, forbid_unknown_fields=True):
+    answers: dict[str, Any]
+
+
+class OutcomeView(msgspec.Struct):
+    id: str
+    kind: Literal["blocked", "flagged"]
+    message: str
+
+
+class EvaluationView(msgspec.Struct):
+    visible: list[str]
+    errors: dict[str, list[str]]
+    missing: list[str]
+    outcome: OutcomeView | None
+    progress: int
+
+
+class SubmissionView(msgspec.Struct):
+    id: int
+    receipt_number: str
+    status: str
+    flags: list[str]
+
+
+class RejectionView(msgspec.Struct):
+    detail: str
+    errors: dict[str, list[str]]
+    missing: list[str]
+    outcome: OutcomeView | None
+
+
+def _form(services: Services, form_id: str) -> CompiledForm:
+    form = services.forms.get(form_id)
+    if form is None:
+        raise NotFoundException(f"没有找到申报表“{form_id}”")
+    return form
+
+
+def _form_view(form: CompiledForm) -> FormView:
+    return FormView(
+        id=form.id,
+        version=form.version,
+        title=form.title(),
+        questions=[
+            QuestionView(
+                id=question.id,
+                type=question.__struct_config__.tag,  # type: ignore[arg-type]
+                label=text_of(question.label),
+                required=question.required,
+                options=[
+                    OptionView(value=option.value, label=text_of(option.label))
+                    for option in getattr(question, "options", ())
+                ],
+                visible_if=question.visible_if,
+            )
+            for question in form.questions
+        ],
+    )
+
+
+def _outcome_view(evaluation: Evaluation) -> OutcomeView | None:
+    outcome = evaluation.outcome
+    return OutcomeView(outcome.id, outcome.kind, text_of(outcome.message)) if outcome else None
+
+
+class ApiController(Controller):
+    path = "/api/v1"
+    tags: ClassVar[list[str]] = ["forms"]
+
+    @get("/forms", summary="List the published forms")
+    async def forms(self, services: NamedDependency[Services]) -> list[FormSummary]:
+        return [FormSummary(form.id, form.version, form.title()) for form in services.forms]
+
+    @get("/forms/{form_id:str}", summary="One published form, normalised")
+    async def form(self, services: NamedDependency[Services], form_id: FromPath[str]) -> FormView:
+        return _form_view(_form(services, form_id))
+
+    @post("/forms/{form_id:str}/evaluate", summary="Evaluate answers: visible questions, errors, missing, outcome",
+          status_code=200)  # fmt: skip
+    async def evaluate(
+        self, services: NamedDependency[Services], form_id: FromPath[str], data: JSONBody[Answers]
+    ) -> EvaluationView:
+        evaluation = evaluate(_form(services, form_id), data.answers)
+        return EvaluationView(
+            visible=evaluation.visible,
+            errors=evaluation.errors,
+            missing=evaluation.missing,
+            outcome=_outcome_view(evaluation),
+            progress=evaluation.progress,
+        )
+
+    @post(
+        "/forms/{form_id:str}/submissions",
+        summary="Submit an application; a retry with the same Idempotency-Key returns the same application",
+        status_code=HTTP_201_CREATED,
+    )
+    async def submit(
+        self,
+        services: NamedDependency[Services],
+        form_id: FromPath[str],
+        data: JSONBody[Answers],
+        idempotency_key: Annotated[
+            str | None, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=200, required=False)
+        ] = None,
+    ) -> Response[SubmissionView | RejectionView]:
+        form = _form(services, form_id)
+        if not idempotency_key:
+            raise HTTPException(
+                status_code=400,
+                detail="缺少 Idempotency-Key 请求头：每次申请请带一个唯一的键（例如 UUID），重试时用同一个",
+            )
+        evaluation = evaluate(form, data.answers)
+        if not evaluation.submittable:
+            blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
+            return Response(
+                RejectionView(
+                    detail="不符合申报条件，申请未保存" if blocked else "还有问题需要改正，申请未保存",
+                    errors=evaluation.errors,
+                    missing=evaluation.missing,
+                    outcome=_outcome_view(evaluation),
+                ),
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        application, created = await submit_evaluated(
+            services, form, evaluation, idempotency_key=f"api:{idempotency_key}", draft_token=None
+        )
+        return Response(
+            SubmissionView(
+                application.id, application.receipt_number, application.status, list(application.flags)
+            ),
+            status_code=HTTP_201_CREATED,
+            headers={} if created else {"Idempotent-Replayed": "true"},
+        )

@@ -1,0 +1,299 @@
+"""The farmer's pages: the list of forms, the guide, one screen per section, the review, submit, the receipt.
+
+Every page works with full page loads; with JavaScript, each answer is posted by htmx and the response swaps
+in only what changed (questions shown or hidden, errors, progress, the way forward).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
+
+from shenbao import store
+from shenbao.forms import CompiledForm, Evaluation, evaluate
+from shenbao.web.answers import FormData, merge, section_answers
+from shenbao.web.display import display_answer
+from shenbao.web.services import Services
+from shenbao.web.submission import submit_evaluated
+
+__all__ = ["FarmerController"]
+
+DRAFT_COOKIE = "sb_draft"
+_DRAFT_MAX_AGE = 60 * 60 * 24 * 60  # a farmer may come back weeks later
+
+
+def _form(services: Services, form_id: str) -> CompiledForm:
+    form = services.forms.get(form_id)
+    if form is None:
+        raise NotFoundException(f"没有找到申报表“{form_id}”")
+    return form
+
+
+def _section_ids(form: CompiledForm) -> list[str]:
+    return [section.id for section in form.definition.sections]
+
+
+def _shown_sections(form: CompiledForm, evaluation: Evaluation) -> list[str]:
+    """Sections with at least one visible question, in order."""
+    shown = {form.section_of[question_id] for question_id in evaluation.visible}
+    return [section_id for section_id in _section_ids(form) if section_id in shown]
+
+
+def _neighbour(
+    form: CompiledForm, evaluation: Evaluation, section_id: FromPath[str], step: int
+) -> str | None:
+    order = _section_ids(form)
+    shown = set(_shown_sections(form, evaluation))
+    index = order.index(section_id) + step
+    while 0 <= index < len(order):
+        if order[index] in shown:
+            return order[index]
+        index += step
+    return None
+
+
+def _section_context(
+    form: CompiledForm, section_id: FromPath[str], answers: dict[str, Any], evaluation: Evaluation
+) -> dict[str, Any]:
+    """What the section page and its htmx swaps share: answers, evaluation, position and neighbours."""
+    shown = _shown_sections(form, evaluation)
+    return {
+        "form": form,
+        "answers": answers,
+        "ev": evaluation,
+        "step": (shown.index(section_id) + 1) if section_id in shown else 1,
+        "steps": len(shown),
+        "previous": _neighbour(form, evaluation, section_id, -1),
+        "following": _neighbour(form, evaluation, section_id, +1),
+    }
+
+
+async def _form_data(request: Request[Any, Any, Any]) -> FormData:
+    data = await request.form()
+    return {key: data.getall(key) for key in data}
+
+
+class FarmerController(Controller):
+    """Public pages: no account, a draft cookie ties a phone to its unfinished application."""
+
+    include_in_schema = False
+
+    async def _draft(
+        self, services: Services, request: Request[Any, Any, Any], form: CompiledForm
+    ) -> tuple[str, dict[str, Any], str | None]:
+        """The draft token (new if none), the draft's answers and the section the farmer was last on."""
+        token = request.cookies.get(DRAFT_COOKIE)
+        if not token:
+            return secrets.token_urlsafe(18), {}, None
+        draft = await store.load_draft(services.database, token, form.id)
+        if draft is None:
+            return token, {}, None
+        return token, dict(draft.answers), draft.section
+
+    def _with_cookie(self, response: Response[Any], services: Services, token: str) -> Response[Any]:
+        response.set_cookie(
+            DRAFT_COOKIE,
+            token,
+            max_age=_DRAFT_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            path=services.base or "/",
+        )
+        return response
+
+    @get("/", name="farmer:index")
+    async def index(self, services: NamedDependency[Services]) -> Response[str]:
+        return services.renderer.page("farmer/index.html", forms=list(services.forms))
+
+    @get("/f/{form_id:str}", name="farmer:guide")
+    async def guide(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
+    ) -> Response[str]:
+        form = _form(services, form_id)
+        _, answers, section = await self._draft(services, request, form)
+        first = _shown_sections(form, evaluate(form, answers))[0]
+        return services.renderer.page(
+            "farmer/guide.html", form=form, first_section=first, resume_section=section if answers else None
+        )
+
+    @get("/f/{form_id:str}/s/{section_id:str}", name="farmer:section")
+    async def section(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        section_id: FromPath[str],
+    ) -> Response[str]:
+        form = _form(services, form_id)
+        if section_id not in _section_ids(form):
+            raise NotFoundException(f"申报表“{form.title()}”没有这一页")
+        token, answers, _ = await self._draft(services, request, form)
+        response = self._section_page(services, form, section_id, answers, show_missing=False)
+        return self._with_cookie(response, services, token)
+
+    def _section_page(
+        self,
+        services: Services,
+        form: CompiledForm,
+        section_id: FromPath[str],
+        answers: dict[str, Any],
+        *,
+        show_missing: bool,
+        status_code: int = HTTP_200_OK,
+    ) -> Response[str]:
+        evaluation = evaluate(form, answers)
+        section = next(section for section in form.definition.sections if section.id == section_id)
+        return services.renderer.page(
+            "farmer/section.html",
+            status_code=status_code,
+            section=section,
+            show_missing=show_missing,
+            **_section_context(form, section_id, answers, evaluation),
+        )
+
+    @post("/f/{form_id:str}/s/{section_id:str}", name="farmer:section_post", status_code=HTTP_200_OK)
+    async def section_post(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        section_id: FromPath[str],
+    ) -> Response[Any]:
+        """The no-JavaScript path and the "下一步" button: save, then move on or show what is missing."""
+        form = _form(services, form_id)
+        if section_id not in _section_ids(form):
+            raise NotFoundException(f"申报表“{form.title()}”没有这一页")
+        token, draft, _ = await self._draft(services, request, form)
+        data = await _form_data(request)
+        answers = merge(draft, section_answers(form, section_id, data))
+        await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
+        evaluation = evaluate(form, answers)
+        nav = (data.get("nav") or ["next"])[0]
+        base = f"{services.base}/f/{form.id}"
+        if nav == "prev":
+            previous = _neighbour(form, evaluation, section_id, -1)
+            target = f"{base}/s/{previous}" if previous else base
+            return self._with_cookie(Redirect(target, status_code=303), services, token)
+        here = [
+            question_id
+            for question_id in evaluation.visible
+            if form.section_of[question_id] == section_id
+            and (question_id in evaluation.errors or question_id in evaluation.missing)
+        ]
+        if here:
+            response = self._section_page(
+                services,
+                form,
+                section_id,
+                answers,
+                show_missing=True,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+            return self._with_cookie(response, services, token)
+        following = None if evaluation.outcome else _neighbour(form, evaluation, section_id, +1)
+        target = f"{base}/s/{following}" if following else f"{base}/review"
+        return self._with_cookie(Redirect(target, status_code=303), services, token)
+
+    @post("/f/{form_id:str}/s/{section_id:str}/answer", name="farmer:answer", status_code=HTTP_200_OK)
+    async def answer(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        section_id: FromPath[str],
+    ) -> Response[str]:
+        """htmx: save one change and send back only the parts of the page it changed, swapped out of band."""
+        form = _form(services, form_id)
+        if section_id not in _section_ids(form):
+            raise NotFoundException(f"申报表“{form.title()}”没有这一页")
+        token, draft, _ = await self._draft(services, request, form)
+        answers = merge(draft, section_answers(form, section_id, await _form_data(request)))
+        await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
+        before, after = evaluate(form, draft), evaluate(form, answers)
+        shown_before, shown_after = set(before.visible), set(after.visible)
+        blocks, error_blocks = [], []
+        for question in form.definition.sections[_section_ids(form).index(section_id)].questions:
+            if (question.id in shown_before) != (question.id in shown_after):
+                blocks.append(question)
+            elif before.errors.get(question.id) != after.errors.get(question.id):
+                error_blocks.append(question)
+        context = _section_context(form, section_id, answers, after)
+        response = services.renderer.page(
+            "farmer/_swap.html",
+            blocks=blocks,
+            error_blocks=error_blocks,
+            nav_changed=before.outcome != after.outcome
+            or _neighbour(form, before, section_id, +1) != context["following"],
+            show_missing=False,
+            **context,
+        )
+        return self._with_cookie(response, services, token)
+
+    @get("/f/{form_id:str}/review", name="farmer:review")
+    async def review(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
+    ) -> Response[str]:
+        form = _form(services, form_id)
+        _, answers, _ = await self._draft(services, request, form)
+        return self._review_page(services, form, answers)
+
+    def _review_page(
+        self, services: Services, form: CompiledForm, answers: dict[str, Any], status_code: int = HTTP_200_OK
+    ) -> Response[str]:
+        evaluation = evaluate(form, answers)
+        rows = [
+            (form.by_id[question_id], display_answer(form.by_id[question_id], value))
+            for question_id, value in evaluation.answers.items()
+        ]
+        return services.renderer.page(
+            "farmer/review.html",
+            status_code=status_code,
+            form=form,
+            ev=evaluation,
+            rows=rows,
+            started=bool(answers),
+        )
+
+    @post("/f/{form_id:str}/submit", name="farmer:submit", status_code=HTTP_200_OK)
+    async def submit(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
+    ) -> Response[Any]:
+        """Check everything again on the server, then store the application once, however often it is posted."""
+        form = _form(services, form_id)
+        token, answers, _ = await self._draft(services, request, form)
+        if not answers:
+            # Nothing in the draft: either already submitted (a double tap) or never started.
+            previous = await store.application_by_idempotency_key(services.database, _web_key(token, form))
+            if previous is not None:
+                return Redirect(f"{services.base}/r/{previous.receipt_number}", status_code=303)
+            return Redirect(f"{services.base}/f/{form.id}", status_code=303)
+        evaluation = evaluate(form, answers)
+        if not evaluation.submittable:
+            return self._review_page(services, form, answers, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+        application, _ = await submit_evaluated(
+            services, form, evaluation, idempotency_key=_web_key(token, form), draft_token=token
+        )
+        # A fresh draft token: the next application from this phone (a cadre applying for several households)
+        # must not be mistaken for a retry of this one.
+        redirect = Redirect(f"{services.base}/r/{application.receipt_number}", status_code=303)
+        return self._with_cookie(redirect, services, secrets.token_urlsafe(18))
+
+    @get("/r/{receipt:str}", name="farmer:receipt")
+    async def receipt(self, services: NamedDependency[Services], receipt: FromPath[str]) -> Response[str]:
+        application = await store.application_by_receipt(services.database, receipt)
+        if application is None:
+            raise NotFoundException(f"没有找到回执号 {receipt} 的申请，请核对回执号")
+        form = services.forms.get(application.form_id)
+        return services.renderer.page("farmer/receipt.html", application=application, form=form)
+
+
+def _web_key(token: str, form: CompiledForm) -> str:
+    """One application per draft: a double tap or a retried post finds the application already made."""
+    return f"web:{form.id}:{token}"

@@ -1,0 +1,24 @@
+"""What every request handler needs, built once when the application starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shenbao.packs import FormRegistry
+from shenbao.settings import Settings
+from shenbao.store import Database
+from shenbao.web.render import Renderer
+
+__all__ = ["Services"]
+
+
+@dataclass
+class Services:
+    """The platform's long-lived parts, handed to handlers through dependency injection as ``services``."""
+
+    settings: Settings
+    forms: FormRegistry
+    renderer: Renderer
+    database: Database
+    base: str
+    """The path the platform is mounted at ("" when standalone)."""

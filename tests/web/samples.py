@@ -1,0 +1,63 @@
+"""Answer sets for the Gansu forms, as a client would post them to the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shenbao.forms.identity import check_char
+
+
+def id_number(region: str = "620102", born: str = "19800101", serial: str = "123") -> str:
+    """A valid resident identity number (right check digit)."""
+    first17 = region + born + serial
+    return first17 + check_char(first17)
+
+
+def household_2021(**changes: Any) -> dict[str, Any]:
+    """A complete, policy-conforming 2021 declaration: a farmer with a chronically ill relative."""
+    answers: dict[str, Any] = {
+        "q1": "self",
+        "q4": {"name": "张三", "id_number": id_number(), "phone": "13800138000"},
+        "q5": "agri",
+        "q6": "620102001",
+        "q8": "yes",
+        "q9": ["chronic"],
+        "q11": ["illness"],
+        "q13": 3,
+        "q14": ["over_60", "age_18_60"],
+        "q15": 1,
+        "q16": 2,
+        "q20": "no",
+        "q23": "no",
+        "q24": "no",
+        "q25": "b",
+        "q26": "no",
+        "q27": "no",
+        "q28": "no",
+        "q29": "no",
+        "q30": "no",
+        "q31": "no",
+        "q32": ["tap"],
+        "q33": "under_20k",
+        "q34": "no",
+        "q37": "5k_10k",
+        "q38": "yes",
+        "q40": "2k_5k",
+        "q44": "no",
+        "q45": {"file": "0" * 64, "type": "image/png"},
+        "q46": {"file": "1" * 64, "type": "image/jpeg"},
+    }
+    answers.update(changes)
+    return {key: value for key, value in answers.items() if value is not None}
+
+
+def one_click_2023(**changes: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {
+        "name": "李四",
+        "id_number": id_number(born="19751231"),
+        "phone": "13912345678",
+        "address": "620102001001",
+        "consent": "agree",
+    }
+    answers.update(changes)
+    return {key: value for key, value in answers.items() if value is not None}

@@ -1,0 +1,162 @@
+"""The JSON API under /api/v1, as DESIGN.md's contracts describe it."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from samples import household_2021, one_click_2023
+
+from conftest import count_applications
+from shenbao.settings import Settings
+
+Client = TestClient[Litestar]
+FORM = "/api/v1/forms/gansu-zizhu-2021"
+
+
+def test_lists_the_published_forms(client: Client) -> None:
+    forms = client.get("/api/v1/forms").json()
+    assert {form["id"] for form in forms} == {"gansu-zizhu-2021", "gansu-yijian-2023"}
+    assert all(form["version"] >= 1 and form["title"] for form in forms)
+
+
+def test_form_view_is_normalised(client: Client) -> None:
+    form = client.get(FORM).json()
+    assert (form["id"], form["version"]) == ("gansu-zizhu-2021", 1)
+    questions = {question["id"]: question for question in form["questions"]}
+    assert list(questions) == [f"q{number}" for number in range(1, 48)]
+    q5 = questions["q5"]
+    assert q5["type"] == "single_choice" and q5["required"] is True and q5["label"] == "您的户籍性质"
+    assert q5["options"][0] == {"value": "agri", "label": "农业户籍"}
+    assert questions["q12"]["options"] == []
+
+
+def test_unknown_form_is_a_json_404(client: Client) -> None:
+    response = client.get("/api/v1/forms/no-such-form")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert "no-such-form" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "visible", "hidden"),
+    [
+        pytest.param({"q8": "yes"}, ["q9"], ["q10"], id="q8-yes-shows-q9"),
+        pytest.param({"q8": "no"}, ["q10"], ["q9"], id="q8-no-shows-q10"),
+        pytest.param({"q1": "proxy"}, ["q2", "q3"], [], id="proxy-shows-q2-q3"),
+    ],
+)
+def test_evaluate_reports_visibility(client: Client, answers: dict, visible: list, hidden: list) -> None:
+    response = client.post(f"{FORM}/evaluate", json={"answers": answers})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"visible", "errors", "missing", "outcome"}
+    assert all(question in body["visible"] for question in visible)
+    assert not any(question in body["visible"] for question in hidden)
+
+
+def test_evaluate_reports_the_blocked_outcome(client: Client) -> None:
+    body = client.post(f"{FORM}/evaluate", json={"answers": {"q5": "non_agri"}}).json()
+    assert body["outcome"]["id"] == "q48" and body["outcome"]["kind"] == "blocked"
+    assert "非农业户籍" in body["outcome"]["message"]
+    assert "q6" not in body["visible"]
+
+
+def test_evaluate_names_the_question_in_errors(client: Client) -> None:
+    body = client.post(f"{FORM}/evaluate", json={"answers": {"q5": "martian", "q12": "太短"}}).json()
+    assert body["errors"]["q5"] == ["第5题：所选的“martian”不在选项里，请从给出的选项中选择"]
+    assert "10到200个字" in body["errors"]["q12"][0] and "2个字" in body["errors"]["q12"][0]
+
+
+def test_malformed_json_is_a_400_naming_the_problem(client: Client) -> None:
+    response = client.post(
+        f"{FORM}/evaluate", content=b'{"answers": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+def test_answers_must_be_an_object(client: Client) -> None:
+    response = client.post(f"{FORM}/evaluate", json={"answers": ["q1"]})
+    assert response.status_code == 400
+    assert "answers" in str(response.json())
+
+
+def test_submit_stores_once_per_idempotency_key(client: Client, settings: Settings) -> None:
+    headers = {"Idempotency-Key": "retry-me-0001"}
+    first = client.post(f"{FORM}/submissions", json={"answers": household_2021()}, headers=headers)
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["status"] == "submitted" and body["flags"] == [] and len(body["receipt_number"]) == 12
+    again = client.post(f"{FORM}/submissions", json={"answers": household_2021()}, headers=headers)
+    assert again.status_code == 201
+    assert again.json() == body
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert count_applications(settings) == 1
+
+
+def test_submit_without_idempotency_key_is_refused(client: Client, settings: Settings) -> None:
+    response = client.post(f"{FORM}/submissions", json={"answers": household_2021()})
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["detail"]
+    assert count_applications(settings) == 0
+
+
+def test_submit_with_missing_answers_is_422(client: Client, settings: Settings) -> None:
+    response = client.post(
+        f"{FORM}/submissions",
+        json={"answers": household_2021(q13=None, q5="x")},
+        headers={"Idempotency-Key": "k-0000001"},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert "q13" in body["missing"] and "q5" in body["errors"]
+    assert count_applications(settings) == 0
+
+
+def test_household_size_mismatch_is_422_at_q13(client: Client) -> None:
+    response = client.post(
+        f"{FORM}/submissions",
+        json={"answers": household_2021(q13=5)},
+        headers={"Idempotency-Key": "k-0000002"},
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["q13"]
+
+
+def test_non_agricultural_household_is_refused_and_nothing_stored(client: Client, settings: Settings) -> None:
+    response = client.post(
+        f"{FORM}/submissions",
+        json={"answers": household_2021(q5="non_agri")},
+        headers={"Idempotency-Key": "k-0000003"},
+    )
+    assert response.status_code == 422
+    assert response.json()["outcome"]["id"] == "q48"
+    assert count_applications(settings) == 0
+
+
+def test_policy_mismatch_is_stored_flagged(client: Client, settings: Settings) -> None:
+    response = client.post(
+        f"{FORM}/submissions",
+        json={"answers": household_2021(q26="yes")},
+        headers={"Idempotency-Key": "k-0000004"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["flags"] == ["policy_mismatch"]
+    assert count_applications(settings) == 1
+
+
+def test_the_2023_form_submits(client: Client) -> None:
+    response = client.post(
+        "/api/v1/forms/gansu-yijian-2023/submissions",
+        json={"answers": one_click_2023()},
+        headers={"Idempotency-Key": "k-0000005"},
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_the_openapi_document_describes_the_api(client: Client) -> None:
+    paths = client.get("/api/schema/openapi.json").json()["paths"]
+    assert {"/api/v1/forms", "/api/v1/forms/{form_id}", "/api/v1/forms/{form_id}/evaluate",
+            "/api/v1/forms/{form_id}/submissions"} <= set(paths)  # fmt: skip
+    assert not any(path.startswith("/f/") for path in paths)

@@ -1,0 +1,183 @@
+"""The farmer's pages through full page loads (no JavaScript) and through htmx swaps."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sqlite3
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from samples import id_number
+
+from conftest import count_applications
+from shenbao.settings import Settings
+
+Client = TestClient[Litestar]
+BASE = "/f/gansu-zizhu-2021"
+
+METHOD = {"_q": ["q1", "q2", "q3", "q4"], "q1": "self", "q4.name": "张三", "q4.id_number": id_number(),
+          "q4.phone": "13800138000"}  # fmt: skip
+RESIDENCE = {"_q": ["q5", "q6", "q7"], "q5": "agri", "q6": "620102001"}
+HOUSEHOLD = {"_q": ["q8", "q9", "q10", "q11", "q12"], "q8": "yes", "q9": ["chronic"], "q11": ["illness"]}
+MEMBERS = {"_q": ["q13", "q14", "q15", "q16", "q20"], "q13": "3", "q14": ["over_60", "age_18_60"], "q15": "1",
+           "q16": "2", "q20": "no"}  # fmt: skip
+PROPERTY = {"_q": [f"q{n}" for n in range(23, 32)], "q23": "no", "q24": "no", "q25": "b", "q26": "no", "q27": "no",
+            "q28": "no", "q29": "no", "q30": "no", "q31": "no"}  # fmt: skip
+INCOME = {"_q": ["q32", "q33", "q34", "q37", "q38", "q40", "q44"], "q32": ["tap"], "q33": "under_20k", "q34": "no",
+          "q37": "5k_10k", "q38": "yes", "q40": "2k_5k", "q44": "no"}  # fmt: skip
+PLEDGE = {
+    "_q": ["q45", "q46", "q47"],
+    "q45": json.dumps({"file": "0" * 64}),
+    "q46": json.dumps({"file": "1" * 64}),
+}
+
+
+def post_section(client: Client, section: str, data: dict[str, Any], nav: str = "next") -> Any:
+    return client.post(f"{BASE}/s/{section}", data={**data, "nav": nav}, follow_redirects=False)
+
+
+def fill_all(client: Client, **overrides: dict[str, Any]) -> None:
+    sections = {"method": METHOD, "residence": RESIDENCE, "household": HOUSEHOLD, "members": MEMBERS,
+                "property": PROPERTY, "income": INCOME, "pledge": PLEDGE}  # fmt: skip
+    for section, data in sections.items():
+        response = post_section(client, section, {**data, **overrides.get(section, {})})
+        assert response.status_code == 303, (section, response.text[:2000])
+
+
+def test_index_lists_the_forms(client: Client) -> None:
+    page = client.get("/").text
+    assert f'href="{BASE}"' in page and "防止返贫" in page
+
+
+def test_guide_waits_sixty_seconds_before_start(client: Client) -> None:
+    page = client.get(BASE).text
+    assert 'data-wait="60"' in page and "开始申请" in page and "申请材料" in page
+
+
+def test_unknown_form_is_a_chinese_404_page(client: Client) -> None:
+    response = client.get("/f/no-such-form")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "没有找到" in response.text
+
+
+def test_section_renders_hidden_questions_hidden(client: Client) -> None:
+    page = client.get(f"{BASE}/s/household").text
+    assert re.search(r'id="q-q9" class="q" hidden disabled', page)
+    assert re.search(r'id="q-q8" class="q">', page)
+
+
+def test_an_answer_swaps_in_only_what_changed(client: Client) -> None:
+    client.get(f"{BASE}/s/household")
+    response = client.post(
+        f"{BASE}/s/household/answer", data={"_q": ["q8", "q9", "q10", "q11", "q12"], "q8": "yes"}
+    )
+    assert response.status_code == 200
+    html = response.text
+    assert 'id="q-q9" class="q" hx-swap-oob="true"' in html  # shown now
+    assert 'id="q-q10"' not in html  # was hidden, stays hidden
+    assert 'id="q-q11"' not in html  # unchanged
+    assert 'id="progress"' in html
+    assert len(gzip.compress(response.content)) < 3000
+
+
+def test_the_swap_shows_an_error_at_once(client: Client) -> None:
+    response = client.post(f"{BASE}/s/household/answer", data={"_q": ["q12"], "q12": "太短了"})
+    assert 'id="e-q12"' in response.text and "10到200个字" in response.text
+
+
+def test_next_without_javascript_shows_the_new_question_as_missing(client: Client) -> None:
+    response = post_section(
+        client, "household", {"_q": ["q8", "q11", "q12"], "q8": "yes", "q11": ["illness"]}
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="q-q9" class="q">', response.text)
+    assert "第9题还没有回答" in response.text
+
+
+def test_the_draft_survives_a_closed_tab(client: Client, app: Litestar) -> None:
+    post_section(client, "method", METHOD)
+    cookie = client.cookies.get("sb_draft")
+    with TestClient(app, base_url="http://127.0.0.1", cookies={"sb_draft": cookie}) as reopened:
+        guide = reopened.get(BASE).text
+        assert "继续填写上次的申请" in guide and f"{BASE}/s/method" in guide
+        assert 'value="张三"' in reopened.get(f"{BASE}/s/method").text
+
+
+def test_full_declaration_to_the_receipt(client: Client, settings: Settings) -> None:
+    fill_all(client)
+    review = client.get(f"{BASE}/review").text
+    assert "张三" in review and "农业户籍" in review and 'id="submit"' in review
+    response = client.post(f"{BASE}/submit", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/r/")
+    receipt = client.get(response.headers["location"]).text
+    assert "回执号" in receipt
+    assert count_applications(settings) == 1
+
+
+def test_a_double_tap_on_submit_stores_one_application(client: Client, settings: Settings) -> None:
+    fill_all(client)
+    cookie = client.cookies.get("sb_draft")
+    first = client.post(f"{BASE}/submit", follow_redirects=False)
+    second = client.post(f"{BASE}/submit", follow_redirects=False, cookies={"sb_draft": cookie})
+    assert first.headers["location"] == second.headers["location"]
+    assert count_applications(settings) == 1
+
+
+def test_non_agricultural_household_reaches_q48_and_nothing_is_stored(
+    client: Client, settings: Settings
+) -> None:
+    post_section(client, "method", METHOD)
+    response = post_section(client, "residence", {"_q": ["q5", "q6", "q7"], "q5": "non_agri"})
+    assert response.headers["location"] == f"{BASE}/review"
+    review = client.get(f"{BASE}/review").text
+    assert "非农业户籍不能申请" in review and 'id="submit"' not in review
+    assert client.post(f"{BASE}/submit", follow_redirects=False).status_code == 422
+    assert count_applications(settings) == 0
+
+
+def test_policy_mismatch_reaches_q49_and_is_stored_flagged(client: Client, settings: Settings) -> None:
+    for section, data in (
+        ("method", METHOD),
+        ("residence", RESIDENCE),
+        ("household", HOUSEHOLD),
+        ("members", MEMBERS),
+    ):
+        post_section(client, section, data)
+    response = post_section(client, "property", {"_q": ["q23", "q24", "q25", "q26"], "q23": "no", "q24": "no",
+                                                 "q25": "b", "q26": "yes"})  # fmt: skip
+    assert response.headers["location"] == f"{BASE}/review"
+    review = client.get(f"{BASE}/review").text
+    assert "我们仍然记录您的申请" in review and 'id="submit"' in review
+    client.post(f"{BASE}/submit")
+    path = settings.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        flags, outcome = connection.execute("SELECT flags, outcome_id FROM application").fetchone()
+    assert json.loads(flags) == ["policy_mismatch"] and outcome == "q49"
+
+
+def test_hidden_answers_are_not_stored(client: Client, settings: Settings) -> None:
+    fill_all(client)
+    # The farmer goes back and says nobody else lives with them: question 9's ticks must not be stored.
+    post_section(client, "household", {"_q": ["q8", "q10", "q11", "q12"], "q8": "no", "q10": ["chronic"],
+                                       "q11": ["illness"]})  # fmt: skip
+    post_section(
+        client,
+        "members",
+        {**MEMBERS, "q13": "1", "q14": ["age_18_60"], "q16": "1", "_q": ["q13", "q14", "q16", "q20"]},
+    )
+    assert client.post(f"{BASE}/submit", follow_redirects=False).status_code == 303
+    path = settings.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        answers = json.loads(connection.execute("SELECT answers FROM application").fetchone()[0])
+    assert "q9" not in answers and answers["q10"] == ["chronic"] and "q15" not in answers
+
+
+def test_household_size_mismatch_blocks_next_at_q13(client: Client) -> None:
+    response = post_section(client, "members", {**MEMBERS, "q13": "5"})
+    assert response.status_code == 422
+    error = re.search(r'<div id="e-q13" class="err" role="alert">(.*?)</div>', response.text, re.S)
+    assert error and "第13题" in error.group(1)
