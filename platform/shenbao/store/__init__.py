@@ -1,0 +1,54 @@
+"""The storage layer: Piccolo tables, schema migrations and the queries the platform needs.
+
+SQLite (WAL) is the embedded default, PostgreSQL the production database; both are opened from a URL
+at run time::
+
+    db = await open_database(settings.database_url)
+    await migrate(db)
+    record, created = await submit_application(db, idempotency_key=key, form_id="...", ...)
+    await db.close()
+"""
+
+from shenbao.store.database import (
+    Database,
+    DatabaseNotBoundError,
+    DatabaseUnavailableError,
+    InvalidDatabaseURLError,
+    open_database,
+)
+from shenbao.store.queries import (
+    ReceiptNumbersExhaustedError,
+    application_by_idempotency_key,
+    application_by_receipt,
+    count_applications,
+    delete_draft,
+    load_draft,
+    save_draft,
+    submit_application,
+)
+from shenbao.store.receipts import format_receipt, parse_receipt
+from shenbao.store.records import ApplicationRecord, DraftRecord
+from shenbao.store.schema import SchemaTooNewError, migrate, schema_version
+
+__all__ = [
+    "ApplicationRecord",
+    "Database",
+    "DatabaseNotBoundError",
+    "DatabaseUnavailableError",
+    "DraftRecord",
+    "InvalidDatabaseURLError",
+    "ReceiptNumbersExhaustedError",
+    "SchemaTooNewError",
+    "application_by_idempotency_key",
+    "application_by_receipt",
+    "count_applications",
+    "delete_draft",
+    "format_receipt",
+    "load_draft",
+    "migrate",
+    "open_database",
+    "parse_receipt",
+    "save_draft",
+    "schema_version",
+    "submit_application",
+]

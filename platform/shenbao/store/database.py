@@ -1,0 +1,271 @@
+"""Open the database the settings name, and bind our tables to it.
+
+The app decides the URL at start (``Settings.database_url``), so there is no ``piccolo_conf.py``: the
+engine is built here and assigned to every table in :data:`~shenbao.store.tables.ALL_TABLES`, which
+Piccolo supports at any time (``Table._meta.db = engine``). That binding is per process: the last
+opened :class:`Database` serves the tables, and a query given an older, closed or replaced one raises
+:class:`DatabaseNotBoundError` instead of silently reaching the wrong database.
+
+URLs:
+
+- ``sqlite:///relative/path.db`` (relative to the current folder), ``sqlite:////absolute/path.db``.
+  The parent folder is created; the file is put in WAL mode (readers never wait for the writer) and every
+  connection waits up to ``busy_timeout`` seconds for the write lock instead of failing at once.
+- ``postgresql://user:password@host:port/dbname`` (or ``postgres://``), with any libpq query parameters
+  asyncpg understands. A connection pool is started and closed with the :class:`Database`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import urlsplit, urlunsplit
+
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.querystring import QueryString
+
+from shenbao.store.tables import ALL_TABLES
+
+__all__ = [
+    "Database",
+    "DatabaseNotBoundError",
+    "DatabaseUnavailableError",
+    "InvalidDatabaseURLError",
+    "open_database",
+    "redact_url",
+    "sqlite_path",
+]
+
+Transaction = SQLiteTransaction | PostgresTransaction
+
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+_CONNECT_TIMEOUT = 10.0
+_START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+
+class InvalidDatabaseURLError(ValueError):
+    """The database URL is not one shenbao can open."""
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database server could not be reached, or the SQLite file could not be opened."""
+
+
+class DatabaseNotBoundError(RuntimeError):
+    """A query was given a :class:`Database` that no longer serves the tables (closed or replaced)."""
+
+
+class Database:
+    """An open database: the Piccolo engine bound to our tables, and what its URL said.
+
+    Use :func:`open_database` to make one; close it with :meth:`close` or ``async with``.
+    """
+
+    def __init__(self, engine: SQLiteEngine | PostgresEngine, *, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.kind: Literal["sqlite", "postgres"] = (
+            "sqlite" if isinstance(engine, SQLiteEngine) else "postgres"
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<Database {self.kind} {redact_url(self.url)}{' closed' if self._closed else ''}>"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def is_bound(self) -> bool:
+        """Whether this database currently serves the tables (open, and not replaced by a newer one)."""
+        return not self._closed and all(table._meta._db is self.engine for table in ALL_TABLES)
+
+    def check_bound(self) -> None:
+        """Raise :class:`DatabaseNotBoundError` unless this database serves the tables.
+
+        Raises:
+            DatabaseNotBoundError: it was closed, or another database was opened after it.
+        """
+        if self._closed:
+            raise DatabaseNotBoundError(
+                f"{self!r} is closed: open the database again with open_database(url)"
+            )
+        if not self.is_bound:
+            raise DatabaseNotBoundError(
+                f"{self!r} no longer serves shenbao's tables: another database was opened after it, and "
+                "shenbao binds one database per process. Close the other one, or use it instead."
+            )
+
+    def transaction(self) -> Transaction:
+        """Start a transaction (``async with db.transaction() as txn:``); nested ones join the outer one.
+
+        On SQLite the transaction takes the write lock at once (``BEGIN IMMEDIATE``): two writers then queue
+        on the busy timeout instead of one failing with "database is locked" when it upgrades a read lock.
+
+        Returns:
+            The Piccolo transaction; ``txn.savepoint()`` gives a savepoint inside it.
+        """
+        self.check_bound()
+        if isinstance(self.engine, SQLiteEngine):
+            return self.engine.transaction(transaction_type=TransactionType.immediate)
+        return self.engine.transaction()
+
+    async def fetch(self, template: str, *args: Any) -> list[dict[str, Any]]:
+        """Run one raw SQL statement and return its rows as dicts.
+
+        Args:
+            template: SQL with ``{}`` where each argument goes (Piccolo's placeholders, made into
+                ``?`` or ``$n`` for the engine; values are always sent as parameters, never spliced).
+            *args: the values.
+
+        Returns:
+            The rows, each a dict of column name to value.
+        """
+        self.check_bound()
+        rows: Sequence[Any] = await self.engine.run_querystring(QueryString(template, *args))
+        return [dict(row) for row in rows or ()]
+
+    async def execute(self, sql: str) -> None:
+        """Run one SQL statement that takes no parameters, exactly as written (DDL, ``PRAGMA``).
+
+        Args:
+            sql: the statement; braces in it are plain text (unlike :meth:`fetch`'s template).
+        """
+        self.check_bound()
+        await self.engine.run_ddl(sql)
+
+    async def close(self) -> None:
+        """Close the connection pool (PostgreSQL) and unbind the tables. Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        for table in ALL_TABLES:
+            if table._meta._db is self.engine:
+                table._meta._db = None
+        if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
+            await self.engine.close_connection_pool()
+
+
+async def open_database(url: str, *, busy_timeout: float = 15.0, pool_max_size: int = 10) -> Database:
+    """Open the database at ``url`` and bind shenbao's tables to it.
+
+    Args:
+        url: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://user@host:port/db``.
+        busy_timeout: SQLite only: seconds a connection waits for another writer before failing.
+        pool_max_size: PostgreSQL only: the most connections the pool opens.
+
+    Returns:
+        The open :class:`Database`; the caller closes it.
+
+    Raises:
+        InvalidDatabaseURLError: the URL's scheme or path is not one shenbao understands.
+        DatabaseUnavailableError: the server is not reachable, or the file cannot be opened.
+    """
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        engine: SQLiteEngine | PostgresEngine = await _open_sqlite(sqlite_path(url), busy_timeout)
+    elif scheme in _POSTGRES_SCHEMES:
+        engine = await _open_postgres(url, pool_max_size)
+    else:
+        raise InvalidDatabaseURLError(
+            f"unsupported database URL {redact_url(url)!r}: use sqlite:///relative/path.db, "
+            "sqlite:////absolute/path.db or postgresql://user@host:port/dbname (SHENBAO_DATABASE_URL)"
+        )
+    for table in ALL_TABLES:
+        table._meta.db = engine
+    return Database(engine, url=url)
+
+
+def sqlite_path(url: str) -> Path:
+    """Return the file a SQLite URL names: ``sqlite:///a.db`` is relative, ``sqlite:////a.db`` absolute.
+
+    Args:
+        url: the database URL.
+
+    Returns:
+        The path of the database file, as written (relative paths stay relative to the current folder).
+
+    Raises:
+        InvalidDatabaseURLError: not a ``sqlite:///`` URL, or it names no file (in-memory databases cannot
+            work: Piccolo opens a new connection for each query, and each would get an empty database).
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        raise InvalidDatabaseURLError(
+            f"{url!r} is not a SQLite URL: write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        )
+    path = url.removeprefix(prefix).split("?", 1)[0]
+    if not path or path == ":memory:" or path.endswith("/"):
+        raise InvalidDatabaseURLError(
+            f"{url!r} names no database file: write sqlite:///relative/path.db or "
+            "sqlite:////absolute/path.db (in-memory SQLite is not supported)"
+        )
+    return Path(path)
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``, for messages and logs.
+
+    Args:
+        url: a database URL.
+
+    Returns:
+        The same URL without its password.
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = re.sub(r":[^:@]*@", ":***@", parts.netloc, count=1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def _open_sqlite(path: Path, busy_timeout: float) -> SQLiteEngine:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseUnavailableError(
+            f"cannot create the folder for the SQLite file {path}: {error}"
+        ) from error
+    engine = SQLiteEngine(path=str(path), timeout=busy_timeout)
+    try:
+        # WAL is a property of the file, kept across connections, so setting it once here is enough.
+        rows = await engine.run_ddl("PRAGMA journal_mode = WAL")
+    except sqlite3.Error as error:
+        raise DatabaseUnavailableError(f"cannot open the SQLite database {path}: {error}") from error
+    mode = str(rows[0]["journal_mode"]).lower() if rows else "unknown"
+    if mode != "wal":
+        raise DatabaseUnavailableError(
+            f"the SQLite database {path} refused WAL mode (it stays in {mode!r}): put it on a local disk, "
+            "not a network share"
+        )
+    return engine
+
+
+async def _open_postgres(url: str, pool_max_size: int) -> PostgresEngine:
+    # Piccolo's constructor checks the server version over a blocking connection of its own: build it in a
+    # thread so the event loop keeps serving. extensions=(): we need none, and an unprivileged role works.
+    config = {"dsn": url, "timeout": _CONNECT_TIMEOUT}
+    engine = await asyncio.to_thread(PostgresEngine, config=config, extensions=())
+    try:
+        await engine.start_connection_pool(min_size=1, max_size=pool_max_size)
+    except (OSError, TimeoutError) as error:
+        raise DatabaseUnavailableError(
+            f"PostgreSQL is not reachable at {redact_url(url)}: {error}. Is the server running? "
+            f"On a Debian machine: {_START_POSTGRES}"
+        ) from error
+    except Exception as error:  # asyncpg's own errors: unknown database, role, password
+        if type(error).__module__.startswith("asyncpg"):
+            raise DatabaseUnavailableError(f"PostgreSQL refused {redact_url(url)}: {error}") from error
+        raise
+    return engine

@@ -1,0 +1,191 @@
+"""Schema migrations: a short, versioned list of SQL steps, recorded in the ``shenbao_schema`` table.
+
+Why not Piccolo's own migrations: they are built around a ``piccolo_conf.py`` module. The runner finds
+the engine through ``engine_finder()`` (``PICCOLO_CONF`` or an importable ``piccolo_conf``) and the apps
+through its ``APP_REGISTRY``, and the temporary table classes it makes for each step look the engine up
+the same way. Driving it with the engine the app opened at run time would mean writing a module global
+and an environment variable from library code, per process. Its SQLite support also cannot alter
+columns or add constraints to an existing table (``ALTER TABLE ... ADD CONSTRAINT`` does not exist in
+SQLite), which is our embedded default. So the steps are plain SQL, one list per engine:
+
+- each :class:`Step` is frozen once released: a later change of the tables is a new step, never an edit
+  (the tests check that the migrated schema has exactly the columns the Piccolo tables declare);
+- :func:`migrate` runs every pending step in ONE transaction, after taking a lock (PostgreSQL: an advisory
+  lock; SQLite: ``BEGIN IMMEDIATE``), so two processes starting at once apply each step exactly once, and
+  a failing step leaves the database as it was;
+- running it again does nothing; a database migrated by a newer shenbao is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shenbao.store.database import Database
+
+__all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "schema_version"]
+
+_SCHEMA_TABLE = "shenbao_schema"
+_ADVISORY_LOCK = 0x5348454E42414F  # "SHENBAO" in ASCII: a fixed key for pg_advisory_xact_lock.
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was migrated by a newer shenbao than the one running."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One schema change, as SQL statements for each engine.
+
+    Attributes:
+        version: its number, 1, 2, 3... in order; recorded once applied.
+        name: what it does, for people reading ``shenbao migrate``'s output.
+        sqlite: the statements run on SQLite.
+        postgres: the statements run on PostgreSQL.
+    """
+
+    version: int
+    name: str
+    sqlite: tuple[str, ...] = field(repr=False)
+    postgres: tuple[str, ...] = field(repr=False)
+
+    def statements(self, kind: str) -> tuple[str, ...]:
+        """Return the statements for an engine kind (``"sqlite"`` or ``"postgres"``)."""
+        return self.sqlite if kind == "sqlite" else self.postgres
+
+
+def _application(kind: str) -> str:
+    # SQLite: AUTOINCREMENT so an id is never reused (audit entries and messages refer to it); JSON is
+    # declared TEXT, whose affinity never turns a stored value into a number.
+    if kind == "sqlite":
+        pk, json, obj, arr = (
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "TEXT",
+            "json_type(answers) = 'object'",
+            "json_type(flags) = 'array'",
+        )
+    else:
+        pk, json, obj, arr = (
+            "SERIAL PRIMARY KEY",
+            "JSONB",
+            "jsonb_typeof(answers) = 'object'",
+            "jsonb_typeof(flags) = 'array'",
+        )
+    return f"""
+        CREATE TABLE application (
+            id {pk},
+            receipt_number VARCHAR(12) NOT NULL CONSTRAINT application_receipt_number_key UNIQUE,
+            form_id VARCHAR(64) NOT NULL,
+            form_version INTEGER NOT NULL,
+            status VARCHAR(32) NOT NULL DEFAULT 'submitted',
+            flags {json} NOT NULL DEFAULT '[]' CHECK ({arr}),
+            outcome_id VARCHAR(64),
+            answers {json} NOT NULL DEFAULT '{{}}' CHECK ({obj}),
+            region_code VARCHAR(32),
+            idempotency_key VARCHAR(255) CONSTRAINT application_idempotency_key_key UNIQUE,
+            draft_token VARCHAR(128),
+            created_at TIMESTAMPTZ NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL
+        )"""
+
+
+def _draft(kind: str) -> str:
+    pk, json, obj = (
+        ("INTEGER PRIMARY KEY", "TEXT", "json_type(answers) = 'object'")
+        if kind == "sqlite"
+        else ("SERIAL PRIMARY KEY", "JSONB", "jsonb_typeof(answers) = 'object'")
+    )
+    return f"""
+        CREATE TABLE draft (
+            id {pk},
+            token VARCHAR(128) NOT NULL,
+            form_id VARCHAR(64) NOT NULL,
+            form_version INTEGER NOT NULL,
+            answers {json} NOT NULL DEFAULT '{{}}' CHECK ({obj}),
+            section VARCHAR(64) NOT NULL DEFAULT '',
+            updated_at TIMESTAMPTZ NOT NULL,
+            CONSTRAINT draft_token_form_id_key UNIQUE (token, form_id)
+        )"""
+
+
+_INDEXES = (
+    "CREATE INDEX application_form_id ON application (form_id)",
+    "CREATE INDEX application_region_code ON application (region_code)",
+)
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        version=1,
+        name="applications and drafts",
+        sqlite=(_application("sqlite"), *_INDEXES, _draft("sqlite")),
+        postgres=(_application("postgres"), *_INDEXES, _draft("postgres")),
+    ),
+)
+"""Every schema change, oldest first. Append; never edit a released step."""
+
+
+async def migrate(db: Database) -> list[Step]:
+    """Bring the database's schema up to date: run every step it has not run yet.
+
+    Safe to run at every start and from several processes at once.
+
+    Args:
+        db: the open database.
+
+    Returns:
+        The steps applied now (empty when the schema was already current).
+
+    Raises:
+        SchemaTooNewError: the database has steps this shenbao does not know (it was migrated by a newer
+            version): upgrade shenbao rather than run an old one against it.
+    """
+    async with db.transaction():
+        if db.kind == "postgres":
+            await db.fetch("SELECT pg_advisory_xact_lock({})", _ADVISORY_LOCK)
+        await db.execute(
+            f"CREATE TABLE IF NOT EXISTS {_SCHEMA_TABLE} ("
+            "version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        applied = await _applied_versions(db)
+        known = {step.version for step in STEPS}
+        if unknown := sorted(applied - known):
+            raise SchemaTooNewError(
+                f"the database's schema has steps {unknown} that this shenbao does not know (it knows up to "
+                f"{max(known)}): it was migrated by a newer shenbao; upgrade shenbao to use it"
+            )
+        pending = [step for step in STEPS if step.version not in applied]
+        for step in pending:
+            for statement in step.statements(db.kind):
+                await db.execute(statement)
+            await db.fetch(
+                f"INSERT INTO {_SCHEMA_TABLE} (version, name, applied_at) "
+                "VALUES ({}, {}, CURRENT_TIMESTAMP)",
+                step.version,
+                step.name,
+            )
+    return pending
+
+
+async def schema_version(db: Database) -> int:
+    """Return the highest schema step applied to the database (0 for a database never migrated).
+
+    Args:
+        db: the open database.
+
+    Returns:
+        The version number.
+    """
+    if db.kind == "sqlite":
+        exists = await db.fetch(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {}", _SCHEMA_TABLE
+        )
+    else:
+        exists = await db.fetch("SELECT to_regclass({}) IS NOT NULL AS present", _SCHEMA_TABLE)
+        exists = [row for row in exists if row["present"]]
+    if not exists:
+        return 0
+    return max(await _applied_versions(db), default=0)
+
+
+async def _applied_versions(db: Database) -> set[int]:
+    rows = await db.fetch(f"SELECT version FROM {_SCHEMA_TABLE}")
+    return {int(row["version"]) for row in rows}

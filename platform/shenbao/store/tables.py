@@ -1,0 +1,56 @@
+"""Piccolo tables: what the platform stores.
+
+The classes describe rows for Piccolo's query builder; the schema itself is created by the frozen steps
+in :mod:`shenbao.store.migrations`, and a test checks that the two agree. No engine is bound here: the
+app opens its database at start (:func:`shenbao.store.open_database`), which binds these tables.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import JSONB, Integer, Serial, Timestamptz, Varchar
+from piccolo.constraints import Unique
+from piccolo.table import Table
+
+__all__ = ["ALL_TABLES", "Application", "Draft"]
+
+
+class Application(Table, tablename="application"):
+    """One submitted form: the answers as the farmer gave them, with the form version they answered.
+
+    ``flags`` lists what a reviewer should look at (``["policy_mismatch"]`` when a jump rule reached a
+    ``flagged`` outcome); ``outcome_id`` is that outcome. ``idempotency_key`` makes a retried submit
+    return the application it already created.
+    """
+
+    id = Serial(primary_key=True)
+    receipt_number = Varchar(length=12, unique=True, index=False)
+    form_id = Varchar(length=64, index=True)
+    form_version = Integer()
+    status = Varchar(length=32, default="submitted")
+    flags = JSONB(default=[])
+    outcome_id = Varchar(length=64, null=True, default=None)
+    answers = JSONB(default={})
+    region_code = Varchar(length=32, null=True, default=None, index=True)
+    idempotency_key = Varchar(length=255, null=True, default=None, unique=True)
+    draft_token = Varchar(length=128, null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Draft(Table, tablename="draft"):
+    """The answers of a form not yet submitted, kept per browser (``token``) and form, so a closed tab
+    loses nothing. ``section`` is the id of the section the farmer was on."""
+
+    id = Serial(primary_key=True)
+    token = Varchar(length=128)
+    form_id = Varchar(length=64)
+    form_version = Integer()
+    answers = JSONB(default={})
+    section = Varchar(length=64, default="")
+    updated_at = Timestamptz()
+
+    token_form_unique = Unique([token, form_id])
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Application, Draft)
+"""Every table the platform owns, in creation order (a table after those it refers to)."""
