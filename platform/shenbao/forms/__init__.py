@@ -1,4 +1,7 @@
-"""Form definitions: the model, the loader, the linter and the pure evaluation engine. No I/O beyond reading files."""
+"""Form definitions: the model, the loader, the linter and the pure evaluation engine.
+
+No I/O beyond reading definition files.
+"""
 
 from shenbao.forms.engine import CompiledForm, Evaluation, compile_form, evaluate
 from shenbao.forms.loader import DefinitionError, decode_form, load_form

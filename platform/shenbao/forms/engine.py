@@ -36,13 +36,16 @@ class CompiledForm:
 
     @property
     def id(self) -> str:
+        """The form's id (``gansu-zizhu-2021``)."""
         return self.definition.id
 
     @property
     def version(self) -> int:
+        """The definition's version, stored with every application."""
         return self.definition.version
 
     def title(self, lang: str = "zh") -> str:
+        """The title in ``lang``, falling back to Chinese."""
         return text_of(self.definition.title, lang)
 
 
@@ -93,7 +96,9 @@ def compile_form(definition: FormDef) -> CompiledForm:
         questions=questions,
         by_id={question.id: question for question in questions},
         numbers={question.id: number for number, question in enumerate(questions, start=1)},
-        section_of={question.id: section.id for section in definition.sections for question in section.questions},
+        section_of={
+            question.id: section.id for section in definition.sections for question in section.questions
+        },
         outcomes=outcomes,
         rules=rules,
     )
@@ -144,7 +149,8 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
             if rule.reads & unanswered:
                 continue  # wait until the farmer has answered what the check compares
             if not rule.holds(context):
-                errors.setdefault(question_id, []).append(f"第{form.numbers[question_id]}题：{text_of(message)}")
+                number = form.numbers[question_id]
+                errors.setdefault(question_id, []).append(f"第{number}题：{text_of(message)}")
 
     return Evaluation(
         visible=visible,

@@ -12,8 +12,8 @@ for an unanswered multiple choice. Two helpers fill gaps in CEL:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import cel
@@ -32,7 +32,8 @@ def _total(values: Iterable[Any]) -> int:
 HELPERS: Mapping[str, Any] = {"chars": _chars, "total": _total}
 """The functions every rule may call, besides CEL's own."""
 
-_OPERATORS_AND_BUILTINS_PREFIX = ("_", "@")
+# CEL names operators and internals with symbols (`_==_`, `!_`, `@in`); callable functions have plain names.
+_FUNCTION_NAME = re.compile(r"[A-Za-z]\w*")
 # CEL reports the variable a macro binds (the x in q9.exists(x, ...)) among the variables it reads.
 _MACRO_BINDING = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
@@ -78,12 +79,11 @@ def compile_expression(source: str) -> CompiledExpression:
     unknown = [
         name
         for name in references["functions"]
-        if not name.startswith(_OPERATORS_AND_BUILTINS_PREFIX)
-        and name not in HELPERS
-        and name not in _CEL_FUNCTIONS
+        if _FUNCTION_NAME.fullmatch(name) and name not in HELPERS and name not in _CEL_FUNCTIONS
     ]
     if unknown:
-        raise ExpressionError(f"unknown function {', '.join(unknown)}(): use CEL's functions or {sorted(HELPERS)}")
+        names = ", ".join(unknown)
+        raise ExpressionError(f"unknown function {names}(): use CEL's functions or {sorted(HELPERS)}")
     bound = set(_MACRO_BINDING.findall(source))
     return CompiledExpression(source, program, frozenset(references["variables"]) - bound)
 

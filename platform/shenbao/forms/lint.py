@@ -27,7 +27,7 @@ CODES = {
     "E003": "option value {detail} is used more than once in this question",
     "E004": "{detail} does not compile: {error}",
     "E005": "{detail} reads {name}, which is not a question of this form",
-    "E006": "{detail} reads {name}, which comes after it: a display or jump rule may only read earlier questions",
+    "E006": "{detail} reads {name}, which comes after it: display and jump rules read earlier questions only",
     "E007": "a jump goes to {detail}, which is not an outcome of this form",
     "E008": "this question can never be shown: {detail}",
     "E009": "display and jump rules form a cycle: {detail}",
@@ -41,6 +41,8 @@ _MAX_COMBINATIONS = 4096
 
 
 class Problem(msgspec.Struct, frozen=True):
+    """One finding: its code from :data:`CODES`, the file, the question (if any) and the message."""
+
     code: str
     path: str
     question: str | None
@@ -158,7 +160,8 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
     unconditional_end: str | None = None
     for question in questions:
         if unconditional_end:
-            yield _problem(path, question.id, "E008", detail=f"{unconditional_end} always ends the form before it")
+            detail = f"{unconditional_end} always ends the form before it"
+            yield _problem(path, question.id, "E008", detail=detail)
             continue
         for jump in question.jumps:
             if jump.when.strip() == "true":
@@ -170,7 +173,8 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
         except ExpressionError:
             continue  # reported already
         if not _may_hold(rule, by_id):
-            yield _problem(path, question.id, "E008", detail=f"no answer to {sorted(rule.reads)} makes it true")
+            detail = f"no answer to {sorted(rule.reads)} makes it true"
+            yield _problem(path, question.id, "E008", detail=detail)
 
 
 def _may_hold(rule: CompiledExpression, by_id: dict[str, Question]) -> bool:

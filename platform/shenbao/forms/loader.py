@@ -24,6 +24,7 @@ def decode_form(data: bytes | str, *, source: str = "<form>") -> FormDef:
 
 
 def load_form(path: Path) -> FormDef:
+    """Decode the definition file at ``path``; errors name the file and the JSON path."""
     return decode_form(path.read_bytes(), source=str(path))
 
 

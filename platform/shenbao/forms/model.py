@@ -54,7 +54,7 @@ class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     """The policy every definition model shares: strict, immutable, keyword-only."""
 
 
-class Option(Base, kw_only=True):
+class Option(Base, frozen=True, kw_only=True):
     """One choice. ``value`` is what is stored and what rules compare; ``label`` is what the farmer reads."""
 
     value: str | int
@@ -65,7 +65,7 @@ class Option(Base, kw_only=True):
     """Ticking it rules out every other option ("以上都没有")."""
 
 
-class Check(Base, kw_only=True):
+class Check(Base, frozen=True, kw_only=True):
     """A validation rule: ``rule`` must hold, else ``message`` is shown at the question.
 
     A check is skipped while any visible question it reads is still unanswered, so the farmer is never
@@ -76,14 +76,16 @@ class Check(Base, kw_only=True):
     message: Label
 
 
-class Jump(Base, kw_only=True):
+class Jump(Base, frozen=True, kw_only=True):
     """When ``when`` holds, the form ends at the terminal outcome ``to`` (the seed's "选择有转第49题")."""
 
     when: Expression
     to: Identifier
 
 
-class _QuestionBase(Base, kw_only=True):
+class _QuestionBase(Base, frozen=True, kw_only=True):
+    """What every question has: id, label, help, display rule, jumps and checks."""
+
     id: Identifier
     label: Label
     help: Label | None = None
@@ -95,31 +97,39 @@ class _QuestionBase(Base, kw_only=True):
     checks: list[Check] = []
 
 
-class SingleChoice(_QuestionBase, tag="single_choice", kw_only=True):
+class SingleChoice(_QuestionBase, tag="single_choice", frozen=True, kw_only=True):
+    """Pick one option (单选): radio buttons, or a drop-down for long lists."""
+
     options: list[Option]
     display: Literal["radio", "select"] = "radio"
 
 
-class MultipleChoice(_QuestionBase, tag="multiple_choice", kw_only=True):
+class MultipleChoice(_QuestionBase, tag="multiple_choice", frozen=True, kw_only=True):
+    """Tick any number of options (多选); its answer is the list of values in the options' order."""
+
     options: list[Option]
     min_selections: Annotated[int, msgspec.Meta(ge=0)] = 0
     max_selections: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
 
-class TextQuestion(_QuestionBase, tag="text", kw_only=True):
+class TextQuestion(_QuestionBase, tag="text", frozen=True, kw_only=True):
+    """Free text (填空)."""
+
     min_chars: Annotated[int, msgspec.Meta(ge=0)] = 0
     """Counted in characters, so 10 means ten Chinese characters (CEL's size() counts bytes)."""
     max_chars: Annotated[int, msgspec.Meta(ge=1)] = 200
     multiline: bool = False
 
 
-class NumberQuestion(_QuestionBase, tag="number", kw_only=True):
+class NumberQuestion(_QuestionBase, tag="number", frozen=True, kw_only=True):
+    """A whole number between ``min`` and ``max``."""
+
     min: int = 0
     max: int = 1_000_000
     unit: str | None = None
 
 
-class Field(Base, kw_only=True):
+class Field(Base, frozen=True, kw_only=True):
     """One blank of a multi-field fill-in (多项填空)."""
 
     id: Identifier
@@ -131,44 +141,58 @@ class Field(Base, kw_only=True):
     """For a ``phone`` blank: the number must be confirmed by a one-time SMS code."""
 
 
-class FieldsQuestion(_QuestionBase, tag="fields", kw_only=True):
+class FieldsQuestion(_QuestionBase, tag="fields", frozen=True, kw_only=True):
+    """Several blanks answered together (多项填空); its answer maps each field id to its value."""
+
     fields: list[Field]
 
 
-class Notice(_QuestionBase, tag="notice", kw_only=True):
+class Notice(_QuestionBase, tag="notice", frozen=True, kw_only=True):
     """Text to read, with nothing to answer (the pledge, "记得点击确定并申请按钮")."""
 
     required: bool = False
     body: Label | None = None
 
 
-class Region(_QuestionBase, tag="region", kw_only=True):
+class Region(_QuestionBase, tag="region", frozen=True, kw_only=True):
+    """An administrative-division picker (市州/区县/乡镇/村) down to ``depth``."""
+
     depth: Literal["city", "county", "township", "village"] = "township"
     root: str = "62"
     """The division code the picker starts below (62 is Gansu)."""
 
 
-class Geolocation(_QuestionBase, tag="geolocation", kw_only=True):
+class Geolocation(_QuestionBase, tag="geolocation", frozen=True, kw_only=True):
+    """The phone's current location; a region picker down to ``fallback_depth`` when it is unavailable."""
+
     fallback_depth: Literal["city", "county", "township", "village"] = "township"
 
 
-class CameraPhoto(_QuestionBase, tag="photo", kw_only=True):
+class CameraPhoto(_QuestionBase, tag="photo", frozen=True, kw_only=True):
+    """A photo taken with the camera there and then, never picked from the album."""
+
     max_bytes: int = 5 * 1024 * 1024
 
 
-class Signature(_QuestionBase, tag="signature", kw_only=True):
+class Signature(_QuestionBase, tag="signature", frozen=True, kw_only=True):
+    """A handwritten signature drawn on the screen (电子签名)."""
+
     signers: Literal["applicant", "household"] = "applicant"
 
 
-class Phone(_QuestionBase, tag="phone", kw_only=True):
+class Phone(_QuestionBase, tag="phone", frozen=True, kw_only=True):
+    """A mainland mobile number, confirmed by a one-time SMS code when ``verify`` is set."""
+
     verify: bool = True
 
 
-class IdNumber(_QuestionBase, tag="id_number", kw_only=True):
-    pass
+class IdNumber(_QuestionBase, tag="id_number", frozen=True, kw_only=True):
+    """A resident identity number, checked down to its check digit."""
 
 
-class Upload(_QuestionBase, tag="upload", kw_only=True):
+class Upload(_QuestionBase, tag="upload", frozen=True, kw_only=True):
+    """Files or pictures of documents (户口簿, 身份证)."""
+
     max_files: int = 5
     max_bytes: int = 5 * 1024 * 1024
 
@@ -190,7 +214,7 @@ Question: TypeAlias = (
 )
 
 
-class Section(Base, kw_only=True):
+class Section(Base, frozen=True, kw_only=True):
     """One screen of the form."""
 
     id: Identifier
@@ -198,7 +222,7 @@ class Section(Base, kw_only=True):
     questions: list[Question]
 
 
-class Outcome(Base, kw_only=True):
+class Outcome(Base, frozen=True, kw_only=True):
     """A terminal screen a jump leads to.
 
     ``blocked``: the farmer cannot apply and nothing is stored (the seed's question 48).
@@ -210,9 +234,11 @@ class Outcome(Base, kw_only=True):
     message: Label
 
 
-class FormDef(Base, kw_only=True):
+class FormDef(Base, frozen=True, kw_only=True):
     """A whole form: the guide, the sections of questions, the terminal outcomes and the pledge."""
 
+    schema: str | None = msgspec.field(default=None, name="$schema")
+    """The JSON Schema the file follows (``../../schema.json``), for editors; the platform ignores it."""
     id: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
     version: Annotated[int, msgspec.Meta(ge=1)]
     title: Label

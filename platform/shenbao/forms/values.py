@@ -7,6 +7,7 @@ Messages say what to do; the caller prefixes the question's number.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -22,11 +23,12 @@ from shenbao.forms.model import (
     text_of,
 )
 
-__all__ = ["clean", "empty_value", "is_answered"]
+__all__ = ["clean", "empty_value", "is_answered", "normalise_phone"]
 
 Cleaned = tuple[Any, list[str]]
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
 
 
 def empty_value(question: Question) -> Any:
@@ -35,6 +37,7 @@ def empty_value(question: Question) -> Any:
 
 
 def is_answered(value: Any) -> bool:
+    """Whether ``value`` counts as an answer (``None``, ``""``, ``[]`` and ``{}`` do not)."""
     return value is not None and value != [] and value != "" and value != {}
 
 
@@ -95,9 +98,11 @@ def _text(question: TextQuestion, raw: Any) -> Cleaned:
         return None, []
     length = len(value)
     if length > question.max_chars:
-        return value, [f"最多写{question.max_chars}个字，现在是{length}个字，请删去{length - question.max_chars}个字"]
+        limit = question.max_chars
+        return value, [f"最多写{limit}个字，现在是{length}个字，请删去{length - limit}个字"]
     if length < question.min_chars:
-        return value, [f"如果填写，请写{question.min_chars}到{question.max_chars}个字，现在只有{length}个字"]
+        lead = "请写" if question.required else "如果填写，请写"
+        return value, [f"{lead}{question.min_chars}到{question.max_chars}个字，现在只有{length}个字"]
     return value, []
 
 
@@ -117,6 +122,12 @@ def _integer(raw: Any, low: int, high: int) -> Cleaned:
 
 def _number(question: NumberQuestion, raw: Any) -> Cleaned:
     return _integer(raw, question.min, question.max)
+
+
+def normalise_phone(raw: str) -> str:
+    """The number as stored: ASCII digits, no spaces, dashes or brackets, no leading +86."""
+    number = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    return number[3:] if number.startswith("+86") else number
 
 
 def _phone_number(raw: str) -> list[str]:
@@ -147,6 +158,10 @@ def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:
             problems += [f"“{name}”：{problem}" for problem in number_problems]
             continue
         entry = str(entry)
+        if field.kind == "phone":
+            entry = normalise_phone(entry)
+        elif field.kind == "id_number":
+            entry = identity.normalise(entry)
         value[field.id] = entry
         if len(entry) > field.max_chars:
             problems.append(f"“{name}”最多写{field.max_chars}个字，现在是{len(entry)}个字")
@@ -157,14 +172,18 @@ def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:
     return (value or None), problems
 
 
-def _plain_string(checker: Callable[[str], list[str]] | None = None) -> Callable[[Question, Any], Cleaned]:
+def _plain_string(
+    normalise: Callable[[str], str], checker: Callable[[str], list[str]]
+) -> Callable[[Question, Any], Cleaned]:
     def cleaner(question: Question, raw: Any) -> Cleaned:
         if not is_answered(raw):
             return None, []
         if not isinstance(raw, str):
             return None, ["请填写文字"]
-        value = raw.strip()
-        return value, (checker(value) if checker else [])
+        value = normalise(raw)
+        if not value:
+            return None, []
+        return value, checker(value)
 
     return cleaner
 
@@ -184,8 +203,8 @@ _CLEANERS: dict[str, Callable[[Any, Any], Cleaned]] = {
     "text": _text,
     "number": _number,
     "fields": _fields,
-    "phone": _plain_string(_phone_number),
-    "id_number": _plain_string(identity.problems),
+    "phone": _plain_string(normalise_phone, _phone_number),
+    "id_number": _plain_string(identity.normalise, identity.problems),
     "region": _structured,
     "geolocation": _structured,
     "photo": _structured,

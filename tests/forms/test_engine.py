@@ -1,0 +1,64 @@
+"""The evaluation engine on small forms: progress, notices, checks waiting for their inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shenbao.forms import compile_form, decode_form, evaluate
+from shenbao.forms.engine import CompiledForm
+
+TINY = """
+{
+  "id": "tiny", "version": 1, "title": "小表",
+  "sections": [{"id": "main", "title": "第一页", "questions": [
+    {"type": "notice", "id": "intro", "label": "请如实填写"},
+    {"type": "number", "id": "adults", "label": "成年人数", "max": 9},
+    {"type": "number", "id": "children", "label": "儿童人数", "max": 9, "required": false},
+    {"type": "number", "id": "total", "label": "总人数", "max": 20,
+     "checks": [{"rule": "total == adults + (children == null ? 0 : children)", "message": "总人数不对"}]}
+  ]}]
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny() -> CompiledForm:
+    return compile_form(decode_form(TINY))
+
+
+@pytest.mark.parametrize(
+    ("answers", "progress"),
+    [
+        ({}, 0),
+        ({"adults": 1}, 33),
+        ({"adults": 1, "total": 1}, 67),
+        ({"adults": 1, "children": 0, "total": 1}, 100),
+    ],
+    ids=["nothing", "one of three", "two of three", "all"],
+)
+def test_progress_counts_answerable_questions(
+    tiny: CompiledForm, answers: dict[str, Any], progress: int
+) -> None:
+    assert evaluate(tiny, answers).progress == progress
+
+
+def test_notice_is_visible_but_never_missing(tiny: CompiledForm) -> None:
+    evaluation = evaluate(tiny, {})
+    assert evaluation.visible[0] == "intro"
+    assert evaluation.missing == ["adults", "total"]
+
+
+def test_check_waits_for_an_unanswered_question_it_reads(tiny: CompiledForm) -> None:
+    assert evaluate(tiny, {"total": 5}).errors == {}
+
+
+def test_check_runs_once_its_inputs_are_answered(tiny: CompiledForm) -> None:
+    assert evaluate(tiny, {"adults": 2, "children": 1, "total": 5}).errors == {"total": ["第4题：总人数不对"]}
+
+
+def test_check_is_not_run_on_an_answer_that_is_already_wrong(tiny: CompiledForm) -> None:
+    assert evaluate(tiny, {"adults": 2, "total": 50}).errors == {
+        "total": ["第4题：请填写0到20之间的整数，现在是50"]
+    }

@@ -1,0 +1,111 @@
+"""The linter: each small broken definition gives its code; the shipped definitions lint clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from shenbao.forms.lint import CODES, lint_path
+from shenbao.paths import form_defs_dir
+
+
+def choice(id: str, *values: str, **extra: Any) -> dict[str, Any]:
+    options = [{"value": value, "label": value} for value in values or ("yes", "no")]
+    return {"type": "single_choice", "id": id, "label": f"问题{id}", "options": options, **extra}
+
+
+def form(*questions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A one-section form around ``questions``, with the outcome ``stop``."""
+    return {
+        "id": "tiny",
+        "version": 1,
+        "title": "小表",
+        "sections": [{"id": "main", "title": "第一页", "questions": list(questions)}],
+        "outcomes": [{"id": "stop", "kind": "blocked", "message": "不能申请"}],
+        **extra,
+    }
+
+
+def _lint(tmp_path: Path, definition: dict[str, Any]) -> list[tuple[str, str | None]]:
+    folder = tmp_path / "pack" / "forms"
+    folder.mkdir(parents=True)
+    (folder / "tiny.json").write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    files, problems = lint_path(tmp_path)
+    assert len(files) == 1
+    return [(problem.code, problem.question) for problem in problems]
+
+
+BROKEN = [
+    pytest.param({**form(choice("a")), "colour": "red"}, [("E001", None)], id="E001 unknown key"),
+    pytest.param(form({**choice("a"), "required": "yes"}), [("E001", None)], id="E001 wrong type"),
+    pytest.param(form({"type": "slider", "id": "a", "label": "滑块"}), [("E001", None)], id="E001 unknown type"),
+    pytest.param(form(choice("a"), choice("a")), [("E002", "a")], id="E002 duplicate id"),
+    pytest.param(form(choice("a", "x", "x")), [("E003", "a")], id="E003 duplicate option"),
+    pytest.param(form(choice("a"), choice("b", visible_if="a ==")), [("E004", "b")], id="E004 syntax"),
+    pytest.param(form(choice("a"), choice("b", visible_if="shout(a)")), [("E004", "b")],
+                 id="E004 unknown function"),
+    pytest.param(form(choice("a", checks=[{"rule": "a = 1", "message": "错"}])), [("E004", "a")],
+                 id="E004 in a check"),
+    pytest.param(form(choice("a"), choice("b", visible_if='zzz == "yes"')), [("E005", "b")],
+                 id="E005 unknown question"),
+    pytest.param(form(choice("a", visible_if='b == "yes"'), choice("b")), [("E006", "a")],
+                 id="E006 reads a later question"),
+    pytest.param(form(choice("a", jumps=[{"when": 'a == "yes"', "to": "nowhere"}])), [("E007", "a")],
+                 id="E007 unknown outcome"),
+    pytest.param(form(choice("a"), choice("b", visible_if='a == "maybe"')), [("E008", "b")],
+                 id="E008 no answer shows it"),
+    pytest.param(form(choice("a", jumps=[{"when": "true", "to": "stop"}]), choice("b")), [("E008", "b")],
+                 id="E008 after a jump that always ends"),
+    pytest.param(form(choice("a", visible_if='a == "yes"')), [("E009", "a")], id="E009 reads itself"),
+    pytest.param(form({**choice("a"), "label": {"bo": "..."}}), [("E010", "a")], id="E010 label without zh"),
+    pytest.param(form({"type": "multiple_choice", "id": "a", "label": "多选", "min_selections": 3,
+                       "options": [{"value": "x", "label": "甲"}, {"value": "y", "label": "乙"}]}),
+                 [("E011", "a")], id="E011 more ticks than options"),
+    pytest.param(form(choice("a"), pledge="承诺", pledge_before="sign"), [("E012", None)],
+                 id="E012 pledge before an unknown question"),
+    pytest.param(form(choice("stop")), [("E013", "stop")], id="E013 outcome id is a question id"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("definition", "expected"), BROKEN)
+def test_broken_definition(tmp_path: Path, definition: dict[str, Any], expected: list[Any]) -> None:
+    assert _lint(tmp_path, definition) == expected
+
+
+def test_every_code_is_exercised() -> None:
+    expected = (cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN)
+    exercised = {code for problems in expected for code, _ in problems}
+    assert exercised == set(CODES)
+
+
+def test_a_sound_definition_lints_clean(tmp_path: Path) -> None:
+    definition = form(
+        choice("a", jumps=[{"when": 'a == "no"', "to": "stop"}]),
+        choice("b", visible_if='a == "yes"', checks=[{"rule": '!(b == "no")', "message": "请选是"}]),
+    )
+    assert _lint(tmp_path, definition) == []
+
+
+def test_problem_reads_file_question_code_and_message(tmp_path: Path) -> None:
+    _lint(tmp_path, form(choice("a"), choice("a")))
+    _, problems = lint_path(tmp_path)
+    assert (
+        str(problems[0]) == f"{tmp_path}/pack/forms/tiny.json: a: E002 question id a is used more than once"
+    )
+
+
+def test_format_error_names_the_json_path(tmp_path: Path) -> None:
+    _lint(tmp_path, form({**choice("a"), "required": "yes"}))
+    _, problems = lint_path(tmp_path)
+    assert problems[0].message.endswith(
+        "Expected `bool`, got `str` - at `$.sections[0].questions[0].required`"
+    )
+
+
+def test_shipped_definitions_lint_clean() -> None:
+    files, problems = lint_path(form_defs_dir())
+    assert {"gansu-yijian-2023.json", "gansu-zizhu-2021.json"} <= {file.name for file in files}
+    assert [str(problem) for problem in problems] == []
