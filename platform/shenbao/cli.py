@@ -47,7 +47,7 @@ def _demo(settings: Settings, host: str, port: int) -> None:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(_migrate(settings))
-    forms = FormRegistry.from_packs(settings.packs)
+    forms = FormRegistry.from_packs(settings.packs, settings.form_defs)
     print(f"\n申报 shenbao demo · database {settings.database_url}")
     for form in forms:
         print(f"  {form.title()}: http://{host}:{port}/f/{form.id}")

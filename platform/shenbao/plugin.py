@@ -28,7 +28,7 @@ from shenbao.packs import FormRegistry
 from shenbao.settings import Settings
 from shenbao.web.api import ApiController
 from shenbao.web.farmer import FarmerController
-from shenbao.web.render import Renderer
+from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
 
 __all__ = ["ShenbaoPlugin"]
@@ -74,7 +74,7 @@ class ShenbaoPlugin(InitPlugin):
     async def _start(self, app: Litestar) -> None:
         app.state[self.state_key] = Services(
             settings=self.settings,
-            forms=FormRegistry.from_packs(self.settings.packs),
+            forms=FormRegistry.from_packs(self.settings.packs, self.settings.form_defs),
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=await store.open_database(self.settings.database_url),
             base=self.path,
@@ -114,6 +114,8 @@ class ShenbaoPlugin(InitPlugin):
             path=self.path or "/",
             route_handlers=[FarmerController, ApiController, static],
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
+            before_request=choose_language,
+            after_request=remember_language,
             exception_handlers={HTTPException: self._page_errors, Exception: self._server_error}
             if not self.settings.debug
             else {HTTPException: self._page_errors},

@@ -22,6 +22,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         signs cookies; a random one is made per process when unset (fine for the demo, not for production).
     ``SHENBAO_DEBUG``
         ``1`` shows tracebacks.
+    ``SHENBAO_PACKS``
+        comma-separated province packs to publish (default ``gansu``).
+    ``SHENBAO_FORM_DEFS``
+        a folder of packs of one's own, instead of the ``form_defs/`` shipped with the package.
     """
 
     database_url: str
@@ -29,6 +33,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str
     debug: bool = False
     packs: tuple[str, ...] = ("gansu",)
+    form_defs: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,4 +45,5 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             secret_key=env.get("SHENBAO_SECRET_KEY") or os.urandom(32).hex(),
             debug=env.get("SHENBAO_DEBUG", "") in {"1", "true", "yes"},
             packs=tuple(filter(None, env.get("SHENBAO_PACKS", "gansu").split(","))),
+            form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
         )

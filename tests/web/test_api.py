@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from samples import household_2021, one_click_2023
 
-from conftest import count_applications
 from shenbao.settings import Settings
+from tests.web.conftest import count_applications
+from tests.web.samples import household_2021, one_click_2023
 
 Client = TestClient[Litestar]
 FORM = "/api/v1/forms/gansu-zizhu-2021"

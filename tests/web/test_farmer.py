@@ -8,12 +8,13 @@ import re
 import sqlite3
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.testing import TestClient
-from samples import id_number
 
-from conftest import count_applications
 from shenbao.settings import Settings
+from tests.web.conftest import count_applications
+from tests.web.samples import id_number
 
 Client = TestClient[Litestar]
 BASE = "/f/gansu-zizhu-2021"
@@ -103,7 +104,7 @@ def test_the_draft_survives_a_closed_tab(client: Client, app: Litestar) -> None:
     cookie = client.cookies.get("sb_draft")
     with TestClient(app, base_url="http://127.0.0.1", cookies={"sb_draft": cookie}) as reopened:
         guide = reopened.get(BASE).text
-        assert "继续填写上次的申请" in guide and f"{BASE}/s/method" in guide
+        assert "继续填写上次的申请" in guide and f"{BASE}/s/residence" in guide
         assert 'value="张三"' in reopened.get(f"{BASE}/s/method").text
 
 
@@ -181,3 +182,31 @@ def test_household_size_mismatch_blocks_next_at_q13(client: Client) -> None:
     assert response.status_code == 422
     error = re.search(r'<div id="e-q13" class="err" role="alert">(.*?)</div>', response.text, re.S)
     assert error and "第13题" in error.group(1)
+
+
+def test_labels_come_in_the_language_asked_for(tmp_path: Any) -> None:
+    """A pack may give labels in other languages (Tibetan for Gannan); Chinese is the fallback."""
+    from pathlib import Path
+
+    from shenbao.app import create_app
+    from tests.web.conftest import migrated_settings
+
+    pack = Path(tmp_path) / "packs" / "gannan" / "forms"
+    pack.mkdir(parents=True)
+    definition = {
+        "id": "gannan-demo", "version": 1, "title": {"zh": "申报", "bo": "ཞུ་གཏུག"},
+        "sections": [{"id": "s1", "title": "第一页", "questions": [
+            {"type": "single_choice", "id": "q1", "label": {"zh": "您的户籍性质", "bo": "ཐེམ་ཐོ།"},
+             "options": [{"value": "agri", "label": {"zh": "农业户籍", "bo": "ཞིང་པ།"}}, {"value": "other", "label": "其他"}]},
+        ]}],
+    }  # fmt: skip
+    (pack / "gannan-demo.json").write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    settings = msgspec.structs.replace(
+        migrated_settings(Path(tmp_path)), packs=("gannan",), form_defs=pack.parent.parent
+    )
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        tibetan = client.get("/f/gannan-demo/s/s1?lang=bo")
+        assert "ཐེམ་ཐོ།" in tibetan.text and "ཞིང་པ།" in tibetan.text and "其他" in tibetan.text
+        assert '<html lang="bo">' in tibetan.text
+        assert "ཐེམ་ཐོ།" in client.get("/f/gannan-demo/s/s1").text  # remembered
+        assert "您的户籍性质" in client.get("/f/gannan-demo/s/s1?lang=zh").text

@@ -173,21 +173,27 @@ class FarmerController(Controller):
         token, draft, _ = await self._draft(services, request, form)
         data = await _form_data(request)
         answers = merge(draft, section_answers(form, section_id, data))
-        await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
         evaluation = evaluate(form, answers)
-        nav = (data.get("nav") or ["next"])[0]
         base = f"{services.base}/f/{form.id}"
-        if nav == "prev":
-            previous = _neighbour(form, evaluation, section_id, -1)
-            target = f"{base}/s/{previous}" if previous else base
-            return self._with_cookie(Redirect(target, status_code=303), services, token)
-        here = [
+        unfinished = [
             question_id
             for question_id in evaluation.visible
             if form.section_of[question_id] == section_id
             and (question_id in evaluation.errors or question_id in evaluation.missing)
         ]
-        if here:
+        # Where the farmer lands is where a reopened tab resumes.
+        if (data.get("nav") or ["next"])[0] == "prev":
+            landing = _neighbour(form, evaluation, section_id, -1)
+            target = f"{base}/s/{landing}" if landing else base
+        elif unfinished:
+            landing, target = section_id, ""
+        else:
+            landing = None if evaluation.outcome else _neighbour(form, evaluation, section_id, +1)
+            target = f"{base}/s/{landing}" if landing else f"{base}/review"
+        await store.save_draft(
+            services.database, token, form.id, form.version, answers, landing or section_id
+        )
+        if not target:
             response = self._section_page(
                 services,
                 form,
@@ -197,8 +203,6 @@ class FarmerController(Controller):
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
             return self._with_cookie(response, services, token)
-        following = None if evaluation.outcome else _neighbour(form, evaluation, section_id, +1)
-        target = f"{base}/s/{following}" if following else f"{base}/review"
         return self._with_cookie(Redirect(target, status_code=303), services, token)
 
     @post("/f/{form_id:str}/s/{section_id:str}/answer", name="farmer:answer", status_code=HTTP_200_OK)

@@ -6,16 +6,49 @@ app that embeds it keeps whatever template configuration it already has.
 
 from __future__ import annotations
 
+import re
+from contextvars import ContextVar
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
-from litestar import Response
+from litestar import Request, Response
 from litestar.status_codes import HTTP_200_OK
 
 from shenbao.forms import Question, text_of
+from shenbao.forms.model import Label
 from shenbao.paths import templates_dir, widgets_dir
 
-__all__ = ["Renderer", "question_type"]
+__all__ = ["LANGUAGE_COOKIE", "Renderer", "choose_language", "question_type", "remember_language"]
+
+# The language of the page being rendered. A context variable rather than a template variable, so that the
+# widget and section macros can stay imported without context (Jinja caches those).
+_language: ContextVar[str] = ContextVar("shenbao_language", default="zh")
+_language_chosen: ContextVar[bool] = ContextVar("shenbao_language_chosen", default=False)
+
+
+LANGUAGE_COOKIE = "sb_lang"
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+async def choose_language(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: the page language is ``?lang=bo`` if given, else the remembered one, else Chinese."""
+    chosen = request.query_params.get("lang")
+    wanted = chosen or request.cookies.get(LANGUAGE_COOKIE) or "zh"
+    _language.set(wanted if _LANGUAGE_CODE.fullmatch(wanted) else "zh")
+    _language_chosen.set(chosen is not None)
+
+
+async def remember_language(response: Response[Any]) -> Response[Any]:
+    """``after_request``: keep a language chosen with ``?lang=`` for the pages that follow."""
+    if _language_chosen.get():
+        response.set_cookie(
+            LANGUAGE_COOKIE, _language.get(), max_age=31_536_000, httponly=True, samesite="lax"
+        )
+    return response
+
+
+def _translate(label: Label | None) -> str:
+    return "" if label is None else text_of(label, _language.get())
 
 
 def question_type(question: Question) -> str:
@@ -40,11 +73,12 @@ class Renderer:
             auto_reload=False,
         )
         self.environment.globals.update(base=base, static_version=static_version)
-        self.environment.filters["t"] = text_of
+        self.environment.filters["t"] = _translate
         self.environment.filters["qtype"] = question_type
 
     def render(self, template: str, **context: Any) -> str:
-        return self.environment.get_template(template).render(context)
+        """Render ``template``; labels given in several languages come out in the request's language."""
+        return self.environment.get_template(template).render(context, lang=_language.get())
 
     def page(self, template: str, *, status_code: int = HTTP_200_OK, **context: Any) -> Response[str]:
         """An HTML response; pages are personal (drafts), so no shared cache may keep them."""

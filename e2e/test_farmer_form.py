@@ -1,0 +1,111 @@
+"""The 2021 questionnaire in a phone-sized Chromium, as a farmer uses it."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from e2e.conftest import Server
+
+FORM = "/f/gansu-zizhu-2021"
+
+
+def applications(server: Server) -> list[tuple[Any, ...]]:
+    path = Path(server.database_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT receipt_number, flags, outcome_id, answers FROM application"
+        ).fetchall()
+
+
+def choose(page: Page, question: str, label: str) -> None:
+    """Tap an option of a question by the text the farmer reads."""
+    page.locator(f"#q-{question} label.choice", has_text=re.compile(f"^{re.escape(label)}$")).click()
+
+
+def fill_method(page: Page) -> None:
+    choose(page, "q1", "本人办理")
+    page.fill("#i-q4-name", "张三")
+    page.fill("#i-q4-id_number", "620102198001011239")
+    page.fill("#i-q4-phone", "13800138000")
+
+
+def test_the_guide_waits_sixty_seconds(page: Page, shot: Any) -> None:
+    page.clock.install()
+    page.goto(FORM)
+    start = page.locator("#start")
+    expect(start).to_have_attribute("aria-disabled", "true")
+    expect(start).to_contain_text("60秒")
+    shot("guide")
+    page.clock.run_for(61_000)
+    expect(start).not_to_have_attribute("aria-disabled", "true")
+    expect(start).to_have_text("开始申请")
+    start.click()
+    expect(page).to_have_url(re.compile(f"{FORM}/s/method$"))
+
+
+def test_a_conditional_question_appears_without_reloading(page: Page, shot: Any) -> None:
+    page.goto(f"{FORM}/s/household")
+    page.evaluate("window.__same_document = true")
+    expect(page.locator("#q-q9")).to_be_hidden()
+    choose(page, "q8", "有")
+    expect(page.locator("#q-q9")).to_be_visible()
+    expect(page.locator("#q-q10")).to_be_hidden()
+    choose(page, "q8", "没有")
+    expect(page.locator("#q-q10")).to_be_visible()
+    expect(page.locator("#q-q9")).to_be_hidden()
+    assert page.evaluate("window.__same_document") is True  # no full page load happened
+    shot("form-page")
+
+
+def test_non_agricultural_household_is_refused_and_nothing_stored(
+    page: Page, server: Server, shot: Any
+) -> None:
+    before = len(applications(server))
+    page.goto(f"{FORM}/s/method")
+    fill_method(page)
+    page.click("button[value=next]")
+    expect(page).to_have_url(re.compile(f"{FORM}/s/residence$"))
+    choose(page, "q5", "非农户籍")
+    expect(page.locator("#outcome")).to_contain_text("非农业户籍不能申请")
+    expect(page.locator("#q-q6")).to_be_hidden()
+    page.click("button[value=next]")
+    expect(page).to_have_url(re.compile(f"{FORM}/review$"))
+    expect(page.locator("#outcome")).to_contain_text("非农业户籍不能申请")
+    expect(page.locator("#submit")).to_have_count(0)
+    shot("refused")
+    assert len(applications(server)) == before
+
+
+def test_household_size_mismatch_is_shown_at_question_13(page: Page, shot: Any) -> None:
+    page.goto(f"{FORM}/s/members")
+    choose(page, "q13", "5人")
+    page.locator("#q-q14 label.choice", has_text="18-60周岁成年人").click()
+    expect(page.locator("#q-q16")).to_be_visible()
+    choose(page, "q16", "3人")
+    error = page.locator("#e-q13")
+    expect(error).to_contain_text("第13题")
+    expect(error).to_contain_text("第15到19题")
+    shot("error")
+    choose(page, "q16", "5人")
+    expect(error).to_be_empty()
+
+
+def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page) -> None:
+    page.goto(f"{FORM}/s/method")
+    fill_method(page)
+    page.click("button[value=next]")
+    expect(page).to_have_url(re.compile(f"{FORM}/s/residence$"))
+    page.close()
+    reopened = context.new_page()
+    reopened.goto(FORM)
+    resume = reopened.locator("#resume")
+    expect(resume).to_have_text("继续填写上次的申请")
+    resume.click()
+    expect(reopened).to_have_url(re.compile(f"{FORM}/s/residence$"))
+    reopened.click("button[value=prev]")
+    expect(reopened.locator("#i-q4-name")).to_have_value("张三")
