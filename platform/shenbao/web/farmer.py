@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
+from shenbao.forms.model import Section
 from shenbao.web.answers import FormData, merge, section_answers
 from shenbao.web.display import display_answer
 from shenbao.web.services import Services
@@ -34,6 +35,13 @@ def _form(services: Services, form_id: str) -> CompiledForm:
     if form is None:
         raise NotFoundException(f"没有找到申报表“{form_id}”")
     return form
+
+
+def _section(form: CompiledForm, section_id: str) -> Section:
+    for section in form.definition.sections:
+        if section.id == section_id:
+            return section
+    raise NotFoundException(f"申报表“{form.title()}”没有这一页")
 
 
 def _section_ids(form: CompiledForm) -> list[str]:
@@ -60,7 +68,7 @@ def _neighbour(
 
 
 def _section_context(
-    form: CompiledForm, section_id: FromPath[str], answers: dict[str, Any], evaluation: Evaluation
+    form: CompiledForm, section_id: str, answers: dict[str, Any], evaluation: Evaluation
 ) -> dict[str, Any]:
     """What the section page and its htmx swaps share: answers, evaluation, position and neighbours."""
     shown = _shown_sections(form, evaluation)
@@ -132,8 +140,7 @@ class FarmerController(Controller):
         section_id: FromPath[str],
     ) -> Response[str]:
         form = _form(services, form_id)
-        if section_id not in _section_ids(form):
-            raise NotFoundException(f"申报表“{form.title()}”没有这一页")
+        _section(form, section_id)
         token, answers, _ = await self._draft(services, request, form)
         response = self._section_page(services, form, section_id, answers, show_missing=False)
         return self._with_cookie(response, services, token)
@@ -149,7 +156,7 @@ class FarmerController(Controller):
         status_code: int = HTTP_200_OK,
     ) -> Response[str]:
         evaluation = evaluate(form, answers)
-        section = next(section for section in form.definition.sections if section.id == section_id)
+        section = _section(form, section_id)
         return services.renderer.page(
             "farmer/section.html",
             status_code=status_code,
@@ -168,8 +175,7 @@ class FarmerController(Controller):
     ) -> Response[Any]:
         """The no-JavaScript path and the "下一步" button: save, then move on or show what is missing."""
         form = _form(services, form_id)
-        if section_id not in _section_ids(form):
-            raise NotFoundException(f"申报表“{form.title()}”没有这一页")
+        _section(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
         data = await _form_data(request)
         answers = merge(draft, section_answers(form, section_id, data))
@@ -215,15 +221,14 @@ class FarmerController(Controller):
     ) -> Response[str]:
         """htmx: save one change and send back only the parts of the page it changed, swapped out of band."""
         form = _form(services, form_id)
-        if section_id not in _section_ids(form):
-            raise NotFoundException(f"申报表“{form.title()}”没有这一页")
+        section = _section(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
         answers = merge(draft, section_answers(form, section_id, await _form_data(request)))
         await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
         before, after = evaluate(form, draft), evaluate(form, answers)
         shown_before, shown_after = set(before.visible), set(after.visible)
         blocks, error_blocks = [], []
-        for question in form.definition.sections[_section_ids(form).index(section_id)].questions:
+        for question in section.questions:
             if (question.id in shown_before) != (question.id in shown_after):
                 blocks.append(question)
             elif before.errors.get(question.id) != after.errors.get(question.id):

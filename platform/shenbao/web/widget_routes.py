@@ -1,0 +1,99 @@
+"""The widgets' HTTP side, under ``<base>/widgets/``: their scripts, stored images, and each widget's own routes.
+
+``/widgets/_assets/<name>/<file>``
+    A script a widget declares (``SCRIPTS``), cached for a year: its URL carries the widget's version.
+``/widgets/_files/<sha256>.<ext>?w=<width>&t=<token>``
+    A stored image's thumbnail, for the review page and later the staff pages. The token is an HMAC of the hash
+    (:meth:`shenbao.files.FileStore.url` makes the URL), so knowing a hash is not enough.
+``/widgets/<name>/...``
+    The handlers a widget lists in its ``ROUTES`` (the region cascade, the photo and signature uploads).
+
+The host adds one line: ``widget_router()`` among the platform's route handlers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Response, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+
+from shenbao.files import THUMBNAIL_WIDTHS, FileRef, parse_ref
+from shenbao.web.services import Services
+from shenbao.widgets import WidgetRegistry, installed_widgets, rejection, widget_services
+
+__all__ = ["UPLOAD_CEILING", "upload_response", "widget_router"]
+
+UPLOAD_CEILING = 16 * 1024 * 1024
+"""No upload request body may be larger, whatever a question allows."""
+
+_FILE = re.compile(r"^([0-9a-f]{64})\.(jpg|png)$")
+_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+_SCRIPT_TYPE = "text/javascript; charset=utf-8"
+
+
+def upload_response(value: Any, services: Services) -> Response[Any]:
+    """The JSON an upload route answers: ``{"value", "posted", "thumb"}``, or ``422 {"errors": [...]}``.
+
+    ``posted`` is the reference as the text the widget's hidden input posts with the form.
+    """
+    problems = rejection(value)
+    ref = parse_ref(value)
+    if problems is not None or ref is None:
+        return Response(
+            {"errors": problems or ["没有保存好，请重试"]},
+            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            headers={"Cache-Control": "no-store"},
+        )
+    files = widget_services(services.settings).files
+    return Response(
+        {
+            "value": ref.as_value(),
+            "posted": msgspec.json.encode(ref.as_value()).decode(),
+            "thumb": files.url(ref, services.base),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def widget_router(registry: WidgetRegistry | None = None) -> Router:
+    """Every widget's routes, assets and the stored-image thumbnails, mounted at ``/widgets``."""
+    registry = registry or installed_widgets()
+
+    @get("/_assets/{name:str}/{asset:str}", name="widgets:asset", include_in_schema=False)
+    async def asset(name: str, asset: str) -> Response[bytes]:
+        widget = registry.get(name)
+        if widget is None or asset not in widget.scripts:
+            raise NotFoundException("没有这个文件")
+        return Response(
+            (widget.folder / asset).read_bytes(),
+            media_type=_SCRIPT_TYPE,
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
+    @get("/_files/{name:str}", name="widgets:file", include_in_schema=False)
+    async def stored_file(services: Services, name: str, t: str = "", w: int = 480) -> Response[bytes]:
+        match = _FILE.match(name)
+        if match is None or w not in THUMBNAIL_WIDTHS:
+            raise NotFoundException("没有这张图片")
+        ref = FileRef(file=match.group(1), type=_TYPES[match.group(2)])
+        files = widget_services(services.settings).files
+        content = await files.thumbnail(ref, w) if files.token_matches(ref, t) else None
+        if content is None:
+            raise NotFoundException("没有这张图片")
+        return Response(
+            content,
+            media_type=ref.type,
+            headers={"Cache-Control": "private, max-age=604800", "X-Content-Type-Options": "nosniff"},
+        )
+
+    handlers: list[Any] = [asset, stored_file]
+    handlers += [
+        Router(path=f"/{widget.name}", route_handlers=list(widget.routes))
+        for widget in registry
+        if widget.routes
+    ]
+    return Router(path="/widgets", route_handlers=handlers)
