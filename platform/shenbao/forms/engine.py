@@ -33,6 +33,8 @@ class CompiledForm:
     section_of: Mapping[str, str]
     outcomes: Mapping[str, Outcome]
     rules: Mapping[str, _Rules] = field(repr=False)
+    read_by_rules: frozenset[str] = frozenset()
+    """The question ids some rule reads: only these become CEL variables (each one added costs time)."""
 
     @property
     def id(self) -> str:
@@ -101,6 +103,17 @@ def compile_form(definition: FormDef) -> CompiledForm:
         },
         outcomes=outcomes,
         rules=rules,
+        read_by_rules=frozenset(
+            name
+            for rule in rules.values()
+            for expression in (
+                rule.visible_if,
+                *(jump for jump, _ in rule.jumps),
+                *(check for check, _ in rule.checks),
+            )
+            if expression is not None
+            for name in expression.reads
+        ),
     )
 
 
@@ -122,7 +135,8 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
         rules = form.rules[question.id]
         shown = outcome is None and (rules.visible_if is None or rules.visible_if.holds(context))
         if not shown:
-            context.add_variable(question.id, empty_value(question))
+            if question.id in form.read_by_rules:
+                context.add_variable(question.id, empty_value(question))
             continue
         visible.append(question.id)
         if isinstance(question, Notice):
@@ -135,7 +149,8 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
             clean_answers[question.id] = value
         elif question.required:
             missing.append(question.id)
-        context.add_variable(question.id, value)
+        if question.id in form.read_by_rules:
+            context.add_variable(question.id, value)
         for condition, target in rules.jumps:
             if condition.holds(context):
                 outcome = target

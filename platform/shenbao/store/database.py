@@ -30,6 +30,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
+from shenbao.store.sqlite_pool import PooledSQLiteEngine
 from shenbao.store.tables import ALL_TABLES
 
 __all__ = [
@@ -155,6 +156,8 @@ class Database:
                 table._meta._db = None
         if isinstance(self.engine, PostgresEngine) and self.engine.pool is not None:
             await self.engine.close_connection_pool()
+        if isinstance(self.engine, PooledSQLiteEngine):
+            await self.engine.close_connections()
 
 
 async def open_database(url: str, *, busy_timeout: float = 15.0, pool_max_size: int = 10) -> Database:
@@ -237,7 +240,7 @@ async def _open_sqlite(path: Path, busy_timeout: float) -> SQLiteEngine:
         raise DatabaseUnavailableError(
             f"cannot create the folder for the SQLite file {path}: {error}"
         ) from error
-    engine = SQLiteEngine(path=str(path), timeout=busy_timeout)
+    engine = PooledSQLiteEngine(path=str(path), timeout=busy_timeout)
     try:
         # WAL is a property of the file, kept across connections, so setting it once here is enough.
         rows = await engine.run_ddl("PRAGMA journal_mode = WAL")

@@ -1,0 +1,196 @@
+"""What the budget scripts share: the answer set, a migrated temp database, statistics and the report table.
+
+Every script prints a small table (measure, figure, budget, PASS/FAIL) and exits 0 even when a budget fails:
+the scripts report, they do not gate. ``--strict`` makes a failed budget exit 1; ``--json PATH`` also writes
+the rows as JSON (``run_all.py`` collects them for the README summary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from shenbao.forms.identity import check_char
+from shenbao.settings import Settings
+
+# Piccolo's start-up banner and httpx's line per request would clutter the tables.
+for _logger in ("piccolo", "httpx"):
+    logging.getLogger(_logger).setLevel(logging.WARNING)
+
+FORM_ID = "gansu-zizhu-2021"
+BASE = f"/f/{FORM_ID}"
+
+
+def id_number(region: str, born: str, serial: str) -> str:
+    """A valid resident identity number (right check digit)."""
+    first17 = region + born + serial
+    return first17 + check_char(first17)
+
+
+def full_answers_2021() -> dict[str, Any]:
+    """A complete, valid 2021 declaration that makes the rules work hard.
+
+    A village cadre applies for a household (proxy: questions 2 and 3 shown), several situations ticked at
+    question 9 (chronic illness, a disability, a student, a disaster: questions 35 and 37 to 43 shown), members in
+    every age group (questions 15 to 19 shown, question 13's total check runs over all five), a student (20,
+    21), medical costs not reimbursed (39).
+    """
+    return {
+        "q1": "proxy",
+        "q2": "cadre",
+        "q3": {"name": "王五", "id_number": id_number("620102", "19700315", "041"), "phone": "13912345678"},
+        "q4": {"name": "张三", "id_number": id_number("620102", "19580101", "123"), "phone": "13800138000"},
+        "q5": "agri",
+        "q6": "620102001",
+        "q7": {"lat": 36.0611, "lng": 103.8343, "accuracy": 35},
+        "q8": "yes",
+        "q9": ["chronic", "disabled_2", "student_high", "left_elderly", "disaster"],
+        "q11": ["illness", "disability", "schooling", "disaster"],
+        "q12": "去年冰雹把庄稼打坏了，老人常年吃药，孩子还在上高中。",
+        "q13": 7,
+        "q14": ["over_60", "age_18_60", "age_16_18", "age_6_16", "under_6"],
+        "q15": 2,
+        "q16": 2,
+        "q17": 1,
+        "q18": 1,
+        "q19": 1,
+        "q20": "yes",
+        "q21": ["grade9", "high_school"],
+        "q23": "no",
+        "q24": "no",
+        "q25": "b",
+        "q26": "no",
+        "q27": "no",
+        "q28": "no",
+        "q29": "no",
+        "q30": "no",
+        "q31": "no",
+        "q32": ["cistern", "well"],
+        "q33": "under_20k",
+        "q34": "yes",
+        "q35": "yes",
+        "q36": ["dibao_3"],
+        "q37": "10k_20k",
+        "q38": "no",
+        "q39": "yes",
+        "q40": "5k_10k",
+        "q41": "under_5k",
+        "q42": "5k_10k",
+        "q43": "10k_20k",
+        "q44": "no",
+        "q45": {"file": "0" * 64, "type": "image/png"},
+        "q46": {"file": "1" * 64, "type": "image/jpeg"},
+    }
+
+
+def migrated_settings(data_dir: Path) -> Settings:
+    """Settings over a fresh, migrated SQLite file in ``data_dir`` (as ``tests/web/conftest.py`` does)."""
+    from shenbao import store
+
+    settings = Settings(
+        database_url=f"sqlite:///{data_dir / 'bench.db'}", data_dir=data_dir, secret_key="bench"
+    )
+
+    async def migrate() -> None:
+        database = await store.open_database(settings.database_url)
+        try:
+            await store.migrate(database)
+        finally:
+            await database.close()
+
+    asyncio.run(migrate())
+    return settings
+
+
+def temp_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="shenbao-bench-")
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``samples`` (``fraction`` 0.95 for p95)."""
+    ordered = sorted(samples)
+    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def median(samples: Sequence[float]) -> float:
+    return statistics.median(samples)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a report: a figure and, when it is a budget, the budget and whether it holds."""
+
+    measure: str
+    figure: str
+    budget: str = ""
+    passed: bool | None = None  # None: reported for information, not a budget
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a budget fails")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument(
+        "--profile", action="store_true", help="always show where the time goes (shown anyway on FAIL)"
+    )
+    return parser.parse_args()
+
+
+def table(rows: Sequence[Row]) -> str:
+    header = ("measure", "figure", "budget", "result")
+    cells = [header, *((row.measure, row.figure, row.budget, row.verdict) for row in rows)]
+    widths = [max(_width(cell[column]) for cell in cells) for column in range(4)]
+    lines = []
+    for index, cell in enumerate(cells):
+        lines.append("  ".join(_pad(text, width) for text, width in zip(cell, widths, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def report(title: str, rows: Sequence[Row], args: argparse.Namespace, notes: Sequence[str] = ()) -> int:
+    """Print the table (and notes), write the JSON if asked; the exit code (1 only with ``--strict``)."""
+    print(f"\n## {title}\n")
+    print(table(rows))
+    for note in notes:
+        print(note)
+    failed = any(row.passed is False for row in rows)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {"title": title, "rows": [asdict(row) for row in rows], "notes": list(notes)},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+    sys.stdout.flush()
+    return 1 if failed and args.strict else 0
+
+
+def ms(nanoseconds: float) -> str:
+    return f"{nanoseconds / 1e6:.3f} ms"
