@@ -10,6 +10,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from shenbao import __version__
 from shenbao.plugin import ShenbaoPlugin
 from shenbao.settings import Settings
+from shenbao.web.pages import SKIP_COMPRESSION
 
 __all__ = ["create_app"]
 
@@ -19,7 +20,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     return Litestar(
         plugins=[ShenbaoPlugin(settings)],
-        compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=512, gzip_compress_level=6, exclude_opt_key=SKIP_COMPRESSION
+        ),
         openapi_config=OpenAPIConfig(
             title="申报 shenbao API",
             version=__version__,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from shenbao.forms import CompiledForm, compile_form, load_form
 from shenbao.forms.lint import lint_form
+from shenbao.forms.values import Cleaner
 from shenbao.paths import form_defs_dir
 
 __all__ = ["FormRegistry", "PackError"]
@@ -23,7 +24,9 @@ class FormRegistry:
         self._forms = {form.id: form for form in forms}
 
     @classmethod
-    def from_packs(cls, packs: Iterable[str], root: Path | None = None) -> FormRegistry:
+    def from_packs(
+        cls, packs: Iterable[str], root: Path | None = None, *, cleaners: Mapping[str, Cleaner] | None = None
+    ) -> FormRegistry:
         """Load, lint and compile every form of the named packs (folders of ``form_defs/``).
 
         Raises:
@@ -40,7 +43,7 @@ class FormRegistry:
                 problems = lint_form(definition, str(path))
                 if problems:
                     raise PackError("\n".join(map(str, problems)))
-                forms.append(compile_form(definition))
+                forms.append(compile_form(definition, cleaners=cleaners))
         return cls(forms)
 
     def get(self, form_id: str) -> CompiledForm | None:

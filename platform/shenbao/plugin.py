@@ -18,7 +18,7 @@ from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.app import AppConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -28,8 +28,11 @@ from shenbao.packs import FormRegistry
 from shenbao.settings import Settings
 from shenbao.web.api import ApiController
 from shenbao.web.farmer import FarmerController
+from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
+from shenbao.web.widget_routes import install_widgets, widget_router
+from shenbao.widgets import installed_widgets
 
 __all__ = ["ShenbaoPlugin"]
 
@@ -74,11 +77,14 @@ class ShenbaoPlugin(InitPlugin):
     async def _start(self, app: Litestar) -> None:
         app.state[self.state_key] = Services(
             settings=self.settings,
-            forms=FormRegistry.from_packs(self.settings.packs, self.settings.form_defs),
+            forms=FormRegistry.from_packs(
+                self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
+            ),
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=await store.open_database(self.settings.database_url),
             base=self.path,
         )
+        install_widgets(app.state[self.state_key])
 
     async def _stop(self, app: Litestar) -> None:
         services = app.state.pop(self.state_key, None)
@@ -112,7 +118,7 @@ class ShenbaoPlugin(InitPlugin):
         )
         router = Router(
             path=self.path or "/",
-            route_handlers=[FarmerController, ApiController, static],
+            route_handlers=[FarmerController, ApiController, static, widget_router(self.settings)],
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
             before_request=choose_language,
             after_request=remember_language,
@@ -121,6 +127,15 @@ class ShenbaoPlugin(InitPlugin):
             else {HTTPException: self._page_errors},
         )
         app_config.route_handlers.append(router)
+        compression = app_config.compression_config
+        if compression is not None and compression.exclude_opt_key is None:
+            # Some pages arrive gzipped already: let the host's compression leave them alone.
+            compression.exclude_opt_key = SKIP_COMPRESSION
+        elif compression is not None and compression.exclude_opt_key != SKIP_COMPRESSION:
+            raise ImproperlyConfiguredException(
+                f"ShenbaoPlugin: set CompressionConfig(exclude_opt_key={SKIP_COMPRESSION!r}) so its gzipped pages "
+                "are not compressed twice"
+            )
         app_config.on_startup.append(self._start)
         app_config.on_shutdown.append(self._stop)
         return app_config

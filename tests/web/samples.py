@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+import base64
+import io
+from functools import cache
 from typing import Any
 
+from PIL import Image, ImageDraw
+
 from shenbao.forms.identity import check_char
+
+
+def _data_url(image: Image.Image, kind: str) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format=kind)
+    return f"data:image/{kind.lower()};base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@cache
+def photo() -> str:
+    """A small JPEG, as the camera widget posts it (a data URL)."""
+    image = Image.new("RGB", (240, 320), (200, 170, 140))
+    ImageDraw.Draw(image).ellipse((60, 60, 180, 220), fill=(230, 200, 170))
+    return _data_url(image, "JPEG")
+
+
+@cache
+def signature() -> str:
+    """A signature with a stroke on it, as the signature pad posts it (a PNG data URL)."""
+    image = Image.new("RGBA", (300, 120), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(20, 80), (90, 30), (160, 90), (260, 40)], fill=(0, 0, 0, 255), width=4)
+    return _data_url(image, "PNG")
 
 
 def id_number(region: str = "620102", born: str = "19800101", serial: str = "123") -> str:
@@ -44,8 +71,8 @@ def household_2021(**changes: Any) -> dict[str, Any]:
         "q38": "yes",
         "q40": "2k_5k",
         "q44": "no",
-        "q45": {"file": "0" * 64, "type": "image/png"},
-        "q46": {"file": "1" * 64, "type": "image/jpeg"},
+        "q45": signature(),
+        "q46": photo(),
     }
     answers.update(changes)
     return {key: value for key, value in answers.items() if value is not None}

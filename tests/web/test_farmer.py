@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from shenbao.settings import Settings
 from tests.web.conftest import count_applications
-from tests.web.samples import id_number
+from tests.web.samples import id_number, photo, signature
 
 Client = TestClient[Litestar]
 BASE = "/f/gansu-zizhu-2021"
@@ -29,11 +29,7 @@ PROPERTY = {"_q": [f"q{n}" for n in range(23, 32)], "q23": "no", "q24": "no", "q
             "q28": "no", "q29": "no", "q30": "no", "q31": "no"}  # fmt: skip
 INCOME = {"_q": ["q32", "q33", "q34", "q37", "q38", "q40", "q44"], "q32": ["tap"], "q33": "under_20k", "q34": "no",
           "q37": "5k_10k", "q38": "yes", "q40": "2k_5k", "q44": "no"}  # fmt: skip
-PLEDGE = {
-    "_q": ["q45", "q46", "q47"],
-    "q45": json.dumps({"file": "0" * 64}),
-    "q46": json.dumps({"file": "1" * 64}),
-}
+PLEDGE = {"_q": ["q45", "q46", "q47"], "q45": signature(), "q46": photo()}
 
 
 def post_section(client: Client, section: str, data: dict[str, Any], nav: str = "next") -> Any:
@@ -69,6 +65,21 @@ def test_section_renders_hidden_questions_hidden(client: Client) -> None:
     page = client.get(f"{BASE}/s/household").text
     assert re.search(r'id="q-q9" class="q" hidden disabled', page)
     assert re.search(r'id="q-q8" class="q">', page)
+
+
+def test_a_first_visit_page_is_shared_and_revalidated(client: Client) -> None:
+    first = client.get(f"{BASE}/s/household", headers={"accept-encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip" and "set-cookie" not in first.headers
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = client.get(f"{BASE}/s/household", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_a_page_with_a_draft_is_never_cached(client: Client) -> None:
+    client.post(f"{BASE}/s/household/answer", data={"_q": ["q8"], "q8": "yes"})
+    page = client.get(f"{BASE}/s/household", headers={"accept-encoding": "gzip"})
+    assert page.headers["cache-control"] == "no-store" and "etag" not in page.headers
+    assert re.search(r'id="q-q9" class="q">', page.text)
 
 
 def test_an_answer_swaps_in_only_what_changed(client: Client) -> None:

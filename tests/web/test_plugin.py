@@ -29,7 +29,8 @@ def test_the_plugin_mounts_under_a_prefix_beside_the_host(tmp_path: Path) -> Non
         section = client.get("/shenbao/f/gansu-zizhu-2021/s/household")
         assert 'src="/shenbao/static/htmx.min.js' in section.text
         assert 'hx-post="/shenbao/f/gansu-zizhu-2021/s/household/answer"' in section.text
-        assert "Path=/shenbao" in section.headers["set-cookie"]
+        answer = client.post("/shenbao/f/gansu-zizhu-2021/s/household/answer", data={"_q": "q8", "q8": "yes"})
+        assert "Path=/shenbao" in answer.headers["set-cookie"]
         assert client.get("/shenbao/static/htmx.min.js").status_code == 200
         assert client.get("/shenbao/f/nope").status_code == 404
 

@@ -10,7 +10,7 @@ import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
 from shenbao.forms.model import FormDef, Label, Notice, Outcome, Question, text_of
-from shenbao.forms.values import clean, empty_value, is_answered
+from shenbao.forms.values import CLEANERS, Cleaner, clean, empty_value, is_answered
 
 __all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
 
@@ -35,6 +35,8 @@ class CompiledForm:
     rules: Mapping[str, _Rules] = field(repr=False)
     read_by_rules: frozenset[str] = frozenset()
     """The question ids some rule reads: only these become CEL variables (each one added costs time)."""
+    cleaners: Mapping[str, Cleaner] = field(default_factory=lambda: CLEANERS, repr=False)
+    """The answer cleaner of each question type: the built-in ones and any widget's own."""
 
     @property
     def id(self) -> str:
@@ -75,8 +77,13 @@ class Evaluation(msgspec.Struct, kw_only=True):
         return not self.errors and not self.missing and not blocked
 
 
-def compile_form(definition: FormDef) -> CompiledForm:
+def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = None) -> CompiledForm:
     """Compile every expression of ``definition``.
+
+    Args:
+        definition: the decoded form.
+        cleaners: answer cleaners by question type that replace the built-in ones (the widgets' checks of
+            regions, locations and images).
 
     Raises:
         ExpressionError: an expression does not compile. Run the linter first for messages naming the file
@@ -103,6 +110,7 @@ def compile_form(definition: FormDef) -> CompiledForm:
         },
         outcomes=outcomes,
         rules=rules,
+        cleaners={**CLEANERS, **(cleaners or {})},
         read_by_rules=frozenset(
             name
             for rule in rules.values()
@@ -142,7 +150,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
         if isinstance(question, Notice):
             continue
         answerable += 1
-        value, problems = clean(question, answers.get(question.id))
+        value, problems = clean(question, answers.get(question.id), form.cleaners)
         if problems:
             errors[question.id] = [f"第{form.numbers[question.id]}题：{problem}" for problem in problems]
         if is_answered(value):

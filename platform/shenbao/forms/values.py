@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from shenbao.forms import identity
@@ -23,7 +23,7 @@ from shenbao.forms.model import (
     text_of,
 )
 
-__all__ = ["clean", "empty_value", "is_answered", "normalise_phone"]
+__all__ = ["CLEANERS", "Cleaner", "clean", "empty_value", "is_answered", "normalise_phone"]
 
 Cleaned = tuple[Any, list[str]]
 
@@ -197,7 +197,10 @@ def _structured(question: Question, raw: Any) -> Cleaned:
     return None, ["这一项的内容不对，请重新填写"]
 
 
-_CLEANERS: dict[str, Callable[[Any, Any], Cleaned]] = {
+Cleaner = Callable[[Any, Any], Cleaned]
+"""``cleaner(question, raw) -> (value, problems)``: one per question type."""
+
+CLEANERS: Mapping[str, Cleaner] = {
     "single_choice": _single,
     "multiple_choice": _multiple,
     "text": _text,
@@ -213,9 +216,9 @@ _CLEANERS: dict[str, Callable[[Any, Any], Cleaned]] = {
 }
 
 
-def clean(question: Question, raw: Any) -> Cleaned:
-    """Clean one raw answer for ``question``."""
-    cleaner = _CLEANERS.get(question.__struct_config__.tag)  # type: ignore[arg-type]
+def clean(question: Question, raw: Any, cleaners: Mapping[str, Cleaner] = CLEANERS) -> Cleaned:
+    """Clean one raw answer for ``question`` with the cleaner of its type (``cleaners`` may add widgets' own)."""
+    cleaner = cleaners.get(question.__struct_config__.tag)  # type: ignore[arg-type]
     if cleaner is None:  # a notice has nothing to answer
         return None, []
     return cleaner(question, raw)

@@ -13,14 +13,19 @@ from typing import Any
 
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Upload
+from shenbao.settings import Settings
+from shenbao.widgets import installed_widgets, receive_answers
 
-__all__ = ["FormData", "merge", "section_answers"]
+__all__ = ["FormData", "merge", "received_section_answers", "section_answers"]
 
 FormData = Mapping[str, list[str]]
 """A posted form: every field name with all its values."""
 
 
 def _raw(question: Question, data: FormData) -> Any:
+    widget = installed_widgets().for_question(question)
+    if widget is not None and widget.extract is not None:
+        return widget.extract(question, data)  # a widget posting several fields (the region drop-downs)
     if isinstance(question, MultipleChoice | Upload):
         return [value for value in data.get(question.id, []) if value]
     if isinstance(question, FieldsQuestion):
@@ -42,6 +47,13 @@ def section_answers(form: CompiledForm, section_id: str, data: FormData) -> dict
         for question in form.questions
         if question.id in posted and form.section_of[question.id] == section_id
     }
+
+
+async def received_section_answers(
+    form: CompiledForm, section_id: str, data: FormData, settings: Settings
+) -> dict[str, Any]:
+    """:func:`section_answers` with each widget's ``receive`` applied: photos and signatures checked and stored."""
+    return await receive_answers(form, section_answers(form, section_id, data), settings)
 
 
 def merge(draft: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTIT
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
+from shenbao.widgets import receive_answers
 
 __all__ = ["ApiController"]
 
@@ -130,7 +131,8 @@ class ApiController(Controller):
     async def evaluate(
         self, services: NamedDependency[Services], form_id: FromPath[str], data: JSONBody[Answers]
     ) -> EvaluationView:
-        evaluation = evaluate(_form(services, form_id), data.answers)
+        form = _form(services, form_id)
+        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
         return EvaluationView(
             visible=evaluation.visible,
             errors=evaluation.errors,
@@ -159,7 +161,7 @@ class ApiController(Controller):
                 status_code=400,
                 detail="缺少 Idempotency-Key 请求头：每次申请请带一个唯一的键（例如 UUID），重试时用同一个",
             )
-        evaluation = evaluate(form, data.answers)
+        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
             return Response(

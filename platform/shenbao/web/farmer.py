@@ -19,10 +19,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import Section
-from shenbao.web.answers import FormData, merge, section_answers
+from shenbao.web.answers import FormData, merge, received_section_answers
 from shenbao.web.display import display_answer
+from shenbao.web.pages import SKIP_COMPRESSION, html_response
+from shenbao.web.render import current_language
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
+from shenbao.widgets import set_page_facts
 
 __all__ = ["FarmerController"]
 
@@ -116,40 +119,68 @@ class FarmerController(Controller):
         )
         return response
 
-    @get("/", name="farmer:index")
-    async def index(self, services: NamedDependency[Services]) -> Response[str]:
-        return services.renderer.page("farmer/index.html", forms=list(services.forms))
+    @get("/", name="farmer:index", opt={SKIP_COMPRESSION: True})
+    async def index(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[bytes]:
+        page = services.first_visit.get(
+            ("index", current_language()),
+            lambda: services.renderer.render("farmer/index.html", forms=list(services.forms)),
+        )
+        return html_response(request, page)
 
-    @get("/f/{form_id:str}", name="farmer:guide")
+    @get("/f/{form_id:str}", name="farmer:guide", opt={SKIP_COMPRESSION: True})
     async def guide(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
-    ) -> Response[str]:
+    ) -> Response[bytes]:
         form = _form(services, form_id)
         _, answers, section = await self._draft(services, request, form)
-        first = _shown_sections(form, evaluate(form, answers))[0]
-        return services.renderer.page(
-            "farmer/guide.html", form=form, first_section=first, resume_section=section if answers else None
-        )
 
-    @get("/f/{form_id:str}/s/{section_id:str}", name="farmer:section")
+        region = request.query_params.get("region")  # from a village's QR code: carried to the first page
+
+        def render() -> str:
+            first = _shown_sections(form, evaluate(form, answers))[0]
+            resume = section if answers else None
+            return services.renderer.render(
+                "farmer/guide.html", form=form, first_section=first, resume_section=resume, region=region
+            )
+
+        if answers or region:
+            return html_response(request, render())
+        key = ("guide", form.id, form.version, current_language())
+        return html_response(request, services.first_visit.get(key, render))
+
+    @get("/f/{form_id:str}/s/{section_id:str}", name="farmer:section", opt={SKIP_COMPRESSION: True})
     async def section(
         self,
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         form_id: FromPath[str],
         section_id: FromPath[str],
-    ) -> Response[str]:
+    ) -> Response[bytes]:
+        """A section page. No draft cookie is set here: the first answer posted makes the draft."""
         form = _form(services, form_id)
-        _section(form, section_id)
-        token, answers, _ = await self._draft(services, request, form)
-        response = self._section_page(services, form, section_id, answers, show_missing=False)
-        return self._with_cookie(response, services, token)
+        section = _section(form, section_id)
+        _, answers, _ = await self._draft(services, request, form)
+        if region := request.query_params.get("region"):
+            set_page_facts(preset_region=region)  # the region widget shows this village already chosen
+
+        def render() -> str:
+            context = _section_context(form, section_id, answers, evaluate(form, answers))
+            return services.renderer.render(
+                "farmer/section.html", section=section, show_missing=False, **context
+            )
+
+        if answers or set(request.query_params) - {"lang"}:
+            return html_response(request, render())
+        key = ("section", form.id, form.version, section_id, current_language())
+        return html_response(request, services.first_visit.get(key, render))
 
     def _section_page(
         self,
         services: Services,
         form: CompiledForm,
-        section_id: FromPath[str],
+        section_id: str,
         answers: dict[str, Any],
         *,
         show_missing: bool,
@@ -178,7 +209,7 @@ class FarmerController(Controller):
         _section(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
         data = await _form_data(request)
-        answers = merge(draft, section_answers(form, section_id, data))
+        answers = merge(draft, await received_section_answers(form, section_id, data, services.settings))
         evaluation = evaluate(form, answers)
         base = f"{services.base}/f/{form.id}"
         unfinished = [
@@ -188,7 +219,12 @@ class FarmerController(Controller):
             and (question_id in evaluation.errors or question_id in evaluation.missing)
         ]
         # Where the farmer lands is where a reopened tab resumes.
-        if (data.get("nav") or ["next"])[0] == "prev":
+        nav = (data.get("nav") or ["next"])[0]
+        if nav == "stay":  # without JavaScript: show what the answers so far reveal (the region's next level)
+            await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
+            response = self._section_page(services, form, section_id, answers, show_missing=False)
+            return self._with_cookie(response, services, token)
+        if nav == "prev":
             landing = _neighbour(form, evaluation, section_id, -1)
             target = f"{base}/s/{landing}" if landing else base
         elif unfinished:
@@ -223,7 +259,10 @@ class FarmerController(Controller):
         form = _form(services, form_id)
         section = _section(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
-        answers = merge(draft, section_answers(form, section_id, await _form_data(request)))
+        answers = merge(
+            draft,
+            await received_section_answers(form, section_id, await _form_data(request), services.settings),
+        )
         await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
         before, after = evaluate(form, draft), evaluate(form, answers)
         shown_before, shown_after = set(before.visible), set(after.visible)
@@ -258,7 +297,7 @@ class FarmerController(Controller):
     ) -> Response[str]:
         evaluation = evaluate(form, answers)
         rows = [
-            (form.by_id[question_id], display_answer(form.by_id[question_id], value))
+            (form.by_id[question_id], value, display_answer(form.by_id[question_id], value))
             for question_id, value in evaluation.answers.items()
         ]
         return services.renderer.page(

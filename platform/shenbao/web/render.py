@@ -18,7 +18,14 @@ from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
 from shenbao.paths import templates_dir, widgets_dir
 
-__all__ = ["LANGUAGE_COOKIE", "Renderer", "choose_language", "question_type", "remember_language"]
+__all__ = [
+    "LANGUAGE_COOKIE",
+    "Renderer",
+    "choose_language",
+    "current_language",
+    "question_type",
+    "remember_language",
+]
 
 # The language of the page being rendered. A context variable rather than a template variable, so that the
 # widget and section macros can stay imported without context (Jinja caches those).
@@ -45,6 +52,11 @@ async def remember_language(response: Response[Any]) -> Response[Any]:
             LANGUAGE_COOKIE, _language.get(), max_age=31_536_000, httponly=True, samesite="lax"
         )
     return response
+
+
+def current_language() -> str:
+    """The language of the page being rendered for this request."""
+    return _language.get()
 
 
 def _translate(label: Label | None) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shenbao.packs import FormRegistry
 from shenbao.settings import Settings
 from shenbao.store import Database
+from shenbao.web.pages import FirstVisitPages
 from shenbao.web.render import Renderer
 
 __all__ = ["Services"]
@@ -22,3 +23,4 @@ class Services:
     database: Database
     base: str
     """The path the platform is mounted at ("" when standalone)."""
+    first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)

@@ -8,7 +8,8 @@
 ``/widgets/<name>/...``
     The handlers a widget lists in its ``ROUTES`` (the region cascade, the photo and signature uploads).
 
-The host adds one line: ``widget_router()`` among the platform's route handlers.
+``ShenbaoPlugin`` adds ``widget_router(settings)`` to its route handlers, and calls :func:`install_widgets` once its
+services exist.
 """
 
 from __future__ import annotations
@@ -18,21 +19,24 @@ from typing import Any
 
 import msgspec
 from litestar import Response, Router, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.files import THUMBNAIL_WIDTHS, FileRef, parse_ref
+from shenbao.settings import Settings
 from shenbao.web.services import Services
-from shenbao.widgets import WidgetRegistry, installed_widgets, rejection, widget_services
+from shenbao.widgets import configure_widgets, installed_widgets, rejection, widget_services
 
-__all__ = ["UPLOAD_CEILING", "upload_response", "widget_router"]
+__all__ = ["UPLOAD_CEILING", "install_widgets", "upload_response", "widget_router"]
 
 UPLOAD_CEILING = 16 * 1024 * 1024
 """No upload request body may be larger, whatever a question allows."""
 
 _FILE = re.compile(r"^([0-9a-f]{64})\.(jpg|png)$")
 _TYPES = {"jpg": "image/jpeg", "png": "image/png"}
-_SCRIPT_TYPE = "text/javascript; charset=utf-8"
+_SCRIPT_TYPE = "text/javascript"
 
 
 def upload_response(value: Any, services: Services) -> Response[Any]:
@@ -59,12 +63,21 @@ def upload_response(value: Any, services: Services) -> Response[Any]:
     )
 
 
-def widget_router(registry: WidgetRegistry | None = None) -> Router:
-    """Every widget's routes, assets and the stored-image thumbnails, mounted at ``/widgets``."""
-    registry = registry or installed_widgets()
+def install_widgets(services: Services) -> None:
+    """Give the platform's page renderer the widgets' templates and template globals (at start-up)."""
+    installed_widgets().install(services.renderer.environment, widget_services(services.settings).files)
+
+
+def widget_router(settings: Settings | None = None) -> Router:
+    """Every widget's routes, assets and the stored-image thumbnails, mounted at ``/widgets``.
+
+    Args:
+        settings: when given, the widgets and region data of its packs are discovered and used from now on.
+    """
+    registry = configure_widgets(settings) if settings is not None else installed_widgets()
 
     @get("/_assets/{name:str}/{asset:str}", name="widgets:asset", include_in_schema=False)
-    async def asset(name: str, asset: str) -> Response[bytes]:
+    async def asset(name: FromPath[str], asset: FromPath[str]) -> Response[bytes]:
         widget = registry.get(name)
         if widget is None or asset not in widget.scripts:
             raise NotFoundException("没有这个文件")
@@ -75,7 +88,12 @@ def widget_router(registry: WidgetRegistry | None = None) -> Router:
         )
 
     @get("/_files/{name:str}", name="widgets:file", include_in_schema=False)
-    async def stored_file(services: Services, name: str, t: str = "", w: int = 480) -> Response[bytes]:
+    async def stored_file(
+        services: NamedDependency[Services],
+        name: FromPath[str],
+        t: FromQuery[str] = "",
+        w: FromQuery[int] = 480,
+    ) -> Response[bytes]:
         match = _FILE.match(name)
         if match is None or w not in THUMBNAIL_WIDTHS:
             raise NotFoundException("没有这张图片")

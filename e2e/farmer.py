@@ -1,0 +1,112 @@
+"""What a farmer does on the phone, step by step, for the browser tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import Server
+from shenbao.forms.identity import check_char
+
+ZIZHU = "/f/gansu-zizhu-2021"
+YIJIAN = "/f/gansu-yijian-2023"
+
+
+def id_number(region: str = "620102", born: str = "19800101", serial: str = "123") -> str:
+    first17 = region + born + serial
+    return first17 + check_char(first17)
+
+
+def applications(server: Server) -> list[dict[str, Any]]:
+    """Every stored application, newest last, with its JSON columns decoded."""
+    path = Path(server.database_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute("SELECT * FROM application ORDER BY id").fetchall()
+    return [
+        {**dict(row), "flags": json.loads(row["flags"]), "answers": json.loads(row["answers"])}
+        for row in rows
+    ]
+
+
+def choose(page: Page, question: str, label: str) -> None:
+    """Tap the option of ``question`` whose text is exactly ``label``."""
+    page.locator(f"#q-{question} label.choice", has_text=re.compile(f"^{re.escape(label)}$")).click()
+
+
+def tick(page: Page, question: str, *labels: str) -> None:
+    for label in labels:
+        choose(page, question, label)
+
+
+def next_page(page: Page, expected: str) -> None:
+    page.click("button[value=next]")
+    expect(page).to_have_url(re.compile(re.escape(expected) + "$"))
+
+
+def pick_region(page: Page, question: str, *names: str) -> None:
+    """Choose each level of a region picker by name, waiting for the next level to arrive."""
+    levels = ["city", "county", "township", "village"]
+    for level, name in zip(levels, names, strict=False):
+        select = page.locator(f"#i-{question}-{level}")
+        expect(select.locator("option", has_text=name)).to_have_count(1)
+        select.select_option(label=name)
+    expect(page.locator(f"#i-{question}-{levels[len(names) - 1]}")).not_to_have_value("")
+
+
+def draw_signature(page: Page, question: str) -> None:
+    """Write a name on the signature pad with the finger (mouse strokes), then confirm it."""
+    canvas = page.locator(f"#c-{question}")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"], box["y"]
+    for stroke in ([(20, 60), (60, 20), (100, 70), (140, 30)], [(160, 70), (200, 25), (240, 75)]):
+        page.mouse.move(x + stroke[0][0], y + stroke[0][1])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(x + point[0], y + point[1], steps=6)
+        page.mouse.up()
+    page.click(f"#b-{question}-done")
+    expect(page.locator(f"#img-{question}")).to_be_visible()
+    expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
+
+
+def take_photo(page: Page, question: str) -> None:
+    """Open the (fake) front camera, take the picture, wait for it to be kept."""
+    page.click(f"#b-{question}-open")
+    expect(page.locator(f"#v-{question}")).to_be_visible()
+    page.click(f"#b-{question}-shoot")
+    expect(page.locator(f"#img-{question}")).to_be_visible()
+    expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
+
+
+def fill_zizhu_until_property(page: Page) -> None:
+    """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse."""
+    page.goto(f"{ZIZHU}/s/method")
+    choose(page, "q1", "本人办理")
+    page.fill("#i-q4-name", "张三")
+    page.fill("#i-q4-id_number", id_number())
+    page.fill("#i-q4-phone", "13800138000")
+    next_page(page, f"{ZIZHU}/s/residence")
+    choose(page, "q5", "农业户籍")
+    pick_region(page, "q6", "兰州市", "城关区", "酒泉路街道")
+    page.click("#b-q7-locate")
+    expect(page.locator("#s-q7")).to_contain_text("已获取")
+    next_page(page, f"{ZIZHU}/s/household")
+    choose(page, "q8", "有")
+    tick(page, "q9", "有长期慢性病人")
+    tick(page, "q11", "家庭成员患重病", "打工挣不上钱")
+    page.fill("#i-q12", "父亲常年患慢性病需要长期吃药，家里只靠种地为生。")
+    next_page(page, f"{ZIZHU}/s/members")
+    choose(page, "q13", "3人")
+    tick(page, "q14", "60周岁以上老年人", "18-60周岁成年人")
+    choose(page, "q15", "1人")
+    choose(page, "q16", "2人")
+    choose(page, "q20", "没有")
+    next_page(page, f"{ZIZHU}/s/property")

@@ -1,0 +1,105 @@
+"""Whole declarations in a phone-sized Chromium, from the first page to the receipt."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import Server
+from e2e.farmer import (
+    YIJIAN,
+    ZIZHU,
+    applications,
+    choose,
+    draw_signature,
+    fill_zizhu_until_property,
+    id_number,
+    next_page,
+    pick_region,
+    take_photo,
+    tick,
+)
+
+
+def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Server, shot: Any) -> None:
+    before = len(applications(server))
+    fill_zizhu_until_property(page)
+    for question in ("q23", "q24", "q26", "q27", "q28", "q29", "q30", "q31"):
+        choose(page, question, "没有")
+    choose(page, "q25", "B级")
+    next_page(page, f"{ZIZHU}/s/income")
+    tick(page, "q32", "自来水")
+    choose(page, "q33", "2万元以下")
+    choose(page, "q34", "没有")
+    choose(page, "q37", "5千~1万元")
+    choose(page, "q38", "都买了")
+    choose(page, "q40", "2千~5千元")
+    choose(page, "q44", "没有")
+    next_page(page, f"{ZIZHU}/s/pledge")
+    expect(page.locator("#pledge")).to_contain_text("诚信承诺书")
+    draw_signature(page, "q45")
+    take_photo(page, "q46")
+    shot("pledge")
+    next_page(page, f"{ZIZHU}/review")
+    answers = page.locator("#answers")
+    expect(answers).to_contain_text("张三")
+    expect(answers).to_contain_text("甘肃省兰州市城关区酒泉路街道")
+    expect(page.locator("#t-q45")).to_be_visible()
+    expect(page.locator("#t-q46")).to_be_visible()
+    shot("review")
+    page.click("#submit")
+    expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
+    receipt = page.locator("#receipt").inner_text().replace(" ", "")
+    shot("receipt")
+
+    stored = applications(server)
+    assert len(stored) == before + 1
+    application = stored[-1]
+    assert application["receipt_number"] == receipt and application["flags"] == []
+    assert application["region_code"] == "620102001"
+    assert application["answers"]["q7"]["source"] == "gps"
+    assert application["answers"]["q46"]["type"] == "image/jpeg"
+    assert "q10" not in application["answers"]  # hidden for a household with other members
+
+
+def test_a_civil_servant_relative_reaches_q49_and_is_stored_flagged(
+    page: Page, server: Server, shot: Any
+) -> None:
+    fill_zizhu_until_property(page)
+    choose(page, "q23", "没有")
+    choose(page, "q24", "没有")
+    choose(page, "q25", "B级")
+    choose(page, "q26", "有")
+    expect(page.locator("#outcome")).to_contain_text("我们仍然记录您的申请")
+    expect(page.locator("#q-q27")).to_be_hidden()
+    next_page(page, f"{ZIZHU}/review")
+    expect(page.locator("#outcome")).to_contain_text("不符合纳入监测对象的情况")
+    shot("flagged")
+    page.click("#submit")
+    expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
+    application = applications(server)[-1]
+    assert application["flags"] == ["policy_mismatch"] and application["outcome_id"] == "q49"
+    assert "q27" not in application["answers"] and "q45" not in application["answers"]
+
+
+def test_the_2023_one_click_form_reaches_the_receipt(page: Page, server: Server, shot: Any) -> None:
+    page.goto(YIJIAN)
+    page.click("#start")
+    expect(page).to_have_url(re.compile(f"{YIJIAN}/s/applicant$"))
+    page.fill("#i-name", "李四")
+    page.fill("#i-id_number", id_number(born="19751231"))
+    page.fill("#i-phone", "13912345678")
+    pick_region(page, "address", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
+    tick(page, "hardship", "因灾（遭受自然灾害）")
+    choose(page, "consent", "同意")
+    shot("form")
+    next_page(page, f"{YIJIAN}/review")
+    expect(page.locator("#answers")).to_contain_text("畅家巷社区居委会")
+    page.click("#submit")
+    expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
+    expect(page.locator("#receipt")).to_be_visible()
+    application = applications(server)[-1]
+    assert application["form_id"] == "gansu-yijian-2023" and application["region_code"] == "620102001001"
+    assert application["answers"]["hardship"] == ["disaster"]

@@ -1,0 +1,303 @@
+"""Uploaded files: checked images, kept once by content hash, served back as signed thumbnails.
+
+An answer that holds a file stores only a reference, ``{"file": "<sha256 hex>", "type": "image/jpeg"}``. The
+bytes live in a :class:`FileStore` (a local folder, ``<data_dir>/files`` by default) under their SHA-256, so a
+photo posted twice is kept once. Every image is opened with Pillow, size-limited, decoded whole (a truncated
+file is refused) and re-encoded, which drops EXIF (the GPS position and the phone's model) and anything else
+hidden in the original.
+
+A thumbnail URL carries an HMAC of the hash made with the secret key: knowing a file's hash is not enough to
+fetch it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from shenbao.settings import Settings
+
+__all__ = [
+    "IMAGE_TYPES",
+    "THUMBNAIL_WIDTHS",
+    "FileRef",
+    "FileStore",
+    "ImageRejected",
+    "decode_data_url",
+    "encode_jpeg",
+    "encode_png",
+    "megabytes",
+    "open_image",
+    "parse_ref",
+]
+
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+"""The media types a stored file may have, with their file extensions."""
+
+THUMBNAIL_WIDTHS = (160, 480, 960)
+"""The widths a thumbnail may be asked for: a list, a page, a staff member's closer look."""
+
+MAX_PIXELS = 40_000_000
+"""Refuse anything larger before decoding it (a small file can declare a huge picture: a decompression bomb)."""
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_DATA_URL = re.compile(r"^data:(image/(?:jpeg|png|webp));base64,")
+_BAD_IMAGE = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+
+
+class ImageRejected(ValueError):
+    """An upload that is not a usable image; ``str(error)`` says what is wrong, in Chinese.
+
+    The widget adds what to do (请重新拍照, 请重新签名), as only it knows.
+    """
+
+
+class FileRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What an answer stores for a file: its SHA-256 (hex) and media type."""
+
+    file: str
+    type: str
+
+    @property
+    def extension(self) -> str:
+        return IMAGE_TYPES[self.type]
+
+    def as_value(self) -> dict[str, str]:
+        """The answer's value: a plain dict, as drafts and applications store JSON."""
+        return {"file": self.file, "type": self.type}
+
+
+def parse_ref(raw: Any) -> FileRef | None:
+    """A file reference from a stored value (a dict) or a posted one (its JSON text); ``None`` if it is not one."""
+    if isinstance(raw, str) and raw.startswith("{"):
+        try:
+            raw = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            return None
+    if not isinstance(raw, dict) or set(raw) != {"file", "type"}:
+        return None
+    file, media_type = raw["file"], raw["type"]
+    if not isinstance(file, str) or not _SHA256.match(file) or media_type not in IMAGE_TYPES:
+        return None
+    return FileRef(file=file, type=media_type)
+
+
+def megabytes(size: int) -> str:
+    """``5242880`` → ``"5MB"``, for messages."""
+    return f"{size / 1024 / 1024:.3g}MB"
+
+
+def decode_data_url(raw: str, max_bytes: int) -> bytes:
+    """The bytes of a ``data:image/...;base64,`` URL (what a canvas gives), refusing it before decoding if too big.
+
+    Raises:
+        ImageRejected: not an image data URL, not valid base64, or larger than ``max_bytes``.
+    """
+    match = _DATA_URL.match(raw)
+    if not match:
+        raise ImageRejected("这不是一张图片")
+    payload = raw[match.end() :]
+    if len(payload) * 3 // 4 > max_bytes + 2:
+        raise ImageRejected(f"图片太大了（最大{megabytes(max_bytes)}）")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImageRejected("图片没有传完整") from None
+
+
+def open_image(content: bytes, *, max_bytes: int, formats: tuple[str, ...]) -> Image.Image:
+    """Open, size-check and fully decode an uploaded image, turned upright by its EXIF orientation.
+
+    Args:
+        content: the uploaded bytes.
+        max_bytes: the largest upload accepted.
+        formats: Pillow format names accepted, e.g. ``("JPEG", "PNG")``.
+
+    Raises:
+        ImageRejected: too big, not an image, not one of ``formats``, or cut short.
+    """
+    if len(content) > max_bytes:
+        raise ImageRejected(f"图片太大了（最大{megabytes(max_bytes)}）")
+    if not content:
+        raise ImageRejected("没有收到图片")
+    try:
+        image = Image.open(io.BytesIO(content), formats=formats)
+    except UnidentifiedImageError:
+        raise ImageRejected("这不是一张图片") from None
+    except _BAD_IMAGE:
+        raise ImageRejected("图片坏了") from None
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > MAX_PIXELS:
+        raise ImageRejected("图片尺寸太大了")
+    try:
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+    except _BAD_IMAGE:
+        raise ImageRejected("图片没有传完整") from None
+    return upright
+
+
+def _fresh(image: Image.Image, mode: str) -> Image.Image:
+    """A copy that carries pixels only: no EXIF, ICC profile, XMP or text chunks from the upload."""
+    clean = image.convert(mode)
+    clean.info = {}
+    return clean
+
+
+def encode_jpeg(image: Image.Image, *, max_side: int = 1600, quality: int = 85) -> bytes:
+    """Re-encode as a baseline JPEG without metadata, no larger than ``max_side`` on its longer side.
+
+    A transparent picture is laid on white first (JPEG has no transparency).
+    """
+    if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, "white")
+        image = Image.alpha_composite(background, image)
+    image = _fresh(image, "RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """Re-encode as a PNG with transparency and nothing else kept."""
+    out = io.BytesIO()
+    _fresh(image, "RGBA").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+class FileStore:
+    """Files kept by content hash in ``root`` (``<root>/<first two hex digits>/<sha256>.<ext>``).
+
+    Args:
+        root: the folder; created on first write.
+        secret: signs thumbnail URLs (the platform's secret key).
+    """
+
+    def __init__(self, root: Path, secret: str | bytes) -> None:
+        self.root = root
+        self._secret = secret.encode() if isinstance(secret, str) else secret
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> FileStore:
+        """The store under ``settings.data_dir``, one per data folder and key."""
+        return _store(settings.data_dir / "files", settings.secret_key)
+
+    def path_of(self, ref: FileRef) -> Path:
+        return self.root / ref.file[:2] / f"{ref.file}.{ref.extension}"
+
+    async def put(self, content: bytes, media_type: str) -> FileRef:
+        """Keep ``content`` (already checked and re-encoded) and return its reference."""
+        ref = FileRef(file=hashlib.sha256(content).hexdigest(), type=media_type)
+        await anyio.to_thread.run_sync(self._write, self.path_of(ref), content)
+        return ref
+
+    @staticmethod
+    def _write(path: Path, content: bytes) -> None:
+        if path.exists():
+            return  # same hash, same bytes
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write aside, then rename: a reader never sees half a file, even if the process dies mid-write.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+
+    async def size(self, ref: FileRef) -> int | None:
+        """The stored file's size in bytes, or ``None`` when there is no such file."""
+        path = self.path_of(ref)
+        return await anyio.to_thread.run_sync(lambda: path.stat().st_size if path.is_file() else None)
+
+    async def read(self, ref: FileRef) -> bytes:
+        """The stored bytes.
+
+        Raises:
+            FileNotFoundError: nothing is stored under ``ref``.
+        """
+        return await anyio.to_thread.run_sync(self.path_of(ref).read_bytes)
+
+    def token(self, ref: FileRef) -> str:
+        """The signature a URL for ``ref`` must carry."""
+        return hmac.new(self._secret, ref.file.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def token_matches(self, ref: FileRef, token: str) -> bool:
+        return hmac.compare_digest(self.token(ref), token)
+
+    def url(self, ref: FileRef, base: str = "", width: int = 480) -> str:
+        """The signed thumbnail URL of ``ref`` (served by ``web.widget_routes``)."""
+        return f"{base}/widgets/_files/{ref.file}.{ref.extension}?w={width}&t={self.token(ref)}"
+
+    async def receive_image(
+        self, raw: Any, *, max_bytes: int, media_type: str, prepare: Callable[[bytes, int], bytes]
+    ) -> FileRef:
+        """Keep an image that arrived from outside, or check a reference to one kept before.
+
+        Args:
+            raw: a file reference (dict or its JSON text), a ``data:`` URL, or the uploaded bytes.
+            max_bytes: the largest upload accepted (and the largest file a reference may point to).
+            media_type: what ``prepare`` produces and what a reference must have.
+            prepare: checks and re-encodes the upload (``(content, max_bytes) -> bytes``); runs in a thread.
+
+        Raises:
+            ImageRejected: the upload is refused, or the reference points to nothing kept here.
+        """
+        ref = parse_ref(raw)
+        if ref is not None:
+            size = await self.size(ref)
+            if ref.type != media_type or size is None:
+                raise ImageRejected("图片没有找到")
+            if size > max_bytes:
+                raise ImageRejected(f"图片太大了（最大{megabytes(max_bytes)}）")
+            return ref
+        if isinstance(raw, str):
+            content = decode_data_url(raw, max_bytes)
+        elif isinstance(raw, bytes):
+            content = raw
+        else:
+            raise ImageRejected("这不是一张图片")
+        prepared = await anyio.to_thread.run_sync(prepare, content, max_bytes)
+        return await self.put(prepared, media_type)
+
+    async def thumbnail(self, ref: FileRef, width: int) -> bytes | None:
+        """The image no wider than ``width`` (one of :data:`THUMBNAIL_WIDTHS`), made once and kept beside it.
+
+        Returns:
+            The thumbnail's bytes (same type as the original), or ``None`` when the file does not exist.
+        """
+        if width not in THUMBNAIL_WIDTHS:
+            raise ValueError(f"thumbnail width must be one of {THUMBNAIL_WIDTHS}, not {width}")
+        return await anyio.to_thread.run_sync(self._thumbnail, ref, width)
+
+    def _thumbnail(self, ref: FileRef, width: int) -> bytes | None:
+        original = self.path_of(ref)
+        cached = original.with_name(f"{ref.file}.w{width}.{ref.extension}")
+        if cached.is_file():
+            return cached.read_bytes()
+        if not original.is_file():
+            return None
+        with Image.open(original) as image:
+            image.load()
+            image.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
+            content = encode_png(image) if ref.type == "image/png" else encode_jpeg(image, max_side=width * 4)
+        self._write(cached, content)
+        return content
+
+
+@cache
+def _store(root: Path, secret: str) -> FileStore:
+    return FileStore(root, secret)

@@ -1,0 +1,68 @@
+"""Administrative divisions: loading a pack's division file, looking codes up, and the region picker's logic.
+
+.. code-block:: python
+
+    from shenbao.regions import installed_divisions
+
+    divisions = installed_divisions()
+    [d.name for d in divisions.children("62")]   # Gansu's 14 cities and prefectures
+    [d.name for d in divisions.path("620102001")]  # ['甘肃省', '兰州市', '城关区', '酒泉路街道']
+"""
+
+from shenbao.regions.divisions import (
+    LEVEL_LABELS,
+    LEVELS,
+    Division,
+    DivisionDataError,
+    Divisions,
+    Level,
+    level_of,
+    levels_below,
+    parent_of,
+)
+from shenbao.regions.loader import (
+    DIVISION_FILE,
+    build_division_file,
+    division_files,
+    divisions_of,
+    installed_divisions,
+    load_divisions,
+    read_division_file,
+    use_divisions,
+)
+from shenbao.regions.picker import (
+    PickerLevel,
+    PickerView,
+    clean_region,
+    code_of,
+    picker_view,
+    region_value,
+    walk_choices,
+)
+
+__all__ = [
+    "DIVISION_FILE",
+    "LEVELS",
+    "LEVEL_LABELS",
+    "Division",
+    "DivisionDataError",
+    "Divisions",
+    "Level",
+    "PickerLevel",
+    "PickerView",
+    "build_division_file",
+    "clean_region",
+    "code_of",
+    "division_files",
+    "divisions_of",
+    "installed_divisions",
+    "level_of",
+    "levels_below",
+    "load_divisions",
+    "parent_of",
+    "picker_view",
+    "read_division_file",
+    "region_value",
+    "use_divisions",
+    "walk_choices",
+]

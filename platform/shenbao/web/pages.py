@@ -1,0 +1,87 @@
+"""HTML responses the platform compresses itself, and the first-visit pages it renders only once.
+
+A farmer who scans the QR code has no draft yet, so the guide and every section page they first see are the
+same for everyone (per form version and language). Those are rendered and gzipped once and then served as
+bytes, with an ETag so a phone coming back on 3G gets a 304 instead of the page again. Handlers that use
+this module carry the route option :data:`SKIP_COMPRESSION`, so the compression middleware leaves their
+already-compressed bodies alone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
+
+from litestar import Request, Response
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+__all__ = ["SKIP_COMPRESSION", "FirstVisitPages", "Page", "html_response"]
+
+SKIP_COMPRESSION = "shenbao_skip_compression"
+"""The route option (and the compression config's ``exclude_opt_key``) of handlers that compress themselves."""
+
+_LEVEL = 6
+
+
+class Page(NamedTuple):
+    """A rendered page, plain and gzipped, with its ETag."""
+
+    html: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, html: str) -> Page:
+        body = html.encode()
+        return cls(
+            body,
+            gzip.compress(body, _LEVEL, mtime=0),
+            '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        )
+
+
+class FirstVisitPages:
+    """Pages with no personal content, rendered once per key (form, version, page, language)."""
+
+    def __init__(self) -> None:
+        self._pages: dict[Hashable, Page] = {}
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> Page:
+        page = self._pages.get(key)
+        if page is None:
+            page = self._pages[key] = Page.of(render())
+        return page
+
+
+def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def html_response(
+    request: Request[Any, Any, Any], page: Page | str, *, status_code: int = HTTP_200_OK
+) -> Response[bytes]:
+    """The page, gzipped when the browser accepts it.
+
+    A shared first-visit :class:`Page` may be revalidated (ETag, 304); a personal page (a ``str``, rendered
+    with the farmer's draft) is never stored by any cache.
+    """
+    headers = {"Vary": "Accept-Encoding, Cookie"}
+    if isinstance(page, Page):
+        headers |= {"ETag": page.etag, "Cache-Control": "private, no-cache"}
+        if request.headers.get("if-none-match") == page.etag:
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        plain, packed = page.html, (page.gzipped if _accepts_gzip(request) else None)
+    else:
+        headers["Cache-Control"] = "no-store"
+        plain = page.encode()
+        packed = gzip.compress(plain, _LEVEL) if _accepts_gzip(request) and len(plain) > 512 else None
+    if packed is not None:
+        headers["Content-Encoding"] = "gzip"
+    return Response(
+        packed if packed is not None else plain,
+        status_code=status_code,
+        media_type="text/html; charset=utf-8",
+        headers=headers,
+    )

@@ -1,0 +1,112 @@
+"""Live photo: the phone's camera with a preview, a shutter and a retake; never a file picker, never the album.
+
+The seed's question 46: "只能当时调用现场照片，不能上传相册照片". The page has no file input at all: the script opens
+the camera (front first), draws the shutter frame on a canvas and uploads it as a JPEG
+(``POST <base>/widgets/photo/upload``); the answer then holds only the stored file's reference,
+``{"file": "<sha256>", "type": "image/jpeg"}``. Should the upload fail, the photo goes with the form instead,
+as a ``data:`` URL in the same hidden input, and ``receive`` stores it then; the JSON API sends photos that way.
+
+Every photo is checked with Pillow (an image, whole, within the question's ``max_bytes``), re-encoded as a
+JPEG no larger than 1600 pixels with no EXIF (no GPS position, no phone model), and kept by content hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, post
+from litestar.di import NamedDependency
+
+from shenbao.files import FileRef, ImageRejected, encode_jpeg, open_image, parse_ref
+from shenbao.forms.model import CameraPhoto
+from shenbao.web.services import Services
+from shenbao.web.widget_routes import UPLOAD_CEILING, upload_response
+from shenbao.widgets import Cleaned, WidgetServices, rejected, widget_services
+
+SCRIPTS = ("widget.js",)
+STYLES = ("widget.css",)
+
+MEDIA_TYPE = "image/jpeg"
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+_RETRY = "请重新拍照"
+
+
+def prepare_photo(content: bytes, max_bytes: int) -> bytes:
+    """Check an uploaded photo and re-encode it as a clean JPEG.
+
+    Raises:
+        ImageRejected: not a JPEG, PNG or WebP picture, cut short, or too big.
+    """
+    return encode_jpeg(
+        open_image(content, max_bytes=max_bytes, formats=("JPEG", "PNG", "WEBP")), max_side=1600
+    )
+
+
+async def store_photo(raw: Any, max_bytes: int, services: WidgetServices) -> dict[str, Any]:
+    """The stored reference for ``raw`` (bytes, a data URL or a reference), or a :func:`rejected` value."""
+    try:
+        ref = await services.files.receive_image(
+            raw, max_bytes=max_bytes, media_type=MEDIA_TYPE, prepare=prepare_photo
+        )
+    except ImageRejected as error:
+        return rejected(f"{error}，{_RETRY}")
+    return ref.as_value()
+
+
+async def receive(question: CameraPhoto, raw: Any, services: WidgetServices) -> Any:
+    return await store_photo(raw, question.max_bytes, services)
+
+
+def _photo(value: Any) -> FileRef | None:
+    ref = parse_ref(value)
+    return ref if ref is not None and ref.type == MEDIA_TYPE else None
+
+
+def clean(question: CameraPhoto, value: Any) -> Cleaned:
+    """Only a stored JPEG's reference is an answer (``receive`` has checked the picture itself)."""
+    if value is None or value == "":
+        return None, []
+    ref = _photo(value)
+    if ref is None:
+        return None, [f"照片没有保存好，{_RETRY}"]
+    return ref.as_value(), []
+
+
+def context(question: CameraPhoto, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+    """The kept photo's reference and the text its hidden input posts (empty when there is none yet)."""
+    ref = _photo(value)
+    return {
+        "ref": ref.as_value() if ref else None,
+        "posted": msgspec.json.encode(ref).decode() if ref else "",
+    }
+
+
+def _upload_limit(services: Services) -> int:
+    """The largest ``max_bytes`` of any published photo question: a reference is checked against its own later."""
+    limits = [
+        question.max_bytes
+        for form in services.forms
+        for question in form.questions
+        if isinstance(question, CameraPhoto)
+    ]
+    return min(max(limits, default=DEFAULT_MAX_BYTES), UPLOAD_CEILING)
+
+
+@post(
+    "/upload",
+    name="widgets:photo:upload",
+    include_in_schema=False,
+    request_max_body_size=UPLOAD_CEILING,
+    status_code=200,
+)
+async def upload(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
+    """Keep the JPEG the camera script sends (the request body) and answer with its reference and thumbnail."""
+    value = await store_photo(
+        await request.body(), _upload_limit(services), widget_services(services.settings)
+    )
+    return upload_response(value, services)
+
+
+ROUTES = (upload,)
