@@ -58,6 +58,7 @@ def _environment(server: Server) -> dict[str, str]:
         "SHENBAO_DATABASE_URL": server.database_url,
         "SHENBAO_DATA_DIR": str(server.data_dir),
         "SHENBAO_SECRET_KEY": "e2e-secret-key",
+        "SHENBAO_OTP_PER_ADDRESS_PER_HOUR": "1000",  # every test phone shares 127.0.0.1
     }
 
 

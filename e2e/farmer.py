@@ -7,8 +7,9 @@ import re
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from e2e.conftest import Server
 from shenbao.forms.identity import check_char
@@ -32,6 +33,46 @@ def applications(server: Server) -> list[dict[str, Any]]:
         {**dict(row), "flags": json.loads(row["flags"]), "answers": json.loads(row["answers"])}
         for row in rows
     ]
+
+
+def draft(server: Server, page: Page, form_id: str) -> dict[str, Any]:
+    """The answers the server keeps for this phone's unfinished ``form_id`` (its ``sb_draft`` cookie); ``{}`` if none."""
+    token = next((cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "sb_draft"), None)
+    if token is None:
+        return {}
+    path = Path(server.database_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as connection:
+        row = connection.execute(
+            "SELECT answers FROM draft WHERE token = ? AND form_id = ?", (token, form_id)
+        ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+_ORIGINAL = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")
+
+
+def stored_files(server: Server) -> set[Path]:
+    """Every file the platform's file store keeps (``<data_dir>/files``), thumbnails left out."""
+    root = server.data_dir / "files"
+    return {path for path in root.glob("*/*") if _ORIGINAL.match(path.name)} if root.is_dir() else set()
+
+
+def stored_file(server: Server, ref: dict[str, str]) -> Path:
+    """Where the file store keeps the file an answer refers to (``{"file": <sha256>, "type": ...}``)."""
+    extension = {"image/jpeg": "jpg", "image/png": "png"}[ref["type"]]
+    return server.data_dir / "files" / ref["file"][:2] / f"{ref['file']}.{extension}"
+
+
+def answer_saved(page: Page, field: str) -> Any:
+    """``with answer_saved(page, "q7.lat"):`` waits for the htmx answer post that carries a value for ``field``."""
+
+    def carries(response: Response) -> bool:
+        request = response.request
+        if request.method != "POST" or not request.url.endswith("/answer"):
+            return False
+        return any(parse_qs(request.post_data or "").get(field, []))
+
+    return page.expect_response(carries)
 
 
 def choose(page: Page, question: str, label: str) -> None:
@@ -81,18 +122,21 @@ def take_photo(page: Page, question: str) -> None:
     """Open the (fake) front camera, take the picture, wait for it to be kept."""
     page.click(f"#b-{question}-open")
     expect(page.locator(f"#v-{question}")).to_be_visible()
+    # The shutter shows as soon as the camera is granted; the first frame comes a moment later.
+    page.wait_for_function("id => document.getElementById(id).videoWidth > 0", arg=f"v-{question}")
     page.click(f"#b-{question}-shoot")
     expect(page.locator(f"#img-{question}")).to_be_visible()
     expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
 
 
-def fill_zizhu_until_property(page: Page) -> None:
+def fill_zizhu_until_property(page: Page, server: Server, phone: str) -> None:
     """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse."""
     page.goto(f"{ZIZHU}/s/method")
     choose(page, "q1", "本人办理")
     page.fill("#i-q4-name", "张三")
     page.fill("#i-q4-id_number", id_number())
-    page.fill("#i-q4-phone", "13800138000")
+    page.fill("#i-q4-phone", phone)
+    verify_phone(page, server, "q4-phone", phone)
     next_page(page, f"{ZIZHU}/s/residence")
     choose(page, "q5", "农业户籍")
     pick_region(page, "q6", "兰州市", "城关区", "酒泉路街道")
@@ -110,3 +154,25 @@ def fill_zizhu_until_property(page: Page) -> None:
     choose(page, "q16", "2人")
     choose(page, "q20", "没有")
     next_page(page, f"{ZIZHU}/s/property")
+
+
+def sms_code(server: Server, phone: str) -> str:
+    """The code in the newest text message the server's database gateway kept for ``phone``."""
+    path = Path(server.database_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as connection:
+        row = connection.execute(
+            "SELECT text FROM sms_message WHERE phone = ? ORDER BY id DESC LIMIT 1", (phone,)
+        ).fetchone()
+    match = re.search(r"验证码是(\d{6})", row[0] if row else "")
+    assert match, f"no code was sent to {phone}"
+    return match.group(1)
+
+
+def verify_phone(page: Page, server: Server, dom: str, phone: str) -> None:
+    """Tap "发送验证码", read the SMS, type the code, tap "验证"."""
+    page.click(f"#b-{dom}-send")
+    expect(page.locator(f"#s-{dom}-otp")).to_contain_text("验证码已发到")
+    expect(page.locator(f"#b-{dom}-send")).to_be_disabled()  # the 60-second countdown
+    page.fill(f"#i-{dom}-otp", sms_code(server, phone))
+    page.click(f"#b-{dom}-verify")
+    expect(page.locator(f"#s-{dom}-otp")).to_contain_text("已验证")

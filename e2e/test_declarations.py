@@ -20,12 +20,13 @@ from e2e.farmer import (
     pick_region,
     take_photo,
     tick,
+    verify_phone,
 )
 
 
 def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Server, shot: Any) -> None:
     before = len(applications(server))
-    fill_zizhu_until_property(page)
+    fill_zizhu_until_property(page, server, "13800138001")
     for question in ("q23", "q24", "q26", "q27", "q28", "q29", "q30", "q31"):
         choose(page, question, "没有")
     choose(page, "q25", "B级")
@@ -67,7 +68,7 @@ def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Ser
 def test_a_civil_servant_relative_reaches_q49_and_is_stored_flagged(
     page: Page, server: Server, shot: Any
 ) -> None:
-    fill_zizhu_until_property(page)
+    fill_zizhu_until_property(page, server, "13800138002")
     choose(page, "q23", "没有")
     choose(page, "q24", "没有")
     choose(page, "q25", "B级")
@@ -91,6 +92,7 @@ def test_the_2023_one_click_form_reaches_the_receipt(page: Page, server: Server,
     page.fill("#i-name", "李四")
     page.fill("#i-id_number", id_number(born="19751231"))
     page.fill("#i-phone", "13912345678")
+    verify_phone(page, server, "phone", "13912345678")
     pick_region(page, "address", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
     tick(page, "hardship", "因灾（遭受自然灾害）")
     choose(page, "consent", "同意")

@@ -7,9 +7,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from e2e.conftest import Server
+from e2e.conftest import PHONE, Server
+from e2e.farmer import verify_phone
 
 FORM = "/f/gansu-zizhu-2021"
 
@@ -27,11 +28,12 @@ def choose(page: Page, question: str, label: str) -> None:
     page.locator(f"#q-{question} label.choice", has_text=re.compile(f"^{re.escape(label)}$")).click()
 
 
-def fill_method(page: Page) -> None:
+def fill_method(page: Page, server: Server, phone: str) -> None:
     choose(page, "q1", "本人办理")
     page.fill("#i-q4-name", "张三")
     page.fill("#i-q4-id_number", "620102198001011239")
-    page.fill("#i-q4-phone", "13800138000")
+    page.fill("#i-q4-phone", phone)
+    verify_phone(page, server, "q4-phone", phone)
 
 
 def test_the_guide_waits_sixty_seconds(page: Page, shot: Any) -> None:
@@ -67,7 +69,7 @@ def test_non_agricultural_household_is_refused_and_nothing_stored(
 ) -> None:
     before = len(applications(server))
     page.goto(f"{FORM}/s/method")
-    fill_method(page)
+    fill_method(page, server, "13800138010")
     page.click("button[value=next]")
     expect(page).to_have_url(re.compile(f"{FORM}/s/residence$"))
     choose(page, "q5", "非农户籍")
@@ -95,9 +97,9 @@ def test_household_size_mismatch_is_shown_at_question_13(page: Page, shot: Any) 
     expect(error).to_be_empty()
 
 
-def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page) -> None:
+def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page, server: Server) -> None:
     page.goto(f"{FORM}/s/method")
-    fill_method(page)
+    fill_method(page, server, "13800138011")
     page.click("button[value=next]")
     expect(page).to_have_url(re.compile(f"{FORM}/s/residence$"))
     page.close()
@@ -109,3 +111,17 @@ def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page) -> 
     expect(reopened).to_have_url(re.compile(f"{FORM}/s/residence$"))
     reopened.click("button[value=prev]")
     expect(reopened.locator("#i-q4-name")).to_have_value("张三")
+
+
+def test_the_form_works_without_javascript(browser: Browser, server: Server) -> None:
+    """A phone with scripts off gets the same questions through full page loads."""
+    context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{FORM}/s/household")
+    expect(page.locator("#q-q9")).to_be_hidden()
+    choose(page, "q8", "有")
+    expect(page.locator("#q-q9")).to_be_hidden()  # nothing changes until the page is sent
+    page.click("button[value=next]")
+    expect(page.locator("#q-q9")).to_be_visible()
+    expect(page.locator("#e-q9")).to_contain_text("第9题还没有回答")
+    context.close()

@@ -24,6 +24,8 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shenbao import store
+from shenbao.notify.otp import PhoneVerifier
+from shenbao.notify.sms import gateway_named
 from shenbao.packs import FormRegistry
 from shenbao.settings import Settings
 from shenbao.web.api import ApiController
@@ -75,14 +77,21 @@ class ShenbaoPlugin(InitPlugin):
         return cast(Services, services)
 
     async def _start(self, app: Litestar) -> None:
+        database = await store.open_database(self.settings.database_url)
         app.state[self.state_key] = Services(
             settings=self.settings,
             forms=FormRegistry.from_packs(
                 self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
             ),
             renderer=Renderer(base=self.path, static_version=_static_version()),
-            database=await store.open_database(self.settings.database_url),
+            database=database,
             base=self.path,
+            phones=PhoneVerifier(
+                database,
+                gateway_named(self.settings.sms_gateway, database),
+                self.settings.secret_key,
+                per_address_per_hour=self.settings.otp_per_address_per_hour,
+            ),
         )
         install_widgets(app.state[self.state_key])
 

@@ -24,6 +24,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ``1`` shows tracebacks.
     ``SHENBAO_PACKS``
         comma-separated province packs to publish (default ``gansu``).
+    ``SHENBAO_SMS_GATEWAY``
+        ``database`` (keep and print each message: the default) or ``console`` (print only).
+    ``SHENBAO_OTP_PER_ADDRESS_PER_HOUR``
+        how many verification codes one client address may ask for in an hour (default 60).
     ``SHENBAO_FORM_DEFS``
         a folder of packs of one's own, instead of the ``form_defs/`` shipped with the package.
     """
@@ -34,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     debug: bool = False
     packs: tuple[str, ...] = ("gansu",)
     form_defs: Path | None = None
+    sms_gateway: str = "database"
+    otp_per_address_per_hour: int = 60
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -46,4 +52,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             debug=env.get("SHENBAO_DEBUG", "") in {"1", "true", "yes"},
             packs=tuple(filter(None, env.get("SHENBAO_PACKS", "gansu").split(","))),
             form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
+            sms_gateway=env.get("SHENBAO_SMS_GATEWAY", "database"),
+            otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
         )

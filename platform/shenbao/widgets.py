@@ -25,6 +25,9 @@ A widget folder holds:
     ``SCRIPTS`` / ``STYLES``
         Asset files in the folder, in load order (default: ``widget.js`` / ``widget.css`` when present). A page
         loads them only when it holds the widget: ``widget_assets(questions)`` in the page head.
+    ``USES``
+        Names of other widgets whose macros it draws (the multi-field widget draws the phone code controls):
+        their assets load with it.
 
 A question is drawn by the widget named after its type (or by its ``widget`` field, once the model has one).
 Platform widgets live in the package's ``widgets/``; a province pack adds its own in
@@ -153,6 +156,7 @@ class Widget:
     routes: tuple[Any, ...] = ()
     scripts: tuple[str, ...] = ()
     styles: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
     version: str = field(default="")
     """A hash of the assets, for cache-busting URLs."""
 
@@ -184,6 +188,7 @@ class Widget:
             routes=tuple(getattr(module, "ROUTES", ())),
             scripts=scripts,
             styles=styles,
+            uses=tuple(getattr(module, "USES", ())),
             version=digest.hexdigest()[:10],
             **hooks,
         )
@@ -314,6 +319,9 @@ class WidgetRegistry:
             widget = self.for_question(question)
             if widget is not None:
                 used.setdefault(widget.name, widget)
+                for name in widget.uses:
+                    if name in self._widgets:
+                        used.setdefault(name, self._widgets[name])
         css = "".join(
             (widget.folder / style).read_text("utf-8") for widget in used.values() for style in widget.styles
         )

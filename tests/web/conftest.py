@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +52,38 @@ def count_applications(settings: Settings) -> int:
     path = settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM application").fetchone()[0])
+
+
+def last_code(settings: Settings, phone: str) -> str:
+    """The code in the newest text message the database gateway kept for ``phone``."""
+    path = settings.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        text = connection.execute(
+            "SELECT text FROM sms_message WHERE phone = ? ORDER BY id DESC LIMIT 1", (phone,)
+        ).fetchone()[0]
+    match = re.search(r"验证码是(\d{6})", text)
+    assert match, text
+    return str(match.group(1))
+
+
+def verify_on_page(client: TestClient[Litestar], form_id: str, name: str, phone: str) -> None:
+    """What the farmer does: "发送验证码", read the SMS, type the code, "验证"."""
+    settings = client.app.state["shenbao"].settings
+    sent = client.post("/widgets/phone/send", data={"form": form_id, "name": name, name: phone})
+    assert "验证码已发到" in sent.text, sent.text
+    code = last_code(settings, phone)
+    data = {"form": form_id, "name": name, name: phone, f"_otp.{name}": code}
+    verified = client.post("/widgets/phone/verify", data=data)
+    assert "已验证" in verified.text, verified.text
+
+
+def verify_by_api(client: TestClient[Litestar], form_id: str, key: str, phone: str) -> None:
+    settings = client.app.state["shenbao"].settings
+    headers = {"Idempotency-Key": key}
+    sent = client.post(f"/api/v1/forms/{form_id}/phone-codes", json={"phone": phone}, headers=headers)
+    assert sent.status_code == 202, sent.text
+    code = last_code(settings, phone)
+    verified = client.post(
+        f"/api/v1/forms/{form_id}/phone-codes/verify", json={"phone": phone, "code": code}, headers=headers
+    )
+    assert verified.json()["verified"] is True, verified.text

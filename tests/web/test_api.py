@@ -7,7 +7,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
-from tests.web.conftest import count_applications
+from tests.web.conftest import count_applications, last_code, verify_by_api
 from tests.web.samples import household_2021, one_click_2023
 
 Client = TestClient[Litestar]
@@ -84,6 +84,7 @@ def test_answers_must_be_an_object(client: Client) -> None:
 
 def test_submit_stores_once_per_idempotency_key(client: Client, settings: Settings) -> None:
     headers = {"Idempotency-Key": "retry-me-0001"}
+    verify_by_api(client, "gansu-zizhu-2021", "retry-me-0001", "13800138000")
     first = client.post(f"{FORM}/submissions", json={"answers": household_2021()}, headers=headers)
     assert first.status_code == 201, first.text
     body = first.json()
@@ -121,7 +122,7 @@ def test_household_size_mismatch_is_422_at_q13(client: Client) -> None:
         headers={"Idempotency-Key": "k-0000002"},
     )
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["q13"]
+    assert response.json()["errors"]["q13"][0].startswith("第13题：共同居住的家庭成员人数")
 
 
 def test_non_agricultural_household_is_refused_and_nothing_stored(client: Client, settings: Settings) -> None:
@@ -136,6 +137,7 @@ def test_non_agricultural_household_is_refused_and_nothing_stored(client: Client
 
 
 def test_policy_mismatch_is_stored_flagged(client: Client, settings: Settings) -> None:
+    verify_by_api(client, "gansu-zizhu-2021", "k-0000004", "13800138000")
     response = client.post(
         f"{FORM}/submissions",
         json={"answers": household_2021(q26="yes")},
@@ -147,12 +149,46 @@ def test_policy_mismatch_is_stored_flagged(client: Client, settings: Settings) -
 
 
 def test_the_2023_form_submits(client: Client) -> None:
+    verify_by_api(client, "gansu-yijian-2023", "k-0000005", "13912345678")
     response = client.post(
         "/api/v1/forms/gansu-yijian-2023/submissions",
         json={"answers": one_click_2023()},
         headers={"Idempotency-Key": "k-0000005"},
     )
     assert response.status_code == 201, response.text
+
+
+def test_an_unverified_phone_cannot_be_submitted(client: Client, settings: Settings) -> None:
+    verify_by_api(client, "gansu-zizhu-2021", "another-key-1", "13800138000")  # another submission's code
+    response = client.post(
+        f"{FORM}/submissions", json={"answers": household_2021()}, headers={"Idempotency-Key": "k-0000006"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["q4"] == [
+        "第4题：手机号码138****8000还没有验证，请点“发送验证码”，再填写短信里的6位验证码"
+    ]
+    assert count_applications(settings) == 0
+
+
+def test_a_phone_swapped_after_verification_is_refused(client: Client) -> None:
+    verify_by_api(client, "gansu-zizhu-2021", "k-0000007", "13800138000")
+    swapped = household_2021(
+        q4={"name": "张三", "id_number": household_2021()["q4"]["id_number"], "phone": "13900139000"}
+    )
+    response = client.post(
+        f"{FORM}/submissions", json={"answers": swapped}, headers={"Idempotency-Key": "k-0000007"}
+    )
+    assert response.status_code == 422 and "139****9000还没有验证" in response.json()["errors"]["q4"][0]
+
+
+def test_a_wrong_code_says_how_many_tries_are_left(client: Client, settings: Settings) -> None:
+    headers = {"Idempotency-Key": "k-0000008"}
+    client.post(f"{FORM}/phone-codes", json={"phone": "13800138000"}, headers=headers)
+    wrong = "000000" if last_code(settings, "13800138000") != "000000" else "111111"
+    response = client.post(
+        f"{FORM}/phone-codes/verify", json={"phone": "13800138000", "code": wrong}, headers=headers
+    )
+    assert response.status_code == 422 and response.json()["detail"] == "验证码不对，还可以再试4次"
 
 
 def test_the_openapi_document_describes_the_api(client: Client) -> None:

@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
-from tests.web.conftest import count_applications
+from tests.web.conftest import count_applications, verify_on_page
 from tests.web.samples import id_number, photo, signature
 
 Client = TestClient[Litestar]
@@ -33,6 +33,8 @@ PLEDGE = {"_q": ["q45", "q46", "q47"], "q45": signature(), "q46": photo()}
 
 
 def post_section(client: Client, section: str, data: dict[str, Any], nav: str = "next") -> Any:
+    if section == "method" and data.get("q4.phone"):
+        verify_on_page(client, "gansu-zizhu-2021", "q4.phone", data["q4.phone"])
     return client.post(f"{BASE}/s/{section}", data={**data, "nav": nav}, follow_redirects=False)
 
 

@@ -112,12 +112,49 @@ _INDEXES = (
     "CREATE INDEX application_region_code ON application (region_code)",
 )
 
+
+def _otp_and_sms(kind: str) -> tuple[str, ...]:
+    pk = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "SERIAL PRIMARY KEY"
+    return (
+        f"""
+        CREATE TABLE otp_challenge (
+            id {pk},
+            scope VARCHAR(200) NOT NULL,
+            phone VARCHAR(20) NOT NULL,
+            code_digest VARCHAR(64) NOT NULL,
+            client VARCHAR(64) NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL,
+            verified_at TIMESTAMPTZ
+        )""",
+        "CREATE INDEX otp_challenge_scope ON otp_challenge (scope)",
+        "CREATE INDEX otp_challenge_phone ON otp_challenge (phone, created_at)",
+        "CREATE INDEX otp_challenge_client ON otp_challenge (client, created_at)",
+        f"""
+        CREATE TABLE sms_message (
+            id {pk},
+            phone VARCHAR(20) NOT NULL,
+            template VARCHAR(64) NOT NULL,
+            text VARCHAR(500) NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        )""",
+        "CREATE INDEX sms_message_phone ON sms_message (phone)",
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
         name="applications and drafts",
         sqlite=(_application("sqlite"), *_INDEXES, _draft("sqlite")),
         postgres=(_application("postgres"), *_INDEXES, _draft("postgres")),
+    ),
+    Step(
+        version=2,
+        name="phone verification codes and the messages sent",
+        sqlite=_otp_and_sms("sqlite"),
+        postgres=_otp_and_sms("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

@@ -11,7 +11,7 @@ from piccolo.columns import JSONB, Integer, Serial, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
-__all__ = ["ALL_TABLES", "Application", "Draft"]
+__all__ = ["ALL_TABLES", "Application", "Draft", "OtpChallenge", "SmsMessage"]
 
 
 class Application(Table, tablename="application"):
@@ -52,5 +52,33 @@ class Draft(Table, tablename="draft"):
     token_form_unique = Unique([token, form_id])
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Application, Draft)
+class OtpChallenge(Table, tablename="otp_challenge"):
+    """A one-time code sent to a phone for one draft (``scope``): kept as a keyed digest, never in clear.
+
+    ``attempts`` counts wrong codes; ``verified_at`` is set once the right code came back. ``client`` is the
+    address that asked for it, for the per-address rate limit.
+    """
+
+    id = Serial(primary_key=True)
+    scope = Varchar(length=200, index=True)
+    phone = Varchar(length=20, index=True)
+    code_digest = Varchar(length=64)
+    client = Varchar(length=64, index=True)
+    attempts = Integer(default=0)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    verified_at = Timestamptz(null=True, default=None)
+
+
+class SmsMessage(Table, tablename="sms_message"):
+    """Every text message the database gateway "sent": what a demo admin reads instead of a phone."""
+
+    id = Serial(primary_key=True)
+    phone = Varchar(length=20, index=True)
+    template = Varchar(length=64)
+    text = Varchar(length=500)
+    created_at = Timestamptz()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Application, Draft, OtpChallenge, SmsMessage)
 """Every table the platform owns, in creation order (a table after those it refers to)."""

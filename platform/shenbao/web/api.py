@@ -5,18 +5,31 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, HeaderParameter, JSONBody
-from litestar.status_codes import HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
+from shenbao.forms.values import normalise_phone
+from shenbao.notify.otp import VerificationRefused
+from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
 from shenbao.widgets import receive_answers
 
 __all__ = ["ApiController"]
+
+
+IdempotencyKey = Annotated[
+    str | None, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=200, required=False)
+]
 
 
 class OptionView(msgspec.Struct):
@@ -64,6 +77,18 @@ class EvaluationView(msgspec.Struct):
     missing: list[str]
     outcome: OutcomeView | None
     progress: int
+
+
+class PhoneCode(msgspec.Struct, forbid_unknown_fields=True):
+    phone: str
+    code: str | None = None
+
+
+class PhoneCodeResult(msgspec.Struct):
+    phone: str
+    sent: bool = False
+    verified: bool = False
+    detail: str = ""
 
 
 class SubmissionView(msgspec.Struct):
@@ -151,17 +176,12 @@ class ApiController(Controller):
         services: NamedDependency[Services],
         form_id: FromPath[str],
         data: JSONBody[Answers],
-        idempotency_key: Annotated[
-            str | None, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=200, required=False)
-        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[SubmissionView | RejectionView]:
         form = _form(services, form_id)
-        if not idempotency_key:
-            raise HTTPException(
-                status_code=400,
-                detail="缺少 Idempotency-Key 请求头：每次申请请带一个唯一的键（例如 UUID），重试时用同一个",
-            )
+        scope = _api_scope(form, idempotency_key)
         evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
+        evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
             return Response(
@@ -183,3 +203,67 @@ class ApiController(Controller):
             status_code=HTTP_201_CREATED,
             headers={} if created else {"Idempotent-Replayed": "true"},
         )
+
+    @post(
+        "/forms/{form_id:str}/phone-codes",
+        summary="Send a verification code to a phone of this submission (Idempotency-Key)",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def send_phone_code(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        data: JSONBody[PhoneCode],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[PhoneCodeResult]:
+        """A phone that the form says must be verified is verified for one submission: its Idempotency-Key."""
+        form = _form(services, form_id)
+        phone = normalise_phone(data.phone)
+        client = request.client.host if request.client else "unknown"
+        try:
+            await services.phones.send_code(
+                scope=_api_scope(form, idempotency_key), phone=phone, client=client
+            )
+        except VerificationRefused as refused:
+            return Response(
+                PhoneCodeResult(phone, detail=str(refused)), status_code=HTTP_429_TOO_MANY_REQUESTS
+            )
+        return Response(
+            PhoneCodeResult(phone, sent=True, detail="验证码已发出，5分钟内有效"),
+            status_code=HTTP_202_ACCEPTED,
+        )
+
+    @post(
+        "/forms/{form_id:str}/phone-codes/verify",
+        summary="Check the code a phone received, for the same Idempotency-Key",
+        status_code=200,
+    )
+    async def verify_phone_code(
+        self,
+        services: NamedDependency[Services],
+        form_id: FromPath[str],
+        data: JSONBody[PhoneCode],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[PhoneCodeResult]:
+        form = _form(services, form_id)
+        phone = normalise_phone(data.phone)
+        try:
+            await services.phones.verify(
+                scope=_api_scope(form, idempotency_key), phone=phone, code=data.code or ""
+            )
+        except VerificationRefused as refused:
+            return Response(
+                PhoneCodeResult(phone, detail=str(refused)), status_code=HTTP_422_UNPROCESSABLE_ENTITY
+            )
+        return Response(PhoneCodeResult(phone, verified=True, detail="手机号码已验证"))
+
+
+def _api_scope(form: CompiledForm, idempotency_key: str | None) -> str:
+    """Codes and the submission they verify share the client's Idempotency-Key."""
+    if not idempotency_key:
+        raise HTTPException(
+            status_code=400,
+            detail="缺少 Idempotency-Key 请求头：每次申请请带一个唯一的键（例如 UUID），验证码和提交用同一个",
+        )
+    return f"api:{form.id}:{idempotency_key}"

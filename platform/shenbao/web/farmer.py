@@ -6,7 +6,6 @@ in only what changed (questions shown or hidden, errors, progress, the way forwa
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -21,16 +20,15 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import Section
 from shenbao.web.answers import FormData, merge, received_section_answers
 from shenbao.web.display import display_answer
+from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
+from shenbao.web.phones import mark_unverified, verified_phones
 from shenbao.web.render import current_language
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
 from shenbao.widgets import set_page_facts
 
 __all__ = ["FarmerController"]
-
-DRAFT_COOKIE = "sb_draft"
-_DRAFT_MAX_AGE = 60 * 60 * 24 * 60  # a farmer may come back weeks later
 
 
 def _form(services: Services, form_id: str) -> CompiledForm:
@@ -100,24 +98,16 @@ class FarmerController(Controller):
         self, services: Services, request: Request[Any, Any, Any], form: CompiledForm
     ) -> tuple[str, dict[str, Any], str | None]:
         """The draft token (new if none), the draft's answers and the section the farmer was last on."""
-        token = request.cookies.get(DRAFT_COOKIE)
+        token = draft_token(request)
         if not token:
-            return secrets.token_urlsafe(18), {}, None
+            return new_draft_token(), {}, None
         draft = await store.load_draft(services.database, token, form.id)
         if draft is None:
             return token, {}, None
         return token, dict(draft.answers), draft.section
 
     def _with_cookie(self, response: Response[Any], services: Services, token: str) -> Response[Any]:
-        response.set_cookie(
-            DRAFT_COOKIE,
-            token,
-            max_age=_DRAFT_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            path=services.base or "/",
-        )
-        return response
+        return remember_draft(response, services.base, token)
 
     @get("/", name="farmer:index", opt={SKIP_COMPRESSION: True})
     async def index(
@@ -161,12 +151,13 @@ class FarmerController(Controller):
         """A section page. No draft cookie is set here: the first answer posted makes the draft."""
         form = _form(services, form_id)
         section = _section(form, section_id)
-        _, answers, _ = await self._draft(services, request, form)
-        if region := request.query_params.get("region"):
-            set_page_facts(preset_region=region)  # the region widget shows this village already chosen
+        token, answers, _ = await self._draft(services, request, form)
+        evaluation = await _evaluated(
+            services, form, answers, token, region=request.query_params.get("region")
+        )
 
         def render() -> str:
-            context = _section_context(form, section_id, answers, evaluate(form, answers))
+            context = _section_context(form, section_id, answers, evaluation)
             return services.renderer.render(
                 "farmer/section.html", section=section, show_missing=False, **context
             )
@@ -179,19 +170,18 @@ class FarmerController(Controller):
     def _section_page(
         self,
         services: Services,
-        form: CompiledForm,
         section_id: str,
+        evaluation: Evaluation,
         answers: dict[str, Any],
+        form: CompiledForm,
         *,
         show_missing: bool,
         status_code: int = HTTP_200_OK,
     ) -> Response[str]:
-        evaluation = evaluate(form, answers)
-        section = _section(form, section_id)
         return services.renderer.page(
             "farmer/section.html",
             status_code=status_code,
-            section=section,
+            section=_section(form, section_id),
             show_missing=show_missing,
             **_section_context(form, section_id, answers, evaluation),
         )
@@ -210,7 +200,7 @@ class FarmerController(Controller):
         token, draft, _ = await self._draft(services, request, form)
         data = await _form_data(request)
         answers = merge(draft, await received_section_answers(form, section_id, data, services.settings))
-        evaluation = evaluate(form, answers)
+        evaluation = await _evaluated(services, form, answers, token)
         base = f"{services.base}/f/{form.id}"
         unfinished = [
             question_id
@@ -222,7 +212,7 @@ class FarmerController(Controller):
         nav = (data.get("nav") or ["next"])[0]
         if nav == "stay":  # without JavaScript: show what the answers so far reveal (the region's next level)
             await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
-            response = self._section_page(services, form, section_id, answers, show_missing=False)
+            response = self._section_page(services, section_id, evaluation, answers, form, show_missing=False)
             return self._with_cookie(response, services, token)
         if nav == "prev":
             landing = _neighbour(form, evaluation, section_id, -1)
@@ -238,9 +228,10 @@ class FarmerController(Controller):
         if not target:
             response = self._section_page(
                 services,
-                form,
                 section_id,
+                evaluation,
                 answers,
+                form,
                 show_missing=True,
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
@@ -255,7 +246,10 @@ class FarmerController(Controller):
         form_id: FromPath[str],
         section_id: FromPath[str],
     ) -> Response[str]:
-        """htmx: save one change and send back only the parts of the page it changed, swapped out of band."""
+        """htmx: save one change and send back only the parts of the page it changed, swapped out of band.
+
+        Unverified phones are not reported here: the farmer may not have asked for the code yet.
+        """
         form = _form(services, form_id)
         section = _section(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
@@ -265,6 +259,7 @@ class FarmerController(Controller):
         )
         await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
         before, after = evaluate(form, draft), evaluate(form, answers)
+        set_page_facts(form_id=form.id)
         shown_before, shown_after = set(before.visible), set(after.visible)
         blocks, error_blocks = [], []
         for question in section.questions:
@@ -289,13 +284,17 @@ class FarmerController(Controller):
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
     ) -> Response[str]:
         form = _form(services, form_id)
-        _, answers, _ = await self._draft(services, request, form)
-        return self._review_page(services, form, answers)
+        token, answers, _ = await self._draft(services, request, form)
+        return self._review_page(services, form, answers, await _evaluated(services, form, answers, token))
 
     def _review_page(
-        self, services: Services, form: CompiledForm, answers: dict[str, Any], status_code: int = HTTP_200_OK
+        self,
+        services: Services,
+        form: CompiledForm,
+        answers: dict[str, Any],
+        evaluation: Evaluation,
+        status_code: int = HTTP_200_OK,
     ) -> Response[str]:
-        evaluation = evaluate(form, answers)
         rows = [
             (form.by_id[question_id], value, display_answer(form.by_id[question_id], value))
             for question_id, value in evaluation.answers.items()
@@ -322,16 +321,18 @@ class FarmerController(Controller):
             if previous is not None:
                 return Redirect(f"{services.base}/r/{previous.receipt_number}", status_code=303)
             return Redirect(f"{services.base}/f/{form.id}", status_code=303)
-        evaluation = evaluate(form, answers)
+        evaluation = await _evaluated(services, form, answers, token)
         if not evaluation.submittable:
-            return self._review_page(services, form, answers, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+            return self._review_page(
+                services, form, answers, evaluation, status_code=HTTP_422_UNPROCESSABLE_ENTITY
+            )
         application, _ = await submit_evaluated(
             services, form, evaluation, idempotency_key=_web_key(token, form), draft_token=token
         )
         # A fresh draft token: the next application from this phone (a cadre applying for several households)
         # must not be mistaken for a retry of this one.
         redirect = Redirect(f"{services.base}/r/{application.receipt_number}", status_code=303)
-        return self._with_cookie(redirect, services, secrets.token_urlsafe(18))
+        return self._with_cookie(redirect, services, new_draft_token())
 
     @get("/r/{receipt:str}", name="farmer:receipt")
     async def receipt(self, services: NamedDependency[Services], receipt: FromPath[str]) -> Response[str]:
@@ -342,6 +343,25 @@ class FarmerController(Controller):
         return services.renderer.page("farmer/receipt.html", application=application, form=form)
 
 
+async def _evaluated(
+    services: Services, form: CompiledForm, answers: dict[str, Any], token: str, *, region: str | None = None
+) -> Evaluation:
+    """Evaluate a draft as the server must: phones that need a code count as wrong until verified.
+
+    It also tells the widgets about the page: its form, the draft's verified phones, a QR code's village.
+    """
+    evaluation = evaluate(form, answers)
+    facts: dict[str, Any] = {"form_id": form.id}
+    if region:
+        facts["preset_region"] = region  # the region widget shows this village already chosen
+    if answers:
+        scope = draft_scope(form.id, token)
+        verified = facts["verified_phones"] = await verified_phones(services.phones, form, evaluation, scope)
+        evaluation = mark_unverified(form, evaluation, verified)
+    set_page_facts(**facts)
+    return evaluation
+
+
 def _web_key(token: str, form: CompiledForm) -> str:
     """One application per draft: a double tap or a retried post finds the application already made."""
-    return f"web:{form.id}:{token}"
+    return draft_scope(form.id, token)

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_200_OK
 from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
 from shenbao.paths import templates_dir, widgets_dir
+from shenbao.widgets import page_facts
 
 __all__ = [
     "LANGUAGE_COOKIE",
@@ -87,6 +88,7 @@ class Renderer:
         self.environment.globals.update(base=base, static_version=static_version)
         self.environment.filters["t"] = _translate
         self.environment.filters["qtype"] = question_type
+        self.environment.globals["page_facts"] = page_facts
 
     def render(self, template: str, **context: Any) -> str:
         """Render ``template``; labels given in several languages come out in the request's language."""

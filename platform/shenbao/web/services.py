@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shenbao.notify.otp import PhoneVerifier
 from shenbao.packs import FormRegistry
 from shenbao.settings import Settings
 from shenbao.store import Database
@@ -23,4 +24,6 @@ class Services:
     database: Database
     base: str
     """The path the platform is mounted at ("" when standalone)."""
+    phones: PhoneVerifier
+    """Sends and checks phone verification codes."""
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)

@@ -1,0 +1,1 @@
+"""Text messages: the gateways that send them and the phone verification codes sent through them."""

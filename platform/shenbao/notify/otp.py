@@ -1,0 +1,135 @@
+"""Phone verification: a 6-digit code by SMS, valid 5 minutes, 5 tries, rate-limited by phone and address.
+
+A code belongs to a *scope*: the draft it was asked for (``draft:<form>:<token>``) or an API submission's
+idempotency key. A phone verified in one draft is not verified in another, and a number changed after it was
+verified is a new, unverified number. Codes are kept only as a keyed digest (HMAC-SHA256 with the app's
+secret), so the database never holds a usable code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from shenbao.notify.sms import Gateway, GatewayError, Sms
+from shenbao.store import Database
+from shenbao.store.verification import (
+    add_challenge,
+    challenges_since,
+    latest_challenge,
+    phone_verified,
+    record_attempt,
+)
+
+__all__ = ["CODE_LIFETIME", "MAX_ATTEMPTS", "RESEND_AFTER", "PhoneVerifier", "VerificationRefused"]
+
+CODE_LIFETIME = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+PER_PHONE_PER_HOUR = 5
+PER_ADDRESS_PER_HOUR = 60
+"""Generous: mobile carriers put many phones behind one address. ``SHENBAO_OTP_PER_ADDRESS_PER_HOUR`` sets it."""
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_CODE = re.compile(r"^\d{6}$")
+
+
+class VerificationRefused(Exception):
+    """Sending or checking a code was refused; ``str(error)`` says why and what to do, in Chinese."""
+
+
+class PhoneVerifier:
+    """Sends codes through a :class:`Gateway` and checks them against the database."""
+
+    def __init__(
+        self,
+        database: Database,
+        gateway: Gateway,
+        secret: str,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        per_address_per_hour: int = PER_ADDRESS_PER_HOUR,
+    ) -> None:
+        self.database = database
+        self.per_address_per_hour = per_address_per_hour
+        self.gateway = gateway
+        self._key = hashlib.sha256(("otp:" + secret).encode()).digest()
+        self._clock = clock
+
+    def _digest(self, scope: str, phone: str, code: str) -> str:
+        return hmac.new(self._key, f"{scope}\n{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+
+    async def send_code(self, *, scope: str, phone: str, client: str) -> None:
+        """Send a new code to ``phone`` for ``scope``.
+
+        Raises:
+            VerificationRefused: not a mainland mobile number, asked again within 60 seconds, too many codes
+                for this phone or from this address in the last hour, or the SMS could not be sent.
+        """
+        if not _MOBILE.fullmatch(phone):
+            raise VerificationRefused("请先填写正确的11位手机号码，再获取验证码")
+        now = self._clock()
+        hour_ago = now - timedelta(hours=1)
+        sent = await challenges_since(self.database, hour_ago, phone=phone)
+        if sent and now - _aware(sent[0]) < RESEND_AFTER:
+            wait = int((RESEND_AFTER - (now - _aware(sent[0]))).total_seconds()) + 1
+            raise VerificationRefused(f"验证码已经发出，请{wait}秒后再重新获取")
+        if len(sent) >= PER_PHONE_PER_HOUR:
+            raise VerificationRefused("这个号码获取验证码太频繁了，请一小时后再试")
+        if len(await challenges_since(self.database, hour_ago, client=client)) >= self.per_address_per_hour:
+            raise VerificationRefused("获取验证码太频繁了，请稍后再试")
+        code = f"{secrets.randbelow(10**6):06d}"
+        await add_challenge(
+            self.database,
+            scope=scope,
+            phone=phone,
+            code_digest=self._digest(scope, phone, code),
+            client=client,
+            now=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+        text = f"【申报】您的验证码是{code}，5分钟内有效。请不要把验证码告诉别人。"
+        try:
+            await self.gateway.send(Sms(phone=phone, template="otp", text=text))
+        except GatewayError as error:
+            raise VerificationRefused("短信没有发出去，请稍后再试") from error
+
+    async def verify(self, *, scope: str, phone: str, code: str) -> None:
+        """Check ``code`` for ``phone`` in ``scope``; on success the phone counts as verified for that scope.
+
+        Raises:
+            VerificationRefused: no code was sent, it expired, it is wrong (with the tries left), or it was
+                wrong five times (then only a new code helps).
+        """
+        challenge = await latest_challenge(self.database, scope, phone)
+        if challenge is None:
+            raise VerificationRefused("请先点“发送验证码”，再填写短信里的验证码")
+        if challenge.verified_at is not None:
+            return
+        if challenge.attempts >= MAX_ATTEMPTS:
+            raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
+        now = self._clock()
+        if now > _aware(challenge.expires_at):
+            raise VerificationRefused("验证码已过期（5分钟内有效），请重新获取验证码")
+        code = code.strip()
+        if not _CODE.fullmatch(code):
+            raise VerificationRefused("请填写短信里的6位数字验证码")
+        right = hmac.compare_digest(self._digest(scope, phone, code), challenge.code_digest)
+        await record_attempt(self.database, challenge.id, verified_at=now if right else None)
+        if not right:
+            left = MAX_ATTEMPTS - challenge.attempts - 1
+            if left <= 0:
+                raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
+            raise VerificationRefused(f"验证码不对，还可以再试{left}次")
+
+    async def verified(self, *, scope: str, phone: str) -> bool:
+        """Whether ``phone`` has been verified for ``scope``."""
+        return await phone_verified(self.database, scope, phone)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

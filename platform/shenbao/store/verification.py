@@ -1,0 +1,145 @@
+"""Queries for phone verification codes and the text messages the database gateway keeps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+
+from shenbao.store.database import Database
+from shenbao.store.tables import OtpChallenge, SmsMessage
+
+__all__ = [
+    "ChallengeRecord",
+    "SentMessage",
+    "add_challenge",
+    "challenges_since",
+    "latest_challenge",
+    "phone_verified",
+    "recent_sms",
+    "record_attempt",
+    "record_sms",
+]
+
+
+class ChallengeRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A code sent to ``phone`` for ``scope`` (a draft, or an API submission's key)."""
+
+    id: int
+    scope: str
+    phone: str
+    code_digest: str
+    attempts: int
+    created_at: datetime
+    expires_at: datetime
+    verified_at: datetime | None
+
+
+class SentMessage(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    phone: str
+    template: str
+    text: str
+    created_at: datetime
+
+
+_CHALLENGE = (
+    OtpChallenge.id,
+    OtpChallenge.scope,
+    OtpChallenge.phone,
+    OtpChallenge.code_digest,
+    OtpChallenge.attempts,
+    OtpChallenge.created_at,
+    OtpChallenge.expires_at,
+    OtpChallenge.verified_at,
+)
+
+
+async def add_challenge(
+    db: Database,
+    *,
+    scope: str,
+    phone: str,
+    code_digest: str,
+    client: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    db.check_bound()
+    await OtpChallenge.insert(
+        OtpChallenge(
+            scope=scope,
+            phone=phone,
+            code_digest=code_digest,
+            client=client,
+            attempts=0,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+async def challenges_since(
+    db: Database, since: datetime, *, phone: str | None = None, client: str | None = None
+) -> list[datetime]:
+    """When codes were sent to ``phone`` (or asked for from ``client``) since ``since``, newest first."""
+    db.check_bound()
+    query = OtpChallenge.select(OtpChallenge.created_at).where(OtpChallenge.created_at >= since)
+    if phone is not None:
+        query = query.where(OtpChallenge.phone == phone)
+    if client is not None:
+        query = query.where(OtpChallenge.client == client)
+    rows = await query.order_by(OtpChallenge.created_at, ascending=False)
+    return [row["created_at"] for row in rows]
+
+
+async def latest_challenge(db: Database, scope: str, phone: str) -> ChallengeRecord | None:
+    """The newest code sent to ``phone`` for ``scope``."""
+    db.check_bound()
+    rows = (
+        await OtpChallenge.select(*_CHALLENGE)
+        .where((OtpChallenge.scope == scope) & (OtpChallenge.phone == phone))
+        .order_by(OtpChallenge.id, ascending=False)
+        .limit(1)
+    )
+    return msgspec.convert(rows[0], ChallengeRecord) if rows else None
+
+
+async def record_attempt(db: Database, challenge_id: int, *, verified_at: datetime | None) -> None:
+    """Count one more try at a code; mark it verified when the try was right."""
+    db.check_bound()
+    values: dict[Column | str, Any] = {OtpChallenge.attempts: OtpChallenge.attempts + 1}
+    if verified_at is not None:
+        values[OtpChallenge.verified_at] = verified_at
+    await OtpChallenge.update(values).where(OtpChallenge.id == challenge_id)
+
+
+async def phone_verified(db: Database, scope: str, phone: str) -> bool:
+    """Whether ``phone`` was verified for ``scope`` (a code for that phone and scope came back right)."""
+    db.check_bound()
+    return bool(
+        await OtpChallenge.exists().where(
+            (OtpChallenge.scope == scope)
+            & (OtpChallenge.phone == phone)
+            & OtpChallenge.verified_at.is_not_null()
+        )
+    )
+
+
+async def record_sms(db: Database, *, phone: str, template: str, text: str, now: datetime) -> None:
+    db.check_bound()
+    await SmsMessage.insert(SmsMessage(phone=phone, template=template, text=text, created_at=now))
+
+
+async def recent_sms(db: Database, limit: int = 50, *, phone: str | None = None) -> list[SentMessage]:
+    """The newest messages the database gateway kept, newest first."""
+    db.check_bound()
+    query = SmsMessage.select(
+        SmsMessage.id, SmsMessage.phone, SmsMessage.template, SmsMessage.text, SmsMessage.created_at
+    )
+    if phone is not None:
+        query = query.where(SmsMessage.phone == phone)
+    rows = await query.order_by(SmsMessage.id, ascending=False).limit(limit)
+    return [msgspec.convert(row, SentMessage) for row in rows]

@@ -1,0 +1,60 @@
+"""Which answers are phone numbers that must be verified, and whether they are, for a draft or an API key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import msgspec
+
+from shenbao.forms import CompiledForm, Evaluation
+from shenbao.forms.model import FieldsQuestion, Phone
+from shenbao.notify.otp import PhoneVerifier
+
+__all__ = ["mark_unverified", "mask_phone", "phones_to_verify", "verified_phones", "with_phone_checks"]
+
+
+def mask_phone(phone: str) -> str:
+    """``138****8000``: enough for the farmer to recognise the number, not enough to read it off a screen."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
+
+
+def phones_to_verify(form: CompiledForm, evaluation: Evaluation) -> Iterator[tuple[str, str]]:
+    """``(question id, phone)`` of every visible answered phone that must be confirmed by a code."""
+    for question_id in evaluation.visible:
+        question, value = form.by_id[question_id], evaluation.answers.get(question_id)
+        if isinstance(question, Phone) and question.verify and isinstance(value, str):
+            yield question_id, value
+        elif isinstance(question, FieldsQuestion) and isinstance(value, dict):
+            for field in question.fields:
+                if field.kind == "phone" and field.verify and isinstance(value.get(field.id), str):
+                    yield question_id, value[field.id]
+
+
+async def verified_phones(
+    verifier: PhoneVerifier, form: CompiledForm, evaluation: Evaluation, scope: str
+) -> set[str]:
+    """The phones of ``evaluation`` already verified in ``scope``."""
+    return {
+        phone
+        for _, phone in phones_to_verify(form, evaluation)
+        if await verifier.verified(scope=scope, phone=phone)
+    }
+
+
+def mark_unverified(form: CompiledForm, evaluation: Evaluation, verified: set[str]) -> Evaluation:
+    """``evaluation`` with an error at each phone not in ``verified`` (so it is not submittable)."""
+    errors = {question_id: list(messages) for question_id, messages in evaluation.errors.items()}
+    for question_id, phone in phones_to_verify(form, evaluation):
+        if phone not in verified:
+            errors.setdefault(question_id, []).append(
+                f"第{form.numbers[question_id]}题：手机号码{mask_phone(phone)}还没有验证，"
+                "请点“发送验证码”，再填写短信里的6位验证码"
+            )
+    return msgspec.structs.replace(evaluation, errors=errors) if errors != evaluation.errors else evaluation
+
+
+async def with_phone_checks(
+    verifier: PhoneVerifier, form: CompiledForm, evaluation: Evaluation, scope: str
+) -> Evaluation:
+    """``evaluation`` with an error at each phone not yet verified in ``scope``."""
+    return mark_unverified(form, evaluation, await verified_phones(verifier, form, evaluation, scope))

@@ -1,0 +1,145 @@
+"""Phone verification codes: life, tries, rate limits and scope, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shenbao.notify.otp import PhoneVerifier, VerificationRefused
+from shenbao.notify.sms import DatabaseGateway, Sms
+from shenbao.store import Database
+from shenbao.store.verification import recent_sms
+
+pytestmark = pytest.mark.anyio
+
+PHONE = "13800138000"
+DRAFT = "draft:gansu-yijian-2023:token-a"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Outbox:
+    """A gateway that keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sms] = []
+
+    async def send(self, message: Sms) -> None:
+        self.sent.append(message)
+
+    def last_code(self) -> str:
+        match = re.search(r"验证码是(\d{6})", self.sent[-1].text)
+        assert match
+        return match.group(1)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture
+def verifier(db: Database, outbox: Outbox, clock: Clock) -> PhoneVerifier:
+    return PhoneVerifier(db, outbox, "secret", clock=clock, per_address_per_hour=20)
+
+
+async def test_the_right_code_verifies_the_phone_for_its_draft_only(
+    verifier: PhoneVerifier, outbox: Outbox
+) -> None:
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    assert outbox.sent[-1].phone == PHONE and "5分钟内有效" in outbox.sent[-1].text
+    await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.last_code())
+    assert await verifier.verified(scope=DRAFT, phone=PHONE)
+    assert not await verifier.verified(scope="draft:gansu-yijian-2023:token-b", phone=PHONE)  # no replay
+    assert not await verifier.verified(scope=DRAFT, phone="13900139000")  # a swapped number is not verified
+
+
+async def test_five_wrong_codes_lock_it(verifier: PhoneVerifier, outbox: Outbox) -> None:
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    right = outbox.last_code()
+    wrong = "000000" if right != "000000" else "111111"
+    messages = []
+    for _ in range(5):
+        with pytest.raises(VerificationRefused) as refused:
+            await verifier.verify(scope=DRAFT, phone=PHONE, code=wrong)
+        messages.append(str(refused.value))
+    assert messages[0] == "验证码不对，还可以再试4次"
+    assert messages[-1].startswith("验证码错了5次")
+    with pytest.raises(VerificationRefused, match="错了5次"):
+        await verifier.verify(scope=DRAFT, phone=PHONE, code=right)
+    assert not await verifier.verified(scope=DRAFT, phone=PHONE)
+
+
+async def test_a_code_lives_five_minutes(verifier: PhoneVerifier, outbox: Outbox, clock: Clock) -> None:
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    clock.advance(minutes=5, seconds=1)
+    with pytest.raises(VerificationRefused, match="过期"):
+        await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.last_code())
+
+
+async def test_resending_waits_sixty_seconds(verifier: PhoneVerifier, clock: Clock) -> None:
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    clock.advance(seconds=30)
+    with pytest.raises(VerificationRefused, match="请31秒后再重新获取"):
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    clock.advance(seconds=31)
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+
+
+async def test_codes_are_rate_limited_per_phone_and_per_address(
+    verifier: PhoneVerifier, clock: Clock
+) -> None:
+    for _ in range(5):
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+        clock.advance(seconds=61)
+    with pytest.raises(VerificationRefused, match="一小时后再试"):
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    for number in range(15):
+        await verifier.send_code(scope=DRAFT, phone=f"1390013{number:04d}", client="1.2.3.4")
+    with pytest.raises(VerificationRefused, match="稍后再试"):
+        await verifier.send_code(scope=DRAFT, phone="13700137000", client="1.2.3.4")
+    await verifier.send_code(scope=DRAFT, phone="13700137000", client="5.6.7.8")
+
+
+async def test_a_code_needs_a_mobile_number(verifier: PhoneVerifier) -> None:
+    with pytest.raises(VerificationRefused, match="11位手机号码"):
+        await verifier.send_code(scope=DRAFT, phone="1380013800", client="1.2.3.4")
+
+
+async def test_a_code_is_six_digits(verifier: PhoneVerifier) -> None:
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    with pytest.raises(VerificationRefused, match="6位数字"):
+        await verifier.verify(scope=DRAFT, phone=PHONE, code="12345")
+
+
+async def test_checking_before_sending_says_to_send_first(verifier: PhoneVerifier) -> None:
+    with pytest.raises(VerificationRefused, match="先点“发送验证码”"):
+        await verifier.verify(scope=DRAFT, phone=PHONE, code="123456")
+
+
+async def test_the_database_gateway_keeps_what_it_sent(db: Database) -> None:
+    await DatabaseGateway(db).send(Sms(phone=PHONE, template="otp", text="【申报】您的验证码是123456"))
+    [message] = await recent_sms(db, phone=PHONE)
+    assert message.template == "otp" and message.text.endswith("123456")
+
+
+async def test_no_code_is_kept_in_clear(db: Database, verifier: PhoneVerifier, outbox: Outbox) -> None:
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    rows = await db.fetch("SELECT code_digest FROM otp_challenge")
+    assert outbox.last_code() not in str(rows) and len(rows[0]["code_digest"]) == 64

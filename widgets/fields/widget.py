@@ -1,0 +1,6 @@
+"""Multi-field fill-in (多项填空): several labelled blanks answered together, e.g. name, ID number and phone.
+
+A phone blank marked ``verify`` draws the phone widget's code controls, so that widget's assets come along.
+"""
+
+USES = ("phone",)
