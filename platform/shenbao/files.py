@@ -37,9 +37,12 @@ __all__ = [
     "FileRef",
     "FileStore",
     "ImageRejected",
+    "clean_kept_image",
     "decode_data_url",
     "encode_jpeg",
     "encode_png",
+    "kept_image",
+    "kept_image_context",
     "megabytes",
     "open_image",
     "parse_ref",
@@ -94,6 +97,29 @@ def parse_ref(raw: Any) -> FileRef | None:
     if not isinstance(file, str) or not _SHA256.match(file) or media_type not in IMAGE_TYPES:
         return None
     return FileRef(file=file, type=media_type)
+
+
+def kept_image(value: Any, media_type: str) -> FileRef | None:
+    """The reference in a draft value, if it is one to a kept image of ``media_type``."""
+    ref = parse_ref(value)
+    return ref if ref is not None and ref.type == media_type else None
+
+
+def clean_kept_image(value: Any, media_type: str, problem: str) -> tuple[Any, list[str]]:
+    """What a photo or signature widget's ``clean`` answers: the reference, or ``problem`` when it is none."""
+    if value is None or value == "":
+        return None, []
+    ref = kept_image(value, media_type)
+    return (ref.as_value(), []) if ref is not None else (None, [problem])
+
+
+def kept_image_context(value: Any, media_type: str) -> dict[str, Any]:
+    """The kept image's reference and the text its hidden input posts (empty when there is none yet)."""
+    ref = kept_image(value, media_type)
+    return {
+        "ref": ref.as_value() if ref else None,
+        "posted": msgspec.json.encode(ref).decode() if ref else "",
+    }
 
 
 def megabytes(size: int) -> str:

@@ -15,11 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
 
-from shenbao.files import FileRef, ImageRejected, encode_jpeg, open_image, parse_ref
+from shenbao.files import (
+    ImageRejected,
+    clean_kept_image,
+    encode_jpeg,
+    kept_image_context,
+    open_image,
+)
 from shenbao.forms.model import CameraPhoto
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import UPLOAD_CEILING, upload_response
@@ -59,28 +64,14 @@ async def receive(question: CameraPhoto, raw: Any, services: WidgetServices) -> 
     return await store_photo(raw, question.max_bytes, services)
 
 
-def _photo(value: Any) -> FileRef | None:
-    ref = parse_ref(value)
-    return ref if ref is not None and ref.type == MEDIA_TYPE else None
-
-
 def clean(question: CameraPhoto, value: Any) -> Cleaned:
-    """Only a stored JPEG's reference is an answer (``receive`` has checked the picture itself)."""
-    if value is None or value == "":
-        return None, []
-    ref = _photo(value)
-    if ref is None:
-        return None, [f"照片没有保存好，{_RETRY}"]
-    return ref.as_value(), []
+    """Only a kept image's reference is an answer (``receive`` has checked the image itself)."""
+    return clean_kept_image(value, MEDIA_TYPE, f"照片没有保存好，{_RETRY}")
 
 
 def context(question: CameraPhoto, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The kept photo's reference and the text its hidden input posts (empty when there is none yet)."""
-    ref = _photo(value)
-    return {
-        "ref": ref.as_value() if ref else None,
-        "posted": msgspec.json.encode(ref).decode() if ref else "",
-    }
+    """The kept image's reference and the text its hidden input posts."""
+    return kept_image_context(value, MEDIA_TYPE)
 
 
 def _upload_limit(services: Services) -> int:

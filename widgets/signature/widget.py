@@ -14,12 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from PIL import Image
 
-from shenbao.files import FileRef, ImageRejected, encode_png, open_image, parse_ref
+from shenbao.files import (
+    ImageRejected,
+    clean_kept_image,
+    encode_png,
+    kept_image_context,
+    open_image,
+)
 from shenbao.forms.model import Signature
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import upload_response
@@ -70,28 +75,14 @@ async def receive(question: Signature, raw: Any, services: WidgetServices) -> An
     return await store_signature(raw, services)
 
 
-def _signature(value: Any) -> FileRef | None:
-    ref = parse_ref(value)
-    return ref if ref is not None and ref.type == MEDIA_TYPE else None
-
-
 def clean(question: Signature, value: Any) -> Cleaned:
-    """Only a stored PNG's reference is an answer (``receive`` has checked it is not blank)."""
-    if value is None or value == "":
-        return None, []
-    ref = _signature(value)
-    if ref is None:
-        return None, [f"签名没有保存好，{_RETRY}"]
-    return ref.as_value(), []
+    """Only a kept image's reference is an answer (``receive`` has checked the image itself)."""
+    return clean_kept_image(value, MEDIA_TYPE, f"签名没有保存好，{_RETRY}")
 
 
 def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The kept signature's reference and the text its hidden input posts (empty when there is none yet)."""
-    ref = _signature(value)
-    return {
-        "ref": ref.as_value() if ref else None,
-        "posted": msgspec.json.encode(ref).decode() if ref else "",
-    }
+    """The kept image's reference and the text its hidden input posts."""
+    return kept_image_context(value, MEDIA_TYPE)
 
 
 @post(
