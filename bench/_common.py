@@ -14,7 +14,7 @@ import logging
 import statistics
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -140,7 +140,10 @@ class Row:
         return "" if self.passed is None else ("PASS" if self.passed else "FAIL")
 
 
-def arguments(description: str) -> argparse.Namespace:
+def arguments(
+    description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """The options every script takes; ``extra`` adds a script's own."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a budget fails")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
@@ -148,6 +151,8 @@ def arguments(description: str) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="always show where the time goes (shown anyway on FAIL)"
     )
+    if extra is not None:
+        extra(parser)
     return parser.parse_args()
 
 
@@ -172,17 +177,50 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def report(title: str, rows: Sequence[Row], args: argparse.Namespace, notes: Sequence[str] = ()) -> int:
-    """Print the table (and notes), write the JSON if asked; the exit code (1 only with ``--strict``)."""
+@dataclass(frozen=True)
+class Table:
+    """A secondary table of a report, printed after the main one and its notes."""
+
+    title: str
+    rows: Sequence[Row]
+    notes: Sequence[str] = ()
+
+
+def report(
+    title: str,
+    rows: Sequence[Row],
+    args: argparse.Namespace,
+    notes: Sequence[str] = (),
+    more: Sequence[Table] = (),
+    summary: Sequence[str] = (),
+) -> int:
+    """Print the table (and notes), then any secondary ``more`` tables; write the JSON if asked.
+
+    The JSON holds the rows of every table (the secondary ones after the main one), every note, and
+    ``summary``: the few lines ``run_all.py`` repeats under its Markdown table. The exit code is 1 only with
+    ``--strict`` and a failed budget.
+    """
     print(f"\n## {title}\n")
     print(table(rows))
     for note in notes:
         print(note)
-    failed = any(row.passed is False for row in rows)
+    for extra in more:
+        print(f"\n### {extra.title}\n")
+        print(table(extra.rows))
+        for note in extra.notes:
+            print(note)
+    every_row = [*rows, *(row for extra in more for row in extra.rows)]
+    every_note = [*notes, *(note for extra in more for note in extra.notes)]
+    failed = any(row.passed is False for row in every_row)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"title": title, "rows": [asdict(row) for row in rows], "notes": list(notes)},
+                {
+                    "title": title,
+                    "rows": [asdict(row) for row in every_row],
+                    "notes": every_note,
+                    "summary": list(summary),
+                },
                 ensure_ascii=False,
                 indent=1,
             ),

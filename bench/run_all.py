@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["evaluate.py", "page_weight.py", "swap_time.py", "render_rps.py"]
+SCRIPTS = ["evaluate.py", "page_weight.py", "swap_time.py", "render_rps.py", "widgets.py"]
 
 
 def run(script: str, flags: list[str], out: Path) -> dict[str, Any] | None:
@@ -78,14 +78,19 @@ def summary(reports: dict[str, dict[str, Any] | None]) -> str:
             if row["passed"] is None:
                 continue
             result = "PASS" if row["passed"] else "**FAIL**"
-            lines.append(f"| {row['measure']} ({row['budget']}) | {row['figure']} | {result} |")
+            lines.append(f"| {row['measure'].strip()} ({row['budget']}) | {row['figure']} | {result} |")
     lines += ["", "Context (not budgets):", ""]
     for _script, report in reports.items():
         if report is None:
             continue
-        context = [f"{row['measure']}: {row['figure']}" for row in report["rows"] if row["passed"] is None]
+        context = [
+            f"{row['measure'].strip()}: {row['figure']}" for row in report["rows"] if row["passed"] is None
+        ]
         if context:
             lines.append(f"- {report['title']}: " + "; ".join(context) + ".")
+    notes = [line for report in reports.values() if report for line in report.get("summary", [])]
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 

@@ -105,7 +105,7 @@ async def measure_httpx(app: Litestar, runs: int, warmup: int) -> list[float]:
     async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
         answers = full_answers_2021()
         for section in ("method", "residence"):
-            fields = [*section_fields(answers, SECTIONS[section]), ("nav", "next")]
+            fields = [*section_fields(answers, SECTIONS[section]), ("nav", "stay")]
             await client.post(
                 f"{BASE}/s/{section}",
                 content=form_body(fields)[1],

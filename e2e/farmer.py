@@ -102,6 +102,14 @@ def pick_region(page: Page, question: str, *names: str) -> None:
 
 def draw_signature(page: Page, question: str) -> None:
     """Write a name on the signature pad with the finger (mouse strokes), then confirm it."""
+    sign_on_pad(page, question)
+    page.click(f"#b-{question}-done")
+    expect(page.locator(f"#img-{question}")).to_be_visible()
+    expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
+
+
+def sign_on_pad(page: Page, question: str) -> None:
+    """Write a name on the signature pad with the finger (mouse strokes), without confirming it yet."""
     canvas = page.locator(f"#c-{question}")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -113,9 +121,6 @@ def draw_signature(page: Page, question: str) -> None:
         for point in stroke[1:]:
             page.mouse.move(x + point[0], y + point[1], steps=6)
         page.mouse.up()
-    page.click(f"#b-{question}-done")
-    expect(page.locator(f"#img-{question}")).to_be_visible()
-    expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
 
 
 def take_photo(page: Page, question: str) -> None:

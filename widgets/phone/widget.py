@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request, Response, post
+from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 
@@ -70,7 +70,7 @@ async def _handle(request: Request[Any, Any, Any], services: Services, action: s
     html = services.renderer.render(
         "widgets/phone/status.html", dom=name.replace(".", "-"), message=message, kind=kind, wait=wait
     )
-    response = Response(html, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+    response = Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})
     return remember_draft(response, services.base, token) if fresh else response
 
 

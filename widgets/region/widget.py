@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
@@ -91,9 +91,7 @@ async def levels(
     code = walk_choices(divisions, root, depth, chosen)
     view = picker_view(divisions, name=name, root=root, depth=depth, code=code)
     html = services.renderer.render("widgets/region/cascade.html", view=view)
-    return Response(
-        html, media_type="text/html; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"}
-    )
+    return Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "public, max-age=3600"})
 
 
 ROUTES = (levels,)

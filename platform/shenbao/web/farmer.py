@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
@@ -112,7 +113,7 @@ class FarmerController(Controller):
     @get("/", name="farmer:index", opt={SKIP_COMPRESSION: True})
     async def index(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any]
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         page = services.first_visit.get(
             ("index", current_language()),
             lambda: services.renderer.render("farmer/index.html", forms=list(services.forms)),
@@ -122,7 +123,7 @@ class FarmerController(Controller):
     @get("/f/{form_id:str}", name="farmer:guide", opt={SKIP_COMPRESSION: True})
     async def guide(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         form = _form(services, form_id)
         _, answers, section = await self._draft(services, request, form)
 
@@ -147,25 +148,34 @@ class FarmerController(Controller):
         request: Request[Any, Any, Any],
         form_id: FromPath[str],
         section_id: FromPath[str],
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         """A section page. No draft cookie is set here: the first answer posted makes the draft."""
         form = _form(services, form_id)
-        section = _section(form, section_id)
+        _section(form, section_id)
         token, answers, _ = await self._draft(services, request, form)
+        if not answers and not set(request.query_params) - {"lang"}:
+            # A first visit: the same page for everyone, rendered once.
+            set_page_facts(form_id=form.id)
+            key = ("section", form.id, form.version, section_id, current_language())
+            page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
+            return html_response(request, page)
         evaluation = await _evaluated(
             services, form, answers, token, region=request.query_params.get("region")
         )
+        return html_response(request, self._render_section(services, form, section_id, answers, evaluation))
 
-        def render() -> str:
-            context = _section_context(form, section_id, answers, evaluation)
-            return services.renderer.render(
-                "farmer/section.html", section=section, show_missing=False, **context
-            )
-
-        if answers or set(request.query_params) - {"lang"}:
-            return html_response(request, render())
-        key = ("section", form.id, form.version, section_id, current_language())
-        return html_response(request, services.first_visit.get(key, render))
+    def _render_section(
+        self,
+        services: Services,
+        form: CompiledForm,
+        section_id: str,
+        answers: dict[str, Any],
+        evaluation: Evaluation | None = None,
+    ) -> str:
+        context = _section_context(form, section_id, answers, evaluation or evaluate(form, answers))
+        return services.renderer.render(
+            "farmer/section.html", section=_section(form, section_id), show_missing=False, **context
+        )
 
     def _section_page(
         self,

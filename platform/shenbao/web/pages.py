@@ -14,7 +14,8 @@ import hashlib
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
-from litestar import Request, Response
+from litestar import MediaType, Request
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 __all__ = ["SKIP_COMPRESSION", "FirstVisitPages", "Page", "html_response"]
@@ -61,17 +62,20 @@ def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
 
 def html_response(
     request: Request[Any, Any, Any], page: Page | str, *, status_code: int = HTTP_200_OK
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The page, gzipped when the browser accepts it.
 
     A shared first-visit :class:`Page` may be revalidated (ETag, 304); a personal page (a ``str``, rendered
-    with the farmer's draft) is never stored by any cache.
+    with the farmer's draft) is never stored by any cache. The response is built as the low-level
+    ``ASGIResponse``: the body is bytes already, so nothing is left for the framework to serialise.
     """
     headers = {"Vary": "Accept-Encoding, Cookie"}
     if isinstance(page, Page):
         headers |= {"ETag": page.etag, "Cache-Control": "private, no-cache"}
         if request.headers.get("if-none-match") == page.etag:
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+            return ASGIResponse(
+                body=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers, media_type=MediaType.HTML
+            )
         plain, packed = page.html, (page.gzipped if _accepts_gzip(request) else None)
     else:
         headers["Cache-Control"] = "no-store"
@@ -79,9 +83,9 @@ def html_response(
         packed = gzip.compress(plain, _LEVEL) if _accepts_gzip(request) and len(plain) > 512 else None
     if packed is not None:
         headers["Content-Encoding"] = "gzip"
-    return Response(
-        packed if packed is not None else plain,
+    return ASGIResponse(
+        body=packed if packed is not None else plain,
         status_code=status_code,
-        media_type="text/html; charset=utf-8",
+        media_type=MediaType.HTML,
         headers=headers,
     )

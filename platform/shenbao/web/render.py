@@ -11,7 +11,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK
 
 from shenbao.forms import Question, text_of
@@ -46,12 +48,16 @@ async def choose_language(request: Request[Any, Any, Any]) -> None:
     _language_chosen.set(chosen is not None)
 
 
-async def remember_language(response: Response[Any]) -> Response[Any]:
+async def remember_language(response: Any) -> Any:  # a Response, or an ASGIResponse the handler built
     """``after_request``: keep a language chosen with ``?lang=`` for the pages that follow."""
     if _language_chosen.get():
-        response.set_cookie(
-            LANGUAGE_COOKIE, _language.get(), max_age=31_536_000, httponly=True, samesite="lax"
+        cookie = Cookie(
+            key=LANGUAGE_COOKIE, value=_language.get(), max_age=31_536_000, httponly=True, samesite="lax"
         )
+        if isinstance(response, ASGIResponse):  # pages the platform gzips itself are built at the ASGI level
+            response.headers.add("set-cookie", cookie.to_header(header=""))
+        else:
+            response.cookies.append(cookie)
     return response
 
 
@@ -99,6 +105,6 @@ class Renderer:
         return Response(
             self.render(template, **context),
             status_code=status_code,
-            media_type="text/html; charset=utf-8",
+            media_type=MediaType.HTML,
             headers={"Cache-Control": "no-store"},
         )
