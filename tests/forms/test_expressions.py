@@ -43,7 +43,7 @@ def test_reads_are_question_ids_without_macro_variables() -> None:
     ("source", "message"),
     [
         pytest.param("q1 ==", "Syntax error", id="syntax error"),
-        pytest.param("shout(q1)", "unknown function shout(): use CEL's functions or ['chars', 'total']",
+        pytest.param("shout(q1)", "unknown function shout(): use CEL's functions or ['chars', 'id_age', 'id_sex', 'total']",
                      id="unknown function"),
         pytest.param("q1.shout()", "unknown function shout()", id="unknown method"),
     ],
@@ -51,3 +51,21 @@ def test_reads_are_question_ids_without_macro_variables() -> None:
 def test_refused_at_compile_time(source: str, message: str) -> None:
     with pytest.raises(ExpressionError, match=re.escape(message)):
         compile_expression(source)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        pytest.param('id_age("620102198001011239") == 46', True, id="age-after-birthday"),
+        pytest.param('id_age("620102198012311237") == 45', True, id="age-before-birthday"),
+        pytest.param('id_age("620102198001011230") == -1', True, id="age-of-a-wrong-check-digit"),
+        pytest.param("id_age(null) == -1", True, id="age-of-nothing"),
+        pytest.param('id_sex("620102198001011239") == "男"', True, id="sex-odd-17th-digit"),
+        pytest.param('id_sex("not a number") == ""', True, id="sex-of-nonsense"),
+    ],
+)
+def test_identity_helpers(rule: str, expected: bool) -> None:
+    import datetime as dt
+
+    context = new_context(dt.date(2026, 11, 28))
+    assert compile_expression(rule).holds(context) is expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,13 +126,14 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
     )
 
 
-def evaluate(form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
+def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date | None = None) -> Evaluation:
     """Decide, for ``answers``, what is visible, what is wrong, what is missing and which outcome is reached.
 
     Questions are walked in order: a question is visible when its ``visible_if`` holds over the answers
-    before it and no earlier jump has ended the form. Checks run last, over every visible answer.
+    before it and no earlier jump has ended the form. Checks run last, over every visible answer. Rules that
+    compute an age (``id_age``) count it on ``today``: pass it for a result that does not depend on the clock.
     """
-    context = new_context()
+    context = new_context(today)
     visible: list[str] = []
     errors: dict[str, list[str]] = {}
     missing: list[str] = []

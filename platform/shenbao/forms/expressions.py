@@ -8,15 +8,23 @@ for an unanswered multiple choice. Two helpers fill gaps in CEL:
     ``chars(null) == 0``.
 ``total(list)``
     the sum of the numbers in ``list``, skipping ``null`` (hidden or unanswered counts add nothing).
+``id_age(id_number)``
+    the age in whole years, on the day of evaluation, of the holder of a resident identity number;
+    ``-1`` when it is not a valid number (so ``id_age(q4.id_number) >= 60`` is simply false then).
+``id_sex(id_number)``
+    ``"男"`` or ``"女"`` from a valid identity number, ``""`` otherwise.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import cel
+
+from shenbao.forms import identity
 
 __all__ = ["HELPERS", "CompiledExpression", "ExpressionError", "compile_expression", "new_context"]
 
@@ -29,8 +37,31 @@ def _total(values: Iterable[Any]) -> int:
     return sum(value for value in values if isinstance(value, int) and not isinstance(value, bool))
 
 
-HELPERS: Mapping[str, Any] = {"chars": _chars, "total": _total}
-"""The functions every rule may call, besides CEL's own."""
+def _valid_id(value: Any, today: dt.date) -> str | None:
+    if not isinstance(value, str):
+        return None
+    number = identity.normalise(value)
+    return number if not identity.problems(number, today=today) else None
+
+
+def _id_helpers(today: dt.date) -> dict[str, Callable[[Any], Any]]:
+    def id_age(value: Any) -> int:
+        number = _valid_id(value, today)
+        born = identity.birth_date(number) if number else None
+        if born is None:
+            return -1
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def id_sex(value: Any) -> str:
+        number = _valid_id(value, today)
+        return identity.sex(number) if number else ""
+
+    return {"id_age": id_age, "id_sex": id_sex}
+
+
+HELPERS: Mapping[str, Any] = {"chars": _chars, "total": _total, **_id_helpers(dt.date(2000, 1, 1))}
+"""The functions every rule may call, besides CEL's own (the identity helpers are bound to the day of each
+evaluation by :func:`new_context`)."""
 
 # CEL names operators and internals with symbols (`_==_`, `!_`, `@in`); callable functions have plain names.
 _FUNCTION_NAME = re.compile(r"[A-Za-z]\w*")
@@ -88,6 +119,6 @@ def compile_expression(source: str) -> CompiledExpression:
     return CompiledExpression(source, program, frozenset(references["variables"]) - bound)
 
 
-def new_context() -> cel.Context:
-    """A fresh evaluation context carrying the helpers."""
-    return cel.Context(functions=dict(HELPERS))
+def new_context(today: dt.date | None = None) -> cel.Context:
+    """A fresh evaluation context carrying the helpers, ages counted on ``today`` (the current date by default)."""
+    return cel.Context(functions={**HELPERS, **_id_helpers(today or dt.date.today())})
