@@ -49,17 +49,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, pass_environment
-from markupsafe import Markup
+from jinja2 import BaseLoader, FileSystemLoader, PrefixLoader
 
-from shenbao.files import THUMBNAIL_WIDTHS, FileStore, parse_ref
+from shenbao.files import FileStore
 from shenbao.paths import form_defs_dir, widgets_dir
 from shenbao.regions import divisions_of, use_divisions
 from shenbao.settings import Settings
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from shenbao.forms import CompiledForm, Question
 
 __all__ = [
@@ -157,6 +154,8 @@ class Widget:
     scripts: tuple[str, ...] = ()
     styles: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
+    css: str = ""
+    """Its styles, read once: pages inline them."""
     version: str = field(default="")
     """A hash of the assets, for cache-busting URLs."""
 
@@ -189,6 +188,7 @@ class Widget:
             scripts=scripts,
             styles=styles,
             uses=tuple(getattr(module, "USES", ())),
+            css="".join((folder / style).read_text("utf-8") for style in styles),
             version=digest.hexdigest()[:10],
             **hooks,
         )
@@ -312,8 +312,8 @@ class WidgetRegistry:
         """A loader for ``<name>/<file>`` in each widget's own folder: put it under the ``widgets`` prefix."""
         return PrefixLoader({widget.name: FileSystemLoader(widget.folder) for widget in self})
 
-    def assets(self, questions: Iterable[Question], base: str = "") -> Markup:
-        """The ``<style>`` and deferred ``<script>`` tags of the widgets ``questions`` use, each once."""
+    def used_by(self, questions: Iterable[Question]) -> list[Widget]:
+        """The widgets ``questions`` are drawn with, and those they use, each once, in order."""
         used: dict[str, Widget] = {}
         for question in questions:
             widget = self.for_question(question)
@@ -322,56 +322,7 @@ class WidgetRegistry:
                 for name in widget.uses:
                     if name in self._widgets:
                         used.setdefault(name, self._widgets[name])
-        css = "".join(
-            (widget.folder / style).read_text("utf-8") for widget in used.values() for style in widget.styles
-        )
-        tags = [Markup("<style>{}</style>").format(Markup(css.replace("</", "<\\/")))] if css else []
-        tags += [
-            Markup('<script src="{}" defer></script>').format(
-                f"{base}/widgets/_assets/{widget.name}/{script}?v={widget.version}"
-            )
-            for widget in used.values()
-            for script in widget.scripts
-        ]
-        return Markup("\n").join(tags)
-
-    def install(self, environment: Environment, files: FileStore) -> None:
-        """Give ``environment`` the widgets' templates and the globals their macros call.
-
-        Globals: ``widget_name(q)`` (the folder to import the macro from), ``widget_context(q, value)``,
-        ``widget_assets(questions)`` (for the page head) and ``file_url(ref, width=480)`` (a signed thumbnail
-        URL, or ``None`` when ``ref`` is not a file reference).
-        """
-        # Widget folders first (a pack's widgets live outside templates/), then whatever the environment had.
-        loaders = [PrefixLoader({"widgets": self.template_loader()})]
-        environment.loader = ChoiceLoader(loaders + ([environment.loader] if environment.loader else []))
-        registry = self
-
-        @pass_environment
-        def widget_assets(env: Environment, questions: Iterable[Question]) -> Markup:
-            return registry.assets(questions, str(env.globals.get("base", "")))
-
-        def widget_context(
-            question: Question, value: Any, page: Mapping[str, Any] | None = None
-        ) -> Mapping[str, Any]:
-            widget = registry.for_question(question)
-            if widget is None or widget.context is None:
-                return {}
-            return widget.context(question, value, page if page is not None else page_facts())
-
-        @pass_environment
-        def file_url(env: Environment, ref: Any, width: int = 480) -> str | None:
-            parsed = parse_ref(ref)
-            if parsed is None or width not in THUMBNAIL_WIDTHS:
-                return None
-            return files.url(parsed, str(env.globals.get("base", "")), width)
-
-        environment.globals.update(
-            widget_assets=widget_assets,
-            widget_context=widget_context,
-            widget_name=widget_name,
-            file_url=file_url,
-        )
+        return list(used.values())
 
 
 class _Current:

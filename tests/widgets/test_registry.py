@@ -22,6 +22,7 @@ from shenbao.paths import widgets_dir
 from shenbao.regions import installed_divisions, use_divisions
 from shenbao.settings import Settings
 from shenbao.web.widget_routes import widget_router
+from shenbao.web.widget_templates import install_widget_templates, widget_assets
 from shenbao.widgets import (
     WidgetError,
     WidgetRegistry,
@@ -130,7 +131,7 @@ def test_a_province_widget_renders_through_the_installed_environment(
     page = "{% import 'widgets/' ~ widget_name(q) ~ '/widget.html' as w %}{{ w.render(q, 3) }}"
     environment = Environment(loader=DictLoader({"page.html": page}))
     environment.globals["base"] = "/sb"
-    registry.install(environment, files)
+    install_widget_templates(registry, environment, files)
     html = environment.get_template("page.html").render(q=StarsQuestion(id="q9", label="满意吗"))
     assert html.strip() == '<div class="stars" id="stars-q9">★★★</div>'
 
@@ -202,14 +203,14 @@ def test_folders_without_a_template_are_not_widgets(tmp_path: Path) -> None:
 def test_a_page_loads_only_the_assets_of_its_widgets(widgets: WidgetRegistry) -> None:
     photo = CameraPhoto(id="q46", label="照片")
     tags = str(
-        widgets.assets(
-            [photo, CameraPhoto(id="q47", label="又一张"), NumberQuestion(id="q1", label="x")], "/sb"
+        widget_assets(
+            widgets, [photo, CameraPhoto(id="q47", label="又一张"), NumberQuestion(id="q1", label="x")], "/sb"
         )
     )
     assert tags.count("<script") == 1
     assert f'src="/sb/widgets/_assets/photo/widget.js?v={widgets["photo"].version}" defer' in tags
     assert ".cam-view" in tags and "signature_pad" not in tags
-    assert str(widgets.assets([NumberQuestion(id="q1", label="x")])) == ""
+    assert str(widget_assets(widgets, [NumberQuestion(id="q1", label="x")])) == ""
 
 
 def test_a_rejected_upload_reads_as_its_messages_for_any_widget(widgets: WidgetRegistry) -> None:

@@ -27,6 +27,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from shenbao.files import THUMBNAIL_WIDTHS, FileRef, parse_ref
 from shenbao.settings import Settings
 from shenbao.web.services import Services
+from shenbao.web.widget_templates import install_widget_templates
 from shenbao.widgets import configure_widgets, installed_widgets, rejection, widget_services
 
 __all__ = ["UPLOAD_CEILING", "install_widgets", "upload_response", "widget_router"]
@@ -65,7 +66,9 @@ def upload_response(value: Any, services: Services) -> Response[Any]:
 
 def install_widgets(services: Services) -> None:
     """Give the platform's page renderer the widgets' templates and template globals (at start-up)."""
-    installed_widgets().install(services.renderer.environment, widget_services(services.settings).files)
+    install_widget_templates(
+        installed_widgets(), services.renderer.environment, widget_services(services.settings).files
+    )
 
 
 def widget_router(settings: Settings | None = None) -> Router:
