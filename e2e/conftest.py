@@ -134,7 +134,10 @@ def shot(page: Page, request: pytest.FixtureRequest) -> Any:
 
     def take(name: str) -> Path:
         path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        # A full-page picture would paint the sticky progress bar and the fixed buttons over the middle.
+        unstick = page.add_style_tag(content=".progress, nav.actions { position: static !important; }")
         page.screenshot(path=str(path), full_page=True)
+        unstick.evaluate("style => style.remove()")
         return path
 
     return take

@@ -18,13 +18,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
-from shenbao.forms.model import Section
 from shenbao.web.answers import FormData, merge, received_section_answers
 from shenbao.web.display import display_answer
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
 from shenbao.web.phones import mark_unverified, verified_phones
 from shenbao.web.render import current_language
+from shenbao.web.sections import neighbour, section_context, section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
 from shenbao.widgets import set_page_facts
@@ -37,52 +37,6 @@ def _form(services: Services, form_id: str) -> CompiledForm:
     if form is None:
         raise NotFoundException(f"没有找到申报表“{form_id}”")
     return form
-
-
-def _section(form: CompiledForm, section_id: str) -> Section:
-    for section in form.definition.sections:
-        if section.id == section_id:
-            return section
-    raise NotFoundException(f"申报表“{form.title()}”没有这一页")
-
-
-def _section_ids(form: CompiledForm) -> list[str]:
-    return [section.id for section in form.definition.sections]
-
-
-def _shown_sections(form: CompiledForm, evaluation: Evaluation) -> list[str]:
-    """Sections with at least one visible question, in order."""
-    shown = {form.section_of[question_id] for question_id in evaluation.visible}
-    return [section_id for section_id in _section_ids(form) if section_id in shown]
-
-
-def _neighbour(
-    form: CompiledForm, evaluation: Evaluation, section_id: FromPath[str], step: int
-) -> str | None:
-    order = _section_ids(form)
-    shown = set(_shown_sections(form, evaluation))
-    index = order.index(section_id) + step
-    while 0 <= index < len(order):
-        if order[index] in shown:
-            return order[index]
-        index += step
-    return None
-
-
-def _section_context(
-    form: CompiledForm, section_id: str, answers: dict[str, Any], evaluation: Evaluation
-) -> dict[str, Any]:
-    """What the section page and its htmx swaps share: answers, evaluation, position and neighbours."""
-    shown = _shown_sections(form, evaluation)
-    return {
-        "form": form,
-        "answers": answers,
-        "ev": evaluation,
-        "step": (shown.index(section_id) + 1) if section_id in shown else 1,
-        "steps": len(shown),
-        "previous": _neighbour(form, evaluation, section_id, -1),
-        "following": _neighbour(form, evaluation, section_id, +1),
-    }
 
 
 async def _form_data(request: Request[Any, Any, Any]) -> FormData:
@@ -130,7 +84,7 @@ class FarmerController(Controller):
         region = request.query_params.get("region")  # from a village's QR code: carried to the first page
 
         def render() -> str:
-            first = _shown_sections(form, evaluate(form, answers))[0]
+            first = shown_sections(form, evaluate(form, answers))[0]
             resume = section if answers else None
             return services.renderer.render(
                 "farmer/guide.html", form=form, first_section=first, resume_section=resume, region=region
@@ -151,7 +105,7 @@ class FarmerController(Controller):
     ) -> ASGIResponse:
         """A section page. No draft cookie is set here: the first answer posted makes the draft."""
         form = _form(services, form_id)
-        _section(form, section_id)
+        section_of(form, section_id)
         token, answers, _ = await self._draft(services, request, form)
         if not answers and not set(request.query_params) - {"lang"}:
             # A first visit: the same page for everyone, rendered once.
@@ -172,9 +126,9 @@ class FarmerController(Controller):
         answers: dict[str, Any],
         evaluation: Evaluation | None = None,
     ) -> str:
-        context = _section_context(form, section_id, answers, evaluation or evaluate(form, answers))
+        context = section_context(form, section_id, answers, evaluation or evaluate(form, answers))
         return services.renderer.render(
-            "farmer/section.html", section=_section(form, section_id), show_missing=False, **context
+            "farmer/section.html", section=section_of(form, section_id), show_missing=False, **context
         )
 
     def _section_page(
@@ -191,9 +145,9 @@ class FarmerController(Controller):
         return services.renderer.page(
             "farmer/section.html",
             status_code=status_code,
-            section=_section(form, section_id),
+            section=section_of(form, section_id),
             show_missing=show_missing,
-            **_section_context(form, section_id, answers, evaluation),
+            **section_context(form, section_id, answers, evaluation),
         )
 
     @post("/f/{form_id:str}/s/{section_id:str}", name="farmer:section_post", status_code=HTTP_200_OK)
@@ -206,7 +160,7 @@ class FarmerController(Controller):
     ) -> Response[Any]:
         """The no-JavaScript path and the "下一步" button: save, then move on or show what is missing."""
         form = _form(services, form_id)
-        _section(form, section_id)
+        section_of(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
         data = await _form_data(request)
         answers = merge(draft, await received_section_answers(form, section_id, data, services.settings))
@@ -225,12 +179,12 @@ class FarmerController(Controller):
             response = self._section_page(services, section_id, evaluation, answers, form, show_missing=False)
             return self._with_cookie(response, services, token)
         if nav == "prev":
-            landing = _neighbour(form, evaluation, section_id, -1)
+            landing = neighbour(form, evaluation, section_id, -1)
             target = f"{base}/s/{landing}" if landing else base
         elif unfinished:
             landing, target = section_id, ""
         else:
-            landing = None if evaluation.outcome else _neighbour(form, evaluation, section_id, +1)
+            landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
             target = f"{base}/s/{landing}" if landing else f"{base}/review"
         await store.save_draft(
             services.database, token, form.id, form.version, answers, landing or section_id
@@ -261,7 +215,7 @@ class FarmerController(Controller):
         Unverified phones are not reported here: the farmer may not have asked for the code yet.
         """
         form = _form(services, form_id)
-        section = _section(form, section_id)
+        section = section_of(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
         answers = merge(
             draft,
@@ -277,13 +231,13 @@ class FarmerController(Controller):
                 blocks.append(question)
             elif before.errors.get(question.id) != after.errors.get(question.id):
                 error_blocks.append(question)
-        context = _section_context(form, section_id, answers, after)
+        context = section_context(form, section_id, answers, after)
         response = services.renderer.page(
             "farmer/_swap.html",
             blocks=blocks,
             error_blocks=error_blocks,
             nav_changed=before.outcome != after.outcome
-            or _neighbour(form, before, section_id, +1) != context["following"],
+            or neighbour(form, before, section_id, +1) != context["following"],
             show_missing=False,
             **context,
         )
