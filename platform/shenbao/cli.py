@@ -49,6 +49,7 @@ def _demo(settings: Settings, host: str, port: int) -> None:
     asyncio.run(_migrate(settings))
     forms = FormRegistry.from_packs(settings.packs, settings.form_defs)
     print(f"\n申报 shenbao demo · database {settings.database_url}")
+    print(f"  Open on a phone-sized window: http://{host}:{port}/")
     for form in forms:
         print(f"  {form.title()}: http://{host}:{port}/f/{form.id}")
     print(f"  JSON API: http://{host}:{port}/api/v1/forms   OpenAPI: http://{host}:{port}/api/schema")
