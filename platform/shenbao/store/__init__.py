@@ -16,6 +16,7 @@ from shenbao.store.database import (
     InvalidDatabaseURLError,
     open_database,
 )
+from shenbao.store.divisions import division_rows, replace_divisions
 from shenbao.store.queries import (
     ReceiptNumbersExhaustedError,
     application_by_idempotency_key,
@@ -43,11 +44,13 @@ __all__ = [
     "application_by_receipt",
     "count_applications",
     "delete_draft",
+    "division_rows",
     "format_receipt",
     "load_draft",
     "migrate",
     "open_database",
     "parse_receipt",
+    "replace_divisions",
     "save_draft",
     "schema_version",
     "submit_application",

