@@ -101,20 +101,45 @@ def pick_region(page: Page, question: str, *names: str) -> None:
 
 
 def draw_signature(page: Page, question: str) -> None:
-    """Write a name on the signature pad with the finger (mouse strokes), then confirm it."""
+    """Write a name on the signature pad with the finger (mouse strokes), then confirm it.
+
+    A household's signature question (``signers: "household"``) is signed by the applicant 张三 alone.
+    """
+    if page.locator(f"#sigs-{question}").count():
+        sign_household(page, question, ["张三"])
+        return
     sign_on_pad(page, question)
     page.click(f"#b-{question}-done")
     expect(page.locator(f"#img-{question}")).to_be_visible()
     expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
 
 
-def sign_on_pad(page: Page, question: str) -> None:
+def sign_household(page: Page, question: str, names: list[str]) -> None:
+    """The applicant (``names[0]``) and each family member write their name and sign their own pad, confirmed.
+
+    Adds a family member's pad with "添加一位家庭成员签名" for each name after the first.
+    """
+    for index, name in enumerate(names):
+        if index:
+            page.click(f"#b-{question}-add")
+        row = page.locator(f"#sigs-{question} .sig-signer").nth(index)
+        pad = row.locator(".sig").get_attribute("id")
+        assert pad is not None
+        dom = pad.removeprefix("sig-")
+        row.locator(".sig-name").fill(name)
+        sign_on_pad(page, dom, shift=index * 7)
+        page.click(f"#b-{dom}-done")
+        expect(page.locator(f"#img-{dom}")).to_be_visible()
+    expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file".*' * len(names)))
+
+
+def sign_on_pad(page: Page, question: str, shift: int = 0) -> None:
     """Write a name on the signature pad with the finger (mouse strokes), without confirming it yet."""
     canvas = page.locator(f"#c-{question}")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None
-    x, y = box["x"], box["y"]
+    x, y = box["x"] + shift, box["y"]
     for stroke in ([(20, 60), (60, 20), (100, 70), (140, 30)], [(160, 70), (200, 25), (240, 75)]):
         page.mouse.move(x + stroke[0][0], y + stroke[0][1])
         page.mouse.down()

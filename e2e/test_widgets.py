@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from e2e.farmer import (
     id_number,
     next_page,
     pick_region,
+    sign_household,
     sign_on_pad,
     stored_file,
     stored_files,
@@ -220,27 +222,32 @@ def test_a_camera_photo_is_stored_as_a_clean_jpeg(page: Page, server: Server) ->
     )
 
 
-def test_a_drawn_signature_is_stored_with_ink(
-    page: Page, server: Server, request: pytest.FixtureRequest
-) -> None:
-    page.goto(f"{ZIZHU}/s/pledge")
-    expect(page.locator("#c-q45")).to_be_visible()
-    sign_on_pad(page, "q45")
-    snap(page.locator("#sig-q45"), request, "pad")
-    with answer_saved(page, "q45"):
-        page.click("#b-q45-done")
-    expect(page.locator("#s-q45")).to_contain_text("签名已保存")
-    expect(page.locator("#c-q45")).to_be_hidden()
-    snap(page.locator("#sig-q45"), request, "signed")
-    ref = json.loads(page.locator("#i-q45").input_value())
-    assert ref["type"] == "image/png"
-    assert draft(server, page, ZIZHU_ID)["q45"] == ref
-
+def _ink(server: Server, ref: dict[str, str]) -> int:
+    """How many dark pixels the stored signature PNG has on white."""
     with Image.open(stored_file(server, ref)) as image:
         assert image.format == "PNG"
         pixels = image.convert("RGBA")
     on_white = Image.alpha_composite(Image.new("RGBA", pixels.size, "white"), pixels).convert("L")
-    dark = sum(on_white.histogram()[:128])
+    return sum(on_white.histogram()[:128])
+
+
+def test_a_drawn_signature_is_stored_with_ink(
+    page: Page, server: Server, request: pytest.FixtureRequest
+) -> None:
+    page.goto(f"{ZIZHU}/s/pledge")
+    expect(page.locator("#c-q45-0")).to_be_visible()
+    page.fill("#n-q45-0", "张三")
+    sign_on_pad(page, "q45-0")
+    snap(page.locator("#sig-q45-0"), request, "pad")
+    with answer_saved(page, "q45"):
+        page.click("#b-q45-0-done")
+    expect(page.locator("#s-q45-0")).to_contain_text("签名已保存")
+    expect(page.locator("#c-q45-0")).to_be_hidden()
+    snap(page.locator("#sig-q45-0"), request, "signed")
+    ref = json.loads(page.locator("#i-q45-0").input_value())
+    assert ref["type"] == "image/png"
+    assert draft(server, page, ZIZHU_ID)["q45"] == [{"name": "张三", "role": "applicant", **ref}]
+    dark = _ink(server, ref)
     assert dark > 200, f"only {dark} dark pixels in the stored signature"
 
 
@@ -253,15 +260,59 @@ def test_an_empty_signature_pad_is_refused(
     )
     before = stored_files(server)
     page.goto(f"{ZIZHU}/s/pledge")
-    expect(page.locator("#c-q45")).to_be_visible()
-    page.click("#b-q45-done")
-    expect(page.locator("#s-q45")).to_have_text("框里还没有签名。请用手指写下您的名字。")
-    expect(page.locator("#s-q45")).to_have_class(re.compile("sig-warn"))
-    expect(page.locator("#c-q45")).to_be_visible()
+    expect(page.locator("#c-q45-0")).to_be_visible()
+    page.click("#b-q45-0-done")
+    expect(page.locator("#s-q45-0")).to_have_text("框里还没有签名。请用手指写下您的名字。")
+    expect(page.locator("#s-q45-0")).to_have_class(re.compile("sig-warn"))
+    expect(page.locator("#c-q45-0")).to_be_visible()
     expect(page.locator("#i-q45")).to_have_value("")
-    snap(page.locator("#sig-q45"), request, "empty-pad")
+    snap(page.locator("#sig-q45-0"), request, "empty-pad")
     assert uploads == [] and stored_files(server) == before
     assert "q45" not in draft(server, page, ZIZHU_ID)
+
+
+def _signers_saved(server: Server, page: Page, count: int) -> list[dict[str, str]]:
+    """The draft's signers of q45 once it holds ``count`` of them, each signed (the last upload's save may lag)."""
+    for _ in range(50):
+        signed = draft(server, page, ZIZHU_ID).get("q45")
+        if isinstance(signed, list) and len(signed) == count and all("file" in signer for signer in signed):
+            return signed
+        page.wait_for_timeout(100)
+    raise AssertionError(f"q45 never held {count} signed signers: {draft(server, page, ZIZHU_ID).get('q45')}")
+
+
+def test_the_applicant_and_a_family_member_sign(
+    page: Page, server: Server, request: pytest.FixtureRequest
+) -> None:
+    page.goto(f"{ZIZHU}/s/pledge")
+    expect(page.locator("#w-q45-0")).to_have_text("第1位：申请人")
+    sign_household(page, "q45", ["张三", "李四"])
+    expect(page.locator("#sigs-q45 .sig-signer")).to_have_count(2)
+    expect(page.locator("#sigs-q45 .sig-who").nth(1)).to_have_text("第2位：家庭成员")
+    snap(page.locator("#sigs-q45"), request, "two-signers")
+    signed = _signers_saved(server, page, 2)
+    assert [(signer["name"], signer["role"]) for signer in signed] == [
+        ("张三", "applicant"),
+        ("李四", "member"),
+    ]
+    assert signed[0]["file"] != signed[1]["file"]
+    for signer in signed:
+        assert _ink(server, signer) > 200
+    assert as_submitted(ZIZHU_ID, {"q45": signed}).get("q45") == signed
+
+    page.reload()  # the stored signers come back with their names and signatures
+    expect(page.locator("#n-q45-1")).to_have_value("李四")
+    expect(page.locator("#w-q45-1")).to_have_text("第2位：家庭成员")
+    expect(page.locator("#img-q45-1")).to_be_visible()
+
+    page.click("#b-q45-add")  # a third, then removed again before signing
+    expect(page.locator("#sigs-q45 .sig-signer")).to_have_count(3)
+    with answer_saved(page, "q45"):
+        page.click("#b-q45-2-remove")
+    with answer_saved(page, "q45"):
+        page.click("#b-q45-1-remove")
+    expect(page.locator("#sigs-q45 .sig-signer")).to_have_count(1)
+    assert [signer["name"] for signer in _signers_saved(server, page, 1)] == ["张三"]
 
 
 def test_a_wrong_id_check_digit_is_shown_at_the_question(page: Page, server: Server) -> None:
@@ -296,3 +347,42 @@ def test_a_photo_that_is_not_an_image_is_refused(page: Page, server: Server) -> 
     expect(page.locator("#b-q46-open")).to_be_visible()  # the farmer can take a real photo
     assert stored_files(server) == before
     assert "file" not in draft(server, page, ZIZHU_ID).get("q46", {})  # no file reference kept
+
+
+def test_document_photos_from_the_album_are_kept_and_listed(
+    page: Page, server: Server, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    album = tmp_path / "hukouben.jpg"
+    Image.new("RGB", (800, 600), (230, 220, 200)).save(album, "JPEG")
+    page.goto(f"{ZIZHU}/s/pledge")
+    expect(page.locator("#q-materials legend")).to_have_text("户口簿、身份证照片")  # no number
+    expect(page.locator("#b-materials-pick")).to_be_visible()
+    with answer_saved(page, "materials"):
+        page.set_input_files("#f-materials", str(album))
+    thumbnails = page.locator("#l-materials img")
+    expect(thumbnails).to_have_count(1)
+    expect(thumbnails.first).to_have_attribute("src", re.compile(r"/widgets/_files/[0-9a-f]{64}\.jpg\?"))
+    expect(page.locator("#s-materials")).to_contain_text("已上传1张照片")
+    refs = json.loads(page.locator("#i-materials").input_value())
+    assert len(refs) == 1 and stored_file(server, refs[0]).is_file()
+    assert draft(server, page, ZIZHU_ID)["materials"] == refs
+    snap(page.locator("#q-materials"), request, "uploaded")
+
+    with answer_saved(page, "_q"):  # removing it saves the emptied answer
+        page.click("#l-materials .upl-remove")
+    expect(thumbnails).to_have_count(0)
+    assert "materials" not in draft(server, page, ZIZHU_ID)
+
+
+def test_a_document_that_is_not_an_image_is_refused(page: Page, server: Server, tmp_path: Path) -> None:
+    fake = tmp_path / "shenfenzheng.jpg"
+    fake.write_text("这不是照片，只是一段文字", encoding="utf-8")
+    before = stored_files(server)
+    page.goto(f"{ZIZHU}/s/pledge")
+    page.set_input_files("#f-materials", str(fake))
+    expect(page.locator("#s-materials")).to_have_text("第1张不是图片，请重新选择")
+    expect(page.locator("#s-materials")).to_have_class(re.compile("upl-warn"))
+    expect(page.locator("#l-materials img")).to_have_count(0)
+    expect(page.locator("#i-materials")).to_have_value("")
+    assert stored_files(server) == before
+    assert "materials" not in draft(server, page, ZIZHU_ID)

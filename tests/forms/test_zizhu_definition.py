@@ -5,15 +5,28 @@ from __future__ import annotations
 import pytest
 
 from shenbao.forms import CompiledForm
-from shenbao.forms.model import FieldsQuestion, MultipleChoice, SingleChoice
+from shenbao.forms.model import FieldsQuestion, MultipleChoice, SingleChoice, Upload
 
 
 def test_question_ids_follow_the_seed_numbering(zizhu: CompiledForm) -> None:
-    assert [question.id for question in zizhu.questions] == [f"q{number}" for number in range(1, 48)]
+    numbered = [question.id for question in zizhu.questions if question.numbered]
+    assert numbered == [f"q{number}" for number in range(1, 48)]
 
 
 def test_question_numbers_match_the_ids(zizhu: CompiledForm) -> None:
     assert all(zizhu.numbers[f"q{number}"] == number for number in range(1, 48))
+    assert set(zizhu.numbers) == {f"q{number}" for number in range(1, 48)}
+
+
+def test_the_materials_upload_is_unnumbered_and_optional_between_q46_and_q47(zizhu: CompiledForm) -> None:
+    ids = [question.id for question in zizhu.questions]
+    assert ids[ids.index("q46") + 1 : ids.index("q47")] == ["materials"]
+    materials = zizhu.by_id["materials"]
+    assert isinstance(materials, Upload)
+    assert (materials.numbered, materials.required, materials.max_files) == (False, False, 6)
+    assert zizhu.section_of["materials"] == "pledge"
+    assert zizhu.name_of("materials") == "“户口簿、身份证照片”"
+    assert zizhu.name_of("q47") == "第47题"
 
 
 def test_outcomes_are_q48_blocked_and_q49_flagged(zizhu: CompiledForm) -> None:
@@ -66,7 +79,7 @@ def test_sections_cover_the_questions_in_order(zizhu: CompiledForm) -> None:
         "家庭成员": [f"q{number}" for number in range(13, 23)],
         "住房与财产": [f"q{number}" for number in range(23, 32)],
         "收入与保障": [f"q{number}" for number in range(32, 45)],
-        "承诺与签名": ["q45", "q46", "q47"],
+        "承诺与签名": ["q45", "q46", "materials", "q47"],
     }
 
 

@@ -15,7 +15,7 @@ Q49 = "从现行政策规定看,您的家庭中存在不符合纳入监测对象
 
 
 def _position(form: CompiledForm, question: str) -> int:
-    return form.numbers[question]
+    return [q.id for q in form.questions].index(question)
 
 
 def test_non_agricultural_household_is_blocked_at_q48(zizhu: CompiledForm) -> None:

@@ -34,6 +34,20 @@ def signature() -> str:
     return _data_url(image, "PNG")
 
 
+def signers(*names: str) -> list[dict[str, str]]:
+    """A household's signatures as the signature widget posts them before the pads are uploaded: a name and a
+    PNG data URL each (a slightly different stroke each, so no two signatures are the same), the applicant first."""
+    posted = []
+    for index, name in enumerate(names or ("张三",)):
+        image = Image.new("RGBA", (300, 120), (255, 255, 255, 0))
+        ImageDraw.Draw(image).line(
+            [(20, 80), (90, 30 + index * 5), (160, 90), (260, 40)], fill="black", width=4
+        )
+        role = "applicant" if index == 0 else "member"
+        posted.append({"name": name, "role": role, "image": _data_url(image, "PNG")})
+    return posted
+
+
 def id_number(region: str = "620102", born: str = "19800101", serial: str = "123") -> str:
     """A valid resident identity number (right check digit)."""
     first17 = region + born + serial
@@ -71,7 +85,7 @@ def household_2021(**changes: Any) -> dict[str, Any]:
         "q38": "yes",
         "q40": "2k_5k",
         "q44": "no",
-        "q45": signature(),
+        "q45": signers("张三"),
         "q46": photo(),
     }
     answers.update(changes)

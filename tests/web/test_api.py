@@ -24,7 +24,9 @@ def test_form_view_is_normalised(client: Client) -> None:
     form = client.get(FORM).json()
     assert (form["id"], form["version"]) == ("gansu-zizhu-2021", 1)
     questions = {question["id"]: question for question in form["questions"]}
-    assert list(questions) == [f"q{number}" for number in range(1, 48)]
+    seed = [f"q{number}" for number in range(1, 48)]
+    assert list(questions) == [*seed[:46], "materials", seed[46]]  # the unnumbered upload before q47
+    assert questions["materials"]["type"] == "upload" and questions["materials"]["required"] is False
     q5 = questions["q5"]
     assert q5["type"] == "single_choice" and q5["required"] is True and q5["label"] == "您的户籍性质"
     assert q5["options"][0] == {"value": "agri", "label": "农业户籍"}

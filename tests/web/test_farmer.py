@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from shenbao.settings import Settings
 from tests.web.conftest import count_applications, verify_on_page
-from tests.web.samples import id_number, photo, signature
+from tests.web.samples import id_number, photo, signers
 
 Client = TestClient[Litestar]
 BASE = "/f/gansu-zizhu-2021"
@@ -29,7 +29,7 @@ PROPERTY = {"_q": [f"q{n}" for n in range(23, 32)], "q23": "no", "q24": "no", "q
             "q28": "no", "q29": "no", "q30": "no", "q31": "no"}  # fmt: skip
 INCOME = {"_q": ["q32", "q33", "q34", "q37", "q38", "q40", "q44"], "q32": ["tap"], "q33": "under_20k", "q34": "no",
           "q37": "5k_10k", "q38": "yes", "q40": "2k_5k", "q44": "no"}  # fmt: skip
-PLEDGE = {"_q": ["q45", "q46", "q47"], "q45": signature(), "q46": photo()}
+PLEDGE = {"_q": ["q45", "q46", "q47"], "q45": json.dumps(signers("张三")), "q46": photo()}
 
 
 def post_section(client: Client, section: str, data: dict[str, Any], nav: str = "next") -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image, PngImagePlugin
 
 from shenbao.files import parse_ref
 from shenbao.forms.model import Signature
+from shenbao.web.display import display_answer
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
 from tests.widgets.conftest import NAME_STROKES, jpeg_bytes, png_bytes
 
@@ -83,3 +85,127 @@ def test_only_a_stored_png_is_a_signature_answer(widgets: WidgetRegistry) -> Non
         ["签名没有保存好，请在框里用手指写下您的名字"],
     )
     assert widgets.clean(Q45, None) == (None, [])
+
+
+# Household signers (signers: "household"): the applicant and each family member, each with a name.
+
+HOUSEHOLD = Signature(id="q45", label="签名", signers="household")
+
+
+def _pad(shift: int = 0) -> str:
+    strokes = [(x0, y0 + shift, x1, y1) for x0, y0, x1, y1 in NAME_STROKES]
+    return "data:image/png;base64," + base64.b64encode(png_bytes(strokes=strokes)).decode()
+
+
+async def receive_household(widgets: WidgetRegistry, raw: Any, services: WidgetServices) -> Any:
+    hook = widgets["signature"].receive
+    assert hook is not None
+    return await hook(HOUSEHOLD, raw, services)
+
+
+async def test_a_household_signs_with_names(widgets: WidgetRegistry, services: WidgetServices) -> None:
+    posted = json.dumps(
+        [
+            {"name": "张三", "role": "applicant", "image": _pad()},
+            {"name": " 李四 ", "role": "member", "image": _pad(10)},
+        ]
+    )
+    value = await receive_household(widgets, posted, services)
+    cleaned, problems = widgets.clean(HOUSEHOLD, value)
+    assert problems == []
+    assert [(signer["name"], signer["role"], signer["type"]) for signer in cleaned] == [
+        ("张三", "applicant", "image/png"),
+        ("李四", "member", "image/png"),
+    ]
+    assert cleaned[0]["file"] != cleaned[1]["file"]
+    for signer in cleaned:
+        assert set(signer) == {"name", "role", "file", "type"}
+        ref = parse_ref({"file": signer["file"], "type": signer["type"]})
+        assert ref is not None and services.files.path_of(ref).is_file()
+    # Once kept, the references come back on the next save and are checked again, not stored twice.
+    assert await receive_household(widgets, cleaned, services) == cleaned
+    assert widgets.clean(HOUSEHOLD, cleaned) == (cleaned, [])
+    assert display_answer(HOUSEHOLD, cleaned) == "张三、李四（共2人签名）"
+
+
+async def test_each_signer_needs_a_name(widgets: WidgetRegistry, services: WidgetServices) -> None:
+    value = await receive_household(
+        widgets,
+        [
+            {"name": "张三", "role": "applicant", "image": _pad()},
+            {"name": "  ", "role": "member", "image": _pad(10)},
+            {"name": "王" * 21, "role": "member", "image": _pad(20)},
+            {"name": "<b>", "role": "member", "image": _pad(30)},
+        ],
+        services,
+    )
+    assert widgets.clean(HOUSEHOLD, value) == (
+        None,
+        [
+            "第2位签名人还没有写名字",
+            "第3位签名人的名字太长了（最多20个字）",
+            "第4位签名人的名字只能写汉字或字母",
+        ],
+    )
+    minority = [{**value[0], "name": "阿依古丽·买买提"}]
+    assert widgets.clean(HOUSEHOLD, minority)[1] == []
+
+
+async def test_a_blank_or_missing_signature_names_the_signer(
+    widgets: WidgetRegistry, services: WidgetServices
+) -> None:
+    blank = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    value = await receive_household(
+        widgets,
+        [
+            {"name": "张三", "role": "applicant", "image": _pad()},
+            {"name": "李四", "role": "member", "image": blank},
+        ],
+        services,
+    )
+    message = "第2位签名人的签名是空白的，请在框里用手指写下您的名字"
+    assert rejection(value) == [message]
+    assert widgets.clean(HOUSEHOLD, value) == (None, [message])
+    unsigned = await receive_household(
+        widgets, [{"name": "张三", "role": "applicant", "image": _pad()}, {"name": "李四"}], services
+    )
+    assert widgets.clean(HOUSEHOLD, unsigned) == (
+        None,
+        ["第2位签名人还没有签名，请在框里用手指写下您的名字"],
+    )
+
+
+async def test_at_most_fifteen_signers(widgets: WidgetRegistry, services: WidgetServices) -> None:
+    fifteen = await receive_household(
+        widgets,
+        [
+            {"name": f"张{'一二三四五六七八九十'[i % 10]}{'甲乙'[i // 10]}", "image": _pad(i * 3)}
+            for i in range(15)
+        ],
+        services,
+    )
+    assert widgets.clean(HOUSEHOLD, fifteen)[1] == []
+    sixteen = [*fifteen, {**fifteen[-1], "name": "多一人"}]
+    assert widgets.clean(HOUSEHOLD, sixteen) == (None, ["最多15人签名，现在有16人，请删掉多出来的"])
+
+
+async def test_a_forged_reference_is_refused(widgets: WidgetRegistry, services: WidgetServices) -> None:
+    kept = await receive_household(widgets, [{"name": "张三", "image": _pad()}], services)
+    forged = [*kept, {"name": "李四", "role": "member", "file": "f" * 64, "type": "image/png"}]
+    value = await receive_household(widgets, forged, services)
+    assert rejection(value) == ["第2位签名人的图片没有找到，请在框里用手指写下您的名字"]
+    copied = [*kept, {**kept[0], "name": "李四", "role": "member"}]
+    assert widgets.clean(HOUSEHOLD, copied) == (
+        None,
+        ["第2位签名人的签名和第1位签名人的一样，请本人重新签名"],
+    )
+
+
+def test_the_applicant_signs_first(widgets: WidgetRegistry) -> None:
+    ref = {"file": "a" * 64, "type": "image/png"}
+    assert widgets.clean(HOUSEHOLD, [{"name": "李四", "role": "member", **ref}]) == (
+        None,
+        ["第1位签名人应当是申请人本人，请重新签名"],
+    )
+    assert widgets.clean(HOUSEHOLD, None) == (None, [])
+    assert widgets.clean(HOUSEHOLD, ref) == (None, ["签名没有保存好，请在框里用手指写下您的名字"])

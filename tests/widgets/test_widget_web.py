@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,12 +164,20 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     data_url = "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes()).decode()
     signature = "data:image/png;base64," + base64.b64encode(png_bytes(strokes=NAME_STROKES)).decode()
     section = zizhu.section_of["q46"]
-    posted = {"_q": ["q45", "q46"], "q45": [signature], "q46": [data_url]}
+    signers = json.dumps(
+        [{"name": "张三", "role": "applicant", "image": signature}]
+    )  # a pad not yet uploaded
+    posted = {"_q": ["q45", "q46"], "q45": [signers], "q46": [data_url]}
     answers = asyncio.run(received_section_answers(zizhu, section, posted, settings))
-    assert answers["q46"]["type"] == "image/jpeg" and answers["q45"]["type"] == "image/png"
+    assert answers["q46"]["type"] == "image/jpeg" and answers["q45"][0]["type"] == "image/png"
     assert (settings.data_dir / "files").is_dir()
     evaluation = evaluate(zizhu, answers)
     assert "q45" not in evaluation.errors and "q46" not in evaluation.errors
     blank = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
-    refused = asyncio.run(received_section_answers(zizhu, section, {"_q": ["q45"], "q45": [blank]}, settings))
-    assert evaluate(zizhu, refused).errors["q45"] == ["第45题：签名是空白的，请在框里用手指写下您的名字"]
+    blank_signers = json.dumps([{"name": "张三", "role": "applicant", "image": blank}])
+    refused = asyncio.run(
+        received_section_answers(zizhu, section, {"_q": ["q45"], "q45": [blank_signers]}, settings)
+    )
+    assert evaluate(zizhu, refused).errors["q45"] == [
+        "第45题：第1位签名人的签名是空白的，请在框里用手指写下您的名字"
+    ]

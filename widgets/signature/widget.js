@@ -109,6 +109,87 @@
       if (pad && !p.canvas.hidden && !pad.isEmpty()) { p.input.value = pad.toDataURL("image/png"); }
     }
   }, true);
+
+  /* Household signers (.sigs): the applicant's row, then one per family member added with "添加一位家庭成员签名".
+     Each row's pad keeps its own (unnamed) hidden input; the group's hidden input posts them all as a list. */
+  function gather(group) {
+    var rows = group.querySelectorAll(".sig-signer"), list = [], any = false;
+    for (var i = 0; i < rows.length; i++) {
+      var name = rows[i].querySelector(".sig-name").value.trim();
+      var kept = rows[i].querySelector(".sig input[type=hidden]").value;
+      var entry = { name: name, role: i === 0 ? "applicant" : "member" };
+      if (kept.indexOf("data:") === 0) { entry.image = kept; }
+      else if (kept) {
+        try { var ref = JSON.parse(kept); entry.file = ref.file; entry.type = ref.type; } catch (ignored) { /* kept out */ }
+      }
+      any = any || Boolean(name || kept);
+      list.push(entry);
+    }
+    group.querySelector("#i-" + group.id.slice(5)).value = any ? JSON.stringify(list) : "";
+  }
+
+  function renumber(group) {
+    var rows = group.querySelectorAll(".sig-signer");
+    for (var i = 0; i < rows.length; i++) {
+      rows[i].querySelector(".sig-who").textContent = "第" + (i + 1) + "位：" + (i === 0 ? "申请人" : "家庭成员");
+    }
+    return rows.length;
+  }
+
+  function changed(group) {
+    gather(group);
+    group.querySelector("#i-" + group.id.slice(5)).dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function add(group) {
+    var id = group.id.slice(5), status = document.getElementById("s-" + id);
+    var max = parseInt(group.getAttribute("data-max"), 10) || 15;
+    if (group.querySelectorAll(".sig-signer").length >= max) {
+      status.hidden = false;
+      status.className = "sig-status sig-warn";
+      status.textContent = "最多" + max + "人签名。";
+      return;
+    }
+    var n = parseInt(group.getAttribute("data-next"), 10) || 1;
+    group.setAttribute("data-next", String(n + 1));
+    var holder = document.createElement("div");
+    holder.innerHTML = document.getElementById("tpl-" + id).innerHTML.replace(/__N__/g, String(n));
+    var row = holder.querySelector(".sig-signer");
+    group.querySelector(".sigs-list").appendChild(row);
+    renumber(group);
+    scan(row);
+    row.querySelector(".sig-name").focus();
+  }
+
+  function remove(group, row) {
+    var box = row.querySelector(".sig");
+    if (box) { delete pads[box.id]; }
+    row.parentNode.removeChild(row);
+    renumber(group);
+    var status = document.getElementById("s-" + group.id.slice(5));
+    if (status) { status.hidden = true; }
+    changed(group);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".sigs button.sig-add, .sigs button.sig-remove");
+    if (!button) { return; }
+    var group = button.closest(".sigs");
+    if (button.className.indexOf("sig-add") >= 0) { add(group); }
+    else { remove(group, button.closest(".sig-signer")); }
+  });
+  // Before the form's own listeners (capture): the group's list is up to date when the answer is posted.
+  function gatherAround(event) {
+    var group = event.target.closest && event.target.closest(".sigs");
+    if (group && event.target.id !== "i-" + group.id.slice(5)) { gather(group); }
+  }
+  document.addEventListener("input", gatherAround, true);
+  document.addEventListener("change", gatherAround, true);
+  document.addEventListener("submit", function (event) {
+    var groups = event.target.querySelectorAll(".sigs");
+    for (var i = 0; i < groups.length; i++) { gather(groups[i]); }
+  }, true);
+
   document.addEventListener("htmx:load", function (event) { scan(event.target); });
   scan(document);
 })();

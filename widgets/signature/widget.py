@@ -5,15 +5,21 @@ or goes with the form as a ``data:`` URL when they tap the form's button first. 
 (or a single tap), re-encodes the PNG without metadata and keeps it by content hash; the answer is
 ``{"file": "<sha256>", "type": "image/png"}``.
 
-One signer for now: ``signers: "household"`` (every household member signs the authorisation) still draws one
-pad; repeatable signers come later.
+With ``signers: "household"`` (the applicant and each family member sign the electronic authorisation), the
+page draws the applicant's pad with a name field, and "添加一位家庭成员签名" adds another name and pad (each can be
+removed). Each pad uploads its own PNG; the hidden input posts the list, and the answer is
+``[{"name": "张三", "role": "applicant", "file": "<sha256>", "type": "image/png"}, {"name": "李四", "role":
+"member", ...}]``: the applicant first, at most :data:`MAX_SIGNERS`. A signer whose pad was not uploaded (no
+network) posts ``"image": "<data: URL>"`` instead of ``file`` and ``type``; ``receive`` stores it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from PIL import Image
@@ -22,13 +28,15 @@ from shenbao.files import (
     ImageRejected,
     clean_kept_image,
     encode_png,
+    kept_image,
     kept_image_context,
     open_image,
+    parse_ref,
 )
 from shenbao.forms.model import Signature
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import upload_response
-from shenbao.widgets import Cleaned, WidgetServices, rejected, widget_services
+from shenbao.widgets import Cleaned, WidgetServices, rejected, rejection, widget_services
 
 SCRIPTS = ("signature_pad.umd.min.js", "widget.js")
 STYLES = ("widget.css",)
@@ -40,6 +48,12 @@ MIN_INK_PIXELS = 40
 MIN_SPAN = 0.08
 """The strokes must reach across at least this share of the pad's width or height: a tap is not a signature."""
 _RETRY = "请在框里用手指写下您的名字"
+MAX_SIGNERS = 15
+"""The most signers of a household's authorisation: the form's largest household (15人)."""
+MAX_NAME = 20
+_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•.\- ]*$")
+"""A name in Chinese characters (or letters), with the middle dot of names like 阿依古丽·买买提."""
+_ROLES = ("applicant", "member")
 
 
 def prepare_signature(content: bytes, max_bytes: int) -> bytes:
@@ -71,18 +85,126 @@ async def store_signature(raw: Any, services: WidgetServices) -> dict[str, Any]:
     return ref.as_value()
 
 
+def _signer_list(raw: Any) -> Any:
+    """A posted list of signers (its JSON text from the hidden input) as a list; anything else as it is."""
+    if isinstance(raw, str) and raw.lstrip().startswith("["):
+        try:
+            return msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            return raw
+    return raw
+
+
+def _who(index: int) -> str:
+    return f"第{index + 1}位签名人"
+
+
 async def receive(question: Signature, raw: Any, services: WidgetServices) -> Any:
-    return await store_signature(raw, services)
+    if question.signers != "household":
+        return await store_signature(raw, services)
+    signers = _signer_list(raw)
+    if not isinstance(signers, list):
+        return signers  # clean says what is wrong
+    received: list[Any] = []
+    for index, signer in enumerate(signers):
+        if not isinstance(signer, dict):
+            received.append(signer)
+            continue
+        picture = signer.get("image") or (
+            {"file": signer["file"], "type": signer.get("type")} if signer.get("file") else None
+        )
+        kept = {key: item for key, item in signer.items() if key not in ("image", "file", "type")}
+        if picture is not None:
+            stored = await store_signature(picture, services)
+            messages = rejection(stored)
+            if messages is not None:
+                return rejected(*(f"{_who(index)}的{message}" for message in messages))
+            kept.update(stored)
+        received.append(kept)
+    return received
 
 
 def clean(question: Signature, value: Any) -> Cleaned:
-    """Only a kept image's reference is an answer (``receive`` has checked the image itself)."""
-    return clean_kept_image(value, MEDIA_TYPE, f"签名没有保存好，{_RETRY}")
+    """Only a kept image's reference is an answer (``receive`` has checked the image itself).
+
+    For a household, every signer needs a name and a kept signature, the applicant first.
+    """
+    if question.signers != "household":
+        return clean_kept_image(value, MEDIA_TYPE, f"签名没有保存好，{_RETRY}")
+    signers = _signer_list(value)
+    if signers is None or signers == "" or signers == []:
+        return None, []
+    if not isinstance(signers, list) or not all(isinstance(signer, dict) for signer in signers):
+        return None, [f"签名没有保存好，{_RETRY}"]
+    if len(signers) > MAX_SIGNERS:
+        return None, [f"最多{MAX_SIGNERS}人签名，现在有{len(signers)}人，请删掉多出来的"]
+    problems: list[str] = []
+    cleaned: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    for index, signer in enumerate(signers):
+        who = _who(index)
+        role = _ROLES[0] if index == 0 else _ROLES[1]
+        name = signer.get("name")
+        name = " ".join(name.split()) if isinstance(name, str) else ""
+        if signer.get("role", role) != role:
+            problems.append(f"{who}应当是{'申请人本人' if index == 0 else '家庭成员'}，请重新签名")
+        if not name:
+            problems.append(f"{who}还没有写名字")
+        elif len(name) > MAX_NAME:
+            problems.append(f"{who}的名字太长了（最多{MAX_NAME}个字）")
+        elif not _NAME.match(name):
+            problems.append(f"{who}的名字只能写汉字或字母")
+        ref = parse_ref({key: signer[key] for key in ("file", "type") if key in signer})
+        if not signer.get("file"):
+            problems.append(f"{who}还没有签名，{_RETRY}")
+        elif ref is None or ref.type != MEDIA_TYPE:
+            problems.append(f"{who}的签名没有保存好，{_RETRY}")
+        elif ref.file in seen:
+            problems.append(f"{who}的签名和{_who(seen[ref.file])}的一样，请本人重新签名")
+        else:
+            seen[ref.file] = index
+            cleaned.append({"name": name, "role": role, **ref.as_value()})
+    return (None, problems) if problems else (cleaned, [])
+
+
+def _row(index: int, signer: Mapping[str, Any]) -> dict[str, Any]:
+    """One signer as the page draws it: the name, the role by position, the kept signature and its posted text."""
+    name = signer.get("name")
+    ref = kept_image({key: signer.get(key) for key in ("file", "type")}, MEDIA_TYPE)
+    return {
+        "name": name if isinstance(name, str) else "",
+        "role": _ROLES[0] if index == 0 else _ROLES[1],
+        "ref": ref.as_value() if ref else None,
+        "posted": msgspec.json.encode(ref).decode() if ref else "",
+    }
 
 
 def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The kept image's reference and the text its hidden input posts."""
-    return kept_image_context(value, MEDIA_TYPE)
+    """The kept image's reference and the text its hidden input posts.
+
+    For a household: ``signers``, each ``{"name", "role", "ref"}`` (the applicant's row always there).
+    """
+    if question.signers != "household":
+        return kept_image_context(value, MEDIA_TYPE)
+    signers = _signer_list(value)
+    if not isinstance(signers, list):  # nothing yet, a refused upload, or a single signature from before
+        single = kept_image(signers, MEDIA_TYPE)
+        signers = [{"name": "", **single.as_value()}] if single else []
+    rows = [
+        _row(index, signer) for index, signer in enumerate(signers[:MAX_SIGNERS]) if isinstance(signer, dict)
+    ]
+    if not rows:
+        rows = [_row(0, {})]
+    posted = (
+        [{"name": row["name"], "role": row["role"], **(row["ref"] or {})} for row in rows]
+        if any(row["name"] or row["ref"] for row in rows)
+        else None
+    )
+    return {
+        "signers": rows,
+        "posted": msgspec.json.encode(posted).decode() if posted else "",
+        "max_signers": MAX_SIGNERS,
+    }
 
 
 @post(

@@ -31,6 +31,7 @@ class CompiledForm:
     questions: tuple[Question, ...]
     by_id: Mapping[str, Question]
     numbers: Mapping[str, int]
+    """The display number (第N题) of each numbered question, counted over numbered questions only."""
     section_of: Mapping[str, str]
     outcomes: Mapping[str, Outcome]
     rules: Mapping[str, _Rules] = field(repr=False)
@@ -52,6 +53,13 @@ class CompiledForm:
     def title(self, lang: str = "zh") -> str:
         """The title in ``lang``, falling back to Chinese."""
         return text_of(self.definition.title, lang)
+
+    def name_of(self, question_id: str) -> str:
+        """How messages name a question: ``第5题``, or its label in quotes (``“户口簿、身份证照片”``) when unnumbered."""
+        number = self.numbers.get(question_id)
+        if number is not None:
+            return f"第{number}题"
+        return f"“{text_of(self.by_id[question_id].label)}”"
 
 
 class Evaluation(msgspec.Struct, kw_only=True):
@@ -105,7 +113,12 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
         definition=definition,
         questions=questions,
         by_id={question.id: question for question in questions},
-        numbers={question.id: number for number, question in enumerate(questions, start=1)},
+        numbers={
+            question.id: number
+            for number, question in enumerate(
+                (question for question in questions if question.numbered), start=1
+            )
+        },
         section_of={
             question.id: section.id for section in definition.sections for question in section.questions
         },
@@ -154,7 +167,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
         answerable += 1
         value, problems = clean(question, answers.get(question.id), form.cleaners)
         if problems:
-            errors[question.id] = [f"第{form.numbers[question.id]}题：{problem}" for problem in problems]
+            errors[question.id] = [f"{form.name_of(question.id)}：{problem}" for problem in problems]
         if is_answered(value):
             clean_answers[question.id] = value
         elif question.required:
@@ -174,8 +187,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
             if rule.reads & unanswered:
                 continue  # wait until the farmer has answered what the check compares
             if not rule.holds(context):
-                number = form.numbers[question_id]
-                errors.setdefault(question_id, []).append(f"第{number}题：{text_of(message)}")
+                errors.setdefault(question_id, []).append(f"{form.name_of(question_id)}：{text_of(message)}")
 
     return Evaluation(
         visible=visible,

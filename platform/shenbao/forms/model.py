@@ -92,6 +92,9 @@ class _QuestionBase(Base, frozen=True, kw_only=True):
     note: str | None = None
     """For the definition's readers only: where the seed was ambiguous and how it was read."""
     required: bool = True
+    numbered: bool = True
+    """Whether it takes a display number (第N题). An unnumbered question, one added beyond the seed, leaves the
+    seed's numbers as they are; its messages name it by its label instead."""
     visible_if: Expression | None = None
     jumps: list[Jump] = []
     checks: list[Check] = []

@@ -47,7 +47,7 @@ def mark_unverified(form: CompiledForm, evaluation: Evaluation, verified: set[st
     for question_id, phone in phones_to_verify(form, evaluation):
         if phone not in verified:
             errors.setdefault(question_id, []).append(
-                f"第{form.numbers[question_id]}题：手机号码{mask_phone(phone)}还没有验证，"
+                f"{form.name_of(question_id)}：手机号码{mask_phone(phone)}还没有验证，"
                 "请点“发送验证码”，再填写短信里的6位验证码"
             )
     return msgspec.structs.replace(evaluation, errors=errors) if errors != evaluation.errors else evaluation

@@ -34,8 +34,9 @@ def install_widget_templates(registry: WidgetRegistry, environment: Environment,
     """Give ``environment`` the widgets' templates and the globals their macros call.
 
     Globals: ``widget_name(q)`` (the folder to import the macro from), ``widget_context(q, value)``,
-    ``widget_assets(questions)`` (for the page head) and ``file_url(ref, width=480)`` (a signed thumbnail
-    URL, or ``None`` when ``ref`` is not a file reference).
+    ``widget_assets(questions)`` (for the page head), ``file_url(ref, width=480)`` (a signed thumbnail
+    URL, or ``None`` when ``ref`` is not a file reference) and ``file_urls(refs, width=480)`` (the thumbnail
+    URLs of a list of file references, an upload's answer; empty unless every item is one).
     """
     # Widget folders first (a pack's widgets live outside templates/), then whatever the environment had.
     loaders = [PrefixLoader({"widgets": registry.template_loader()})]
@@ -60,6 +61,20 @@ def install_widget_templates(registry: WidgetRegistry, environment: Environment,
             return None
         return files.url(parsed, str(env.globals.get("base", "")), width)
 
+    @pass_environment
+    def file_urls(env: Environment, refs: Any, width: int = 480) -> list[str]:
+        if not isinstance(refs, list) or width not in THUMBNAIL_WIDTHS:
+            return []
+        parsed = [parse_ref(ref) for ref in refs]
+        if not all(parsed):
+            return []
+        base = str(env.globals.get("base", ""))
+        return [files.url(ref, base, width) for ref in parsed if ref is not None]
+
     environment.globals.update(
-        widget_assets=assets, widget_context=widget_context, widget_name=widget_name, file_url=file_url
+        widget_assets=assets,
+        widget_context=widget_context,
+        widget_name=widget_name,
+        file_url=file_url,
+        file_urls=file_urls,
     )
