@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
+
 from shenbao.settings import Settings
 
 __all__ = ["main"]
@@ -88,8 +90,9 @@ def _demo(settings: Settings, host: str, port: int) -> None:
     for form in forms:
         print(f"  {form.title()}: http://{host}:{port}/f/{form.id}")
     print(f"  JSON API: http://{host}:{port}/api/v1/forms   OpenAPI: http://{host}:{port}/api/schema")
+    print(f"  Text messages the demo sent (verification codes): http://{host}:{port}/demo/sms")
     print("  Staff accounts: none yet (the staff workspace is not built yet)\n", flush=True)
-    _serve(settings, host, port)
+    _serve(msgspec.structs.replace(settings, demo=True), host, port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from shenbao.packs import FormRegistry
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import Settings
 from shenbao.web.api import ApiController
+from shenbao.web.demo import DemoController
 from shenbao.web.farmer import FarmerController
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
@@ -158,7 +159,13 @@ class ShenbaoPlugin(InitPlugin):
         )
         router = Router(
             path=self.path or "/",
-            route_handlers=[FarmerController, ApiController, static, widget_router(self.settings)],
+            route_handlers=[
+                FarmerController,
+                ApiController,
+                static,
+                widget_router(self.settings),
+                *([DemoController] if self.settings.demo else []),
+            ],
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
             before_request=choose_language,
             after_request=remember_language,

@@ -40,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     form_defs: Path | None = None
     sms_gateway: str = "database"
     otp_per_address_per_hour: int = 60
+    demo: bool = False
+    """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
