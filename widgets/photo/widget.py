@@ -27,7 +27,7 @@ from shenbao.files import (
 )
 from shenbao.forms.model import CameraPhoto
 from shenbao.web.services import Services
-from shenbao.web.widget_routes import UPLOAD_CEILING, upload_response
+from shenbao.web.widget_routes import UPLOAD_CEILING, upload_limit, upload_response
 from shenbao.widgets import Cleaned, WidgetServices, rejected, widget_services
 
 SCRIPTS = ("widget.js",)
@@ -74,17 +74,6 @@ def context(question: CameraPhoto, value: Any, page: Mapping[str, Any]) -> dict[
     return kept_image_context(value, MEDIA_TYPE)
 
 
-def _upload_limit(services: Services) -> int:
-    """The largest ``max_bytes`` of any published photo question: a reference is checked against its own later."""
-    limits = [
-        question.max_bytes
-        for form in services.forms
-        for question in form.questions
-        if isinstance(question, CameraPhoto)
-    ]
-    return min(max(limits, default=DEFAULT_MAX_BYTES), UPLOAD_CEILING)
-
-
 @post(
     "/upload",
     name="widgets:photo:upload",
@@ -95,7 +84,9 @@ def _upload_limit(services: Services) -> int:
 async def upload(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
     """Keep the JPEG the camera script sends (the request body) and answer with its reference and thumbnail."""
     value = await store_photo(
-        await request.body(), _upload_limit(services), widget_services(services.settings)
+        await request.body(),
+        upload_limit(services, CameraPhoto, DEFAULT_MAX_BYTES),
+        widget_services(services.settings),
     )
     return upload_response(value, services)
 

@@ -25,7 +25,7 @@ from litestar.params import FromQuery
 from shenbao.files import ImageRejected, encode_jpeg, kept_image, open_image
 from shenbao.forms.model import Upload
 from shenbao.web.services import Services
-from shenbao.web.widget_routes import UPLOAD_CEILING, upload_response
+from shenbao.web.widget_routes import UPLOAD_CEILING, upload_limit, upload_response
 from shenbao.widgets import Cleaned, FormData, WidgetServices, rejected, rejection, widget_services
 
 SCRIPTS = ("widget.js",)
@@ -138,17 +138,6 @@ def context(question: Upload, value: Any, page: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def _upload_limit(services: Services) -> int:
-    """The largest ``max_bytes`` of any published upload question: a reference is checked against its own later."""
-    limits = [
-        question.max_bytes
-        for form in services.forms
-        for question in form.questions
-        if isinstance(question, Upload)
-    ]
-    return min(max(limits, default=DEFAULT_MAX_BYTES), UPLOAD_CEILING)
-
-
 @post(
     "/upload",
     name="widgets:upload:upload",
@@ -161,7 +150,10 @@ async def upload(
 ) -> Response[Any]:
     """Keep one picture the script sends (the request body; ``n`` is its place in the list, for messages)."""
     value = await store_document(
-        await request.body(), max(n, 1), _upload_limit(services), widget_services(services.settings)
+        await request.body(),
+        max(n, 1),
+        upload_limit(services, Upload, DEFAULT_MAX_BYTES),
+        widget_services(services.settings),
     )
     return upload_response(value, services)
 

@@ -30,7 +30,7 @@ from shenbao.web.services import Services
 from shenbao.web.widget_templates import install_widget_templates
 from shenbao.widgets import configure_widgets, installed_widgets, rejection, widget_services
 
-__all__ = ["UPLOAD_CEILING", "install_widgets", "upload_response", "widget_router"]
+__all__ = ["UPLOAD_CEILING", "install_widgets", "upload_limit", "upload_response", "widget_router"]
 
 UPLOAD_CEILING = 16 * 1024 * 1024
 """No upload request body may be larger, whatever a question allows."""
@@ -62,6 +62,20 @@ def upload_response(value: Any, services: Services) -> Response[Any]:
         },
         headers={"Cache-Control": "no-store"},
     )
+
+
+def upload_limit(services: Services, kind: type[Any], default: int) -> int:
+    """The largest ``max_bytes`` of the published questions of type ``kind`` (within :data:`UPLOAD_CEILING`).
+
+    An upload route serves every such question; each answer is checked against its own question's limit later.
+    """
+    limits = [
+        question.max_bytes
+        for form in services.forms
+        for question in form.questions
+        if isinstance(question, kind)
+    ]
+    return min(max(limits, default=default), UPLOAD_CEILING)
 
 
 def install_widgets(services: Services) -> None:
