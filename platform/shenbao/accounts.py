@@ -1,0 +1,233 @@
+"""Staff accounts: argon2 passwords, sign-in with a lockout, server-side sessions.
+
+The cookie holds a random token; the database holds only its SHA-256 digest, so a copy of the database
+cannot be used to sign in. Five failed sign-ins for one username within 15 minutes lock that username for
+15 minutes after the fifth, whether or not the account exists (the answer never tells which).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from shenbao.regions import Divisions, installed_divisions
+from shenbao.store import Database
+from shenbao.store.staff import (
+    ROLE_CODE_LENGTHS,
+    Role,
+    SignedIn,
+    StaffRecord,
+    add_staff,
+    clear_login_failures,
+    create_session,
+    end_session,
+    login_failures_since,
+    record_login_failure,
+    session_staff,
+    staff_by_username,
+)
+
+__all__ = [
+    "LOCKOUT",
+    "MAX_FAILURES",
+    "MIN_PASSWORD_LENGTH",
+    "SESSION_LIFETIME",
+    "AccountError",
+    "LoginRefused",
+    "StaffAccounts",
+    "check_new_account",
+    "hash_password",
+    "token_digest",
+]
+
+SESSION_LIFETIME = timedelta(hours=12)
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
+_hasher = PasswordHasher()
+# Checked when the username is unknown, so a wrong username costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """A new account's details are not acceptable; ``str(error)`` says what to change."""
+
+
+class LoginRefused(Exception):
+    """A sign-in was refused; ``str(error)`` is the message shown, in Chinese, never saying whether the user exists."""
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (with its own salt), as stored."""
+    return _hasher.hash(password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_new_account(
+    username: str, role: str, region_code: str, password: str, divisions: Divisions | None = None
+) -> Role:
+    """Check a new account's username, role, region and password.
+
+    Args:
+        username: lower-case letters, digits, ``_``, ``.`` or ``-``; 3 to 64 characters.
+        role: ``village``, ``township``, ``county`` or ``province``.
+        region_code: a division in ``divisions`` of the role's level.
+        password: at least :data:`MIN_PASSWORD_LENGTH` characters.
+        divisions: the divisions to check the region against (default: those installed).
+
+    Returns:
+        The role.
+
+    Raises:
+        AccountError: what is wrong, and how to put it right.
+    """
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(
+            f"username {username!r}: use 3 to 64 lower-case letters, digits, '_', '.' or '-', starting with "
+            "a letter or digit"
+        )
+    if role not in ROLE_CODE_LENGTHS:
+        raise AccountError(f"unknown role {role!r}: use one of {', '.join(ROLE_CODE_LENGTHS)}")
+    length = ROLE_CODE_LENGTHS[role]
+    if len(region_code) != length or not region_code.isdigit():
+        raise AccountError(
+            f"a {role} account is bound to a {length}-digit region code, not {region_code!r} "
+            "(village 12 digits, township 9, county 6, province 2)"
+        )
+    if region_code not in (divisions or installed_divisions()):
+        raise AccountError(
+            f"there is no division {region_code} in the region data: check the code, or import the "
+            "province first (shenbao regions import)"
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return role
+
+
+class StaffAccounts:
+    """Adds accounts, signs staff in and out, and finds the staff member behind a session token.
+
+    Args:
+        database: the open database.
+        clock: the current time (UTC); tests move it.
+    """
+
+    def __init__(
+        self, database: Database, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.database = database
+        self._clock = clock
+
+    async def add(
+        self,
+        *,
+        username: str,
+        role: str,
+        region_code: str,
+        password: str,
+        display_name: str = "",
+        phone: str = "",
+        divisions: Divisions | None = None,
+    ) -> StaffRecord:
+        """Check and store a new account (see :func:`check_new_account`); the password is stored hashed.
+
+        Raises:
+            AccountError: the details are not acceptable, or the username is taken.
+        """
+        checked = check_new_account(username, role, region_code, password, divisions)
+        if await staff_by_username(self.database, username) is not None:
+            raise AccountError(f"username {username!r} is taken")
+        return await add_staff(
+            self.database,
+            username=username,
+            role=checked,
+            region_code=region_code,
+            password_hash=hash_password(password),
+            display_name=display_name,
+            phone=phone,
+        )
+
+    async def login(self, username: str, password: str, *, client: str) -> tuple[str, SignedIn]:
+        """Check a username and password and open a session.
+
+        Args:
+            username: as typed.
+            password: as typed.
+            client: the address signing in.
+
+        Returns:
+            The session token for the cookie, and the session.
+
+        Raises:
+            LoginRefused: the username is locked, or the username or password is wrong (one message for both).
+        """
+        now = self._clock()
+        username = username.strip().lower()
+        locked_until = await self._locked_until(username, now)
+        if locked_until is not None:
+            minutes = int((locked_until - now).total_seconds() // 60) + 1
+            raise LoginRefused(f"登录失败次数过多，此账号已锁定，请{minutes}分钟后再试")
+        failures = await login_failures_since(self.database, username, now - LOCKOUT)
+        found = await staff_by_username(self.database, username) if username else None
+        matches = _password_matches(found[1] if found else _DUMMY_HASH, password)
+        if found is None or not matches or not found[0].active:
+            await record_login_failure(self.database, username=username, client=client, now=now)
+            left = MAX_FAILURES - len(failures) - 1
+            hint = f"，还可以再试{left}次" if 0 < left < MAX_FAILURES - 1 else ""
+            if left <= 0:
+                hint = "，此账号已锁定15分钟"
+            raise LoginRefused(f"用户名或密码不正确{hint}")
+        staff = found[0]
+        await clear_login_failures(self.database, username)
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires_at = now + SESSION_LIFETIME
+        await create_session(
+            self.database,
+            staff_id=staff.id,
+            token_digest=token_digest(token),
+            csrf_token=csrf,
+            client=client,
+            now=now,
+            expires_at=expires_at,
+        )
+        return token, SignedIn(staff=staff, csrf_token=csrf, expires_at=expires_at)
+
+    async def _locked_until(self, username: str, now: datetime) -> datetime | None:
+        """When the lock on ``username`` ends: 15 minutes after a fifth failure within 15 minutes.
+
+        No failure is recorded while locked, so the newest failure is the one that locked it.
+        """
+        failures = await login_failures_since(self.database, username, now - 2 * LOCKOUT)
+        if not failures or failures[-1] <= now - LOCKOUT:
+            return None
+        newest = failures[-1]
+        in_window = [moment for moment in failures if moment > newest - LOCKOUT]
+        return newest + LOCKOUT if len(in_window) >= MAX_FAILURES else None
+
+    async def session(self, token: str | None) -> SignedIn | None:
+        """The live session behind a cookie's token, or ``None`` (no token, unknown, expired, deactivated)."""
+        if not token:
+            return None
+        return await session_staff(self.database, token_digest(token), self._clock())
+
+    async def logout(self, token: str) -> None:
+        """End the session behind ``token``."""
+        await end_session(self.database, token_digest(token))

@@ -1,0 +1,354 @@
+"""Queries for staff accounts, their sessions, failed sign-ins, and the applications of a staff region.
+
+Every query a staff page makes about applications goes through :func:`applications_in_region`, which takes
+the staff member's region code: a staff member cannot be shown what lies outside their subtree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeAlias
+
+import msgspec
+
+from shenbao.store.database import Database
+from shenbao.store.tables import Application, Staff, StaffLoginFailure, StaffSession
+
+__all__ = [
+    "ROLE_CODE_LENGTHS",
+    "InboxEntry",
+    "Role",
+    "SignedIn",
+    "StaffRecord",
+    "add_staff",
+    "applications_in_region",
+    "clear_login_failures",
+    "create_session",
+    "end_session",
+    "login_failures_since",
+    "record_login_failure",
+    "region_bounds",
+    "session_staff",
+    "staff_by_username",
+]
+
+Role: TypeAlias = Literal["village", "township", "county", "province"]
+ROLE_CODE_LENGTHS: dict[Role, int] = {"village": 12, "township": 9, "county": 6, "province": 2}
+"""The length of the region code each role is bound to."""
+
+
+class StaffRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A staff account (without its password hash).
+
+    Attributes:
+        id: the database id.
+        username: what the staff member signs in with (lower case).
+        display_name: the person's name, e.g. ``张三``.
+        phone: where their SMS go.
+        role: ``village``, ``township``, ``county`` or ``province``.
+        region_code: the division they serve; they see its whole subtree and nothing else.
+        active: whether they may sign in.
+        created_at: when the account was made (UTC).
+    """
+
+    id: int
+    username: str
+    display_name: str
+    phone: str
+    role: Role
+    region_code: str
+    active: bool
+    created_at: datetime
+
+
+class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
+    """A live session and its staff member.
+
+    Attributes:
+        staff: the staff member.
+        csrf_token: the token every staff form of this session must send back.
+        expires_at: when the session ends (UTC).
+    """
+
+    staff: StaffRecord
+    csrf_token: str
+    expires_at: datetime
+
+
+class InboxEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """An application as a staff inbox lists it (no answers: those are personal data, shown one at a time)."""
+
+    id: int
+    receipt_number: str
+    form_id: str
+    status: str
+    flags: tuple[str, ...]
+    region_code: str | None
+    created_at: datetime
+
+
+_STAFF_COLUMNS = (
+    Staff.id,
+    Staff.username,
+    Staff.display_name,
+    Staff.phone,
+    Staff.role,
+    Staff.region_code,
+    Staff.active,
+    Staff.created_at,
+)
+
+
+async def add_staff(
+    db: Database,
+    *,
+    username: str,
+    role: Role,
+    region_code: str,
+    password_hash: str,
+    display_name: str = "",
+    phone: str = "",
+) -> StaffRecord:
+    """Store a new staff account.
+
+    Args:
+        db: the open database.
+        username: unique, as the staff member will type it (stored lower case).
+        role: the role; ``region_code`` must have its length (:data:`ROLE_CODE_LENGTHS`).
+        region_code: the division served.
+        password_hash: the argon2 hash of the password (never the password itself).
+        display_name: the person's name.
+        phone: their mobile number.
+
+    Returns:
+        The account as stored.
+
+    Raises:
+        ValueError: the role is unknown or the region code is not of the role's level.
+    """
+    db.check_bound()
+    if role not in ROLE_CODE_LENGTHS:
+        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLE_CODE_LENGTHS)}")
+    if len(region_code) != ROLE_CODE_LENGTHS[role] or not region_code.isdigit():
+        raise ValueError(f"a {role} account needs a {ROLE_CODE_LENGTHS[role]}-digit region code")
+    if not password_hash.startswith("$argon2"):
+        raise ValueError("password_hash must be an argon2 hash, never the password")
+    fields: dict[str, Any] = {
+        "username": username.lower(),
+        "display_name": display_name,
+        "phone": phone,
+        "role": role,
+        "region_code": region_code,
+        "active": True,
+        "created_at": _now(),
+    }
+    rows = await Staff.insert(Staff(password_hash=password_hash, **fields)).returning(Staff.id)
+    return msgspec.convert({**fields, "id": int(rows[0]["id"])}, StaffRecord)
+
+
+async def staff_by_username(db: Database, username: str) -> tuple[StaffRecord, str] | None:
+    """Find an account and its password hash by username (case-insensitive).
+
+    Args:
+        db: the open database.
+        username: as typed.
+
+    Returns:
+        The account and its argon2 hash, or ``None`` when there is no such account.
+    """
+    db.check_bound()
+    row = (
+        await Staff.select(*_STAFF_COLUMNS, Staff.password_hash)
+        .where(Staff.username == username.strip().lower())
+        .first()
+    )
+    if row is None:
+        return None
+    password_hash = str(row.pop("password_hash"))
+    return _staff(row), password_hash
+
+
+async def create_session(
+    db: Database,
+    *,
+    staff_id: int,
+    token_digest: str,
+    csrf_token: str,
+    client: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Store a new session (by the digest of its token), and drop the sessions that have expired.
+
+    Args:
+        db: the open database.
+        staff_id: who signed in.
+        token_digest: SHA-256 hex of the cookie's token.
+        csrf_token: the session's CSRF token.
+        client: the address that signed in.
+        now: the current time (UTC).
+        expires_at: when the session ends.
+    """
+    db.check_bound()
+    async with db.transaction():
+        await StaffSession.delete().where(StaffSession.expires_at <= now)
+        await StaffSession.insert(
+            StaffSession(
+                token_digest=token_digest,
+                staff_id=staff_id,
+                created_at=now,
+                expires_at=expires_at,
+                csrf_token=csrf_token,
+                client=client[:64],
+            )
+        )
+
+
+async def session_staff(db: Database, token_digest: str, now: datetime) -> SignedIn | None:
+    """The live session with this token digest, and its staff member.
+
+    Args:
+        db: the open database.
+        token_digest: SHA-256 hex of the cookie's token.
+        now: the current time (UTC).
+
+    Returns:
+        The session, or ``None`` when there is none, it has expired, or the account was deactivated.
+    """
+    db.check_bound()
+    session = (
+        await StaffSession.select(StaffSession.staff_id, StaffSession.csrf_token, StaffSession.expires_at)
+        .where((StaffSession.token_digest == token_digest) & (StaffSession.expires_at > now))
+        .first()
+    )
+    if session is None:
+        return None
+    row = await Staff.select(*_STAFF_COLUMNS).where(Staff.id == session["staff_id"]).first()
+    if row is None or not row["active"]:
+        return None
+    return SignedIn(
+        staff=_staff(row), csrf_token=str(session["csrf_token"]), expires_at=_aware(session["expires_at"])
+    )
+
+
+async def end_session(db: Database, token_digest: str) -> bool:
+    """Delete a session (sign out).
+
+    Args:
+        db: the open database.
+        token_digest: SHA-256 hex of the cookie's token.
+
+    Returns:
+        Whether there was such a session.
+    """
+    db.check_bound()
+    rows = (
+        await StaffSession.delete()
+        .where(StaffSession.token_digest == token_digest)
+        .returning(StaffSession.id)
+    )
+    return bool(rows)
+
+
+async def record_login_failure(db: Database, *, username: str, client: str, now: datetime) -> None:
+    """Remember one failed sign-in for ``username`` (whether or not such an account exists)."""
+    db.check_bound()
+    await StaffLoginFailure.insert(
+        StaffLoginFailure(username=username.strip().lower()[:64], client=client[:64], created_at=now)
+    )
+
+
+async def login_failures_since(db: Database, username: str, since: datetime) -> list[datetime]:
+    """When sign-ins for ``username`` failed since ``since``, oldest first (UTC)."""
+    db.check_bound()
+    rows = (
+        await StaffLoginFailure.select(StaffLoginFailure.created_at)
+        .where(
+            (StaffLoginFailure.username == username.strip().lower()[:64])
+            & (StaffLoginFailure.created_at >= since)
+        )
+        .order_by(StaffLoginFailure.created_at)
+    )
+    return [_aware(row["created_at"]) for row in rows]
+
+
+async def clear_login_failures(db: Database, username: str) -> None:
+    """Forget the failed sign-ins of ``username`` (after a successful one)."""
+    db.check_bound()
+    await StaffLoginFailure.delete().where(StaffLoginFailure.username == username.strip().lower()[:64])
+
+
+def region_bounds(region_code: str) -> tuple[str, str | None]:
+    """The half-open range of codes in the subtree of ``region_code``: ``low <= code < high``.
+
+    A range rather than ``LIKE 'prefix%'``, so PostgreSQL uses the plain b-tree index whatever the database's
+    collation. ``high`` is the decimal successor of the prefix (``"6209"`` → ``"621"``); ``None`` when there is
+    none (all nines).
+
+    Args:
+        region_code: a division code (digits).
+
+    Returns:
+        ``(low, high)``.
+    """
+    digits = region_code.rstrip("9")
+    if not digits:
+        return region_code, None
+    return region_code, digits[:-1] + str(int(digits[-1]) + 1)
+
+
+async def applications_in_region(
+    db: Database, region_code: str, *, limit: int = 100, offset: int = 0
+) -> list[InboxEntry]:
+    """The applications of a region's subtree (the region itself and every division under it), newest first.
+
+    Args:
+        db: the open database.
+        region_code: the staff member's region; applications without a region are in no one's subtree.
+        limit: at most this many.
+        offset: skip this many (for the next page).
+
+    Returns:
+        The applications, newest first.
+
+    Raises:
+        ValueError: ``region_code`` is not a string of digits (an empty one would mean everything).
+    """
+    db.check_bound()
+    if not region_code or not region_code.isascii() or not region_code.isdigit():
+        raise ValueError(f"{region_code!r} is not a region code")
+    low, high = region_bounds(region_code)
+    condition: Any = Application.region_code >= low
+    if high is not None:
+        condition = condition & (Application.region_code < high)
+    rows = (
+        await Application.select(
+            Application.id,
+            Application.receipt_number,
+            Application.form_id,
+            Application.status,
+            Application.flags,
+            Application.region_code,
+            Application.created_at,
+        )
+        .where(condition)
+        .order_by(Application.created_at, Application.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
+    )
+    return [msgspec.convert({**row, "created_at": _aware(row["created_at"])}, InboxEntry) for row in rows]
+
+
+def _staff(row: dict[str, Any]) -> StaffRecord:
+    fields = {**row, "active": bool(row["active"]), "created_at": _aware(row["created_at"])}
+    return msgspec.convert(fields, StaffRecord)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,208 @@
+"""The staff pages under ``/staff``: sign in, sign out, and the inbox of the staff member's region.
+
+Security, as DESIGN.md asks:
+
+- the session lives in the database; the ``sb_staff`` cookie carries only a random token (HttpOnly,
+  SameSite=Strict, the platform's path, 12 hours);
+- every staff POST carries a CSRF token in a hidden field (the session's; before sign-in, a token also set
+  in a short-lived cookie) and is refused with 403 without it;
+- every application query goes through :func:`~shenbao.store.staff.applications_in_region` with the
+  signed-in staff member's own region: nothing outside their subtree is ever read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_401_UNAUTHORIZED
+
+from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
+from shenbao.regions import installed_divisions
+from shenbao.store.receipts import format_receipt
+from shenbao.store.staff import InboxEntry, SignedIn, StaffRecord, applications_in_region
+from shenbao.web.services import Services
+
+__all__ = ["CSRF_FIELD", "LOGIN_COOKIE", "STAFF_COOKIE", "StaffController"]
+
+STAFF_COOKIE = "sb_staff"
+LOGIN_COOKIE = "sb_staff_login"
+"""Holds the sign-in form's CSRF token until the staff member signs in."""
+CSRF_FIELD = "_csrf"
+_LOGIN_FORM_LIFE = 60 * 60
+_PAGE_SIZE = 50
+_CHINA_TIME = timezone(timedelta(hours=8))
+ROLE_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级", "province": "省级"}
+STATUS_LABELS = {"submitted": "待受理"}
+FLAG_LABELS = {"policy_mismatch": "需核实"}
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _cookie_path(services: Services) -> str:
+    return services.base or "/"
+
+
+async def _signed_in(services: Services, request: Request[Any, Any, Any]) -> SignedIn | None:
+    return await StaffAccounts(services.database).session(request.cookies.get(STAFF_COOKIE))
+
+
+async def _require_csrf(request: Request[Any, Any, Any], expected: str | None) -> dict[str, str]:
+    """The posted form, once its CSRF field matches ``expected``.
+
+    Raises:
+        PermissionDeniedException: the field is missing or wrong (403).
+    """
+    data = await request.form()
+    form = {key: str(data.get(key) or "") for key in data}
+    sent = form.get(CSRF_FIELD, "")
+    if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise PermissionDeniedException("页面已过期或请求无效，请返回后刷新页面再试")
+    return form
+
+
+def _region_names(code: str) -> list[str]:
+    """The names from the province down to ``code`` (the code itself when the data lacks it)."""
+    try:
+        return [division.name for division in installed_divisions().path(code)]
+    except KeyError:
+        return [code]
+
+
+def _place(entry: InboxEntry, staff: StaffRecord) -> str:
+    """Where an application comes from, named below the staff member's own region."""
+    if not entry.region_code:
+        return ""
+    try:
+        path = installed_divisions().path(entry.region_code)
+    except KeyError:
+        return entry.region_code
+    below = [division.name for division in path if len(division.code) > len(staff.region_code)]
+    return " ".join(below) or path[-1].name
+
+
+def _inbox_row(services: Services, entry: InboxEntry, staff: StaffRecord) -> dict[str, Any]:
+    form = services.forms.get(entry.form_id)
+    return {
+        "receipt": format_receipt(entry.receipt_number),
+        "form_title": form.title() if form is not None else entry.form_id,
+        "submitted": _local_time(entry.created_at),
+        "status": STATUS_LABELS.get(entry.status, entry.status),
+        "flags": [FLAG_LABELS.get(flag, flag) for flag in entry.flags],
+        "place": _place(entry, staff),
+    }
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone(_CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+class StaffController(Controller):
+    """Staff pages: an account bound to a region, which scopes everything shown."""
+
+    path = "/staff"
+    include_in_schema = False
+
+    def _login_page(
+        self, services: Services, *, error: str = "", username: str = "", status_code: int = HTTP_200_OK
+    ) -> Response[str]:
+        token = secrets.token_urlsafe(32)
+        response = services.renderer.page(
+            "staff/login.html",
+            status_code=status_code,
+            error=error,
+            username=username,
+            csrf_field=CSRF_FIELD,
+            csrf_token=token,
+        )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            token,
+            max_age=_LOGIN_FORM_LIFE,
+            httponly=True,
+            samesite="strict",
+            path=_cookie_path(services),
+        )
+        return response
+
+    @get("/login", name="staff:login")
+    async def login(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[Any]:
+        if await _signed_in(services, request) is not None:
+            return Redirect(f"{services.base}/staff/", status_code=303)
+        return self._login_page(services)
+
+    @post("/login", name="staff:login_post", status_code=HTTP_200_OK)
+    async def login_post(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[Any]:
+        """Check the password; a failure answers the same whether or not the username exists."""
+        form = await _require_csrf(request, request.cookies.get(LOGIN_COOKIE))
+        username = form.get("username", "").strip()
+        try:
+            token, _ = await StaffAccounts(services.database).login(
+                username, form.get("password", ""), client=_client(request)
+            )
+        except LoginRefused as refused:
+            return self._login_page(
+                services, error=str(refused), username=username, status_code=HTTP_401_UNAUTHORIZED
+            )
+        response: Response[Any] = Redirect(f"{services.base}/staff/", status_code=303)
+        response.set_cookie(
+            STAFF_COOKIE,
+            token,
+            max_age=int(SESSION_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            path=_cookie_path(services),
+        )
+        response.delete_cookie(LOGIN_COOKIE, path=_cookie_path(services))
+        return response
+
+    @post("/logout", name="staff:logout", status_code=HTTP_200_OK)
+    async def logout(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[Any]:
+        signed_in = await _signed_in(services, request)
+        await _require_csrf(request, signed_in.csrf_token if signed_in else None)
+        token = request.cookies.get(STAFF_COOKIE)
+        if token:
+            await StaffAccounts(services.database).logout(token)
+        response: Response[Any] = Redirect(f"{services.base}/staff/login", status_code=303)
+        response.delete_cookie(STAFF_COOKIE, path=_cookie_path(services))
+        return response
+
+    @get("/", name="staff:inbox")
+    async def inbox(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[Any]:
+        """The applications of the staff member's region subtree, newest first, 50 a page (``?page=2``)."""
+        signed_in = await _signed_in(services, request)
+        if signed_in is None:
+            return Redirect(f"{services.base}/staff/login", status_code=303)
+        staff = signed_in.staff
+        page_param = request.query_params.get("page", "1")
+        page = int(page_param) if page_param.isdigit() and int(page_param) > 0 else 1
+        entries = await applications_in_region(
+            services.database, staff.region_code, limit=_PAGE_SIZE + 1, offset=(page - 1) * _PAGE_SIZE
+        )
+        return services.renderer.page(
+            "staff/inbox.html",
+            staff=staff,
+            role_label=ROLE_LABELS.get(staff.role, staff.role),
+            region=" ".join(_region_names(staff.region_code)),
+            rows=[_inbox_row(services, entry, staff) for entry in entries[:_PAGE_SIZE]],
+            page=page,
+            more=len(entries) > _PAGE_SIZE,
+            csrf_field=CSRF_FIELD,
+            csrf_token=signed_in.csrf_token,
+        )

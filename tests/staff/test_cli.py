@@ -1,0 +1,90 @@
+"""``shenbao staff add``: the region must exist and match the role's level; the password is stored hashed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from shenbao import cli
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    database = tmp_path / "cli.db"
+    monkeypatch.setenv("SHENBAO_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("SHENBAO_DATA_DIR", str(tmp_path))
+    return database
+
+
+def _add(*args: str) -> int:
+    return cli.main(["staff", "add", *args])
+
+
+def test_adds_an_account_with_a_hashed_password(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = _add(
+        "zhangsan",
+        "--role",
+        "village",
+        "--region",
+        "620102001001",
+        "--name",
+        "张三",
+        "--password",
+        "s3cret-pass",
+    )
+    assert code == 0, capsys.readouterr().err
+    with sqlite3.connect(env) as connection:
+        row = connection.execute(
+            "SELECT username, display_name, role, region_code, password_hash FROM staff"
+        ).fetchone()
+    assert row[:4] == ("zhangsan", "张三", "village", "620102001001")
+    assert row[4].startswith("$argon2id$") and "s3cret-pass" not in row[4]
+    assert _add("zhangsan", "--role", "village", "--region", "620102001001", "--password", "s3cret-pass") == 2
+    assert "taken" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "message"),
+    [
+        ("village", "620102001", "12-digit"),
+        ("township", "620102001001", "9-digit"),
+        ("county", "62", "6-digit"),
+        ("province", "620102", "2-digit"),
+        ("village", "620102001999", "no division"),
+        ("county", "629999", "no division"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_refuses_a_region_that_is_unknown_or_of_another_level(
+    env: Path, capsys: pytest.CaptureFixture[str], role: str, region: str, message: str
+) -> None:
+    assert _add("lisi", "--role", role, "--region", region, "--password", "long-enough") == 2
+    assert message in capsys.readouterr().err
+
+
+def test_refuses_a_short_password(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _add("lisi", "--role", "county", "--region", "620102", "--password", "short") == 2
+    assert "8 characters" in capsys.readouterr().err
+
+
+def test_asks_for_the_password_twice(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["typed-password", "typed-password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert _add("wangwu", "--role", "province", "--region", "62") == 0
+
+
+def test_the_demo_accounts_are_seeded_once(env: Path) -> None:
+    import asyncio
+
+    from shenbao.settings import Settings
+
+    settings = Settings.from_env()
+    asyncio.run(cli._migrate(settings))
+    first = asyncio.run(cli._seed_demo_staff(settings))
+    again = asyncio.run(cli._seed_demo_staff(settings))
+    assert first == again and len(first) == 4
+    assert any("demo-village" in line and "畅家巷社区居委会" in line for line in first)
+    with sqlite3.connect(env) as connection:
+        assert connection.execute("SELECT count(*) FROM staff").fetchone()[0] == 4

@@ -1,0 +1,155 @@
+"""Staff storage on SQLite and PostgreSQL: accounts, sessions, failed sign-ins, the region-scoped inbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shenbao import store
+from shenbao.accounts import hash_password, token_digest
+from shenbao.store.staff import (
+    add_staff,
+    applications_in_region,
+    create_session,
+    end_session,
+    login_failures_since,
+    record_login_failure,
+    region_bounds,
+    session_staff,
+    staff_by_username,
+)
+from tests.staff.conftest import ACCOUNTS, INSIDE, PASSWORD, PLACES, add_accounts, add_applications
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_account_keeps_an_argon2_hash_never_the_password(db: store.Database) -> None:
+    await add_accounts(db)
+    rows = await db.fetch("SELECT * FROM staff")
+    assert len(rows) == len(ACCOUNTS)
+    for row in rows:
+        assert PASSWORD not in " ".join(str(value) for value in row.values())
+        assert row["password_hash"].startswith("$argon2id$")
+    found = await staff_by_username(db, " County ")
+    assert found is not None
+    assert (found[0].role, found[0].region_code, found[0].active) == ("county", "620102", True)
+
+
+async def test_a_clear_password_is_refused_as_a_hash(db: store.Database) -> None:
+    with pytest.raises(ValueError, match="argon2"):
+        await add_staff(
+            db, username="x1x", role="village", region_code="620102001001", password_hash="secret"
+        )
+
+
+@pytest.mark.parametrize(
+    ("role", "region"), [("village", "620102001"), ("county", "62"), ("province", "620102")], ids=str
+)
+async def test_the_region_must_be_of_the_roles_level(db: store.Database, role: str, region: str) -> None:
+    with pytest.raises(ValueError, match="digit region code"):
+        await add_staff(
+            db, username="x1x", role=role, region_code=region, password_hash=hash_password("p" * 8)
+        )  # type: ignore[arg-type]
+
+
+async def test_usernames_are_unique(db: store.Database) -> None:
+    await add_accounts(db)
+    with pytest.raises(Exception, match=r"(?i)unique"):  # the driver's own integrity error
+        await add_staff(
+            db, username="county", role="county", region_code="620102", password_hash=hash_password("x" * 8)
+        )
+
+
+async def test_a_session_lives_until_it_expires_or_ends(db: store.Database) -> None:
+    await add_accounts(db)
+    found = await staff_by_username(db, "village")
+    assert found is not None
+    now = datetime.now(UTC)
+    digest = token_digest("the-token")
+    await create_session(
+        db,
+        staff_id=found[0].id,
+        token_digest=digest,
+        csrf_token="csrf",
+        client="1.2.3.4",
+        now=now,
+        expires_at=now + timedelta(hours=12),
+    )
+    assert (await db.fetch("SELECT token_digest FROM staff_session"))[0]["token_digest"] == digest
+    live = await session_staff(db, digest, now + timedelta(hours=11))
+    assert live is not None and live.staff.username == "village" and live.csrf_token == "csrf"
+    assert await session_staff(db, digest, now + timedelta(hours=12, seconds=1)) is None
+    assert await session_staff(db, token_digest("another"), now) is None
+    assert await end_session(db, digest) is True
+    assert await session_staff(db, digest, now) is None
+
+
+async def test_a_deactivated_account_has_no_session(db: store.Database) -> None:
+    await add_accounts(db)
+    found = await staff_by_username(db, "village")
+    assert found is not None
+    now = datetime.now(UTC)
+    await create_session(
+        db,
+        staff_id=found[0].id,
+        token_digest="d" * 64,
+        csrf_token="c",
+        client="x",
+        now=now,
+        expires_at=now + timedelta(hours=1),
+    )
+    await db.fetch("UPDATE staff SET active = {} WHERE id = {}", False, found[0].id)
+    assert await session_staff(db, "d" * 64, now) is None
+
+
+async def test_failed_sign_ins_are_counted_per_username(db: store.Database) -> None:
+    now = datetime.now(UTC)
+    for minutes in (20, 10, 5):
+        await record_login_failure(db, username="Nobody", client="x", now=now - timedelta(minutes=minutes))
+    assert len(await login_failures_since(db, "nobody", now - timedelta(minutes=15))) == 2
+    assert await login_failures_since(db, "somebody", now - timedelta(hours=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "bounds"),
+    [("62", ("62", "63")), ("620102", ("620102", "620103")), ("6209", ("6209", "621")), ("99", ("99", None))],
+    ids=str,
+)
+def test_region_bounds_are_the_decimal_successor(code: str, bounds: tuple[str, str | None]) -> None:
+    assert region_bounds(code) == bounds
+
+
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+async def test_the_inbox_holds_exactly_the_regions_subtree(db: store.Database, role: str) -> None:
+    receipts = await add_applications(db)
+    entries = await applications_in_region(db, ACCOUNTS[role])
+    assert {entry.receipt_number for entry in entries} == {receipts[place] for place in INSIDE[role]}
+    assert [entry.id for entry in entries] == sorted((entry.id for entry in entries), reverse=True)
+
+
+async def test_the_inbox_pages_newest_first(db: store.Database) -> None:
+    await add_applications(db)
+    first = await applications_in_region(db, "62", limit=2)
+    rest = await applications_in_region(db, "62", limit=10, offset=2)
+    assert len(first) == 2 and len(rest) == 2
+    assert first[0].created_at >= first[1].created_at >= rest[0].created_at
+    assert first[0].region_code == PLACES["other_county"]
+
+
+@pytest.mark.parametrize("code", ["", "62%", "6 2"])
+async def test_the_inbox_refuses_anything_but_a_code(db: store.Database, code: str) -> None:
+    with pytest.raises(ValueError, match="not a region code"):
+        await applications_in_region(db, code)
+
+
+async def test_the_inbox_query_uses_the_region_index(db: store.Database) -> None:
+    low, high = region_bounds("620102")
+    where = "WHERE region_code >= {} AND region_code < {}"
+    if db.kind == "sqlite":
+        plan = await db.fetch(f"EXPLAIN QUERY PLAN SELECT id FROM application {where}", low, high)
+    else:
+        async with db.transaction():  # SET LOCAL holds for this transaction's connection only
+            await db.execute("SET LOCAL enable_seqscan = off")
+            plan = await db.fetch(f"EXPLAIN SELECT id FROM application {where}", low, high)
+    assert "application_region_code" in " ".join(str(row) for row in plan)
