@@ -1,0 +1,187 @@
+"""The chain linter: finds what would stall or misroute an application before any farmer submits one.
+
+Chains are checked against their pack: the forms that use a chain (``FormDef.chain``), the forms its steps
+fill (``forms/`` and ``chains/forms/``), its SMS templates and its green-channel rule. Problems reuse the
+form linter's :class:`~shenbao.forms.lint.Problem`, with the step id where the form linter puts a question.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from shenbao.forms.expressions import ExpressionError, compile_expression
+from shenbao.forms.lint import Problem, lint_path
+from shenbao.forms.loader import DefinitionError, load_form
+from shenbao.forms.model import FormDef
+from shenbao.workflow.model import ADVANCING, FINISHING, Chain
+
+__all__ = ["CODES", "PLACEHOLDERS", "chain_files", "decode_chain", "lint_all", "lint_chain", "lint_chains"]
+
+CODES = {
+    "C001": "the file does not match the chain format: {detail}",
+    "C002": "step id {detail} is used more than once",
+    "C003": "{detail}",
+    "C004": "the step fills form {detail}, which is not a form of this pack",
+    "C005": "a notification uses SMS template {detail}, which is not in sms",
+    "C006": "the green-channel rule does not compile: {detail}",
+    "C007": "the green-channel rule reads {detail}, which is not a question of {forms}",
+    "C008": "SMS template {detail} uses {{{name}}}, which is not one of {known}",
+    "C009": "form {detail} uses chain {name}, which is not a chain of this pack",
+    "C010": "the step's deadline ({detail} working days from submission) is later than the chain's ({total})",
+    "C011": "a notification on {detail}, which the step does not allow",
+    "C012": "the chain id {detail} does not match the file name",
+    "C013": "relief_roles names {detail}, which acts at no step of this chain",
+}
+
+PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label"})
+"""What an SMS template may use: the store fills {receipt}; the engine the rest."""
+
+
+def _problem(path: str, step: str | None, code: str, **values: Any) -> Problem:
+    return Problem(code, path, step, CODES[code].format(**values))
+
+
+def decode_chain(data: bytes | str, *, source: str = "<chain>") -> Chain:
+    """Decode one chain file, naming ``source`` and the JSON path in any error.
+
+    Raises:
+        DefinitionError: not JSON, or not in the chain format.
+    """
+    try:
+        return msgspec.json.decode(data, type=Chain)
+    except msgspec.DecodeError as error:
+        raise DefinitionError(f"{source}: {error}") from None
+
+
+def _steps(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> Iterator[Problem]:
+    seen: set[str] = set()
+    last = len(chain.steps) - 1
+    for position, step in enumerate(chain.steps):
+        if step.id in seen:
+            yield _problem(path, step.id, "C002", detail=step.id)
+        seen.add(step.id)
+        actions = set(step.actions)
+        if position < last and not actions & ADVANCING:
+            detail = f"no action moves on from this step: allow one of {sorted(ADVANCING)}"
+            yield _problem(path, step.id, "C003", detail=detail)
+        if position == last and not actions & FINISHING:
+            detail = f"the last step must be able to finish the chain: allow one of {sorted(FINISHING)}"
+            yield _problem(path, step.id, "C003", detail=detail)
+        if position == 0 and "return" in actions:
+            yield _problem(path, step.id, "C003", detail="the first step has no step to return to")
+        if "relief" in actions:
+            detail = "relief is not a step action: list the roles in green_channel.relief_roles"
+            yield _problem(path, step.id, "C003", detail=detail)
+        if step.form is not None and step.form not in forms:
+            yield _problem(path, step.id, "C004", detail=step.form)
+        for notification in step.notify:
+            if notification.template not in chain.sms:
+                yield _problem(path, step.id, "C005", detail=notification.template)
+            if notification.on != "enter" and notification.on not in actions:
+                yield _problem(path, step.id, "C011", detail=notification.on)
+        total = chain.deadline.working_days
+        if step.deadline.start == "submission" and step.deadline.working_days > total:
+            yield _problem(path, step.id, "C010", detail=step.deadline.working_days, total=total)
+
+
+def _templates(chain: Chain, path: str) -> Iterator[Problem]:
+    known = ", ".join(sorted(PLACEHOLDERS))
+    for template_id, text in chain.sms.items():
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        except ValueError as error:
+            yield _problem(path, None, "C008", detail=template_id, name=error, known=known)
+            continue
+        for name in names:
+            if name not in PLACEHOLDERS:
+                yield _problem(path, None, "C008", detail=template_id, name=name, known=known)
+
+
+def _green(chain: Chain, path: str, users: list[FormDef]) -> Iterator[Problem]:
+    if chain.green_channel is None:
+        return
+    roles = {step.role for step in chain.steps}
+    for role in chain.green_channel.relief_roles:
+        if role not in roles:
+            yield _problem(path, None, "C013", detail=role)
+    try:
+        rule = compile_expression(chain.green_channel.when)
+    except ExpressionError as error:
+        yield _problem(path, None, "C006", detail=error)
+        return
+    for form in users:
+        questions = {question.id for question in form.questions()}
+        for name in sorted(rule.reads - questions):
+            yield _problem(path, None, "C007", detail=name, forms=f"form {form.id}")
+
+
+def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Problem]:
+    """Every problem in one decoded chain, given the forms of its pack by id."""
+    users = [form for form in forms.values() if form.chain == chain.id]
+    problems = [*_steps(chain, path, forms), *_templates(chain, path), *_green(chain, path, users)]
+    if Path(path).suffix == ".json" and Path(path).stem != chain.id:
+        problems.append(_problem(path, None, "C012", detail=chain.id))
+    return problems
+
+
+def chain_files(root: Path) -> list[Path]:
+    """The chain files below ``root``: every ``chains/*.json`` of every pack, or ``root`` itself."""
+    if root.is_file():
+        return [root] if root.parent.name == "chains" else []
+    return sorted(root.glob("**/chains/*.json"))
+
+
+def _pack_forms(pack: Path) -> dict[str, FormDef]:
+    forms: dict[str, FormDef] = {}
+    for file in sorted([*pack.glob("forms/*.json"), *pack.glob("chains/forms/*.json")]):
+        try:
+            form = load_form(file)
+        except DefinitionError:
+            continue  # the form linter reports it
+        forms[form.id] = form
+    return forms
+
+
+def lint_chains(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Lint every chain file at or below ``root``, and every form's ``chain``; return files and problems."""
+    files = chain_files(root)
+    packs = sorted({file.parent.parent for file in files} | set(_form_packs(root)))
+    problems: list[Problem] = []
+    for pack in packs:
+        forms = _pack_forms(pack)
+        chain_ids: set[str] = set()
+        for file in (file for file in files if file.parent.parent == pack):
+            try:
+                chain = decode_chain(file.read_bytes(), source=str(file))
+            except DefinitionError as error:
+                problems.append(_problem(str(file), None, "C001", detail=str(error).split(": ", 1)[-1]))
+                chain_ids.add(file.stem)  # reported once, as C001, not again for every form using it
+                continue
+            chain_ids.add(chain.id)
+            problems += lint_chain(chain, str(file), forms)
+        if root.is_file() and root.parent.name == "chains":
+            continue  # one chain file: the pack's other chains were not read
+        for form in forms.values():
+            if form.chain is not None and form.chain not in chain_ids:
+                problems.append(_problem(str(pack), None, "C009", detail=form.id, name=form.chain))
+    return files, problems
+
+
+def _form_packs(root: Path) -> list[Path]:
+    if root.is_file():
+        return []
+    return [folder.parent for folder in root.glob("**/forms") if folder.parent.name != "chains"]
+
+
+def lint_all(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Forms and chains at or below ``root`` (a folder, a form file or a chain file): what ``shenbao lint`` runs."""
+    if root.is_file() and root.parent.name == "chains":
+        return lint_chains(root)
+    form_files, form_problems = lint_path(root)
+    chains, chain_problems = lint_chains(root)
+    return [*form_files, *chains], [*form_problems, *chain_problems]

@@ -1,0 +1,224 @@
+"""The approval-chain format and the workflow's state, actions and events: msgspec Structs.
+
+A chain file (``form_defs/<pack>/chains/<id>.json``) decodes straight into :class:`Chain`. A form names the
+chain it uses in its own ``chain`` field. The engine (:mod:`shenbao.workflow.engine`) moves an
+:class:`ApplicationState` along a chain one :data:`Action` at a time and reports :data:`Event` values, which
+the store turns into history and outbox rows in the same transaction as the new state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, TypeAlias
+
+import msgspec
+
+from shenbao.forms.model import Label
+
+__all__ = [
+    "ADVANCING",
+    "FINISHING",
+    "Accept",
+    "Action",
+    "ActionName",
+    "Actor",
+    "ApplicationState",
+    "Approve",
+    "Chain",
+    "Deadline",
+    "Event",
+    "GiveRelief",
+    "GreenChannel",
+    "Level",
+    "Notification",
+    "Notify",
+    "PassUp",
+    "RecordCheck",
+    "Recorded",
+    "Refuse",
+    "ReturnForRework",
+    "Status",
+    "Step",
+]
+
+Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Level: TypeAlias = Literal["province", "city", "county", "township", "village"]
+"""The administrative level a step's handler works at (their region code has that level's length)."""
+ActionName: TypeAlias = Literal["accept", "record_check", "refuse", "pass_up", "approve", "return", "relief"]
+Status: TypeAlias = Literal["in_progress", "approved", "refused"]
+
+ADVANCING: frozenset[str] = frozenset({"record_check", "pass_up", "approve"})
+"""Actions that move an application to the next step (or finish it at the last step)."""
+FINISHING: frozenset[str] = frozenset({"approve", "pass_up"})
+"""Actions that may end the chain at its last step (approve; pass_up for a closing hand-over step)."""
+
+
+class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True, omit_defaults=True):
+    """The policy every workflow model shares: strict, immutable, keyword-only."""
+
+
+class Deadline(Base, frozen=True, kw_only=True):
+    """``working_days`` counted from the submission, or from the day the step was entered."""
+
+    working_days: Annotated[int, msgspec.Meta(ge=1, le=250)]
+    start: Literal["submission", "previous_step"] = msgspec.field(default="submission", name="from")
+
+
+class Notification(Base, frozen=True, kw_only=True):
+    """A text message sent ``on`` entering the step (``enter``) or on one of its actions.
+
+    ``handler`` is whoever acts at this step in the application's region; ``applicant`` is the farmer.
+    """
+
+    on: Literal["enter", "accept", "record_check", "refuse", "pass_up", "approve", "return", "relief"]
+    to: Literal["handler", "applicant"]
+    template: Identifier
+
+
+class Step(Base, frozen=True, kw_only=True):
+    """One step of a chain: who acts, where, by when, what they may do, what they fill, whom it tells."""
+
+    id: Identifier
+    name: Label
+    role: Identifier
+    level: Level
+    deadline: Deadline
+    actions: list[ActionName]
+    form: str | None = None
+    """The id of the form the handler fills at this step (the household check, filled on a phone)."""
+    notify: list[Notification] = []
+    note: str | None = None
+    """For readers only: which sentence of the source this step comes from."""
+
+
+class GreenChannel(Base, frozen=True, kw_only=True):
+    """绿色通道: cases the rule picks are marked, sorted first, and may record 先行救助 at any time."""
+
+    when: Annotated[str, msgspec.Meta(min_length=1, description="CEL over the application's answers")]
+    label: str = "绿色通道"
+    relief_roles: list[Identifier] = []
+    """The roles that may record help given (先行救助) before the normal steps finish."""
+
+
+class Chain(Base, frozen=True, kw_only=True):
+    """An approval chain: its steps in order, the overall deadline, the green channel and SMS templates."""
+
+    schema: str | None = msgspec.field(default=None, name="$schema")
+    id: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    title: Label
+    description: str = ""
+    deadline: Deadline
+    """The whole chain's limit (15 working days from submission in 2023, 25 in 2021)."""
+    steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
+    appeal_level: Level | None = None
+    """Where a refused applicant appeals (the township, in both Gansu sources)."""
+    green_channel: GreenChannel | None = None
+    sms: dict[str, str] = {}
+    """SMS templates by id; placeholders: {step} {due} {reason} {label}, plus {receipt} filled by the store."""
+
+    def step(self, step_id: str) -> Step:
+        """The step called ``step_id``; raises ``KeyError`` when there is none."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def index(self, step_id: str) -> int:
+        """The position of ``step_id`` in the chain."""
+        return [step.id for step in self.steps].index(step_id)
+
+
+class Actor(Base, frozen=True, kw_only=True):
+    """Who acts: a staff account's id, its role and the division code of its region."""
+
+    id: str
+    role: str
+    region: str
+
+
+class ApplicationState(Base, frozen=True, kw_only=True):
+    """Where an application stands in its chain. Dates are calendar dates in China Standard Time."""
+
+    chain: str
+    region: str
+    """The applicant's village (12-digit division code): every handler's region is a prefix of it."""
+    submitted_on: dt.date
+    step: str
+    """The current step, or the step where the application was finished."""
+    step_started_on: dt.date
+    due_on: dt.date | None
+    """The current step's deadline; ``None`` once finished."""
+    final_due_on: dt.date
+    status: Status = "in_progress"
+    green: bool = False
+    accepted_on: dt.date | None = None
+    checked_on: dt.date | None = None
+    relief_on: dt.date | None = None
+
+
+class Accept(Base, tag="accept", frozen=True, kw_only=True):
+    """受理: the handler has seen the application and will visit."""
+
+
+class RecordCheck(Base, tag="record_check", frozen=True, kw_only=True):
+    """The household check's answers (the step's form, already evaluated clean by the caller)."""
+
+    answers: dict[str, Any] = {}
+
+
+class Refuse(Base, tag="refuse", frozen=True, kw_only=True):
+    """Not admitted; the reason is sent to the applicant."""
+
+    reason: str = ""
+
+
+class PassUp(Base, tag="pass_up", frozen=True, kw_only=True):
+    """Passed to the next step."""
+
+    note: str = ""
+
+
+class Approve(Base, tag="approve", frozen=True, kw_only=True):
+    """Approved (审批/审定)."""
+
+    note: str = ""
+
+
+class ReturnForRework(Base, tag="return", frozen=True, kw_only=True):
+    """Sent back to the previous step, with what to redo."""
+
+    reason: str = ""
+
+
+class GiveRelief(Base, tag="relief", frozen=True, kw_only=True):
+    """先行救助: help given to a green-channel case before the normal steps finish."""
+
+    what: str = ""
+
+
+Action: TypeAlias = Accept | RecordCheck | Refuse | PassUp | Approve | ReturnForRework | GiveRelief
+
+
+class Recorded(Base, tag="recorded", frozen=True, kw_only=True):
+    """A history row: who did what at which step, and on which day."""
+
+    action: str
+    step: str
+    actor: str
+    on: dt.date
+    text: str = ""
+    answers: dict[str, Any] = {}
+
+
+class Notify(Base, tag="notify", frozen=True, kw_only=True):
+    """An SMS to send: to the applicant, or to the holder of ``role`` for ``region`` (a division code)."""
+
+    to: Literal["applicant", "handler"]
+    role: str | None
+    region: str
+    template: str
+    values: dict[str, str] = {}
+
+
+Event: TypeAlias = Recorded | Notify

@@ -1,0 +1,124 @@
+"""The chain linter: each small broken chain gives its code; the shipped pack lints clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from shenbao.paths import form_defs_dir
+from shenbao.workflow.lint import CODES, lint_all, lint_chains
+
+
+def step(id: str, **extra: Any) -> dict[str, Any]:
+    return {"id": id, "name": f"环节{id}", "role": "village_handler", "level": "village",
+            "deadline": {"working_days": 5}, "actions": ["pass_up"], **extra}  # fmt: skip
+
+
+def chain(*steps: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A chain ``tiny`` of ``steps`` (one plain step by default), 15 working days, one SMS template."""
+    return {
+        "id": "tiny",
+        "version": 1,
+        "title": "小流程",
+        "deadline": {"working_days": 15},
+        "steps": list(steps) or [step("only")],
+        "sms": {"hello": "申请{receipt}到了{step}"},
+        **extra,
+    }
+
+
+FORM = {
+    "$schema": "../../schema.json",
+    "id": "tiny-form",
+    "version": 1,
+    "chain": "tiny",
+    "title": "小表",
+    "sections": [{"id": "main", "title": "第一页", "questions": [
+        {"type": "multiple_choice", "id": "risk", "label": "风险", "options": [{"value": "disaster", "label": "灾"}]},
+    ]}],
+}  # fmt: skip
+
+
+def _lint(
+    tmp_path: Path, definition: dict[str, Any], form: dict[str, Any] = FORM
+) -> list[tuple[str, str | None]]:
+    (tmp_path / "pack" / "chains").mkdir(parents=True)
+    (tmp_path / "pack" / "forms").mkdir()
+    (tmp_path / "pack" / "forms" / "tiny-form.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    (tmp_path / "pack" / "chains" / "tiny.json").write_text(
+        json.dumps(definition, ensure_ascii=False), "utf-8"
+    )
+    files, problems = lint_chains(tmp_path)
+    assert len(files) == 1
+    return [(problem.code, problem.question) for problem in problems]
+
+
+GREEN = {"when": '"disaster" in risk', "relief_roles": ["village_handler"]}
+BROKEN = [
+    pytest.param({**chain(), "colour": "red"}, [("C001", None)], id="C001 unknown key"),
+    pytest.param(chain(step("a", actions=["sign"])), [("C001", None)], id="C001 unknown action"),
+    pytest.param(chain(step("a", level="hamlet")), [("C001", None)], id="C001 unknown level"),
+    pytest.param(chain(step("a", deadline={"working_days": 0})), [("C001", None)], id="C001 zero days"),
+    pytest.param({**chain(), "steps": []}, [("C001", None)], id="C001 no steps"),
+    pytest.param(chain(step("a"), step("a")), [("C002", "a")], id="C002 duplicate step"),
+    pytest.param(chain(step("a", actions=["accept"]), step("b")), [("C003", "a")], id="C003 a step that never moves on"),
+    pytest.param(chain(step("a", actions=["refuse"])), [("C003", "a")], id="C003 last step cannot finish"),
+    pytest.param(chain(step("a", actions=["pass_up", "return"])), [("C003", "a")], id="C003 return at the first step"),
+    pytest.param(chain(step("a", actions=["pass_up", "relief"])), [("C003", "a")], id="C003 relief as a step action"),
+    pytest.param(chain(step("a", form="visit")), [("C004", "a")], id="C004 unknown form"),
+    pytest.param(chain(step("a", notify=[{"on": "enter", "to": "handler", "template": "bye"}])), [("C005", "a")],
+                 id="C005 unknown SMS template"),
+    pytest.param(chain(green_channel={"when": '"disaster" in'}), [("C006", None)], id="C006 rule does not compile"),
+    pytest.param(chain(green_channel={"when": '"disaster" in q11'}), [("C007", None)],
+                 id="C007 rule reads a question the form lacks"),
+    pytest.param(chain(sms={"hello": "申请{receipt}，{name}您好"}), [("C008", None)], id="C008 unknown placeholder"),
+    pytest.param(chain(sms={"hello": "申请{receipt"}), [("C008", None)], id="C008 broken placeholder"),
+    pytest.param({**chain(), "id": "other"}, [("C012", None), ("C009", None)], id="C009 C012 chain id is not the file's"),
+    pytest.param(chain(step("a", deadline={"working_days": 20})), [("C010", "a")], id="C010 step longer than chain"),
+    pytest.param(chain(step("a", notify=[{"on": "refuse", "to": "applicant", "template": "hello"}])),
+                 [("C011", "a")], id="C011 notification on an action not allowed"),
+    pytest.param(chain(green_channel={**GREEN, "relief_roles": ["mayor"]}), [("C013", None)],
+                 id="C013 relief role acts nowhere"),
+    pytest.param(chain(green_channel=GREEN), [], id="a clean chain with a green channel"),
+    pytest.param(chain(step("a", deadline={"working_days": 5, "from": "previous_step"}, actions=["approve"])), [],
+                 id="a clean chain with a relative deadline"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("definition", "expected"), BROKEN)
+def test_broken_chain(tmp_path: Path, definition: dict[str, Any], expected: list[Any]) -> None:
+    assert _lint(tmp_path, definition) == expected
+
+
+def test_every_code_is_exercised() -> None:
+    expected = (cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN)
+    assert {code for problems in expected for code, _ in problems} == set(CODES)
+
+
+def test_a_form_naming_a_missing_chain(tmp_path: Path) -> None:
+    assert _lint(tmp_path, chain(), {**FORM, "chain": "nowhere"}) == [("C009", None)]
+
+
+def test_the_problem_names_file_and_step(tmp_path: Path) -> None:
+    _lint(tmp_path, chain(step("a"), step("a")))
+    _, problems = lint_chains(tmp_path)
+    assert (
+        str(problems[0])
+        == f"{tmp_path / 'pack' / 'chains' / 'tiny.json'}: a: C002 step id a is used more than once"
+    )
+
+
+def test_the_gansu_pack_lints_clean() -> None:
+    files, problems = lint_all(form_defs_dir())
+    assert problems == []
+    names = {file.name for file in files}
+    assert {"gansu-yijian-2023.json", "gansu-zizhu-2021.json", "household-check.json"} <= names
+    assert len(files) == 5
+
+
+def test_one_chain_file(tmp_path: Path) -> None:
+    files, problems = lint_all(form_defs_dir() / "gansu" / "chains" / "gansu-yijian-2023.json")
+    assert (len(files), problems) == (1, [])
