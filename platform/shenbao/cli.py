@@ -22,8 +22,8 @@ __all__ = ["main"]
 
 
 def _lint(path: str | None) -> int:
-    from shenbao.workflow.lint import lint_all as lint_path
     from shenbao.paths import form_defs_dir
+    from shenbao.workflow.lint import lint_all as lint_path
 
     files, problems = lint_path(Path(path) if path else form_defs_dir())
     for problem in problems:
