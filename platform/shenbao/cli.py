@@ -35,11 +35,7 @@ def _lint(path: str | None) -> int:
 async def _migrate(settings: Settings) -> None:
     from shenbao import store
 
-    database = await store.open_database(settings.database_url)
-    try:
-        await store.migrate(database)
-    finally:
-        await database.close()
+    await store.migrate_url(settings.database_url)
 
 
 async def _import_regions(settings: Settings, dist: Path, provinces: Sequence[str]) -> int:
@@ -119,11 +115,11 @@ async def _divisions_for(database: store.Database, region: str) -> Divisions:
     return with_provinces(shipped, {region[:2]: rows}) if rows else shipped
 
 
-_DEMO_STAFF = (
-    ("demo-province", "province", "62", "省级管理员"),
-    ("demo-county", "county", "620102", "城关区管理员"),
-    ("demo-township", "township", "620102001", "酒泉路街道管理员"),
-    ("demo-village", "village", "620102001001", "村级经办人"),
+_DEMO_STAFF = (  # the phones are made up: the demo's messages go to /demo/sms, not to a phone
+    ("demo-province", "province", "62", "省级管理员", "13900000001"),
+    ("demo-county", "county", "620102", "城关区管理员", "13900000002"),
+    ("demo-township", "township", "620102001", "酒泉路街道管理员", "13900000003"),
+    ("demo-village", "village", "620102001001", "村级经办人", "13900000004"),
 )
 _DEMO_PASSWORD = "shenbao-demo"
 
@@ -140,7 +136,7 @@ async def _seed_demo_staff(settings: Settings) -> list[str]:
     database = await store.open_database(settings.database_url)
     try:
         accounts = StaffAccounts(database)
-        for username, role, region, name in _DEMO_STAFF:
+        for username, role, region, name, phone in _DEMO_STAFF:
             if await staff_by_username(database, username) is None:
                 await accounts.add(
                     username=username,
@@ -148,6 +144,7 @@ async def _seed_demo_staff(settings: Settings) -> list[str]:
                     region_code=region,
                     password=_DEMO_PASSWORD,
                     display_name=name,
+                    phone=phone,
                 )
             place = "".join(division.name for division in divisions.path(region))
             lines.append(f"    {username} / {_DEMO_PASSWORD}  {role}  {place}")

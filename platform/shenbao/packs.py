@@ -9,8 +9,11 @@ from shenbao.forms import CompiledForm, compile_form, load_form
 from shenbao.forms.lint import lint_form
 from shenbao.forms.values import Cleaner
 from shenbao.paths import form_defs_dir
+from shenbao.workflow.calendar import WorkingCalendar, load_calendar
+from shenbao.workflow.lint import decode_chain
+from shenbao.workflow.model import Chain
 
-__all__ = ["FormRegistry", "PackError"]
+__all__ = ["ChainRegistry", "FormRegistry", "PackError"]
 
 
 class PackError(RuntimeError):
@@ -54,3 +57,32 @@ class FormRegistry:
 
     def __len__(self) -> int:
         return len(self._forms)
+
+
+class ChainRegistry:
+    """The packs' approval chains by id, each with its pack's working-day calendar, loaded once at start-up."""
+
+    def __init__(self, chains: Mapping[str, tuple[Chain, WorkingCalendar]] | None = None) -> None:
+        self._chains = dict(chains or {})
+
+    @classmethod
+    def from_packs(cls, packs: Iterable[str], root: Path | None = None) -> ChainRegistry:
+        """Decode every ``chains/*.json`` of the named packs, with the pack's ``holidays.json`` (if any).
+
+        Raises:
+            DefinitionError: a chain file is not in the chain format (``shenbao lint`` tells more).
+            CalendarError: a ``holidays.json`` is malformed.
+        """
+        root = root or form_defs_dir()
+        chains: dict[str, tuple[Chain, WorkingCalendar]] = {}
+        for pack in packs:
+            holidays = root / pack / "holidays.json"
+            calendar = load_calendar(holidays if holidays.is_file() else None)
+            for path in sorted((root / pack / "chains").glob("*.json")):
+                chain = decode_chain(path.read_bytes(), source=str(path))
+                chains[chain.id] = (chain, calendar)
+        return cls(chains)
+
+    def get(self, chain_id: str) -> tuple[Chain, WorkingCalendar] | None:
+        """The chain called ``chain_id`` and its calendar, or ``None``."""
+        return self._chains.get(chain_id)

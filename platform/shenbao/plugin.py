@@ -24,9 +24,10 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shenbao import store
+from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import gateway_named
-from shenbao.packs import FormRegistry
+from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import Settings
 from shenbao.web.api import ApiController
@@ -113,24 +114,31 @@ class ShenbaoPlugin(InitPlugin):
             self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
         )
         await _use_imported_divisions(database, forms)
-        app.state[self.state_key] = Services(
+        gateway = gateway_named(self.settings.sms_gateway, database)
+        app.state[self.state_key] = services = Services(
             settings=self.settings,
             forms=forms,
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=database,
             base=self.path,
+            chains=ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs),
+            dispatcher=OutboxDispatcher(database, gateway),
             phones=PhoneVerifier(
                 database,
-                gateway_named(self.settings.sms_gateway, database),
+                gateway,
                 self.settings.secret_key,
                 per_address_per_hour=self.settings.otp_per_address_per_hour,
             ),
         )
-        install_widgets(app.state[self.state_key])
+        install_widgets(services)
+        if services.dispatcher is not None:
+            services.dispatcher.start()  # its first pass sends what an earlier process queued and left
 
     async def _stop(self, app: Litestar) -> None:
         services = app.state.pop(self.state_key, None)
         if services is not None:
+            if services.dispatcher is not None:
+                await services.dispatcher.stop()
             await services.database.close()
 
     def _page_errors(self, request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:

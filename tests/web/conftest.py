@@ -19,15 +19,7 @@ from shenbao.settings import Settings
 
 def migrated_settings(data_dir: Path) -> Settings:
     settings = Settings(database_url=f"sqlite:///{data_dir / 'web.db'}", data_dir=data_dir, secret_key="test")
-
-    async def migrate() -> None:
-        database = await store.open_database(settings.database_url)
-        try:
-            await store.migrate(database)
-        finally:
-            await database.close()
-
-    asyncio.run(migrate())
+    asyncio.run(store.migrate_url(settings.database_url))
     return settings
 
 

@@ -25,11 +25,12 @@ from shenbao.store.queries import (
     delete_draft,
     load_draft,
     save_draft,
+    set_workflow_state,
     submit_application,
 )
 from shenbao.store.receipts import format_receipt, parse_receipt
 from shenbao.store.records import ApplicationRecord, DraftRecord
-from shenbao.store.schema import SchemaTooNewError, migrate, schema_version
+from shenbao.store.schema import SchemaTooNewError, migrate, migrate_url, schema_version
 
 __all__ = [
     "ApplicationRecord",
@@ -48,10 +49,12 @@ __all__ = [
     "format_receipt",
     "load_draft",
     "migrate",
+    "migrate_url",
     "open_database",
     "parse_receipt",
     "replace_divisions",
     "save_draft",
     "schema_version",
+    "set_workflow_state",
     "submit_application",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
@@ -29,6 +29,7 @@ __all__ = [
     "delete_draft",
     "load_draft",
     "save_draft",
+    "set_workflow_state",
     "submit_application",
 ]
 
@@ -191,6 +192,35 @@ async def submit_application(
     if existing is None:  # cannot happen: the key's unique violation means its row is committed
         raise RuntimeError(f"the application with idempotency key {idempotency_key!r} vanished")
     return existing, False
+
+
+async def set_workflow_state(
+    db: Database,
+    application_id: int,
+    *,
+    state: Mapping[str, Any] | None,
+    deadline: date | None,
+    green: bool,
+) -> None:
+    """Store an application's workflow state (the engine's ``ApplicationState`` as JSON), its deadline and
+    whether it is in the green channel; joins the caller's transaction when there is one.
+
+    Args:
+        db: the open database.
+        application_id: the application.
+        state: the state as JSON-compatible values, or ``None`` when it could not be computed.
+        deadline: the current step's deadline, if known.
+        green: whether the green-channel rule picked the application.
+    """
+    db.check_bound()
+    await Application.update(
+        {
+            Application.workflow_state: None if state is None else dict(state),
+            Application.deadline: deadline,
+            Application.green: green,
+            Application.updated_at: _now(),
+        }
+    ).where(Application.id == application_id)
 
 
 async def application_by_receipt(db: Database, receipt: str) -> ApplicationRecord | None:

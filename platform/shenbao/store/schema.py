@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shenbao.store.database import Database
+from shenbao.store.database import Database, open_database
 
-__all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "schema_version"]
+__all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "migrate_url", "schema_version"]
 
 _SCHEMA_TABLE = "shenbao_schema"
 _ADVISORY_LOCK = 0x5348454E42414F  # "SHENBAO" in ASCII: a fixed key for pg_advisory_xact_lock.
@@ -198,6 +198,36 @@ def _staff(kind: str) -> tuple[str, ...]:
     )
 
 
+def _workflow_and_outbox(kind: str) -> tuple[str, ...]:
+    # The workflow state is the engine's ApplicationState as JSON (NULL for a form without a chain, or when
+    # the calendar could not compute the deadline); ``deadline`` and ``green`` copy it for the inbox's order.
+    pk, json, false = (
+        ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "0")
+        if kind == "sqlite"
+        else ("SERIAL PRIMARY KEY", "JSONB", "FALSE")
+    )
+    return (
+        f"ALTER TABLE application ADD COLUMN workflow_state {json}",
+        "ALTER TABLE application ADD COLUMN deadline DATE",
+        f"ALTER TABLE application ADD COLUMN green BOOLEAN NOT NULL DEFAULT {false}",
+        "CREATE INDEX application_inbox_order ON application (green, deadline)",
+        f"""
+        CREATE TABLE outbox (
+            id {pk},
+            phone VARCHAR(20) NOT NULL,
+            template VARCHAR(64) NOT NULL,
+            text VARCHAR(500) NOT NULL,
+            status VARCHAR(16) NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TIMESTAMPTZ NOT NULL,
+            last_error VARCHAR(500) NOT NULL DEFAULT '',
+            created_at TIMESTAMPTZ NOT NULL,
+            sent_at TIMESTAMPTZ
+        )""",
+        "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -222,6 +252,12 @@ STEPS: tuple[Step, ...] = (
         name="staff accounts, their sessions and failed sign-ins",
         sqlite=_staff("sqlite"),
         postgres=_staff("postgres"),
+    ),
+    Step(
+        version=5,
+        name="applications' workflow state and the SMS outbox",
+        sqlite=_workflow_and_outbox("sqlite"),
+        postgres=_workflow_and_outbox("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""
@@ -267,6 +303,19 @@ async def migrate(db: Database) -> list[Step]:
                 step.name,
             )
     return pending
+
+
+async def migrate_url(url: str) -> list[Step]:
+    """Open the database at ``url``, bring its schema up to date, close it (``shenbao migrate``, test set-ups).
+
+    Returns:
+        The steps applied now.
+    """
+    database = await open_database(url)
+    try:
+        return await migrate(database)
+    finally:
+        await database.close()
 
 
 async def schema_version(db: Database) -> int:

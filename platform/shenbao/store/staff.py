@@ -30,6 +30,7 @@ __all__ = [
     "region_bounds",
     "session_staff",
     "staff_by_username",
+    "staff_phones",
 ]
 
 Role: TypeAlias = Literal["village", "township", "county", "province"]
@@ -352,3 +353,23 @@ def _aware(moment: datetime) -> datetime:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def staff_phones(db: Database, role: Role, region_code: str) -> list[str]:
+    """The phones of the active staff with ``role`` serving exactly ``region_code`` (those without one left out).
+
+    Args:
+        db: the open database.
+        role: the staff role, e.g. ``village``.
+        region_code: the division they serve, e.g. the applicant's village.
+
+    Returns:
+        The distinct phone numbers, in account order.
+    """
+    db.check_bound()
+    rows = (
+        await Staff.select(Staff.phone)
+        .where((Staff.role == role) & (Staff.region_code == region_code) & (Staff.active == True))  # noqa: E712
+        .order_by(Staff.id)
+    )
+    return list(dict.fromkeys(row["phone"] for row in rows if row["phone"]))

@@ -7,7 +7,7 @@ app opens its database at start (:func:`shenbao.store.open_database`), which bin
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Boolean, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, Date, Integer, Serial, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -17,6 +17,7 @@ __all__ = [
     "Division",
     "Draft",
     "OtpChallenge",
+    "Outbox",
     "SmsMessage",
     "Staff",
     "StaffLoginFailure",
@@ -45,6 +46,12 @@ class Application(Table, tablename="application"):
     draft_token = Varchar(length=128, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    workflow_state = JSONB(null=True, default=None)
+    """The workflow engine's ``ApplicationState`` as JSON; ``None`` without a chain or a computable deadline."""
+    deadline = Date(null=True, default=None)
+    """The current step's deadline (a copy of the state's ``due_on``), for the inbox's order."""
+    green = Boolean(default=False)
+    """Whether the chain's green-channel rule picked the application (a copy of the state's ``green``)."""
 
 
 class Draft(Table, tablename="draft"):
@@ -88,6 +95,25 @@ class SmsMessage(Table, tablename="sms_message"):
     template = Varchar(length=64)
     text = Varchar(length=500)
     created_at = Timestamptz()
+
+
+class Outbox(Table, tablename="outbox"):
+    """A text message waiting to be sent, queued in the same transaction as the change that caused it.
+
+    ``status`` is ``pending`` until the dispatcher sends it (``sent``) or gives up after its last try
+    (``failed``); ``next_attempt_at`` is when it is due (moved later after each failed try).
+    """
+
+    id = Serial(primary_key=True)
+    phone = Varchar(length=20)
+    template = Varchar(length=64)
+    text = Varchar(length=500)
+    status = Varchar(length=16, default="pending")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    last_error = Varchar(length=500, default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
 
 
 class Division(Table, tablename="division"):
@@ -156,5 +182,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Staff,
     StaffSession,
     StaffLoginFailure,
+    Outbox,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
-from shenbao.packs import FormRegistry
+from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
 from shenbao.store import Database
 from shenbao.web.pages import FirstVisitPages
@@ -27,3 +28,7 @@ class Services:
     phones: PhoneVerifier
     """Sends and checks phone verification codes."""
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)
+    chains: ChainRegistry = field(default_factory=ChainRegistry)
+    """The packs' approval chains, each with its working-day calendar (read once at start-up)."""
+    dispatcher: OutboxDispatcher | None = None
+    """Sends the outbox's SMS in the background while the application runs."""

@@ -1,15 +1,41 @@
-"""Storing an evaluated application: the one path both the farmer pages and the API take."""
+"""Storing an evaluated application: the one path both the farmer pages and the API take.
+
+When the form names an approval chain, the application, its first step (with the deadline) and the SMS to
+the handlers of the applicant's village are written in ONE transaction: either all of them are stored or
+none. A retried submit (same idempotency key) returns the stored application and queues nothing more.
+
+A deadline in a year the calendar does not know (:class:`~shenbao.workflow.CalendarError`, the pack's
+``holidays.json`` lacks the year) never loses a submission: the application is stored with its workflow
+state and deadline NULL (``green`` still set), a warning is logged, and the handlers' SMS is still queued
+(its deadline reads "规定期限"). Once the year is added, the state can be computed again from the stored
+answers and ``created_at``; the applicant's ``flags`` are left alone (they are the form's, shown by the API).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from typing import Any
+
+import msgspec
+
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation
+from shenbao.forms.model import text_of
+from shenbao.store.outbox import QueuedSms, enqueue_sms
+from shenbao.store.staff import ROLE_CODE_LENGTHS, Role, staff_phones
 from shenbao.web.services import Services
+from shenbao.workflow import CalendarError, Chain, Notify, WorkingCalendar, is_green, sms_text, start
+from shenbao.workflow.engine import region_at
 
 __all__ = ["POLICY_MISMATCH", "submit_evaluated"]
 
+log = logging.getLogger("shenbao.submission")
+
 POLICY_MISMATCH = "policy_mismatch"
 """The flag of an application that reached a ``flagged`` outcome (the 2021 form's question 49)."""
+CHINA = dt.timezone(dt.timedelta(hours=8))
+_UNKNOWN_DUE = "规定期限"
 
 
 async def submit_evaluated(
@@ -20,20 +46,123 @@ async def submit_evaluated(
     idempotency_key: str,
     draft_token: str | None,
 ) -> tuple[store.ApplicationRecord, bool]:
-    """Store a submittable evaluation's visible answers once per idempotency key; return it and whether it is new."""
+    """Store a submittable evaluation's visible answers once per idempotency key; return it and whether it is new.
+
+    With a chain, the first step's state and the SMS to the village handlers join the same transaction.
+    """
     if not evaluation.submittable:
         raise ValueError("only a submittable evaluation can be stored")
+    region = _region_code(form, evaluation)
+    flags = [POLICY_MISMATCH] if evaluation.outcome else []
+    workflow = services.chains.get(form.definition.chain) if form.definition.chain else None
+    if form.definition.chain and workflow is None:
+        log.warning("form %s names chain %r, which no pack has: no workflow", form.id, form.definition.chain)
+    if workflow is None or region is None:
+        return await _store(services, form, evaluation, idempotency_key, draft_token, region, flags)
+    chain, calendar = workflow
+    now = dt.datetime.now(dt.UTC)
+    started = _start(chain, calendar, region, now.astimezone(CHINA).date(), evaluation.answers)
+    async with services.database.transaction():
+        record, created = await _store(
+            services, form, evaluation, idempotency_key, draft_token, region, flags
+        )
+        if created:
+            await _open_workflow(services, chain, record, started, region, evaluation.answers, now)
+    return record, created
+
+
+async def _store(
+    services: Services,
+    form: CompiledForm,
+    evaluation: Evaluation,
+    idempotency_key: str,
+    draft_token: str | None,
+    region: str | None,
+    flags: list[str],
+) -> tuple[store.ApplicationRecord, bool]:
     return await store.submit_application(
         services.database,
         idempotency_key=idempotency_key,
         form_id=form.id,
         form_version=form.version,
         answers=evaluation.answers,
-        flags=[POLICY_MISMATCH] if evaluation.outcome else [],
+        flags=flags,
         outcome_id=evaluation.outcome.id if evaluation.outcome else None,
-        region_code=_region_code(form, evaluation),
+        region_code=region,
         draft_token=draft_token,
     )
+
+
+def _start(
+    chain: Chain, calendar: WorkingCalendar, region: str, today: dt.date, answers: dict[str, Any]
+) -> tuple[Any, list[Any]] | None:
+    """The engine's first step, or ``None`` (with a warning) when the calendar does not know the year."""
+    try:
+        return start(chain, region=region, submitted_on=today, answers=answers, calendar=calendar)
+    except CalendarError as error:
+        log.warning("deadline unknown for a %s application in %s: %s", chain.id, region, error)
+        return None
+
+
+async def _open_workflow(
+    services: Services,
+    chain: Chain,
+    record: store.ApplicationRecord,
+    started: tuple[Any, list[Any]] | None,
+    region: str,
+    answers: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """Store the first step's state and queue its SMS (inside the caller's transaction)."""
+    db = services.database
+    if started is None:
+        green = is_green(chain, answers)
+        await store.set_workflow_state(db, record.id, state=None, deadline=None, green=green)
+        events: list[Any] = _first_step_notices(chain, region, green)
+    else:
+        state, events = started
+        await store.set_workflow_state(
+            db, record.id, state=msgspec.to_builtins(state), deadline=state.due_on, green=state.green
+        )
+    messages: list[QueuedSms] = []
+    for event in events:
+        if not isinstance(event, Notify):
+            continue
+        if event.to != "handler":
+            continue  # the applicant's messages start with the handler's actions, not at submission
+        role = _staff_role(event.region)
+        if role is None:
+            log.warning("no staff role serves %s: SMS %s not queued", event.region, event.template)
+            continue
+        text = sms_text(chain, event, receipt=record.receipt_display)
+        phones = await staff_phones(db, role, event.region)
+        messages += [QueuedSms(phone=phone, template=event.template, text=text) for phone in phones]
+    await enqueue_sms(db, messages, now=now)
+
+
+def _first_step_notices(chain: Chain, region: str, green: bool) -> list[Notify]:
+    """The first step's "enter" messages when its deadline could not be computed."""
+    step = chain.steps[0]
+    label = f"（{chain.green_channel.label}）" if green and chain.green_channel else ""
+    return [
+        Notify(
+            to=notice.to,
+            role=step.role if notice.to == "handler" else None,
+            region=region_at(region, step.level) if notice.to == "handler" else region,
+            template=notice.template,
+            values={"step": text_of(step.name), "due": _UNKNOWN_DUE, "label": label},
+        )
+        for notice in step.notify
+        if notice.on == "enter"
+    ]
+
+
+def _staff_role(region: str) -> Role | None:
+    """The staff role whose accounts serve a division code of this length (none for a city)."""
+    for role, length in ROLE_CODE_LENGTHS.items():
+        if len(region) == length:
+            return role
+    return None
 
 
 def _region_code(form: CompiledForm, evaluation: Evaluation) -> str | None:

@@ -1,0 +1,104 @@
+"""The outbox dispatcher: sends the queued SMS through the gateway, with retries and exponential backoff.
+
+Messages are rows (:mod:`shenbao.store.outbox`) committed with what caused them, so nothing is lost when
+the process dies between queueing and sending: the next process's dispatcher finds them still pending.
+A message is marked sent right after the gateway accepts it; a process dying between those two steps
+would send it again on the next start (at least once, never zero times).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from shenbao.notify.sms import Gateway, GatewayError, Sms
+from shenbao.store import Database
+from shenbao.store.outbox import due_messages, mark_failed, mark_sent
+
+__all__ = ["BACKOFF", "MAX_ATTEMPTS", "POLL_SECONDS", "OutboxDispatcher", "dispatch_due", "retry_delay"]
+
+log = logging.getLogger("shenbao.outbox")
+
+MAX_ATTEMPTS = 8
+"""Tries before a message is marked ``failed``."""
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=4),
+)
+"""The wait after the 1st, 2nd, ... failed try."""
+POLL_SECONDS = 2.0
+_BATCH = 50
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """The wait before the next try after ``attempts`` failed tries, or ``None`` once they are used up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return BACKOFF[min(attempts, len(BACKOFF)) - 1]
+
+
+async def dispatch_due(db: Database, gateway: Gateway, now: datetime | None = None) -> int:
+    """Send every pending message due by ``now`` (default: the current time).
+
+    A :class:`GatewayError` reschedules the message with backoff, and marks it ``failed`` after
+    :data:`MAX_ATTEMPTS` tries.
+
+    Returns:
+        How many messages were sent.
+    """
+    now = now or datetime.now(UTC)
+    sent = 0
+    for message in await due_messages(db, now, _BATCH):
+        try:
+            await gateway.send(Sms(phone=message.phone, template=message.template, text=message.text))
+        except GatewayError as error:
+            delay = retry_delay(message.attempts + 1)
+            await mark_failed(db, message.id, str(error), None if delay is None else now + delay)
+            if delay is None:
+                log.error("SMS %d to %s failed for good: %s", message.id, message.phone, error)
+            else:
+                log.warning("SMS %d to %s failed (retry in %s): %s", message.id, message.phone, delay, error)
+            continue
+        await mark_sent(db, message.id, now=now)
+        sent += 1
+    return sent
+
+
+class OutboxDispatcher:
+    """A background task polling the outbox every :data:`POLL_SECONDS` seconds."""
+
+    def __init__(self, db: Database, gateway: Gateway, *, interval: float = POLL_SECONDS) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start polling (the first pass sends what an earlier process left)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="shenbao-outbox")
+
+    async def stop(self) -> None:
+        """Stop polling and wait for the task to end."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await dispatch_due(self.db, self.gateway)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end the loop: log it, try again
+                log.exception("the outbox dispatcher failed; trying again in %.0f s", self.interval)
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,129 @@
+"""The SMS outbox: text messages queued in the same transaction as what caused them, sent later.
+
+A message is a row from the moment its transaction commits, so a process that dies before sending it
+loses nothing: the dispatcher (:mod:`shenbao.notify.dispatcher`) of the next process sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import msgspec
+
+from shenbao.store.database import Database
+from shenbao.store.tables import Outbox
+
+__all__ = [
+    "OutboxMessage",
+    "QueuedSms",
+    "due_messages",
+    "enqueue_sms",
+    "mark_failed",
+    "mark_sent",
+    "outbox_messages",
+    "pending_count",
+]
+
+_MAX_ERROR_CHARS = 500
+
+
+class QueuedSms(msgspec.Struct, frozen=True, kw_only=True):
+    """A message to queue: the number, the template it was made from and its text."""
+
+    phone: str
+    template: str
+    text: str
+
+
+class OutboxMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """A queued message as stored."""
+
+    id: int
+    phone: str
+    template: str
+    text: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+_COLUMNS = tuple(
+    column for column in Outbox._meta.columns if column._meta.name in OutboxMessage.__struct_fields__
+)
+
+
+async def enqueue_sms(db: Database, messages: Iterable[QueuedSms], *, now: datetime) -> int:
+    """Queue messages, due at once; joins the caller's transaction when there is one.
+
+    Returns:
+        How many were queued.
+    """
+    db.check_bound()
+    rows = [
+        Outbox(
+            phone=message.phone,
+            template=message.template,
+            text=message.text,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+            sent_at=None,
+        )
+        for message in messages
+    ]
+    if rows:
+        await Outbox.insert(*rows)
+    return len(rows)
+
+
+async def due_messages(db: Database, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    """The pending messages due by ``now``, oldest due first."""
+    db.check_bound()
+    rows = (
+        await Outbox.select(*_COLUMNS)
+        .where((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+    )
+    return [msgspec.convert(row, OutboxMessage) for row in rows]
+
+
+async def mark_sent(db: Database, message_id: int, *, now: datetime) -> None:
+    """Record that the gateway accepted the message."""
+    db.check_bound()
+    await Outbox.update(
+        {Outbox.status: "sent", Outbox.sent_at: now, Outbox.attempts: Outbox.attempts + 1}
+    ).where(Outbox.id == message_id)
+
+
+async def mark_failed(db: Database, message_id: int, error: str, next_attempt_at: datetime | None) -> None:
+    """Record a failed try: retry at ``next_attempt_at``, or give up (status ``failed``) when it is ``None``."""
+    db.check_bound()
+    values: dict[object, object] = {
+        Outbox.attempts: Outbox.attempts + 1,
+        Outbox.last_error: error[:_MAX_ERROR_CHARS],
+    }
+    if next_attempt_at is None:
+        values[Outbox.status] = "failed"
+    else:
+        values[Outbox.next_attempt_at] = next_attempt_at
+    await Outbox.update(values).where(Outbox.id == message_id)  # type: ignore[arg-type]
+
+
+async def pending_count(db: Database) -> int:
+    """How many messages wait to be sent."""
+    db.check_bound()
+    return int(await Outbox.count().where(Outbox.status == "pending"))
+
+
+async def outbox_messages(db: Database) -> list[OutboxMessage]:
+    """Every queued message, oldest first (for tests and the demo)."""
+    db.check_bound()
+    rows = await Outbox.select(*_COLUMNS).order_by(Outbox.id)
+    return [msgspec.convert(row, OutboxMessage) for row in rows]
