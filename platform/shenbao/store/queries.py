@@ -201,9 +201,11 @@ async def set_workflow_state(
     state: Mapping[str, Any] | None,
     deadline: date | None,
     green: bool,
+    status: str | None = None,
 ) -> None:
     """Store an application's workflow state (the engine's ``ApplicationState`` as JSON), its deadline and
-    whether it is in the green channel; joins the caller's transaction when there is one.
+    whether it is in the green channel (and its status, when a decision changed it); joins the caller's
+    transaction when there is one.
 
     Args:
         db: the open database.
@@ -211,16 +213,18 @@ async def set_workflow_state(
         state: the state as JSON-compatible values, or ``None`` when it could not be computed.
         deadline: the current step's deadline, if known.
         green: whether the green-channel rule picked the application.
+        status: the application's new status (``in_progress``, ``approved``, ``refused``); unchanged if ``None``.
     """
     db.check_bound()
-    await Application.update(
-        {
-            Application.workflow_state: None if state is None else dict(state),
-            Application.deadline: deadline,
-            Application.green: green,
-            Application.updated_at: _now(),
-        }
-    ).where(Application.id == application_id)
+    values: dict[Any, Any] = {
+        Application.workflow_state: None if state is None else dict(state),
+        Application.deadline: deadline,
+        Application.green: green,
+        Application.updated_at: _now(),
+    }
+    if status is not None:
+        values[Application.status] = status
+    await Application.update(values).where(Application.id == application_id)
 
 
 async def application_by_receipt(db: Database, receipt: str) -> ApplicationRecord | None:

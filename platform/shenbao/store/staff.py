@@ -6,12 +6,14 @@ the staff member's region code: a staff member cannot be shown what lies outside
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias
 
 import msgspec
 
 from shenbao.store.database import Database
+from shenbao.store.records import ApplicationRecord
 from shenbao.store.tables import Application, Staff, StaffLoginFailure, StaffSession
 
 __all__ = [
@@ -19,8 +21,10 @@ __all__ = [
     "InboxEntry",
     "Role",
     "SignedIn",
+    "StaffApplication",
     "StaffRecord",
     "add_staff",
+    "application_in_region",
     "applications_in_region",
     "clear_login_failures",
     "create_session",
@@ -36,6 +40,13 @@ __all__ = [
 Role: TypeAlias = Literal["village", "township", "county", "province"]
 ROLE_CODE_LENGTHS: dict[Role, int] = {"village": 12, "township": 9, "county": 6, "province": 2}
 """The length of the region code each role is bound to."""
+
+
+class StaffApplication(msgspec.Struct, frozen=True, kw_only=True):
+    """One application as a staff page shows it: the stored record and its workflow state (JSON, or None)."""
+
+    record: ApplicationRecord
+    workflow_state: dict[str, Any] | None
 
 
 class StaffRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -339,6 +350,50 @@ async def applications_in_region(
         .output(load_json=True)
     )
     return [msgspec.convert({**row, "created_at": _aware(row["created_at"])}, InboxEntry) for row in rows]
+
+
+async def application_in_region(
+    db: Database, application_id: int, region_code: str, *, for_update: bool = False
+) -> StaffApplication | None:
+    """One application, only when it lies in the subtree of ``region_code`` (else ``None``, as if absent).
+
+    Args:
+        db: the open database.
+        application_id: the application.
+        region_code: the staff member's region.
+        for_update: lock the row until the caller's transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's
+            ``BEGIN IMMEDIATE`` transaction already holds the write lock), for a read-then-write.
+
+    Raises:
+        ValueError: ``region_code`` is not a string of digits.
+    """
+    db.check_bound()
+    if not region_code or not region_code.isascii() or not region_code.isdigit():
+        raise ValueError(f"{region_code!r} is not a region code")
+    low, high = region_bounds(region_code)
+    sql = "SELECT * FROM application WHERE id = {} AND region_code >= {}"
+    args: list[Any] = [application_id, low]
+    if high is not None:
+        sql += " AND region_code < {}"
+        args.append(high)
+    if for_update and db.kind == "postgres":
+        sql += " FOR UPDATE"
+    rows = await db.fetch(sql, *args)
+    if not rows:
+        return None
+    row = dict(rows[0])
+    for key in ("flags", "answers", "workflow_state"):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    state = row.pop("workflow_state", None)
+    fields = {name: row[name] for name in ApplicationRecord.__struct_fields__}
+    fields["created_at"] = _aware(_moment(fields["created_at"]))
+    fields["updated_at"] = _aware(_moment(fields["updated_at"]))
+    return StaffApplication(record=msgspec.convert(fields, ApplicationRecord), workflow_state=state)
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def _staff(row: dict[str, Any]) -> StaffRecord:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -25,10 +26,20 @@ from shenbao.forms.model import text_of
 from shenbao.store.outbox import QueuedSms, enqueue_sms
 from shenbao.store.staff import ROLE_CODE_LENGTHS, Role, staff_phones
 from shenbao.web.services import Services
-from shenbao.workflow import CalendarError, Chain, Notify, WorkingCalendar, is_green, sms_text, start
+from shenbao.workflow import (
+    ApplicationState,
+    CalendarError,
+    Chain,
+    Notify,
+    Recorded,
+    WorkingCalendar,
+    is_green,
+    sms_text,
+    start,
+)
 from shenbao.workflow.engine import region_at
 
-__all__ = ["POLICY_MISMATCH", "submit_evaluated"]
+__all__ = ["CHINA", "POLICY_MISMATCH", "history_of", "queue_notices", "submit_evaluated", "workflow_json"]
 
 log = logging.getLogger("shenbao.submission")
 
@@ -122,22 +133,85 @@ async def _open_workflow(
     else:
         state, events = started
         await store.set_workflow_state(
-            db, record.id, state=msgspec.to_builtins(state), deadline=state.due_on, green=state.green
+            db, record.id, state=workflow_json(state, [], events), deadline=state.due_on, green=state.green
         )
+    await queue_notices(services, chain, events, record, now=now, handlers_only=True)
+
+
+async def queue_notices(
+    services: Services,
+    chain: Chain,
+    events: Iterable[Any],
+    record: store.ApplicationRecord,
+    *,
+    now: dt.datetime,
+    handlers_only: bool = False,
+) -> int:
+    """Turn the engine's ``Notify`` events into outbox rows (inside the caller's transaction).
+
+    A handler's message goes to every active staff member of the step's role serving the event's region; an
+    applicant's goes to the phone number the application answered (its form's first phone question).
+    ``handlers_only`` leaves the applicant's messages out (at submission they start with the handler's actions).
+
+    Returns:
+        How many messages were queued.
+    """
+    db = services.database
     messages: list[QueuedSms] = []
     for event in events:
         if not isinstance(event, Notify):
             continue
-        if event.to != "handler":
-            continue  # the applicant's messages start with the handler's actions, not at submission
+        text = sms_text(chain, event, receipt=record.receipt_display)
+        if event.to == "applicant":
+            if handlers_only:
+                continue
+            phone = _applicant_phone(services, record)
+            if phone is None:
+                log.warning("no applicant phone for %s: SMS %s not queued", record.id, event.template)
+                continue
+            messages.append(QueuedSms(phone=phone, template=event.template, text=text))
+            continue
         role = _staff_role(event.region)
         if role is None:
             log.warning("no staff role serves %s: SMS %s not queued", event.region, event.template)
             continue
-        text = sms_text(chain, event, receipt=record.receipt_display)
         phones = await staff_phones(db, role, event.region)
         messages += [QueuedSms(phone=phone, template=event.template, text=text) for phone in phones]
-    await enqueue_sms(db, messages, now=now)
+    return await enqueue_sms(db, messages, now=now)
+
+
+def _applicant_phone(services: Services, record: store.ApplicationRecord) -> str | None:
+    """The answer to the application's first phone question, if any."""
+    form = services.forms.get(record.form_id)
+    if form is None:
+        return None
+    for question_id, value in record.answers.items():
+        question = form.by_id.get(question_id)
+        if question is None or question.__struct_config__.tag != "phone":
+            continue
+        if isinstance(value, dict):
+            value = value.get("number") or value.get("phone") or value.get("value")
+        return str(value) if value else None
+    return None
+
+
+HISTORY = "history"
+"""The key, in the stored workflow state, of the list of history rows (the engine's ``Recorded`` events)."""
+
+
+def workflow_json(state: ApplicationState, history: list[Recorded], events: Iterable[Any]) -> dict[str, Any]:
+    """The stored workflow state: the engine's state with its history, to which ``events``' rows are added."""
+    rows = [*history, *(event for event in events if isinstance(event, Recorded))]
+    stored: dict[str, Any] = msgspec.to_builtins(state)
+    stored[HISTORY] = msgspec.to_builtins(rows)
+    return stored
+
+
+def history_of(stored: dict[str, Any]) -> tuple[ApplicationState, list[Recorded]]:
+    """The engine's state and the history rows from a stored workflow state (see :func:`workflow_json`)."""
+    fields = {key: value for key, value in stored.items() if key != HISTORY}
+    state = msgspec.convert(fields, ApplicationState)
+    return state, msgspec.convert(stored.get(HISTORY, []), list[Recorded])
 
 
 def _first_step_notices(chain: Chain, region: str, green: bool) -> list[Notify]:
