@@ -36,7 +36,8 @@ from shenbao.web.farmer import FarmerController
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
-from shenbao.web.staff import StaffApplicationController, StaffController
+from shenbao.web.staff import StaffController
+from shenbao.web.staff_applications import StaffApplicationController
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
 

@@ -93,7 +93,7 @@ class Flow:
 
 @pytest.fixture
 def flow(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flow:
-    monkeypatch.setattr("shenbao.web.staff._today", lambda: TODAY)
+    monkeypatch.setattr("shenbao.web.staff_applications._today", lambda: TODAY)
     settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
 
     async def seed() -> int:
