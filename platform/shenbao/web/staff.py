@@ -40,6 +40,7 @@ from shenbao.store.staff import (
     StaffRecord,
     applications_in_region,
 )
+from shenbao.store.verification import recent_sms
 from shenbao.web.services import Services
 
 __all__ = [
@@ -203,6 +204,20 @@ class StaffController(Controller):
         response: Response[Any] = Redirect(f"{services.base}/staff/login", status_code=303)
         response.delete_cookie(STAFF_COOKIE, path=_cookie_path(services))
         return response
+
+    @get("/sms", name="staff:sms")
+    async def sent_messages(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+    ) -> Response[Any]:
+        """The newest text messages the database gateway kept: the province admin's view (others get 403)."""
+        signed_in = await signed_in_staff(services, request)
+        if signed_in is None:
+            return Redirect(f"{services.base}/staff/login", status_code=303)
+        if signed_in.staff.role != "province":
+            raise PermissionDeniedException("只有省级管理员可以查看已发送的短信")
+        return services.renderer.page(
+            "demo/sms.html", messages=await recent_sms(services.database, 50), staff_view=True
+        )
 
     @get("/", name="staff:inbox")
     async def inbox(
