@@ -18,9 +18,9 @@ VILLAGE = "620102001001"
 SUBMITTED = dt.date(2026, 9, 30)
 """A Wednesday: the next working day is 8 October, after National Day (1–7 October 2026)."""
 
-VILLAGE_HANDLER = Actor(id="v1", role="village_handler", region=VILLAGE)
-TOWNSHIP_HANDLER = Actor(id="t1", role="township_handler", region="620102001")
-COUNTY_HANDLER = Actor(id="c1", role="county_handler", region="620102")
+VILLAGE_HANDLER = Actor(id="v1", role="village", region=VILLAGE)
+TOWNSHIP_HANDLER = Actor(id="t1", role="township", region="620102001")
+COUNTY_HANDLER = Actor(id="c1", role="county", region="620102")
 HANDLERS = {actor.role: actor for actor in (VILLAGE_HANDLER, TOWNSHIP_HANDLER, COUNTY_HANDLER)}
 
 CHECK_ANSWERS: dict[str, Any] = {"housing": "unsafe", "members": 3, "meets_standard": "yes"}

@@ -113,17 +113,17 @@ def _approved(chain: Chain) -> ApplicationState:
     return act(chain, at_step(chain, "national_entry"), PassUp())[0]
 
 
-OTHER_VILLAGE = Actor(id="v2", role="village_handler", region="620102001002")
+OTHER_VILLAGE = Actor(id="v2", role="village", region="620102001002")
 REFUSALS = [
     pytest.param("household_check", Accept(), TOWNSHIP_HANDLER, "role", None, id="township handler at the village check"),
     pytest.param("village_review", PassUp(), COUNTY_HANDLER, "role", None, id="county handler out of turn"),
     pytest.param("county_approval", Approve(), TOWNSHIP_HANDLER, "role", None, id="township approves for the county"),
     pytest.param("household_check", Accept(), OTHER_VILLAGE, "region", None, id="handler of another village"),
-    pytest.param("township_review", PassUp(), Actor(id="t2", role="township_handler", region="620102002"),
+    pytest.param("township_review", PassUp(), Actor(id="t2", role="township", region="620102002"),
                  "region", None, id="handler of another township"),
-    pytest.param("county_approval", Approve(), Actor(id="c2", role="county_handler", region="620103"),
+    pytest.param("county_approval", Approve(), Actor(id="c2", role="county", region="620103"),
                  "region", None, id="handler of another county"),
-    pytest.param("household_check", Accept(), Actor(id="x", role="village_handler", region="620102001"),
+    pytest.param("household_check", Accept(), Actor(id="x", role="village", region="620102001"),
                  "region", None, id="village role with a township's region"),
     pytest.param("check_answer", Refuse(), VILLAGE_HANDLER, "field", "reason", id="refusal without a reason"),
     pytest.param("check_answer", Refuse(reason="   不符合 "), VILLAGE_HANDLER, "field", "reason",
@@ -185,7 +185,7 @@ def test_submission_notifies_the_village_handler(yijian_chain: Chain) -> None:
     assert isinstance(sms, Notify)
     assert (sms.to, sms.role, sms.region, sms.template) == (
         "handler",
-        "village_handler",
+        "village",
         VILLAGE,
         "new_application",
     )
@@ -213,9 +213,7 @@ def test_later_steps_share_the_15_day_limit_and_notify_the_township(yijian_chain
     state, events = act(yijian_chain, at_step(yijian_chain, "village_review"), PassUp(), D("2026-10-20"))
     assert (state.step, state.due_on) == ("township_review", D("2026-10-27"))
     sms = [event for event in events if isinstance(event, Notify)]
-    assert [(m.role, m.region, m.template) for m in sms] == [
-        ("township_handler", "620102001", "step_waiting")
-    ]
+    assert [(m.role, m.region, m.template) for m in sms] == [("township", "620102001", "step_waiting")]
 
 
 def test_a_refusal_tells_the_applicant_why(yijian_chain: Chain) -> None:

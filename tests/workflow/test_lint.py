@@ -13,7 +13,7 @@ from shenbao.workflow.lint import CODES, lint_all, lint_chains
 
 
 def step(id: str, **extra: Any) -> dict[str, Any]:
-    return {"id": id, "name": f"环节{id}", "role": "village_handler", "level": "village",
+    return {"id": id, "name": f"环节{id}", "role": "village",
             "deadline": {"working_days": 5}, "actions": ["pass_up"], **extra}  # fmt: skip
 
 
@@ -56,11 +56,11 @@ def _lint(
     return [(problem.code, problem.question) for problem in problems]
 
 
-GREEN = {"when": '"disaster" in risk', "relief_roles": ["village_handler"]}
+GREEN = {"when": '"disaster" in risk', "relief_roles": ["village"]}
 BROKEN = [
     pytest.param({**chain(), "colour": "red"}, [("C001", None)], id="C001 unknown key"),
     pytest.param(chain(step("a", actions=["sign"])), [("C001", None)], id="C001 unknown action"),
-    pytest.param(chain(step("a", level="hamlet")), [("C001", None)], id="C001 unknown level"),
+    pytest.param(chain(step("a", role="hamlet")), [("C001", None)], id="C001 unknown role"),
     pytest.param(chain(step("a", deadline={"working_days": 0})), [("C001", None)], id="C001 zero days"),
     pytest.param({**chain(), "steps": []}, [("C001", None)], id="C001 no steps"),
     pytest.param(chain(step("a"), step("a")), [("C002", "a")], id="C002 duplicate step"),
@@ -80,7 +80,9 @@ BROKEN = [
     pytest.param(chain(step("a", deadline={"working_days": 20})), [("C010", "a")], id="C010 step longer than chain"),
     pytest.param(chain(step("a", notify=[{"on": "refuse", "to": "applicant", "template": "hello"}])),
                  [("C011", "a")], id="C011 notification on an action not allowed"),
-    pytest.param(chain(green_channel={**GREEN, "relief_roles": ["mayor"]}), [("C013", None)],
+    pytest.param(chain(green_channel={**GREEN, "relief_roles": ["mayor"]}), [("C001", None)],
+                 id="C001 relief role is no role"),
+    pytest.param(chain(green_channel={**GREEN, "relief_roles": ["county"]}), [("C013", None)],
                  id="C013 relief role acts nowhere"),
     pytest.param(chain(green_channel=GREEN), [], id="a clean chain with a green channel"),
     pytest.param(chain(step("a", deadline={"working_days": 5, "from": "previous_step"}, actions=["approve"])), [],

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 import msgspec
 
+from shenbao.roles import ROLE_CODE_LENGTHS, Role
 from shenbao.store.database import Database
 from shenbao.store.records import ApplicationRecord
 from shenbao.store.tables import Application, Staff, StaffLoginFailure, StaffSession
@@ -36,10 +37,6 @@ __all__ = [
     "staff_by_username",
     "staff_phones",
 ]
-
-Role: TypeAlias = Literal["village", "township", "county", "province"]
-ROLE_CODE_LENGTHS: dict[Role, int] = {"village": 12, "township": 9, "county": 6, "province": 2}
-"""The length of the region code each role is bound to."""
 
 
 class StaffApplication(msgspec.Struct, frozen=True, kw_only=True):

@@ -80,8 +80,8 @@ class _Workflow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _actor(staff: StaffRecord) -> Actor:
-    """The engine's actor for a staff account: chain step roles are ``<role>_handler`` (``village_handler``)."""
-    return Actor(id=staff.username, role=f"{staff.role}_handler", region=staff.region_code)
+    """The engine's actor for a staff account: staff roles and chain step roles are one vocabulary."""
+    return Actor(id=staff.username, role=staff.role, region=staff.region_code)
 
 
 def _today() -> dt.date:

@@ -23,8 +23,9 @@ import msgspec
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation
 from shenbao.forms.model import text_of
+from shenbao.roles import region_at
 from shenbao.store.outbox import QueuedSms, enqueue_sms
-from shenbao.store.staff import ROLE_CODE_LENGTHS, Role, staff_phones
+from shenbao.store.staff import staff_phones
 from shenbao.web.services import Services
 from shenbao.workflow import (
     ApplicationState,
@@ -37,7 +38,6 @@ from shenbao.workflow import (
     sms_text,
     start,
 )
-from shenbao.workflow.engine import region_at
 
 __all__ = ["CHINA", "POLICY_MISMATCH", "history_of", "queue_notices", "submit_evaluated", "workflow_json"]
 
@@ -171,11 +171,10 @@ async def queue_notices(
                 continue
             messages.append(QueuedSms(phone=phone, template=event.template, text=text))
             continue
-        role = _staff_role(event.region)
-        if role is None:
+        if event.role is None:
             log.warning("no staff role serves %s: SMS %s not queued", event.region, event.template)
             continue
-        phones = await staff_phones(db, role, event.region)
+        phones = await staff_phones(db, event.role, event.region)
         messages += [QueuedSms(phone=phone, template=event.template, text=text) for phone in phones]
     return await enqueue_sms(db, messages, now=now)
 
@@ -222,21 +221,13 @@ def _first_step_notices(chain: Chain, region: str, green: bool) -> list[Notify]:
         Notify(
             to=notice.to,
             role=step.role if notice.to == "handler" else None,
-            region=region_at(region, step.level) if notice.to == "handler" else region,
+            region=region_at(region, step.role) if notice.to == "handler" else region,
             template=notice.template,
             values={"step": text_of(step.name), "due": _UNKNOWN_DUE, "label": label},
         )
         for notice in step.notify
         if notice.on == "enter"
     ]
-
-
-def _staff_role(region: str) -> Role | None:
-    """The staff role whose accounts serve a division code of this length (none for a city)."""
-    for role, length in ROLE_CODE_LENGTHS.items():
-        if len(region) == length:
-            return role
-    return None
 
 
 def _region_code(form: CompiledForm, evaluation: Evaluation) -> str | None:

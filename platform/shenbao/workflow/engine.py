@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeAlias
 import msgspec
 
 from shenbao.forms.model import text_of
+from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, region_at
 from shenbao.workflow.calendar import WorkingCalendar
 from shenbao.workflow.green import is_green
 from shenbao.workflow.model import (
@@ -27,7 +28,6 @@ from shenbao.workflow.model import (
     Chain,
     Event,
     GiveRelief,
-    Level,
     Notify,
     PassUp,
     RecordCheck,
@@ -47,14 +47,6 @@ ACTION_LABELS: dict[str, str] = {
     "approve": "审批通过",
     "return": "退回重办",
     "relief": "先行救助",
-}
-_LEVEL_LENGTH: dict[Level, int] = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
-_LEVEL_NAMES: dict[Level, str] = {
-    "province": "省级",
-    "city": "市州",
-    "county": "县级",
-    "township": "乡镇",
-    "village": "村级",
 }
 _MIN_REASON_CHARS = 4
 
@@ -77,11 +69,6 @@ class TransitionRefused(Exception):
         self.message = message
 
 
-def region_at(region: str, level: Level) -> str:
-    """The division code at ``level`` that contains ``region`` (its prefix)."""
-    return region[: _LEVEL_LENGTH[level]]
-
-
 def _due(
     chain: Chain, step: Step, submitted_on: dt.date, entered_on: dt.date, calendar: WorkingCalendar
 ) -> dt.date:
@@ -94,7 +81,7 @@ def _notify(chain: Chain, step: Step, on: str, region: str, values: Mapping[str,
         Notify(
             to=notification.to,
             role=step.role if notification.to == "handler" else None,
-            region=region_at(region, step.level) if notification.to == "handler" else region,
+            region=region_at(region, step.role) if notification.to == "handler" else region,
             template=notification.template,
             values=dict(values),
         )
@@ -170,10 +157,8 @@ def _check_actor(chain: Chain, state: ApplicationState, step: Step, action: Acti
         raise TransitionRefused("state", f"这份申请{done}，已经办结，不能再{name}")
     step_name = text_of(step.name)
     if actor.role != step.role:
-        raise TransitionRefused(
-            "role", f"现在是“{step_name}”环节，应由{_LEVEL_NAMES[step.level]}办理人员办理"
-        )
-    if len(actor.region) != _LEVEL_LENGTH[step.level] or not state.region.startswith(actor.region):
+        raise TransitionRefused("role", f"现在是“{step_name}”环节，应由{ROLE_NAMES[step.role]}办理人员办理")
+    if len(actor.region) != ROLE_CODE_LENGTHS[step.role] or not state.region.startswith(actor.region):
         raise TransitionRefused("region", "这份申请不在您的辖区，不能办理")
     if _name(action) not in step.actions:
         raise TransitionRefused("action", f"“{step_name}”环节不能{name}")

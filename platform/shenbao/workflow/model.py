@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 import msgspec
 
 from shenbao.forms.model import Label
+from shenbao.roles import Role
 
 __all__ = [
     "ADVANCING",
@@ -29,7 +30,6 @@ __all__ = [
     "Event",
     "GiveRelief",
     "GreenChannel",
-    "Level",
     "Notification",
     "Notify",
     "PassUp",
@@ -42,8 +42,6 @@ __all__ = [
 ]
 
 Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-Level: TypeAlias = Literal["province", "city", "county", "township", "village"]
-"""The administrative level a step's handler works at (their region code has that level's length)."""
 ActionName: TypeAlias = Literal["accept", "record_check", "refuse", "pass_up", "approve", "return", "relief"]
 Status: TypeAlias = Literal["in_progress", "approved", "refused"]
 
@@ -80,8 +78,8 @@ class Step(Base, frozen=True, kw_only=True):
 
     id: Identifier
     name: Label
-    role: Identifier
-    level: Level
+    role: Role
+    """Who acts: staff of this role whose region contains the application's village."""
     deadline: Deadline
     actions: list[ActionName]
     form: str | None = None
@@ -96,7 +94,7 @@ class GreenChannel(Base, frozen=True, kw_only=True):
 
     when: Annotated[str, msgspec.Meta(min_length=1, description="CEL over the application's answers")]
     label: str = "绿色通道"
-    relief_roles: list[Identifier] = []
+    relief_roles: list[Role] = []
     """The roles that may record help given (先行救助) before the normal steps finish."""
 
 
@@ -111,8 +109,8 @@ class Chain(Base, frozen=True, kw_only=True):
     deadline: Deadline
     """The whole chain's limit (15 working days from submission in 2023, 25 in 2021)."""
     steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
-    appeal_level: Level | None = None
-    """Where a refused applicant appeals (the township, in both Gansu sources)."""
+    appeal_role: Role | None = None
+    """Who hears a refused applicant's appeal (the township, in both Gansu sources)."""
     green_channel: GreenChannel | None = None
     sms: dict[str, str] = {}
     """SMS templates by id; placeholders: {step} {due} {reason} {label}, plus {receipt} filled by the store."""
@@ -133,7 +131,7 @@ class Actor(Base, frozen=True, kw_only=True):
     """Who acts: a staff account's id, its role and the division code of its region."""
 
     id: str
-    role: str
+    role: Role
     region: str
 
 
@@ -215,7 +213,7 @@ class Notify(Base, tag="notify", frozen=True, kw_only=True):
     """An SMS to send: to the applicant, or to the holder of ``role`` for ``region`` (a division code)."""
 
     to: Literal["applicant", "handler"]
-    role: str | None
+    role: Role | None
     region: str
     template: str
     values: dict[str, str] = {}
