@@ -8,14 +8,10 @@ import msgspec
 
 from shenbao.forms import CompiledForm, Evaluation
 from shenbao.forms.model import FieldsQuestion, Phone
+from shenbao.masking import mask_phone
 from shenbao.notify.otp import PhoneVerifier
 
 __all__ = ["mark_unverified", "mask_phone", "phones_to_verify", "verified_phones", "with_phone_checks"]
-
-
-def mask_phone(phone: str) -> str:
-    """``138****8000``: enough for the farmer to recognise the number, not enough to read it off a screen."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
 
 
 def phones_to_verify(form: CompiledForm, evaluation: Evaluation) -> Iterator[tuple[str, str]]:
