@@ -24,6 +24,7 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shenbao import store
+from shenbao.deadlines import fill_pending_deadlines
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import gateway_named
@@ -132,6 +133,7 @@ class ShenbaoPlugin(InitPlugin):
             ),
         )
         install_widgets(services)
+        await fill_pending_deadlines(database, forms, services.chains)
         if services.dispatcher is not None:
             services.dispatcher.start()  # its first pass sends what an earlier process queued and left
 

@@ -17,7 +17,6 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from shenbao import store
@@ -57,6 +56,7 @@ __all__ = ["StaffApplicationController"]
 
 PAGE_FLAG_LABELS = {POLICY_MISMATCH: "不符合政策情形（第49题）"}
 STATE_LABELS = {"in_progress": "办理中", "approved": "已审批通过", "refused": "已不予纳入"}
+UNKNOWN_DEADLINE = "期限待定（节假日安排还没有载入，请联系省级管理员）"
 ALREADY_DONE = "这份申请已处理过（可能是重复提交），请看下面的最新状态"
 ACTION_ORDER = ("accept", "record_check", "pass_up", "approve", "refuse", "return", "relief")
 ACTION_FIELDS = {
@@ -136,8 +136,6 @@ def _allowed_actions(workflow: _Workflow, staff: StaffRecord, today: dt.date) ->
             )
         except TransitionRefused:
             continue
-        except CalendarError:  # the next deadline falls in an unknown year: the action is not offered
-            continue
         allowed.append(name)
     return allowed
 
@@ -201,6 +199,8 @@ def _application_page(
                 deadline, overdue = shown.text, shown.overdue
             except CalendarError:  # a year the calendar does not know: show the date only
                 deadline = f"{state.due_on.isoformat()}前"
+        elif state.status == "in_progress":
+            deadline = UNKNOWN_DEADLINE
         history = _history_rows(workflow)
         for name in _allowed_actions(workflow, staff, today):
             field = ACTION_FIELDS.get(name)
@@ -305,12 +305,6 @@ class StaffApplicationController(Controller):
                 )
                 await _store_state(services, found, state, workflow.history, events)
                 await queue_notices(services, workflow.chain, events, found.record, now=now)
-        except CalendarError as error:  # the next deadline falls in a year the pack's calendar lacks
-            found = await _found_or_404(services, staff, application_id)
-            message = f"无法计算下一环节的期限，暂时不能办理，请联系管理员：{error}"
-            return _application_page(
-                services, signed_in, found, status_code=HTTP_503_SERVICE_UNAVAILABLE, error=message
-            )
         except TransitionRefused as refused:
             found = await _found_or_404(services, staff, application_id)
             if refused.kind == "field":

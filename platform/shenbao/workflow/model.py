@@ -146,8 +146,9 @@ class ApplicationState(Base, frozen=True, kw_only=True):
     """The current step, or the step where the application was finished."""
     step_started_on: dt.date
     due_on: dt.date | None
-    """The current step's deadline; ``None`` once finished."""
-    final_due_on: dt.date
+    """The current step's deadline; ``None`` once finished, or while its year is missing from the calendar."""
+    final_due_on: dt.date | None
+    """The whole chain's deadline; ``None`` while its year is missing from the calendar."""
     status: Status = "in_progress"
     green: bool = False
     accepted_on: dt.date | None = None
