@@ -34,6 +34,7 @@ from shenbao.settings import Settings
 from shenbao.web.api import ApiController
 from shenbao.web.demo import DemoController
 from shenbao.web.farmer import FarmerController
+from shenbao.web.household_check import HouseholdCheckController
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
@@ -124,6 +125,12 @@ class ShenbaoPlugin(InitPlugin):
             database=database,
             base=self.path,
             chains=ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs),
+            step_forms=FormRegistry.from_packs(
+                self.settings.packs,
+                self.settings.form_defs,
+                cleaners=installed_widgets().cleaners(),
+                folder="chains/forms",
+            ),
             dispatcher=OutboxDispatcher(database, gateway),
             phones=PhoneVerifier(
                 database,
@@ -175,6 +182,7 @@ class ShenbaoPlugin(InitPlugin):
                 FarmerController,
                 StaffController,
                 StaffApplicationController,
+                HouseholdCheckController,
                 ApiController,
                 static,
                 widget_router(self.settings),

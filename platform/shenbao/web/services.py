@@ -30,5 +30,7 @@ class Services:
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)
     chains: ChainRegistry = field(default_factory=ChainRegistry)
     """The packs' approval chains, each with its working-day calendar (read once at start-up)."""
+    step_forms: FormRegistry = field(default_factory=lambda: FormRegistry([]))
+    """The forms staff fill at a chain's step (the household check), never shown to farmers."""
     dispatcher: OutboxDispatcher | None = None
     """Sends the outbox's SMS in the background while the application runs."""

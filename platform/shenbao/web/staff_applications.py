@@ -6,7 +6,6 @@ import datetime as dt
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
@@ -19,7 +18,7 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
-from shenbao import store
+from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.store.staff import (
     SignedIn,
@@ -28,6 +27,7 @@ from shenbao.store.staff import (
     application_in_region,
 )
 from shenbao.web.display import display_answer
+from shenbao.web.household_check import check_form_of
 from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
@@ -38,8 +38,9 @@ from shenbao.web.staff import (
     require_csrf,
     signed_in_staff,
 )
-from shenbao.web.submission import CHINA, POLICY_MISMATCH, history_of, queue_notices, workflow_json
-from shenbao.workflow import Action, Actor, ApplicationState, Chain, Recorded, TransitionRefused, apply
+from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
+from shenbao.web.submission import POLICY_MISMATCH, queue_notices
+from shenbao.workflow import Action, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
 from shenbao.workflow.engine import ACTION_LABELS
 from shenbao.workflow.model import (
@@ -70,35 +71,6 @@ ACTION_FIELDS = {
 """Each action's text field: the posted name, its label, whether the engine requires it."""
 
 
-class _Workflow(msgspec.Struct, frozen=True, kw_only=True):
-    """An application's chain, calendar, state and history (absent without a chain or a stored state)."""
-
-    chain: Chain
-    calendar: Any
-    state: ApplicationState
-    history: list[Recorded]
-
-
-def _actor(staff: StaffRecord) -> Actor:
-    """The engine's actor for a staff account: staff roles and chain step roles are one vocabulary."""
-    return Actor(id=staff.username, role=staff.role, region=staff.region_code)
-
-
-def _today() -> dt.date:
-    """Today in China (the tests pin it)."""
-    return datetime.now(CHINA).date()
-
-
-def _workflow(services: Services, found: StaffApplication) -> _Workflow | None:
-    form = services.forms.get(found.record.form_id)
-    chain_id = form.definition.chain if form is not None else None
-    workflow = services.chains.get(chain_id) if chain_id else None
-    if workflow is None or not found.workflow_state:
-        return None
-    state, history = history_of(found.workflow_state)
-    return _Workflow(chain=workflow[0], calendar=workflow[1], state=state, history=history)
-
-
 def _build_action(name: str, form: dict[str, str]) -> Action | None:
     """The engine's action from the posted fields (``None`` for an unknown action name)."""
     text = form.get(ACTION_FIELDS[name][0], "") if name in ACTION_FIELDS else ""
@@ -119,7 +91,7 @@ def _build_action(name: str, form: dict[str, str]) -> Action | None:
     return None
 
 
-def _allowed_actions(workflow: _Workflow, staff: StaffRecord, today: dt.date) -> list[str]:
+def _allowed_actions(workflow: Workflow, staff: StaffRecord, today: dt.date) -> list[str]:
     """The actions the engine would accept from this staff member now (a reason filled in where needed)."""
     allowed = []
     for name in ACTION_ORDER:
@@ -130,7 +102,7 @@ def _allowed_actions(workflow: _Workflow, staff: StaffRecord, today: dt.date) ->
                 workflow.chain,
                 workflow.state,
                 action,
-                actor=_actor(staff),
+                actor=actor_of(staff),
                 today=today,
                 calendar=workflow.calendar,
             )
@@ -140,7 +112,7 @@ def _allowed_actions(workflow: _Workflow, staff: StaffRecord, today: dt.date) ->
     return allowed
 
 
-def _history_rows(workflow: _Workflow) -> list[dict[str, str]]:
+def _history_rows(workflow: Workflow) -> list[dict[str, str]]:
     rows = []
     for row in workflow.history:
         try:
@@ -149,9 +121,32 @@ def _history_rows(workflow: _Workflow) -> list[dict[str, str]]:
             step = row.step
         action = "提交申请" if row.action == "submit" else ACTION_LABELS.get(row.action, row.action)
         who = "申请人" if row.actor == "applicant" else row.actor
-        text = row.text or str(row.answers.get("summary", ""))
+        text = row.text or str(row.answers.get("summary", "")) or ("见入户核查" if row.answers else "")
         rows.append({"on": row.on.isoformat(), "step": step, "action": action, "who": who, "text": text})
     return rows
+
+
+def _recorded_check(
+    services: Services, workflow: Workflow
+) -> tuple[CompiledForm | None, list[tuple[Any, Any, str]], str]:
+    """The latest household check recorded through the step's form: the form, its rows and the day."""
+    for row in reversed(workflow.history):
+        if row.action != "record_check" or not row.answers:
+            continue
+        try:
+            form_id = workflow.chain.step(row.step).form
+        except KeyError:
+            return None, [], ""
+        form = services.step_forms.get(form_id) if form_id else None
+        if form is None:
+            return None, [], ""
+        rows = [
+            (question, row.answers[question.id], display_answer(question, row.answers[question.id]))
+            for question in form.questions
+            if question.id in row.answers
+        ]
+        return form, rows, row.on.isoformat()
+    return None, [], ""
 
 
 async def _found_or_404(services: Services, staff: StaffRecord, application_id: int) -> StaffApplication:
@@ -182,9 +177,11 @@ def _application_page(
             if question.id in record.answers:
                 value = record.answers[question.id]
                 answers.append((question, value, display_answer(question, value)))
-    workflow = _workflow(services, found)
-    today = _today()
-    step_name = deadline = ""
+    workflow = workflow_of(services, found)
+    today = today_in_china()
+    step_name = deadline = check_on = ""
+    check_form: CompiledForm | None = None
+    check_rows: list[tuple[Any, Any, str]] = []
     overdue = False
     actions: list[dict[str, Any]] = []
     history: list[dict[str, str]] = []
@@ -202,10 +199,17 @@ def _application_page(
         elif state.status == "in_progress":
             deadline = UNKNOWN_DEADLINE
         history = _history_rows(workflow)
+        check_form, check_rows, check_on = _recorded_check(services, workflow)
+        check_form = check_form_of(services, workflow)
         for name in _allowed_actions(workflow, staff, today):
             field = ACTION_FIELDS.get(name)
+            if name == "record_check" and check_form is not None:
+                field = None  # the step's form is filled on its own pages
             actions.append(
                 {
+                    "check_url": f"{services.base}/staff/a/{record.id}/check"
+                    if name == "record_check" and check_form is not None
+                    else "",
                     "name": name,
                     "label": ACTION_LABELS[name],
                     "field": field[0] if field else "",
@@ -235,6 +239,9 @@ def _application_page(
         overdue=overdue,
         rows=answers,
         history=history,
+        check_form=check_form,
+        check_rows=check_rows,
+        check_on=check_on,
         seen=len(workflow.history) if workflow else 0,
         actions=actions,
         message=message,
@@ -282,15 +289,17 @@ class StaffApplicationController(Controller):
         action = _build_action(name, form)
         db = services.database
         now = datetime.now(dt.UTC)
-        today = _today()
+        today = today_in_china()
         try:
             async with db.transaction():
                 found = await application_in_region(db, application_id, staff.region_code, for_update=True)
                 if found is None:
                     raise NotFoundException("没有这份申请，或它不在您的辖区")
-                workflow = _workflow(services, found)
+                workflow = workflow_of(services, found)
                 if workflow is None or action is None:
                     raise TransitionRefused("state", "这份申请现在不能办理")
+                if isinstance(action, RecordCheck) and check_form_of(services, workflow) is not None:
+                    raise TransitionRefused("action", "入户核查要填写核查表：请点“填写入户核查表”")
                 if form.get("seen", "") != str(len(workflow.history)):
                     return _application_page(
                         services, signed_in, found, status_code=HTTP_409_CONFLICT, message=ALREADY_DONE
@@ -299,11 +308,11 @@ class StaffApplicationController(Controller):
                     workflow.chain,
                     workflow.state,
                     action,
-                    actor=_actor(staff),
+                    actor=actor_of(staff),
                     today=today,
                     calendar=workflow.calendar,
                 )
-                await _store_state(services, found, state, workflow.history, events)
+                await store_state(services, found, state, workflow.history, events)
                 await queue_notices(services, workflow.chain, events, found.record, now=now)
         except TransitionRefused as refused:
             found = await _found_or_404(services, staff, application_id)
@@ -323,21 +332,3 @@ class StaffApplicationController(Controller):
                 services, signed_in, found, status_code=HTTP_403_FORBIDDEN, error=refused.message
             )
         return Redirect(f"{services.base}/staff/a/{application_id}", status_code=303)
-
-
-async def _store_state(
-    services: Services,
-    found: StaffApplication,
-    state: ApplicationState,
-    history: list[Recorded],
-    events: list[Any],
-) -> None:
-    """Store the new state with its history rows (inside the caller's transaction)."""
-    await store.set_workflow_state(
-        services.database,
-        found.record.id,
-        state=workflow_json(state, history, events),
-        deadline=state.due_on,
-        green=state.green,
-        status=state.status,
-    )
