@@ -26,6 +26,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from shenbao import store
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
+from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import gateway_named
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
@@ -116,14 +117,16 @@ class ShenbaoPlugin(InitPlugin):
         )
         await _use_imported_divisions(database, forms)
         gateway = gateway_named(self.settings.sms_gateway, database)
+        chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
         app.state[self.state_key] = services = Services(
             settings=self.settings,
             forms=forms,
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=database,
             base=self.path,
-            chains=ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs),
+            chains=chains,
             dispatcher=OutboxDispatcher(database, gateway),
+            reminders=ReminderJob(database, chains, interval=self.settings.remind_minutes * 60),
             phones=PhoneVerifier(
                 database,
                 gateway,
@@ -134,10 +137,14 @@ class ShenbaoPlugin(InitPlugin):
         install_widgets(services)
         if services.dispatcher is not None:
             services.dispatcher.start()  # its first pass sends what an earlier process queued and left
+        if services.reminders is not None and self.settings.remind_minutes > 0:
+            services.reminders.start()
 
     async def _stop(self, app: Litestar) -> None:
         services = app.state.pop(self.state_key, None)
         if services is not None:
+            if services.reminders is not None:
+                await services.reminders.stop()
             if services.dispatcher is not None:
                 await services.dispatcher.stop()
             await services.database.close()
