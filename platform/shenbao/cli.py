@@ -1,4 +1,4 @@
-"""The ``shenbao`` command: demo, serve, migrate, lint, regions import, staff add."""
+"""The ``shenbao`` command: demo, serve, migrate, lint, remind, regions import, staff add."""
 
 from __future__ import annotations
 
@@ -36,6 +36,27 @@ async def _migrate(settings: Settings) -> None:
     from shenbao import store
 
     await store.migrate_url(settings.database_url)
+
+
+async def _remind(settings: Settings) -> int:
+    from shenbao import store
+    from shenbao.notify.reminders import send_deadline_notices
+    from shenbao.packs import ChainRegistry
+
+    chains = ChainRegistry.from_packs(settings.packs, settings.form_defs)
+    database = await store.open_database(settings.database_url)
+    try:
+        await store.migrate(database)
+        report = await send_deadline_notices(database, chains)
+    finally:
+        await database.close()
+    print(
+        f"{report.reminders} reminder(s) and {report.escalations} escalation(s) sent as "
+        f"{report.messages} SMS (queued in the outbox); {report.skipped} application(s) left out"
+    )
+    if report.skipped:
+        print("see the warnings above for why applications were left out", file=sys.stderr)
+    return 0
 
 
 async def _import_regions(settings: Settings, dist: Path, provinces: Sequence[str]) -> int:
@@ -191,6 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
     commands.add_parser("migrate", help="create or upgrade the database tables")
+    commands.add_parser(
+        "remind",
+        help="remind handlers of tomorrow's deadlines and escalate overdue cases (one pass, for cron)",
+    )
     lint = commands.add_parser("lint", help="check form definitions (default: every pack in form_defs/)")
     lint.add_argument("path", nargs="?")
     regions = commands.add_parser("regions", help="administrative division data")
@@ -228,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _serve(settings, args.host, args.port)
     elif args.command == "demo":
         _demo(settings, args.host, args.port)
+    elif args.command == "remind":
+        return asyncio.run(_remind(settings))
     elif args.command == "regions":
         return asyncio.run(_import_regions(settings, args.dist, args.province))
     elif args.command == "staff":

@@ -27,6 +27,7 @@ from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
+from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import gateway_named
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
@@ -118,13 +119,14 @@ class ShenbaoPlugin(InitPlugin):
         )
         await _use_imported_divisions(database, forms)
         gateway = gateway_named(self.settings.sms_gateway, database)
+        chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
         app.state[self.state_key] = services = Services(
             settings=self.settings,
             forms=forms,
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=database,
             base=self.path,
-            chains=ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs),
+            chains=chains,
             step_forms=FormRegistry.from_packs(
                 self.settings.packs,
                 self.settings.form_defs,
@@ -132,6 +134,7 @@ class ShenbaoPlugin(InitPlugin):
                 folder="chains/forms",
             ),
             dispatcher=OutboxDispatcher(database, gateway),
+            reminders=ReminderJob(database, chains, interval=self.settings.remind_minutes * 60),
             phones=PhoneVerifier(
                 database,
                 gateway,
@@ -143,10 +146,14 @@ class ShenbaoPlugin(InitPlugin):
         await fill_pending_deadlines(database, forms, services.chains)
         if services.dispatcher is not None:
             services.dispatcher.start()  # its first pass sends what an earlier process queued and left
+        if services.reminders is not None and self.settings.remind_minutes > 0:
+            services.reminders.start()
 
     async def _stop(self, app: Litestar) -> None:
         services = app.state.pop(self.state_key, None)
         if services is not None:
+            if services.reminders is not None:
+                await services.reminders.stop()
             if services.dispatcher is not None:
                 await services.dispatcher.stop()
             await services.database.close()

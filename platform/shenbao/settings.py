@@ -30,6 +30,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         how many verification codes one client address may ask for in an hour (default 60).
     ``SHENBAO_FORM_DEFS``
         a folder of packs of one's own, instead of the ``form_defs/`` shipped with the package.
+    ``SHENBAO_REMIND_MINUTES``
+        how often the deadline reminders and escalations run, in minutes (default 10; ``0`` turns them off,
+        e.g. when cron runs ``shenbao remind`` instead). Settings built in code leave them off.
     """
 
     database_url: str
@@ -40,6 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     form_defs: Path | None = None
     sms_gateway: str = "database"
     otp_per_address_per_hour: int = 60
+    remind_minutes: float = 0
+    """Minutes between the deadline job's passes; 0: the application does not run it."""
     demo: bool = False
     """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
 
@@ -56,4 +61,5 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
             sms_gateway=env.get("SHENBAO_SMS_GATEWAY", "database"),
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
+            remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
         )

@@ -20,6 +20,8 @@ from litestar.status_codes import (
 
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
+from shenbao.roles import ROLE_NAMES
+from shenbao.store.reminders import SentNotice, notices_of
 from shenbao.store.staff import (
     SignedIn,
     StaffApplication,
@@ -52,6 +54,7 @@ from shenbao.workflow.model import (
     Refuse,
     ReturnForRework,
 )
+from shenbao.workflow.reminders import NOTICE_LABELS
 
 __all__ = ["StaffApplicationController"]
 
@@ -149,6 +152,32 @@ def _recorded_check(
     return None, [], ""
 
 
+def _notice_rows(workflow: Workflow, notices: list[SentNotice]) -> list[dict[str, str]]:
+    """The reminders and escalations the deadline job sent, as history rows."""
+    rows = []
+    for notice in notices:
+        try:
+            step = text_of(workflow.chain.step(notice.step).name)
+        except KeyError:
+            step = notice.step
+        due = f"期限{notice.due_on.month}月{notice.due_on.day}日"
+        if notice.kind == "overdue":
+            due = f"已超期{notice.overdue_days}个工作日"
+        to = f"{ROLE_NAMES[notice.role]}办理人员"
+        sent = f"已短信通知{to}" if notice.messages else f"{to}没有登记手机号，未发短信"
+        action = NOTICE_LABELS[notice.kind]
+        rows.append(
+            {
+                "on": notice.sent_on.isoformat(),
+                "step": step,
+                "action": action,
+                "who": "系统",
+                "text": f"{due}，{sent}",
+            }
+        )
+    return rows
+
+
 async def _found_or_404(services: Services, staff: StaffRecord, application_id: int) -> StaffApplication:
     found = await application_in_region(services.database, application_id, staff.region_code)
     if found is None:
@@ -167,6 +196,7 @@ def _application_page(
     error_action: str = "",
     error_field: str = "",
     posted: dict[str, str] | None = None,
+    notices: list[SentNotice] | None = None,
 ) -> Response[str]:
     staff = signed_in.staff
     record = found.record
@@ -198,17 +228,19 @@ def _application_page(
                 deadline = f"{state.due_on.isoformat()}前"
         elif state.status == "in_progress":
             deadline = UNKNOWN_DEADLINE
-        history = _history_rows(workflow)
+        history = sorted(
+            [*_history_rows(workflow), *_notice_rows(workflow, notices or [])], key=lambda row: row["on"]
+        )
         check_form, check_rows, check_on = _recorded_check(services, workflow)
-        check_form = check_form_of(services, workflow)
+        step_form = check_form_of(services, workflow)
         for name in _allowed_actions(workflow, staff, today):
             field = ACTION_FIELDS.get(name)
-            if name == "record_check" and check_form is not None:
+            if name == "record_check" and step_form is not None:
                 field = None  # the step's form is filled on its own pages
             actions.append(
                 {
                     "check_url": f"{services.base}/staff/a/{record.id}/check"
-                    if name == "record_check" and check_form is not None
+                    if name == "record_check" and step_form is not None
                     else "",
                     "name": name,
                     "label": ACTION_LABELS[name],
@@ -271,7 +303,8 @@ class StaffApplicationController(Controller):
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
         found = await _found_or_404(services, signed_in.staff, application_id)
-        return _application_page(services, signed_in, found)
+        notices = await notices_of(services.database, application_id)
+        return _application_page(services, signed_in, found, notices=notices)
 
     @post("/{application_id:int}/act", name="staff:act", status_code=HTTP_200_OK)
     async def act(

@@ -28,6 +28,7 @@ from shenbao.workflow import (
     sms_text,
     start,
 )
+from shenbao.workflow.calendar import CHINA
 from shenbao.workflow.stored import history_of, workflow_json
 
 __all__ = ["CHINA", "POLICY_MISMATCH", "history_of", "queue_notices", "submit_evaluated", "workflow_json"]
@@ -36,7 +37,6 @@ log = logging.getLogger("shenbao.submission")
 
 POLICY_MISMATCH = "policy_mismatch"
 """The flag of an application that reached a ``flagged`` outcome (the 2021 form's question 49)."""
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 async def submit_evaluated(
