@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from shenbao.settings import Settings
+from shenbao.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from shenbao import store
@@ -245,7 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "lint":
         return _lint(args.path)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"shenbao: {error}", file=sys.stderr)
+        return 2
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         print(f"database ready: {settings.database_url}")

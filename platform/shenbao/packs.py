@@ -99,3 +99,7 @@ class ChainRegistry:
     def get(self, chain_id: str) -> tuple[Chain, WorkingCalendar] | None:
         """The chain called ``chain_id`` and its calendar, or ``None``."""
         return self._chains.get(chain_id)
+
+    def __iter__(self) -> Iterator[Chain]:
+        """Every chain."""
+        return (chain for chain, _ in self._chains.values())

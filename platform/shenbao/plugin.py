@@ -28,10 +28,10 @@ from shenbao.deadlines import fill_pending_deadlines
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
-from shenbao.notify.sms import gateway_named
+from shenbao.notify.sms import gateway_for
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
-from shenbao.settings import Settings
+from shenbao.settings import Settings, SettingsError
 from shenbao.web.api import ApiController
 from shenbao.web.demo import DemoController
 from shenbao.web.farmer import FarmerController
@@ -118,8 +118,12 @@ class ShenbaoPlugin(InitPlugin):
             self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
         )
         await _use_imported_divisions(database, forms)
-        gateway = gateway_named(self.settings.sms_gateway, database)
         chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
+        try:
+            gateway = gateway_for(self.settings, database, chains)
+        except SettingsError:
+            await database.close()
+            raise
         app.state[self.state_key] = services = Services(
             settings=self.settings,
             forms=forms,

@@ -23,6 +23,7 @@ __all__ = [
     "mark_sent",
     "outbox_messages",
     "pending_count",
+    "undelivered_messages",
 ]
 
 _MAX_ERROR_CHARS = 500
@@ -126,4 +127,16 @@ async def outbox_messages(db: Database) -> list[OutboxMessage]:
     """Every queued message, oldest first (for tests and the demo)."""
     db.check_bound()
     rows = await Outbox.select(*_COLUMNS).order_by(Outbox.id)
+    return [msgspec.convert(row, OutboxMessage) for row in rows]
+
+
+async def undelivered_messages(db: Database, limit: int = 50) -> list[OutboxMessage]:
+    """The messages the gateway refused: given up on (``failed``) or waiting to be tried again; newest first."""
+    db.check_bound()
+    rows = (
+        await Outbox.select(*_COLUMNS)
+        .where((Outbox.status == "failed") | ((Outbox.status == "pending") & (Outbox.attempts > 0)))
+        .order_by(Outbox.id, ascending=False)
+        .limit(limit)
+    )
     return [msgspec.convert(row, OutboxMessage) for row in rows]
