@@ -14,10 +14,12 @@ from shenbao.regions import Divisions
 from shenbao.staff_rules import (
     MANAGED_ROLES,
     AccountForm,
+    CheckedAccount,
     check_account_form,
     check_new_password,
     check_phone,
     generate_password,
+    may_manage,
 )
 from shenbao.store import Database
 from shenbao.store.staff import StaffRecord, add_staff, staff_by_username
@@ -117,8 +119,9 @@ class StaffAdmin:
             divisions=self.divisions,
         )
         username = typed.username.strip().lower()
-        if "username" not in problems and await staff_by_username(self.database, username) is not None:
-            problems = {**problems, "username": _taken(username)}
+        existing = await staff_by_username(self.database, username) if "username" not in problems else None
+        if existing is not None:
+            problems = {**problems, "username": self._taken(existing[0], checked)}
         if checked is None or problems:
             raise FormProblems(problems)
         password = typed.password or generate_password()
@@ -135,7 +138,7 @@ class StaffAdmin:
             )
         except Exception as error:
             if is_unique_violation(error):  # the same username added a moment ago
-                raise FormProblems({"username": _taken(checked.username)}) from error
+                raise FormProblems({"username": _TAKEN.format(username=checked.username)}) from error
             raise
         return NewPassword(account=account, shown="" if typed.password else password)
 
@@ -190,6 +193,21 @@ class StaffAdmin:
             raise NotManaged("这个账号不在您的管理范围内")
         return changed
 
+    def _taken(self, existing: StaffRecord, checked: CheckedAccount | None) -> str:
+        """Why the username cannot be had; a double-clicked "添加" finds its own account and says so."""
+        same = checked is not None and (existing.display_name, existing.role, existing.region_code) == (
+            checked.display_name,
+            checked.role,
+            checked.region_code,
+        )
+        if same and may_manage(
+            self.manager.role, self.manager.region_code, existing.role, existing.region_code
+        ):
+            return (
+                f"{existing.display_name}的账号{existing.username}已经添加好了（可能点了两次）。"
+                "如果没有记下密码，请到账号列表打开它，重置密码"
+            )
+        return _TAKEN.format(username=existing.username)
 
-def _taken(username: str) -> str:
-    return f"用户名{username}已有人使用，请换一个，例如在后面加上数字"
+
+_TAKEN = "用户名{username}已有人使用，请换一个，例如在后面加上数字"

@@ -85,6 +85,15 @@ def test_a_taken_username_is_named_at_its_field(world: World, username: str) -> 
     assert rows(settings, "SELECT count(*) FROM staff WHERE display_name = '王小红'") == [(0,)]
 
 
+def test_a_second_tap_on_add_finds_the_account_already_made(world: World) -> None:
+    client, settings, _ = world
+    csrf = signed_in_as(client, "province")
+    assert client.post("/staff/people/new", data={"_csrf": csrf, **NEW_VILLAGE}).status_code == 200
+    again = client.post("/staff/people/new", data={"_csrf": csrf, **NEW_VILLAGE})
+    assert again.status_code == 422 and "已经添加好了（可能点了两次）" in _error(again.text, "username")
+    assert rows(settings, "SELECT count(*) FROM staff WHERE username = 'wangxh'") == [(1,)]
+
+
 @pytest.mark.parametrize(
     ("change", "field", "says"),
     [

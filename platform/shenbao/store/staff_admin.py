@@ -164,9 +164,7 @@ async def managed_account(db: Database, scope: StaffScope, staff_id: int) -> Sta
     return None if row is None else _record(row)
 
 
-async def _update(
-    db: Database, scope: StaffScope, staff_id: int, values: dict[Any, Any]
-) -> StaffRecord | None:
+async def _update(scope: StaffScope, staff_id: int, values: dict[Any, Any]) -> StaffRecord | None:
     condition = _in_scope(scope)
     if condition is None:
         return None
@@ -191,7 +189,7 @@ async def set_staff_active(
     """
     db.check_bound()
     async with db.transaction():
-        changed = await _update(db, scope, staff_id, {Staff.active: active})
+        changed = await _update(scope, staff_id, {Staff.active: active})
         if changed is not None and not active:
             await end_staff_sessions(db, staff_id)
     return changed
@@ -218,7 +216,7 @@ async def set_staff_password_hash(
     if not password_hash.startswith("$argon2"):
         raise ValueError("password_hash must be an argon2 hash, never the password")
     async with db.transaction():
-        changed = await _update(db, scope, staff_id, {Staff.password_hash: password_hash})
+        changed = await _update(scope, staff_id, {Staff.password_hash: password_hash})
         if changed is not None:
             await end_staff_sessions(db, staff_id)
             await StaffLoginFailure.delete().where(StaffLoginFailure.username == changed.username)
@@ -228,7 +226,7 @@ async def set_staff_password_hash(
 async def set_staff_phone(db: Database, scope: StaffScope, staff_id: int, phone: str) -> StaffRecord | None:
     """Change an account's phone (where its SMS go). ``None`` when it is not in scope (nothing changed)."""
     db.check_bound()
-    return await _update(db, scope, staff_id, {Staff.phone: phone})
+    return await _update(scope, staff_id, {Staff.phone: phone})
 
 
 def is_unique_violation(error: Exception) -> bool:
