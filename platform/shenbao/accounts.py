@@ -8,7 +8,6 @@ cannot be used to sign in. Five failed sign-ins for one username within 15 minut
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from shenbao.regions import Divisions, installed_divisions
+from shenbao.staff_rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
 from shenbao.store.staff import (
     ROLE_CODE_LENGTHS,
@@ -49,8 +49,6 @@ __all__ = [
 SESSION_LIFETIME = timedelta(hours=12)
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 8
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 _hasher = PasswordHasher()
 # Checked when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -99,7 +97,7 @@ def check_new_account(
     Raises:
         AccountError: what is wrong, and how to put it right.
     """
-    if not _USERNAME.fullmatch(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         raise AccountError(
             f"username {username!r}: use 3 to 64 lower-case letters, digits, '_', '.' or '-', starting with "
             "a letter or digit"

@@ -41,6 +41,7 @@ from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
 from shenbao.web.staff import StaffController
 from shenbao.web.staff_applications import StaffApplicationController
+from shenbao.web.staff_people import StaffPeopleController
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
 
@@ -194,6 +195,7 @@ class ShenbaoPlugin(InitPlugin):
                 StaffController,
                 StaffApplicationController,
                 HouseholdCheckController,
+                StaffPeopleController,
                 ApiController,
                 static,
                 widget_router(self.settings),

@@ -33,6 +33,7 @@ from litestar.status_codes import (
 
 from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.regions import installed_divisions
+from shenbao.staff_rules import MANAGED_ROLES
 from shenbao.store.outbox import undelivered_messages
 from shenbao.store.receipts import format_receipt
 from shenbao.store.staff import (
@@ -246,6 +247,7 @@ class StaffController(Controller):
             rows=[_inbox_row(services, entry, staff) for entry in entries[:_PAGE_SIZE]],
             page=page,
             more=len(entries) > _PAGE_SIZE,
+            manages_staff=bool(MANAGED_ROLES[staff.role]),
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,
         )
