@@ -34,6 +34,7 @@ from shenbao.web.phones import stored_verified_phones
 from shenbao.workflow import Actor, apply, start
 from shenbao.workflow.model import Accept, RecordCheck, Refuse
 from shenbao.workflow.stored import history_of, workflow_json
+from tests.staff.conftest import sign_in
 from tests.web.samples import household_2021, one_click_2023
 
 Client = TestClient[Litestar]
@@ -355,3 +356,27 @@ def test_the_applicants_phones_are_those_the_form_confirmed() -> None:
     agent = {"name": "王五", "id_number": "620102198001011234", "phone": "13500000000"}
     answers = household_2021(q1="proxy", q3=agent)
     assert stored_verified_phones(zizhu, answers) == ["13800138000"]  # the householder's, not the agent's
+
+
+def test_the_township_sees_the_appeal_in_the_history(
+    client: Client, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = open_status(client, seeded, seeded.refused)
+    client.post(f"/status/{seeded.refused}/appeal", data=_appeal_form(page))
+    monkeypatch.setattr("shenbao.web.staff_applications._today", lambda: dt.date(2026, 6, 3))
+    assert sign_in(client, "township", PASSWORD).status_code == 303
+    (application_id,) = seeded.fetch("SELECT id FROM application WHERE receipt_number = $1", seeded.refused)[
+        0
+    ]
+    staff_page = client.get(f"/staff/a/{application_id}")
+    assert staff_page.status_code == 200
+    assert 'id="appeal"' in staff_page.text and "申请人于2026-06-03申请复核" in staff_page.text
+    assert (
+        '<tr class="appeal"><td>2026-06-03</td><td>乡镇复核</td><td>申请复核</td><td>申请人</td>'
+        in staff_page.text
+    )
+    assert (
+        APPEAL in staff_page.text
+        and 'id="act-pass_up"' in staff_page.text
+        and 'id="act-refuse"' in staff_page.text
+    )
