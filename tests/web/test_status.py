@@ -275,6 +275,18 @@ def test_the_pass_expires_after_thirty_minutes(
     assert expired.status_code == 303 and expired.headers["location"] == f"/status?r={seeded.refused}"
 
 
+def test_an_appeal_posted_after_the_pass_ran_out_is_shown_back_not_stored(
+    client: Client, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _appeal_form(open_status(client, seeded, seeded.refused))
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(itsdangerous.timed, "time", SimpleNamespace(time=lambda: later))
+    answer = client.post(f"/status/{seeded.refused}/appeal", data=data)
+    assert answer.status_code == 403 and "验证已过期" in answer.text
+    assert f">{APPEAL}</textarea>" in answer.text and 'id="lookup-form"' in answer.text
+    assert seeded.state(seeded.refused)[1] == "refused" and seeded.outbox() == []
+
+
 def test_the_pass_of_one_receipt_opens_no_other(client: Client, seeded: Seeded) -> None:
     assert open_status(client, seeded, seeded.refused).status_code == 200
     other = client.get(f"/status/{seeded.other}", follow_redirects=False)

@@ -67,7 +67,7 @@ log = logging.getLogger("shenbao.status")
 BAD_RECEIPT = "回执号不对：应是12位数字（提交后页面上显示的号码），请对照回执再填一遍"
 ALREADY_APPEALED = "您的复核申请已经提交过了，请看下面的最新进度"
 APPEALED = "复核申请已提交。乡镇会重新审核，结果会用短信告诉您。"
-PASS_NEEDED = "请先用回执号和手机验证码打开办理进度，再申请复核（验证后30分钟内有效）"
+PASS_NEEDED = "验证已过期（验证后30分钟内有效）：请重新获取验证码，打开办理进度后再提交复核申请"
 NOT_IN_CHAIN = "这份申请还没有进入办理流程，不能申请复核"
 _TYPED = 40
 """At most this many characters of what was typed are read back into a page."""
@@ -148,9 +148,13 @@ class StatusController(Controller):
         message: str = "",
         error: str = "",
         error_field: str = "",
+        kept: str = "",
         status_code: int = HTTP_200_OK,
     ) -> Response[str]:
-        """The lookup page (``ask``: receipt and phone; ``code``: the code), renewing the lookup cookie."""
+        """The lookup page (``ask``: receipt and phone; ``code``: the code), renewing the lookup cookie.
+
+        ``kept`` is an appeal's reason posted after the pass ran out, shown back so it is not lost.
+        """
         token = token or new_try_token()
         response = services.renderer.page(
             "farmer/status_lookup.html",
@@ -162,6 +166,7 @@ class StatusController(Controller):
             message=message,
             error=error,
             error_field=error_field,
+            kept=kept,
             csrf_field=CSRF_FIELD,
             csrf_token=token,
         )
@@ -338,7 +343,16 @@ class StatusController(Controller):
         number = parse_receipt(receipt)
         granted = read_pass(request, secret=services.settings.secret_key, receipt=number)
         if granted is None or number is None:
-            raise PermissionDeniedException(PASS_NEEDED)
+            # The pass ran out while the farmer wrote: nothing is stored, and what they wrote is shown back.
+            data = await request.form()
+            return self._lookup(
+                services,
+                try_token(request),
+                receipt=format_receipt(number) if number else receipt[:_TYPED],
+                error=PASS_NEEDED,
+                kept=str(data.get("reason") or "")[:MAX_APPEAL_CHARS],
+                status_code=HTTP_403_FORBIDDEN,
+            )
         form = await require_csrf(request, granted.csrf)
         reason = form.get("reason", "")
         db = services.database
