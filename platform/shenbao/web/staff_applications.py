@@ -125,7 +125,17 @@ def _history_rows(workflow: Workflow) -> list[dict[str, str]]:
         action = "提交申请" if row.action == "submit" else ACTION_LABELS.get(row.action, row.action)
         who = "申请人" if row.actor == "applicant" else row.actor
         text = row.text or str(row.answers.get("summary", "")) or ("见入户核查" if row.answers else "")
-        rows.append({"on": row.on.isoformat(), "step": step, "action": action, "who": who, "text": text})
+        kind = "appeal" if row.action == "appeal" else ""  # the applicant's 申请复核 stands out
+        rows.append(
+            {
+                "on": row.on.isoformat(),
+                "step": step,
+                "action": action,
+                "who": who,
+                "text": text,
+                "kind": kind,
+            }
+        )
     return rows
 
 

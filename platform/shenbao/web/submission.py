@@ -20,6 +20,7 @@ from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation
 from shenbao.store.outbox import QueuedSms, enqueue_sms
 from shenbao.store.staff import staff_phones
+from shenbao.web.phones import stored_verified_phones
 from shenbao.web.services import Services
 from shenbao.workflow import (
     ApplicationState,
@@ -161,10 +162,13 @@ async def queue_notices(
 
 
 def _applicant_phone(services: Services, record: store.ApplicationRecord) -> str | None:
-    """The answer to the application's first phone question, if any."""
+    """The applicant's phone: the first one the form confirmed by a code, else the first phone question's."""
     form = services.forms.get(record.form_id)
     if form is None:
         return None
+    confirmed = stored_verified_phones(form, record.answers)
+    if confirmed:
+        return confirmed[0]
     for question_id, value in record.answers.items():
         question = form.by_id.get(question_id)
         if question is None or question.__struct_config__.tag != "phone":
