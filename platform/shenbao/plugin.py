@@ -38,6 +38,7 @@ from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
 from shenbao.web.staff import StaffController
 from shenbao.web.staff_applications import StaffApplicationController
+from shenbao.web.staff_audit import StaffAuditController
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
 
@@ -173,6 +174,7 @@ class ShenbaoPlugin(InitPlugin):
                 FarmerController,
                 StaffController,
                 StaffApplicationController,
+                StaffAuditController,
                 ApiController,
                 static,
                 widget_router(self.settings),
