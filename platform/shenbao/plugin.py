@@ -41,6 +41,7 @@ from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
 from shenbao.web.staff import StaffController
 from shenbao.web.staff_applications import StaffApplicationController
+from shenbao.web.staff_audit import StaffAuditController
 from shenbao.web.staff_people import StaffPeopleController
 from shenbao.web.status import StatusController
 from shenbao.web.widget_routes import install_widgets, widget_router
@@ -198,6 +199,7 @@ class ShenbaoPlugin(InitPlugin):
                 StaffApplicationController,
                 HouseholdCheckController,
                 StaffPeopleController,
+                StaffAuditController,
                 ApiController,
                 static,
                 widget_router(self.settings),

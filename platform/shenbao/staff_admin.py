@@ -22,6 +22,7 @@ from shenbao.staff_rules import (
     may_manage,
 )
 from shenbao.store import Database
+from shenbao.store.audit import record_audit
 from shenbao.store.staff import StaffRecord, add_staff, staff_by_username
 from shenbao.store.staff_admin import (
     StaffQuery,
@@ -40,6 +41,13 @@ __all__ = ["FormProblems", "NewPassword", "NotManaged", "StaffAdmin", "StaffPage
 
 class NotManaged(Exception):
     """The manager may not see or change this account (or may not manage accounts at all)."""
+
+
+def _managed(changed: StaffRecord | None) -> StaffRecord:
+    """The account a scoped change returned; ``None`` means it was outside the manager's scope."""
+    if changed is None:
+        raise NotManaged("这个账号不在您的管理范围内")
+    return changed
 
 
 class FormProblems(ValueError):
@@ -74,17 +82,24 @@ class StaffAdmin:
         database: the open database.
         manager: the signed-in staff member.
         divisions: the division data new accounts' regions are checked against.
+        address: where the manager's request came from, for the audit log.
+
+    Every change is written to the audit log in the same transaction (``staff.add``, ``staff.deactivate``,
+    ``staff.reactivate``, ``staff.reset_password``, ``staff.change_phone``), naming the account changed.
 
     Raises:
         NotManaged: the manager's role manages no accounts (township and village staff).
     """
 
-    def __init__(self, database: Database, manager: StaffRecord, divisions: Divisions) -> None:
+    def __init__(
+        self, database: Database, manager: StaffRecord, divisions: Divisions, *, address: str = ""
+    ) -> None:
         if not MANAGED_ROLES[manager.role]:
             raise NotManaged("只有省级和县级管理员可以管理工作人员账号")
         self.database = database
         self.manager = manager
         self.divisions = divisions
+        self.address = address
         self.scope = StaffScope(region_code=manager.region_code, roles=MANAGED_ROLES[manager.role])
 
     async def page(self, query: StaffQuery, *, page: int, size: int) -> StaffPage:
@@ -126,16 +141,17 @@ class StaffAdmin:
             raise FormProblems(problems)
         password = typed.password or generate_password()
         try:
-            # audit: staff.add
-            account = await add_staff(
-                self.database,
-                username=checked.username,
-                role=checked.role,
-                region_code=checked.region_code,
-                password_hash=hash_password(password),
-                display_name=checked.display_name,
-                phone=checked.phone,
-            )
+            async with self.database.transaction():
+                account = await add_staff(
+                    self.database,
+                    username=checked.username,
+                    role=checked.role,
+                    region_code=checked.region_code,
+                    password_hash=hash_password(password),
+                    display_name=checked.display_name,
+                    phone=checked.phone,
+                )
+                await self._audit("staff.add", account, f"{account.role} {account.region_code}")
         except Exception as error:
             if is_unique_violation(error):  # the same username added a moment ago
                 raise FormProblems({"username": _TAKEN.format(username=checked.username)}) from error
@@ -148,10 +164,9 @@ class StaffAdmin:
         Raises:
             NotManaged: the account is not in the manager's scope.
         """
-        # audit: staff.deactivate / staff.reactivate
-        changed = await set_staff_active(self.database, self.scope, staff_id, active)
-        if changed is None:
-            raise NotManaged("这个账号不在您的管理范围内")
+        async with self.database.transaction():
+            changed = _managed(await set_staff_active(self.database, self.scope, staff_id, active))
+            await self._audit("staff.reactivate" if active else "staff.deactivate", changed)
         return changed
 
     async def reset_password(self, staff_id: int, password: str = "", again: str = "") -> NewPassword:
@@ -170,10 +185,11 @@ class StaffAdmin:
             if problem:
                 raise FormProblems({"password": problem})
         chosen = password or generate_password()
-        # audit: staff.reset_password
-        changed = await set_staff_password_hash(self.database, self.scope, staff_id, hash_password(chosen))
-        if changed is None:
-            raise NotManaged("这个账号不在您的管理范围内")
+        async with self.database.transaction():
+            changed = _managed(
+                await set_staff_password_hash(self.database, self.scope, staff_id, hash_password(chosen))
+            )
+            await self._audit("staff.reset_password", changed)
         return NewPassword(account=changed, shown="" if password else chosen)
 
     async def change_phone(self, staff_id: int, raw: str) -> StaffRecord:
@@ -187,11 +203,21 @@ class StaffAdmin:
         phone, problem = check_phone(raw)
         if problem:
             raise FormProblems({"phone": problem})
-        # audit: staff.change_phone
-        changed = await set_staff_phone(self.database, self.scope, staff_id, phone)
-        if changed is None:
-            raise NotManaged("这个账号不在您的管理范围内")
+        async with self.database.transaction():
+            changed = _managed(await set_staff_phone(self.database, self.scope, staff_id, phone))
+            await self._audit("staff.change_phone", changed)
         return changed
+
+    async def _audit(self, action: str, account: StaffRecord, detail: str = "") -> None:
+        """The change's audit row, inside the change's transaction: who changed which account."""
+        await record_audit(
+            self.database,
+            action=action,
+            staff=self.manager,
+            target=account.username,
+            detail=detail,
+            address=self.address,
+        )
 
     def _taken(self, existing: StaffRecord, checked: CheckedAccount | None) -> str:
         """Why the username cannot be had; a double-clicked "添加" finds its own account and says so."""

@@ -293,3 +293,24 @@ def test_the_list_pages_thirty_at_a_time(tmp_path: Path) -> None:
         assert "共4个" in townships.text and 'id="next-page"' not in townships.text
         narrowed = client.get("/staff/people?role=village&q=v0")
         assert "共10个" in narrowed.text
+
+
+def test_every_account_change_is_in_the_audit_log(world: World) -> None:
+    client, settings, ids = world
+    csrf = signed_in_as(client, "county")
+    client.post("/staff/people/new", data={"_csrf": csrf, **NEW_VILLAGE})
+    client.post(f"/staff/people/{ids['village']}/active", data={"_csrf": csrf, "active": "0"})
+    client.post(f"/staff/people/{ids['village']}/active", data={"_csrf": csrf, "active": "1"})
+    client.post(f"/staff/people/{ids['village']}/password", data={"_csrf": csrf})
+    client.post(f"/staff/people/{ids['village']}/phone", data={"_csrf": csrf, "phone": "13900001234"})
+    client.post(f"/staff/people/{ids['village']}/phone", data={"_csrf": csrf, "phone": "139"})  # refused: no row
+    logged = rows(
+        settings, "SELECT username, action, target FROM audit_log WHERE action LIKE 'staff.%' ORDER BY id"
+    )
+    assert logged == [
+        ("county", "staff.add", "wangxh"),
+        ("county", "staff.deactivate", "village"),
+        ("county", "staff.reactivate", "village"),
+        ("county", "staff.reset_password", "village"),
+        ("county", "staff.change_phone", "village"),
+    ]

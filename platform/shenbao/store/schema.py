@@ -255,6 +255,55 @@ def _deadline_notices(kind: str) -> tuple[str, ...]:
     )
 
 
+def _audit_log(kind: str) -> tuple[str, ...]:
+    # Append-only: the database itself refuses to change or remove a row, whatever the code above it does.
+    # (A role that owns the table can still drop the triggers: in production the application's role gets
+    # INSERT and SELECT on audit_log only; see shenbao.store.audit.)
+    refused = "audit_log is append-only: its rows cannot be changed or deleted"
+    table = f"""
+        CREATE TABLE audit_log (
+            id {"INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"},
+            at TIMESTAMPTZ NOT NULL,
+            staff_id INTEGER,
+            username VARCHAR(64),
+            role VARCHAR(16),
+            region VARCHAR(12),
+            action VARCHAR(64) NOT NULL,
+            target VARCHAR(100) NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            address VARCHAR(64) NOT NULL DEFAULT ''
+        )"""
+    indexes = (
+        "CREATE INDEX audit_log_username ON audit_log (username, id)",
+        "CREATE INDEX audit_log_action ON audit_log (action, id)",
+        "CREATE INDEX audit_log_target ON audit_log (target, id)",
+        "CREATE INDEX audit_log_at ON audit_log (at)",
+    )
+    if kind == "sqlite":
+        return (
+            table,
+            *indexes,
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+            f"BEGIN SELECT RAISE(ABORT, '{refused}'); END",
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+            f"BEGIN SELECT RAISE(ABORT, '{refused}'); END",
+        )
+    return (
+        table,
+        *indexes,
+        f"""
+        CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '{refused} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END
+        $$""",
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()",
+        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()",
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -285,6 +334,12 @@ STEPS: tuple[Step, ...] = (
         name="applications' workflow state and the SMS outbox",
         sqlite=_workflow_and_outbox("sqlite"),
         postgres=_workflow_and_outbox("postgres"),
+    ),
+    Step(
+        version=6,
+        name="the append-only audit log",
+        sqlite=_audit_log("sqlite"),
+        postgres=_audit_log("postgres"),
     ),
     Step(
         version=7,

@@ -50,6 +50,7 @@ __all__ = [
     "LOGIN_COOKIE",
     "STAFF_COOKIE",
     "StaffController",
+    "client_address",
     "local_time",
     "region_names",
     "require_csrf",
@@ -68,7 +69,8 @@ STATUS_LABELS = {"submitted": "待受理", "in_progress": "办理中", "approved
 FLAG_LABELS = {"policy_mismatch": "需核实"}
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The address a request came from (what sessions and the audit log keep)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -176,7 +178,7 @@ class StaffController(Controller):
         username = form.get("username", "").strip()
         try:
             token, _ = await StaffAccounts(services.database).login(
-                username, form.get("password", ""), client=_client(request)
+                username, form.get("password", ""), client=client_address(request)
             )
         except LoginRefused as refused:
             return self._login_page(
@@ -202,7 +204,7 @@ class StaffController(Controller):
         await require_csrf(request, signed_in.csrf_token if signed_in else None)
         token = request.cookies.get(STAFF_COOKIE)
         if token:
-            await StaffAccounts(services.database).logout(token)
+            await StaffAccounts(services.database).logout(token, client=client_address(request))
         response: Response[Any] = Redirect(f"{services.base}/staff/login", status_code=303)
         response.delete_cookie(STAFF_COOKIE, path=_cookie_path(services))
         return response

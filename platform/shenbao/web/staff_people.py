@@ -25,7 +25,7 @@ from shenbao.staff_rules import AccountForm, region_filter
 from shenbao.store.staff import SignedIn
 from shenbao.store.staff_admin import StaffQuery
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, require_csrf, signed_in_staff
+from shenbao.web.staff import CSRF_FIELD, client_address, require_csrf, signed_in_staff
 from shenbao.web.staff_people_views import (
     account_form,
     account_view,
@@ -45,9 +45,11 @@ _DONE = {
 _STATUS = {"active": True, "inactive": False}
 
 
-def _admin(services: Services, signed_in: SignedIn) -> StaffAdmin:
+def _admin(services: Services, request: Request[Any, Any, Any], signed_in: SignedIn) -> StaffAdmin:
     try:
-        return StaffAdmin(services.database, signed_in.staff, installed_divisions())
+        return StaffAdmin(
+            services.database, signed_in.staff, installed_divisions(), address=client_address(request)
+        )
     except NotManaged as refused:
         raise PermissionDeniedException(str(refused)) from refused
 
@@ -59,7 +61,7 @@ async def _posting(
     signed_in = await signed_in_staff(services, request)
     form = await require_csrf(request, signed_in.csrf_token if signed_in else None)
     assert signed_in is not None  # require_csrf refuses a missing session
-    return signed_in, _admin(services, signed_in), form
+    return signed_in, _admin(services, request, signed_in), form
 
 
 def _common(signed_in: SignedIn) -> dict[str, Any]:
@@ -87,7 +89,7 @@ class StaffPeopleController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
-        admin = _admin(services, signed_in)
+        admin = _admin(services, request, signed_in)
         params = request.query_params
         asked = {key: str(params.get(key) or "").strip() for key in ("role", "region", "q", "status")}
         page_param = str(params.get("page") or "1")
@@ -125,7 +127,7 @@ class StaffPeopleController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
-        _admin(services, signed_in)
+        _admin(services, request, signed_in)
         return self._new_page(services, signed_in, AccountForm(role=role_options(signed_in.staff)[0][0]), "")
 
     @post("/new", name="staff:people_add", status_code=HTTP_200_OK)
@@ -190,7 +192,7 @@ class StaffPeopleController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             raise PermissionDeniedException("请先登录")
-        admin = _admin(services, signed_in)
+        admin = _admin(services, request, signed_in)
         params = {key: str(value) for key, value in request.query_params.items()}
         typed = account_form(params, signed_in.staff, admin.divisions)
         view = picker_for(signed_in.staff, typed.role, typed.region_code, admin.divisions)
@@ -204,7 +206,7 @@ class StaffPeopleController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             raise PermissionDeniedException("请先登录")
-        _admin(services, signed_in)
+        _admin(services, request, signed_in)
         code = str(request.query_params.get("region_code") or "").strip()[:12]
         return services.renderer.page(
             "staff/_region_name.html", code=code, chosen=region_label(code, installed_divisions())
@@ -218,7 +220,7 @@ class StaffPeopleController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
-        admin = _admin(services, signed_in)
+        admin = _admin(services, request, signed_in)
         done = str(request.query_params.get("done") or "")
         return await self._person_page(services, signed_in, admin, staff_id, message=_DONE.get(done, ""))
 
