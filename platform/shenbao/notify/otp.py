@@ -99,7 +99,10 @@ class PhoneVerifier:
             expires_at=now + CODE_LIFETIME,
         )
         try:
-            await self.gateway.send(Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format(code=code)))
+            params = {"code": code}
+            await self.gateway.send(
+                Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format_map(params), params=params)
+            )
         except GatewayError as error:
             raise VerificationRefused("短信没有发出去，请稍后再试") from error
 
