@@ -26,7 +26,7 @@ from typing import Protocol
 
 import msgspec
 
-from shenbao.notify.templates import SmsTemplates
+from shenbao.notify.templates import template_names
 from shenbao.settings import Settings, SettingsError, check_sms_gateway
 from shenbao.store import Database
 from shenbao.store.verification import record_sms
@@ -115,4 +115,4 @@ def gateway_for(settings: Settings, database: Database, chains: Iterable[Chain])
         )
     from shenbao.notify.aliyun import AliyunGateway  # the SDK is an optional dependency: imported when used
 
-    return AliyunGateway(settings.aliyun_sms, SmsTemplates.of_chains(chains))
+    return AliyunGateway(settings.aliyun_sms, template_names(chains))
