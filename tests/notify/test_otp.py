@@ -41,6 +41,7 @@ class Outbox:
     def last_code(self) -> str:
         match = re.search(r"验证码是(\d{6})", self.sent[-1].text)
         assert match
+        assert self.sent[-1].params == {"code": match.group(1)}  # what a template provider is sent
         return match.group(1)
 
 

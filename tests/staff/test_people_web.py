@@ -303,7 +303,9 @@ def test_every_account_change_is_in_the_audit_log(world: World) -> None:
     client.post(f"/staff/people/{ids['village']}/active", data={"_csrf": csrf, "active": "1"})
     client.post(f"/staff/people/{ids['village']}/password", data={"_csrf": csrf})
     client.post(f"/staff/people/{ids['village']}/phone", data={"_csrf": csrf, "phone": "13900001234"})
-    client.post(f"/staff/people/{ids['village']}/phone", data={"_csrf": csrf, "phone": "139"})  # refused: no row
+    client.post(
+        f"/staff/people/{ids['village']}/phone", data={"_csrf": csrf, "phone": "139"}
+    )  # refused: no row
     logged = rows(
         settings, "SELECT username, action, target FROM audit_log WHERE action LIKE 'staff.%' ORDER BY id"
     )

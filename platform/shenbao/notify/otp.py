@@ -117,8 +117,8 @@ class PhoneVerifier:
         )
         if decoy:
             return None
-        text = OTP_TEMPLATE.format(code=code)
-        return Sms(phone=phone, template="otp", text=text)
+        params = {"code": code}
+        return Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format_map(params), params=params)
 
     async def deliver(self, message: Sms) -> None:
         """Send a code's SMS made by :meth:`issue_code`.

@@ -304,6 +304,17 @@ def _audit_log(kind: str) -> tuple[str, ...]:
     )
 
 
+def _outbox_params(kind: str) -> tuple[str, ...]:
+    # The values each message's template was filled with, sent as a provider's template parameters. A message
+    # queued before this step gets '{}': the Aliyun gateway fails it with a clear error rather than guess them.
+    json, obj = (
+        ("TEXT", "json_type(params) = 'object'")
+        if kind == "sqlite"
+        else ("JSONB", "jsonb_typeof(params) = 'object'")
+    )
+    return (f"ALTER TABLE outbox ADD COLUMN params {json} NOT NULL DEFAULT '{{}}' CHECK ({obj})",)
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -346,6 +357,12 @@ STEPS: tuple[Step, ...] = (
         name="deadline reminders and escalations sent",
         sqlite=_deadline_notices("sqlite"),
         postgres=_deadline_notices("postgres"),
+    ),
+    Step(
+        version=8,
+        name="the template parameters of each queued SMS",
+        sqlite=_outbox_params("sqlite"),
+        postgres=_outbox_params("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

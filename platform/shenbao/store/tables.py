@@ -103,7 +103,8 @@ class Outbox(Table, tablename="outbox"):
     """A text message waiting to be sent, queued in the same transaction as the change that caused it.
 
     ``status`` is ``pending`` until the dispatcher sends it (``sent``) or gives up after its last try
-    (``failed``); ``next_attempt_at`` is when it is due (moved later after each failed try).
+    (``failed``); ``next_attempt_at`` is when it is due (moved later after each failed try). ``params`` are the
+    values its template was filled with (``{}`` for a message queued before they were kept).
     """
 
     id = Serial(primary_key=True)
@@ -116,6 +117,7 @@ class Outbox(Table, tablename="outbox"):
     last_error = Varchar(length=500, default="")
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+    params = JSONB(default={})
 
 
 class DeadlineNotice(Table, tablename="deadline_notice"):

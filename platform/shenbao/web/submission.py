@@ -26,6 +26,7 @@ from shenbao.workflow import (
     ApplicationState,
     Chain,
     Notify,
+    sms_params,
     sms_text,
     start,
 )
@@ -134,6 +135,7 @@ async def queue_notices(
     A handler's message goes to every active staff member of the step's role serving the event's region; an
     applicant's goes to the phone number the application answered (its form's first phone question).
     ``handlers_only`` leaves the applicant's messages out (at submission they start with the handler's actions).
+    Each message keeps the values its text was made from (the event's and the receipt as the text shows it).
 
     Returns:
         How many messages were queued.
@@ -144,6 +146,7 @@ async def queue_notices(
         if not isinstance(event, Notify):
             continue
         text = sms_text(chain, event, receipt=record.receipt_display)
+        params = sms_params(chain, event, receipt=record.receipt_display)
         if event.to == "applicant":
             if handlers_only:
                 continue
@@ -151,13 +154,15 @@ async def queue_notices(
             if phone is None:
                 log.warning("no applicant phone for %s: SMS %s not queued", record.id, event.template)
                 continue
-            messages.append(QueuedSms(phone=phone, template=event.template, text=text))
+            messages.append(QueuedSms(phone=phone, template=event.template, text=text, params=params))
             continue
         if event.role is None:
             log.warning("no staff role serves %s: SMS %s not queued", event.region, event.template)
             continue
         phones = await staff_phones(db, event.role, event.region)
-        messages += [QueuedSms(phone=phone, template=event.template, text=text) for phone in phones]
+        messages += [
+            QueuedSms(phone=phone, template=event.template, text=text, params=params) for phone in phones
+        ]
     return await enqueue_sms(db, messages, now=now)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any, Literal, TypeAlias
 
 import msgspec
@@ -48,6 +49,7 @@ __all__ = [
     "apply",
     "fill_deadlines",
     "region_at",
+    "sms_params",
     "sms_text",
     "sort_key",
     "start",
@@ -398,15 +400,27 @@ def sort_key(state: ApplicationState) -> tuple[bool, bool, dt.date, dt.date]:
     return (state.status != "in_progress", not state.green, state.due_on or dt.date.max, state.submitted_on)
 
 
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
+def sms_params(chain: Chain, message: Notify, *, receipt: str) -> dict[str, str]:
+    """The values an SMS event's text is made from: ``receipt`` (as the text shows it) and one value per
+    placeholder of its template, from the event's values, ``""`` where the event has none (the text shows it
+    blank). ``receipt`` is there even when the template does not show it, so a message's values are never empty.
 
-
-def sms_text(chain: Chain, message: Notify, *, receipt: str) -> str:
-    """The text of an SMS event: its chain template filled with the event's values and the receipt number.
+    Queued with the message, they are the parameters of a provider's approved template
+    (:mod:`shenbao.notify.aliyun`). A value of the event its template does not show (the staff's note as
+    ``reason`` beside an ``approved``) is left out: it would go to the provider without reaching the recipient.
 
     Raises:
         KeyError: the template is not in the chain (``shenbao lint`` reports that as C005).
     """
-    return chain.sms[message.template].format_map(_Blank(message.values, receipt=receipt))
+    given = {**message.values, "receipt": receipt}
+    names = (name for _, name, _, _ in Formatter().parse(chain.sms[message.template]) if name is not None)
+    return {"receipt": receipt} | {name: given.get(name, "") for name in names}
+
+
+def sms_text(chain: Chain, message: Notify, *, receipt: str) -> str:
+    """The text of an SMS event: its chain template filled with :func:`sms_params`.
+
+    Raises:
+        KeyError: the template is not in the chain (``shenbao lint`` reports that as C005).
+    """
+    return chain.sms[message.template].format_map(sms_params(chain, message, receipt=receipt))
