@@ -15,9 +15,10 @@ from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.roles import region_at
 from shenbao.store.staff import add_staff
 from shenbao.store.tables import Application
-from shenbao.web.submission import CHINA, workflow_json
 from shenbao.workflow import Actor, apply, start
+from shenbao.workflow.calendar import CHINA
 from shenbao.workflow.model import Accept, Action, Approve, PassUp, RecordCheck, Recorded, Refuse
+from shenbao.workflow.stored import workflow_json
 from tests.staff.conftest import ACCOUNTS, PASSWORD
 from tests.web.samples import household_2021, id_number, one_click_2023
 

@@ -22,7 +22,7 @@ from shenbao.forms.loader import DefinitionError
 from shenbao.paths import form_defs_dir
 from shenbao.regions import installed_divisions
 from shenbao.store.reports import ApprovedApplication
-from shenbao.web.submission import CHINA
+from shenbao.workflow.calendar import CHINA
 from tests.reports.support import YIJIAN, ZIZHU, chains, forms, yijian, zizhu
 from tests.web.samples import id_number
 

@@ -15,7 +15,7 @@ from shenbao.store.reports import (
     region_statistics,
     week_starts,
 )
-from shenbao.web.submission import CHINA
+from shenbao.workflow.calendar import CHINA
 from tests.reports.support import TODAY, Seeded, add_known_set
 
 pytestmark = pytest.mark.anyio

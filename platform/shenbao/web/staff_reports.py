@@ -4,6 +4,9 @@ Both are scoped to the signed-in staff member's region subtree (:mod:`shenbao.st
 numbers and phones whole in the export: county staff, who enter the approved households into the national
 system (录入国家系统 is the county's step in both Gansu chains). Village, township and province staff get them
 masked (``620102********123X``, ``138****8000``): they count and follow cases, and have no entry to make.
+This is narrower than :func:`shenbao.masking.may_unmask` on purpose: that reveals one application on one page
+view, where a handler needs to call a farmer; an export is a file of a whole region's households that leaves
+the platform.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from shenbao.store.staff import StaffRecord
 from shenbao.web.report_views import status_rows, sub_region_rows, week_chart
 from shenbao.web.services import Services
 from shenbao.web.staff import CSRF_FIELD, ROLE_LABELS, STATUS_LABELS, region_names, signed_in_staff
-from shenbao.web.submission import CHINA
+from shenbao.workflow.calendar import CHINA
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
 
