@@ -133,6 +133,19 @@ def test_the_county_exports_its_approved_applications_whole(
         d["审批日期"].date().isoformat() == "2026-06-12" and d["申请日期"].date().isoformat() == "2026-06-01"
     )
     assert e["当前环节"] == "录入国家系统" and e["审批日期"].date().isoformat() == "2026-06-11"
+    assert asyncio.run(_audited(seeded[0].database_url)) == [
+        ("county", "620102", "已批准的申请3条，身份证号和手机号完整")
+    ]
+
+
+async def _audited(url: str) -> list[tuple[str, str, str]]:
+    """The export rows of the audit log: who exported which region, and what."""
+    database = await store.open_database(url)
+    try:
+        rows = await database.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'export'")
+    finally:
+        await database.close()
+    return [(row["username"], row["target"], row["detail"]) for row in rows]
 
 
 @pytest.mark.parametrize(("role", "expected"), [("township", "cd"), ("province", "cdeh"), ("village", "")])

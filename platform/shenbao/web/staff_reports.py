@@ -26,11 +26,19 @@ from litestar.response import File, Redirect
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE, XlsxSheet, national_row
 from shenbao.regions import installed_divisions
 from shenbao.roles import Role
+from shenbao.store.audit import record_audit
 from shenbao.store.reports import ApprovedApplication, approved_in_region, region_statistics
 from shenbao.store.staff import StaffRecord
 from shenbao.web.report_views import status_rows, sub_region_rows, week_chart
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, ROLE_LABELS, STATUS_LABELS, region_names, signed_in_staff
+from shenbao.web.staff import (
+    CSRF_FIELD,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    client_address,
+    region_names,
+    signed_in_staff,
+)
 from shenbao.workflow.calendar import CHINA
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
@@ -129,10 +137,20 @@ class StaffReportsController(Controller):
         path = Path(name)
         try:
             export = await asyncio.to_thread(_Export, services, staff)
-            # audit: export
+            rows = 0
             async for batch in approved_in_region(services.database, staff.region_code):
                 await asyncio.to_thread(export.add, batch)
+                rows += len(batch)
             await asyncio.to_thread(export.sheet.save, path)
+            full = "身份证号和手机号完整" if staff.role in FULL_IDENTITY_ROLES else "身份证号和手机号已遮盖"
+            await record_audit(
+                services.database,
+                action="export",
+                staff=staff,
+                target=staff.region_code,
+                detail=f"已批准的申请{rows}条，{full}",
+                address=client_address(request),
+            )
         except BaseException:
             _discard(path)
             raise
