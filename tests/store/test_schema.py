@@ -64,5 +64,7 @@ async def test_a_database_from_a_newer_shenbao_is_refused(db: Database) -> None:
         await migrate(db)
 
 
-async def test_steps_are_numbered_one_by_one() -> None:
-    assert [step.version for step in STEPS] == list(range(1, len(STEPS) + 1))
+async def test_steps_are_numbered_in_order() -> None:
+    # Increasing and unique; numbers may be reserved for steps that other branches add.
+    versions = [step.version for step in STEPS]
+    assert versions[0] == 1 and versions == sorted(set(versions))

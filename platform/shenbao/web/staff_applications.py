@@ -32,13 +32,12 @@ from shenbao.web.display import display_answer
 from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
-    FLAG_LABELS,
-    STATUS_LABELS,
     local_time,
     region_names,
     require_csrf,
     signed_in_staff,
 )
+from shenbao.web.staff_inbox import FLAG_LABELS, STATUS_LABELS
 from shenbao.web.submission import CHINA, POLICY_MISMATCH, history_of, queue_notices, workflow_json
 from shenbao.workflow import Action, Actor, ApplicationState, Chain, Recorded, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
