@@ -304,8 +304,10 @@ def page_statement(
         after = [f"({', '.join(order)}) {'<' if backwards else '>'} ({{}}, {{}}, {{}})"]
         cursor_args = [cursor.rank, cursor.due, cursor.tie]
     if mine:
+        # MATERIALIZED: PostgreSQL must not fold the sort back into an ordered scan. SQLite before 3.35 lacks it.
+        materialized = " MATERIALIZED" if dialect.postgres else ""
         sql = (
-            f"WITH mine AS MATERIALIZED (SELECT {columns} FROM application WHERE {where}) SELECT * FROM mine"
+            f"WITH mine AS{materialized} (SELECT {columns} FROM application WHERE {where}) SELECT * FROM mine"
         )
         sql += "".join(f" WHERE {condition}" for condition in after)
     else:
