@@ -221,7 +221,7 @@ async def test_counts_match_the_lists_and_stop_at_the_cap(
         assert counts[filter] == len(expected(cases, "all", filter, turns["village"], region)), filter
     assert counts["view:all"] == 30
     assert counts["view:mine"] == len(expected(cases, "mine", "", turns["village"], region))
-    monkeypatch.setattr("shenbao.store.inbox.COUNT_CAP", 3)
+    monkeypatch.setattr("shenbao.store.inbox_sql.COUNT_CAP", 3)
     capped = await inbox_counts(db, region, view="all", turns=turns["village"], today=TODAY)
     assert capped["view:all"] == 4 and capped[""] == 4
     mine = await inbox_counts(db, region, view="mine", turns=turns["village"], today=TODAY)

@@ -201,7 +201,7 @@ def test_unknown_parameters_fall_back_to_the_first_page(make_client: MakeClient)
 def test_counts_past_the_cap_read_as_a_badge(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("shenbao.store.inbox.COUNT_CAP", 3)
+    monkeypatch.setattr("shenbao.store.inbox_sql.COUNT_CAP", 3)
     monkeypatch.setattr("shenbao.web.staff_inbox.COUNT_CAP", 3)
     client, _ = make_client([Case(place=VILLAGE) for _ in range(5)])
     sign_in(client, "village")

@@ -234,7 +234,7 @@ def _inbox_indexes(kind: str) -> tuple[str, ...]:
     # a page or a count reads the few index entries it shows instead of sorting or scanning the region.
     # Then what the filters test (status, "has flags", green), so a filter is checked in the index and only
     # matching rows are read from the table.
-    # store/inbox.py writes the same expressions, character for character (a test reads the query plans).
+    # store/inbox_sql.py writes the same expressions, character for character (a test reads the query plans).
     if kind == "sqlite":
         flagged, step = "json_array_length(flags) > 0", "json_extract(workflow_state, '$.step')"
         due = "COALESCE(deadline, '9999-01-01')"
