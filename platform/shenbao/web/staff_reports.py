@@ -34,11 +34,11 @@ from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
     ROLE_LABELS,
-    STATUS_LABELS,
     client_address,
     region_names,
     signed_in_staff,
 )
+from shenbao.web.staff_inbox import STATUS_LABELS
 from shenbao.workflow.calendar import CHINA
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
