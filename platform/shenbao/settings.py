@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
+
+from shenbao.keyring import Keyring
 
 __all__ = ["Settings"]
 
@@ -30,6 +33,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         how many verification codes one client address may ask for in an hour (default 60).
     ``SHENBAO_FORM_DEFS``
         a folder of packs of one's own, instead of the ``form_defs/`` shipped with the package.
+    ``SHENBAO_DATA_KEY``, ``SHENBAO_LOOKUP_KEY``
+        the keys that encrypt identity numbers and phones and make their look-up digests: each a
+        comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.keyring`).
+        ``shenbao serve`` refuses to start without them; ``shenbao demo`` keeps its own in a file.
     """
 
     database_url: str
@@ -42,9 +49,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otp_per_address_per_hour: int = 60
     demo: bool = False
     """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
+    keys: Keyring | None = None
+    """Seal identity numbers and phones and digest them for look-ups; ``None`` when the variables are unset."""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``environ`` (the process's environment by default).
+
+        Raises:
+            KeyringError: the key variables are malformed, or only one of them is set.
+        """
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("SHENBAO_DATA_DIR", "data")).resolve()
         return cls(
@@ -56,4 +70,5 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
             sms_gateway=env.get("SHENBAO_SMS_GATEWAY", "database"),
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
+            keys=Keyring.from_env(env),
         )

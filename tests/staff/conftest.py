@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.settings import Settings
 from tests.web.conftest import migrated_settings
 
@@ -56,11 +57,18 @@ async def add_applications(db: store.Database) -> dict[str, str]:
             form_id="gansu-yijian-2023",
             form_version=1,
             answers={},
+            personal=NO_PERSONAL_FIELDS,
             region_code=region,
         )
         receipts[place] = record.receipt_number
     await store.submit_application(
-        db, idempotency_key=None, form_id="gansu-yijian-2023", form_version=1, answers={}, region_code=None
+        db,
+        idempotency_key=None,
+        form_id="gansu-yijian-2023",
+        form_version=1,
+        answers={},
+        personal=NO_PERSONAL_FIELDS,
+        region_code=None,
     )
     return receipts
 
@@ -85,7 +93,7 @@ def seeded(tmp_path: Path) -> tuple[Settings, dict[str, str]]:
     settings = migrated_settings(tmp_path)
 
     async def seed() -> dict[str, str]:
-        database = await store.open_database(settings.database_url)
+        database = await store.open_database(settings.database_url, keys=settings.keys)
         try:
             await add_accounts(database)
             return await add_applications(database)

@@ -22,8 +22,10 @@ from shenbao.app import create_app
 from shenbao.forms import evaluate
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
+from shenbao.store.sealing import open_text
 from shenbao.web.submission import history_of, workflow_json
 from shenbao.workflow import start
+from tests.conftest import TEST_KEYS
 from tests.staff.conftest import PASSWORD, PLACES, add_accounts, csrf_of, sign_in
 from tests.web.samples import one_click_2023
 
@@ -46,6 +48,7 @@ async def _add_chain_application(db: store.Database, region: str) -> int:
         form_id=FORM_ID,
         form_version=form.version,
         answers=answers,
+        personal=form.personal,
         region_code=region,
     )
     today = TODAY
@@ -86,7 +89,7 @@ class Flow:
 
     def outbox(self) -> list[tuple[str, str, str]]:
         return [
-            (row[0], row[1], row[2])
+            (open_text(row[0], self.settings.keys), row[1], row[2])
             for row in self._fetch("SELECT phone, template, text FROM outbox ORDER BY id")
         ]
 
@@ -94,11 +97,11 @@ class Flow:
 @pytest.fixture
 def flow(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flow:
     monkeypatch.setattr("shenbao.web.staff_applications._today", lambda: TODAY)
-    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
+    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
     async def seed() -> int:
         await store.migrate_url(database_url)
-        database = await store.open_database(database_url)
+        database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
             await add_accounts(database)
             await StaffAccounts(database).add(

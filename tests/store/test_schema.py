@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.store import Database, SchemaTooNewError, migrate, open_database, save_draft, schema_version
 from shenbao.store.schema import STEPS
 from shenbao.store.tables import ALL_TABLES
@@ -33,7 +34,7 @@ async def test_a_new_database_is_at_version_zero(database_url: str, anyio_backen
 
 
 async def test_migrating_twice_changes_nothing(db: Database) -> None:
-    await save_draft(db, "token", "form", 1, {"q1": "是"}, "basic")
+    await save_draft(db, "token", "form", 1, {"q1": "是"}, "basic", personal=NO_PERSONAL_FIELDS)
     assert await migrate(db) == []
     assert await migrate(db) == []
     assert await schema_version(db) == STEPS[-1].version
@@ -64,5 +65,8 @@ async def test_a_database_from_a_newer_shenbao_is_refused(db: Database) -> None:
         await migrate(db)
 
 
-async def test_steps_are_numbered_one_by_one() -> None:
-    assert [step.version for step in STEPS] == list(range(1, len(STEPS) + 1))
+async def test_steps_are_numbered_in_order() -> None:
+    # Branches reserve their step numbers, so a gap stays until the branch holding it lands.
+    versions = [step.version for step in STEPS]
+    assert versions[0] == 1
+    assert versions == sorted(set(versions))

@@ -175,7 +175,9 @@ class FarmerController(Controller):
         # Where the farmer lands is where a reopened tab resumes.
         nav = (data.get("nav") or ["next"])[0]
         if nav == "stay":  # without JavaScript: show what the answers so far reveal (the region's next level)
-            await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
+            await store.save_draft(
+                services.database, token, form.id, form.version, answers, section_id, personal=form.personal
+            )
             response = self._section_page(services, section_id, evaluation, answers, form, show_missing=False)
             return self._with_cookie(response, services, token)
         if nav == "prev":
@@ -187,7 +189,13 @@ class FarmerController(Controller):
             landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
             target = f"{base}/s/{landing}" if landing else f"{base}/review"
         await store.save_draft(
-            services.database, token, form.id, form.version, answers, landing or section_id
+            services.database,
+            token,
+            form.id,
+            form.version,
+            answers,
+            landing or section_id,
+            personal=form.personal,
         )
         if not target:
             response = self._section_page(
@@ -221,7 +229,9 @@ class FarmerController(Controller):
             draft,
             await received_section_answers(form, section_id, await _form_data(request), services.settings),
         )
-        await store.save_draft(services.database, token, form.id, form.version, answers, section_id)
+        await store.save_draft(
+            services.database, token, form.id, form.version, answers, section_id, personal=form.personal
+        )
         before, after = evaluate(form, draft), evaluate(form, answers)
         set_page_facts(form_id=form.id)
         shown_before, shown_after = set(before.visible), set(after.visible)
