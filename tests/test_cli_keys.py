@@ -18,7 +18,7 @@ from shenbao.keyring import Keyring
 from shenbao.settings import Settings
 from shenbao.store import migrate_url
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
-from tests.store.test_sealing import ANSWERS_2021, SECRETS
+from tests.store.support import ANSWERS_2021, SECRETS
 
 VARIABLES = "SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY"
 

@@ -24,7 +24,7 @@ from shenbao.store.receipts import new_receipt_number
 from shenbao.store.tables import Application, Draft, OtpChallenge, Outbox
 from shenbao.store.verification import phone_verified
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
-from tests.store.test_sealing import ANSWERS_2021, ID, PHONE, PROXY_PHONE, SECRETS, ZIZHU, _row_text, _submit
+from tests.store.support import ANSWERS_2021, ID, PHONE, PROXY_PHONE, SECRETS, ZIZHU, row_text, submit
 
 pytestmark = pytest.mark.anyio
 
@@ -98,7 +98,7 @@ async def test_encrypt_existing_seals_them_and_a_second_run_changes_nothing(db: 
     report = await encrypt_existing(db, FORMS)
     assert (report.applications, report.drafts, report.outbox, report.otp_challenges) == (1, 1, 1, 1)
     for table in ("application", "draft", "outbox", "otp_challenge"):
-        stored = await _row_text(db, table)
+        stored = await row_text(db, table)
         assert not [secret for secret in SECRETS if secret in stored], table
     record = await application_by_receipt(db, receipt)
     assert record is not None and record.answers == ANSWERS_2021
@@ -160,7 +160,7 @@ async def test_a_draft_saved_meanwhile_is_left_to_its_save(
 
 
 async def test_a_new_key_reads_the_old_ones_then_reseals_everything(db: Database, database_url: str) -> None:
-    record = await _submit(db)
+    record = await submit(db)
     await save_draft(db, "t", "gansu-zizhu-2021", 1, ANSWERS_2021, "", personal=ZIZHU)
     await enqueue_sms(db, [QueuedSms(phone=PHONE, template="t", text="x")], now=record.created_at)
     data_key, lookup_key = new_key_entry("k2"), new_key_entry("l2")
@@ -174,7 +174,7 @@ async def test_a_new_key_reads_the_old_ones_then_reseals_everything(db: Database
         assert await receipt_belongs_to_phone(during, record.receipt_number, PHONE)  # the old digest matches
         report = await encrypt_existing(during, FORMS)
         assert (report.applications, report.drafts, report.outbox) == (1, 1, 1)
-        stored = await _row_text(during, "application") + await _row_text(during, "draft")
+        stored = await row_text(during, "application") + await row_text(during, "draft")
         assert "v1:test1:" not in stored and "v1:k2:" in stored and "'l2:" in stored
     async with await open_database(database_url, keys=only_new) as after:
         assert await _answers(after, record.receipt_number) == ANSWERS_2021

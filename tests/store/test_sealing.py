@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from shenbao.forms import load_form
-from shenbao.forms.personal import NO_PERSONAL_FIELDS, personal_fields
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.keyring import DATA_KEY_VARIABLE, LOOKUP_KEY_VARIABLE, KeysMissingError
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import Sms
-from shenbao.paths import form_defs_dir
 from shenbao.store import (
     Database,
     application_by_idempotency_key,
@@ -26,52 +23,27 @@ from shenbao.store import (
 )
 from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages
 from shenbao.store.staff import application_in_region
-from tests.web.samples import id_number
+from tests.store.support import (
+    ANSWERS_2021,
+    ANSWERS_2023,
+    ID,
+    PHONE,
+    PROXY_ID,
+    PROXY_PHONE,
+    SECRETS,
+    VILLAGE,
+    YIJIAN,
+    ZIZHU,
+    row_text,
+    submit,
+)
 
 pytestmark = pytest.mark.anyio
 
-FORMS = form_defs_dir() / "gansu" / "forms"
-ZIZHU = personal_fields(load_form(FORMS / "gansu-zizhu-2021.json"))
-YIJIAN = personal_fields(load_form(FORMS / "gansu-yijian-2023.json"))
-ID = id_number(born="19800101")
-PROXY_ID = id_number(born="19900202", serial="456")
-PHONE = "13800138000"
-PROXY_PHONE = "13700137000"
-VILLAGE = "620102001001"
-ANSWERS_2021: dict[str, Any] = {
-    "q1": "proxy",
-    "q3": {"name": "李四", "id_number": PROXY_ID, "phone": PROXY_PHONE},
-    "q4": {"name": "张三", "id_number": ID, "phone": PHONE},
-    "q7": {"code": VILLAGE, "name": "甘肃省兰州市城关区酒泉路街道畅家巷社区"},
-}
-ANSWERS_2023: dict[str, Any] = {"name": "王五", "id_number": ID, "phone": PHONE, "hardship": ["illness"]}
-SECRETS = (ID, PROXY_ID, PHONE, PROXY_PHONE)
-
-
-async def _row_text(db: Database, table: str) -> str:
-    """Every stored value of every row of ``table``, as text: what anyone with the database file reads."""
-    rows = await db.fetch(f"SELECT * FROM {table}")
-    assert rows, f"no row in {table}"
-    return repr(rows)
-
-
-async def _submit(db: Database, key: str = "k1", answers: dict[str, Any] | None = None, **more: Any) -> Any:
-    record, _ = await submit_application(
-        db,
-        idempotency_key=key,
-        form_id="gansu-zizhu-2021",
-        form_version=1,
-        answers=ANSWERS_2021 if answers is None else answers,
-        personal=ZIZHU,
-        region_code=VILLAGE,
-        **more,
-    )
-    return record
-
 
 async def test_the_stored_application_holds_no_clear_id_number_or_phone(db: Database) -> None:
-    record = await _submit(db)
-    stored = await _row_text(db, "application")
+    record = await submit(db)
+    stored = await row_text(db, "application")
     for secret in SECRETS:
         assert secret not in stored
     assert (
@@ -81,7 +53,7 @@ async def test_the_stored_application_holds_no_clear_id_number_or_phone(db: Data
 
 
 async def test_other_answers_stay_queryable_in_the_database(db: Database) -> None:
-    await _submit(db)
+    await submit(db)
     if db.kind == "sqlite":
         sql = "SELECT json_extract(answers, '$.q4.name') AS name, json_type(answers, '$.q4.phone') AS phone FROM application"
     else:
@@ -90,7 +62,7 @@ async def test_other_answers_stay_queryable_in_the_database(db: Database) -> Non
 
 
 async def test_every_read_path_gives_clear_answers(db: Database) -> None:
-    record = await _submit(db)
+    record = await submit(db)
     by_receipt = await application_by_receipt(db, record.receipt_number)
     by_key = await application_by_idempotency_key(db, "k1")
     in_region = await application_in_region(db, record.id, "620102")
@@ -109,9 +81,10 @@ async def test_a_question_answer_is_sealed_whole_and_keeps_its_type(db: Database
         personal=YIJIAN,
         region_code=VILLAGE,
     )
-    stored = await _row_text(db, "application")
+    stored = await row_text(db, "application")
     assert ID not in stored and PHONE not in stored and "illness" in stored
-    assert (await application_by_receipt(db, record.receipt_number)).answers == answers  # type: ignore[union-attr]
+    stored_record = await application_by_receipt(db, record.receipt_number)
+    assert stored_record is not None and stored_record.answers == answers
 
 
 async def test_drafts_are_sealed_too_whatever_shape_the_farmer_left(db: Database) -> None:
@@ -121,16 +94,16 @@ async def test_drafts_are_sealed_too_whatever_shape_the_farmer_left(db: Database
         "q1": "proxy",
     }
     await save_draft(db, "token-1", "gansu-zizhu-2021", 1, answers, "applicant", personal=ZIZHU)
-    stored = await _row_text(db, "draft")
+    stored = await row_text(db, "draft")
     assert PROXY_PHONE not in stored and ID.lower() not in stored and "138 0013 8000" not in stored
     loaded = await load_draft(db, "token-1", "gansu-zizhu-2021")
     assert loaded is not None and loaded.answers == answers
 
 
 async def test_staff_find_an_applicants_applications_by_id_number_in_their_region(db: Database) -> None:
-    first = await _submit(db, "k1")
-    second = await _submit(db, "k2")
-    await _submit(db, "k3", answers={**ANSWERS_2021, "q4": {"name": "赵六", "id_number": PROXY_ID}})
+    first = await submit(db, "k1")
+    second = await submit(db, "k2")
+    await submit(db, "k3", answers={**ANSWERS_2021, "q4": {"name": "赵六", "id_number": PROXY_ID}})
     typed = " ".join([ID[:6], ID[6:14], ID[14:]]).translate(
         str.maketrans("0123456789", "０１２３４５６７８９")
     )
@@ -141,7 +114,7 @@ async def test_staff_find_an_applicants_applications_by_id_number_in_their_regio
 
 
 async def test_a_receipt_belongs_only_to_the_applicants_phone(db: Database) -> None:
-    record = await _submit(db)
+    record = await submit(db)
     spaced = " ".join(record.receipt_number[i : i + 4] for i in range(0, 12, 4))
     assert await receipt_belongs_to_phone(db, spaced, "138-0013-8000")
     assert not await receipt_belongs_to_phone(db, record.receipt_number, PROXY_PHONE)  # the proxy's
@@ -167,7 +140,7 @@ async def test_without_keys_personal_data_is_neither_written_nor_read(
 async def test_the_outbox_keeps_phones_sealed_and_gives_them_back(db: Database) -> None:
     now = datetime.now(UTC)
     await enqueue_sms(db, [QueuedSms(phone=PHONE, template="t", text="您的申请已受理")], now=now)
-    stored = await _row_text(db, "outbox")
+    stored = await row_text(db, "outbox")
     assert PHONE not in stored and "v1:test1:" in stored
     [message] = await outbox_messages(db)
     assert message.phone == PHONE
@@ -186,4 +159,4 @@ async def test_verification_codes_keep_only_the_phones_digest(db: Database) -> N
     await verifier.verify(scope="s", phone=PHONE, code=code)
     assert await verifier.verified(scope="s", phone=PHONE)
     assert not await verifier.verified(scope="s", phone=PROXY_PHONE)
-    assert PHONE not in await _row_text(db, "otp_challenge")
+    assert PHONE not in await row_text(db, "otp_challenge")

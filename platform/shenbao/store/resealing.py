@@ -32,6 +32,7 @@ from shenbao.store.sealing import (
     open_text,
     phone_digests,
     seal_answers,
+    seal_paths,
     seal_text,
 )
 from shenbao.store.tables import Application, Draft, OtpChallenge, Outbox
@@ -107,8 +108,8 @@ def _resealed(
     sealed_paths = _sealed_paths(answers)
     if any(not keys.sealed_with_current(value_at(answers, path)[SEALED]) for path in sealed_paths):
         # Seal the form's personal paths and whatever was sealed before (never open up a value for good).
-        paths = tuple(dict.fromkeys([*(personal.paths if personal else ()), *sealed_paths]))
-        return opened, seal_answers(opened, PersonalFields(id_numbers=paths), keys)
+        paths = dict.fromkeys([*(personal.paths if personal else ()), *sealed_paths])
+        return opened, seal_paths(opened, paths, keys)
     if personal is None:
         return opened, None
     sealed = seal_answers(answers, personal, keys)  # values already sealed are kept as they are

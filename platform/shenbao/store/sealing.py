@@ -12,7 +12,7 @@ through :func:`open_answers`; callers (pages, API, exports) see clear values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -33,6 +33,7 @@ __all__ = [
     "open_text",
     "phone_digests",
     "seal_answers",
+    "seal_paths",
     "seal_text",
 ]
 
@@ -74,8 +75,13 @@ def seal_answers(
     Raises:
         KeysMissingError: there is a value to seal and ``keys`` is ``None``.
     """
+    return seal_paths(answers, personal.paths, keys)
+
+
+def seal_paths(answers: Mapping[str, Any], paths: Iterable[str], keys: Keyring | None) -> dict[str, Any]:
+    """The answers with the values at ``paths`` sealed, as :func:`seal_answers` does for a form's paths."""
     sealed = dict(answers)
-    for path in personal.paths:
+    for path in paths:
         question_id, _, blank = path.partition(".")
         value = sealed.get(question_id)
         if not blank or not isinstance(value, dict) or is_sealed(value):
