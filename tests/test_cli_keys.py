@@ -9,13 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from litestar.exceptions import ImproperlyConfiguredException
 from litestar.testing import TestClient
 
 from shenbao import cli
 from shenbao.app import create_app
 from shenbao.keyring import Keyring
-from shenbao.settings import Settings
+from shenbao.settings import Settings, SettingsError
 from shenbao.store import migrate_url
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
 from tests.store.support import ANSWERS_2021, SECRETS
@@ -56,7 +55,7 @@ def test_the_app_does_not_start_without_keys(tmp_path: Path) -> None:
         TestClient(create_app(settings)),
     ):  # from the lifespan's task group
         pass
-    assert raised.group_contains(ImproperlyConfiguredException, match=VARIABLES)
+    assert raised.group_contains(SettingsError, match=VARIABLES)
 
 
 def test_keys_new_prints_a_pair_the_environment_accepts(capsys: pytest.CaptureFixture[str]) -> None:

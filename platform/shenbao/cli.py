@@ -1,4 +1,4 @@
-"""The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, regions import, staff add."""
+"""The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, regions import, staff add."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from shenbao.keyring import MISSING_KEYS, KeyringError
-from shenbao.settings import Settings
+from shenbao.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from shenbao import store
@@ -80,6 +80,30 @@ async def _encrypt_existing(settings: Settings, *, quiet: bool = False) -> int:
             "values in clear there could not be found; add the pack and run this again",
             file=sys.stderr,
         )
+    return 0
+
+
+async def _remind(settings: Settings) -> int:
+    from shenbao import store
+    from shenbao.notify.reminders import send_deadline_notices
+    from shenbao.packs import ChainRegistry
+
+    if settings.keys is None:  # the reminders' phones are encrypted in the outbox
+        print(f"shenbao remind: {MISSING_KEYS}", file=sys.stderr)
+        return 2
+    chains = ChainRegistry.from_packs(settings.packs, settings.form_defs)
+    database = await store.open_database(settings.database_url, keys=settings.keys)
+    try:
+        await store.migrate(database)
+        report = await send_deadline_notices(database, chains)
+    finally:
+        await database.close()
+    print(
+        f"{report.reminders} reminder(s) and {report.escalations} escalation(s) sent as "
+        f"{report.messages} SMS (queued in the outbox); {report.skipped} application(s) left out"
+    )
+    if report.skipped:
+        print("see the warnings above for why applications were left out", file=sys.stderr)
     return 0
 
 
@@ -273,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(NEW,OLD), restart, run encrypt-existing, then drop OLD",
     )
     keys_new.add_argument("--id", help="the key id (default: k and today's date)")
+    commands.add_parser(
+        "remind",
+        help="remind handlers of tomorrow's deadlines and escalate overdue cases (one pass, for cron)",
+    )
     lint = commands.add_parser("lint", help="check form definitions (default: every pack in form_defs/)")
     lint.add_argument("path", nargs="?")
     regions = commands.add_parser("regions", help="administrative division data")
@@ -313,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         settings = Settings.from_env()
-    except KeyringError as error:
+    except SettingsError as error:
         print(f"shenbao: {error}", file=sys.stderr)
         return 2
     if args.command == "migrate":
@@ -328,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _serve(settings, args.host, args.port)
     elif args.command == "demo":
         return _demo(settings, args.host, args.port)
+    elif args.command == "remind":
+        return asyncio.run(_remind(settings))
     elif args.command == "regions":
         return asyncio.run(_import_regions(settings, args.dist, args.province))
     elif args.command == "staff":

@@ -28,9 +28,20 @@ class FormRegistry:
 
     @classmethod
     def from_packs(
-        cls, packs: Iterable[str], root: Path | None = None, *, cleaners: Mapping[str, Cleaner] | None = None
+        cls,
+        packs: Iterable[str],
+        root: Path | None = None,
+        *,
+        cleaners: Mapping[str, Cleaner] | None = None,
+        folder: str = "forms",
     ) -> FormRegistry:
         """Load, lint and compile every form of the named packs (folders of ``form_defs/``).
+
+        Args:
+            packs: the pack folders' names.
+            root: where the packs are (``form_defs/`` by default).
+            cleaners: the installed widgets' answer cleaners.
+            folder: ``forms`` for the farmer's forms; ``chains/forms`` for the forms staff fill at a step.
 
         Raises:
             PackError: a pack folder is missing, or a form has lint errors (run ``shenbao lint`` to see them).
@@ -38,10 +49,12 @@ class FormRegistry:
         root = root or form_defs_dir()
         forms: list[CompiledForm] = []
         for pack in packs:
-            folder = root / pack / "forms"
-            if not folder.is_dir():
-                raise PackError(f"pack {pack!r} not found: expected form definitions in {folder}")
-            for path in sorted(folder.glob("*.json")):
+            found = root / pack / folder
+            if not found.is_dir():
+                if folder != "forms":
+                    continue  # a pack without step forms
+                raise PackError(f"pack {pack!r} not found: expected form definitions in {found}")
+            for path in sorted(found.glob("*.json")):
                 definition = load_form(path)
                 problems = lint_form(definition, str(path))
                 if problems:
@@ -86,3 +99,7 @@ class ChainRegistry:
     def get(self, chain_id: str) -> tuple[Chain, WorkingCalendar] | None:
         """The chain called ``chain_id`` and its calendar, or ``None``."""
         return self._chains.get(chain_id)
+
+    def __iter__(self) -> Iterator[Chain]:
+        """Every chain."""
+        return (chain for chain, _ in self._chains.values())

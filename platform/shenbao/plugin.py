@@ -24,16 +24,19 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shenbao import store
+from shenbao.deadlines import fill_pending_deadlines
 from shenbao.keyring import MISSING_KEYS
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
-from shenbao.notify.sms import gateway_named
+from shenbao.notify.reminders import ReminderJob
+from shenbao.notify.sms import gateway_for
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
-from shenbao.settings import Settings
+from shenbao.settings import Settings, SettingsError
 from shenbao.web.api import ApiController
 from shenbao.web.demo import DemoController
 from shenbao.web.farmer import FarmerController
+from shenbao.web.household_check import HouseholdCheckController
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
@@ -113,21 +116,33 @@ class ShenbaoPlugin(InitPlugin):
 
     async def _start(self, app: Litestar) -> None:
         if self.settings.keys is None:  # every submission holds an ID number or a phone to encrypt
-            raise ImproperlyConfiguredException(f"shenbao cannot start: {MISSING_KEYS}")
+            raise SettingsError(f"shenbao cannot start: {MISSING_KEYS}")
         database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
         forms = FormRegistry.from_packs(
             self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
         )
         await _use_imported_divisions(database, forms)
-        gateway = gateway_named(self.settings.sms_gateway, database)
+        chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
+        try:
+            gateway = gateway_for(self.settings, database, chains)
+        except SettingsError:
+            await database.close()
+            raise
         app.state[self.state_key] = services = Services(
             settings=self.settings,
             forms=forms,
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=database,
             base=self.path,
-            chains=ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs),
+            chains=chains,
+            step_forms=FormRegistry.from_packs(
+                self.settings.packs,
+                self.settings.form_defs,
+                cleaners=installed_widgets().cleaners(),
+                folder="chains/forms",
+            ),
             dispatcher=OutboxDispatcher(database, gateway),
+            reminders=ReminderJob(database, chains, interval=self.settings.remind_minutes * 60),
             phones=PhoneVerifier(
                 database,
                 gateway,
@@ -136,12 +151,17 @@ class ShenbaoPlugin(InitPlugin):
             ),
         )
         install_widgets(services)
+        await fill_pending_deadlines(database, forms, services.chains)
         if services.dispatcher is not None:
             services.dispatcher.start()  # its first pass sends what an earlier process queued and left
+        if services.reminders is not None and self.settings.remind_minutes > 0:
+            services.reminders.start()
 
     async def _stop(self, app: Litestar) -> None:
         services = app.state.pop(self.state_key, None)
         if services is not None:
+            if services.reminders is not None:
+                await services.reminders.stop()
             if services.dispatcher is not None:
                 await services.dispatcher.stop()
             await services.database.close()
@@ -177,6 +197,7 @@ class ShenbaoPlugin(InitPlugin):
                 FarmerController,
                 StaffController,
                 StaffApplicationController,
+                HouseholdCheckController,
                 ApiController,
                 static,
                 widget_router(self.settings),

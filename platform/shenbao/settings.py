@@ -8,9 +8,77 @@ from pathlib import Path
 
 import msgspec
 
-from shenbao.keyring import Keyring
+from shenbao.keyring import Keyring, KeyringError
 
-__all__ = ["Settings"]
+__all__ = ["SMS_GATEWAYS", "AliyunSms", "Settings", "SettingsError", "check_sms_gateway"]
+
+SMS_GATEWAYS = ("database", "console", "aliyun")
+"""The values ``SHENBAO_SMS_GATEWAY`` takes."""
+
+
+class SettingsError(ValueError):
+    """The environment is missing a setting or has a malformed one; the message names the variable."""
+
+
+def check_sms_gateway(name: str) -> None:
+    """Raise :class:`SettingsError` unless ``name`` is one of :data:`SMS_GATEWAYS`."""
+    if name not in SMS_GATEWAYS:
+        raise SettingsError(f"SHENBAO_SMS_GATEWAY 不能是“{name}”：请设为 {'、'.join(SMS_GATEWAYS)} 之一")
+
+
+class AliyunSms(msgspec.Struct, frozen=True, kw_only=True):
+    """Aliyun SMS (dysms), for ``SHENBAO_SMS_GATEWAY=aliyun``.
+
+    Aliyun sends only templates approved in its console, each known by a code (``SMS_123456789``) and filled
+    with parameters; ``templates`` maps the chains' SMS template names (and ``otp``) to those codes.
+    """
+
+    access_key_id: str
+    access_key_secret: str
+    sign_name: str
+    templates: dict[str, str]
+    endpoint: str = "dysmsapi.aliyuncs.com"
+
+    def __repr__(self) -> str:  # the secret stays out of logs and tracebacks
+        return f"AliyunSms(access_key_id={self.access_key_id!r}, sign_name={self.sign_name!r}, ...)"
+
+
+_ALIYUN_REQUIRED = (
+    ("SHENBAO_ALIYUN_SMS_ACCESS_KEY_ID", "阿里云 AccessKey ID"),
+    ("SHENBAO_ALIYUN_SMS_ACCESS_KEY_SECRET", "阿里云 AccessKey Secret"),
+    ("SHENBAO_ALIYUN_SMS_SIGN_NAME", "审核通过的短信签名，不带【】"),
+    (
+        "SHENBAO_ALIYUN_SMS_TEMPLATES",
+        "模板名=模板代码，用逗号分开，如 new_application=SMS_123456789,otp=SMS_987654321",
+    ),
+)
+
+
+def _aliyun_from_env(env: Mapping[str, str]) -> AliyunSms:
+    for name, meaning in _ALIYUN_REQUIRED:
+        if not env.get(name, "").strip():
+            raise SettingsError(f"SHENBAO_SMS_GATEWAY=aliyun 时必须设置 {name}（{meaning}）")
+    return AliyunSms(
+        access_key_id=env["SHENBAO_ALIYUN_SMS_ACCESS_KEY_ID"].strip(),
+        access_key_secret=env["SHENBAO_ALIYUN_SMS_ACCESS_KEY_SECRET"].strip(),
+        sign_name=env["SHENBAO_ALIYUN_SMS_SIGN_NAME"].strip(),
+        templates=_template_codes(env["SHENBAO_ALIYUN_SMS_TEMPLATES"]),
+        endpoint=env.get("SHENBAO_ALIYUN_SMS_ENDPOINT", "").strip() or "dysmsapi.aliyuncs.com",
+    )
+
+
+def _template_codes(raw: str) -> dict[str, str]:
+    """``name=CODE,name=CODE`` as a dict."""
+    codes: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        name, equals, code = (part.strip() for part in entry.partition("="))
+        if not (name and equals and code):
+            raise SettingsError(
+                f"SHENBAO_ALIYUN_SMS_TEMPLATES 里的“{entry}”不是“模板名=模板代码”："
+                "请写成 new_application=SMS_123456789,refused=SMS_234567890 这样"
+            )
+        codes[name] = code
+    return codes
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,7 +96,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ``SHENBAO_PACKS``
         comma-separated province packs to publish (default ``gansu``).
     ``SHENBAO_SMS_GATEWAY``
-        ``database`` (keep and print each message: the default) or ``console`` (print only).
+        ``database`` (keep and print each message: the default), ``console`` (print only) or ``aliyun``
+        (Aliyun SMS, configured by the ``SHENBAO_ALIYUN_SMS_*`` variables: see :class:`AliyunSms`).
     ``SHENBAO_OTP_PER_ADDRESS_PER_HOUR``
         how many verification codes one client address may ask for in an hour (default 60).
     ``SHENBAO_FORM_DEFS``
@@ -37,6 +106,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         the keys that encrypt identity numbers and phones and make their look-up digests: each a
         comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.keyring`).
         ``shenbao serve`` refuses to start without them; ``shenbao demo`` keeps its own in a file.
+    ``SHENBAO_REMIND_MINUTES``
+        how often the deadline reminders and escalations run, in minutes (default 10; ``0`` turns them off,
+        e.g. when cron runs ``shenbao remind`` instead). Settings built in code leave them off.
     """
 
     database_url: str
@@ -46,7 +118,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     packs: tuple[str, ...] = ("gansu",)
     form_defs: Path | None = None
     sms_gateway: str = "database"
+    aliyun_sms: AliyunSms | None = None
+    """Set when ``sms_gateway`` is ``aliyun``."""
     otp_per_address_per_hour: int = 60
+    remind_minutes: float = 0
+    """Minutes between the deadline job's passes; 0: the application does not run it."""
     demo: bool = False
     """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
     keys: Keyring | None = None
@@ -54,12 +130,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the settings from ``environ`` (the process's environment by default).
+        """The settings the environment (default: ``os.environ``) gives.
 
         Raises:
-            KeyringError: the key variables are malformed, or only one of them is set.
+            SettingsError: an unknown SMS gateway, the Aliyun gateway without one of its variables, or keys
+                that are malformed or only one of the two.
         """
         env = os.environ if environ is None else environ
+        gateway = env.get("SHENBAO_SMS_GATEWAY", "").strip() or "database"
+        check_sms_gateway(gateway)
         data_dir = Path(env.get("SHENBAO_DATA_DIR", "data")).resolve()
         return cls(
             database_url=env.get("SHENBAO_DATABASE_URL") or f"sqlite:///{data_dir / 'shenbao.db'}",
@@ -68,7 +147,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             debug=env.get("SHENBAO_DEBUG", "") in {"1", "true", "yes"},
             packs=tuple(filter(None, env.get("SHENBAO_PACKS", "gansu").split(","))),
             form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
-            sms_gateway=env.get("SHENBAO_SMS_GATEWAY", "database"),
+            sms_gateway=gateway,
+            aliyun_sms=_aliyun_from_env(env) if gateway == "aliyun" else None,
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
-            keys=Keyring.from_env(env),
+            remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
+            keys=_keys_from_env(env),
         )
+
+
+def _keys_from_env(env: Mapping[str, str]) -> Keyring | None:
+    try:
+        return Keyring.from_env(env)
+    except KeyringError as error:
+        raise SettingsError(str(error)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
@@ -9,6 +10,7 @@ from typing import Any, cast
 import pytest
 
 from shenbao import store
+from shenbao.deadlines import fill_pending_deadlines
 from shenbao.forms import evaluate
 from shenbao.keyring import Keyring
 from shenbao.notify.dispatcher import MAX_ATTEMPTS, dispatch_due, retry_delay
@@ -119,7 +121,27 @@ async def test_an_unknown_year_still_stores_the_application_and_queues_the_sms(d
     [message] = await outbox_messages(db)
     assert record.receipt_display in message.text and "规定期限" in message.text
     rows = await db.fetch("SELECT workflow_state, deadline FROM application WHERE id = {}", record.id)
-    assert rows[0]["deadline"] is None and rows[0]["workflow_state"] is None
+    state = (
+        json.loads(rows[0]["workflow_state"])
+        if isinstance(rows[0]["workflow_state"], str)
+        else rows[0]["workflow_state"]
+    )
+    assert rows[0]["deadline"] is None  # 期限待定: the work goes on, the deadline is filled in later
+    assert state["step"] == "household_check" and state["due_on"] is None and state["final_due_on"] is None
+
+
+async def test_pending_deadlines_are_filled_in_when_the_calendar_learns_the_year(db: Database) -> None:
+    await _handler(db)
+    record, _ = await _submit(_services(db, years_known=False))
+    forms = FormRegistry.from_packs(["gansu"])
+    assert await fill_pending_deadlines(db, forms, _services(db, years_known=False).chains) == 0
+    assert await fill_pending_deadlines(db, forms, _services(db).chains) == 1
+    rows = await db.fetch("SELECT workflow_state, deadline FROM application WHERE id = {}", record.id)
+    raw = rows[0]["workflow_state"]
+    state = json.loads(raw) if isinstance(raw, str) else raw
+    assert rows[0]["deadline"] is not None and state["due_on"] == str(rows[0]["deadline"])
+    assert [row["action"] for row in state["history"]] == ["submit"]  # the history is kept
+    assert await fill_pending_deadlines(db, forms, _services(db).chains) == 0
 
 
 async def test_dispatch_sends_once_and_marks_sent(db: Database) -> None:

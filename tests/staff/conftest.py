@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -14,9 +19,16 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
+from shenbao.forms import evaluate
 from shenbao.forms.personal import NO_PERSONAL_FIELDS
+from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
+from shenbao.store.sealing import open_text
+from shenbao.workflow import start
+from shenbao.workflow.stored import history_of, workflow_json
+from tests.conftest import TEST_KEYS
 from tests.web.conftest import migrated_settings
+from tests.web.samples import one_click_2023
 
 PASSWORD = "correct-horse-9"
 ACCOUNTS = {
@@ -107,3 +119,97 @@ def seeded(tmp_path: Path) -> tuple[Settings, dict[str, str]]:
 def staff_client(seeded: tuple[Settings, dict[str, str]]) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(seeded[0]), base_url="http://127.0.0.1") as client:
         yield client
+
+
+# An application on the 2023 chain in 城关区's first village, and a client for the app around it.
+
+Client = TestClient[Litestar]
+FORM_ID = "gansu-yijian-2023"
+APPLICANT_PHONE = "13912345678"
+TODAY = dt.date(2026, 6, 1)
+"""The day the tests submit and act on (pinned: every deadline stays in a year chinesecalendar knows)."""
+
+
+async def _add_chain_application(db: store.Database, region: str) -> int:
+    form = FormRegistry.from_packs(["gansu"]).get(FORM_ID)
+    found = ChainRegistry.from_packs(["gansu"]).get(FORM_ID)
+    assert form is not None and found is not None
+    chain, calendar = found
+    answers = evaluate(form, one_click_2023()).answers
+    record, _ = await store.submit_application(
+        db,
+        idempotency_key=None,
+        form_id=FORM_ID,
+        form_version=form.version,
+        answers=answers,
+        personal=form.personal,
+        region_code=region,
+    )
+    today = TODAY
+    state, events = start(chain, region=region, submitted_on=today, answers=answers, calendar=calendar)
+    await store.set_workflow_state(
+        db, record.id, state=workflow_json(state, [], events), deadline=state.due_on, green=state.green
+    )
+    return record.id
+
+
+class Flow:
+    """The seeded application, read beside the running app with a plain connection (Piccolo binds per process)."""
+
+    def __init__(self, settings: Settings, application_id: int) -> None:
+        self.settings = settings
+        self.id = application_id
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        url = self.settings.database_url
+        if url.startswith("sqlite:///"):
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+                return list(connection.execute(sql).fetchall())
+
+        async def fetch() -> list[tuple[Any, ...]]:
+            connection = await asyncpg.connect(url)
+            try:
+                return [tuple(row) for row in await connection.fetch(sql)]
+            finally:
+                await connection.close()
+
+        return asyncio.run(fetch())
+
+    def state(self) -> tuple[str, int, str]:
+        """The step, the number of history rows and the status."""
+        (raw,) = self._fetch(f"SELECT workflow_state FROM application WHERE id = {self.id}")[0]
+        state, history = history_of(json.loads(raw) if isinstance(raw, str) else raw)
+        return state.step, len(history), state.status
+
+    def outbox(self) -> list[tuple[str, str, str]]:
+        return [
+            (open_text(row[0], self.settings.keys), row[1], row[2])
+            for row in self._fetch("SELECT phone, template, text FROM outbox ORDER BY id")
+        ]
+
+
+@pytest.fixture
+def flow(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flow:
+    monkeypatch.setattr("shenbao.web.staff_applications.today_in_china", lambda: TODAY)
+    monkeypatch.setattr("shenbao.web.household_check.today_in_china", lambda: TODAY)
+    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
+
+    async def seed() -> int:
+        await store.migrate_url(database_url)
+        database = await store.open_database(database_url, keys=TEST_KEYS)
+        try:
+            await add_accounts(database)
+            await StaffAccounts(database).add(
+                username="other", role="village", region_code=PLACES["sibling_village"], password=PASSWORD
+            )
+            return await _add_chain_application(database, PLACES["village"])
+        finally:
+            await database.close()
+
+    return Flow(settings, asyncio.run(seed()))
+
+
+@pytest.fixture
+def client(flow: Flow) -> Iterator[Client]:
+    with TestClient(create_app(flow.settings), base_url="http://127.0.0.1") as test_client:
+        yield test_client

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from shenbao import store
+from shenbao.app import create_app
+from shenbao.settings import Settings
+from shenbao.store.outbox import QueuedSms, enqueue_sms, mark_failed, outbox_messages
 from tests.staff.conftest import sign_in
 
 
@@ -30,3 +37,36 @@ def test_other_staff_may_not(staff_client: TestClient[Litestar], role: str) -> N
 def test_without_signing_in_it_is_the_sign_in_page(staff_client: TestClient[Litestar]) -> None:
     response = staff_client.get("/staff/sms", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].endswith("/staff/login")
+
+
+def test_the_messages_the_gateway_refused_come_first_with_its_error(
+    seeded: tuple[Settings, dict[str, str]],
+) -> None:
+    later = datetime.now(UTC) + timedelta(
+        hours=1
+    )  # not due while the page is read: the app's dispatcher runs
+
+    async def refuse() -> None:
+        database = await store.open_database(seeded[0].database_url)
+        try:
+            queued = [
+                QueuedSms(phone=phone, template="refused", text=f"不予认定 {phone}")
+                for phone in ("13900139001", "13900139002", "13900139003")
+            ]
+            await enqueue_sms(database, queued, now=later)
+            given_up, retrying, _ = await outbox_messages(database)
+            await mark_failed(
+                database, given_up.id, "阿里云拒绝发送（isv.MOBILE_NUMBER_ILLEGAL：非法手机号）", None
+            )
+            await mark_failed(database, retrying.id, "阿里云短信暂时没有发出（isv.AMOUNT_NOT_ENOUGH）", later)
+        finally:
+            await database.close()
+
+    asyncio.run(refuse())
+    with TestClient(create_app(seeded[0]), base_url="http://127.0.0.1") as client:
+        sign_in(client, "province")
+        page = client.get("/staff/sms").text
+    assert 'id="undelivered"' in page
+    assert "发给 13900139001" in page and "已放弃（试了1次）" in page and "isv.MOBILE_NUMBER_ILLEGAL" in page
+    assert "发给 13900139002" in page and "已试1次" in page and "isv.AMOUNT_NOT_ENOUGH" in page
+    assert "13900139003" not in page  # not tried yet: nothing wrong with it

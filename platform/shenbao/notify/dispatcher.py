@@ -13,7 +13,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
-from shenbao.notify.sms import Gateway, GatewayError, Sms
+from shenbao.notify.sms import Gateway, GatewayError, MessageRefused, Sms
 from shenbao.store import Database
 from shenbao.store.outbox import due_messages, mark_failed, mark_sent
 
@@ -48,7 +48,8 @@ async def dispatch_due(db: Database, gateway: Gateway, now: datetime | None = No
     """Send every pending message due by ``now`` (default: the current time).
 
     A :class:`GatewayError` reschedules the message with backoff, and marks it ``failed`` after
-    :data:`MAX_ATTEMPTS` tries.
+    :data:`MAX_ATTEMPTS` tries; a :class:`MessageRefused` marks it ``failed`` at once. Either way the
+    gateway's error is kept with the message (the province admin reads it on ``/staff/sms``).
 
     Returns:
         How many messages were sent.
@@ -59,7 +60,7 @@ async def dispatch_due(db: Database, gateway: Gateway, now: datetime | None = No
         try:
             await gateway.send(Sms(phone=message.phone, template=message.template, text=message.text))
         except GatewayError as error:
-            delay = retry_delay(message.attempts + 1)
+            delay = None if isinstance(error, MessageRefused) else retry_delay(message.attempts + 1)
             await mark_failed(db, message.id, str(error), None if delay is None else now + delay)
             if delay is None:
                 log.error("SMS %d to %s failed for good: %s", message.id, message.phone, error)

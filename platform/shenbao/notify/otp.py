@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from shenbao.notify.sms import Gateway, GatewayError, Sms
+from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.store import Database
 from shenbao.store.verification import (
     add_challenge,
@@ -25,7 +26,13 @@ from shenbao.store.verification import (
     record_attempt,
 )
 
-__all__ = ["CODE_LIFETIME", "MAX_ATTEMPTS", "RESEND_AFTER", "PhoneVerifier", "VerificationRefused"]
+__all__ = [
+    "CODE_LIFETIME",
+    "MAX_ATTEMPTS",
+    "RESEND_AFTER",
+    "PhoneVerifier",
+    "VerificationRefused",
+]
 
 CODE_LIFETIME = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -91,9 +98,8 @@ class PhoneVerifier:
             now=now,
             expires_at=now + CODE_LIFETIME,
         )
-        text = f"【申报】您的验证码是{code}，5分钟内有效。请不要把验证码告诉别人。"
         try:
-            await self.gateway.send(Sms(phone=phone, template="otp", text=text))
+            await self.gateway.send(Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format(code=code)))
         except GatewayError as error:
             raise VerificationRefused("短信没有发出去，请稍后再试") from error
 

@@ -5,22 +5,38 @@
 ``database``
     keeps each message in the ``sms_message`` table and prints it too: the demo's messages can be read
     without a phone. The default.
+``aliyun``
+    Aliyun SMS (dysms) through its official SDK (:mod:`shenbao.notify.aliyun`, ``pip install 'shenbao[aliyun]'``).
 
-A provider adapter built on the provider's official SDK plugs in the same way (the approval chain's issue).
+A gateway that cannot send a message raises :class:`GatewayError` (the dispatcher tries again later) or, when
+trying again cannot help (a wrong number, a template the provider does not know), :class:`MessageRefused`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
 import msgspec
 
+from shenbao.notify.templates import SmsTemplates
+from shenbao.settings import Settings, SettingsError, check_sms_gateway
 from shenbao.store import Database
 from shenbao.store.verification import record_sms
+from shenbao.workflow import Chain
 
-__all__ = ["ConsoleGateway", "DatabaseGateway", "Gateway", "GatewayError", "Sms", "gateway_named"]
+__all__ = [
+    "ConsoleGateway",
+    "DatabaseGateway",
+    "Gateway",
+    "GatewayError",
+    "MessageRefused",
+    "Sms",
+    "gateway_for",
+]
 
 log = logging.getLogger("shenbao.sms")
 
@@ -34,12 +50,16 @@ class Sms(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class GatewayError(RuntimeError):
-    """The gateway could not send the message; the message says why."""
+    """The gateway could not send the message, this time; the error says why (in Chinese, for the admins)."""
+
+
+class MessageRefused(GatewayError):
+    """The provider refused the message for good (a wrong number, an unknown template): trying again cannot help."""
 
 
 class Gateway(Protocol):
     async def send(self, message: Sms) -> None:
-        """Send ``message`` or raise :class:`GatewayError`."""
+        """Send ``message`` or raise :class:`GatewayError` (or :class:`MessageRefused`)."""
         ...
 
 
@@ -67,14 +87,25 @@ class DatabaseGateway:
         log.warning("SMS to %s: %s", message.phone, message.text)
 
 
-def gateway_named(name: str, database: Database) -> Gateway:
-    """The gateway ``SHENBAO_SMS_GATEWAY`` names.
+def gateway_for(settings: Settings, database: Database, chains: Iterable[Chain]) -> Gateway:
+    """The gateway ``SHENBAO_SMS_GATEWAY`` names, ready to send the SMS of ``chains``.
 
     Raises:
-        ValueError: an unknown name; the message lists the known ones.
+        SettingsError: an unknown gateway; the Aliyun gateway without its settings, without its SDK, or
+            without a template code for one of the templates it may have to send.
     """
-    if name == "console":
-        return ConsoleGateway()
+    name = settings.sms_gateway
     if name == "database":
         return DatabaseGateway(database)
-    raise ValueError(f"unknown SMS gateway {name!r}: set SHENBAO_SMS_GATEWAY to console or database")
+    if name == "console":
+        return ConsoleGateway()
+    check_sms_gateway(name)
+    if settings.aliyun_sms is None:
+        raise SettingsError("SHENBAO_SMS_GATEWAY=aliyun 时必须设置 SHENBAO_ALIYUN_SMS_* 变量（见 README）")
+    if importlib.util.find_spec("alibabacloud_dysmsapi20170525") is None:
+        raise SettingsError(
+            "SHENBAO_SMS_GATEWAY=aliyun 需要阿里云短信的 SDK：请先安装 pip install 'shenbao[aliyun]'"
+        )
+    from shenbao.notify.aliyun import AliyunGateway  # the SDK is an optional dependency: imported when used
+
+    return AliyunGateway(settings.aliyun_sms, SmsTemplates.of_chains(chains))

@@ -28,6 +28,7 @@ __all__ = [
     "mark_sent",
     "outbox_messages",
     "pending_count",
+    "undelivered_messages",
 ]
 
 _MAX_ERROR_CHARS = 500
@@ -139,3 +140,15 @@ async def outbox_messages(db: Database) -> list[OutboxMessage]:
 
 def _message(row: dict[str, object], keys: Keyring | None) -> OutboxMessage:
     return msgspec.convert({**row, "phone": open_text(str(row["phone"]), keys)}, OutboxMessage)
+
+
+async def undelivered_messages(db: Database, limit: int = 50) -> list[OutboxMessage]:
+    """The messages the gateway refused: given up on (``failed``) or waiting to be tried again; newest first."""
+    db.check_bound()
+    rows = (
+        await Outbox.select(*_COLUMNS)
+        .where((Outbox.status == "failed") | ((Outbox.status == "pending") & (Outbox.attempts > 0)))
+        .order_by(Outbox.id, ascending=False)
+        .limit(limit)
+    )
+    return [_message(row, db.keys) for row in rows]

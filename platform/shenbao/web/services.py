@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
+from shenbao.notify.reminders import ReminderJob
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
 from shenbao.store import Database
@@ -30,5 +31,9 @@ class Services:
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)
     chains: ChainRegistry = field(default_factory=ChainRegistry)
     """The packs' approval chains, each with its working-day calendar (read once at start-up)."""
+    step_forms: FormRegistry = field(default_factory=lambda: FormRegistry([]))
+    """The forms staff fill at a chain's step (the household check), never shown to farmers."""
     dispatcher: OutboxDispatcher | None = None
     """Sends the outbox's SMS in the background while the application runs."""
+    reminders: ReminderJob | None = None
+    """Reminds handlers of deadlines and escalates overdue cases (running when ``settings.remind_minutes``)."""

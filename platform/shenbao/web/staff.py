@@ -33,6 +33,7 @@ from litestar.status_codes import (
 
 from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.regions import installed_divisions
+from shenbao.store.outbox import undelivered_messages
 from shenbao.store.receipts import format_receipt
 from shenbao.store.staff import (
     InboxEntry,
@@ -209,14 +210,18 @@ class StaffController(Controller):
     async def sent_messages(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> Response[Any]:
-        """The newest text messages the database gateway kept: the province admin's view (others get 403)."""
+        """The province admin's view of the text messages (others get 403): those the gateway could not send
+        (with its error), then the newest the database gateway kept."""
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
         if signed_in.staff.role != "province":
             raise PermissionDeniedException("只有省级管理员可以查看已发送的短信")
         return services.renderer.page(
-            "demo/sms.html", messages=await recent_sms(services.database, 50), staff_view=True
+            "demo/sms.html",
+            messages=await recent_sms(services.database, 50),
+            undelivered=await undelivered_messages(services.database, 50),
+            staff_view=True,
         )
 
     @get("/", name="staff:inbox")

@@ -6,7 +6,6 @@ import datetime as dt
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
@@ -17,11 +16,12 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from shenbao import store
+from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
+from shenbao.roles import ROLE_NAMES
+from shenbao.store.reminders import SentNotice, notices_of
 from shenbao.store.staff import (
     SignedIn,
     StaffApplication,
@@ -29,6 +29,7 @@ from shenbao.store.staff import (
     application_in_region,
 )
 from shenbao.web.display import display_answer
+from shenbao.web.household_check import check_form_of
 from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
@@ -39,8 +40,9 @@ from shenbao.web.staff import (
     require_csrf,
     signed_in_staff,
 )
-from shenbao.web.submission import CHINA, POLICY_MISMATCH, history_of, queue_notices, workflow_json
-from shenbao.workflow import Action, Actor, ApplicationState, Chain, Recorded, TransitionRefused, apply
+from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
+from shenbao.web.submission import POLICY_MISMATCH, queue_notices
+from shenbao.workflow import Action, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
 from shenbao.workflow.engine import ACTION_LABELS
 from shenbao.workflow.model import (
@@ -52,11 +54,13 @@ from shenbao.workflow.model import (
     Refuse,
     ReturnForRework,
 )
+from shenbao.workflow.reminders import NOTICE_LABELS
 
 __all__ = ["StaffApplicationController"]
 
 PAGE_FLAG_LABELS = {POLICY_MISMATCH: "不符合政策情形（第49题）"}
 STATE_LABELS = {"in_progress": "办理中", "approved": "已审批通过", "refused": "已不予纳入"}
+UNKNOWN_DEADLINE = "期限待定（节假日安排还没有载入，请联系省级管理员）"
 ALREADY_DONE = "这份申请已处理过（可能是重复提交），请看下面的最新状态"
 ACTION_ORDER = ("accept", "record_check", "pass_up", "approve", "refuse", "return", "relief")
 ACTION_FIELDS = {
@@ -68,35 +72,6 @@ ACTION_FIELDS = {
     "approve": ("note", "备注（可不填）", False),
 }
 """Each action's text field: the posted name, its label, whether the engine requires it."""
-
-
-class _Workflow(msgspec.Struct, frozen=True, kw_only=True):
-    """An application's chain, calendar, state and history (absent without a chain or a stored state)."""
-
-    chain: Chain
-    calendar: Any
-    state: ApplicationState
-    history: list[Recorded]
-
-
-def _actor(staff: StaffRecord) -> Actor:
-    """The engine's actor for a staff account: staff roles and chain step roles are one vocabulary."""
-    return Actor(id=staff.username, role=staff.role, region=staff.region_code)
-
-
-def _today() -> dt.date:
-    """Today in China (the tests pin it)."""
-    return datetime.now(CHINA).date()
-
-
-def _workflow(services: Services, found: StaffApplication) -> _Workflow | None:
-    form = services.forms.get(found.record.form_id)
-    chain_id = form.definition.chain if form is not None else None
-    workflow = services.chains.get(chain_id) if chain_id else None
-    if workflow is None or not found.workflow_state:
-        return None
-    state, history = history_of(found.workflow_state)
-    return _Workflow(chain=workflow[0], calendar=workflow[1], state=state, history=history)
 
 
 def _build_action(name: str, form: dict[str, str]) -> Action | None:
@@ -119,7 +94,7 @@ def _build_action(name: str, form: dict[str, str]) -> Action | None:
     return None
 
 
-def _allowed_actions(workflow: _Workflow, staff: StaffRecord, today: dt.date) -> list[str]:
+def _allowed_actions(workflow: Workflow, staff: StaffRecord, today: dt.date) -> list[str]:
     """The actions the engine would accept from this staff member now (a reason filled in where needed)."""
     allowed = []
     for name in ACTION_ORDER:
@@ -130,19 +105,17 @@ def _allowed_actions(workflow: _Workflow, staff: StaffRecord, today: dt.date) ->
                 workflow.chain,
                 workflow.state,
                 action,
-                actor=_actor(staff),
+                actor=actor_of(staff),
                 today=today,
                 calendar=workflow.calendar,
             )
         except TransitionRefused:
             continue
-        except CalendarError:  # the next deadline falls in an unknown year: the action is not offered
-            continue
         allowed.append(name)
     return allowed
 
 
-def _history_rows(workflow: _Workflow) -> list[dict[str, str]]:
+def _history_rows(workflow: Workflow) -> list[dict[str, str]]:
     rows = []
     for row in workflow.history:
         try:
@@ -151,8 +124,57 @@ def _history_rows(workflow: _Workflow) -> list[dict[str, str]]:
             step = row.step
         action = "提交申请" if row.action == "submit" else ACTION_LABELS.get(row.action, row.action)
         who = "申请人" if row.actor == "applicant" else row.actor
-        text = row.text or str(row.answers.get("summary", ""))
+        text = row.text or str(row.answers.get("summary", "")) or ("见入户核查" if row.answers else "")
         rows.append({"on": row.on.isoformat(), "step": step, "action": action, "who": who, "text": text})
+    return rows
+
+
+def _recorded_check(
+    services: Services, workflow: Workflow
+) -> tuple[CompiledForm | None, list[tuple[Any, Any, str]], str]:
+    """The latest household check recorded through the step's form: the form, its rows and the day."""
+    for row in reversed(workflow.history):
+        if row.action != "record_check" or not row.answers:
+            continue
+        try:
+            form_id = workflow.chain.step(row.step).form
+        except KeyError:
+            return None, [], ""
+        form = services.step_forms.get(form_id) if form_id else None
+        if form is None:
+            return None, [], ""
+        rows = [
+            (question, row.answers[question.id], display_answer(question, row.answers[question.id]))
+            for question in form.questions
+            if question.id in row.answers
+        ]
+        return form, rows, row.on.isoformat()
+    return None, [], ""
+
+
+def _notice_rows(workflow: Workflow, notices: list[SentNotice]) -> list[dict[str, str]]:
+    """The reminders and escalations the deadline job sent, as history rows."""
+    rows = []
+    for notice in notices:
+        try:
+            step = text_of(workflow.chain.step(notice.step).name)
+        except KeyError:
+            step = notice.step
+        due = f"期限{notice.due_on.month}月{notice.due_on.day}日"
+        if notice.kind == "overdue":
+            due = f"已超期{notice.overdue_days}个工作日"
+        to = f"{ROLE_NAMES[notice.role]}办理人员"
+        sent = f"已短信通知{to}" if notice.messages else f"{to}没有登记手机号，未发短信"
+        action = NOTICE_LABELS[notice.kind]
+        rows.append(
+            {
+                "on": notice.sent_on.isoformat(),
+                "step": step,
+                "action": action,
+                "who": "系统",
+                "text": f"{due}，{sent}",
+            }
+        )
     return rows
 
 
@@ -174,6 +196,7 @@ def _application_page(
     error_action: str = "",
     error_field: str = "",
     posted: dict[str, str] | None = None,
+    notices: list[SentNotice] | None = None,
 ) -> Response[str]:
     staff = signed_in.staff
     record = found.record
@@ -184,9 +207,11 @@ def _application_page(
             if question.id in record.answers:
                 value = record.answers[question.id]
                 answers.append((question, value, display_answer(question, value)))
-    workflow = _workflow(services, found)
-    today = _today()
-    step_name = deadline = ""
+    workflow = workflow_of(services, found)
+    today = today_in_china()
+    step_name = deadline = check_on = ""
+    check_form: CompiledForm | None = None
+    check_rows: list[tuple[Any, Any, str]] = []
     overdue = False
     actions: list[dict[str, Any]] = []
     history: list[dict[str, str]] = []
@@ -201,11 +226,22 @@ def _application_page(
                 deadline, overdue = shown.text, shown.overdue
             except CalendarError:  # a year the calendar does not know: show the date only
                 deadline = f"{state.due_on.isoformat()}前"
-        history = _history_rows(workflow)
+        elif state.status == "in_progress":
+            deadline = UNKNOWN_DEADLINE
+        history = sorted(
+            [*_history_rows(workflow), *_notice_rows(workflow, notices or [])], key=lambda row: row["on"]
+        )
+        check_form, check_rows, check_on = _recorded_check(services, workflow)
+        step_form = check_form_of(services, workflow)
         for name in _allowed_actions(workflow, staff, today):
             field = ACTION_FIELDS.get(name)
+            if name == "record_check" and step_form is not None:
+                field = None  # the step's form is filled on its own pages
             actions.append(
                 {
+                    "check_url": f"{services.base}/staff/a/{record.id}/check"
+                    if name == "record_check" and step_form is not None
+                    else "",
                     "name": name,
                     "label": ACTION_LABELS[name],
                     "field": field[0] if field else "",
@@ -235,6 +271,9 @@ def _application_page(
         overdue=overdue,
         rows=answers,
         history=history,
+        check_form=check_form,
+        check_rows=check_rows,
+        check_on=check_on,
         seen=len(workflow.history) if workflow else 0,
         actions=actions,
         message=message,
@@ -264,7 +303,8 @@ class StaffApplicationController(Controller):
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
         found = await _found_or_404(services, signed_in.staff, application_id)
-        return _application_page(services, signed_in, found)
+        notices = await notices_of(services.database, application_id)
+        return _application_page(services, signed_in, found, notices=notices)
 
     @post("/{application_id:int}/act", name="staff:act", status_code=HTTP_200_OK)
     async def act(
@@ -282,15 +322,17 @@ class StaffApplicationController(Controller):
         action = _build_action(name, form)
         db = services.database
         now = datetime.now(dt.UTC)
-        today = _today()
+        today = today_in_china()
         try:
             async with db.transaction():
                 found = await application_in_region(db, application_id, staff.region_code, for_update=True)
                 if found is None:
                     raise NotFoundException("没有这份申请，或它不在您的辖区")
-                workflow = _workflow(services, found)
+                workflow = workflow_of(services, found)
                 if workflow is None or action is None:
                     raise TransitionRefused("state", "这份申请现在不能办理")
+                if isinstance(action, RecordCheck) and check_form_of(services, workflow) is not None:
+                    raise TransitionRefused("action", "入户核查要填写核查表：请点“填写入户核查表”")
                 if form.get("seen", "") != str(len(workflow.history)):
                     return _application_page(
                         services, signed_in, found, status_code=HTTP_409_CONFLICT, message=ALREADY_DONE
@@ -299,18 +341,12 @@ class StaffApplicationController(Controller):
                     workflow.chain,
                     workflow.state,
                     action,
-                    actor=_actor(staff),
+                    actor=actor_of(staff),
                     today=today,
                     calendar=workflow.calendar,
                 )
-                await _store_state(services, found, state, workflow.history, events)
+                await store_state(services, found, state, workflow.history, events)
                 await queue_notices(services, workflow.chain, events, found.record, now=now)
-        except CalendarError as error:  # the next deadline falls in a year the pack's calendar lacks
-            found = await _found_or_404(services, staff, application_id)
-            message = f"无法计算下一环节的期限，暂时不能办理，请联系管理员：{error}"
-            return _application_page(
-                services, signed_in, found, status_code=HTTP_503_SERVICE_UNAVAILABLE, error=message
-            )
         except TransitionRefused as refused:
             found = await _found_or_404(services, staff, application_id)
             if refused.kind == "field":
@@ -329,21 +365,3 @@ class StaffApplicationController(Controller):
                 services, signed_in, found, status_code=HTTP_403_FORBIDDEN, error=refused.message
             )
         return Redirect(f"{services.base}/staff/a/{application_id}", status_code=303)
-
-
-async def _store_state(
-    services: Services,
-    found: StaffApplication,
-    state: ApplicationState,
-    history: list[Recorded],
-    events: list[Any],
-) -> None:
-    """Store the new state with its history rows (inside the caller's transaction)."""
-    await store.set_workflow_state(
-        services.database,
-        found.record.id,
-        state=workflow_json(state, history, events),
-        deadline=state.due_on,
-        green=state.green,
-        status=state.status,
-    )

@@ -4,11 +4,9 @@ When the form names an approval chain, the application, its first step (with the
 the handlers of the applicant's village are written in ONE transaction: either all of them are stored or
 none. A retried submit (same idempotency key) returns the stored application and queues nothing more.
 
-A deadline in a year the calendar does not know (:class:`~shenbao.workflow.CalendarError`, the pack's
-``holidays.json`` lacks the year) never loses a submission: the application is stored with its workflow
-state and deadline NULL (``green`` still set), a warning is logged, and the handlers' SMS is still queued
-(its deadline reads "规定期限"). Once the year is added, the state can be computed again from the stored
-answers and ``created_at``; the applicant's ``flags`` are left alone (they are the form's, shown by the API).
+A deadline in a year the calendar does not know yet (the pack's ``holidays.json`` lacks the year) never
+stops a submission nor the work on it: the engine leaves that deadline ``None`` (pages say "期限待定", the
+SMS "规定期限"), and fills it in once the year is added (:func:`~shenbao.workflow.fill_deadlines`).
 """
 
 from __future__ import annotations
@@ -18,26 +16,20 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-import msgspec
-
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation
-from shenbao.forms.model import text_of
-from shenbao.roles import region_at
 from shenbao.store.outbox import QueuedSms, enqueue_sms
 from shenbao.store.staff import staff_phones
 from shenbao.web.services import Services
 from shenbao.workflow import (
     ApplicationState,
-    CalendarError,
     Chain,
     Notify,
-    Recorded,
-    WorkingCalendar,
-    is_green,
     sms_text,
     start,
 )
+from shenbao.workflow.calendar import CHINA
+from shenbao.workflow.stored import history_of, workflow_json
 
 __all__ = ["CHINA", "POLICY_MISMATCH", "history_of", "queue_notices", "submit_evaluated", "workflow_json"]
 
@@ -45,8 +37,6 @@ log = logging.getLogger("shenbao.submission")
 
 POLICY_MISMATCH = "policy_mismatch"
 """The flag of an application that reached a ``flagged`` outcome (the 2021 form's question 49)."""
-CHINA = dt.timezone(dt.timedelta(hours=8))
-_UNKNOWN_DUE = "规定期限"
 
 
 async def submit_evaluated(
@@ -72,13 +62,19 @@ async def submit_evaluated(
         return await _store(services, form, evaluation, idempotency_key, draft_token, region, flags)
     chain, calendar = workflow
     now = dt.datetime.now(dt.UTC)
-    started = _start(chain, calendar, region, now.astimezone(CHINA).date(), evaluation.answers)
+    started = start(
+        chain,
+        region=region,
+        submitted_on=now.astimezone(CHINA).date(),
+        answers=evaluation.answers,
+        calendar=calendar,
+    )
     async with services.database.transaction():
         record, created = await _store(
             services, form, evaluation, idempotency_key, draft_token, region, flags
         )
         if created:
-            await _open_workflow(services, chain, record, started, region, evaluation.answers, now)
+            await _open_workflow(services, chain, record, started, now)
     return record, created
 
 
@@ -105,37 +101,22 @@ async def _store(
     )
 
 
-def _start(
-    chain: Chain, calendar: WorkingCalendar, region: str, today: dt.date, answers: dict[str, Any]
-) -> tuple[Any, list[Any]] | None:
-    """The engine's first step, or ``None`` (with a warning) when the calendar does not know the year."""
-    try:
-        return start(chain, region=region, submitted_on=today, answers=answers, calendar=calendar)
-    except CalendarError as error:
-        log.warning("deadline unknown for a %s application in %s: %s", chain.id, region, error)
-        return None
-
-
 async def _open_workflow(
     services: Services,
     chain: Chain,
     record: store.ApplicationRecord,
-    started: tuple[Any, list[Any]] | None,
-    region: str,
-    answers: dict[str, Any],
+    started: tuple[ApplicationState, list[Any]],
     now: dt.datetime,
 ) -> None:
     """Store the first step's state and queue its SMS (inside the caller's transaction)."""
-    db = services.database
-    if started is None:
-        green = is_green(chain, answers)
-        await store.set_workflow_state(db, record.id, state=None, deadline=None, green=green)
-        events: list[Any] = _first_step_notices(chain, region, green)
-    else:
-        state, events = started
-        await store.set_workflow_state(
-            db, record.id, state=workflow_json(state, [], events), deadline=state.due_on, green=state.green
-        )
+    state, events = started
+    await store.set_workflow_state(
+        services.database,
+        record.id,
+        state=workflow_json(state, [], events),
+        deadline=state.due_on,
+        green=state.green,
+    )
     await queue_notices(services, chain, events, record, now=now, handlers_only=True)
 
 
@@ -193,42 +174,6 @@ def _applicant_phone(services: Services, record: store.ApplicationRecord) -> str
             value = value.get("number") or value.get("phone") or value.get("value")
         return str(value) if value else None
     return None
-
-
-HISTORY = "history"
-"""The key, in the stored workflow state, of the list of history rows (the engine's ``Recorded`` events)."""
-
-
-def workflow_json(state: ApplicationState, history: list[Recorded], events: Iterable[Any]) -> dict[str, Any]:
-    """The stored workflow state: the engine's state with its history, to which ``events``' rows are added."""
-    rows = [*history, *(event for event in events if isinstance(event, Recorded))]
-    stored: dict[str, Any] = msgspec.to_builtins(state)
-    stored[HISTORY] = msgspec.to_builtins(rows)
-    return stored
-
-
-def history_of(stored: dict[str, Any]) -> tuple[ApplicationState, list[Recorded]]:
-    """The engine's state and the history rows from a stored workflow state (see :func:`workflow_json`)."""
-    fields = {key: value for key, value in stored.items() if key != HISTORY}
-    state = msgspec.convert(fields, ApplicationState)
-    return state, msgspec.convert(stored.get(HISTORY, []), list[Recorded])
-
-
-def _first_step_notices(chain: Chain, region: str, green: bool) -> list[Notify]:
-    """The first step's "enter" messages when its deadline could not be computed."""
-    step = chain.steps[0]
-    label = f"（{chain.green_channel.label}）" if green and chain.green_channel else ""
-    return [
-        Notify(
-            to=notice.to,
-            role=step.role if notice.to == "handler" else None,
-            region=region_at(region, step.role) if notice.to == "handler" else region,
-            template=notice.template,
-            values={"step": text_of(step.name), "due": _UNKNOWN_DUE, "label": label},
-        )
-        for notice in step.notify
-        if notice.on == "enter"
-    ]
 
 
 def _region_code(form: CompiledForm, evaluation: Evaluation) -> str | None:

@@ -20,6 +20,7 @@ import chinese_calendar
 import msgspec
 
 __all__ = [
+    "CHINA",
     "CalendarError",
     "DeadlineStatus",
     "WorkingCalendar",
@@ -27,6 +28,10 @@ __all__ = [
     "deadline_status",
     "load_calendar",
 ]
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+"""China Standard Time: deadlines and "today" are dates there."""
 
 
 class CalendarError(LookupError):

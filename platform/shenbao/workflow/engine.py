@@ -16,7 +16,7 @@ import msgspec
 
 from shenbao.forms.model import text_of
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, region_at
-from shenbao.workflow.calendar import WorkingCalendar
+from shenbao.workflow.calendar import CalendarError, WorkingCalendar
 from shenbao.workflow.green import is_green
 from shenbao.workflow.model import (
     ADVANCING,
@@ -37,7 +37,18 @@ from shenbao.workflow.model import (
     Step,
 )
 
-__all__ = ["ACTION_LABELS", "TransitionRefused", "apply", "region_at", "sms_text", "sort_key", "start"]
+__all__ = [
+    "ACTION_LABELS",
+    "UNKNOWN_DUE",
+    "TransitionRefused",
+    "apply",
+    "fill_deadlines",
+    "region_at",
+    "sms_text",
+    "sort_key",
+    "start",
+    "step_due",
+]
 
 ACTION_LABELS: dict[str, str] = {
     "accept": "受理",
@@ -69,11 +80,35 @@ class TransitionRefused(Exception):
         self.message = message
 
 
-def _due(
-    chain: Chain, step: Step, submitted_on: dt.date, entered_on: dt.date, calendar: WorkingCalendar
-) -> dt.date:
-    origin = submitted_on if step.deadline.start == "submission" else entered_on
-    return calendar.add_working_days(origin, step.deadline.working_days)
+UNKNOWN_DUE = "规定期限"
+"""What an SMS says for ``{due}`` while the deadline's year is missing from the calendar."""
+
+
+def _add(calendar: WorkingCalendar, origin: dt.date, working_days: int) -> dt.date | None:
+    """``working_days`` after ``origin``, or ``None`` when the calendar does not know the year yet."""
+    try:
+        return calendar.add_working_days(origin, working_days)
+    except CalendarError:
+        return None
+
+
+def step_due(step: Step, state: ApplicationState, calendar: WorkingCalendar) -> dt.date | None:
+    """The current step's deadline, counted from the submission or from the day the step was entered."""
+    origin = state.submitted_on if step.deadline.start == "submission" else state.step_started_on
+    return _add(calendar, origin, step.deadline.working_days)
+
+
+def fill_deadlines(chain: Chain, state: ApplicationState, calendar: WorkingCalendar) -> ApplicationState:
+    """The state with the deadlines that were unknown when it was written computed, where the calendar now can.
+
+    A deadline that falls in a year missing from the calendar is left ``None`` ("期限待定") and the
+    application goes on; once the pack's ``holidays.json`` has that year, this fills it in.
+    """
+    if state.status != "in_progress":
+        return state
+    due = state.due_on or step_due(chain.step(state.step), state, calendar)
+    final = state.final_due_on or _add(calendar, state.submitted_on, chain.deadline.working_days)
+    return msgspec.structs.replace(state, due_on=due, final_due_on=final)
 
 
 def _notify(chain: Chain, step: Step, on: str, region: str, values: Mapping[str, str]) -> list[Notify]:
@@ -93,9 +128,11 @@ def _notify(chain: Chain, step: Step, on: str, region: str, values: Mapping[str,
 def _enter(
     chain: Chain, state: ApplicationState, step: Step, today: dt.date, calendar: WorkingCalendar
 ) -> tuple[ApplicationState, list[Event]]:
-    due = _due(chain, step, state.submitted_on, today, calendar)
-    entered = msgspec.structs.replace(state, step=step.id, step_started_on=today, due_on=due)
-    values = {"step": text_of(step.name), "due": f"{due.month}月{due.day}日", "label": ""}
+    entered = msgspec.structs.replace(state, step=step.id, step_started_on=today, due_on=None)
+    due = step_due(step, entered, calendar)
+    entered = msgspec.structs.replace(entered, due_on=due)
+    shown = f"{due.month}月{due.day}日" if due is not None else UNKNOWN_DUE
+    values = {"step": text_of(step.name), "due": shown, "label": ""}
     if state.green and chain.green_channel:
         values["label"] = f"（{chain.green_channel.label}）"
     return entered, [*_notify(chain, step, "enter", state.region, values)]
@@ -121,8 +158,7 @@ def start(
     Returns:
         The state at the first step, and the events: the submission's history row and the first step's SMS.
 
-    Raises:
-        CalendarError: a deadline falls in a year the calendar does not know.
+    A deadline in a year the calendar does not know yet is ``None``; :func:`fill_deadlines` computes it later.
     """
     state = ApplicationState(
         chain=chain.id,
@@ -131,7 +167,7 @@ def start(
         step=chain.steps[0].id,
         step_started_on=submitted_on,
         due_on=None,
-        final_due_on=calendar.add_working_days(submitted_on, chain.deadline.working_days),
+        final_due_on=_add(calendar, submitted_on, chain.deadline.working_days),
         green=is_green(chain, answers),
     )
     state, events = _enter(chain, state, chain.steps[0], submitted_on, calendar)
@@ -202,8 +238,8 @@ def apply(
     Raises:
         TransitionRefused: wrong role, region or state, an action the step does not allow, or a missing
             reason (``field`` names it); the state is then unchanged.
-        CalendarError: the next deadline falls in a year the calendar does not know.
     """
+    state = fill_deadlines(chain, state, calendar)
     step = chain.step(state.step)
     _check_actor(chain, state, step, action, actor)
     name = _name(action)

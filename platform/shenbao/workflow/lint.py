@@ -36,10 +36,13 @@ CODES = {
     "C011": "a notification on {detail}, which the step does not allow",
     "C012": "the chain id {detail} does not match the file name",
     "C013": "relief_roles names {detail}, which acts at no step of this chain",
+    "C014": "reminders.{field} names SMS template {detail}, which is not in sms",
+    "C015": "SMS template {detail} uses {{days}}, which only the escalation template (reminders.escalate) is given",
 }
 
-PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label"})
-"""What an SMS template may use: the store fills {receipt}; the engine the rest."""
+PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label", "days"})
+"""What an SMS template may use: the store fills {receipt}; the engine the rest ({days}, the working days
+overdue, only in the escalation template)."""
 
 
 def _problem(path: str, step: str | None, code: str, **values: Any) -> Problem:
@@ -100,6 +103,18 @@ def _templates(chain: Chain, path: str) -> Iterator[Problem]:
         for name in names:
             if name not in PLACEHOLDERS:
                 yield _problem(path, None, "C008", detail=template_id, name=name, known=known)
+        escalation = chain.reminders.escalate if chain.reminders else None
+        if "days" in names and template_id != escalation:
+            yield _problem(path, None, "C015", detail=template_id)
+
+
+def _reminders(chain: Chain, path: str) -> Iterator[Problem]:
+    if chain.reminders is None:
+        return
+    for field in ("remind", "escalate"):
+        template = getattr(chain.reminders, field)
+        if template is not None and template not in chain.sms:
+            yield _problem(path, None, "C014", detail=template, field=field)
 
 
 def _green(chain: Chain, path: str, users: list[FormDef]) -> Iterator[Problem]:
@@ -123,7 +138,12 @@ def _green(chain: Chain, path: str, users: list[FormDef]) -> Iterator[Problem]:
 def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Problem]:
     """Every problem in one decoded chain, given the forms of its pack by id."""
     users = [form for form in forms.values() if form.chain == chain.id]
-    problems = [*_steps(chain, path, forms), *_templates(chain, path), *_green(chain, path, users)]
+    problems = [
+        *_steps(chain, path, forms),
+        *_templates(chain, path),
+        *_reminders(chain, path),
+        *_green(chain, path, users),
+    ]
     if Path(path).suffix == ".json" and Path(path).stem != chain.id:
         problems.append(_problem(path, None, "C012", detail=chain.id))
     return problems

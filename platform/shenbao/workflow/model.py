@@ -36,6 +36,7 @@ __all__ = [
     "RecordCheck",
     "Recorded",
     "Refuse",
+    "Reminders",
     "ReturnForRework",
     "Status",
     "Step",
@@ -98,6 +99,17 @@ class GreenChannel(Base, frozen=True, kw_only=True):
     """The roles that may record help given (先行救助) before the normal steps finish."""
 
 
+class Reminders(Base, frozen=True, kw_only=True):
+    """Deadline reminders and escalations, sent by the scheduled job (:mod:`shenbao.workflow.reminders`)."""
+
+    remind: Identifier | None = None
+    """The SMS template sent to the step's handlers on the working day before its deadline (none: no reminder)."""
+    escalate: Identifier | None = None
+    """The SMS template sent to the staff one level above once the deadline has passed (none: no escalation)."""
+    escalate_every: Annotated[int, msgspec.Meta(ge=0, le=60)] = 5
+    """Escalate again after this many further working days overdue; 0 escalates once."""
+
+
 class Chain(Base, frozen=True, kw_only=True):
     """An approval chain: its steps in order, the overall deadline, the green channel and SMS templates."""
 
@@ -113,7 +125,9 @@ class Chain(Base, frozen=True, kw_only=True):
     """Who hears a refused applicant's appeal (the township, in both Gansu sources)."""
     green_channel: GreenChannel | None = None
     sms: dict[str, str] = {}
-    """SMS templates by id; placeholders: {step} {due} {reason} {label}, plus {receipt} filled by the store."""
+    """SMS templates by id; placeholders: {step} {due} {reason} {label} {days}, plus {receipt} filled by the store."""
+    reminders: Reminders | None = None
+    """Reminders before each step's deadline and escalations after it; none without this block."""
 
     def step(self, step_id: str) -> Step:
         """The step called ``step_id``; raises ``KeyError`` when there is none."""
@@ -146,8 +160,9 @@ class ApplicationState(Base, frozen=True, kw_only=True):
     """The current step, or the step where the application was finished."""
     step_started_on: dt.date
     due_on: dt.date | None
-    """The current step's deadline; ``None`` once finished."""
-    final_due_on: dt.date
+    """The current step's deadline; ``None`` once finished, or while its year is missing from the calendar."""
+    final_due_on: dt.date | None
+    """The whole chain's deadline; ``None`` while its year is missing from the calendar."""
     status: Status = "in_progress"
     green: bool = False
     accepted_on: dt.date | None = None

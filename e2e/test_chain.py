@@ -1,0 +1,71 @@
+"""The approval chain in phone-sized Chromium: the farmer's application through village, township and county."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import Server
+from e2e.staff import (
+    CHAIN_STAFF,
+    add_chain_staff,
+    decide,
+    open_application,
+    outbox,
+    record_household_check,
+    sign_in,
+    submit_one_click,
+)
+
+
+@pytest.fixture(scope="module")
+def chain_staff(server: Server) -> None:
+    add_chain_staff(server)
+
+
+def _phone(username: str) -> str:
+    return CHAIN_STAFF[username][2]
+
+
+def test_an_application_goes_from_the_farmer_to_the_county(
+    page: Page, server: Server, chain_staff: None, shot: Any
+) -> None:
+    receipt = submit_one_click(page, server, "王五", "13912340001")
+    # The village handler's SMS is queued with the application.
+    assert any(
+        phone == _phone("e2e-village") and receipt in text.replace(" ", "")
+        for phone, _, text in outbox(server)
+    )
+
+    sign_in(page, "e2e-village")
+    shot("inbox")
+    open_application(page, receipt)
+    expect(page.locator("#summary")).to_contain_text("村级入户核查")
+    decide(page, "accept")
+    expect(page.locator("#history")).to_contain_text("受理")
+    record_household_check(page)
+    shot("checked")
+    expect(page.locator("#step")).to_contain_text("答复农户")
+    decide(page, "pass_up")
+    expect(page.locator("#step")).to_contain_text("村内民主评议和公示")
+    decide(page, "pass_up", "已公示7天无异议")
+
+    sign_in(page, "e2e-township")
+    open_application(page, receipt)
+    expect(page.locator("#step")).to_contain_text("乡镇复核")
+    decide(page, "pass_up", "复核无误")
+
+    sign_in(page, "e2e-county")
+    open_application(page, receipt)
+    expect(page.locator("#step")).to_contain_text("县级审批")
+    decide(page, "approve")
+    expect(page.locator("#step")).to_contain_text("录入国家系统")
+    decide(page, "pass_up", "已录入")
+    expect(page.locator("#status")).to_contain_text("已审批通过")
+    shot("approved")
+    approved = [
+        text for phone, template, text in outbox(server) if phone == "13912340001" and template == "approved"
+    ]
+    assert len(approved) == 1 and receipt in approved[0].replace(" ", "")

@@ -1,0 +1,58 @@
+"""Deadlines written as pending (期限待定) because their year was missing from the calendar, filled in later.
+
+A pack's calendar changes only when the platform starts (``holidays.json`` and chinesecalendar are read
+then), so the plugin runs :func:`fill_pending_deadlines` once at start-up: every open application whose
+deadline is still unknown gets it computed, where the calendar now knows the year.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from shenbao import store
+from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.store.tables import Application
+from shenbao.workflow import fill_deadlines
+from shenbao.workflow.stored import history_of, workflow_json
+
+__all__ = ["fill_pending_deadlines"]
+
+log = logging.getLogger("shenbao.deadlines")
+_FINISHED = ("approved", "refused")
+
+
+async def fill_pending_deadlines(database: store.Database, forms: FormRegistry, chains: ChainRegistry) -> int:
+    """Compute the deadlines left pending by a calendar that lacked their year; return how many were filled."""
+    rows = await (
+        Application.select(Application.id, Application.form_id, Application.workflow_state)
+        .where(Application.deadline.is_null())
+        .where(Application.workflow_state.is_not_null())
+        .where(Application.status.not_in(list(_FINISHED)))
+    )
+    filled = 0
+    for row in rows:
+        raw: Any = row["workflow_state"]
+        stored: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else raw
+        form = forms.get(row["form_id"])
+        workflow = chains.get(form.definition.chain) if form is not None and form.definition.chain else None
+        if workflow is None:
+            continue
+        chain, calendar = workflow
+        state, history = history_of(stored)
+        new = fill_deadlines(chain, state, calendar)
+        if new == state:
+            continue
+        async with database.transaction():
+            await store.set_workflow_state(
+                database,
+                row["id"],
+                state=workflow_json(new, history, []),
+                deadline=new.due_on,
+                green=new.green,
+            )
+        filled += 1
+    if filled:
+        log.info("filled in %d pending deadline(s)", filled)
+    return filled

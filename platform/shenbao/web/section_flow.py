@@ -1,0 +1,150 @@
+"""Filling a form one section at a time, shared by the farmer's pages and the handler's household check.
+
+A flow is a form, the URL its pages live under, and where its draft is kept. The two posts every section
+page makes are here: the full post (the "下一步" button, and every change without JavaScript) and the
+htmx post of one changed answer, which answers with only the parts of the page that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar import Response
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
+
+from shenbao import store
+from shenbao.forms import CompiledForm, Evaluation, evaluate
+from shenbao.web.answers import FormData, merge, received_section_answers
+from shenbao.web.sections import neighbour, section_context, section_of
+from shenbao.web.services import Services
+from shenbao.widgets import set_page_facts
+
+__all__ = ["Flow", "post_answer", "post_section", "section_page"]
+
+Evaluator = Callable[[CompiledForm, dict[str, Any]], Awaitable[Evaluation]]
+
+
+class Flow(msgspec.Struct, frozen=True, kw_only=True):
+    """One person's filling of one form.
+
+    Attributes:
+        form: the compiled form.
+        url: where its pages live (``<url>/s/<section>``, ``<url>/review``, ``<url>/submit``).
+        token: the draft's key, with the form's id.
+        draft: the answers saved so far.
+        context: more for the page's template (a staff page's CSRF token and way back).
+    """
+
+    form: CompiledForm
+    url: str
+    token: str
+    draft: dict[str, Any]
+    context: dict[str, Any] = {}
+
+
+def section_page(
+    services: Services,
+    flow: Flow,
+    section_id: str,
+    answers: dict[str, Any],
+    evaluation: Evaluation,
+    *,
+    show_missing: bool,
+    status_code: int = HTTP_200_OK,
+) -> Response[str]:
+    """A section's page (``farmer/section.html``)."""
+    return services.renderer.page(
+        "farmer/section.html",
+        status_code=status_code,
+        section=section_of(flow.form, section_id),
+        show_missing=show_missing,
+        form_url=flow.url,
+        **section_context(flow.form, section_id, answers, evaluation),
+        **flow.context,
+    )
+
+
+async def post_section(
+    services: Services, flow: Flow, section_id: str, data: FormData, evaluator: Evaluator
+) -> Response[Any]:
+    """Save a section's answers, then move on, go back, or show what is missing (422).
+
+    ``nav=stay`` (no JavaScript) shows what the answers so far reveal; ``prev`` goes back; otherwise the
+    next shown section, or the review when none is left. Where the person lands is where a reopened
+    page resumes.
+    """
+    form = flow.form
+    answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
+    evaluation = await evaluator(form, answers)
+    unfinished = [
+        question_id
+        for question_id in evaluation.visible
+        if form.section_of[question_id] == section_id
+        and (question_id in evaluation.errors or question_id in evaluation.missing)
+    ]
+    nav = (data.get("nav") or ["next"])[0]
+    if nav == "stay":
+        await store.save_draft(
+            services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+        )
+        return section_page(services, flow, section_id, answers, evaluation, show_missing=False)
+    if nav == "prev":
+        landing = neighbour(form, evaluation, section_id, -1)
+        target = f"{flow.url}/s/{landing}" if landing else flow.url
+    elif unfinished:
+        landing, target = section_id, ""
+    else:
+        landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
+        target = f"{flow.url}/s/{landing}" if landing else f"{flow.url}/review"
+    await store.save_draft(
+        services.database,
+        flow.token,
+        form.id,
+        form.version,
+        answers,
+        landing or section_id,
+        personal=form.personal,
+    )
+    if not target:
+        return section_page(
+            services,
+            flow,
+            section_id,
+            answers,
+            evaluation,
+            show_missing=True,
+            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return Redirect(target, status_code=303)
+
+
+async def post_answer(services: Services, flow: Flow, section_id: str, data: FormData) -> Response[str]:
+    """htmx: save one change and send back only the parts of the page it changed, swapped out of band."""
+    form = flow.form
+    section = section_of(form, section_id)
+    answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
+    await store.save_draft(
+        services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+    )
+    before, after = evaluate(form, flow.draft), evaluate(form, answers)
+    set_page_facts(form_id=form.id)
+    shown_before, shown_after = set(before.visible), set(after.visible)
+    blocks, error_blocks = [], []
+    for question in section.questions:
+        if (question.id in shown_before) != (question.id in shown_after):
+            blocks.append(question)
+        elif before.errors.get(question.id) != after.errors.get(question.id):
+            error_blocks.append(question)
+    context = section_context(form, section_id, answers, after)
+    return services.renderer.page(
+        "farmer/_swap.html",
+        blocks=blocks,
+        error_blocks=error_blocks,
+        nav_changed=before.outcome != after.outcome
+        or neighbour(form, before, section_id, +1) != context["following"],
+        show_missing=False,
+        **context,
+    )
