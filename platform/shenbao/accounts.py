@@ -3,12 +3,15 @@
 The cookie holds a random token; the database holds only its SHA-256 digest, so a copy of the database
 cannot be used to sign in. Five failed sign-ins for one username within 15 minutes lock that username for
 15 minutes after the fifth, whether or not the account exists (the answer never tells which).
+
+Each sign-in (``login``), failed sign-in (``login.failed``, with the username typed and why, which only the
+audit log tells), sign-out (``logout``) and new account (``staff.add``) writes an audit row in the same
+transaction as its own change.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,7 +20,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from shenbao.regions import Divisions, installed_divisions
+from shenbao.roles import ROLE_NAMES
+from shenbao.staff_rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
+from shenbao.store.audit import record_audit
 from shenbao.store.staff import (
     ROLE_CODE_LENGTHS,
     Role,
@@ -49,8 +55,6 @@ __all__ = [
 SESSION_LIFETIME = timedelta(hours=12)
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 8
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 _hasher = PasswordHasher()
 # Checked when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -99,7 +103,7 @@ def check_new_account(
     Raises:
         AccountError: what is wrong, and how to put it right.
     """
-    if not _USERNAME.fullmatch(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         raise AccountError(
             f"username {username!r}: use 3 to 64 lower-case letters, digits, '_', '.' or '-', starting with "
             "a letter or digit"
@@ -146,8 +150,14 @@ class StaffAccounts:
         display_name: str = "",
         phone: str = "",
         divisions: Divisions | None = None,
+        by: StaffRecord | None = None,
+        client: str = "",
     ) -> StaffRecord:
         """Check and store a new account (see :func:`check_new_account`); the password is stored hashed.
+
+        Args:
+            by: the admin who adds it; ``None`` for the command line (the audit log's "system").
+            client: the admin's address, when added from a page.
 
         Raises:
             AccountError: the details are not acceptable, or the username is taken.
@@ -155,15 +165,27 @@ class StaffAccounts:
         checked = check_new_account(username, role, region_code, password, divisions)
         if await staff_by_username(self.database, username) is not None:
             raise AccountError(f"username {username!r} is taken")
-        return await add_staff(
-            self.database,
-            username=username,
-            role=checked,
-            region_code=region_code,
-            password_hash=hash_password(password),
-            display_name=display_name,
-            phone=phone,
-        )
+        password_hash = hash_password(password)
+        async with self.database.transaction():
+            staff = await add_staff(
+                self.database,
+                username=username,
+                role=checked,
+                region_code=region_code,
+                password_hash=password_hash,
+                display_name=display_name,
+                phone=phone,
+            )
+            await record_audit(
+                self.database,
+                action="staff.add",
+                staff=by,
+                target=staff.username,
+                detail=f"{ROLE_NAMES[staff.role]}账号，辖区{staff.region_code}，{staff.display_name or '未填姓名'}",
+                address=client,
+                at=self._clock(),
+            )
+        return staff
 
     async def login(self, username: str, password: str, *, client: str) -> tuple[str, SignedIn]:
         """Check a username and password and open a session.
@@ -183,32 +205,45 @@ class StaffAccounts:
         username = username.strip().lower()
         locked_until = await self._locked_until(username, now)
         if locked_until is not None:
+            await self._failed(username, "账号已锁定", client, now, count=False)
             minutes = int((locked_until - now).total_seconds() // 60) + 1
             raise LoginRefused(f"登录失败次数过多，此账号已锁定，请{minutes}分钟后再试")
         failures = await login_failures_since(self.database, username, now - LOCKOUT)
         found = await staff_by_username(self.database, username) if username else None
         matches = _password_matches(found[1] if found else _DUMMY_HASH, password)
         if found is None or not matches or not found[0].active:
-            await record_login_failure(self.database, username=username, client=client, now=now)
+            why = "没有这个账号" if found is None else ("密码不正确" if not matches else "账号已停用")
+            await self._failed(username, why, client, now, count=True)
             left = MAX_FAILURES - len(failures) - 1
             hint = f"，还可以再试{left}次" if 0 < left < MAX_FAILURES - 1 else ""
             if left <= 0:
                 hint = "，此账号已锁定15分钟"
             raise LoginRefused(f"用户名或密码不正确{hint}")
         staff = found[0]
-        await clear_login_failures(self.database, username)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires_at = now + SESSION_LIFETIME
-        await create_session(
-            self.database,
-            staff_id=staff.id,
-            token_digest=token_digest(token),
-            csrf_token=csrf,
-            client=client,
-            now=now,
-            expires_at=expires_at,
-        )
+        async with self.database.transaction():
+            await clear_login_failures(self.database, username)
+            await create_session(
+                self.database,
+                staff_id=staff.id,
+                token_digest=token_digest(token),
+                csrf_token=csrf,
+                client=client,
+                now=now,
+                expires_at=expires_at,
+            )
+            await record_audit(self.database, action="login", staff=staff, address=client, at=now)
         return token, SignedIn(staff=staff, csrf_token=csrf, expires_at=expires_at)
+
+    async def _failed(self, username: str, why: str, client: str, now: datetime, *, count: bool) -> None:
+        """Record a refused sign-in: toward the lockout (``count``) and in the audit log, in one transaction."""
+        async with self.database.transaction():
+            if count:
+                await record_login_failure(self.database, username=username, client=client, now=now)
+            await record_audit(
+                self.database, action="login.failed", username=username, detail=why, address=client, at=now
+            )
 
     async def _locked_until(self, username: str, now: datetime) -> datetime | None:
         """When the lock on ``username`` ends: 15 minutes after a fifth failure within 15 minutes.
@@ -228,6 +263,17 @@ class StaffAccounts:
             return None
         return await session_staff(self.database, token_digest(token), self._clock())
 
-    async def logout(self, token: str) -> None:
-        """End the session behind ``token``."""
-        await end_session(self.database, token_digest(token))
+    async def logout(self, token: str, *, client: str) -> None:
+        """End the session behind ``token`` (and write the ``logout`` row, when it was a live session).
+
+        Args:
+            token: the cookie's token.
+            client: the address signing out.
+        """
+        signed_in = await self.session(token)
+        async with self.database.transaction():
+            ended = await end_session(self.database, token_digest(token))
+            if ended and signed_in is not None:
+                await record_audit(
+                    self.database, action="logout", staff=signed_in.staff, address=client, at=self._clock()
+                )

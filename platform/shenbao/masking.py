@@ -2,16 +2,46 @@
 
 A staff page shows identity numbers and phones masked; the full value is shown only on purpose, and that view is
 written to the audit log. Exports mask them unless the role may see them.
+
+Who may unmask: the handlers who act on a case, village, township and county staff, each within their own
+region's subtree (the pages already refuse anything outside it). They need the phone to call the farmer and the
+ID number to check it against the household register and enter it into the national system. The province
+admin oversees and reads the audit log but acts on no case, so reads the masked values only.
 """
 
 from __future__ import annotations
 
-__all__ = ["mask_id_number", "mask_phone"]
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shenbao.forms.model import FieldsQuestion, IdNumber, Phone, Question, text_of
+from shenbao.roles import Role
+
+__all__ = [
+    "UNMASKING_ROLES",
+    "mask_answer",
+    "mask_id_number",
+    "mask_phone",
+    "masked_fields",
+    "masked_labels",
+    "may_unmask",
+]
+
+UNMASKING_ROLES: frozenset[Role] = frozenset({"village", "township", "county"})
+"""The roles that may see an ID number or a phone in full (on purpose, and audited)."""
+
+
+def may_unmask(role: str) -> bool:
+    """Whether staff of ``role`` may see ID numbers and phones in full."""
+    return role in UNMASKING_ROLES
 
 
 def mask_phone(phone: str) -> str:
-    """``138****8000``: enough to recognise the number, not enough to read it off a screen."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
+    """``138****8000``: enough to recognise the number, not enough to read it off a screen.
+
+    A number of any other length (not a mainland mobile) is masked whole.
+    """
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else "*" * len(phone)
 
 
 def mask_id_number(number: str) -> str:
@@ -19,3 +49,40 @@ def mask_id_number(number: str) -> str:
     if len(number) != 18:
         return "*" * len(number)
     return number[:6] + "*" * 8 + number[-4:]
+
+
+_MASKS = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def mask_answer(question: Question, value: Any) -> Any:
+    """``value`` with its ID numbers and phones masked: a ``phone`` or ``id_number`` question's answer, and
+    those blanks of a multi-field answer (a household member's 证件号码 and 联系电话). Other answers are
+    returned as they are.
+    """
+    if isinstance(question, Phone | IdNumber) and value is not None:
+        return (mask_phone if isinstance(question, Phone) else mask_id_number)(str(value))
+    if isinstance(question, FieldsQuestion) and isinstance(value, dict):
+        kinds = {field.id: field.kind for field in question.fields}
+        return {
+            key: _MASKS[kinds[key]](str(item)) if kinds.get(key) in _MASKS and item is not None else item
+            for key, item in value.items()
+        }
+    return value
+
+
+def masked_labels(question: Question, value: Any) -> list[str]:
+    """The labels (in Chinese) of what :func:`mask_answer` hides in ``value``: what an audit row names."""
+    if isinstance(question, Phone | IdNumber) and value not in (None, ""):
+        return [text_of(question.label)]
+    if isinstance(question, FieldsQuestion) and isinstance(value, dict):
+        return [
+            text_of(field.label)
+            for field in question.fields
+            if field.kind in _MASKS and value.get(field.id) not in (None, "")
+        ]
+    return []
+
+
+def masked_fields(questions: Iterable[Question], answers: Mapping[str, Any]) -> list[str]:
+    """The labels of every ID number and phone in ``answers`` that masking hides, in the questions' order."""
+    return [label for question in questions for label in masked_labels(question, answers.get(question.id))]

@@ -42,6 +42,9 @@ from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.services import Services
 from shenbao.web.staff import StaffController
 from shenbao.web.staff_applications import StaffApplicationController
+from shenbao.web.staff_audit import StaffAuditController
+from shenbao.web.staff_people import StaffPeopleController
+from shenbao.web.status import StatusController
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
 
@@ -195,9 +198,12 @@ class ShenbaoPlugin(InitPlugin):
             path=self.path or "/",
             route_handlers=[
                 FarmerController,
+                StatusController,
                 StaffController,
                 StaffApplicationController,
                 HouseholdCheckController,
+                StaffPeopleController,
+                StaffAuditController,
                 ApiController,
                 static,
                 widget_router(self.settings),

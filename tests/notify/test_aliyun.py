@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,20 +12,22 @@ import pytest
 
 from shenbao.notify.aliyun import AliyunGateway, aliyun_client
 from shenbao.notify.dispatcher import dispatch_due
+from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import GatewayError, MessageRefused, Sms
-from shenbao.notify.templates import OTP_TEMPLATE, SmsTemplates
+from shenbao.notify.templates import template_names
 from shenbao.packs import ChainRegistry
 from shenbao.settings import AliyunSms, Settings, SettingsError
-from shenbao.store import Database
+from shenbao.store import Database, migrate, open_database, schema
 from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages, undelivered_messages
-from shenbao.workflow import Notify, sms_text
+from shenbao.workflow import Notify, sms_params, sms_text
+from tests.conftest import TEST_KEYS
 from tests.notify.aliyun_fake import FakeAliyun, fake_aliyun
 
 pytestmark = pytest.mark.anyio
 
 CHAINS = ChainRegistry.from_packs(["gansu"])
-TEMPLATES = SmsTemplates.of_chains(CHAINS)
-CODES = {name: f"SMS_{1000 + number}" for number, name in enumerate(sorted(TEMPLATES.names()))}
+TEMPLATES = template_names(CHAINS)
+CODES = {name: f"SMS_{1000 + number}" for number, name in enumerate(sorted(TEMPLATES))}
 PHONE = "13800138000"
 _NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -58,10 +61,15 @@ def _refusal() -> Sms:
         template="refused",
         values={"step": "村级入户核查", "reason": "家庭人均纯收入高于监测标准"},
     )
-    return Sms(phone=PHONE, template="refused", text=sms_text(chain, event, receipt="G2026-000123"))
+    return Sms(
+        phone=PHONE,
+        template="refused",
+        text=sms_text(chain, event, receipt="G2026-000123"),
+        params=sms_params(chain, event, receipt="G2026-000123"),
+    )
 
 
-async def test_a_message_goes_as_its_aliyun_template_with_the_values_as_parameters(
+async def test_a_message_goes_as_its_aliyun_template_with_its_stored_values_as_parameters(
     aliyun: tuple[FakeAliyun, AliyunGateway],
 ) -> None:
     fake, gateway = aliyun
@@ -81,13 +89,27 @@ async def test_a_message_goes_as_its_aliyun_template_with_the_values_as_paramete
 
 
 async def test_the_verification_code_goes_as_the_otp_template(
-    aliyun: tuple[FakeAliyun, AliyunGateway],
+    aliyun: tuple[FakeAliyun, AliyunGateway], db: Database
 ) -> None:
     fake, gateway = aliyun
-    await gateway.send(Sms(phone=PHONE, template="otp", text=OTP_TEMPLATE.format(code="042917")))
+    await PhoneVerifier(db, gateway, "secret").send_code(scope="draft:f:t", phone=PHONE, client="1.2.3.4")
     [request] = fake.received
     assert request.query["TemplateCode"] == CODES["otp"]
-    assert json.loads(request.query["TemplateParam"]) == {"code": "042917"}
+    code = json.loads(request.query["TemplateParam"])["code"]
+    assert json.loads(request.query["TemplateParam"]) == {"code": code} and re.fullmatch(r"\d{6}", code)
+    await PhoneVerifier(db, gateway, "secret").verify(
+        scope="draft:f:t", phone=PHONE, code=code
+    )  # the real one
+
+
+async def test_the_stored_values_go_whatever_the_text_says(aliyun: tuple[FakeAliyun, AliyunGateway]) -> None:
+    """The text is never read back: a template reworded after queueing changes nothing that is sent."""
+    fake, gateway = aliyun
+    values = {"receipt": "2606 0100 0001", "step": "乡镇审核", "label": "", "due": "6月8日"}
+    await gateway.send(Sms(phone=PHONE, template="step_waiting", text="模板改过之后的正文", params=values))
+    [request] = fake.received
+    assert request.query["TemplateCode"] == CODES["step_waiting"]
+    assert json.loads(request.query["TemplateParam"]) == values
 
 
 @pytest.mark.parametrize(
@@ -141,15 +163,55 @@ async def test_a_refusal_for_good_is_not_retried(
     assert advice in str(raised.value) and "不再重试" in str(raised.value)
 
 
-async def test_a_text_its_template_cannot_give_is_refused_without_calling_aliyun(
+async def test_a_template_without_an_aliyun_code_is_refused_without_calling_aliyun(
     aliyun: tuple[FakeAliyun, AliyunGateway],
 ) -> None:
     fake, gateway = aliyun
-    with pytest.raises(MessageRefused, match="对不上"):
-        await gateway.send(Sms(phone=PHONE, template="refused", text="随便写的一句话"))
     with pytest.raises(MessageRefused, match="没有对应的阿里云模板代码"):
-        await gateway.send(Sms(phone=PHONE, template="no-such-template", text="hello"))
+        await gateway.send(
+            Sms(phone=PHONE, template="no-such-template", text="hello", params={"receipt": "1"})
+        )
     assert fake.received == []
+
+
+async def test_a_message_queued_before_the_upgrade_fails_for_good_with_a_clear_error(
+    aliyun: tuple[FakeAliyun, AliyunGateway],
+    database_url: str,
+    anyio_backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, gateway = aliyun
+    kept = next(
+        step.version for step in schema.STEPS if step.name == "the template parameters of each queued SMS"
+    )
+    async with await open_database(database_url, keys=TEST_KEYS) as db:
+        with monkeypatch.context() as before:  # the schema as it was before the values were kept
+            before.setattr(schema, "STEPS", tuple(step for step in schema.STEPS if step.version < kept))
+            await migrate(db)
+        await db.fetch(  # a message the earlier version queued: no values
+            "INSERT INTO outbox (phone, template, text, status, attempts, next_attempt_at, last_error, created_at)"
+            " VALUES ({}, 'refused', {}, 'pending', 0, {}, '', {})",
+            PHONE,
+            _refusal().text,
+            _NOW,
+            _NOW,
+        )
+        assert [step.version for step in await migrate(db)] == [
+            s.version for s in schema.STEPS if s.version >= kept
+        ]
+        await enqueue_sms(db, [_queued(_refusal(), "13900139000")], now=_NOW)  # one queued after: goes
+        assert await dispatch_due(db, gateway, _NOW) == 1
+        old, new = await outbox_messages(db)
+        assert old.params == {} and old.status == "failed" and old.attempts == 1
+        assert "系统升级前排队" in old.last_error and "不再重试" in old.last_error
+        assert new.status == "sent"
+        [request] = fake.received
+        assert request.query["PhoneNumbers"] == "13900139000"
+        assert [message.id for message in await undelivered_messages(db)] == [old.id]
+
+
+def _queued(message: Sms, phone: str) -> QueuedSms:
+    return QueuedSms(phone=phone, template=message.template, text=message.text, params=message.params)
 
 
 async def test_the_dispatcher_records_each_answer(
@@ -157,10 +219,7 @@ async def test_the_dispatcher_records_each_answer(
 ) -> None:
     fake, gateway = aliyun
     refusal = _refusal()
-    queued = [
-        QueuedSms(phone=phone, template=refusal.template, text=refusal.text) for phone in ("1", "2", "3")
-    ]
-    await enqueue_sms(db, queued, now=_NOW)
+    await enqueue_sms(db, [_queued(refusal, phone) for phone in ("1", "2", "3")], now=_NOW)
     fake.answer(200, Code="OK", Message="OK", BizId="9")
     fake.answer(200, Code="isv.BUSINESS_LIMIT_CONTROL", Message="触发分钟级流控")
     fake.answer(200, Code="isv.MOBILE_NUMBER_ILLEGAL", Message="非法手机号")
@@ -175,6 +234,9 @@ async def test_the_dispatcher_records_each_answer(
     assert await dispatch_due(db, gateway, _NOW + timedelta(seconds=30)) == 1  # the throttled one, once
     assert [message.status for message in await outbox_messages(db)] == ["sent", "sent", "failed"]
     assert len(fake.received) == 4
+    # what went is what was stored with each message, read back from the database
+    stored = [json.loads(request.query["TemplateParam"]) for request in fake.received]
+    assert stored == [refusal.params] * 4 and refusal.params["reason"] == "家庭人均纯收入高于监测标准"
 
 
 def test_every_template_needs_an_aliyun_code_at_start_up() -> None:

@@ -41,6 +41,7 @@ class Outbox:
     def last_code(self) -> str:
         match = re.search(r"验证码是(\d{6})", self.sent[-1].text)
         assert match
+        assert self.sent[-1].params == {"code": match.group(1)}  # what a template provider is sent
         return match.group(1)
 
 
@@ -143,3 +144,35 @@ async def test_no_code_is_kept_in_clear(db: Database, verifier: PhoneVerifier, o
     await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
     rows = await db.fetch("SELECT code_digest FROM otp_challenge")
     assert outbox.last_code() not in str(rows) and len(rows[0]["code_digest"]) == 64
+
+
+async def test_a_decoy_code_sends_nothing_and_nothing_verifies_it(
+    verifier: PhoneVerifier, outbox: Outbox
+) -> None:
+    scope = "status:261128000000:token-b"
+    assert await verifier.issue_code(scope=scope, phone=PHONE, client="1.2.3.4", decoy=True) is None
+    assert outbox.sent == []
+    for code in ("000000", "123456", "999999"):
+        with pytest.raises(VerificationRefused, match="验证码不对"):
+            await verifier.verify(scope=scope, phone=PHONE, code=code)
+    assert not await verifier.verified(scope=scope, phone=PHONE)
+
+
+async def test_a_decoy_counts_against_the_limits_like_a_code(verifier: PhoneVerifier, clock: Clock) -> None:
+    await verifier.issue_code(scope="status:a", phone=PHONE, client="1.2.3.4", decoy=True)
+    with pytest.raises(VerificationRefused, match="秒后再重新获取"):
+        await verifier.issue_code(scope="status:b", phone=PHONE, client="1.2.3.4")
+    for _ in range(4):
+        clock.advance(seconds=61)
+        await verifier.issue_code(scope="status:a", phone=PHONE, client="1.2.3.4", decoy=True)
+    clock.advance(seconds=61)
+    with pytest.raises(VerificationRefused, match="一小时后再试"):
+        await verifier.issue_code(scope="status:a", phone=PHONE, client="1.2.3.4")
+
+
+async def test_an_issued_code_is_sent_when_delivered(verifier: PhoneVerifier, outbox: Outbox) -> None:
+    message = await verifier.issue_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    assert message is not None and outbox.sent == []
+    await verifier.deliver(message)
+    await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.last_code())
+    assert await verifier.verified(scope=DRAFT, phone=PHONE)

@@ -86,6 +86,11 @@ async def test_a_submit_queues_one_sms_to_the_village_handler(db: Database) -> N
     assert message.phone == HANDLER_PHONE and message.status == "pending"
     assert message.template == "new_application"
     assert record.receipt_display in message.text and "前入户核查" in message.text
+    # the values the text was made from are stored with it: the provider's template gets exactly these
+    assert message.params == {"receipt": record.receipt_display, "label": "", "due": message.params["due"]}
+    assert message.params["due"].endswith("日") and message.params["due"] in message.text
+    chain, _ = _services(db).chains.get("gansu-yijian-2023") or pytest.fail("no chain")
+    assert chain.sms["new_application"].format_map(message.params) == message.text
     rows = await db.fetch("SELECT workflow_state, deadline, green FROM application WHERE id = {}", record.id)
     assert rows[0]["deadline"] is not None and rows[0]["workflow_state"] is not None
 
@@ -145,14 +150,35 @@ async def test_pending_deadlines_are_filled_in_when_the_calendar_learns_the_year
 
 
 async def test_dispatch_sends_once_and_marks_sent(db: Database) -> None:
-    await enqueue_sms(db, [QueuedSms(phone=HANDLER_PHONE, template="t", text="hello")], now=_NOW)
+    params = {"receipt": "2606 0100 0001", "reason": '收入"高于"标准{due}', "label": ""}
+    queued = QueuedSms(phone=HANDLER_PHONE, template="t", text="hello", params=params)
+    await enqueue_sms(db, [queued], now=_NOW)
     gateway = Recording()
     assert await dispatch_due(db, gateway, _NOW) == 1
     assert await dispatch_due(db, gateway, _NOW + timedelta(hours=1)) == 0
-    assert [sms.text for sms in gateway.sent] == ["hello"]
+    assert [(sms.text, sms.params) for sms in gateway.sent] == [("hello", params)]
     [message] = await outbox_messages(db)
     assert message.status == "sent" and message.sent_at is not None and message.attempts == 1
+    assert message.params == params
     assert await pending_count(db) == 0
+
+
+async def test_a_message_without_values_is_stored_with_none(db: Database) -> None:
+    await enqueue_sms(db, [QueuedSms(phone=HANDLER_PHONE, template="t", text="hello")], now=_NOW)
+    [message] = await outbox_messages(db)
+    assert message.params == {}
+    raw = (await db.fetch("SELECT params FROM outbox"))[0]["params"]
+    assert (json.loads(raw) if isinstance(raw, str) else raw) == {}
+
+
+async def test_the_database_refuses_values_that_are_not_an_object(db: Database) -> None:
+    with pytest.raises(Exception, match=r"(?i)check"):
+        await db.fetch(
+            "INSERT INTO outbox (phone, template, text, status, attempts, next_attempt_at, last_error, created_at,"
+            " params) VALUES ('1', 't', 'x', 'pending', 0, {}, '', {}, '[]')",
+            _NOW,
+            _NOW,
+        )
 
 
 async def test_a_failing_gateway_backs_off_then_gives_up(db: Database) -> None:

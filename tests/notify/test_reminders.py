@@ -100,6 +100,13 @@ async def test_the_reminder_goes_to_the_village_handler_once(db: Database) -> No
     [(phone, template, text)] = await _sms(db)
     assert (phone, template) == (VILLAGE_PHONE, "reminder")
     assert record.receipt_display in text and "村级入户核查环节将于6月8日到期" in text
+    [message] = await outbox_messages(db)
+    assert message.params == {
+        "receipt": record.receipt_display,
+        "label": "",
+        "step": "村级入户核查",
+        "due": "6月8日",
+    }
     for moment in (at("2026-06-05", 16), at("2026-06-06"), at("2026-06-08")):  # again, the weekend, the day
         assert (await send_deadline_notices(db, CHAINS, moment)).reminders == 0
     assert len(await _sms(db)) == 1
@@ -123,6 +130,8 @@ async def test_an_overdue_case_is_escalated_to_its_township_once_per_round(db: D
     assert sorted(phone for phone, _, _ in escalations) == TOWNSHIP_PHONES
     assert {template for _, template, _ in escalations} == {"overdue"}
     assert all(record.receipt_display in text and "已超期1个工作日" in text for _, _, text in escalations)
+    assert [message.params["days"] for message in await outbox_messages(db)] == ["1", "1"]
+    assert {message.params["receipt"] for message in await outbox_messages(db)} == {record.receipt_display}
     assert (await send_deadline_notices(db, CHAINS, at("2026-06-15"))).escalations == 0  # 5 days: round 1
     assert (await send_deadline_notices(db, CHAINS, at("2026-06-16"))).escalations == 1  # 6 days: round 2
     assert [n.round for n in await notices_of(db, record.id)] == [1, 2]

@@ -187,6 +187,11 @@ class Flow:
             for row in self._fetch("SELECT phone, template, text FROM outbox ORDER BY id")
         ]
 
+    def outbox_params(self, template: str) -> list[dict[str, str]]:
+        """The stored values of the queued messages made from ``template``."""
+        rows = self._fetch(f"SELECT params FROM outbox WHERE template = '{template}' ORDER BY id")
+        return [json.loads(raw) if isinstance(raw, str) else raw for (raw,) in rows]
+
 
 @pytest.fixture
 def flow(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flow:

@@ -84,5 +84,5 @@ async def test_logout_ends_the_session(db: store.Database) -> None:
     await add_accounts(db)
     accounts = StaffAccounts(db)
     token, _ = await accounts.login("province", PASSWORD, client="x")
-    await accounts.logout(token)
+    await accounts.logout(token, client="x")
     assert await accounts.session(token) is None

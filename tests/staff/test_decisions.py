@@ -23,7 +23,7 @@ def test_the_page_shows_the_application_and_the_village_handlers_actions(client:
     page = client.get(f"/staff/a/{flow.id}")
     assert page.status_code == 200
     assert "甘肃一键报贫" in page.text and "当前环节" in page.text and "个工作日" in page.text
-    assert APPLICANT_PHONE in page.text and "提交申请" in page.text and "申请人" in page.text
+    assert "139****5678" in page.text and "提交申请" in page.text and "申请人" in page.text
     assert 'id="act-accept"' in page.text and 'id="act-record_check"' in page.text
     assert 'id="act-refuse"' not in page.text
 
@@ -80,6 +80,9 @@ def test_a_refusal_sends_the_applicant_its_reason(client: Client, flow: Flow) ->
     assert "未通过" in client.get("/staff/").text  # the inbox says so too
     refused = [(phone, text) for phone, template, text in flow.outbox() if template == "refused"]
     assert len(refused) == 1 and refused[0][0] == APPLICANT_PHONE and "家庭收入高于标准" in refused[0][1]
+    [params] = flow.outbox_params("refused")
+    assert params == {"receipt": params["receipt"], "step": "答复农户", "reason": "家庭收入高于标准"}
+    assert params["receipt"] in refused[0][1]  # as the text shows it
 
 
 def test_the_same_decision_posted_twice_is_one_transition(client: Client, flow: Flow) -> None:

@@ -40,7 +40,7 @@ def settings(tmp_path: Path) -> Settings:
     settings = migrated_settings(tmp_path)
 
     async def seed() -> None:
-        async with await store.open_database(settings.database_url) as database:
+        async with await store.open_database(settings.database_url, keys=settings.keys) as database:
             accounts = StaffAccounts(database)
             for role, region, phone in (
                 ("village", "620102001001", VILLAGE_PHONE),

@@ -1,4 +1,4 @@
-"""The province admin reads the text messages the database gateway kept; nobody else does."""
+"""The province admin reads the text messages the database gateway kept, numbers masked; nobody else does."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from litestar.testing import TestClient
 
 from shenbao import store
 from shenbao.app import create_app
-from shenbao.settings import Settings
+from shenbao.notify.aliyun import AliyunGateway, aliyun_client
+from shenbao.notify.dispatcher import dispatch_due
+from shenbao.notify.templates import template_names
+from shenbao.packs import ChainRegistry
+from shenbao.settings import AliyunSms, Settings
 from shenbao.store.outbox import QueuedSms, enqueue_sms, mark_failed, outbox_messages
 from tests.staff.conftest import sign_in
 
@@ -24,7 +28,8 @@ def test_the_province_admin_sees_the_sent_messages(staff_client: TestClient[Lite
     assert 'id="sent-sms"' in staff_client.get("/staff/").text
     page = staff_client.get("/staff/sms")
     assert page.status_code == 200
-    assert "发给 13800138000" in page.text and "您的验证码是" in page.text
+    assert "发给 138****8000" in page.text and "您的验证码是" in page.text
+    assert "13800138000" not in page.text  # the province admin reads numbers masked
 
 
 @pytest.mark.parametrize("role", ["village", "township", "county"])
@@ -47,7 +52,7 @@ def test_the_messages_the_gateway_refused_come_first_with_its_error(
     )  # not due while the page is read: the app's dispatcher runs
 
     async def refuse() -> None:
-        database = await store.open_database(seeded[0].database_url)
+        database = await store.open_database(seeded[0].database_url, keys=seeded[0].keys)
         try:
             queued = [
                 QueuedSms(phone=phone, template="refused", text=f"不予认定 {phone}")
@@ -70,3 +75,42 @@ def test_the_messages_the_gateway_refused_come_first_with_its_error(
     assert "发给 13900139001" in page and "已放弃（试了1次）" in page and "isv.MOBILE_NUMBER_ILLEGAL" in page
     assert "发给 13900139002" in page and "已试1次" in page and "isv.AMOUNT_NOT_ENOUGH" in page
     assert "13900139003" not in page  # not tried yet: nothing wrong with it
+
+
+def test_a_message_queued_before_the_upgrade_shows_why_aliyun_could_not_send_it(
+    seeded: tuple[Settings, dict[str, str]],
+) -> None:
+    settings = seeded[0]
+    config = AliyunSms(
+        access_key_id="k",
+        access_key_secret="s",
+        sign_name="甘肃一键报贫",
+        templates={name: "SMS_1" for name in template_names(ChainRegistry.from_packs(["gansu"]))},
+        endpoint="127.0.0.1:9",  # never called: a call would fail as "retry later", not as refused
+    )
+    now = datetime.now(UTC) - timedelta(minutes=1)
+
+    async def dispatch() -> None:
+        database = await store.open_database(settings.database_url, keys=settings.keys)
+        try:
+            await database.fetch(  # as an earlier version queued it: the upgrade left its values empty
+                "INSERT INTO outbox (phone, template, text, status, attempts, next_attempt_at, last_error,"
+                " created_at) VALUES ('13900139009', 'refused', {}, 'pending', 0, {}, '', {})",
+                "【甘肃一键报贫】您的申请2606 0100 0001经答复农户不符合认定标准：收入高。",
+                now,
+                now,
+            )
+            gateway = AliyunGateway(
+                config, template_names(ChainRegistry.from_packs(["gansu"])), client=aliyun_client(config)
+            )
+            assert await dispatch_due(database, gateway, now) == 0
+        finally:
+            await database.close()
+
+    asyncio.run(dispatch())
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        sign_in(client, "province")
+        page = client.get("/staff/sms").text
+    assert 'id="undelivered"' in page and "发给 13900139009" in page and "已放弃（试了1次）" in page
+    assert "这条短信是系统升级前排队的，没有存下阿里云模板要填的变量" in page
+    assert "经答复农户不符合认定标准：收入高。" in page  # the text, to tell the farmer another way

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from litestar import Litestar
@@ -28,11 +29,11 @@ def _add_village_handler(settings: Settings) -> None:
         )
 
 
-def _outbox(settings: Settings) -> list[tuple[str, str]]:
+def _outbox(settings: Settings) -> list[tuple[str, str, dict[str, str]]]:
     path = settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT phone, text FROM outbox ORDER BY id").fetchall()
-    return [(open_text(row[0], settings.keys), row[1]) for row in rows]
+        rows = connection.execute("SELECT phone, text, params FROM outbox ORDER BY id").fetchall()
+    return [(open_text(row[0], settings.keys), row[1], json.loads(row[2])) for row in rows]
 
 
 def test_a_farmer_submit_queues_the_village_handlers_sms(client: Client, settings: Settings) -> None:
@@ -45,5 +46,7 @@ def test_a_farmer_submit_queues_the_village_handlers_sms(client: Client, setting
     receipt = response.json()["receipt_number"]
     again = client.post(url, json={"answers": one_click_2023()}, headers=headers)
     assert again.json()["receipt_number"] == receipt
-    [(phone, text)] = _outbox(settings)
+    [(phone, text, params)] = _outbox(settings)
     assert phone == HANDLER_PHONE and "".join(text.split()).count(receipt) == 1, text
+    assert sorted(params) == ["due", "label", "receipt"] and params["receipt"] in text
+    assert "".join(params["receipt"].split()) == receipt  # the receipt as the text shows it

@@ -57,6 +57,9 @@ def _lint(
 
 
 GREEN = {"when": '"disaster" in risk', "relief_roles": ["village"]}
+APPEAL_NOTICE = {"on": "appeal", "to": "handler", "template": "hello"}
+TOWNSHIP = step("t", role="township", notify=[APPEAL_NOTICE])
+"""A township step that hears appeals (its handlers get the ``hello`` SMS)."""
 BROKEN = [
     pytest.param({**chain(), "colour": "red"}, [("C001", None)], id="C001 unknown key"),
     pytest.param(chain(step("a", actions=["sign"])), [("C001", None)], id="C001 unknown action"),
@@ -93,6 +96,14 @@ BROKEN = [
     pytest.param(chain(sms={"hello": "申请{receipt}到了{step}", "late": "申请{receipt}已超期{days}个工作日"},
                        reminders={"remind": "hello", "escalate": "late"}), [],
                  id="a clean chain with reminders and escalations"),
+    pytest.param(chain(appeal_role="township", appeal_days=10), [("C016", None)], id="C016 appeal role acts nowhere"),
+    pytest.param(chain(TOWNSHIP, appeal_role="township"), [("C017", None)], id="C017 appeals without a window"),
+    pytest.param(chain({**TOWNSHIP, "notify": []}, appeal_role="township", appeal_days=10), [("C018", "t")],
+                 id="C018 nobody hears of an appeal"),
+    pytest.param(chain(appeal_days=10), [("C019", None)], id="C019 a window without an appeal role"),
+    pytest.param(chain(step("a", notify=[APPEAL_NOTICE]), TOWNSHIP, appeal_role="township", appeal_days=10),
+                 [("C011", "a")], id="C011 appeal notification away from the appeal step"),
+    pytest.param(chain(TOWNSHIP, appeal_role="township", appeal_days=10), [], id="a clean chain with appeals"),
     pytest.param(chain(green_channel=GREEN), [], id="a clean chain with a green channel"),
     pytest.param(chain(step("a", deadline={"working_days": 5, "from": "previous_step"}, actions=["approve"])), [],
                  id="a clean chain with a relative deadline"),

@@ -23,7 +23,7 @@ from shenbao.forms.model import (
     text_of,
 )
 
-__all__ = ["CLEANERS", "Cleaner", "clean", "empty_value", "is_answered", "normalise_phone"]
+__all__ = ["CLEANERS", "Cleaner", "clean", "empty_value", "is_answered", "is_mobile", "normalise_phone"]
 
 Cleaned = tuple[Any, list[str]]
 
@@ -130,8 +130,13 @@ def normalise_phone(raw: str) -> str:
     return number[3:] if number.startswith("+86") else number
 
 
+def is_mobile(number: str) -> bool:
+    """Whether ``number`` (as :func:`normalise_phone` leaves it) is a mainland mobile number: 11 digits from 13 to 19."""
+    return _MOBILE.fullmatch(number) is not None
+
+
 def _phone_number(raw: str) -> list[str]:
-    return [] if _MOBILE.fullmatch(raw) else ["请填写11位手机号码，以1开头，只写数字"]
+    return [] if is_mobile(raw) else ["请填写11位手机号码，以1开头，只写数字"]
 
 
 def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:

@@ -2,9 +2,18 @@
 
 Aliyun sends only templates approved in its console, each known by a code and filled with parameters. A message
 names its template (a chain's ``new_application``, ``refused``, ..., or ``otp``); ``SHENBAO_ALIYUN_SMS_TEMPLATES``
-gives that template's Aliyun code, and the values the text was filled with go as the template parameters under
-the same names (``{receipt}`` in the chain is ``${receipt}`` in the Aliyun template). The sign (``【...】``) is
-Aliyun's: ``SHENBAO_ALIYUN_SMS_SIGN_NAME``.
+gives that template's Aliyun code, and the values the message was made from, stored with it when it was queued
+(:attr:`~shenbao.notify.sms.Sms.params`), go as the template parameters under the same names (``{receipt}`` in
+the chain is ``${receipt}`` in the Aliyun template). Every stored value goes, none is picked here: they are the
+receipt number and one value per placeholder of the chain's template (:func:`shenbao.workflow.sms_params`;
+``{code}`` for ``otp``), what the Aliyun template, approved with the same variables, asks for. An Aliyun template
+with a variable the chain's lacks is refused by Aliyun (``isv.TEMPLATE_MISSING_PARAMETERS``), shown with its
+code on ``/staff/sms``. The sign (``【...】``) is Aliyun's: ``SHENBAO_ALIYUN_SMS_SIGN_NAME``.
+
+The text is never parsed: the wording of a template edited between queueing and sending does not matter, the
+message goes with the values it was made from. Every message queued since the values are kept has some (the
+receipt number, or the code); one queued before (``params`` empty) is refused for good with an error saying so,
+shown on ``/staff/sms``: its values are not guessed from its text.
 
 Aliyun's answers become the gateway's: ``OK`` is sent; throttling, quotas, an empty balance, credentials, server
 errors and the network raise :class:`~shenbao.notify.sms.GatewayError` (the dispatcher tries again with backoff);
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from alibabacloud_dysmsapi20170525.client import Client
@@ -26,7 +36,6 @@ from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 from alibabacloud_tea_openapi.models import Config
 
 from shenbao.notify.sms import GatewayError, MessageRefused, Sms
-from shenbao.notify.templates import SmsTemplates
 from shenbao.settings import AliyunSms, SettingsError
 
 __all__ = ["AliyunGateway", "aliyun_client"]
@@ -40,6 +49,11 @@ READ_TIMEOUT_MS = 10_000
 _SIGN = "请在阿里云短信控制台核对签名已审核通过，并改正 SHENBAO_ALIYUN_SMS_SIGN_NAME"
 _TEMPLATE = "请在阿里云短信控制台核对模板已审核通过，并改正 SHENBAO_ALIYUN_SMS_TEMPLATES 里这个模板的代码"
 _PARAMETERS = "阿里云模板的变量要和申报短信模板的变量同名（如 ${receipt}），请核对模板"
+_QUEUED_BEFORE_UPGRADE = (
+    "这条短信是系统升级前排队的，没有存下阿里云模板要填的变量，无法按模板发出。这条短信不再重试"
+)
+"""A message without stored values: its text is not parsed to guess them (``/staff/sms`` shows the text, and
+says to tell the recipient another way)."""
 _REFUSED = {
     "isv.MOBILE_NUMBER_ILLEGAL": "手机号码格式不对，请核对这个号码",
     "isv.DOMESTIC_NUMBER_NOT_SUPPORTED": "这是国际/港澳台模板，不能发往内地号码，请改用国内消息模板",
@@ -92,50 +106,47 @@ def aliyun_client(config: AliyunSms, *, protocol: str = "https") -> Any:
 
 
 class AliyunGateway:
-    """Sends each message as the Aliyun template its template name maps to, filled with its values.
+    """Sends each message as the Aliyun template its template name maps to, filled with its stored values.
 
     Args:
         config: the ``SHENBAO_ALIYUN_SMS_*`` settings.
-        templates: every template a message may name (the chains' and the platform's own).
+        templates: every template name a message may carry (the chains' and the platform's own:
+            :func:`~shenbao.notify.templates.template_names`).
         client: the SDK's client; made from ``config`` when omitted.
 
     Raises:
         SettingsError: a template without an Aliyun code (checked at start-up, not at the first refusal).
     """
 
-    def __init__(self, config: AliyunSms, templates: SmsTemplates, *, client: Any = None) -> None:
-        missing = sorted(templates.names() - config.templates.keys())
+    def __init__(self, config: AliyunSms, templates: Iterable[str], *, client: Any = None) -> None:
+        missing = sorted(set(templates) - config.templates.keys())
         if missing:
             raise SettingsError(
                 f"SHENBAO_ALIYUN_SMS_TEMPLATES 缺少这些短信模板的阿里云模板代码：{'、'.join(missing)}；"
                 f"请在阿里云短信控制台申请这些模板，审核通过后把代码加上，如 {missing[0]}=SMS_123456789"
             )
         self.config = config
-        self.templates = templates
         self.client = client if client is not None else aliyun_client(config)
 
     def request(self, message: Sms) -> Any:
         """The SDK's ``SendSmsRequest`` for ``message``.
 
         Raises:
-            MessageRefused: the template has no Aliyun code, or the text is not one its template can give.
+            MessageRefused: the template has no Aliyun code, or the message has no stored values (queued
+                before they were kept).
         """
         code = self.config.templates.get(message.template)
         if code is None:
             raise MessageRefused(
                 f"短信模板 {message.template} 没有对应的阿里云模板代码：请在 SHENBAO_ALIYUN_SMS_TEMPLATES 里加上"
             )
-        values = self.templates.values(message.template, message.text)
-        if values is None:
-            raise MessageRefused(
-                f"短信正文和模板 {message.template} 对不上（模板在排队之后改过？），无法按阿里云模板发送："
-                "请直接联系收信人"
-            )
+        if not message.params:  # queued before they were kept: every message since has a receipt or a code
+            raise MessageRefused(_QUEUED_BEFORE_UPGRADE)
         return SendSmsRequest(
             phone_numbers=message.phone,
             sign_name=self.config.sign_name,
             template_code=code,
-            template_param=json.dumps(values, ensure_ascii=False),
+            template_param=json.dumps(message.params, ensure_ascii=False),
         )
 
     async def send(self, message: Sms) -> None:

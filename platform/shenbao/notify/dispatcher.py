@@ -58,7 +58,9 @@ async def dispatch_due(db: Database, gateway: Gateway, now: datetime | None = No
     sent = 0
     for message in await due_messages(db, now, _BATCH):
         try:
-            await gateway.send(Sms(phone=message.phone, template=message.template, text=message.text))
+            await gateway.send(
+                Sms(phone=message.phone, template=message.template, text=message.text, params=message.params)
+            )
         except GatewayError as error:
             delay = None if isinstance(error, MessageRefused) else retry_delay(message.attempts + 1)
             await mark_failed(db, message.id, str(error), None if delay is None else now + delay)

@@ -76,6 +76,21 @@ class PhoneVerifier:
             VerificationRefused: not a mainland mobile number, asked again within 60 seconds, too many codes
                 for this phone or from this address in the last hour, or the SMS could not be sent.
         """
+        message = await self.issue_code(scope=scope, phone=phone, client=client)
+        assert message is not None
+        await self.deliver(message)
+
+    async def issue_code(self, *, scope: str, phone: str, client: str, decoy: bool = False) -> Sms | None:
+        """Record a new code for ``phone`` in ``scope`` under the rate limits; return its SMS, not sent yet.
+
+        A ``decoy`` goes through the same checks and limits and leaves the same row, but no code can ever
+        match it and there is no SMS (``None``): a page that must not tell whether a phone belongs to an
+        application answers a wrong guess exactly as a right one.
+
+        Raises:
+            VerificationRefused: not a mainland mobile number, asked again within 60 seconds, or too many
+                codes for this phone or from this address in the last hour.
+        """
         if not _MOBILE.fullmatch(phone):
             raise VerificationRefused("请先填写正确的11位手机号码，再获取验证码")
         now = self._clock()
@@ -89,17 +104,30 @@ class PhoneVerifier:
         if len(await challenges_since(self.database, hour_ago, client=client)) >= self.per_address_per_hour:
             raise VerificationRefused("获取验证码太频繁了，请稍后再试")
         code = f"{secrets.randbelow(10**6):06d}"
+        # A decoy's digest is of a random string that is never six digits: no code typed can match it.
+        digested = f"decoy:{secrets.token_hex(16)}" if decoy else code
         await add_challenge(
             self.database,
             scope=scope,
             phone=phone,
-            code_digest=self._digest(scope, phone, code),
+            code_digest=self._digest(scope, phone, digested),
             client=client,
             now=now,
             expires_at=now + CODE_LIFETIME,
         )
+        if decoy:
+            return None
+        params = {"code": code}
+        return Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format_map(params), params=params)
+
+    async def deliver(self, message: Sms) -> None:
+        """Send a code's SMS made by :meth:`issue_code`.
+
+        Raises:
+            VerificationRefused: the gateway could not send it.
+        """
         try:
-            await self.gateway.send(Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format(code=code)))
+            await self.gateway.send(message)
         except GatewayError as error:
             raise VerificationRefused("短信没有发出去，请稍后再试") from error
 

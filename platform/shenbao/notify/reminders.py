@@ -33,7 +33,7 @@ from shenbao.store.reminders import (
     sent_keys,
 )
 from shenbao.store.staff import staff_phones
-from shenbao.workflow import Chain, sms_text
+from shenbao.workflow import Chain, sms_params, sms_text
 from shenbao.workflow.calendar import CHINA
 from shenbao.workflow.reminders import DeadlineNotice, deadline_notice
 from shenbao.workflow.stored import history_of
@@ -109,8 +109,12 @@ async def _send(
         )
         if not claimed:
             return None
-        text = sms_text(chain, message, receipt=format_receipt(application.receipt_number))
-        sms = [QueuedSms(phone=phone, template=message.template, text=text) for phone in phones]
+        receipt = format_receipt(application.receipt_number)
+        text = sms_text(chain, message, receipt=receipt)
+        params = sms_params(chain, message, receipt=receipt)
+        sms = [
+            QueuedSms(phone=phone, template=message.template, text=text, params=params) for phone in phones
+        ]
         await enqueue_sms(db, sms, now=now)
     if not phones:
         log.warning(

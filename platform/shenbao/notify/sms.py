@@ -8,6 +8,10 @@
 ``aliyun``
     Aliyun SMS (dysms) through its official SDK (:mod:`shenbao.notify.aliyun`, ``pip install 'shenbao[aliyun]'``).
 
+A message carries its text and the values its template was filled with (``params``): the console and database
+gateways send the text, a provider that only sends approved templates (Aliyun) sends the template's code with the
+values as its parameters.
+
 A gateway that cannot send a message raises :class:`GatewayError` (the dispatcher tries again later) or, when
 trying again cannot help (a wrong number, a template the provider does not know), :class:`MessageRefused`.
 """
@@ -22,7 +26,7 @@ from typing import Protocol
 
 import msgspec
 
-from shenbao.notify.templates import SmsTemplates
+from shenbao.notify.templates import template_names
 from shenbao.settings import Settings, SettingsError, check_sms_gateway
 from shenbao.store import Database
 from shenbao.store.verification import record_sms
@@ -42,11 +46,14 @@ log = logging.getLogger("shenbao.sms")
 
 
 class Sms(msgspec.Struct, frozen=True, kw_only=True):
-    """One text message: the number, the template it was made from (for the records) and its text."""
+    """One text message: the number, the template it was made from, its text and the values that filled it."""
 
     phone: str
     template: str
     text: str
+    params: dict[str, str] = {}
+    """The values the template was filled with to give ``text``; ``{}`` for a message queued before they were
+    kept with it."""
 
 
 class GatewayError(RuntimeError):
@@ -108,4 +115,4 @@ def gateway_for(settings: Settings, database: Database, chains: Iterable[Chain])
         )
     from shenbao.notify.aliyun import AliyunGateway  # the SDK is an optional dependency: imported when used
 
-    return AliyunGateway(settings.aliyun_sms, SmsTemplates.of_chains(chains))
+    return AliyunGateway(settings.aliyun_sms, template_names(chains))

@@ -35,11 +35,16 @@ _MAX_ERROR_CHARS = 500
 
 
 class QueuedSms(msgspec.Struct, frozen=True, kw_only=True):
-    """A message to queue: the number, the template it was made from and its text."""
+    """A message to queue: the number, the template it was made from, its text and the values that filled it.
+
+    ``params`` go to a provider that sends approved templates filled with parameters (Aliyun), so the message
+    goes out as it was made even if the template is edited before it is sent. Whoever queues fills them.
+    """
 
     phone: str
     template: str
     text: str
+    params: dict[str, str] = {}
 
 
 class OutboxMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,6 +60,8 @@ class OutboxMessage(msgspec.Struct, frozen=True, kw_only=True):
     last_error: str
     created_at: datetime
     sent_at: datetime | None
+    params: dict[str, str] = {}
+    """The values its template was filled with; ``{}`` for a message queued before they were kept."""
 
 
 _COLUMNS = tuple(
@@ -77,6 +84,7 @@ async def enqueue_sms(db: Database, messages: Iterable[QueuedSms], *, now: datet
             phone=seal_text(message.phone, db.keys),
             template=message.template,
             text=message.text,
+            params=dict(message.params),
             status="pending",
             attempts=0,
             next_attempt_at=now,
@@ -99,6 +107,7 @@ async def due_messages(db: Database, now: datetime, limit: int = 50) -> list[Out
         .where((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
         .order_by(Outbox.next_attempt_at, Outbox.id)
         .limit(limit)
+        .output(load_json=True)
     )
     return [_message(row, db.keys) for row in rows]
 
@@ -134,7 +143,7 @@ async def pending_count(db: Database) -> int:
 async def outbox_messages(db: Database) -> list[OutboxMessage]:
     """Every queued message, oldest first (for tests and the demo)."""
     db.check_bound()
-    rows = await Outbox.select(*_COLUMNS).order_by(Outbox.id)
+    rows = await Outbox.select(*_COLUMNS).order_by(Outbox.id).output(load_json=True)
     return [_message(row, db.keys) for row in rows]
 
 
@@ -150,5 +159,6 @@ async def undelivered_messages(db: Database, limit: int = 50) -> list[OutboxMess
         .where((Outbox.status == "failed") | ((Outbox.status == "pending") & (Outbox.attempts > 0)))
         .order_by(Outbox.id, ascending=False)
         .limit(limit)
+        .output(load_json=True)
     )
     return [_message(row, db.keys) for row in rows]

@@ -255,6 +255,66 @@ def _deadline_notices(kind: str) -> tuple[str, ...]:
     )
 
 
+def _audit_log(kind: str) -> tuple[str, ...]:
+    # Append-only: the database itself refuses to change or remove a row, whatever the code above it does.
+    # (A role that owns the table can still drop the triggers: in production the application's role gets
+    # INSERT and SELECT on audit_log only; see shenbao.store.audit.)
+    refused = "audit_log is append-only: its rows cannot be changed or deleted"
+    table = f"""
+        CREATE TABLE audit_log (
+            id {"INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"},
+            at TIMESTAMPTZ NOT NULL,
+            staff_id INTEGER,
+            username VARCHAR(64),
+            role VARCHAR(16),
+            region VARCHAR(12),
+            action VARCHAR(64) NOT NULL,
+            target VARCHAR(100) NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            address VARCHAR(64) NOT NULL DEFAULT ''
+        )"""
+    indexes = (
+        "CREATE INDEX audit_log_username ON audit_log (username, id)",
+        "CREATE INDEX audit_log_action ON audit_log (action, id)",
+        "CREATE INDEX audit_log_target ON audit_log (target, id)",
+        "CREATE INDEX audit_log_at ON audit_log (at)",
+    )
+    if kind == "sqlite":
+        return (
+            table,
+            *indexes,
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+            f"BEGIN SELECT RAISE(ABORT, '{refused}'); END",
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+            f"BEGIN SELECT RAISE(ABORT, '{refused}'); END",
+        )
+    return (
+        table,
+        *indexes,
+        f"""
+        CREATE FUNCTION audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '{refused} (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END
+        $$""",
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_change()",
+        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()",
+    )
+
+
+def _outbox_params(kind: str) -> tuple[str, ...]:
+    # The values each message's template was filled with, sent as a provider's template parameters. A message
+    # queued before this step gets '{}': the Aliyun gateway fails it with a clear error rather than guess them.
+    json, obj = (
+        ("TEXT", "json_type(params) = 'object'")
+        if kind == "sqlite"
+        else ("JSONB", "jsonb_typeof(params) = 'object'")
+    )
+    return (f"ALTER TABLE outbox ADD COLUMN params {json} NOT NULL DEFAULT '{{}}' CHECK ({obj})",)
+
+
 def _personal_data(kind: str) -> tuple[str, ...]:
     # Look-up digests (``<key id>:<64 hex>``) of the applicant's ID number and phone; the OTP table keeps only
     # the phone's digest (rows written in clear before stay readable until ``shenbao encrypt-existing``), and
@@ -311,6 +371,12 @@ STEPS: tuple[Step, ...] = (
         postgres=_workflow_and_outbox("postgres"),
     ),
     Step(
+        version=6,
+        name="the append-only audit log",
+        sqlite=_audit_log("sqlite"),
+        postgres=_audit_log("postgres"),
+    ),
+    Step(
         version=7,
         name="deadline reminders and escalations sent",
         sqlite=_deadline_notices("sqlite"),
@@ -318,6 +384,12 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         version=8,
+        name="the template parameters of each queued SMS",
+        sqlite=_outbox_params("sqlite"),
+        postgres=_outbox_params("postgres"),
+    ),
+    Step(
+        version=9,
         name="look-up digests of the applicant's ID number and phone; OTP phones kept as digests",
         sqlite=_personal_data("sqlite"),
         postgres=_personal_data("postgres"),

@@ -7,13 +7,14 @@ app opens its database at start (:func:`shenbao.store.open_database`), which bin
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Boolean, Date, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigSerial, Boolean, Date, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
 __all__ = [
     "ALL_TABLES",
     "Application",
+    "AuditLog",
     "DeadlineNotice",
     "Division",
     "Draft",
@@ -110,7 +111,8 @@ class Outbox(Table, tablename="outbox"):
     """A text message waiting to be sent, queued in the same transaction as the change that caused it.
 
     ``status`` is ``pending`` until the dispatcher sends it (``sent``) or gives up after its last try
-    (``failed``); ``next_attempt_at`` is when it is due (moved later after each failed try). ``phone`` is
+    (``failed``); ``next_attempt_at`` is when it is due (moved later after each failed try). ``params`` are the
+    values its template was filled with (``{}`` for a message queued before they were kept). ``phone`` is
     sealed (``v1:<key id>:...``): the dispatcher gets it opened from the store.
     """
 
@@ -124,6 +126,7 @@ class Outbox(Table, tablename="outbox"):
     last_error = Varchar(length=500, default="")
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+    params = JSONB(default={})
 
 
 class DeadlineNotice(Table, tablename="deadline_notice"):
@@ -208,6 +211,27 @@ class StaffLoginFailure(Table, tablename="staff_login_failure"):
     created_at = Timestamptz()
 
 
+class AuditLog(Table, tablename="audit_log"):
+    """One thing a staff member (or the system) did, or one view of unmasked personal data: append-only.
+
+    ``staff_id``, ``username``, ``role`` and ``region`` copy who acted at that moment (all ``None`` for the
+    system; a failed sign-in keeps only the username typed). ``action`` is a short code (``login``,
+    ``decision.pass_up``, ``view.unmasked``...); ``target`` what it was done to (an application's receipt
+    number, an account's username); ``address`` the client's address. The database refuses UPDATE and DELETE.
+    """
+
+    id = BigSerial(primary_key=True)
+    at = Timestamptz()
+    staff_id = Integer(null=True, default=None)
+    username = Varchar(length=64, null=True, default=None)
+    role = Varchar(length=16, null=True, default=None)
+    region = Varchar(length=12, null=True, default=None)
+    action = Varchar(length=64)
+    target = Varchar(length=100, default="")
+    detail = Text(default="")
+    address = Varchar(length=64, default="")
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Application,
     Draft,
@@ -218,6 +242,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     StaffSession,
     StaffLoginFailure,
     Outbox,
+    AuditLog,
     DeadlineNotice,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -21,12 +21,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
+from shenbao.forms.model import text_of
+from shenbao.store.audit import record_audit
 from shenbao.store.staff import SignedIn, StaffApplication, application_in_region
 from shenbao.web.display import display_answer
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, require_csrf, signed_in_staff
+from shenbao.web.staff import CSRF_FIELD, client_address, require_csrf, signed_in_staff
 from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
 from shenbao.web.submission import queue_notices
 from shenbao.widgets import set_page_facts
@@ -251,9 +253,20 @@ class HouseholdCheckController(Controller):
                 )
             except TransitionRefused as refused:
                 raise PermissionDeniedException(refused.message) from None
+            now = dt.datetime.now(dt.UTC)
             await store_state(services, found, state, workflow.history, events)
-            await queue_notices(services, workflow.chain, events, found.record, now=dt.datetime.now(dt.UTC))
+            await queue_notices(services, workflow.chain, events, found.record, now=now)
             await store.delete_draft(db, token, form.id)
+            step = workflow.chain.step(workflow.state.step)
+            await record_audit(
+                db,
+                action="decision.record_check",
+                staff=signed_in.staff,
+                target=found.record.receipt_number,
+                detail=f"{text_of(step.name)}：{form.title()}",
+                address=client_address(request),
+                at=now,
+            )
         return back
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import msgspec
 
@@ -11,7 +12,14 @@ from shenbao.forms.model import FieldsQuestion, Phone
 from shenbao.masking import mask_phone
 from shenbao.notify.otp import PhoneVerifier
 
-__all__ = ["mark_unverified", "mask_phone", "phones_to_verify", "verified_phones", "with_phone_checks"]
+__all__ = [
+    "mark_unverified",
+    "mask_phone",
+    "phones_to_verify",
+    "stored_verified_phones",
+    "verified_phones",
+    "with_phone_checks",
+]
 
 
 def phones_to_verify(form: CompiledForm, evaluation: Evaluation) -> Iterator[tuple[str, str]]:
@@ -24,6 +32,24 @@ def phones_to_verify(form: CompiledForm, evaluation: Evaluation) -> Iterator[tup
             for field in question.fields:
                 if field.kind == "phone" and field.verify and isinstance(value.get(field.id), str):
                     yield question_id, value[field.id]
+
+
+def stored_verified_phones(form: CompiledForm, answers: Mapping[str, Any]) -> list[str]:
+    """The phones a stored application gave that its form had confirmed by a code, in question order.
+
+    These are the applicant's own: a phone question or a phone blank with ``verify`` (the 2023 form's 手机号码,
+    the 2021 form's 户主联系电话); an agent's number nobody confirmed (代办人联系电话) is not among them.
+    """
+    phones: list[str] = []
+    for question in form.questions:
+        value = answers.get(question.id)
+        if isinstance(question, Phone) and question.verify and isinstance(value, str):
+            phones.append(value)
+        elif isinstance(question, FieldsQuestion) and isinstance(value, dict):
+            for field in question.fields:
+                if field.kind == "phone" and field.verify and isinstance(value.get(field.id), str):
+                    phones.append(value[field.id])
+    return list(dict.fromkeys(phone for phone in phones if phone))
 
 
 async def verified_phones(

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
+from shenbao.masking import mask_phone
 from shenbao.paths import templates_dir, widgets_dir
 from shenbao.widgets import page_facts
 
@@ -94,6 +95,7 @@ class Renderer:
         self.environment.globals.update(base=base, static_version=static_version)
         self.environment.filters["t"] = _translate
         self.environment.filters["qtype"] = question_type
+        self.environment.filters["mask_phone"] = mask_phone
         self.environment.globals["page_facts"] = page_facts
 
     def render(self, template: str, **context: Any) -> str:

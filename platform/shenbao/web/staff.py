@@ -33,6 +33,7 @@ from litestar.status_codes import (
 
 from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.regions import installed_divisions
+from shenbao.staff_rules import MANAGED_ROLES
 from shenbao.store.outbox import undelivered_messages
 from shenbao.store.receipts import format_receipt
 from shenbao.store.staff import (
@@ -49,6 +50,7 @@ __all__ = [
     "LOGIN_COOKIE",
     "STAFF_COOKIE",
     "StaffController",
+    "client_address",
     "local_time",
     "region_names",
     "require_csrf",
@@ -67,7 +69,8 @@ STATUS_LABELS = {"submitted": "待受理", "in_progress": "办理中", "approved
 FLAG_LABELS = {"policy_mismatch": "需核实"}
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The address a request came from (what sessions and the audit log keep)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -175,7 +178,7 @@ class StaffController(Controller):
         username = form.get("username", "").strip()
         try:
             token, _ = await StaffAccounts(services.database).login(
-                username, form.get("password", ""), client=_client(request)
+                username, form.get("password", ""), client=client_address(request)
             )
         except LoginRefused as refused:
             return self._login_page(
@@ -201,7 +204,7 @@ class StaffController(Controller):
         await require_csrf(request, signed_in.csrf_token if signed_in else None)
         token = request.cookies.get(STAFF_COOKIE)
         if token:
-            await StaffAccounts(services.database).logout(token)
+            await StaffAccounts(services.database).logout(token, client=client_address(request))
         response: Response[Any] = Redirect(f"{services.base}/staff/login", status_code=303)
         response.delete_cookie(STAFF_COOKIE, path=_cookie_path(services))
         return response
@@ -246,6 +249,7 @@ class StaffController(Controller):
             rows=[_inbox_row(services, entry, staff) for entry in entries[:_PAGE_SIZE]],
             page=page,
             more=len(entries) > _PAGE_SIZE,
+            manages_staff=bool(MANAGED_ROLES[staff.role]),
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,
         )

@@ -1,4 +1,10 @@
-"""A staff member's view of one application: its answers and history, and the decisions they may take."""
+"""A staff member's view of one application: its answers and history, and the decisions they may take.
+
+ID numbers and phones are shown masked. "查看完整信息" (``POST /staff/a/{id}/reveal``, with the CSRF token) shows
+them in full for that one page view, to the roles :func:`~shenbao.masking.may_unmask` allows, after writing a
+``view.unmasked`` audit row naming the application. Each decision writes a ``decision.<action>`` row in the
+transaction that stores it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import (
@@ -20,7 +26,9 @@ from litestar.status_codes import (
 
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
+from shenbao.masking import mask_answer, masked_fields, may_unmask
 from shenbao.roles import ROLE_NAMES
+from shenbao.store.audit import record_audit
 from shenbao.store.reminders import SentNotice, notices_of
 from shenbao.store.staff import (
     SignedIn,
@@ -35,6 +43,7 @@ from shenbao.web.staff import (
     CSRF_FIELD,
     FLAG_LABELS,
     STATUS_LABELS,
+    client_address,
     local_time,
     region_names,
     require_csrf,
@@ -62,6 +71,7 @@ PAGE_FLAG_LABELS = {POLICY_MISMATCH: "不符合政策情形（第49题）"}
 STATE_LABELS = {"in_progress": "办理中", "approved": "已审批通过", "refused": "已不予纳入"}
 UNKNOWN_DEADLINE = "期限待定（节假日安排还没有载入，请联系省级管理员）"
 ALREADY_DONE = "这份申请已处理过（可能是重复提交），请看下面的最新状态"
+MAY_NOT_UNMASK = "{role}人员不办理具体申请，只能查看隐去部分数字的身份证号码和手机号码；需要完整信息请联系经办的村、乡镇或县级人员"
 ACTION_ORDER = ("accept", "record_check", "pass_up", "approve", "refuse", "return", "relief")
 ACTION_FIELDS = {
     "record_check": ("summary", "入户核查情况", True),
@@ -125,7 +135,17 @@ def _history_rows(workflow: Workflow) -> list[dict[str, str]]:
         action = "提交申请" if row.action == "submit" else ACTION_LABELS.get(row.action, row.action)
         who = "申请人" if row.actor == "applicant" else row.actor
         text = row.text or str(row.answers.get("summary", "")) or ("见入户核查" if row.answers else "")
-        rows.append({"on": row.on.isoformat(), "step": step, "action": action, "who": who, "text": text})
+        kind = "appeal" if row.action == "appeal" else ""  # the applicant's 申请复核 stands out
+        rows.append(
+            {
+                "on": row.on.isoformat(),
+                "step": step,
+                "action": action,
+                "who": who,
+                "text": text,
+                "kind": kind,
+            }
+        )
     return rows
 
 
@@ -197,6 +217,7 @@ def _application_page(
     error_field: str = "",
     posted: dict[str, str] | None = None,
     notices: list[SentNotice] | None = None,
+    unmasked: bool = False,
 ) -> Response[str]:
     staff = signed_in.staff
     record = found.record
@@ -206,7 +227,9 @@ def _application_page(
         for question in form.questions:
             if question.id in record.answers:
                 value = record.answers[question.id]
+                value = value if unmasked else mask_answer(question, value)
                 answers.append((question, value, display_answer(question, value)))
+    masked = not unmasked and form is not None and bool(masked_fields(form.questions, record.answers))
     workflow = workflow_of(services, found)
     today = today_in_china()
     step_name = deadline = check_on = ""
@@ -280,6 +303,9 @@ def _application_page(
         error=error,
         error_action=error_action,
         error_field=error_field,
+        unmasked=unmasked,
+        masked=masked,
+        may_reveal=masked and may_unmask(staff.role),
         csrf_field=CSRF_FIELD,
         csrf_token=signed_in.csrf_token,
     )
@@ -347,6 +373,15 @@ class StaffApplicationController(Controller):
                 )
                 await store_state(services, found, state, workflow.history, events)
                 await queue_notices(services, workflow.chain, events, found.record, now=now)
+                await record_audit(
+                    db,
+                    action=f"decision.{name}",
+                    staff=staff,
+                    target=found.record.receipt_number,
+                    detail=_decision_detail(workflow, name, form),
+                    address=client_address(request),
+                    at=now,
+                )
         except TransitionRefused as refused:
             found = await _found_or_404(services, staff, application_id)
             if refused.kind == "field":
@@ -365,3 +400,41 @@ class StaffApplicationController(Controller):
                 services, signed_in, found, status_code=HTTP_403_FORBIDDEN, error=refused.message
             )
         return Redirect(f"{services.base}/staff/a/{application_id}", status_code=303)
+
+    @post("/{application_id:int}/reveal", name="staff:reveal", status_code=HTTP_200_OK)
+    async def reveal(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        application_id: FromPath[int],
+    ) -> Response[Any]:
+        """The page with ID numbers and phones in full, for this one view; the view is audited first."""
+        signed_in = await signed_in_staff(services, request)
+        await require_csrf(request, signed_in.csrf_token if signed_in else None)
+        assert signed_in is not None  # require_csrf refuses a missing session
+        staff = signed_in.staff
+        if not may_unmask(staff.role):
+            raise PermissionDeniedException(MAY_NOT_UNMASK.format(role=ROLE_NAMES[staff.role]))
+        found = await _found_or_404(services, staff, application_id)
+        form = services.forms.get(found.record.form_id)
+        revealed = masked_fields(form.questions if form else (), found.record.answers)
+        if revealed:  # nothing masked, nothing disclosed: no row
+            await record_audit(
+                services.database,
+                action="view.unmasked",
+                staff=staff,
+                target=found.record.receipt_number,
+                detail="、".join(revealed),
+                address=client_address(request),
+            )
+        return _application_page(services, signed_in, found, unmasked=True)
+
+
+def _decision_detail(workflow: Workflow, name: str, form: dict[str, str]) -> str:
+    """What the audit row says of a decision: the step it was taken at, and its reason or note."""
+    try:
+        step = text_of(workflow.chain.step(workflow.state.step).name)
+    except KeyError:
+        step = workflow.state.step
+    text = form.get(ACTION_FIELDS[name][0], "").strip() if name in ACTION_FIELDS else ""
+    return f"{step}：{text}" if text else step

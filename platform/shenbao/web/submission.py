@@ -20,11 +20,13 @@ from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation
 from shenbao.store.outbox import QueuedSms, enqueue_sms
 from shenbao.store.staff import staff_phones
+from shenbao.web.phones import stored_verified_phones
 from shenbao.web.services import Services
 from shenbao.workflow import (
     ApplicationState,
     Chain,
     Notify,
+    sms_params,
     sms_text,
     start,
 )
@@ -134,6 +136,7 @@ async def queue_notices(
     A handler's message goes to every active staff member of the step's role serving the event's region; an
     applicant's goes to the phone number the application answered (its form's first phone question).
     ``handlers_only`` leaves the applicant's messages out (at submission they start with the handler's actions).
+    Each message keeps the values its text was made from (the event's and the receipt as the text shows it).
 
     Returns:
         How many messages were queued.
@@ -144,6 +147,7 @@ async def queue_notices(
         if not isinstance(event, Notify):
             continue
         text = sms_text(chain, event, receipt=record.receipt_display)
+        params = sms_params(chain, event, receipt=record.receipt_display)
         if event.to == "applicant":
             if handlers_only:
                 continue
@@ -151,21 +155,26 @@ async def queue_notices(
             if phone is None:
                 log.warning("no applicant phone for %s: SMS %s not queued", record.id, event.template)
                 continue
-            messages.append(QueuedSms(phone=phone, template=event.template, text=text))
+            messages.append(QueuedSms(phone=phone, template=event.template, text=text, params=params))
             continue
         if event.role is None:
             log.warning("no staff role serves %s: SMS %s not queued", event.region, event.template)
             continue
         phones = await staff_phones(db, event.role, event.region)
-        messages += [QueuedSms(phone=phone, template=event.template, text=text) for phone in phones]
+        messages += [
+            QueuedSms(phone=phone, template=event.template, text=text, params=params) for phone in phones
+        ]
     return await enqueue_sms(db, messages, now=now)
 
 
 def _applicant_phone(services: Services, record: store.ApplicationRecord) -> str | None:
-    """The answer to the application's first phone question, if any."""
+    """The applicant's phone: the first one the form confirmed by a code, else the first phone question's."""
     form = services.forms.get(record.form_id)
     if form is None:
         return None
+    confirmed = stored_verified_phones(form, record.answers)
+    if confirmed:
+        return confirmed[0]
     for question_id, value in record.answers.items():
         question = form.by_id.get(question_id)
         if question is None or question.__struct_config__.tag != "phone":

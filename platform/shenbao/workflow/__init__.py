@@ -10,7 +10,15 @@ from shenbao.workflow.calendar import (
     deadline_status,
     load_calendar,
 )
-from shenbao.workflow.engine import TransitionRefused, apply, fill_deadlines, sms_text, sort_key, start
+from shenbao.workflow.engine import (
+    TransitionRefused,
+    apply,
+    fill_deadlines,
+    sms_params,
+    sms_text,
+    sort_key,
+    start,
+)
 from shenbao.workflow.green import is_green
 from shenbao.workflow.model import Action, Actor, ApplicationState, Chain, Event, Notify, Recorded, Step
 
@@ -32,6 +40,7 @@ __all__ = [
     "fill_deadlines",
     "is_green",
     "load_calendar",
+    "sms_params",
     "sms_text",
     "sort_key",
     "start",

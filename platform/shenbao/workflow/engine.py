@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any, Literal, TypeAlias
 
 import msgspec
@@ -23,6 +24,7 @@ from shenbao.workflow.model import (
     Accept,
     Action,
     Actor,
+    Appeal,
     ApplicationState,
     Approve,
     Chain,
@@ -39,11 +41,15 @@ from shenbao.workflow.model import (
 
 __all__ = [
     "ACTION_LABELS",
+    "MAX_APPEAL_CHARS",
     "UNKNOWN_DUE",
     "TransitionRefused",
+    "appeal_deadline",
+    "appeal_step",
     "apply",
     "fill_deadlines",
     "region_at",
+    "sms_params",
     "sms_text",
     "sort_key",
     "start",
@@ -58,8 +64,11 @@ ACTION_LABELS: dict[str, str] = {
     "approve": "审批通过",
     "return": "退回重办",
     "relief": "先行救助",
+    "appeal": "申请复核",
 }
 _MIN_REASON_CHARS = 4
+MAX_APPEAL_CHARS = 500
+"""The longest reason an applicant may give for an appeal (it is kept in the history, never put in an SMS)."""
 
 Refusal: TypeAlias = Literal["role", "region", "state", "action", "field"]
 
@@ -92,9 +101,14 @@ def _add(calendar: WorkingCalendar, origin: dt.date, working_days: int) -> dt.da
         return None
 
 
+def _restarted_on(state: ApplicationState) -> dt.date:
+    """Where deadlines "from submission" count from: the submission, or the appeal that reopened the case."""
+    return state.appealed_on or state.submitted_on
+
+
 def step_due(step: Step, state: ApplicationState, calendar: WorkingCalendar) -> dt.date | None:
-    """The current step's deadline, counted from the submission or from the day the step was entered."""
-    origin = state.submitted_on if step.deadline.start == "submission" else state.step_started_on
+    """The current step's deadline, counted from the submission (or the appeal) or from the step's first day."""
+    origin = _restarted_on(state) if step.deadline.start == "submission" else state.step_started_on
     return _add(calendar, origin, step.deadline.working_days)
 
 
@@ -107,7 +121,7 @@ def fill_deadlines(chain: Chain, state: ApplicationState, calendar: WorkingCalen
     if state.status != "in_progress":
         return state
     due = state.due_on or step_due(chain.step(state.step), state, calendar)
-    final = state.final_due_on or _add(calendar, state.submitted_on, chain.deadline.working_days)
+    final = state.final_due_on or _add(calendar, _restarted_on(state), chain.deadline.working_days)
     return msgspec.structs.replace(state, due_on=due, final_due_on=final)
 
 
@@ -126,8 +140,15 @@ def _notify(chain: Chain, step: Step, on: str, region: str, values: Mapping[str,
 
 
 def _enter(
-    chain: Chain, state: ApplicationState, step: Step, today: dt.date, calendar: WorkingCalendar
+    chain: Chain,
+    state: ApplicationState,
+    step: Step,
+    today: dt.date,
+    calendar: WorkingCalendar,
+    *,
+    on: str = "enter",
 ) -> tuple[ApplicationState, list[Event]]:
+    """``state`` moved to ``step`` today with its deadline, and the step's notifications ``on`` that."""
     entered = msgspec.structs.replace(state, step=step.id, step_started_on=today, due_on=None)
     due = step_due(step, entered, calendar)
     entered = msgspec.structs.replace(entered, due_on=due)
@@ -135,7 +156,7 @@ def _enter(
     values = {"step": text_of(step.name), "due": shown, "label": ""}
     if state.green and chain.green_channel:
         values["label"] = f"（{chain.green_channel.label}）"
-    return entered, [*_notify(chain, step, "enter", state.region, values)]
+    return entered, [*_notify(chain, step, on, state.region, values)]
 
 
 def start(
@@ -200,6 +221,86 @@ def _check_actor(chain: Chain, state: ApplicationState, step: Step, action: Acti
         raise TransitionRefused("action", f"“{step_name}”环节不能{name}")
 
 
+def appeal_step(chain: Chain) -> Step | None:
+    """The step an appeal reopens the case at: the first of ``appeal_role`` (``None``: no appeals)."""
+    return next((step for step in chain.steps if step.role == chain.appeal_role), None)
+
+
+def appeal_deadline(chain: Chain, state: ApplicationState, calendar: WorkingCalendar) -> dt.date | None:
+    """The last day a refused application may be appealed.
+
+    ``None`` when it may not be appealed at all (not refused, or the chain takes no appeals), when the chain
+    sets no window, or when the window ends in a year the calendar does not know yet: the engine then
+    accepts the appeal rather than refuse it on a guess.
+    """
+    if state.status != "refused" or state.refused_on is None or chain.appeal_days is None:
+        return None
+    return _add(calendar, state.refused_on, chain.appeal_days)
+
+
+def _check_appeal(
+    chain: Chain,
+    state: ApplicationState,
+    action: Appeal,
+    actor: Actor,
+    today: dt.date,
+    calendar: WorkingCalendar,
+) -> tuple[Step, str]:
+    """The step the appeal reopens the case at and the applicant's reason, once every check has passed."""
+    if actor.role != "applicant":
+        raise TransitionRefused("role", "只有申请人本人可以申请复核，办理人员不能代为申请")
+    step = appeal_step(chain)
+    if step is None:
+        raise TransitionRefused("action", "这项申报不受理网上复核申请，如有异议请直接到乡镇政府反映")
+    if state.status != "refused":
+        done = "已审批通过" if state.status == "approved" else "还在办理中，没有不予纳入"
+        raise TransitionRefused("state", f"这份申请{done}，不需要申请复核")
+    if state.appealed_on is not None:
+        raise TransitionRefused(
+            "state",
+            "这份申请已经申请过一次复核，复核后的结论不能再在网上申请复核；如仍有异议，请到乡镇政府当面反映",
+        )
+    last = appeal_deadline(chain, state, calendar)
+    if last is not None and today > last:
+        raise TransitionRefused(
+            "state",
+            f"申请复核要在不予纳入后{chain.appeal_days}个工作日内提出（截止{last.month}月{last.day}日），"
+            "现在已经过了期限；如仍有异议，请到乡镇政府当面反映",
+        )
+    reason = action.reason.strip()
+    if len(reason) < _MIN_REASON_CHARS:
+        raise TransitionRefused("field", f"请写明申请复核的理由，至少{_MIN_REASON_CHARS}个字", field="reason")
+    if len(reason) > MAX_APPEAL_CHARS:
+        raise TransitionRefused(
+            "field", f"理由请写在{MAX_APPEAL_CHARS}个字以内（现在{len(reason)}个字）", field="reason"
+        )
+    return step, reason
+
+
+def _appeal(
+    chain: Chain,
+    state: ApplicationState,
+    action: Appeal,
+    actor: Actor,
+    today: dt.date,
+    calendar: WorkingCalendar,
+) -> tuple[ApplicationState, list[Event]]:
+    """Reopen a refused case at the appeal step, its deadlines counted anew from today."""
+    step, reason = _check_appeal(chain, state, action, actor, today, calendar)
+    reopened = msgspec.structs.replace(
+        state,
+        status="in_progress",
+        refused_on=None,
+        appealed_on=today,
+        final_due_on=_add(calendar, today, chain.deadline.working_days),
+    )
+    # The applicant's own words never go into an SMS sent in the government's name: handlers read them
+    # in the history.
+    reopened, notices = _enter(chain, reopened, step, today, calendar, on="appeal")
+    history = Recorded(action="appeal", step=step.id, actor=actor.id, on=today, text=reason)
+    return reopened, [history, *notices]
+
+
 def _name(action: Action) -> str:
     return str(action.__struct_config__.tag)
 
@@ -238,8 +339,14 @@ def apply(
     Raises:
         TransitionRefused: wrong role, region or state, an action the step does not allow, or a missing
             reason (``field`` names it); the state is then unchanged.
+
+    An :class:`~shenbao.workflow.model.Appeal` is the applicant's (:data:`~shenbao.workflow.model.APPLICANT`):
+    only of a refused application, once, within ``appeal_days`` working days of the refusal; it reopens the
+    case at the first step of ``appeal_role`` and tells that step's handlers (its ``appeal`` notifications).
     """
     state = fill_deadlines(chain, state, calendar)
+    if isinstance(action, Appeal):
+        return _appeal(chain, state, action, actor, today, calendar)
     step = chain.step(state.step)
     _check_actor(chain, state, step, action, actor)
     name = _name(action)
@@ -273,7 +380,7 @@ def apply(
     if isinstance(action, GiveRelief):
         return msgspec.structs.replace(state, relief_on=today), events
     if isinstance(action, Refuse):
-        return msgspec.structs.replace(state, status="refused", due_on=None), events
+        return msgspec.structs.replace(state, status="refused", due_on=None, refused_on=today), events
     if isinstance(action, ReturnForRework):
         previous = chain.steps[chain.index(step.id) - 1]
         state, entered = _enter(chain, state, previous, today, calendar)
@@ -293,15 +400,27 @@ def sort_key(state: ApplicationState) -> tuple[bool, bool, dt.date, dt.date]:
     return (state.status != "in_progress", not state.green, state.due_on or dt.date.max, state.submitted_on)
 
 
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
+def sms_params(chain: Chain, message: Notify, *, receipt: str) -> dict[str, str]:
+    """The values an SMS event's text is made from: ``receipt`` (as the text shows it) and one value per
+    placeholder of its template, from the event's values, ``""`` where the event has none (the text shows it
+    blank). ``receipt`` is there even when the template does not show it, so a message's values are never empty.
 
-
-def sms_text(chain: Chain, message: Notify, *, receipt: str) -> str:
-    """The text of an SMS event: its chain template filled with the event's values and the receipt number.
+    Queued with the message, they are the parameters of a provider's approved template
+    (:mod:`shenbao.notify.aliyun`). A value of the event its template does not show (the staff's note as
+    ``reason`` beside an ``approved``) is left out: it would go to the provider without reaching the recipient.
 
     Raises:
         KeyError: the template is not in the chain (``shenbao lint`` reports that as C005).
     """
-    return chain.sms[message.template].format_map(_Blank(message.values, receipt=receipt))
+    given = {**message.values, "receipt": receipt}
+    names = (name for _, name, _, _ in Formatter().parse(chain.sms[message.template]) if name is not None)
+    return {"receipt": receipt} | {name: given.get(name, "") for name in names}
+
+
+def sms_text(chain: Chain, message: Notify, *, receipt: str) -> str:
+    """The text of an SMS event: its chain template filled with :func:`sms_params`.
+
+    Raises:
+        KeyError: the template is not in the chain (``shenbao lint`` reports that as C005).
+    """
+    return chain.sms[message.template].format_map(sms_params(chain, message, receipt=receipt))

@@ -18,6 +18,7 @@ from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.lint import Problem, lint_path
 from shenbao.forms.loader import DefinitionError, load_form
 from shenbao.forms.model import FormDef
+from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
 
 __all__ = ["CODES", "PLACEHOLDERS", "chain_files", "decode_chain", "lint_all", "lint_chain", "lint_chains"]
@@ -38,6 +39,12 @@ CODES = {
     "C013": "relief_roles names {detail}, which acts at no step of this chain",
     "C014": "reminders.{field} names SMS template {detail}, which is not in sms",
     "C015": "SMS template {detail} uses {{days}}, which only the escalation template (reminders.escalate) is given",
+    "C016": "appeal_role is {detail}, which acts at no step of this chain: an appeal would have nowhere to go",
+    "C017": "appeal_role is set but appeal_days is not: say how many working days after a refusal "
+    "the applicant may appeal",
+    "C018": "appeals reopen the case at step {detail}, which has no notification on appeal to its handler: "
+    "nobody would hear of an appeal",
+    "C019": "appeal_days is set but appeal_role is not: say who hears an appeal",
 }
 
 PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label", "days"})
@@ -85,7 +92,10 @@ def _steps(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> Iterator[Pr
         for notification in step.notify:
             if notification.template not in chain.sms:
                 yield _problem(path, step.id, "C005", detail=notification.template)
-            if notification.on != "enter" and notification.on not in actions:
+            allowed = notification.on == "enter" or notification.on in actions
+            if notification.on == "appeal":
+                allowed = step is appeal_step(chain)
+            if not allowed:
                 yield _problem(path, step.id, "C011", detail=notification.on)
         total = chain.deadline.working_days
         if step.deadline.start == "submission" and step.deadline.working_days > total:
@@ -117,6 +127,20 @@ def _reminders(chain: Chain, path: str) -> Iterator[Problem]:
             yield _problem(path, None, "C014", detail=template, field=field)
 
 
+def _appeals(chain: Chain, path: str) -> Iterator[Problem]:
+    if chain.appeal_role is None:
+        if chain.appeal_days is not None:
+            yield _problem(path, None, "C019")
+        return
+    if chain.appeal_days is None:
+        yield _problem(path, None, "C017")
+    step = appeal_step(chain)
+    if step is None:
+        yield _problem(path, None, "C016", detail=chain.appeal_role)
+    elif not any(note.on == "appeal" and note.to == "handler" for note in step.notify):
+        yield _problem(path, step.id, "C018", detail=step.id)
+
+
 def _green(chain: Chain, path: str, users: list[FormDef]) -> Iterator[Problem]:
     if chain.green_channel is None:
         return
@@ -142,6 +166,7 @@ def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Pr
         *_steps(chain, path, forms),
         *_templates(chain, path),
         *_reminders(chain, path),
+        *_appeals(chain, path),
         *_green(chain, path, users),
     ]
     if Path(path).suffix == ".json" and Path(path).stem != chain.id:

@@ -18,11 +18,13 @@ from shenbao.roles import Role
 
 __all__ = [
     "ADVANCING",
+    "APPLICANT",
     "FINISHING",
     "Accept",
     "Action",
     "ActionName",
     "Actor",
+    "Appeal",
     "ApplicationState",
     "Approve",
     "Chain",
@@ -57,7 +59,11 @@ class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
 
 
 class Deadline(Base, frozen=True, kw_only=True):
-    """``working_days`` counted from the submission, or from the day the step was entered."""
+    """``working_days`` counted from the submission, or from the day the step was entered.
+
+    For a case reopened by an appeal, "from the submission" counts from the day of the appeal: the
+    original submission's deadlines have passed by then, and the reopened case gets the chain's time anew.
+    """
 
     working_days: Annotated[int, msgspec.Meta(ge=1, le=250)]
     start: Literal["submission", "previous_step"] = msgspec.field(default="submission", name="from")
@@ -69,7 +75,10 @@ class Notification(Base, frozen=True, kw_only=True):
     ``handler`` is whoever acts at this step in the application's region; ``applicant`` is the farmer.
     """
 
-    on: Literal["enter", "accept", "record_check", "refuse", "pass_up", "approve", "return", "relief"]
+    on: Literal[
+        "enter", "accept", "record_check", "refuse", "pass_up", "approve", "return", "relief", "appeal"
+    ]
+    """``appeal`` is allowed only at the step where appeals reopen the case (the first of ``appeal_role``)."""
     to: Literal["handler", "applicant"]
     template: Identifier
 
@@ -122,7 +131,11 @@ class Chain(Base, frozen=True, kw_only=True):
     """The whole chain's limit (15 working days from submission in 2023, 25 in 2021)."""
     steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
     appeal_role: Role | None = None
-    """Who hears a refused applicant's appeal (the township, in both Gansu sources)."""
+    """Who hears a refused applicant's appeal (the township, in both Gansu sources); ``None``: no appeals.
+
+    An appeal reopens the case at the first step of this role."""
+    appeal_days: Annotated[int, msgspec.Meta(ge=1, le=250)] | None = None
+    """How many working days after a refusal the applicant may appeal (required with ``appeal_role``)."""
     green_channel: GreenChannel | None = None
     sms: dict[str, str] = {}
     """SMS templates by id; placeholders: {step} {due} {reason} {label} {days}, plus {receipt} filled by the store."""
@@ -142,11 +155,18 @@ class Chain(Base, frozen=True, kw_only=True):
 
 
 class Actor(Base, frozen=True, kw_only=True):
-    """Who acts: a staff account's id, its role and the division code of its region."""
+    """Who acts: a staff account's id, its role and the division code of its region; or the applicant."""
 
     id: str
-    role: Role
+    role: Role | Literal["applicant"]
     region: str
+
+
+APPLICANT = Actor(id="applicant", role="applicant", region="")
+"""The applicant, as the engine knows them: the only actor who may appeal, and one who takes no staff action.
+
+Who the applicant is (the receipt number and a code sent to the application's phone) is the web layer's
+check; the engine only tells the applicant apart from staff."""
 
 
 class ApplicationState(Base, frozen=True, kw_only=True):
@@ -168,6 +188,11 @@ class ApplicationState(Base, frozen=True, kw_only=True):
     accepted_on: dt.date | None = None
     checked_on: dt.date | None = None
     relief_on: dt.date | None = None
+    refused_on: dt.date | None = None
+    """The day of the refusal while the status is ``refused``: the appeal window counts from it."""
+    appealed_on: dt.date | None = None
+    """The day the applicant appealed (at most once per application); deadlines "from submission" count
+    from it afterwards."""
 
 
 class Accept(Base, tag="accept", frozen=True, kw_only=True):
@@ -210,7 +235,13 @@ class GiveRelief(Base, tag="relief", frozen=True, kw_only=True):
     what: str = ""
 
 
-Action: TypeAlias = Accept | RecordCheck | Refuse | PassUp | Approve | ReturnForRework | GiveRelief
+class Appeal(Base, tag="appeal", frozen=True, kw_only=True):
+    """申请复核: the applicant disputes a refusal; the case reopens at the chain's appeal step."""
+
+    reason: str = ""
+
+
+Action: TypeAlias = Accept | RecordCheck | Refuse | PassUp | Approve | ReturnForRework | GiveRelief | Appeal
 
 
 class Recorded(Base, tag="recorded", frozen=True, kw_only=True):

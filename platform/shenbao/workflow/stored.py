@@ -24,7 +24,16 @@ def workflow_json(state: ApplicationState, history: list[Recorded], events: Iter
 
 
 def history_of(stored: dict[str, Any]) -> tuple[ApplicationState, list[Recorded]]:
-    """The engine's state and the history rows from a stored workflow state (see :func:`workflow_json`)."""
+    """The engine's state and the history rows from a stored workflow state (see :func:`workflow_json`).
+
+    A refusal stored before the state kept its day (``refused_on``) gets it from its history row, so the
+    appeal window counts from the real refusal.
+    """
     fields = {key: value for key, value in stored.items() if key != HISTORY}
     state = msgspec.convert(fields, ApplicationState)
-    return state, msgspec.convert(stored.get(HISTORY, []), list[Recorded])
+    history = msgspec.convert(stored.get(HISTORY, []), list[Recorded])
+    if state.status == "refused" and state.refused_on is None:
+        refusals = [row.on for row in history if row.action == "refuse"]
+        if refusals:
+            state = msgspec.structs.replace(state, refused_on=refusals[-1])
+    return state, history

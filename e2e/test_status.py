@@ -1,0 +1,128 @@
+"""The applicant's status page in a phone-sized Chromium: a refusal with its reason, the appeal, the township again."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from e2e.conftest import ARTIFACTS, Server
+from e2e.farmer import (
+    YIJIAN,
+    applications,
+    choose,
+    id_number,
+    next_page,
+    pick_region,
+    sms_code,
+    tick,
+    verify_phone,
+)
+
+PHONE = "13912340077"
+TOWNSHIP_PHONE = "13900000903"
+PASSWORD = "e2e-appeal-pass-9"
+REASON = "家庭人均纯收入高于监测标准"
+APPEAL = "我家今年看病花了六万元，收入没有算对"
+
+
+def _outbox(server: Server) -> list[tuple[str, str]]:
+    with sqlite3.connect(Path(server.database_url.removeprefix("sqlite:///"))) as connection:
+        return list(connection.execute("SELECT phone, template FROM outbox ORDER BY id").fetchall())
+
+
+def _submit_2023(page: Page, server: Server) -> str:
+    """The farmer applies with the one-click form; returns the receipt number."""
+    page.goto(YIJIAN)
+    page.click("#start")
+    page.fill("#i-name", "赵六")
+    page.fill("#i-id_number", id_number(born="19700315", serial="456"))
+    page.fill("#i-phone", PHONE)
+    verify_phone(page, server, "phone", PHONE)
+    pick_region(page, "address", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
+    tick(page, "hardship", "因病（家里有人生病）")
+    choose(page, "consent", "同意")
+    next_page(page, f"{YIJIAN}/review")
+    page.click("#submit")
+    expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
+    return page.locator("#receipt").inner_text().replace(" ", "")
+
+
+def _sign_in(page: Page, username: str) -> None:
+    page.goto("/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/staff/$"))
+
+
+def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
+    page: Page, browser: Browser, browser_context_args: dict[str, Any], server: Server, shot: Any
+) -> None:
+    server.shenbao("staff", "add", "appeal-village", "--role", "village", "--region", "620102001001",
+                   "--password", PASSWORD)  # fmt: skip
+    server.shenbao("staff", "add", "appeal-township", "--role", "township", "--region", "620102001",
+                   "--phone", TOWNSHIP_PHONE, "--password", PASSWORD)  # fmt: skip
+    receipt = _submit_2023(page, server)
+    application_id = applications(server)[-1]["id"]
+
+    # The village handler, on a phone of their own, records the visit and refuses with the reason.
+    staff = browser.new_context(**browser_context_args).new_page()
+    _sign_in(staff, "appeal-village")
+    staff.goto(f"/staff/a/{application_id}")
+    staff.fill("#record_check-summary", "入户核查：家中三口人，务工收入稳定")
+    staff.click("#act-record_check button[type=submit]")
+    staff.fill("#refuse-reason", REASON)
+    staff.click("#act-refuse button[type=submit]")
+    expect(staff.locator("#status")).to_have_text("已不予纳入")
+
+    # The farmer opens the status page from the receipt page, gets a code and sees why.
+    page.click("#status-link")
+    expect(page).to_have_url(re.compile(r"/status\?r=\d{12}$"))
+    expect(page.locator("#receipt")).to_have_value(" ".join([receipt[:4], receipt[4:8], receipt[8:]]))
+    page.fill("#phone", PHONE)
+    shot("lookup")
+    page.click("#send")
+    if page.locator("#error-phone").count():
+        # The phone got its submission code less than a minute ago: the page says how long to wait.
+        message = page.locator("#error-phone").inner_text()
+        wait = re.search(r"请(\d+)秒后", message)
+        assert wait, message
+        page.wait_for_timeout((int(wait.group(1)) + 1) * 1000)
+        page.click("#send")
+    expect(page.locator("#sent")).to_contain_text("马上会收到一条验证码短信")
+    shot("code")
+    page.fill("#code", sms_code(server, PHONE))
+    page.click("#open")
+    expect(page).to_have_url(re.compile(f"/status/{receipt}$"))
+    expect(page.locator("#status")).to_have_text("没有通过")
+    expect(page.locator("#reason")).to_contain_text(REASON)
+    expect(page.locator("#appeal-note")).to_contain_text("前申请复核")
+    expect(page.locator("#steps li.refused")).to_contain_text("答复农户")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    shot("refused")
+
+    # The appeal, then the case is back at the township.
+    page.fill("#reason-text", APPEAL)
+    page.click("#appeal")
+    expect(page.locator("#message")).to_contain_text("复核申请已提交")
+    expect(page.locator("#status")).to_have_text("正在办理")
+    expect(page.locator("#steps li.current")).to_contain_text("乡镇复核")
+    expect(page.locator("#steps li.current .deadline")).to_contain_text("个工作日")
+    expect(page.locator("#appealed")).to_contain_text(APPEAL)
+    expect(page.locator("#appeal-form")).to_have_count(0)
+    shot("appealed")
+    assert (TOWNSHIP_PHONE, "appeal") in _outbox(server)
+
+    township = browser.new_context(**browser_context_args).new_page()
+    _sign_in(township, "appeal-township")
+    township.goto(f"/staff/a/{application_id}")
+    expect(township.locator("#status")).to_have_text("办理中")
+    expect(township.locator("#step")).to_contain_text("乡镇复核")
+    expect(township.locator("#appeal")).to_contain_text(APPEAL)
+    expect(township.locator("#history tr.appeal")).to_contain_text("申请人")
+    expect(township.locator("#act-pass_up")).to_be_visible()
+    township.screenshot(path=str(ARTIFACTS / "appeal-township.png"), full_page=True)
