@@ -30,6 +30,7 @@ from shenbao.masking import mask_phone
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
 from shenbao.store.receipts import format_receipt, new_receipt_number
+from shenbao.store.sealing import open_text
 from shenbao.web.phones import stored_verified_phones
 from shenbao.workflow import Actor, apply, start
 from shenbao.workflow.model import Accept, RecordCheck, Refuse
@@ -90,7 +91,8 @@ class Seeded:
         ]
 
     def outbox(self) -> list[tuple[str, str]]:
-        return [(row[0], row[1]) for row in self.fetch("SELECT phone, template FROM outbox ORDER BY id")]
+        rows = self.fetch("SELECT phone, template FROM outbox ORDER BY id")
+        return [(open_text(row[0], TEST_KEYS), row[1]) for row in rows]
 
 
 @cache
