@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["evaluate.py", "page_weight.py", "swap_time.py", "render_rps.py", "widgets.py"]
+SCRIPTS = ["evaluate.py", "page_weight.py", "swap_time.py", "render_rps.py", "widgets.py", "inbox.py"]
+TIMEOUTS = {"inbox.py": 1800}
+"""Seconds a script may take (default 300): the inbox loads a million applications into PostgreSQL first."""
 
 
 def run(script: str, flags: list[str], out: Path) -> dict[str, Any] | None:
@@ -29,7 +31,7 @@ def run(script: str, flags: list[str], out: Path) -> dict[str, Any] | None:
         cwd=HERE.parent,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=TIMEOUTS.get(script, 300),
     )
     sys.stdout.write(result.stdout)
     if result.returncode not in (0, 1) or not out.exists():

@@ -212,3 +212,21 @@ def verify_phone(page: Page, server: Server, dom: str, phone: str) -> None:
     page.fill(f"#i-{dom}-otp", sms_code(server, phone))
     page.click(f"#b-{dom}-verify")
     expect(page.locator(f"#s-{dom}-otp")).to_contain_text("已验证")
+
+
+def open_status(page: Page, server: Server, receipt: str, phone: str) -> None:
+    """From the receipt page or anywhere: /status, the receipt and phone, the code by SMS, the status page."""
+    page.goto(f"/status?r={receipt}")
+    page.fill("#phone", phone)
+    page.click("#send")
+    if page.locator("#error-phone").count():
+        # The phone got a code less than a minute ago: the page says how long to wait.
+        message = page.locator("#error-phone").inner_text()
+        wait = re.search(r"请(\d+)秒后", message)
+        assert wait, message
+        page.wait_for_timeout((int(wait.group(1)) + 1) * 1000)
+        page.click("#send")
+    expect(page.locator("#sent")).to_contain_text("马上会收到一条验证码短信")
+    page.fill("#code", sms_code(server, phone))
+    page.click("#open")
+    expect(page).to_have_url(re.compile(f"/status/{receipt}$"))

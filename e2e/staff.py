@@ -24,9 +24,9 @@ from shenbao.store.sealing import open_text
 
 PASSWORD = "e2e-staff-pass-1"
 CHAIN_STAFF = {
-    "e2e-village": ("village", "620102001001", "13700000001"),
-    "e2e-township": ("township", "620102001", "13700000002"),
-    "e2e-county": ("county", "620102", "13700000003"),
+    "chain-village": ("village", "620102001001", "13700000001"),
+    "chain-township": ("township", "620102001", "13700000002"),
+    "chain-county": ("county", "620102", "13700000003"),
 }
 """The handlers of 畅家巷社区居委会 (兰州市城关区酒泉路街道), their township and their county."""
 

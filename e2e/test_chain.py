@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import Server
+from e2e.farmer import open_status
 from e2e.staff import (
     CHAIN_STAFF,
     add_chain_staff,
@@ -35,11 +36,11 @@ def test_an_application_goes_from_the_farmer_to_the_county(
     receipt = submit_one_click(page, server, "王五", "13912340001")
     # The village handler's SMS is queued with the application.
     assert any(
-        phone == _phone("e2e-village") and receipt in text.replace(" ", "")
+        phone == _phone("chain-village") and receipt in text.replace(" ", "")
         for phone, _, text in outbox(server)
     )
 
-    sign_in(page, "e2e-village")
+    sign_in(page, "chain-village")
     shot("inbox")
     open_application(page, receipt)
     expect(page.locator("#summary")).to_contain_text("村级入户核查")
@@ -52,12 +53,12 @@ def test_an_application_goes_from_the_farmer_to_the_county(
     expect(page.locator("#step")).to_contain_text("村内民主评议和公示")
     decide(page, "pass_up", "已公示7天无异议")
 
-    sign_in(page, "e2e-township")
+    sign_in(page, "chain-township")
     open_application(page, receipt)
     expect(page.locator("#step")).to_contain_text("乡镇复核")
     decide(page, "pass_up", "复核无误")
 
-    sign_in(page, "e2e-county")
+    sign_in(page, "chain-county")
     open_application(page, receipt)
     expect(page.locator("#step")).to_contain_text("县级审批")
     decide(page, "approve")
@@ -65,7 +66,22 @@ def test_an_application_goes_from_the_farmer_to_the_county(
     decide(page, "pass_up", "已录入")
     expect(page.locator("#status")).to_contain_text("已审批通过")
     shot("approved")
+    open_status(page, server, receipt, "13912340001")
+    expect(page.locator("#status")).to_have_text("已经通过")
+    shot("status-approved")
     approved = [
         text for phone, template, text in outbox(server) if phone == "13912340001" and template == "approved"
     ]
     assert len(approved) == 1 and receipt in approved[0].replace(" ", "")
+
+
+def test_a_disaster_case_is_first_in_the_village_inbox(
+    page: Page, server: Server, chain_staff: None, shot: Any
+) -> None:
+    submit_one_click(page, server, "赵六", "13912340002")
+    green = submit_one_click(page, server, "钱七", "13912340003", "因灾（遭受自然灾害）")
+    sign_in(page, "chain-village")
+    first = page.locator(".inbox a[href^='/staff/a/']").first
+    expect(first).to_contain_text(green[-4:])
+    expect(page.locator(".inbox")).to_contain_text("绿色通道")
+    shot("green-first")

@@ -21,6 +21,7 @@ from e2e.farmer import (
     tick,
     verify_phone,
 )
+from e2e.staff import record_household_check
 from shenbao.store.sealing import open_text
 
 PHONE = "13912340077"
@@ -75,8 +76,7 @@ def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
     staff = browser.new_context(**browser_context_args).new_page()
     _sign_in(staff, "appeal-village")
     staff.goto(f"/staff/a/{application_id}")
-    staff.fill("#record_check-summary", "入户核查：家中三口人，务工收入稳定")
-    staff.click("#act-record_check button[type=submit]")
+    record_household_check(staff)
     staff.fill("#refuse-reason", REASON)
     staff.click("#act-refuse button[type=submit]")
     expect(staff.locator("#status")).to_have_text("已不予纳入")

@@ -24,13 +24,20 @@ __all__ = ["main"]
 
 
 def _lint(path: str | None) -> int:
+    from shenbao.exports import EXPORT_FILE, lint_exports
     from shenbao.paths import form_defs_dir
     from shenbao.workflow.lint import lint_all as lint_path
 
-    files, problems = lint_path(Path(path) if path else form_defs_dir())
+    root = Path(path) if path else form_defs_dir()
+    files, problems = lint_exports(root)
+    if not (root.is_file() and root.name == EXPORT_FILE):
+        form_files, form_problems = lint_path(root)
+        files, problems = [*form_files, *files], [*form_problems, *problems]
     for problem in problems:
         print(problem)
-    print(f"{len(files)} file(s) checked (forms and chains), {len(problems)} problem(s)", file=sys.stderr)
+    print(
+        f"{len(files)} file(s) checked (forms, chains, exports), {len(problems)} problem(s)", file=sys.stderr
+    )
     return 1 if problems or not files else 0
 
 
@@ -301,7 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "remind",
         help="remind handlers of tomorrow's deadlines and escalate overdue cases (one pass, for cron)",
     )
-    lint = commands.add_parser("lint", help="check form definitions (default: every pack in form_defs/)")
+    lint = commands.add_parser(
+        "lint", help="check forms, chains and exports (default: every pack in form_defs/)"
+    )
     lint.add_argument("path", nargs="?")
     regions = commands.add_parser("regions", help="administrative division data")
     region_commands = regions.add_subparsers(dest="regions_command", required=True)

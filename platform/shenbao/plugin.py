@@ -25,6 +25,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
+from shenbao.exports import load_exports
 from shenbao.keyring import MISSING_KEYS
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
@@ -44,6 +45,7 @@ from shenbao.web.staff import StaffController
 from shenbao.web.staff_applications import StaffApplicationController
 from shenbao.web.staff_audit import StaffAuditController
 from shenbao.web.staff_people import StaffPeopleController
+from shenbao.web.staff_reports import StaffReportsController
 from shenbao.web.status import StatusController
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
@@ -144,6 +146,7 @@ class ShenbaoPlugin(InitPlugin):
                 cleaners=installed_widgets().cleaners(),
                 folder="chains/forms",
             ),
+            exports=load_exports(self.settings.packs, self.settings.form_defs),
             dispatcher=OutboxDispatcher(database, gateway),
             reminders=ReminderJob(database, chains, interval=self.settings.remind_minutes * 60),
             phones=PhoneVerifier(
@@ -204,6 +207,7 @@ class ShenbaoPlugin(InitPlugin):
                 HouseholdCheckController,
                 StaffPeopleController,
                 StaffAuditController,
+                StaffReportsController,
                 ApiController,
                 static,
                 widget_router(self.settings),

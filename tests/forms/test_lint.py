@@ -38,6 +38,13 @@ def _lint(tmp_path: Path, definition: dict[str, Any]) -> list[tuple[str, str | N
     return [(problem.code, problem.question) for problem in problems]
 
 
+PERSON = {
+    "type": "fields",
+    "id": "q4",
+    "label": "申请人",
+    "fields": [{"id": "name", "label": "姓名"}, {"id": "phone", "label": "电话", "kind": "phone"}],
+}
+
 BROKEN = [
     pytest.param({**form(choice("a")), "colour": "red"}, [("E001", None)], id="E001 unknown key"),
     pytest.param(form({**choice("a"), "required": "yes"}), [("E001", None)], id="E001 wrong type"),
@@ -67,6 +74,13 @@ BROKEN = [
     pytest.param(form(choice("a"), pledge="承诺", pledge_before="sign"), [("E012", None)],
                  id="E012 pledge before an unknown question"),
     pytest.param(form(choice("stop")), [("E013", "stop")], id="E013 outcome id is a question id"),
+    pytest.param(form(choice("a"), applicant_name="name"), [("E014", None)], id="E014 name of no question"),
+    pytest.param(form(choice("a"), applicant_name="a"), [("E014", None)], id="E014 name from a choice"),
+    pytest.param(form(PERSON, applicant_name="q4"), [("E014", None)], id="E014 a fields question, no field"),
+    pytest.param(form(PERSON, applicant_name="q4.phone"), [("E014", None)], id="E014 a phone field"),
+    pytest.param(form(PERSON, applicant_name="q4.nick"), [("E014", None)], id="E014 an unknown field"),
+    pytest.param(form({"type": "text", "id": "who", "label": "姓名"}, applicant_name="who.name"),
+                 [("E014", None)], id="E014 a field of a text question"),
 ]  # fmt: skip
 
 
@@ -79,6 +93,15 @@ def test_every_code_is_exercised() -> None:
     expected = (cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN)
     exercised = {code for problems in expected for code, _ in problems}
     assert exercised == set(CODES)
+
+
+@pytest.mark.parametrize(
+    ("questions", "where"),
+    [([PERSON], "q4.name"), ([{"type": "text", "id": "who", "label": "姓名"}], "who")],
+    ids=["a text field", "a text question"],
+)
+def test_the_applicant_name_is_a_text_answer(tmp_path: Path, questions: list[Any], where: str) -> None:
+    assert _lint(tmp_path, form(*questions, applicant_name=where)) == []
 
 
 def test_a_sound_definition_lints_clean(tmp_path: Path) -> None:

@@ -88,12 +88,12 @@ def test_staff_see_their_subtree_and_nothing_else(
 ) -> None:
     receipts = seeded[1]
     sign_in(staff_client, role)
-    page = staff_client.get("/staff/")
+    page = staff_client.get("/staff/?view=all")
     assert page.status_code == 200
     for place in PLACES:
         shown = format_receipt(receipts[place]) in page.text
         assert shown == (place in INSIDE[role]), (role, place)
-    assert "甘肃一键报贫" in page.text and "畅家巷社区居委会" in page.text
+    assert "畅家巷社区居委会" in page.text
 
 
 def test_the_inbox_names_the_staff_region(staff_client: Client) -> None:

@@ -16,7 +16,15 @@ import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, ExpressionError, compile_expression, new_context
 from shenbao.forms.loader import DefinitionError, form_files, load_form
-from shenbao.forms.model import FormDef, Label, MultipleChoice, Question, SingleChoice
+from shenbao.forms.model import (
+    FieldsQuestion,
+    FormDef,
+    Label,
+    MultipleChoice,
+    Question,
+    SingleChoice,
+    TextQuestion,
+)
 from shenbao.forms.values import empty_value
 
 __all__ = ["CODES", "Problem", "lint_form", "lint_path"]
@@ -35,6 +43,7 @@ CODES = {
     "E011": "min_selections {detail} is more than the number of options",
     "E012": "pledge_before names {detail}, which is not a question of this form",
     "E013": "outcome id {detail} is also a question id",
+    "E014": "applicant_name names {detail}, which is not a text question or a text field of a fields question",
 }
 
 _MAX_COMBINATIONS = 4096
@@ -88,6 +97,17 @@ def _structure(form: FormDef, path: str) -> Iterator[Problem]:
                 yield _problem(path, question.id, "E007", detail=jump.to)
     if form.pledge_before is not None and form.pledge_before not in seen:
         yield _problem(path, None, "E012", detail=form.pledge_before)
+    if form.applicant_name is not None and not _names_text(form, form.applicant_name):
+        yield _problem(path, None, "E014", detail=form.applicant_name)
+
+
+def _names_text(form: FormDef, where: str) -> bool:
+    """Whether ``where`` (``question`` or ``question.field``) is a text answer of the form."""
+    question_id, _, field_id = where.partition(".")
+    question = next((each for each in form.questions() if each.id == question_id), None)
+    if isinstance(question, FieldsQuestion):
+        return any(field.id == field_id and field.kind == "text" for field in question.fields)
+    return isinstance(question, TextQuestion) and not field_id
 
 
 def _ordered_rules(question: Question) -> Iterator[tuple[str, str]]:

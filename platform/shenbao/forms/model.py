@@ -256,6 +256,11 @@ class FormDef(Base, frozen=True, kw_only=True):
     outcomes: list[Outcome] = []
     chain: str | None = None
     submit_label: Label = "确定并申请"
+    applicant_name: (
+        Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$", max_length=81)] | None
+    ) = None
+    """Where the applicant's name is, for staff lists: a text question's id (``name``), or a fields
+    question's id and the id of its text field (``q4.name``)."""
 
     def questions(self) -> list[Question]:
         """Every question in display order."""

@@ -14,15 +14,26 @@ import msgspec
 from shenbao.store.database import Database
 from shenbao.store.receipts import parse_receipt
 from shenbao.store.sealing import id_number_digests, phone_digests
-from shenbao.store.staff import InboxEntry, region_bounds
+from shenbao.store.staff import region_bounds
 from shenbao.store.tables import Application
 
-__all__ = ["applications_by_id_number", "receipt_belongs_to_phone"]
+__all__ = ["FoundApplication", "applications_by_id_number", "receipt_belongs_to_phone"]
+
+
+class FoundApplication(msgspec.Struct, frozen=True, kw_only=True):
+    """An application a look-up found (no answers: those are personal data, opened one case at a time)."""
+
+    id: int
+    receipt_number: str
+    form_id: str
+    status: str
+    region_code: str | None
+    created_at: datetime
 
 
 async def applications_by_id_number(
     db: Database, id_number: str, region_code: str, *, limit: int = 100
-) -> list[InboxEntry]:
+) -> list[FoundApplication]:
     """The applications whose applicant has this identity number, in a staff member's region, newest first.
 
     For spotting duplicates: the same household applying twice, or in two villages (a province admin sees
@@ -56,7 +67,6 @@ async def applications_by_id_number(
             Application.receipt_number,
             Application.form_id,
             Application.status,
-            Application.flags,
             Application.region_code,
             Application.created_at,
         )
@@ -65,7 +75,9 @@ async def applications_by_id_number(
         .limit(limit)
         .output(load_json=True)
     )
-    return [msgspec.convert({**row, "created_at": _aware(row["created_at"])}, InboxEntry) for row in rows]
+    return [
+        msgspec.convert({**row, "created_at": _aware(row["created_at"])}, FoundApplication) for row in rows
+    ]
 
 
 async def receipt_belongs_to_phone(db: Database, receipt: str, phone: str) -> bool:

@@ -315,6 +315,39 @@ def _outbox_params(kind: str) -> tuple[str, ...]:
     return (f"ALTER TABLE outbox ADD COLUMN params {json} NOT NULL DEFAULT '{{}}' CHECK ({obj})",)
 
 
+def _inbox_indexes(kind: str) -> tuple[str, ...]:
+    # The inbox's order as expressions (open green-channel cases, other open cases, finished ones; then the
+    # deadline; then the id, newest first among finished cases), behind each staff level's region prefix, so
+    # a page or a count reads the few index entries it shows instead of sorting or scanning the region.
+    # Then what the filters test (status, "has flags", green), so a filter is checked in the index and only
+    # matching rows are read from the table.
+    # store/inbox_sql.py writes the same expressions, character for character (a test reads the query plans).
+    if kind == "sqlite":
+        flagged, step = "json_array_length(flags) > 0", "json_extract(workflow_state, '$.step')"
+        due = "COALESCE(deadline, '9999-01-01')"
+    else:
+        flagged, step = "jsonb_array_length(flags) > 0", "workflow_state ->> 'step'"
+        due = "COALESCE(deadline, DATE '9999-01-01')"
+    rank = "CASE WHEN status IN ('approved', 'refused') THEN 2 WHEN green THEN 0 ELSE 1 END"
+    tie = "CASE WHEN status IN ('approved', 'refused') THEN -id ELSE id END"
+    turn = f"form_id || '/' || COALESCE({step}, '')"
+    columns = f"({rank}), ({due}), ({tie}), status, ({flagged}), green"
+    # PostgreSQL also carries the plain columns those expressions read, so a count reads the index alone
+    # (an index-only scan needs every column the query names; SQLite has no INCLUDE and is not budgeted).
+    include = "" if kind == "sqlite" else " INCLUDE (region_code, deadline, flags)"
+    return (
+        "DROP INDEX application_inbox_order",
+        *(
+            f"CREATE INDEX application_inbox_{level} ON application "
+            f"((substr(region_code, 1, {length})), {columns}){include}"
+            for level, length in (("village", 12), ("township", 9), ("county", 6), ("province", 2))
+        ),
+        # 轮到我办: the open cases by whose turn it is (form and current step), then code; open cases only.
+        f"CREATE INDEX application_inbox_turn ON application (({turn}), region_code) "
+        "WHERE status NOT IN ('approved', 'refused')",
+    )
+
+
 def _personal_data(kind: str) -> tuple[str, ...]:
     # Look-up digests (``<key id>:<64 hex>``) of the applicant's ID number and phone; the OTP table keeps only
     # the phone's digest (rows written in clear before stay readable until ``shenbao encrypt-existing``), and
@@ -390,6 +423,12 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         version=9,
+        name="the staff inbox's order and filters, indexed per staff level",
+        sqlite=_inbox_indexes("sqlite"),
+        postgres=_inbox_indexes("postgres"),
+    ),
+    Step(
+        version=10,
         name="look-up digests of the applicant's ID number and phone; OTP phones kept as digests",
         sqlite=_personal_data("sqlite"),
         postgres=_personal_data("postgres"),

@@ -1,7 +1,8 @@
-"""Queries for staff accounts, their sessions, failed sign-ins, and the applications of a staff region.
+"""Queries for staff accounts, their sessions, failed sign-ins, and one application of a staff region.
 
-Every query a staff page makes about applications goes through :func:`applications_in_region`, which takes
-the staff member's region code: a staff member cannot be shown what lies outside their subtree.
+Every query a staff page makes about applications takes the staff member's region code: the inbox
+(:mod:`shenbao.store.inbox`) and :func:`application_in_region` here. A staff member cannot be shown what lies
+outside their subtree.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ from shenbao.roles import ROLE_CODE_LENGTHS, Role
 from shenbao.store.database import Database
 from shenbao.store.records import ApplicationRecord
 from shenbao.store.sealing import application_record
-from shenbao.store.tables import Application, Staff, StaffLoginFailure, StaffSession
+from shenbao.store.tables import Staff, StaffLoginFailure, StaffSession
 
 __all__ = [
     "ROLE_CODE_LENGTHS",
-    "InboxEntry",
     "Role",
     "SignedIn",
     "StaffApplication",
     "StaffRecord",
     "add_staff",
     "application_in_region",
-    "applications_in_region",
     "clear_login_failures",
     "create_session",
     "end_session",
@@ -83,18 +82,6 @@ class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
     staff: StaffRecord
     csrf_token: str
     expires_at: datetime
-
-
-class InboxEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """An application as a staff inbox lists it (no answers: those are personal data, shown one at a time)."""
-
-    id: int
-    receipt_number: str
-    form_id: str
-    status: str
-    flags: tuple[str, ...]
-    region_code: str | None
-    created_at: datetime
 
 
 _STAFF_COLUMNS = (
@@ -305,49 +292,6 @@ def region_bounds(region_code: str) -> tuple[str, str | None]:
     if not digits:
         return region_code, None
     return region_code, digits[:-1] + str(int(digits[-1]) + 1)
-
-
-async def applications_in_region(
-    db: Database, region_code: str, *, limit: int = 100, offset: int = 0
-) -> list[InboxEntry]:
-    """The applications of a region's subtree (the region itself and every division under it), newest first.
-
-    Args:
-        db: the open database.
-        region_code: the staff member's region; applications without a region are in no one's subtree.
-        limit: at most this many.
-        offset: skip this many (for the next page).
-
-    Returns:
-        The applications, newest first.
-
-    Raises:
-        ValueError: ``region_code`` is not a string of digits (an empty one would mean everything).
-    """
-    db.check_bound()
-    if not region_code or not region_code.isascii() or not region_code.isdigit():
-        raise ValueError(f"{region_code!r} is not a region code")
-    low, high = region_bounds(region_code)
-    condition: Any = Application.region_code >= low
-    if high is not None:
-        condition = condition & (Application.region_code < high)
-    rows = (
-        await Application.select(
-            Application.id,
-            Application.receipt_number,
-            Application.form_id,
-            Application.status,
-            Application.flags,
-            Application.region_code,
-            Application.created_at,
-        )
-        .where(condition)
-        .order_by(Application.created_at, Application.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-        .output(load_json=True)
-    )
-    return [msgspec.convert({**row, "created_at": _aware(row["created_at"])}, InboxEntry) for row in rows]
 
 
 async def application_in_region(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shenbao.exports import PackExports
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
@@ -33,6 +34,8 @@ class Services:
     """The packs' approval chains, each with its working-day calendar (read once at start-up)."""
     step_forms: FormRegistry = field(default_factory=lambda: FormRegistry([]))
     """The forms staff fill at a chain's step (the household check), never shown to farmers."""
+    exports: PackExports = field(default_factory=PackExports)
+    """Which answers fill the export's columns, per form (the packs' ``export.json``, read once at start-up)."""
     dispatcher: OutboxDispatcher | None = None
     """Sends the outbox's SMS in the background while the application runs."""
     reminders: ReminderJob | None = None

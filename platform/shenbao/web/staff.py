@@ -6,7 +6,7 @@ Security, as DESIGN.md asks:
   SameSite=Strict, the platform's path, 12 hours);
 - every staff POST carries a CSRF token in a hidden field (the session's; before sign-in, a token also set
   in a short-lived cookie) and is refused with 403 without it;
-- every application query goes through :func:`~shenbao.store.staff.applications_in_region` (the inbox) or
+- every application query goes through :func:`~shenbao.store.inbox.inbox_page` (the inbox) or
   :func:`~shenbao.store.staff.application_in_region` (one application, 404 outside the subtree) with the
   signed-in staff member's own region: nothing outside their subtree is ever read.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -35,15 +35,10 @@ from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.regions import installed_divisions
 from shenbao.staff_rules import MANAGED_ROLES
 from shenbao.store.outbox import undelivered_messages
-from shenbao.store.receipts import format_receipt
-from shenbao.store.staff import (
-    InboxEntry,
-    SignedIn,
-    StaffRecord,
-    applications_in_region,
-)
+from shenbao.store.staff import SignedIn
 from shenbao.store.verification import recent_sms
 from shenbao.web.services import Services
+from shenbao.web.staff_inbox import inbox_view
 
 __all__ = [
     "CSRF_FIELD",
@@ -62,11 +57,8 @@ LOGIN_COOKIE = "sb_staff_login"
 """Holds the sign-in form's CSRF token until the staff member signs in."""
 CSRF_FIELD = "_csrf"
 _LOGIN_FORM_LIFE = 60 * 60
-_PAGE_SIZE = 50
 _CHINA_TIME = timezone(timedelta(hours=8))
 ROLE_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级", "province": "省级"}
-STATUS_LABELS = {"submitted": "待受理", "in_progress": "办理中", "approved": "已批准", "refused": "未通过"}
-FLAG_LABELS = {"policy_mismatch": "需核实"}
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -104,33 +96,13 @@ def region_names(code: str) -> list[str]:
         return [code]
 
 
-def _place(entry: InboxEntry, staff: StaffRecord) -> str:
-    """Where an application comes from, named below the staff member's own region."""
-    if not entry.region_code:
-        return ""
-    try:
-        path = installed_divisions().path(entry.region_code)
-    except KeyError:
-        return entry.region_code
-    below = [division.name for division in path if len(division.code) > len(staff.region_code)]
-    return " ".join(below) or path[-1].name
-
-
-def _inbox_row(services: Services, entry: InboxEntry, staff: StaffRecord) -> dict[str, Any]:
-    form = services.forms.get(entry.form_id)
-    return {
-        "id": entry.id,
-        "receipt": format_receipt(entry.receipt_number),
-        "form_title": form.title() if form is not None else entry.form_id,
-        "submitted": local_time(entry.created_at),
-        "status": STATUS_LABELS.get(entry.status, entry.status),
-        "flags": [FLAG_LABELS.get(flag, flag) for flag in entry.flags],
-        "place": _place(entry, staff),
-    }
-
-
 def local_time(moment: datetime) -> str:
     return moment.astimezone(_CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def _today() -> date:
+    """Today in China, for deadlines and the overdue filter (the tests pin it)."""
+    return datetime.now(_CHINA_TIME).date()
 
 
 class StaffController(Controller):
@@ -231,25 +203,19 @@ class StaffController(Controller):
     async def inbox(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> Response[Any]:
-        """The applications of the staff member's region subtree, newest first, 50 a page (``?page=2``)."""
+        """The applications of the staff member's region in deadline order, filtered by GET parameters."""
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
         staff = signed_in.staff
-        page_param = request.query_params.get("page", "1")
-        page = int(page_param) if page_param.isdigit() and int(page_param) > 0 else 1
-        entries = await applications_in_region(
-            services.database, staff.region_code, limit=_PAGE_SIZE + 1, offset=(page - 1) * _PAGE_SIZE
-        )
+        view = await inbox_view(services, staff, dict(request.query_params), _today())
         return services.renderer.page(
             "staff/inbox.html",
             staff=staff,
             role_label=ROLE_LABELS.get(staff.role, staff.role),
             region=" ".join(region_names(staff.region_code)),
-            rows=[_inbox_row(services, entry, staff) for entry in entries[:_PAGE_SIZE]],
-            page=page,
-            more=len(entries) > _PAGE_SIZE,
             manages_staff=bool(MANAGED_ROLES[staff.role]),
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,
+            **view,
         )

@@ -41,14 +41,13 @@ from shenbao.web.household_check import check_form_of
 from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
-    FLAG_LABELS,
-    STATUS_LABELS,
     client_address,
     local_time,
     region_names,
     require_csrf,
     signed_in_staff,
 )
+from shenbao.web.staff_inbox import FLAG_LABELS, STATUS_LABELS
 from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
 from shenbao.web.submission import POLICY_MISMATCH, queue_notices
 from shenbao.workflow import Action, TransitionRefused, apply

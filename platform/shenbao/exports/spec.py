@@ -1,0 +1,215 @@
+"""Which answers of each form fill the export's columns: ``form_defs/<pack>/export.json``, decoded and linted.
+
+The columns themselves (name, ID number, phone, household size, risk types) are what the national system asks
+for, the same for every province; a pack says, form by form, which question answers each. A path is a question
+id (``"hardship"``), or a question id and one of its blanks for a multi-field question (``"q4.id_number"``). A
+form that lacks an answer (the 2023 one-click form asks no household size) leaves the column out, and the
+export leaves that cell blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeAlias
+
+import msgspec
+
+from shenbao.forms.lint import Problem
+from shenbao.forms.loader import DefinitionError, load_form
+from shenbao.forms.model import FieldsQuestion, FormDef, Label, Question, text_of
+from shenbao.paths import form_defs_dir
+
+__all__ = [
+    "CODES",
+    "COLUMNS",
+    "EXPORT_FILE",
+    "ExportSpec",
+    "FormColumns",
+    "PackExports",
+    "decode_export",
+    "lint_export",
+    "lint_exports",
+    "load_exports",
+]
+
+DEFAULT_TITLE = "已审批的申请"
+"""The sheet's title when no pack names one."""
+EXPORT_FILE = "export.json"
+"""The file, at the top of a pack, that maps each form's answers to the export's columns."""
+
+AnswerPath = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$",
+        description="a question id, or question_id.field_id for one blank of a multi-field question",
+    ),
+]
+Column: TypeAlias = Literal["name", "id_number", "phone", "household_size", "risk_types"]
+
+COLUMNS: dict[Column, tuple[str, ...]] = {
+    "name": ("text",),
+    "id_number": ("id_number",),
+    "phone": ("phone",),
+    "household_size": ("number", "single_choice"),
+    "risk_types": ("multiple_choice", "single_choice"),
+}
+"""Each column and the question types (or kinds of blank) that can answer it."""
+
+CODES = {
+    "X001": "the file does not match the export format: {detail}",
+    "X002": "form {detail} is not a form of this pack",
+    "X003": "{column} reads {detail}, which is not a question of form {form}",
+    "X004": "{column} reads {detail}, which is not a blank of question {parent}",
+    "X005": "{column} reads {detail}, a {kind}: use a question of type {expected}",
+    "X006": "household_size reads {detail}, whose options are not all whole numbers",
+    "X007": "form {detail} has an approval chain but no columns here: its exported rows would be blank",
+}
+
+
+class _Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True, omit_defaults=True):
+    """Strict, immutable, keyword-only, like the form and chain formats."""
+
+
+class FormColumns(_Base, frozen=True, kw_only=True):
+    """The answers of one form that fill the export's columns; a column left out stays blank."""
+
+    name: AnswerPath | None = None
+    id_number: AnswerPath | None = None
+    phone: AnswerPath | None = None
+    household_size: AnswerPath | None = None
+    risk_types: AnswerPath | None = None
+
+    def paths(self) -> Iterator[tuple[Column, str]]:
+        """Each column this form fills, with its answer path."""
+        for column in COLUMNS:
+            path = getattr(self, column)
+            if path is not None:
+                yield column, path
+
+
+class ExportSpec(_Base, frozen=True, kw_only=True):
+    """A pack's ``export.json``: the sheet's title and each form's columns, by form id."""
+
+    schema: str | None = msgspec.field(default=None, name="$schema")
+    title: Label
+    description: str = ""
+    forms: dict[str, FormColumns]
+
+
+def decode_export(data: bytes | str, *, source: str = EXPORT_FILE) -> ExportSpec:
+    """Decode an ``export.json``, naming ``source`` and the JSON path in any error.
+
+    Raises:
+        DefinitionError: not JSON, or not in the export format.
+    """
+    try:
+        return msgspec.json.decode(data, type=ExportSpec)
+    except msgspec.DecodeError as error:
+        raise DefinitionError(f"{source}: {error}") from None
+
+
+class PackExports(msgspec.Struct, frozen=True, kw_only=True):
+    """The published packs' exports: the sheet's title and each form's columns, by form id."""
+
+    title: str = DEFAULT_TITLE
+    columns: dict[str, FormColumns] = {}
+
+
+def load_exports(packs: Iterable[str], root: Path | None = None) -> PackExports:
+    """Read the named packs' ``export.json`` files (a pack may have none); the first pack's title names the sheet.
+
+    Raises:
+        DefinitionError: an ``export.json`` is not in the export format (``shenbao lint`` tells more).
+    """
+    root = root or form_defs_dir()
+    titles: list[str] = []
+    columns: dict[str, FormColumns] = {}
+    for pack in packs:
+        path = root / pack / EXPORT_FILE
+        if path.is_file():
+            spec = decode_export(path.read_bytes(), source=str(path))
+            titles.append(text_of(spec.title))
+            columns.update(spec.forms)
+    return PackExports(title=titles[0] if titles else DEFAULT_TITLE, columns=columns)
+
+
+def _problem(path: str, question: str | None, code: str, **values: Any) -> Problem:
+    return Problem(code, path, question, CODES[code].format(**values))
+
+
+def _kind(question: Question, field: str | None) -> str | None:
+    """The type of the question, or the kind of its blank ``field``; ``None`` when there is no such blank."""
+    if field is None:
+        return str(question.__struct_config__.tag)
+    if not isinstance(question, FieldsQuestion):
+        return None
+    return next((blank.kind for blank in question.fields if blank.id == field), None)
+
+
+def _check_path(path: str, form: FormDef, column: Column, answer_path: str) -> Iterator[Problem]:
+    question_id, _, field = answer_path.partition(".")
+    question = next((each for each in form.questions() if each.id == question_id), None)
+    if question is None:
+        yield _problem(path, form.id, "X003", column=column, detail=answer_path, form=form.id)
+        return
+    kind = _kind(question, field or None)
+    if kind is None:
+        yield _problem(path, form.id, "X004", column=column, detail=answer_path, parent=question_id)
+        return
+    expected = COLUMNS[column]
+    if kind not in expected:
+        yield _problem(
+            path,
+            form.id,
+            "X005",
+            column=column,
+            detail=answer_path,
+            kind=kind,
+            expected=" or ".join(expected),
+        )
+        return
+    if column == "household_size" and kind == "single_choice":
+        options = getattr(question, "options", [])
+        if not all(str(option.value).isdigit() for option in options):
+            yield _problem(path, form.id, "X006", detail=answer_path)
+
+
+def lint_export(spec: ExportSpec, path: str, forms: Mapping[str, FormDef]) -> list[Problem]:
+    """Every problem in a decoded ``export.json``, given its pack's forms by id."""
+    problems: list[Problem] = []
+    for form_id, columns in spec.forms.items():
+        form = forms.get(form_id)
+        if form is None:
+            problems.append(_problem(path, None, "X002", detail=form_id))
+            continue
+        for column, answer_path in columns.paths():
+            problems += _check_path(path, form, column, answer_path)
+    for form in forms.values():
+        if form.chain is not None and form.id not in spec.forms:
+            problems.append(_problem(path, None, "X007", detail=form.id))
+    return problems
+
+
+def lint_exports(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Lint every pack's ``export.json`` at or below ``root`` (a folder, or one export file)."""
+    if root.is_file():
+        files = [root] if root.name == EXPORT_FILE else []
+    else:
+        files = sorted(root.glob(f"**/{EXPORT_FILE}"))
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            spec = decode_export(file.read_bytes(), source=str(file))
+        except DefinitionError as error:
+            problems.append(_problem(str(file), None, "X001", detail=str(error).split(": ", 1)[-1]))
+            continue
+        forms: dict[str, FormDef] = {}
+        for form_file in sorted(file.parent.glob("forms/*.json")):
+            try:
+                form = load_form(form_file)
+            except DefinitionError:
+                continue  # the form linter reports it
+            forms[form.id] = form
+        problems += lint_export(spec, str(file), forms)
+    return files, problems

@@ -1,0 +1,241 @@
+"""A known set of applications for the statistics and export tests, moved along their chains by the real engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from shenbao import store
+from shenbao.forms import evaluate
+from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.roles import region_at
+from shenbao.store.staff import add_staff
+from shenbao.store.tables import Application
+from shenbao.workflow import Actor, apply, start
+from shenbao.workflow.calendar import CHINA
+from shenbao.workflow.model import Accept, Action, Approve, PassUp, RecordCheck, Recorded, Refuse
+from shenbao.workflow.stored import workflow_json
+from tests.staff.conftest import ACCOUNTS, PASSWORD
+from tests.web.samples import household_2021, id_number, one_click_2023
+
+ZIZHU = "gansu-zizhu-2021"
+YIJIAN = "gansu-yijian-2023"
+TODAY = dt.date(2026, 6, 17)
+"""A Wednesday; the last 12 weeks start on Monday 30 March 2026 and every deadline stays in a known year."""
+SUBMITTED = dt.date(2026, 6, 1)
+
+
+@cache
+def _password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
+async def add_accounts(db: store.Database) -> None:
+    """The staff conftest's accounts (username = role), hashing their one password once per run."""
+    for role, region in ACCOUNTS.items():
+        await add_staff(db, username=role, role=role, region_code=region, password_hash=_password_hash())
+
+
+@cache
+def forms() -> FormRegistry:
+    return FormRegistry.from_packs(["gansu"])
+
+
+@cache
+def chains() -> ChainRegistry:
+    return ChainRegistry.from_packs(["gansu"])
+
+
+_TO_APPROVAL: dict[str, list[Action]] = {
+    YIJIAN: [
+        Accept(),
+        RecordCheck(answers={"summary": "入户核查属实"}),
+        PassUp(),
+        PassUp(),
+        PassUp(),
+        Approve(),
+    ],
+    ZIZHU: [
+        Accept(),
+        RecordCheck(answers={"summary": "入户核查属实"}),
+        PassUp(),
+        PassUp(),
+        PassUp(),
+        Approve(),
+    ],
+}
+"""The actions that take an application of each form from submission to the county's approval."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """One application of the known set and what the tests expect of it."""
+
+    id: int
+    receipt: str
+    region: str
+    status: str
+
+
+async def add_application(
+    db: store.Database,
+    *,
+    form_id: str,
+    region: str,
+    answers: dict[str, Any],
+    actions: int = 0,
+    finish: bool = False,
+    refuse: bool = False,
+    submitted_on: dt.date = SUBMITTED,
+    acted_on: dt.date | None = None,
+    created_at: dt.datetime | None = None,
+) -> Seeded:
+    """Submit an application, then take the first ``actions`` steps towards its approval (all of them, and the
+    closing hand-over, with ``finish``; a refusal after them with ``refuse``), as the right staff."""
+    form = forms().get(form_id)
+    found = chains().get(form_id)
+    assert form is not None and found is not None
+    chain, calendar = found
+    evaluation = evaluate(form, answers)
+    assert not evaluation.errors and not evaluation.missing, (evaluation.errors, evaluation.missing)
+    record, _ = await store.submit_application(
+        db,
+        idempotency_key=None,
+        form_id=form_id,
+        form_version=form.version,
+        answers=evaluation.answers,
+        personal=form.personal,
+        region_code=region,
+    )
+    state, events = start(
+        chain, region=region, submitted_on=submitted_on, answers=evaluation.answers, calendar=calendar
+    )
+    history = [event for event in events if isinstance(event, Recorded)]
+    steps: list[Action] = list(_TO_APPROVAL[form_id][:actions])
+    if finish:
+        steps = [*_TO_APPROVAL[form_id], PassUp()] if form_id == YIJIAN else list(_TO_APPROVAL[form_id])
+    if refuse:
+        steps.append(Refuse(reason="家庭收入高于标准"))
+    for action in steps:
+        role = chain.step(state.step).role
+        actor = Actor(id=f"{role}-handler", role=role, region=region_at(region, role))
+        state, events = apply(
+            chain, state, action, actor=actor, today=acted_on or submitted_on, calendar=calendar
+        )
+        history = [*history, *(event for event in events if isinstance(event, Recorded))]
+    status = state.status if steps else None
+    await store.set_workflow_state(
+        db,
+        record.id,
+        state=workflow_json(state, history, []),
+        deadline=state.due_on,
+        green=state.green,
+        status=status,
+    )
+    moment = created_at or dt.datetime.combine(submitted_on, dt.time(10), CHINA)
+    await Application.update({Application.created_at: moment}).where(Application.id == record.id)
+    return Seeded(id=record.id, receipt=record.receipt_number, region=region, status=status or "submitted")
+
+
+def zizhu(name: str, serial: str, phone: str, **changes: Any) -> dict[str, Any]:
+    """A 2021 declaration by ``name``, with their own ID number and phone."""
+    person = {"name": name, "id_number": id_number(serial=serial), "phone": phone}
+    return household_2021(q4=person, **changes)
+
+
+def yijian(name: str, serial: str, phone: str, **changes: Any) -> dict[str, Any]:
+    """A 2023 one-click application by ``name`` from the village ``address``."""
+    return one_click_2023(name=name, id_number=id_number(serial=serial), phone=phone, **changes)
+
+
+VILLAGE = "620102001001"
+SIBLING_VILLAGE = "620102001002"
+OTHER_TOWNSHIP_VILLAGE = "620102002001"
+TOWNSHIP = "620102001"
+COUNTY = "620102"
+OTHER_COUNTY_VILLAGE = "620103001001"
+OTHER_PROVINCE_VILLAGE = "640104001001"
+
+
+def _at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute, second), CHINA)
+
+
+async def add_known_set(db: store.Database) -> dict[str, Seeded]:
+    """The applications every statistics and export test counts (letters as in the tests' expectations).
+
+    In 城关区 (620102): ``a`` waiting past its deadline, ``b`` being handled, ``c`` approved and finished in the
+    green channel, ``d`` a 2021 declaration approved, ``e`` approved and waiting for the national entry, ``f``
+    refused, ``g`` a 2021 declaration whose region stops at the township. Outside it: ``h`` approved in another
+    county, ``i`` in another province, ``j`` without a region.
+    """
+    monday = dt.date(2026, 6, 15)
+    return {
+        "a": await add_application(
+            db, form_id=YIJIAN, region=VILLAGE, answers=yijian("甲", "101", "13900000001", address=VILLAGE)
+        ),
+        "b": await add_application(
+            db,
+            form_id=YIJIAN,
+            region=VILLAGE,
+            answers=yijian("乙", "102", "13900000002", address=VILLAGE),
+            actions=2,
+            submitted_on=monday,
+            created_at=_at(monday, 0),  # the first moment of this week, China time
+        ),
+        "c": await add_application(
+            db,
+            form_id=YIJIAN,
+            region=SIBLING_VILLAGE,
+            answers=yijian("丙", "103", "13900000003", address=SIBLING_VILLAGE, hardship=["disaster"]),
+            finish=True,
+            acted_on=dt.date(2026, 6, 10),
+        ),
+        "d": await add_application(
+            db,
+            form_id=ZIZHU,
+            region=SIBLING_VILLAGE,
+            answers=zizhu("丁", "104", "13900000004", q11=["illness", "schooling"]),
+            finish=True,
+            acted_on=dt.date(2026, 6, 12),
+        ),
+        "e": await add_application(
+            db,
+            form_id=YIJIAN,
+            region=OTHER_TOWNSHIP_VILLAGE,
+            answers=yijian("戊", "105", "13900000005", address=OTHER_TOWNSHIP_VILLAGE),
+            actions=6,
+            acted_on=dt.date(2026, 6, 11),
+        ),
+        "f": await add_application(
+            db,
+            form_id=YIJIAN,
+            region=OTHER_TOWNSHIP_VILLAGE,
+            answers=yijian("己", "106", "13900000006", address=OTHER_TOWNSHIP_VILLAGE),
+            actions=2,
+            refuse=True,
+            created_at=_at(dt.date(2026, 3, 20), 9),  # before the 12 weeks counted
+        ),
+        "g": await add_application(
+            db,
+            form_id=ZIZHU,
+            region=TOWNSHIP,
+            answers=zizhu("庚", "107", "13900000007"),
+            submitted_on=monday,
+            created_at=_at(dt.date(2026, 6, 14), 23, 59, 59),  # the last second of last week, China time
+        ),
+        "h": await add_application(
+            db,
+            form_id=YIJIAN,
+            region=OTHER_COUNTY_VILLAGE,
+            answers=yijian("辛", "108", "13900000008", address=OTHER_COUNTY_VILLAGE, hardship=["accident"]),
+            finish=True,
+        ),
+        "i": await add_application(
+            db, form_id=YIJIAN, region=OTHER_PROVINCE_VILLAGE, answers=yijian("壬", "109", "13900000009")
+        ),
+    }
