@@ -52,7 +52,7 @@ def make_client(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     def make(cases: list[Case]) -> tuple[Client, list[str]]:
         receipts = _seed(database_url, cases)
-        settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
+        settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
         client = TestClient(create_app(settings), base_url="http://127.0.0.1")
         client.__enter__()
         clients.append(client)
