@@ -59,12 +59,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def bench_keys() -> dict[str, str]:
+    """Fresh ``SHENBAO_DATA_KEY`` and ``SHENBAO_LOOKUP_KEY`` (``shenbao serve`` refuses to start without them)."""
+    from shenbao.keyring import key_file_lines
+
+    return dict(line.split("=", 1) for line in key_file_lines("bench").splitlines())
+
+
 def shenbao_env(data_dir: Path) -> dict[str, str]:
     """The environment of a platform over a fresh SQLite file in ``data_dir``."""
     return {
         **os.environ,
         "SHENBAO_DATABASE_URL": f"sqlite:///{data_dir / 'b.db'}",
         "SHENBAO_DATA_DIR": str(data_dir),
+        **bench_keys(),
     }
 
 

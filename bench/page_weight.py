@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from _common import BASE, Row, arguments, report, temp_dir
 from _html import form_fields, other_hosts, scan
+from _server import bench_keys
 from _wire import Wire, request
 
 HOST = "127.0.0.1"
@@ -50,6 +51,7 @@ def server(data_dir: Path) -> Iterator[int]:
         **os.environ,
         "SHENBAO_DATABASE_URL": f"sqlite:///{data_dir / 'b.db'}",
         "SHENBAO_DATA_DIR": str(data_dir),
+        **bench_keys(),
     }
     subprocess.run(
         [sys.executable, "-m", "shenbao", "migrate"], env=env, check=True, capture_output=True, timeout=60

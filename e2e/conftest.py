@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from shenbao.keyring import Keyring, key_file_lines
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {
@@ -52,9 +54,16 @@ class Server:
         ).stdout
 
 
+_KEYS = dict(line.split("=", 1) for line in key_file_lines("e2e").splitlines())
+"""The keys the server encrypts ID numbers and phones with (fresh for each run), as environment variables."""
+KEYS = Keyring.parse(_KEYS["SHENBAO_DATA_KEY"], _KEYS["SHENBAO_LOOKUP_KEY"])
+"""The same keys, for tests that read what the server stored."""
+
+
 def _environment(server: Server) -> dict[str, str]:
     return {
         **os.environ,
+        **_KEYS,
         "SHENBAO_DATABASE_URL": server.database_url,
         "SHENBAO_DATA_DIR": str(server.data_dir),
         "SHENBAO_SECRET_KEY": "e2e-secret-key",

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs
 
 from playwright.sync_api import Page, Response, expect
 
-from e2e.conftest import Server
+from e2e.conftest import KEYS, Server
 from shenbao.forms.identity import check_char
+from shenbao.store.sealing import open_answers
 
 ZIZHU = "/f/gansu-zizhu-2021"
 YIJIAN = "/f/gansu-yijian-2023"
@@ -24,19 +25,24 @@ def id_number(region: str = "620102", born: str = "19800101", serial: str = "123
 
 
 def applications(server: Server) -> list[dict[str, Any]]:
-    """Every stored application, newest last, with its JSON columns decoded."""
+    """Every stored application, newest last, with its JSON columns decoded (ID numbers and phones decrypted)."""
     path = Path(server.database_url.removeprefix("sqlite:///"))
     with sqlite3.connect(path) as connection:
         connection.row_factory = sqlite3.Row
         rows = connection.execute("SELECT * FROM application ORDER BY id").fetchall()
     return [
-        {**dict(row), "flags": json.loads(row["flags"]), "answers": json.loads(row["answers"])}
+        {
+            **dict(row),
+            "flags": json.loads(row["flags"]),
+            "answers": open_answers(json.loads(row["answers"]), KEYS),
+        }
         for row in rows
     ]
 
 
 def draft(server: Server, page: Page, form_id: str) -> dict[str, Any]:
-    """The answers the server keeps for this phone's unfinished ``form_id`` (its ``sb_draft`` cookie); ``{}`` if none."""
+    """The answers the server keeps for this phone's unfinished ``form_id`` (its ``sb_draft`` cookie), decrypted;
+    ``{}`` if none."""
     token = next((cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "sb_draft"), None)
     if token is None:
         return {}
@@ -45,7 +51,7 @@ def draft(server: Server, page: Page, form_id: str) -> dict[str, Any]:
         row = connection.execute(
             "SELECT answers FROM draft WHERE token = ? AND form_id = ?", (token, form_id)
         ).fetchone()
-    return json.loads(row[0]) if row else {}
+    return open_answers(json.loads(row[0]), KEYS) if row else {}
 
 
 _ORIGINAL = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")

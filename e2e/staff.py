@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Server
+from e2e.conftest import KEYS, Server
 from e2e.farmer import (
     YIJIAN,
     choose,
@@ -20,6 +20,7 @@ from e2e.farmer import (
     tick,
     verify_phone,
 )
+from shenbao.store.sealing import open_text
 
 PASSWORD = "e2e-staff-pass-1"
 CHAIN_STAFF = {
@@ -49,10 +50,11 @@ def add_chain_staff(server: Server) -> None:
 
 
 def outbox(server: Server) -> list[tuple[str, str, str]]:
-    """Every queued or sent SMS: phone, template, text."""
+    """Every queued or sent SMS: phone (decrypted), template, text."""
     path = Path(server.database_url.removeprefix("sqlite:///"))
     with sqlite3.connect(path) as connection:
-        return list(connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall())
+        rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
+    return [(open_text(phone, KEYS), template, text) for phone, template, text in rows]
 
 
 def submit_one_click(page: Page, server: Server, name: str, phone: str, *hardships: str) -> str:

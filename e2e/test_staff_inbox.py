@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.staff.inbox_cases import FORM_2021, Case, add_case
 
-from e2e.conftest import Server
+from e2e.conftest import KEYS, Server
 from shenbao import store
 from shenbao.accounts import StaffAccounts
 
@@ -46,7 +46,7 @@ def seeded(server: Server) -> Server:
     ]
 
     async def seed() -> None:
-        database = await store.open_database(server.database_url)
+        database = await store.open_database(server.database_url, keys=KEYS)
         try:
             accounts = StaffAccounts(database)
             await accounts.add(

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from tests.reports.support import YIJIAN, ZIZHU, add_application, yijian, zizhu
 
-from e2e.conftest import Server
+from e2e.conftest import KEYS, Server
 from shenbao import store
 from shenbao.workflow.calendar import CHINA
 
@@ -23,7 +23,7 @@ async def _seed(server: Server) -> int:
     """Applications over the last weeks in several townships of the county; returns how many are approved."""
     today = dt.datetime.now(CHINA).date()
     villages = ["623001001001", "623001001002", "623001100201", "623001101200", "623001200200"]
-    database = await store.open_database(server.database_url)
+    database = await store.open_database(server.database_url, keys=KEYS)
     approved = 0
     try:
         for index in range(24):

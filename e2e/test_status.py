@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ARTIFACTS, Server
+from e2e.conftest import ARTIFACTS, KEYS, Server
 from e2e.farmer import (
     YIJIAN,
     applications,
@@ -22,6 +22,7 @@ from e2e.farmer import (
     verify_phone,
 )
 from e2e.staff import record_household_check
+from shenbao.store.sealing import open_text
 
 PHONE = "13912340077"
 TOWNSHIP_PHONE = "13900000903"
@@ -32,7 +33,8 @@ APPEAL = "我家今年看病花了六万元，收入没有算对"
 
 def _outbox(server: Server) -> list[tuple[str, str]]:
     with sqlite3.connect(Path(server.database_url.removeprefix("sqlite:///"))) as connection:
-        return list(connection.execute("SELECT phone, template FROM outbox ORDER BY id").fetchall())
+        rows = connection.execute("SELECT phone, template FROM outbox ORDER BY id").fetchall()
+    return [(open_text(phone, KEYS), template) for phone, template in rows]
 
 
 def _submit_2023(page: Page, server: Server) -> str:

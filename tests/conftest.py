@@ -5,7 +5,9 @@
   test, dropped at the end of the run). The ``postgres`` case carries the ``postgres`` marker, so
   ``pytest -m "not postgres"`` leaves it out on purpose; when the server cannot be reached it fails with
   the command that starts it, it never skips.
-- ``db``: that database opened with :func:`shenbao.store.open_database` and migrated; closed after the test.
+- ``keys``: the keys that seal identity numbers and phones (:data:`TEST_KEYS`, fresh for each run).
+- ``db``: that database opened with :func:`shenbao.store.open_database` (with ``keys``) and migrated; closed
+  after the test.
   Use it from async tests marked ``@pytest.mark.anyio`` (anyio's pytest plugin ships with Litestar).
 
 Event loops are per test: anyio opens one for each async test and closes it after, so Playwright's sync
@@ -29,9 +31,15 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from shenbao.keyring import Keyring, new_key_entry
 from shenbao.store import Database, migrate, open_database
 
 T = TypeVar("T")
+
+TEST_DATA_KEY = new_key_entry("test1")
+TEST_LOOKUP_KEY = new_key_entry("test1")
+TEST_KEYS = Keyring.parse(TEST_DATA_KEY, TEST_LOOKUP_KEY)
+"""The keys every test opens its database and app with (random per run: no test depends on a ciphertext)."""
 
 _DEFAULT_ADMIN_URLS = (
     "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -122,9 +130,15 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def db(database_url: str, anyio_backend: str) -> AsyncIterator[Database]:
-    """The database at ``database_url``, opened and migrated; closed after the test."""
-    database = await open_database(database_url)
+def keys() -> Keyring:
+    """The keys that seal identity numbers and phones, and digest them for look-ups."""
+    return TEST_KEYS
+
+
+@pytest.fixture
+async def db(database_url: str, keys: Keyring, anyio_backend: str) -> AsyncIterator[Database]:
+    """The database at ``database_url``, opened with ``keys`` and migrated; closed after the test."""
+    database = await open_database(database_url, keys=keys)
     try:
         await migrate(database)
         yield database

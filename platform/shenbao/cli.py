@@ -1,4 +1,4 @@
-"""The ``shenbao`` command: demo, serve, migrate, lint, remind, regions import, staff add."""
+"""The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, regions import, staff add."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from shenbao.keyring import MISSING_KEYS, KeyringError
 from shenbao.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from shenbao import store
+    from shenbao.forms.personal import PersonalFields
     from shenbao.regions import Divisions
 
 __all__ = ["main"]
@@ -45,13 +47,59 @@ async def _migrate(settings: Settings) -> None:
     await store.migrate_url(settings.database_url)
 
 
+def _personal_by_form(settings: Settings) -> dict[str, PersonalFields]:
+    from shenbao.packs import FormRegistry
+
+    return {form.id: form.personal for form in FormRegistry.from_packs(settings.packs, settings.form_defs)}
+
+
+async def _encrypt_existing(settings: Settings, *, quiet: bool = False) -> int:
+    """``shenbao encrypt-existing``; ``quiet`` says nothing when nothing changed (the demo's start)."""
+    from shenbao import store
+    from shenbao.keyring import SealedValueError
+
+    if settings.keys is None:
+        print(f"shenbao encrypt-existing: {MISSING_KEYS}", file=sys.stderr)
+        return 2
+    database = await store.open_database(settings.database_url, keys=settings.keys)
+    try:
+        await store.migrate(database)
+        report = await store.encrypt_existing(database, _personal_by_form(settings))
+    except SealedValueError as error:
+        print(f"shenbao encrypt-existing stopped: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await database.close()
+    changed = report.applications + report.drafts + report.outbox + report.otp_challenges
+    if changed or not quiet:
+        print(
+            f"sealed under data key {settings.keys.data_key_id}, digests under look-up key "
+            f"{settings.keys.lookup_key_id}: {report.applications} application(s), {report.drafts} draft(s), "
+            f"{report.outbox} queued message(s), {report.otp_challenges} verification code(s) rewritten"
+        )
+    if report.drafts_saved_meanwhile:
+        print(
+            f"{report.drafts_saved_meanwhile} draft(s) were saved by their farmer meanwhile (sealed by that save)"
+        )
+    for form_id, count in report.unknown_forms.items():
+        print(
+            f"warning: {count} application(s) and draft(s) of form {form_id}, which no pack in SHENBAO_PACKS has: "
+            "values in clear there could not be found; add the pack and run this again",
+            file=sys.stderr,
+        )
+    return 0
+
+
 async def _remind(settings: Settings) -> int:
     from shenbao import store
     from shenbao.notify.reminders import send_deadline_notices
     from shenbao.packs import ChainRegistry
 
+    if settings.keys is None:  # the reminders' phones are encrypted in the outbox
+        print(f"shenbao remind: {MISSING_KEYS}", file=sys.stderr)
+        return 2
     chains = ChainRegistry.from_packs(settings.packs, settings.form_defs)
-    database = await store.open_database(settings.database_url)
+    database = await store.open_database(settings.database_url, keys=settings.keys)
     try:
         await store.migrate(database)
         report = await send_deadline_notices(database, chains)
@@ -189,13 +237,36 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
 
 
-def _demo(settings: Settings, host: str, port: int) -> None:
+def _demo_keys(settings: Settings) -> tuple[Settings, str]:
+    """The settings with keys: the environment's, else those of the key file beside the demo's database."""
+    from shenbao.keyring import load_or_create_key_file
+    from shenbao.store.database import sqlite_path
+
+    if settings.keys is not None:
+        return settings, "from SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY"
+    folder = settings.data_dir
+    if settings.database_url.startswith("sqlite:"):
+        folder = sqlite_path(settings.database_url).resolve().parent
+    path = folder / "shenbao.keys.env"
+    keys, created = load_or_create_key_file(path)
+    return msgspec.structs.replace(settings, keys=keys), f"{'made now in' if created else 'from'} {path}"
+
+
+def _demo(settings: Settings, host: str, port: int) -> int:
     from shenbao.packs import FormRegistry
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_migrate(settings))
+    try:
+        settings, keys_from = _demo_keys(settings)
+    except (KeyringError, OSError) as error:
+        print(f"shenbao demo: {error}", file=sys.stderr)
+        return 2
+    # Data an earlier version kept in clear is sealed now (the command tells what it changed).
+    if code := asyncio.run(_encrypt_existing(settings, quiet=True)):
+        return code
     forms = FormRegistry.from_packs(settings.packs, settings.form_defs)
     print(f"\n申报 shenbao demo · database {settings.database_url}")
+    print(f"  Keys for ID numbers and phones: {keys_from}")
     print(f"  Open on a phone-sized window: http://{host}:{port}/")
     for form in forms:
         print(f"  {form.title()}: http://{host}:{port}/f/{form.id}")
@@ -204,6 +275,7 @@ def _demo(settings: Settings, host: str, port: int) -> None:
     print(f"  Staff sign-in: http://{host}:{port}/staff/login  (username / password, role, region):")
     print("\n".join(asyncio.run(_seed_demo_staff(settings))) + "\n", flush=True)
     _serve(msgspec.structs.replace(settings, demo=True), host, port)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -219,6 +291,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
     commands.add_parser("migrate", help="create or upgrade the database tables")
+    commands.add_parser(
+        "encrypt-existing",
+        help="encrypt ID numbers and phones stored in clear by earlier versions, and move everything sealed "
+        "or digested under a retired key to the current keys (safe to run while serving, and again)",
+    )
+    keys = commands.add_parser("keys", help="the keys that encrypt ID numbers and phones")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_new = keys_commands.add_parser(
+        "new",
+        help="print a fresh SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY; to rotate, put the new entry first "
+        "(NEW,OLD), restart, run encrypt-existing, then drop OLD",
+    )
+    keys_new.add_argument("--id", help="the key id (default: k and today's date)")
     commands.add_parser(
         "remind",
         help="remind handlers of tomorrow's deadlines and escalate overdue cases (one pass, for cron)",
@@ -254,6 +339,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "lint":
         return _lint(args.path)
+    if args.command == "keys":
+        from shenbao.keyring import key_file_lines
+
+        try:
+            print(key_file_lines(args.id), end="")
+        except KeyringError as error:
+            print(error, file=sys.stderr)
+            return 2
+        return 0
     try:
         settings = Settings.from_env()
     except SettingsError as error:
@@ -262,10 +356,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         print(f"database ready: {settings.database_url}")
+    elif args.command == "encrypt-existing":
+        return asyncio.run(_encrypt_existing(settings))
     elif args.command == "serve":
+        if settings.keys is None:
+            print(f"shenbao serve: {MISSING_KEYS}", file=sys.stderr)
+            return 2
         _serve(settings, args.host, args.port)
     elif args.command == "demo":
-        _demo(settings, args.host, args.port)
+        return _demo(settings, args.host, args.port)
     elif args.command == "remind":
         return asyncio.run(_remind(settings))
     elif args.command == "regions":

@@ -26,6 +26,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.exports import load_exports
+from shenbao.keyring import MISSING_KEYS
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
@@ -93,7 +94,8 @@ class ShenbaoPlugin(InitPlugin):
     """Mounts the farmer pages, the JSON API and the static files under ``path``.
 
     The platform opens its database when the host application starts and closes it when it stops. Its pages
-    are rendered by its own Jinja2 environment, so the host's template configuration is left alone.
+    are rendered by its own Jinja2 environment, so the host's template configuration is left alone. It refuses
+    to start without the keys that encrypt identity numbers and phones (``settings.keys``).
 
     Args:
         settings: where the database and data live; read from the environment when omitted.
@@ -118,7 +120,9 @@ class ShenbaoPlugin(InitPlugin):
         return cast(Services, services)
 
     async def _start(self, app: Litestar) -> None:
-        database = await store.open_database(self.settings.database_url)
+        if self.settings.keys is None:  # every submission holds an ID number or a phone to encrypt
+            raise SettingsError(f"shenbao cannot start: {MISSING_KEYS}")
+        database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
         forms = FormRegistry.from_packs(
             self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
         )

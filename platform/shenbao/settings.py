@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 
+from shenbao.keyring import Keyring, KeyringError
+
 __all__ = ["SMS_GATEWAYS", "AliyunSms", "Settings", "SettingsError", "check_sms_gateway"]
 
 SMS_GATEWAYS = ("database", "console", "aliyun")
@@ -100,6 +102,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         how many verification codes one client address may ask for in an hour (default 60).
     ``SHENBAO_FORM_DEFS``
         a folder of packs of one's own, instead of the ``form_defs/`` shipped with the package.
+    ``SHENBAO_DATA_KEY``, ``SHENBAO_LOOKUP_KEY``
+        the keys that encrypt identity numbers and phones and make their look-up digests: each a
+        comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.keyring`).
+        ``shenbao serve`` refuses to start without them; ``shenbao demo`` keeps its own in a file.
     ``SHENBAO_REMIND_MINUTES``
         how often the deadline reminders and escalations run, in minutes (default 10; ``0`` turns them off,
         e.g. when cron runs ``shenbao remind`` instead). Settings built in code leave them off.
@@ -119,13 +125,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Minutes between the deadline job's passes; 0: the application does not run it."""
     demo: bool = False
     """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
+    keys: Keyring | None = None
+    """Seal identity numbers and phones and digest them for look-ups; ``None`` when the variables are unset."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the environment (default: ``os.environ``) gives.
 
         Raises:
-            SettingsError: an unknown SMS gateway, or the Aliyun gateway without one of its variables.
+            SettingsError: an unknown SMS gateway, the Aliyun gateway without one of its variables, or keys
+                that are malformed or only one of the two.
         """
         env = os.environ if environ is None else environ
         gateway = env.get("SHENBAO_SMS_GATEWAY", "").strip() or "database"
@@ -142,4 +151,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             aliyun_sms=_aliyun_from_env(env) if gateway == "aliyun" else None,
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
             remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
+            keys=_keys_from_env(env),
         )
+
+
+def _keys_from_env(env: Mapping[str, str]) -> Keyring | None:
+    try:
+        return Keyring.from_env(env)
+    except KeyringError as error:
+        raise SettingsError(str(error)) from None

@@ -20,6 +20,7 @@ from shenbao.settings import AliyunSms, Settings, SettingsError
 from shenbao.store import Database, migrate, open_database, schema
 from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages, undelivered_messages
 from shenbao.workflow import Notify, sms_params, sms_text
+from tests.conftest import TEST_KEYS
 from tests.notify.aliyun_fake import FakeAliyun, fake_aliyun
 
 pytestmark = pytest.mark.anyio
@@ -183,7 +184,7 @@ async def test_a_message_queued_before_the_upgrade_fails_for_good_with_a_clear_e
     kept = next(
         step.version for step in schema.STEPS if step.name == "the template parameters of each queued SMS"
     )
-    async with await open_database(database_url) as db:
+    async with await open_database(database_url, keys=TEST_KEYS) as db:
         with monkeypatch.context() as before:  # the schema as it was before the values were kept
             before.setattr(schema, "STEPS", tuple(step for step in schema.STEPS if step.version < kept))
             await migrate(db)

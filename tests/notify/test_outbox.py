@@ -12,6 +12,7 @@ import pytest
 from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.forms import evaluate
+from shenbao.keyring import Keyring
 from shenbao.notify.dispatcher import MAX_ATTEMPTS, dispatch_due, retry_delay
 from shenbao.notify.sms import GatewayError, Sms
 from shenbao.packs import ChainRegistry, FormRegistry
@@ -216,15 +217,15 @@ def test_the_backoff_grows_and_ends() -> None:
 
 
 async def test_a_message_left_by_a_killed_process_is_sent_by_the_next(
-    database_url: str, anyio_backend: str
+    database_url: str, keys: Keyring, anyio_backend: str
 ) -> None:
-    first = await open_database(database_url)
+    first = await open_database(database_url, keys=keys)
     await store.migrate(first)
     await _handler(first)
     await _submit(_services(first))
     await first.close()  # the process dies after the commit, before any dispatch
 
-    second = await open_database(database_url)  # a fresh process on the same database
+    second = await open_database(database_url, keys=keys)  # a fresh process on the same database
     try:
         gateway = Recording()
         assert await dispatch_due(second, gateway) == 1

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from shenbao import store
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
+from shenbao.keyring import Keyring
 from shenbao.notify import reminders as job
 from shenbao.notify.reminders import CHINA, send_deadline_notices
 from shenbao.packs import ChainRegistry
@@ -70,7 +72,13 @@ async def _application(
     """An application at the chain's first step, as a submission on ``submitted_on`` leaves it."""
     chain, calendar = _chain(chain_id)
     record, _ = await store.submit_application(
-        db, idempotency_key=None, form_id=chain_id, form_version=1, answers={}, region_code=VILLAGE
+        db,
+        idempotency_key=None,
+        form_id=chain_id,
+        form_version=1,
+        answers={},
+        personal=NO_PERSONAL_FIELDS,
+        region_code=VILLAGE,
     )
     state, events = start(chain, region=VILLAGE, submitted_on=submitted_on, answers={}, calendar=calendar)
     await store.set_workflow_state(
@@ -130,14 +138,16 @@ async def test_an_overdue_case_is_escalated_to_its_township_once_per_round(db: D
     assert ["已超期6个工作日" in text for _, _, text in (await _sms(db))[2:]] == [True, True]
 
 
-async def test_a_restarted_process_sends_nothing_again(database_url: str, anyio_backend: str) -> None:
-    first = await open_database(database_url)
+async def test_a_restarted_process_sends_nothing_again(
+    database_url: str, keys: Keyring, anyio_backend: str
+) -> None:
+    first = await open_database(database_url, keys=keys)
     await store.migrate(first)
     await _staff(first)
     await _application(first)
     assert (await send_deadline_notices(first, CHAINS, at("2026-06-05"))).reminders == 1
     await first.close()
-    second = await open_database(database_url)
+    second = await open_database(database_url, keys=keys)
     try:
         assert (await send_deadline_notices(second, CHAINS, at("2026-06-05", 11))).reminders == 0
         assert len(await _sms(second)) == 1

@@ -108,6 +108,7 @@ async def add_application(
         form_id=form_id,
         form_version=form.version,
         answers=evaluation.answers,
+        personal=form.personal,
         region_code=region,
     )
     state, events = start(

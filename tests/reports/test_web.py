@@ -19,6 +19,7 @@ from shenbao import store
 from shenbao.app import create_app
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE
 from shenbao.settings import Settings
+from tests.conftest import TEST_KEYS
 from tests.reports.support import TODAY, Seeded, add_accounts, add_known_set
 from tests.staff.conftest import sign_in
 from tests.web.samples import id_number
@@ -32,11 +33,11 @@ def seeded(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Settings, dict[str, Seeded]]:
     monkeypatch.setattr("shenbao.web.staff_reports._today", lambda: TODAY)
-    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
+    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
     async def seed() -> dict[str, Seeded]:
         await store.migrate_url(database_url)
-        database = await store.open_database(database_url)
+        database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
             await add_accounts(database)
             return await add_known_set(database)
@@ -140,7 +141,7 @@ def test_the_county_exports_its_approved_applications_whole(
 
 async def _audited(url: str) -> list[tuple[str, str, str]]:
     """The export rows of the audit log: who exported which region, and what."""
-    database = await store.open_database(url)
+    database = await store.open_database(url, keys=TEST_KEYS)
     try:
         rows = await database.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'export'")
     finally:

@@ -20,10 +20,13 @@ from shenbao import store
 from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
 from shenbao.forms import evaluate
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
+from shenbao.store.sealing import open_text
 from shenbao.workflow import start
 from shenbao.workflow.stored import history_of, workflow_json
+from tests.conftest import TEST_KEYS
 from tests.web.conftest import migrated_settings
 from tests.web.samples import one_click_2023
 
@@ -66,11 +69,18 @@ async def add_applications(db: store.Database) -> dict[str, str]:
             form_id="gansu-yijian-2023",
             form_version=1,
             answers={},
+            personal=NO_PERSONAL_FIELDS,
             region_code=region,
         )
         receipts[place] = record.receipt_number
     await store.submit_application(
-        db, idempotency_key=None, form_id="gansu-yijian-2023", form_version=1, answers={}, region_code=None
+        db,
+        idempotency_key=None,
+        form_id="gansu-yijian-2023",
+        form_version=1,
+        answers={},
+        personal=NO_PERSONAL_FIELDS,
+        region_code=None,
     )
     return receipts
 
@@ -95,7 +105,7 @@ def seeded(tmp_path: Path) -> tuple[Settings, dict[str, str]]:
     settings = migrated_settings(tmp_path)
 
     async def seed() -> dict[str, str]:
-        database = await store.open_database(settings.database_url)
+        database = await store.open_database(settings.database_url, keys=settings.keys)
         try:
             await add_accounts(database)
             return await add_applications(database)
@@ -132,6 +142,7 @@ async def _add_chain_application(db: store.Database, region: str) -> int:
         form_id=FORM_ID,
         form_version=form.version,
         answers=answers,
+        personal=form.personal,
         region_code=region,
     )
     today = TODAY
@@ -172,7 +183,7 @@ class Flow:
 
     def outbox(self) -> list[tuple[str, str, str]]:
         return [
-            (row[0], row[1], row[2])
+            (open_text(row[0], self.settings.keys), row[1], row[2])
             for row in self._fetch("SELECT phone, template, text FROM outbox ORDER BY id")
         ]
 
@@ -186,11 +197,11 @@ class Flow:
 def flow(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flow:
     monkeypatch.setattr("shenbao.web.staff_applications.today_in_china", lambda: TODAY)
     monkeypatch.setattr("shenbao.web.household_check.today_in_china", lambda: TODAY)
-    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
+    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
     async def seed() -> int:
         await store.migrate_url(database_url)
-        database = await store.open_database(database_url)
+        database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
             await add_accounts(database)
             await StaffAccounts(database).add(

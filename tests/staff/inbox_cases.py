@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from shenbao import store
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.store.inbox import InboxFilter, InboxView
 
 TODAY = dt.date(2026, 6, 1)
@@ -53,6 +54,7 @@ async def add_case(db: store.Database, case: Case) -> int:
         form_id=case.form_id,
         form_version=1,
         answers=answers,
+        personal=NO_PERSONAL_FIELDS,
         flags=["policy_mismatch"] if case.flagged else [],
         region_code=case.place,
     )

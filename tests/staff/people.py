@@ -57,7 +57,7 @@ def seed_people(settings: Settings, people: dict[str, tuple[str, str]] = PEOPLE)
     """Add ``people`` (username: role, region); returns username to id."""
 
     async def seed() -> dict[str, int]:
-        database = await store.open_database(settings.database_url)
+        database = await store.open_database(settings.database_url, keys=settings.keys)
         try:
             ids = {}
             for username, (role, region) in people.items():

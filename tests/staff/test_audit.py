@@ -17,6 +17,7 @@ from shenbao.store.receipts import check_digit
 from tests.staff.checks import record_check
 from tests.staff.conftest import APPLICANT_PHONE, PLACES, Client, Flow, csrf_of, sign_in
 from tests.staff.test_decisions import _act
+from tests.store.support import ZIZHU
 from tests.web.samples import id_number, one_click_2023
 
 APPLICANT_ID = one_click_2023()["id_number"]
@@ -232,7 +233,7 @@ def test_household_fields_are_masked_too(household_application: int, client: Cli
 
 def _add_2021_application(settings: Settings, answers: dict[str, Any]) -> int:
     async def add() -> int:
-        database = await store.open_database(settings.database_url)
+        database = await store.open_database(settings.database_url, keys=settings.keys)
         try:
             record, _ = await store.submit_application(
                 database,
@@ -240,6 +241,7 @@ def _add_2021_application(settings: Settings, answers: dict[str, Any]) -> int:
                 form_id="gansu-zizhu-2021",
                 form_version=1,
                 answers=answers,
+                personal=ZIZHU,
                 region_code=PLACES["village"],
             )
             return record.id

@@ -17,6 +17,7 @@ from shenbao.app import create_app
 from shenbao.settings import Settings
 from shenbao.store.inbox import FILTERS
 from shenbao.store.receipts import format_receipt
+from tests.conftest import TEST_KEYS
 from tests.staff.conftest import ACCOUNTS, INSIDE, PLACES, add_accounts, sign_in
 from tests.staff.inbox_cases import FORM_2021, TODAY, Case, add_case, random_cases
 
@@ -31,7 +32,7 @@ def _seed(database_url: str, cases: list[Case]) -> list[str]:
 
     async def seed() -> list[str]:
         await store.migrate_url(database_url)
-        database = await store.open_database(database_url)
+        database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
             await add_accounts(database)
             ids = [await add_case(database, case) for case in cases]
@@ -51,7 +52,7 @@ def make_client(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     def make(cases: list[Case]) -> tuple[Client, list[str]]:
         receipts = _seed(database_url, cases)
-        settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
+        settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
         client = TestClient(create_app(settings), base_url="http://127.0.0.1")
         client.__enter__()
         clients.append(client)

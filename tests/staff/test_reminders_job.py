@@ -20,6 +20,8 @@ from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
 from shenbao.notify.reminders import CHINA, ReminderReport
 from shenbao.settings import Settings
+from shenbao.store.sealing import open_text
+from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
 from tests.staff.conftest import PASSWORD, sign_in
 from tests.web.conftest import migrated_settings, verify_by_api
 from tests.web.samples import one_click_2023
@@ -40,7 +42,7 @@ def settings(tmp_path: Path) -> Settings:
     settings = migrated_settings(tmp_path)
 
     async def seed() -> None:
-        async with await store.open_database(settings.database_url) as database:
+        async with await store.open_database(settings.database_url, keys=settings.keys) as database:
             accounts = StaffAccounts(database)
             for role, region, phone in (
                 ("village", "620102001001", VILLAGE_PHONE),
@@ -56,7 +58,8 @@ def settings(tmp_path: Path) -> Settings:
 
 def _outbox(settings: Settings) -> list[tuple[str, str, str]]:
     with sqlite3.connect(settings.database_url.removeprefix("sqlite:///")) as connection:
-        return list(connection.execute("SELECT phone, template, text FROM outbox ORDER BY id"))
+        rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
+    return [(open_text(phone, settings.keys), template, text) for phone, template, text in rows]
 
 
 def _submit(client: Client) -> str:
@@ -147,6 +150,8 @@ def test_shenbao_remind_runs_one_pass(
 ) -> None:
     monkeypatch.setenv("SHENBAO_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SHENBAO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SHENBAO_DATA_KEY", TEST_DATA_KEY)  # the keys of `settings`
+    monkeypatch.setenv("SHENBAO_LOOKUP_KEY", TEST_LOOKUP_KEY)
     with time_machine.travel(at("2026-06-01", 9), tick=True) as traveller:
         with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
             _submit(client)

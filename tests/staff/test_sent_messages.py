@@ -52,7 +52,7 @@ def test_the_messages_the_gateway_refused_come_first_with_its_error(
     )  # not due while the page is read: the app's dispatcher runs
 
     async def refuse() -> None:
-        database = await store.open_database(seeded[0].database_url)
+        database = await store.open_database(seeded[0].database_url, keys=seeded[0].keys)
         try:
             queued = [
                 QueuedSms(phone=phone, template="refused", text=f"不予认定 {phone}")
@@ -91,7 +91,7 @@ def test_a_message_queued_before_the_upgrade_shows_why_aliyun_could_not_send_it(
     now = datetime.now(UTC) - timedelta(minutes=1)
 
     async def dispatch() -> None:
-        database = await store.open_database(settings.database_url)
+        database = await store.open_database(settings.database_url, keys=settings.keys)
         try:
             await database.fetch(  # as an earlier version queued it: the upgrade left its values empty
                 "INSERT INTO outbox (phone, template, text, status, attempts, next_attempt_at, last_error,"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.store import (
     ApplicationRecord,
     Database,
@@ -44,6 +45,7 @@ async def _submit(
         "form_id": FORM,
         "form_version": 2,
         "answers": ANSWERS,
+        "personal": NO_PERSONAL_FIELDS,
         "flags": [],
         "outcome_id": None,
         "region_code": "621102100201",
@@ -78,8 +80,8 @@ async def test_submit_stores_the_application_with_a_fresh_receipt_number(db: Dat
 
 
 async def test_submit_deletes_the_draft(db: Database) -> None:
-    await save_draft(db, "token-1", FORM, 2, ANSWERS, "review")
-    await save_draft(db, "token-1", "another-form", 1, {"q1": "是"}, "")
+    await save_draft(db, "token-1", FORM, 2, ANSWERS, "review", personal=NO_PERSONAL_FIELDS)
+    await save_draft(db, "token-1", "another-form", 1, {"q1": "是"}, "", personal=NO_PERSONAL_FIELDS)
     await _submit(db, draft_token="token-1")
     assert await load_draft(db, "token-1", FORM) is None
     assert await load_draft(db, "token-1", "another-form") is not None
@@ -88,7 +90,7 @@ async def test_submit_deletes_the_draft(db: Database) -> None:
 async def test_a_failure_after_the_insert_keeps_the_draft_and_stores_nothing(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await save_draft(db, "token-1", FORM, 2, ANSWERS, "review")
+    await save_draft(db, "token-1", FORM, 2, ANSWERS, "review", personal=NO_PERSONAL_FIELDS)
 
     async def broken_delete(token: str, form_id: str) -> bool:
         raise RuntimeError("the disk is full")
@@ -103,7 +105,7 @@ async def test_a_failure_after_the_insert_keeps_the_draft_and_stores_nothing(
 async def test_submit_joins_the_callers_transaction(db: Database) -> None:
     # The web layer adds the first chain step and the outbox SMS in the same transaction: if they fail,
     # the application must not stay behind without them.
-    await save_draft(db, "token-1", FORM, 2, ANSWERS, "review")
+    await save_draft(db, "token-1", FORM, 2, ANSWERS, "review", personal=NO_PERSONAL_FIELDS)
 
     async def submit_then_fail_to_route() -> None:
         async with db.transaction():

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.store import Database, SchemaTooNewError, migrate, open_database, save_draft, schema_version
 from shenbao.store.schema import STEPS
 from shenbao.store.tables import ALL_TABLES
@@ -33,7 +34,7 @@ async def test_a_new_database_is_at_version_zero(database_url: str, anyio_backen
 
 
 async def test_migrating_twice_changes_nothing(db: Database) -> None:
-    await save_draft(db, "token", "form", 1, {"q1": "是"}, "basic")
+    await save_draft(db, "token", "form", 1, {"q1": "是"}, "basic", personal=NO_PERSONAL_FIELDS)
     assert await migrate(db) == []
     assert await migrate(db) == []
     assert await schema_version(db) == STEPS[-1].version

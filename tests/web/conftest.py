@@ -15,10 +15,13 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.settings import Settings
+from tests.conftest import TEST_KEYS
 
 
 def migrated_settings(data_dir: Path) -> Settings:
-    settings = Settings(database_url=f"sqlite:///{data_dir / 'web.db'}", data_dir=data_dir, secret_key="test")
+    settings = Settings(
+        database_url=f"sqlite:///{data_dir / 'web.db'}", data_dir=data_dir, secret_key="test", keys=TEST_KEYS
+    )
     asyncio.run(store.migrate_url(settings.database_url))
     return settings
 

@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
+from shenbao.store.sealing import open_text
 from tests.web.conftest import verify_by_api
 from tests.web.samples import one_click_2023
 
@@ -31,8 +32,8 @@ def _add_village_handler(settings: Settings) -> None:
 def _outbox(settings: Settings) -> list[tuple[str, str, dict[str, str]]]:
     path = settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT phone, text, params FROM outbox ORDER BY id")
-        return [(row[0], row[1], json.loads(row[2])) for row in rows]
+        rows = connection.execute("SELECT phone, text, params FROM outbox ORDER BY id").fetchall()
+    return [(open_text(row[0], settings.keys), row[1], json.loads(row[2])) for row in rows]
 
 
 def test_a_farmer_submit_queues_the_village_handlers_sms(client: Client, settings: Settings) -> None:

@@ -30,10 +30,12 @@ from shenbao.masking import mask_phone
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
 from shenbao.store.receipts import format_receipt, new_receipt_number
+from shenbao.store.sealing import open_text
 from shenbao.web.phones import stored_verified_phones
 from shenbao.workflow import Actor, apply, start
 from shenbao.workflow.model import Accept, RecordCheck, Refuse
 from shenbao.workflow.stored import history_of, workflow_json
+from tests.conftest import TEST_KEYS
 from tests.staff.conftest import sign_in
 from tests.web.samples import household_2021, one_click_2023
 
@@ -89,7 +91,8 @@ class Seeded:
         ]
 
     def outbox(self) -> list[tuple[str, str]]:
-        return [(row[0], row[1]) for row in self.fetch("SELECT phone, template FROM outbox ORDER BY id")]
+        rows = self.fetch("SELECT phone, template FROM outbox ORDER BY id")
+        return [(open_text(row[0], TEST_KEYS), row[1]) for row in rows]
 
 
 @cache
@@ -109,6 +112,7 @@ async def _add_application(db: store.Database, *, refuse: bool) -> str:
         form_id=FORM_ID,
         form_version=form.version,
         answers=answers,
+        personal=form.personal,
         region_code=VILLAGE,
     )
     state, events = start(chain, region=VILLAGE, submitted_on=REFUSED_ON, answers=answers, calendar=calendar)
@@ -131,11 +135,11 @@ async def _add_application(db: store.Database, *, refuse: bool) -> str:
 
 @pytest.fixture
 def seeded(database_url: str, tmp_path: Path) -> Seeded:
-    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test")
+    settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
     async def seed() -> tuple[str, str]:
         await store.migrate_url(database_url)
-        database = await store.open_database(database_url)
+        database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
             accounts = StaffAccounts(database)
             await accounts.add(

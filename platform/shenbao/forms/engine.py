@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
 from shenbao.forms.model import FormDef, Label, Notice, Outcome, Question, text_of
+from shenbao.forms.personal import PersonalFields, personal_fields
 from shenbao.forms.values import CLEANERS, Cleaner, clean, empty_value, is_answered
 
 __all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
@@ -49,6 +51,11 @@ class CompiledForm:
     def version(self) -> int:
         """The definition's version, stored with every application."""
         return self.definition.version
+
+    @cached_property
+    def personal(self) -> PersonalFields:
+        """Where the answers hold identity numbers and phones (the store seals them), and the applicant's."""
+        return personal_fields(self.definition)
 
     def title(self, lang: str = "zh") -> str:
         """The title in ``lang``, falling back to Chinese."""

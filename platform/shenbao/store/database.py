@@ -30,6 +30,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
+from shenbao.keyring import Keyring, KeysMissingError
 from shenbao.store.sqlite_pool import PooledSQLiteEngine
 from shenbao.store.tables import ALL_TABLES
 
@@ -65,12 +66,16 @@ class DatabaseNotBoundError(RuntimeError):
 class Database:
     """An open database: the Piccolo engine bound to our tables, and what its URL said.
 
-    Use :func:`open_database` to make one; close it with :meth:`close` or ``async with``.
+    Use :func:`open_database` to make one; close it with :meth:`close` or ``async with``. ``keys`` seal the
+    identity numbers and phones the queries write and open those they read (:mod:`shenbao.keyring`).
     """
 
-    def __init__(self, engine: SQLiteEngine | PostgresEngine, *, url: str) -> None:
+    def __init__(
+        self, engine: SQLiteEngine | PostgresEngine, *, url: str, keys: Keyring | None = None
+    ) -> None:
         self.engine = engine
         self.url = url
+        self.keys = keys
         self.kind: Literal["sqlite", "postgres"] = (
             "sqlite" if isinstance(engine, SQLiteEngine) else "postgres"
         )
@@ -107,6 +112,16 @@ class Database:
                 f"{self!r} no longer serves shenbao's tables: another database was opened after it, and "
                 "shenbao binds one database per process. Close the other one, or use it instead."
             )
+
+    def require_keys(self) -> Keyring:
+        """The keys, for a query that must seal, open or digest personal data.
+
+        Raises:
+            KeysMissingError: the database was opened without keys; the message names the variables to set.
+        """
+        if self.keys is None:
+            raise KeysMissingError()
+        return self.keys
 
     def transaction(self) -> Transaction:
         """Start a transaction (``async with db.transaction() as txn:``); nested ones join the outer one.
@@ -160,11 +175,16 @@ class Database:
             await self.engine.close_connections()
 
 
-async def open_database(url: str, *, busy_timeout: float = 15.0, pool_max_size: int = 10) -> Database:
+async def open_database(
+    url: str, *, keys: Keyring | None = None, busy_timeout: float = 15.0, pool_max_size: int = 10
+) -> Database:
     """Open the database at ``url`` and bind shenbao's tables to it.
 
     Args:
         url: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://user@host:port/db``.
+        keys: seal and open identity numbers and phones; without them, a query that meets personal data
+            raises :class:`~shenbao.keyring.KeysMissingError` (migrations, staff accounts and divisions
+            need none).
         busy_timeout: SQLite only: seconds a connection waits for another writer before failing.
         pool_max_size: PostgreSQL only: the most connections the pool opens.
 
@@ -187,7 +207,7 @@ async def open_database(url: str, *, busy_timeout: float = 15.0, pool_max_size: 
         )
     for table in ALL_TABLES:
         table._meta.db = engine
-    return Database(engine, url=url)
+    return Database(engine, url=url, keys=keys)
 
 
 def sqlite_path(url: str) -> Path:

@@ -2,6 +2,9 @@
 
 A message is a row from the moment its transaction commits, so a process that dies before sending it
 loses nothing: the dispatcher (:mod:`shenbao.notify.dispatcher`) of the next process sends it.
+
+The phone is sealed in the row (:func:`~shenbao.store.sealing.seal_text`) and opened when read, so the
+dispatcher and the pages get the number; a phone queued in clear by an earlier version reads as it is.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from datetime import datetime
 
 import msgspec
 
+from shenbao.keyring import Keyring
 from shenbao.store.database import Database
+from shenbao.store.sealing import open_text, seal_text
 from shenbao.store.tables import Outbox
 
 __all__ = [
@@ -65,15 +70,18 @@ _COLUMNS = tuple(
 
 
 async def enqueue_sms(db: Database, messages: Iterable[QueuedSms], *, now: datetime) -> int:
-    """Queue messages, due at once; joins the caller's transaction when there is one.
+    """Queue messages, due at once, their phones sealed; joins the caller's transaction when there is one.
 
     Returns:
         How many were queued.
+
+    Raises:
+        KeysMissingError: the database was opened without keys.
     """
     db.check_bound()
     rows = [
         Outbox(
-            phone=message.phone,
+            phone=seal_text(message.phone, db.keys),
             template=message.template,
             text=message.text,
             params=dict(message.params),
@@ -101,7 +109,7 @@ async def due_messages(db: Database, now: datetime, limit: int = 50) -> list[Out
         .limit(limit)
         .output(load_json=True)
     )
-    return [msgspec.convert(row, OutboxMessage) for row in rows]
+    return [_message(row, db.keys) for row in rows]
 
 
 async def mark_sent(db: Database, message_id: int, *, now: datetime) -> None:
@@ -136,7 +144,11 @@ async def outbox_messages(db: Database) -> list[OutboxMessage]:
     """Every queued message, oldest first (for tests and the demo)."""
     db.check_bound()
     rows = await Outbox.select(*_COLUMNS).order_by(Outbox.id).output(load_json=True)
-    return [msgspec.convert(row, OutboxMessage) for row in rows]
+    return [_message(row, db.keys) for row in rows]
+
+
+def _message(row: dict[str, object], keys: Keyring | None) -> OutboxMessage:
+    return msgspec.convert({**row, "phone": open_text(str(row["phone"]), keys)}, OutboxMessage)
 
 
 async def undelivered_messages(db: Database, limit: int = 50) -> list[OutboxMessage]:
@@ -149,4 +161,4 @@ async def undelivered_messages(db: Database, limit: int = 50) -> list[OutboxMess
         .limit(limit)
         .output(load_json=True)
     )
-    return [msgspec.convert(row, OutboxMessage) for row in rows]
+    return [_message(row, db.keys) for row in rows]

@@ -3,6 +3,10 @@
 Every function takes the open :class:`~shenbao.store.database.Database` first. Writes that belong
 together run in one transaction; when the caller already holds one (``async with db.transaction():``,
 e.g. to add the first chain step and the SMS to the outbox with the application), they join it.
+
+Identity numbers and phones are sealed before they are written and opened when read (:mod:`.sealing`): the
+writers take the form's :class:`~shenbao.forms.personal.PersonalFields` (``form.personal``), the readers need
+nothing, and every record returned holds clear values.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from typing import Any
 import msgspec
 from piccolo.columns import Column
 
+from shenbao.forms.personal import PersonalFields
 from shenbao.store.database import Database, Transaction
 from shenbao.store.receipts import new_receipt_number, parse_receipt
 from shenbao.store.records import ApplicationRecord, DraftRecord
+from shenbao.store.sealing import applicant_digests, application_record, open_answers, seal_answers
 from shenbao.store.tables import Application, Draft
 
 __all__ = [
@@ -55,7 +61,14 @@ class ReceiptNumbersExhaustedError(RuntimeError):
 
 
 async def save_draft(
-    db: Database, token: str, form_id: str, form_version: int, answers: Mapping[str, Any], section: str
+    db: Database,
+    token: str,
+    form_id: str,
+    form_version: int,
+    answers: Mapping[str, Any],
+    section: str,
+    *,
+    personal: PersonalFields,
 ) -> DraftRecord:
     """Save the answers of a form being filled, replacing the draft this token had for this form.
 
@@ -66,9 +79,13 @@ async def save_draft(
         form_version: the version the answers were given for.
         answers: question id to answer (JSON-compatible values).
         section: the id of the section the farmer is on.
+        personal: where the form's identity numbers and phones are (``form.personal``): sealed in the row.
 
     Returns:
-        The draft as saved.
+        The draft as saved (with clear answers).
+
+    Raises:
+        KeysMissingError: there is an identity number or phone to seal and the database has no keys.
     """
     db.check_bound()
     draft = DraftRecord(
@@ -79,7 +96,7 @@ async def save_draft(
         section=section,
         updated_at=_now(),
     )
-    row = Draft(**msgspec.structs.asdict(draft))
+    row = Draft(**{**msgspec.structs.asdict(draft), "answers": seal_answers(answers, personal, db.keys)})
     await Draft.insert(row).on_conflict(
         target=(Draft.token, Draft.form_id),
         action="DO UPDATE",
@@ -106,7 +123,9 @@ async def load_draft(db: Database, token: str, form_id: str) -> DraftRecord | No
         .first()
         .output(load_json=True)
     )
-    return None if row is None else msgspec.convert(row, DraftRecord)
+    if row is None:
+        return None
+    return msgspec.convert({**row, "answers": open_answers(row["answers"], db.keys)}, DraftRecord)
 
 
 async def delete_draft(db: Database, token: str, form_id: str) -> bool:
@@ -131,6 +150,7 @@ async def submit_application(
     form_id: str,
     form_version: int,
     answers: Mapping[str, Any],
+    personal: PersonalFields,
     flags: Sequence[str] = (),
     outcome_id: str | None = None,
     region_code: str | None = None,
@@ -149,6 +169,8 @@ async def submit_application(
         form_id: the form answered.
         form_version: the version of the form the answers belong to.
         answers: question id to answer, already checked by the form engine.
+        personal: where the form's identity numbers and phones are (``form.personal``): they are sealed in
+            the row, and keyed digests of the applicant's two are kept for look-ups.
         flags: what a reviewer should look at, e.g. ``["policy_mismatch"]``.
         outcome_id: the terminal outcome a jump rule reached, if any.
         region_code: the applicant's division code, when known.
@@ -161,6 +183,7 @@ async def submit_application(
         ValueError: the idempotency key is empty or too long.
         TypeError: ``flags`` is a single string instead of a list.
         ReceiptNumbersExhaustedError: no free receipt number could be drawn (see :mod:`.receipts`).
+        KeysMissingError: there is an identity number or phone to seal and the database has no keys.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
         raise ValueError(f"an idempotency key has 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
@@ -171,20 +194,23 @@ async def submit_application(
         existing = await application_by_idempotency_key(db, idempotency_key)
         if existing is None:
             now = _now()
+            id_number_hash, phone_hash = applicant_digests(answers, personal, db.keys)
             fields: dict[str, Any] = {
                 "form_id": form_id,
                 "form_version": form_version,
                 "status": "submitted",
                 "flags": list(flags),
                 "outcome_id": outcome_id,
-                "answers": dict(answers),
+                "answers": seal_answers(answers, personal, db.keys),
+                "id_number_hash": id_number_hash,
+                "phone_hash": phone_hash,
                 "region_code": region_code,
                 "idempotency_key": idempotency_key,
                 "draft_token": draft_token,
                 "created_at": now,
                 "updated_at": now,
             }
-            created, existing = await _insert_application(transaction, fields, idempotency_key)
+            created, existing = await _insert_application(db, transaction, fields, dict(answers))
         if draft_token is not None:
             await _delete_draft_rows(draft_token, form_id)
     if created is not None:
@@ -242,7 +268,7 @@ async def application_by_receipt(db: Database, receipt: str) -> ApplicationRecor
     number = parse_receipt(receipt)
     if number is None:
         return None
-    return await _application_where(Application.receipt_number == number)
+    return await _application_where(db, Application.receipt_number == number)
 
 
 async def application_by_idempotency_key(db: Database, key: str | None) -> ApplicationRecord | None:
@@ -258,7 +284,7 @@ async def application_by_idempotency_key(db: Database, key: str | None) -> Appli
     db.check_bound()
     if key is None:
         return None
-    return await _application_where(Application.idempotency_key == key)
+    return await _application_where(db, Application.idempotency_key == key)
 
 
 async def count_applications(db: Database, form_id: str | None = None) -> int:
@@ -279,10 +305,10 @@ async def count_applications(db: Database, form_id: str | None = None) -> int:
 
 
 async def _insert_application(
-    transaction: Transaction, fields: dict[str, Any], idempotency_key: str | None
+    db: Database, transaction: Transaction, fields: dict[str, Any], answers: dict[str, Any]
 ) -> tuple[ApplicationRecord | None, ApplicationRecord | None]:
-    """Insert the row with a free receipt number; return ``(created, None)`` or, when a concurrent submit
-    with the same key won, ``(None, existing)``."""
+    """Insert the row (``fields``, its answers sealed) with a free receipt number; return ``(created, None)``
+    (with the clear ``answers``) or, when a concurrent submit with the same key won, ``(None, existing)``."""
     for _ in range(_RECEIPT_DRAWS):
         receipt = new_receipt_number(fields["created_at"])
         if await _receipt_taken(receipt):
@@ -297,11 +323,14 @@ async def _insert_application(
                 raise
             await savepoint.rollback_to()
             if column == "idempotency_key":
-                return None, await _application_where(Application.idempotency_key == idempotency_key)
+                key = fields["idempotency_key"]
+                return None, await _application_where(db, Application.idempotency_key == key)
             continue  # another submit took this receipt number between our check and our insert
         await savepoint.release()
-        stored = {**fields, "id": int(rows[0]["id"]), "receipt_number": receipt}
-        return msgspec.convert(stored, ApplicationRecord), None
+        stored = {**fields, "id": int(rows[0]["id"]), "receipt_number": receipt, "answers": answers}
+        return msgspec.convert(
+            {name: stored[name] for name in ApplicationRecord.__struct_fields__}, ApplicationRecord
+        ), None
     raise ReceiptNumbersExhaustedError(
         f"no free receipt number after {_RECEIPT_DRAWS} draws: today's numbers are nearly used up"
     )
@@ -311,9 +340,9 @@ async def _receipt_taken(receipt: str) -> bool:
     return bool(await Application.exists().where(Application.receipt_number == receipt))
 
 
-async def _application_where(condition: Any) -> ApplicationRecord | None:
+async def _application_where(db: Database, condition: Any) -> ApplicationRecord | None:
     row = await Application.select(*_APPLICATION_COLUMNS).where(condition).first().output(load_json=True)
-    return None if row is None else msgspec.convert(row, ApplicationRecord)
+    return None if row is None else application_record(row, db.keys)
 
 
 async def _delete_draft_rows(token: str, form_id: str) -> bool:

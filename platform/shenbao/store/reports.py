@@ -14,7 +14,9 @@ from typing import Any
 
 import msgspec
 
+from shenbao.keyring import Keyring
 from shenbao.store.database import Database
+from shenbao.store.sealing import open_answers
 from shenbao.store.staff import region_bounds
 
 __all__ = [
@@ -258,18 +260,19 @@ async def approved_in_region(
         )
         if not rows:
             return
-        yield [_approved_application(row) for row in rows]
+        yield [_approved_application(row, db.keys) for row in rows]
         last = rows[-1]
         after = (str(last["region_code"]), int(last["id"]))
         if len(rows) < batch_size:
             return
 
 
-def _approved_application(row: dict[str, Any]) -> ApprovedApplication:
+def _approved_application(row: dict[str, Any], keys: Keyring | None) -> ApprovedApplication:
     fields = dict(row)
     for key in ("answers", "workflow_state"):
         if isinstance(fields[key], str):
             fields[key] = json.loads(fields[key])
+    fields["answers"] = open_answers(fields["answers"], keys)  # the ID numbers and phones, decrypted
     created = fields["created_at"]
     if not isinstance(created, dt.datetime):
         created = dt.datetime.fromisoformat(str(created))

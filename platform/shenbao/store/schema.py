@@ -348,6 +348,30 @@ def _inbox_indexes(kind: str) -> tuple[str, ...]:
     )
 
 
+def _personal_data(kind: str) -> tuple[str, ...]:
+    # Look-up digests (``<key id>:<64 hex>``) of the applicant's ID number and phone; the OTP table keeps only
+    # the phone's digest (rows written in clear before stay readable until ``shenbao encrypt-existing``), and
+    # the outbox's phone is sealed, longer than a phone. SQLite does not enforce VARCHAR lengths.
+    widen = (
+        ()
+        if kind == "sqlite"
+        else (
+            "ALTER TABLE otp_challenge ALTER COLUMN phone_hash TYPE VARCHAR(100)",
+            "ALTER TABLE outbox ALTER COLUMN phone TYPE VARCHAR(200)",
+        )
+    )
+    return (
+        "ALTER TABLE application ADD COLUMN id_number_hash VARCHAR(100)",
+        "ALTER TABLE application ADD COLUMN phone_hash VARCHAR(100)",
+        "CREATE INDEX application_id_number_hash ON application (id_number_hash)",
+        "CREATE INDEX application_phone_hash ON application (phone_hash)",
+        "DROP INDEX otp_challenge_phone",
+        "ALTER TABLE otp_challenge RENAME COLUMN phone TO phone_hash",
+        "CREATE INDEX otp_challenge_phone_hash ON otp_challenge (phone_hash, created_at)",
+        *widen,
+    )
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         version=1,
@@ -402,6 +426,12 @@ STEPS: tuple[Step, ...] = (
         name="the staff inbox's order and filters, indexed per staff level",
         sqlite=_inbox_indexes("sqlite"),
         postgres=_inbox_indexes("postgres"),
+    ),
+    Step(
+        version=10,
+        name="look-up digests of the applicant's ID number and phone; OTP phones kept as digests",
+        sqlite=_personal_data("sqlite"),
+        postgres=_personal_data("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

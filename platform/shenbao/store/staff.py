@@ -16,6 +16,7 @@ import msgspec
 from shenbao.roles import ROLE_CODE_LENGTHS, Role
 from shenbao.store.database import Database
 from shenbao.store.records import ApplicationRecord
+from shenbao.store.sealing import application_record
 from shenbao.store.tables import Staff, StaffLoginFailure, StaffSession
 
 __all__ = [
@@ -327,10 +328,9 @@ async def application_in_region(
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
     state = row.pop("workflow_state", None)
-    fields = {name: row[name] for name in ApplicationRecord.__struct_fields__}
-    fields["created_at"] = _aware(_moment(fields["created_at"]))
-    fields["updated_at"] = _aware(_moment(fields["updated_at"]))
-    return StaffApplication(record=msgspec.convert(fields, ApplicationRecord), workflow_state=state)
+    row["created_at"] = _aware(_moment(row["created_at"]))
+    row["updated_at"] = _aware(_moment(row["updated_at"]))
+    return StaffApplication(record=application_record(row, db.keys), workflow_state=state)
 
 
 def _moment(value: Any) -> datetime:

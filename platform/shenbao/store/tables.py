@@ -30,6 +30,9 @@ __all__ = [
 class Application(Table, tablename="application"):
     """One submitted form: the answers as the farmer gave them, with the form version they answered.
 
+    Identity numbers and phones in ``answers`` are sealed (:mod:`shenbao.store.sealing`); the applicant's two
+    are also kept as keyed digests for look-ups.
+
     ``flags`` lists what a reviewer should look at (``["policy_mismatch"]`` when a jump rule reached a
     ``flagged`` outcome); ``outcome_id`` is that outcome. ``idempotency_key`` makes a retried submit
     return the application it already created.
@@ -54,11 +57,15 @@ class Application(Table, tablename="application"):
     """The current step's deadline (a copy of the state's ``due_on``), for the inbox's order."""
     green = Boolean(default=False)
     """Whether the chain's green-channel rule picked the application (a copy of the state's ``green``)."""
+    id_number_hash = Varchar(length=100, null=True, default=None, index=True)
+    """The keyed digest of the applicant's identity number (:mod:`shenbao.keyring`), to find their applications."""
+    phone_hash = Varchar(length=100, null=True, default=None, index=True)
+    """The keyed digest of the applicant's phone, to check that a receipt number belongs to a phone."""
 
 
 class Draft(Table, tablename="draft"):
     """The answers of a form not yet submitted, kept per browser (``token``) and form, so a closed tab
-    loses nothing. ``section`` is the id of the section the farmer was on."""
+    loses nothing (identity numbers and phones sealed). ``section`` is the id of the section the farmer was on."""
 
     id = Serial(primary_key=True)
     token = Varchar(length=128)
@@ -72,7 +79,8 @@ class Draft(Table, tablename="draft"):
 
 
 class OtpChallenge(Table, tablename="otp_challenge"):
-    """A one-time code sent to a phone for one draft (``scope``): kept as a keyed digest, never in clear.
+    """A one-time code sent to a phone for one draft (``scope``): kept as a keyed digest, never in clear; so is
+    the phone (``phone_hash``, the look-up digest of :mod:`shenbao.keyring`).
 
     ``attempts`` counts wrong codes; ``verified_at`` is set once the right code came back. ``client`` is the
     address that asked for it, for the per-address rate limit.
@@ -80,7 +88,7 @@ class OtpChallenge(Table, tablename="otp_challenge"):
 
     id = Serial(primary_key=True)
     scope = Varchar(length=200, index=True)
-    phone = Varchar(length=20, index=True)
+    phone_hash = Varchar(length=100, index=True)
     code_digest = Varchar(length=64)
     client = Varchar(length=64, index=True)
     attempts = Integer(default=0)
@@ -104,11 +112,12 @@ class Outbox(Table, tablename="outbox"):
 
     ``status`` is ``pending`` until the dispatcher sends it (``sent``) or gives up after its last try
     (``failed``); ``next_attempt_at`` is when it is due (moved later after each failed try). ``params`` are the
-    values its template was filled with (``{}`` for a message queued before they were kept).
+    values its template was filled with (``{}`` for a message queued before they were kept). ``phone`` is
+    sealed (``v1:<key id>:...``): the dispatcher gets it opened from the store.
     """
 
     id = Serial(primary_key=True)
-    phone = Varchar(length=20)
+    phone = Varchar(length=200)
     template = Varchar(length=64)
     text = Varchar(length=500)
     status = Varchar(length=16, default="pending")

@@ -1,4 +1,10 @@
-"""Queries for phone verification codes and the text messages the database gateway keeps."""
+"""Queries for phone verification codes and the text messages the database gateway keeps.
+
+A code's phone is kept only as its look-up digest (``phone_hash``): the functions take the number and digest
+it with the database's keys. Rows written in clear by an earlier version still match (their number is searched
+for too) until ``shenbao encrypt-existing`` digests them. The database gateway is for development: what it
+"sent" is kept as sent, number and text, for a person to read.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import msgspec
 from piccolo.columns import Column
 
 from shenbao.store.database import Database
+from shenbao.store.sealing import phone_digests
 from shenbao.store.tables import OtpChallenge, SmsMessage
 
 __all__ = [
@@ -25,11 +32,11 @@ __all__ = [
 
 
 class ChallengeRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """A code sent to ``phone`` for ``scope`` (a draft, or an API submission's key)."""
+    """A code sent to a phone (``phone_hash``: its digest) for ``scope`` (a draft, or an API submission's key)."""
 
     id: int
     scope: str
-    phone: str
+    phone_hash: str
     code_digest: str
     attempts: int
     created_at: datetime
@@ -48,7 +55,7 @@ class SentMessage(msgspec.Struct, frozen=True, kw_only=True):
 _CHALLENGE = (
     OtpChallenge.id,
     OtpChallenge.scope,
-    OtpChallenge.phone,
+    OtpChallenge.phone_hash,
     OtpChallenge.code_digest,
     OtpChallenge.attempts,
     OtpChallenge.created_at,
@@ -67,11 +74,12 @@ async def add_challenge(
     now: datetime,
     expires_at: datetime,
 ) -> None:
+    """Keep a code sent to ``phone`` (stored as its digest) for ``scope``."""
     db.check_bound()
     await OtpChallenge.insert(
         OtpChallenge(
             scope=scope,
-            phone=phone,
+            phone_hash=phone_digests(db.require_keys(), phone)[0],
             code_digest=code_digest,
             client=client,
             attempts=0,
@@ -88,7 +96,7 @@ async def challenges_since(
     db.check_bound()
     query = OtpChallenge.select(OtpChallenge.created_at).where(OtpChallenge.created_at >= since)
     if phone is not None:
-        query = query.where(OtpChallenge.phone == phone)
+        query = query.where(OtpChallenge.phone_hash.is_in(_phone_matches(db, phone)))
     if client is not None:
         query = query.where(OtpChallenge.client == client)
     rows = await query.order_by(OtpChallenge.created_at, ascending=False)
@@ -100,7 +108,7 @@ async def latest_challenge(db: Database, scope: str, phone: str) -> ChallengeRec
     db.check_bound()
     rows = (
         await OtpChallenge.select(*_CHALLENGE)
-        .where((OtpChallenge.scope == scope) & (OtpChallenge.phone == phone))
+        .where((OtpChallenge.scope == scope) & OtpChallenge.phone_hash.is_in(_phone_matches(db, phone)))
         .order_by(OtpChallenge.id, ascending=False)
         .limit(1)
     )
@@ -122,10 +130,15 @@ async def phone_verified(db: Database, scope: str, phone: str) -> bool:
     return bool(
         await OtpChallenge.exists().where(
             (OtpChallenge.scope == scope)
-            & (OtpChallenge.phone == phone)
+            & OtpChallenge.phone_hash.is_in(_phone_matches(db, phone))
             & OtpChallenge.verified_at.is_not_null()
         )
     )
+
+
+def _phone_matches(db: Database, phone: str) -> list[str]:
+    """What ``phone_hash`` holds for ``phone``: its digest under each look-up key, or (older rows) the number."""
+    return [*phone_digests(db.require_keys(), phone), phone]
 
 
 async def record_sms(db: Database, *, phone: str, template: str, text: str, now: datetime) -> None:

@@ -87,7 +87,9 @@ async def post_section(
     ]
     nav = (data.get("nav") or ["next"])[0]
     if nav == "stay":
-        await store.save_draft(services.database, flow.token, form.id, form.version, answers, section_id)
+        await store.save_draft(
+            services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+        )
         return section_page(services, flow, section_id, answers, evaluation, show_missing=False)
     if nav == "prev":
         landing = neighbour(form, evaluation, section_id, -1)
@@ -98,7 +100,13 @@ async def post_section(
         landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
         target = f"{flow.url}/s/{landing}" if landing else f"{flow.url}/review"
     await store.save_draft(
-        services.database, flow.token, form.id, form.version, answers, landing or section_id
+        services.database,
+        flow.token,
+        form.id,
+        form.version,
+        answers,
+        landing or section_id,
+        personal=form.personal,
     )
     if not target:
         return section_page(
@@ -118,7 +126,9 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: For
     form = flow.form
     section = section_of(form, section_id)
     answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
-    await store.save_draft(services.database, flow.token, form.id, form.version, answers, section_id)
+    await store.save_draft(
+        services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+    )
     before, after = evaluate(form, flow.draft), evaluate(form, answers)
     set_page_facts(form_id=form.id)
     shown_before, shown_after = set(before.visible), set(after.visible)

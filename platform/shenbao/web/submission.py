@@ -95,6 +95,7 @@ async def _store(
         form_id=form.id,
         form_version=form.version,
         answers=evaluation.answers,
+        personal=form.personal,
         flags=flags,
         outcome_id=evaluation.outcome.id if evaluation.outcome else None,
         region_code=region,
