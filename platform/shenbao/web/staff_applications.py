@@ -47,6 +47,7 @@ from shenbao.web.staff import (
     require_csrf,
     signed_in_staff,
 )
+from shenbao.web.staff_history import history_rows, notice_rows, recorded_check
 from shenbao.web.staff_inbox import FLAG_LABELS, STATUS_LABELS
 from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
 from shenbao.web.submission import POLICY_MISMATCH, queue_notices
@@ -62,7 +63,6 @@ from shenbao.workflow.model import (
     Refuse,
     ReturnForRework,
 )
-from shenbao.workflow.reminders import NOTICE_LABELS
 
 __all__ = ["StaffApplicationController"]
 
@@ -124,79 +124,6 @@ def _allowed_actions(workflow: Workflow, staff: StaffRecord, today: dt.date) -> 
     return allowed
 
 
-def _history_rows(workflow: Workflow) -> list[dict[str, str]]:
-    rows = []
-    for row in workflow.history:
-        try:
-            step = text_of(workflow.chain.step(row.step).name)
-        except KeyError:
-            step = row.step
-        action = "提交申请" if row.action == "submit" else ACTION_LABELS.get(row.action, row.action)
-        who = "申请人" if row.actor == "applicant" else row.actor
-        text = row.text or str(row.answers.get("summary", "")) or ("见入户核查" if row.answers else "")
-        kind = "appeal" if row.action == "appeal" else ""  # the applicant's 申请复核 stands out
-        rows.append(
-            {
-                "on": row.on.isoformat(),
-                "step": step,
-                "action": action,
-                "who": who,
-                "text": text,
-                "kind": kind,
-            }
-        )
-    return rows
-
-
-def _recorded_check(
-    services: Services, workflow: Workflow
-) -> tuple[CompiledForm | None, list[tuple[Any, Any, str]], str]:
-    """The latest household check recorded through the step's form: the form, its rows and the day."""
-    for row in reversed(workflow.history):
-        if row.action != "record_check" or not row.answers:
-            continue
-        try:
-            form_id = workflow.chain.step(row.step).form
-        except KeyError:
-            return None, [], ""
-        form = services.step_forms.get(form_id) if form_id else None
-        if form is None:
-            return None, [], ""
-        rows = [
-            (question, row.answers[question.id], display_answer(question, row.answers[question.id]))
-            for question in form.questions
-            if question.id in row.answers
-        ]
-        return form, rows, row.on.isoformat()
-    return None, [], ""
-
-
-def _notice_rows(workflow: Workflow, notices: list[SentNotice]) -> list[dict[str, str]]:
-    """The reminders and escalations the deadline job sent, as history rows."""
-    rows = []
-    for notice in notices:
-        try:
-            step = text_of(workflow.chain.step(notice.step).name)
-        except KeyError:
-            step = notice.step
-        due = f"期限{notice.due_on.month}月{notice.due_on.day}日"
-        if notice.kind == "overdue":
-            due = f"已超期{notice.overdue_days}个工作日"
-        to = f"{ROLE_NAMES[notice.role]}办理人员"
-        sent = f"已短信通知{to}" if notice.messages else f"{to}没有登记手机号，未发短信"
-        action = NOTICE_LABELS[notice.kind]
-        rows.append(
-            {
-                "on": notice.sent_on.isoformat(),
-                "step": step,
-                "action": action,
-                "who": "系统",
-                "text": f"{due}，{sent}",
-            }
-        )
-    return rows
-
-
 async def _found_or_404(services: Services, staff: StaffRecord, application_id: int) -> StaffApplication:
     found = await application_in_region(services.database, application_id, staff.region_code)
     if found is None:
@@ -251,9 +178,9 @@ def _application_page(
         elif state.status == "in_progress":
             deadline = UNKNOWN_DEADLINE
         history = sorted(
-            [*_history_rows(workflow), *_notice_rows(workflow, notices or [])], key=lambda row: row["on"]
+            [*history_rows(workflow), *notice_rows(workflow, notices or [])], key=lambda row: row["on"]
         )
-        check_form, check_rows, check_on = _recorded_check(services, workflow)
+        check_form, check_rows, check_on = recorded_check(services, workflow)
         step_form = check_form_of(services, workflow)
         for name in _allowed_actions(workflow, staff, today):
             field = ACTION_FIELDS.get(name)
