@@ -28,7 +28,7 @@ from shenbao.web.display import display_answer
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, client_address, require_csrf, signed_in_staff
+from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
 from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
 from shenbao.web.submission import queue_notices
 from shenbao.widgets import set_page_facts
@@ -46,6 +46,8 @@ class _Check(msgspec.Struct, frozen=True, kw_only=True):
     workflow: Workflow
     form: CompiledForm
     flow: Flow
+    section: str | None = None
+    """The section the handler was last on (from the draft)."""
 
 
 def check_form_of(services: Services, workflow: Workflow) -> CompiledForm | None:
@@ -69,9 +71,7 @@ def _may_record(workflow: Workflow, signed_in: SignedIn) -> None:
         raise PermissionDeniedException(refused.message) from None
 
 
-async def _check(
-    services: Services, request: Request[Any, Any, Any], application_id: int, signed_in: SignedIn
-) -> _Check:
+async def _check(services: Services, application_id: int, signed_in: SignedIn) -> _Check:
     found = await application_in_region(services.database, application_id, signed_in.staff.region_code)
     if found is None:
         raise NotFoundException("没有这份申请，或它不在您的辖区")
@@ -83,7 +83,8 @@ async def _check(
     draft = await store.load_draft(services.database, _token(application_id), form.id)
     flow = _flow(services, found, signed_in, form, dict(draft.answers) if draft else {})
     set_page_facts(form_id=form.id)
-    return _Check(signed_in=signed_in, found=found, workflow=workflow, form=form, flow=flow)
+    section = draft.section if draft else None
+    return _Check(signed_in=signed_in, found=found, workflow=workflow, form=form, flow=flow, section=section)
 
 
 def _flow(
@@ -116,10 +117,8 @@ async def _form_data(request: Request[Any, Any, Any]) -> dict[str, list[Any]]:
 
 
 async def _posting(services: Services, request: Request[Any, Any, Any], application_id: int) -> _Check:
-    signed_in = await signed_in_staff(services, request)
-    await require_csrf(request, signed_in.csrf_token if signed_in else None)
-    assert signed_in is not None  # require_csrf refuses a missing session
-    return await _check(services, request, application_id, signed_in)
+    signed_in, _ = await posting_staff(services, request)
+    return await _check(services, application_id, signed_in)
 
 
 class HouseholdCheckController(Controller):
@@ -139,11 +138,9 @@ class HouseholdCheckController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
-        check = await _check(services, request, application_id, signed_in)
-        draft = await store.load_draft(services.database, check.flow.token, check.form.id)
-        section = draft.section if draft and draft.section else None
+        check = await _check(services, application_id, signed_in)
         first = shown_sections(check.form, evaluate(check.form, check.flow.draft))[0]
-        return Redirect(f"{check.flow.url}/s/{section or first}", status_code=303)
+        return Redirect(f"{check.flow.url}/s/{check.section or first}", status_code=303)
 
     @get("/s/{section_id:str}", name="staff:check_section")
     async def section(
@@ -156,13 +153,12 @@ class HouseholdCheckController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
-        check = await _check(services, request, application_id, signed_in)
+        check = await _check(services, application_id, signed_in)
         section_of(check.form, section_id)
         answers = check.flow.draft
-        response = section_page(
+        return section_page(
             services, check.flow, section_id, answers, evaluate(check.form, answers), show_missing=False
         )
-        return response
 
     @post("/s/{section_id:str}", name="staff:check_section_post", status_code=HTTP_200_OK)
     async def section_post(
@@ -203,7 +199,7 @@ class HouseholdCheckController(Controller):
         signed_in = await signed_in_staff(services, request)
         if signed_in is None:
             return Redirect(f"{services.base}/staff/login", status_code=303)
-        check = await _check(services, request, application_id, signed_in)
+        check = await _check(services, application_id, signed_in)
         return _review(services, check, evaluate(check.form, check.flow.draft))
 
     @post("/submit", name="staff:check_submit", status_code=HTTP_200_OK)
@@ -214,9 +210,7 @@ class HouseholdCheckController(Controller):
         application_id: FromPath[int],
     ) -> Response[Any]:
         """Save the check: the engine records it and moves the chain on, once, with its SMS."""
-        signed_in = await signed_in_staff(services, request)
-        await require_csrf(request, signed_in.csrf_token if signed_in else None)
-        assert signed_in is not None
+        signed_in, _ = await posting_staff(services, request)
         back = Redirect(f"{services.base}/staff/a/{application_id}", status_code=303)
         db = services.database
         async with db.transaction():

@@ -47,6 +47,7 @@ __all__ = [
     "StaffController",
     "client_address",
     "local_time",
+    "posting_staff",
     "region_names",
     "require_csrf",
     "signed_in_staff",
@@ -86,6 +87,20 @@ async def require_csrf(request: Request[Any, Any, Any], expected: str | None) ->
     if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise PermissionDeniedException("页面已过期或请求无效，请返回后刷新页面再试")
     return form
+
+
+async def posting_staff(
+    services: Services, request: Request[Any, Any, Any]
+) -> tuple[SignedIn, dict[str, str]]:
+    """The signed-in staff member and the posted form, once the form's CSRF token matches the session's.
+
+    Raises:
+        PermissionDeniedException: no session, or the field is missing or wrong (403).
+    """
+    signed_in = await signed_in_staff(services, request)
+    form = await require_csrf(request, signed_in.csrf_token if signed_in else None)
+    assert signed_in is not None  # require_csrf refuses a missing session
+    return signed_in, form
 
 
 def region_names(code: str) -> list[str]:

@@ -43,8 +43,8 @@ from shenbao.web.staff import (
     CSRF_FIELD,
     client_address,
     local_time,
+    posting_staff,
     region_names,
-    require_csrf,
     signed_in_staff,
 )
 from shenbao.web.staff_history import history_rows, notice_rows, recorded_check
@@ -266,9 +266,7 @@ class StaffApplicationController(Controller):
         application_id: FromPath[int],
     ) -> Response[Any]:
         """Take one action: checked by the engine, stored with its SMS in one transaction, at most once."""
-        signed_in = await signed_in_staff(services, request)
-        form = await require_csrf(request, signed_in.csrf_token if signed_in else None)
-        assert signed_in is not None  # require_csrf refuses a missing session
+        signed_in, form = await posting_staff(services, request)
         staff = signed_in.staff
         name = form.get("action", "")
         action = _build_action(name, form)
@@ -335,9 +333,7 @@ class StaffApplicationController(Controller):
         application_id: FromPath[int],
     ) -> Response[Any]:
         """The page with ID numbers and phones in full, for this one view; the view is audited first."""
-        signed_in = await signed_in_staff(services, request)
-        await require_csrf(request, signed_in.csrf_token if signed_in else None)
-        assert signed_in is not None  # require_csrf refuses a missing session
+        signed_in, _ = await posting_staff(services, request)
         staff = signed_in.staff
         if not may_unmask(staff.role):
             raise PermissionDeniedException(MAY_NOT_UNMASK.format(role=ROLE_NAMES[staff.role]))

@@ -25,7 +25,7 @@ from shenbao.staff_rules import AccountForm, region_filter
 from shenbao.store.staff import SignedIn
 from shenbao.store.staff_admin import StaffQuery
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, client_address, require_csrf, signed_in_staff
+from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
 from shenbao.web.staff_people_views import (
     account_form,
     account_view,
@@ -58,9 +58,7 @@ async def _posting(
     services: Services, request: Request[Any, Any, Any]
 ) -> tuple[SignedIn, StaffAdmin, dict[str, str]]:
     """The session, the manager's admin and the posted form, once the CSRF token matches the session's (else 403)."""
-    signed_in = await signed_in_staff(services, request)
-    form = await require_csrf(request, signed_in.csrf_token if signed_in else None)
-    assert signed_in is not None  # require_csrf refuses a missing session
+    signed_in, form = await posting_staff(services, request)
     return signed_in, _admin(services, request, signed_in), form
 
 
