@@ -2,7 +2,7 @@
 
 The order: open cases before finished ones; among open cases the green channel first, then the nearest
 deadline (a case without one after those with one); finished cases newest first. It is three SQL expressions
-(:class:`InboxKey`), indexed per staff level by schema step 11 behind the region prefix of that level, so the
+(:class:`InboxKey`), indexed per staff level by schema step 9 behind the region prefix of that level, so the
 first page of a county or of the whole province is read off an index instead of sorting the region's rows;
 the filters are tested in the same index. 轮到我办 (``mine``) has its own small index: the open cases by whose
 turn it is. Pages follow the key (keyset pagination): a page starts after the last row of the one before it,

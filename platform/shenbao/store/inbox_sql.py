@@ -1,6 +1,6 @@
 """The SQL of the staff inbox, for SQLite and PostgreSQL: its order and filters, a page, the counts.
 
-The order and filter expressions are written here once per engine, with the same text as schema step 11's
+The order and filter expressions are written here once per engine, with the same text as schema step 9's
 indexes (a test reads the query plans: an index whose expression differs by a character is not used). Which
 index serves a query is chosen by the shape of its region condition (see :func:`_where`).
 :mod:`shenbao.store.inbox` runs these statements; the tests and the benchmark read their plans.
@@ -51,7 +51,7 @@ _TIE = f"CASE WHEN {_FINISHED} THEN -id ELSE id END"
 
 
 class _Dialect(msgspec.Struct, frozen=True, kw_only=True):
-    """The engine-specific spelling of the inbox's expressions (the same text as schema step 11's)."""
+    """The engine-specific spelling of the inbox's expressions (the same text as schema step 9's)."""
 
     postgres: bool
     due: str
