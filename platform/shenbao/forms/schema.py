@@ -9,6 +9,7 @@ validate definition files without Python. Regenerate it after changing :mod:`she
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,22 +19,60 @@ import msgspec
 
 from shenbao.forms.model import FormDef
 
-__all__ = ["SCHEMA_FILE", "form_schema", "main", "render"]
+__all__ = ["SCHEMA_FILE", "clean_descriptions", "form_schema", "main", "render"]
 
 SCHEMA_FILE = "schema.json"
 """Its name inside ``form_defs/``; definition files point at it with ``"$schema": "../../schema.json"``."""
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
+_DATA_KEYWORDS = frozenset({"const", "default", "enum", "examples"})
+"""Keywords whose values are instances, not schemas: a ``description`` key inside them is data, left as it is."""
+
+_SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+"""Keywords whose values map names to schemas: a property may itself be called ``description`` or ``default``."""
+
 
 def form_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a form definition file.
 
     Returns:
-        msgspec's schema of :class:`~shenbao.forms.model.FormDef`, with ``$schema`` and a title added.
+        msgspec's schema of :class:`~shenbao.forms.model.FormDef`, with ``$schema`` and a title added and
+        every ``description`` cleaned like a docstring (:func:`clean_descriptions`).
     """
-    schema = msgspec.json.schema(FormDef)
+    schema = clean_descriptions(msgspec.json.schema(FormDef))
     return {"$schema": _DIALECT, "title": "申报 form definition (shenbao)", **schema}
+
+
+def clean_descriptions(node: Any) -> Any:
+    """A copy of a JSON Schema whose every ``description`` string went through :func:`inspect.cleandoc`.
+
+    msgspec takes descriptions from the model's docstrings, and its versions differ in how much of their
+    indentation they keep; cleaning them here makes the generated schema the same whichever is installed.
+
+    Args:
+        node: a schema, or any part of one (objects, arrays and scalars of decoded JSON).
+
+    Returns:
+        The same structure, descriptions cleaned at every depth; values of ``const``, ``default``, ``enum`` and
+        ``examples`` are instances of the schema, not schemas, and are returned as they are (a property of
+        ``properties`` or ``$defs`` that bears one of those names is still a schema, and is cleaned).
+    """
+    if isinstance(node, dict):
+        cleaned: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                cleaned[key] = inspect.cleandoc(value)
+            elif key in _DATA_KEYWORDS:
+                cleaned[key] = value
+            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+                cleaned[key] = {name: clean_descriptions(schema) for name, schema in value.items()}
+            else:
+                cleaned[key] = clean_descriptions(value)
+        return cleaned
+    if isinstance(node, list):
+        return [clean_descriptions(item) for item in node]
+    return node
 
 
 def render() -> str:
