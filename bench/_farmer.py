@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from _asgi import PHONE_HEADERS, ASGIApp, call, cookie_header, form_body
-from _common import BASE, full_answers_2021
+from _common import BASE, full_answers_2021, guide_read
 
 SECTION = f"{BASE}/s/household"
 SECTIONS = {
@@ -50,7 +50,7 @@ def flip(q8: str) -> list[tuple[str, str]]:
 
 
 async def seed(app: ASGIApp, state: dict[str, Any], sections: list[str]) -> dict[str, str]:
-    """Fill in ``sections`` and save them; the phone's cookies (the draft token).
+    """Fill in ``sections`` and save them; the phone's cookies (its guide mark and the draft token).
 
     Each section is posted with ``nav=stay`` (the no-JavaScript "show the next level" button): the answers are
     merged into the draft and saved, and the page comes back. "下一步" would refuse the first page until the
@@ -58,7 +58,7 @@ async def seed(app: ASGIApp, state: dict[str, Any], sections: list[str]) -> dict
     draft holds the same answers either way.
     """
     answers = full_answers_2021()
-    cookies: dict[str, str] = {}
+    cookies = guide_read()  # the phone read the guide a minute ago
     for section in sections:
         headers, body = form_body([*section_fields(answers, SECTIONS[section]), ("nav", "stay")])
         reply = await call(

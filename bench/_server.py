@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from _common import SECRET
 from _wire import request
 
 HOST = "127.0.0.1"
@@ -72,6 +73,7 @@ def shenbao_env(data_dir: Path) -> dict[str, str]:
         **os.environ,
         "SHENBAO_DATABASE_URL": f"sqlite:///{data_dir / 'b.db'}",
         "SHENBAO_DATA_DIR": str(data_dir),
+        "SHENBAO_SECRET_KEY": SECRET,
         **bench_keys(),
     }
 

@@ -28,6 +28,7 @@ from _common import (
     Row,
     arguments,
     full_answers_2021,
+    guide_read,
     median,
     migrated_settings,
     percentile,
@@ -102,7 +103,7 @@ async def measure_asgi(app: Litestar, runs: int, warmup: int, profile: bool) -> 
 
 async def measure_httpx(app: Litestar, runs: int, warmup: int) -> list[float]:
     samples: list[float] = []
-    async with AsyncTestClient(app, base_url="http://127.0.0.1") as client:
+    async with AsyncTestClient(app, base_url="http://127.0.0.1", cookies=guide_read()) as client:
         answers = full_answers_2021()
         for section in ("method", "residence"):
             fields = [*section_fields(answers, SECTIONS[section]), ("nav", "stay")]

@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from _asgi import PHONE_HEADERS, Reply, call, lifespan
 from _breakdown import breakdown_lines, instrument, profile_lines
-from _common import BASE, Row, arguments, median, migrated_settings, percentile, report, temp_dir
+from _common import BASE, Row, arguments, guide_read, median, migrated_settings, percentile, report, temp_dir
 from _html import scan
 from _server import HOST, exit_on_sigterm, migrate, shenbao_env, uvicorn
 from _wire import Wire, request
@@ -181,7 +181,7 @@ def widget_css(html: str) -> list[str]:
 def fetch_scripts(port: int) -> Scripts:
     """The pledge page (first visit, gzip), then every photo and signature script it references."""
     page_url = f"http://{HOST}:{port}{PLEDGE}"
-    page = request(HOST, port, "GET", PLEDGE, headers={**BROWSER})
+    page = request(HOST, port, "GET", PLEDGE, headers={**BROWSER}, cookies=guide_read())
     if page.status != 200 or page.header("content-encoding") != "gzip":
         raise RuntimeError(f"GET {PLEDGE}: {page.status} {page.header('content-encoding') or 'not gzipped'}")
     html = page.text

@@ -33,6 +33,8 @@ PHONE = {
     "timezone_id": "Asia/Shanghai",
 }
 LANZHOU = {"latitude": 36.0611, "longitude": 103.8343}
+SECRET = "e2e-secret-key"
+"""The server's ``SHENBAO_SECRET_KEY``: tests sign the cookies a phone would have been given with it."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _environment(server: Server) -> dict[str, str]:
         **_KEYS,
         "SHENBAO_DATABASE_URL": server.database_url,
         "SHENBAO_DATA_DIR": str(server.data_dir),
-        "SHENBAO_SECRET_KEY": "e2e-secret-key",
+        "SHENBAO_SECRET_KEY": SECRET,
         "SHENBAO_OTP_PER_ADDRESS_PER_HOUR": "1000",  # every test phone shares 127.0.0.1
     }
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import BrowserContext, Page, Response, expect
 
-from e2e.conftest import KEYS, Server
+from e2e.conftest import KEYS, SECRET, Server
 from shenbao.forms.identity import check_char
 from shenbao.store.sealing import open_answers
+from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
 
 ZIZHU = "/f/gansu-zizhu-2021"
 YIJIAN = "/f/gansu-yijian-2023"
@@ -22,6 +24,30 @@ YIJIAN = "/f/gansu-yijian-2023"
 def id_number(region: str = "620102", born: str = "19800101", serial: str = "123") -> str:
     first17 = region + born + serial
     return first17 + check_char(first17)
+
+
+def read_guide(
+    context: BrowserContext, server: Server, form_id: str = "gansu-zizhu-2021", *, seconds_ago: float = 61
+) -> None:
+    """The phone opened ``form_id``'s guide ``seconds_ago`` (by default its 60-second wait is over).
+
+    Puts the guide mark the server would have set then into the browser, signed as the server signs it.
+    """
+    mark = sign_mark(SECRET, form_id, opened=time.time() - seconds_ago)
+    host = urlsplit(server.url).hostname or "127.0.0.1"
+    path = mark_path("", form_id)
+    context.add_cookies(
+        [
+            {
+                "name": GUIDE_COOKIE,
+                "value": mark,
+                "domain": host,
+                "path": path,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
 
 
 def applications(server: Server) -> list[dict[str, Any]]:
@@ -167,6 +193,7 @@ def take_photo(page: Page, question: str) -> None:
 
 def fill_zizhu_until_property(page: Page, server: Server, phone: str) -> None:
     """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse."""
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/method")
     choose(page, "q1", "本人办理")
     page.fill("#i-q4-name", "张三")

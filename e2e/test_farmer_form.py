@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from e2e.conftest import PHONE, Server
-from e2e.farmer import verify_phone
+from e2e.conftest import ARTIFACTS, PHONE, Server
+from e2e.farmer import read_guide, verify_phone
 
 FORM = "/f/gansu-zizhu-2021"
 
@@ -36,21 +36,79 @@ def fill_method(page: Page, server: Server, phone: str) -> None:
     verify_phone(page, server, "q4-phone", phone)
 
 
-def test_the_guide_waits_sixty_seconds(page: Page, shot: Any) -> None:
+def seconds_left(page: Page) -> int:
+    """The seconds the guide's notice says are left: "请先阅读申报指南。还需等待N秒才能开始申请。"."""
+    notice = page.locator("#wait-notice")
+    expect(notice).to_have_text(re.compile(r"^请先阅读申报指南。还需等待\d+秒才能开始申请。$"))
+    return int(re.sub(r"\D", "", notice.inner_text()))
+
+
+def test_the_guide_waits_sixty_seconds(page: Page, server: Server, shot: Any) -> None:
+    """The countdown runs in the browser; the server keeps the wait whatever the browser's clock says."""
     page.clock.install()
     page.goto(FORM)
     start = page.locator("#start")
     expect(start).to_have_attribute("aria-disabled", "true")
     expect(start).to_contain_text("60秒")
     shot("guide")
-    page.clock.run_for(61_000)
+    page.clock.run_for(61_000)  # the phone's clock runs ahead: for the server, a second or two went by
     expect(start).not_to_have_attribute("aria-disabled", "true")
     expect(start).to_have_text("开始申请")
     start.click()
     expect(page).to_have_url(re.compile(f"{FORM}/s/method$"))
+    assert 55 <= seconds_left(page) <= 60
+    expect(page.locator("#q-q1")).to_have_count(0)
+    read_guide(page.context, server)  # now the guide really was opened a minute ago
+    page.clock.run_for(61_000)
+    expect(page.locator("#wait-notice")).to_contain_text("现在可以开始申请了")
+    page.locator("#start").click()
+    expect(page.locator("#q-q1")).to_be_visible()
+    expect(page.locator("#wait-notice")).to_have_count(0)
 
 
-def test_a_conditional_question_appears_without_reloading(page: Page, shot: Any) -> None:
+def test_a_direct_link_to_the_first_section_shows_the_guide_with_the_seconds_left(
+    page: Page, server: Server, shot: Any
+) -> None:
+    read_guide(page.context, server, seconds_ago=20)
+    page.clock.install()
+    page.goto(f"{FORM}/s/method")
+    left, start = seconds_left(page), page.locator("#start")
+    assert 38 <= left <= 41
+    expect(start).to_have_attribute("aria-disabled", "true")
+    expect(start).to_have_text(re.compile(r"^请先阅读指南，\d+秒后可开始申请$"))
+    shown = int(re.sub(r"\D", "", start.inner_text()))
+    assert left - 2 <= shown <= left  # counted from the server's seconds, not from 60
+    shot("refused")
+    page.clock.run_for(10_000)  # the page's clock also keeps running in real time
+    later = int(re.sub(r"\D", "", start.inner_text()))
+    assert shown - 13 <= later <= shown - 10
+    assert later - 1 <= seconds_left(page) <= later
+
+
+def test_without_javascript_the_guide_says_how_long_to_wait(
+    browser: Browser, server: Server, request: Any
+) -> None:
+    context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{FORM}/s/method")  # no mark yet: the whole wait, from now
+    assert seconds_left(page) == 60
+    expect(page.locator("#wait-rule")).to_have_text("本页停留60秒，方可开始申请。")
+    start = page.locator("#start")
+    expect(start).to_have_text("开始申请")  # a plain link: tapped too early, the guide says so again
+    start.click()
+    assert 55 <= seconds_left(page) <= 60
+    read_guide(context, server, seconds_ago=45)
+    page.reload()
+    assert 14 <= seconds_left(page) <= 16
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-refused.png"))  # the phone's screen
+    read_guide(context, server)
+    start.click()  # once the time has passed
+    expect(page.locator("#q-q1")).to_be_visible()
+    context.close()
+
+
+def test_a_conditional_question_appears_without_reloading(page: Page, server: Server, shot: Any) -> None:
+    read_guide(page.context, server)
     page.goto(f"{FORM}/s/household")
     page.evaluate("window.__same_document = true")
     expect(page.locator("#q-q9")).to_be_hidden()
@@ -68,6 +126,7 @@ def test_non_agricultural_household_is_refused_and_nothing_stored(
     page: Page, server: Server, shot: Any
 ) -> None:
     before = len(applications(server))
+    read_guide(page.context, server)
     page.goto(f"{FORM}/s/method")
     fill_method(page, server, "13800138010")
     page.click("button[value=next]")
@@ -83,7 +142,8 @@ def test_non_agricultural_household_is_refused_and_nothing_stored(
     assert len(applications(server)) == before
 
 
-def test_household_size_mismatch_is_shown_at_question_13(page: Page, shot: Any) -> None:
+def test_household_size_mismatch_is_shown_at_question_13(page: Page, server: Server, shot: Any) -> None:
+    read_guide(page.context, server)
     page.goto(f"{FORM}/s/members")
     choose(page, "q13", "5人")
     page.locator("#q-q14 label.choice", has_text="18-60周岁成年人").click()
@@ -98,6 +158,7 @@ def test_household_size_mismatch_is_shown_at_question_13(page: Page, shot: Any) 
 
 
 def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page, server: Server) -> None:
+    read_guide(context, server)
     page.goto(f"{FORM}/s/method")
     fill_method(page, server, "13800138011")
     page.click("button[value=next]")
@@ -116,6 +177,7 @@ def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page, ser
 def test_the_form_works_without_javascript(browser: Browser, server: Server) -> None:
     """A phone with scripts off gets the same questions through full page loads."""
     context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    read_guide(context, server)
     page = context.new_page()
     page.goto(f"{FORM}/s/household")
     expect(page.locator("#q-q9")).to_be_hidden()

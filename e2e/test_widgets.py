@@ -25,6 +25,7 @@ from e2e.farmer import (
     id_number,
     next_page,
     pick_region,
+    read_guide,
     sign_household,
     sign_on_pad,
     stored_file,
@@ -151,6 +152,7 @@ def test_a_village_qr_code_presets_the_region(page: Page, server: Server) -> Non
 
 
 def test_the_phone_position_is_taken_when_location_is_allowed(page: Page, server: Server) -> None:
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/residence")
     expect(page.locator("#f-q7")).to_be_hidden()
     with answer_saved(page, "q7.lat"):
@@ -178,6 +180,7 @@ def test_refused_location_falls_back_to_the_drop_downs(
     no_location_page: Page, server: Server, request: pytest.FixtureRequest
 ) -> None:
     page = no_location_page
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/residence")
     expect(page.locator("#f-q7")).to_be_hidden()
     page.click("#b-q7-locate")
@@ -199,6 +202,7 @@ def test_refused_location_falls_back_to_the_drop_downs(
 
 
 def test_a_camera_photo_is_stored_as_a_clean_jpeg(page: Page, server: Server) -> None:
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     with answer_saved(page, "q46"):
         take_photo(page, "q46")
@@ -234,6 +238,7 @@ def _ink(server: Server, ref: dict[str, str]) -> int:
 def test_a_drawn_signature_is_stored_with_ink(
     page: Page, server: Server, request: pytest.FixtureRequest
 ) -> None:
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#c-q45-0")).to_be_visible()
     page.fill("#n-q45-0", "张三")
@@ -259,6 +264,7 @@ def test_an_empty_signature_pad_is_refused(
         "request", lambda sent: uploads.append(sent.url) if "/widgets/signature/upload" in sent.url else None
     )
     before = stored_files(server)
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#c-q45-0")).to_be_visible()
     page.click("#b-q45-0-done")
@@ -284,6 +290,7 @@ def _signers_saved(server: Server, page: Page, count: int) -> list[dict[str, str
 def test_the_applicant_and_a_family_member_sign(
     page: Page, server: Server, request: pytest.FixtureRequest
 ) -> None:
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#w-q45-0")).to_have_text("第1位：申请人")
     sign_household(page, "q45", ["张三", "李四"])
@@ -337,6 +344,7 @@ def test_a_wrong_id_check_digit_is_shown_at_the_question(page: Page, server: Ser
 
 def test_a_photo_that_is_not_an_image_is_refused(page: Page, server: Server) -> None:
     before = stored_files(server)
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     fake = "data:image/jpeg;base64," + base64.b64encode("这不是照片，只是一段文字".encode()).decode()
     page.evaluate("(fake) => { document.getElementById('i-q46').value = fake; }", fake)
@@ -354,6 +362,7 @@ def test_document_photos_from_the_album_are_kept_and_listed(
 ) -> None:
     album = tmp_path / "hukouben.jpg"
     Image.new("RGB", (800, 600), (230, 220, 200)).save(album, "JPEG")
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#q-materials legend")).to_have_text("户口簿、身份证照片")  # no number
     expect(page.locator("#b-materials-pick")).to_be_visible()
@@ -378,6 +387,7 @@ def test_a_document_that_is_not_an_image_is_refused(page: Page, server: Server, 
     fake = tmp_path / "shenfenzheng.jpg"
     fake.write_text("这不是照片，只是一段文字", encoding="utf-8")
     before = stored_files(server)
+    read_guide(page.context, server)
     page.goto(f"{ZIZHU}/s/pledge")
     page.set_input_files("#f-materials", str(fake))
     expect(page.locator("#s-materials")).to_have_text("第1张不是图片，请重新选择")

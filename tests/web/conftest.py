@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.settings import Settings
+from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
 from tests.conftest import TEST_KEYS
+
+ZIZHU = "gansu-zizhu-2021"
 
 
 def migrated_settings(data_dir: Path) -> Settings:
@@ -38,8 +42,29 @@ def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    """A phone that opened the 2021 guide a minute ago: its 60-second wait is over."""
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        read_guide(client)
+        yield client
+
+
+@pytest.fixture
+def new_phone(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    """A phone that has never opened any page of the platform."""
     with TestClient(app, base_url="http://127.0.0.1") as client:
         yield client
+
+
+def read_guide(
+    client: TestClient[Litestar], form_id: str = ZIZHU, *, seconds_ago: float = 61, base: str = ""
+) -> None:
+    """Give the browser the guide mark the app sets, dated ``seconds_ago`` (the client must have started).
+
+    ``base`` is the path the platform is mounted at.
+    """
+    secret = client.app.state[f"shenbao{base}"].settings.secret_key
+    mark = sign_mark(secret, form_id, opened=time.time() - seconds_ago)
+    client.cookies.set(GUIDE_COOKIE, mark, domain=client.base_url.host, path=mark_path(base, form_id))
 
 
 def count_applications(settings: Settings) -> int:

@@ -8,7 +8,7 @@ from litestar import Litestar, get
 from litestar.testing import TestClient
 
 from shenbao.plugin import ShenbaoPlugin
-from tests.web.conftest import migrated_settings
+from tests.web.conftest import migrated_settings, read_guide
 
 
 @get("/")
@@ -26,6 +26,9 @@ def test_the_plugin_mounts_under_a_prefix_beside_the_host(tmp_path: Path) -> Non
         assert "gansu-zizhu-2021" in {form["id"] for form in forms}
         index = client.get("/shenbao/").text
         assert 'href="/shenbao/f/gansu-zizhu-2021"' in index
+        guide = client.get("/shenbao/f/gansu-zizhu-2021")
+        assert "Path=/shenbao/f/gansu-zizhu-2021" in guide.headers["set-cookie"]  # the guide wait starts
+        read_guide(client, base="/shenbao")  # a minute later
         section = client.get("/shenbao/f/gansu-zizhu-2021/s/household")
         assert 'src="/shenbao/static/htmx.min.js' in section.text
         assert 'hx-post="/shenbao/f/gansu-zizhu-2021/s/household/answer"' in section.text

@@ -21,7 +21,7 @@ from shenbao.files import parse_ref
 from shenbao.forms.model import Upload
 from shenbao.settings import Settings
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
-from tests.web.conftest import migrated_settings
+from tests.web.conftest import migrated_settings, read_guide
 from tests.widgets.conftest import GPS_IFD, jpeg_bytes, png_bytes
 
 MATERIALS = Upload(id="materials", label="户口簿、身份证照片", required=False, numbered=False, max_files=3)
@@ -166,6 +166,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        read_guide(client)  # opened the 2021 guide a minute ago
         yield client
 
 

@@ -19,7 +19,7 @@ from shenbao.forms import CompiledForm, evaluate
 from shenbao.settings import Settings
 from shenbao.web.answers import received_section_answers
 from shenbao.widgets import installed_widgets
-from tests.web.conftest import migrated_settings
+from tests.web.conftest import migrated_settings, read_guide
 from tests.widgets.conftest import NAME_STROKES, jpeg_bytes, png_bytes
 
 
@@ -31,6 +31,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        read_guide(client)  # opened the 2021 guide a minute ago
         yield client
 
 

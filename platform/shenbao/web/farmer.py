@@ -2,13 +2,18 @@
 
 Every page works with full page loads; with JavaScript, each answer is posted by htmx and the response swaps
 in only what changed (questions shown or hidden, errors, progress, the way forward).
+
+A browser with no draft of a form has not started it yet: until the form's guide wait is over
+(:mod:`shenbao.web.guide_wait`), every page that would start it (a section, its posts, the review, submit)
+shows the guide instead, saying how many seconds are left, with status 200: it is the page the farmer is meant
+to read, not an error, and no phone browser swaps its own error page in for it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -21,11 +26,13 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
 from shenbao.web.display import display_answer
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
+from shenbao.web.guide import guide_html, refusal_for
+from shenbao.web.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
 from shenbao.web.phones import mark_unverified, verified_phones
 from shenbao.web.render import current_language
 from shenbao.web.section_flow import Flow, post_answer, post_section
-from shenbao.web.sections import section_context, section_of, shown_sections
+from shenbao.web.sections import section_context, section_of
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
 from shenbao.widgets import set_page_facts
@@ -79,22 +86,24 @@ class FarmerController(Controller):
     async def guide(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
     ) -> ASGIResponse:
+        """The guide. The first time this browser opens it, the guide wait starts (the mark is set).
+
+        Its body is shared (and revalidated) while the wait is whole or over; in between, and with a draft or
+        a QR code's village, it is rendered for this browser.
+        """
         form = _form(services, form_id)
         _, answers, section = await self._draft(services, request, form)
-
+        wait = guide_wait(request, secret=services.settings.secret_key, base=services.base, form=form)
+        cookies = [wait.cookie] if wait.cookie is not None else []
         region = request.query_params.get("region")  # from a village's QR code: carried to the first page
 
         def render() -> str:
-            first = shown_sections(form, evaluate(form, answers))[0]
-            resume = section if answers else None
-            return services.renderer.render(
-                "farmer/guide.html", form=form, first_section=first, resume_section=resume, region=region
-            )
+            return guide_html(services, form, answers=answers, section=section, region=region, wait=wait.left)
 
-        if answers or region:
-            return html_response(request, render())
-        key = ("guide", form.id, form.version, current_language())
-        return html_response(request, services.first_visit.get(key, render))
+        if answers or region or 0 < wait.left < form.definition.guide_min_seconds:
+            return html_response(request, render(), cookies=cookies)
+        key = ("guide", form.id, form.version, current_language(), wait.left)  # the whole wait, or none left
+        return html_response(request, services.first_visit.get(key, render), cookies=cookies)
 
     @get("/f/{form_id:str}/s/{section_id:str}", name="farmer:section", opt={SKIP_COMPRESSION: True})
     async def section(
@@ -107,7 +116,9 @@ class FarmerController(Controller):
         """A section page. No draft cookie is set here: the first answer posted makes the draft."""
         form = _form(services, form_id)
         section_of(form, section_id)
-        token, answers, _ = await self._draft(services, request, form)
+        token, answers, section = await self._draft(services, request, form)
+        if section is None and (refusal := refusal_for(services, request, form)) is not None:
+            return html_response(request, refusal.html, cookies=refusal.cookies())
         if not answers and not set(request.query_params) - {"lang"}:
             # A first visit: the same page for everyone, rendered once.
             set_page_facts(form_id=form.id)
@@ -147,7 +158,9 @@ class FarmerController(Controller):
         """The no-JavaScript path and the "下一步" button: save, then move on or show what is missing."""
         form = _form(services, form_id)
         section_of(form, section_id)
-        token, draft, _ = await self._draft(services, request, form)
+        token, draft, section = await self._draft(services, request, form)
+        if section is None and (refusal := refusal_for(services, request, form, unsaved=True)) is not None:
+            return refusal.response()
 
         async def evaluator(form: CompiledForm, answers: dict[str, Any]) -> Evaluation:
             return await _evaluated(services, form, answers, token)
@@ -166,11 +179,20 @@ class FarmerController(Controller):
     ) -> Response[str]:
         """htmx: save one change and send back only the parts of the page it changed, swapped out of band.
 
-        Unverified phones are not reported here: the farmer may not have asked for the code yet.
+        Unverified phones are not reported here: the farmer may not have asked for the code yet. Before the
+        guide wait is over (no draft yet), htmx is sent to the section's own address, which shows the guide.
         """
         form = _form(services, form_id)
         section_of(form, section_id)
-        token, draft, _ = await self._draft(services, request, form)
+        token, draft, section = await self._draft(services, request, form)
+        if section is None and (refusal := refusal_for(services, request, form)) is not None:
+            page = f"{services.base}/f/{form.id}/s/{section_id}"
+            response = Response(
+                "", media_type=MediaType.HTML, headers={"HX-Redirect": page, "Cache-Control": "no-store"}
+            )
+            if refusal.cookie is not None:
+                response.set_cookie(refusal.cookie)
+            return response
         flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
         response = await post_answer(services, flow, section_id, await _form_data(request))
         return self._with_cookie(response, services, token)
@@ -180,7 +202,9 @@ class FarmerController(Controller):
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
     ) -> Response[str]:
         form = _form(services, form_id)
-        token, answers, _ = await self._draft(services, request, form)
+        token, answers, section = await self._draft(services, request, form)
+        if section is None and (refusal := refusal_for(services, request, form)) is not None:
+            return refusal.response()
         return self._review_page(services, form, answers, await _evaluated(services, form, answers, token))
 
     def _review_page(
@@ -211,12 +235,14 @@ class FarmerController(Controller):
     ) -> Response[Any]:
         """Check everything again on the server, then store the application once, however often it is posted."""
         form = _form(services, form_id)
-        token, answers, _ = await self._draft(services, request, form)
+        token, answers, section = await self._draft(services, request, form)
         if not answers:
             # Nothing in the draft: either already submitted (a double tap) or never started.
             previous = await store.application_by_idempotency_key(services.database, _web_key(token, form))
             if previous is not None:
                 return Redirect(f"{services.base}/r/{previous.receipt_number}", status_code=303)
+            if section is None and (refusal := refusal_for(services, request, form)) is not None:
+                return refusal.response()
             return Redirect(f"{services.base}/f/{form.id}", status_code=303)
         evaluation = await _evaluated(services, form, answers, token)
         if not evaluation.submittable:

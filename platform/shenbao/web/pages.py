@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 from litestar import MediaType, Request
+from litestar.datastructures import Cookie
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
@@ -61,20 +62,29 @@ def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
 
 
 def html_response(
-    request: Request[Any, Any, Any], page: Page | str, *, status_code: int = HTTP_200_OK
+    request: Request[Any, Any, Any],
+    page: Page | str,
+    *,
+    status_code: int = HTTP_200_OK,
+    cookies: Iterable[Cookie] = (),
 ) -> ASGIResponse:
     """The page, gzipped when the browser accepts it.
 
     A shared first-visit :class:`Page` may be revalidated (ETag, 304); a personal page (a ``str``, rendered
     with the farmer's draft) is never stored by any cache. The response is built as the low-level
     ``ASGIResponse``: the body is bytes already, so nothing is left for the framework to serialise.
+    ``cookies`` are set on the response, a 304 included (a shared body with one browser's cookie).
     """
     headers = {"Vary": "Accept-Encoding, Cookie"}
     if isinstance(page, Page):
         headers |= {"ETag": page.etag, "Cache-Control": "private, no-cache"}
         if request.headers.get("if-none-match") == page.etag:
             return ASGIResponse(
-                body=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers, media_type=MediaType.HTML
+                body=b"",
+                status_code=HTTP_304_NOT_MODIFIED,
+                headers=headers,
+                media_type=MediaType.HTML,
+                cookies=cookies,
             )
         plain, packed = page.html, (page.gzipped if _accepts_gzip(request) else None)
     else:
@@ -88,4 +98,5 @@ def html_response(
         status_code=status_code,
         media_type=MediaType.HTML,
         headers=headers,
+        cookies=cookies,
     )
