@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import msgspec
@@ -33,6 +32,7 @@ from litestar.status_codes import (
 )
 
 from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
+from shenbao.china_time import today as _today  # the overdue filter's today (the tests pin it here)
 from shenbao.masking import mask_code
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
 from shenbao.regions import installed_divisions
@@ -49,7 +49,6 @@ __all__ = [
     "STAFF_COOKIE",
     "StaffController",
     "client_address",
-    "local_time",
     "posting_staff",
     "region_names",
     "require_csrf",
@@ -61,7 +60,6 @@ LOGIN_COOKIE = "sb_staff_login"
 """Holds the sign-in form's CSRF token until the staff member signs in."""
 CSRF_FIELD = "_csrf"
 _LOGIN_FORM_LIFE = 60 * 60
-_CHINA_TIME = timezone(timedelta(hours=8))
 _Message = TypeVar("_Message", SentMessage, OutboxMessage)
 ROLE_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级", "province": "省级"}
 
@@ -105,15 +103,6 @@ async def posting_staff(
     form = await require_csrf(request, signed_in.csrf_token if signed_in else None)
     assert signed_in is not None  # require_csrf refuses a missing session
     return signed_in, form
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone(_CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-
-
-def _today() -> date:
-    """Today in China, for deadlines and the overdue filter (the tests pin it)."""
-    return datetime.now(_CHINA_TIME).date()
 
 
 def _without_codes(messages: list[_Message]) -> list[_Message]:
