@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 
 from _common import full_answers_2021, id_number
+from shenbao.china_time import to_china
 from shenbao.regions import installed_divisions
 from shenbao.store.receipts import check_digit
 
@@ -108,7 +109,7 @@ class RowMaker:
             yield self._row(region)
 
     def _receipt(self, created: dt.datetime) -> str:
-        day = created.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%y%m%d")
+        day = to_china(created).strftime("%y%m%d")
         serial = self._per_day.get(day, 0)
         self._per_day[day] = serial + 1
         body = f"{day}{serial:05d}"

@@ -17,7 +17,6 @@ query on the same page (each count stops at 100).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import random
 import secrets
@@ -30,6 +29,7 @@ import asyncpg
 
 from _common import Row, Table, arguments, median, percentile, report
 from _inbox_data import Generated, load
+from shenbao import china_time
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.roles import ROLE_CODE_LENGTHS, Role
 from shenbao.store import open_database
@@ -59,7 +59,6 @@ EXPECTED_INDEX = {
 MINE_INDEXES = {"application_inbox_turn", "application_region_code"}
 """轮到我办 reads the open cases by turn, or (a village's few cases) by code."""
 REGIONS_PER_LEVEL = 25
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def extra_options(parser: Any) -> None:
@@ -149,7 +148,7 @@ async def measure(url: str, repeats: int) -> tuple[list[Row], list[Table], list[
     forms = FormRegistry.from_packs(["gansu"])
     chains = ChainRegistry.from_packs(["gansu"])
     names = name_paths(forms)
-    today = dt.datetime.now(CHINA).date()
+    today = china_time.today()
     rng = random.Random(7)
     db = await open_database(url, pool_max_size=2)
     try:
@@ -291,7 +290,7 @@ async def main() -> int:
         if made:
             await migrate_url(url)
             started = time.perf_counter()
-            generated: Generated = await load(url, args.rows, dt.datetime.now(CHINA).date())
+            generated: Generated = await load(url, args.rows, china_time.today())
             notes.append(
                 f"Loaded {generated.rows:,} applications over {generated.villages:,} villages in "
                 f"{time.perf_counter() - started:.0f} s (COPY, then indexes, VACUUM ANALYZE): {generated.open:,} "

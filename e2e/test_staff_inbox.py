@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.staff.inbox_cases import FORM_2021, Case, add_case
 
 from e2e.conftest import KEYS, Server
-from shenbao import store
+from shenbao import china_time, store
 from shenbao.accounts import StaffAccounts
 
 PASSWORD = "phone-inbox-9"
@@ -24,7 +24,7 @@ NEIGHBOUR = "620102003002"
 @pytest.fixture(scope="module")
 def seeded(server: Server) -> Server:
     """A mix of cases around today in the server's database, and a village and a township account."""
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    today = china_time.today()
     day = dt.timedelta(days=1)
     cases = [
         Case(place=VILLAGE, name="王秀英", deadline=today + 2 * day),

@@ -13,7 +13,7 @@ from tests.reports.support import YIJIAN, ZIZHU, add_application, yijian, zizhu
 
 from e2e.conftest import KEYS, Server
 from shenbao import store
-from shenbao.workflow.calendar import CHINA
+from shenbao.china_time import CHINA
 
 COUNTY = "623001"  # 合作市, where no other browser test files an application
 PASSWORD = "reports-pass-9"

@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from shenbao.forms.model import Field, FieldsQuestion, IdNumber, Phone, Question, TextQuestion
-from shenbao.masking import mask_answer, mask_id_number, mask_phone, masked_labels, may_unmask
+from shenbao.masking import mask_answer, mask_code, mask_id_number, mask_phone, masked_labels, may_unmask
 
 
 def test_a_phone_keeps_its_first_three_and_last_four_digits() -> None:
@@ -62,3 +62,22 @@ def test_an_answer_is_masked_by_its_question(
 )
 def test_the_handlers_may_unmask_the_province_admin_may_not(role: str, allowed: bool) -> None:
     assert may_unmask(role) is allowed
+
+
+def test_a_verification_code_is_masked_by_its_value() -> None:
+    text = "【申报】您的验证码是123456，5分钟内有效。请不要把验证码告诉别人。"
+    assert mask_code(text, "123456") == "【申报】您的验证码是******，5分钟内有效。请不要把验证码告诉别人。"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        pytest.param(
+            "您的验证码是 654321，10分钟内有效", "您的验证码是 ******，10分钟内有效", id="other-wording"
+        ),
+        pytest.param("验证码：０１２３４５", "验证码：******", id="full-width-digits"),
+        pytest.param("验证码5分钟内有效", "验证码5分钟内有效", id="no-code"),
+    ],
+)
+def test_without_its_value_every_run_of_digits_that_could_be_a_code_is_masked(text: str, masked: str) -> None:
+    assert mask_code(text) == masked

@@ -7,10 +7,14 @@ Who may unmask: the handlers who act on a case, village, township and county sta
 region's subtree (the pages already refuse anything outside it). They need the phone to call the farmer and the
 ID number to check it against the household register and enter it into the national system. The province
 admin oversees and reads the audit log but acts on no case, so reads the masked values only.
+
+A phone verification code is shown to nobody but the phone's owner: the province admin's list of text messages
+shows a code's SMS with the code masked (``验证码是******``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,8 +22,10 @@ from shenbao.forms.model import FieldsQuestion, IdNumber, Phone, Question, text_
 from shenbao.roles import Role
 
 __all__ = [
+    "CODE_MASK",
     "UNMASKING_ROLES",
     "mask_answer",
+    "mask_code",
     "mask_id_number",
     "mask_phone",
     "masked_fields",
@@ -49,6 +55,26 @@ def mask_id_number(number: str) -> str:
     if len(number) != 18:
         return "*" * len(number)
     return number[:6] + "*" * 8 + number[-4:]
+
+
+CODE_MASK = "******"
+"""What a verification code is shown as."""
+_DIGIT_RUN = re.compile(r"\d{4,}")
+
+
+def mask_code(text: str, code: str = "") -> str:
+    """``text`` (a verification code's SMS, or an error about it) with the code shown as ``******``.
+
+    Args:
+        text: the text.
+        code: the code the text was filled with, when known; without it every run of four or more digits is
+            masked, so a message kept without its values, or made from another wording, shows no code either
+            (``5分钟内有效`` stays as it is).
+
+    Returns:
+        The text without the code.
+    """
+    return _DIGIT_RUN.sub(CODE_MASK, text.replace(code, CODE_MASK) if code else text)
 
 
 _MASKS = {"phone": mask_phone, "id_number": mask_id_number}

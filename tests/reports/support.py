@@ -10,13 +10,13 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from shenbao import store
+from shenbao.china_time import CHINA
 from shenbao.forms import evaluate
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.roles import region_at
 from shenbao.store.staff import add_staff
 from shenbao.store.tables import Application
 from shenbao.workflow import Actor, apply, start
-from shenbao.workflow.calendar import CHINA
 from shenbao.workflow.model import Accept, Action, Approve, PassUp, RecordCheck, Recorded, Refuse
 from shenbao.workflow.stored import workflow_json
 from tests.staff.conftest import ACCOUNTS, PASSWORD

@@ -22,7 +22,6 @@ from shenbao.forms.loader import DefinitionError
 from shenbao.paths import form_defs_dir
 from shenbao.regions import installed_divisions
 from shenbao.store.reports import ApprovedApplication
-from shenbao.workflow.calendar import CHINA
 from tests.reports.support import YIJIAN, ZIZHU, chains, forms, yijian, zizhu
 from tests.web.samples import id_number
 
@@ -142,7 +141,6 @@ def _row(application: ApprovedApplication, *, full_identity: bool) -> dict[str, 
         chain=chain[0] if chain else None,
         divisions=installed_divisions(),
         full_identity=full_identity,
-        zone=CHINA,
     )
     assert len(cells) == len(HEADERS)
     return {header: cells[index] for header, index in COLUMN.items()}
@@ -184,7 +182,6 @@ def test_a_row_without_columns_or_form_keeps_what_the_application_itself_says() 
         chain=None,
         divisions=installed_divisions(),
         full_identity=True,
-        zone=CHINA,
     )
     row = {header: cells[index] for header, index in COLUMN.items()}
     assert row["姓名"] == "" and row["身份证号"] == "" and row["风险类型"] == ""

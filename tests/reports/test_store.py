@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from shenbao import store
+from shenbao.china_time import CHINA
 from shenbao.store.reports import (
     ApprovedApplication,
     RegionStatistics,
@@ -15,7 +16,6 @@ from shenbao.store.reports import (
     region_statistics,
     week_starts,
 )
-from shenbao.workflow.calendar import CHINA
 from tests.reports.support import TODAY, Seeded, add_known_set
 
 pytestmark = pytest.mark.anyio

@@ -18,7 +18,8 @@ from litestar.testing import TestClient
 from shenbao import cli, store
 from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
-from shenbao.notify.reminders import CHINA, ReminderReport
+from shenbao.china_time import CHINA
+from shenbao.notify.reminders import ReminderReport
 from shenbao.settings import Settings
 from shenbao.store.sealing import open_text
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY

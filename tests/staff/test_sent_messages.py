@@ -13,23 +13,60 @@ from shenbao import store
 from shenbao.app import create_app
 from shenbao.notify.aliyun import AliyunGateway, aliyun_client
 from shenbao.notify.dispatcher import dispatch_due
-from shenbao.notify.templates import template_names
+from shenbao.notify.templates import OTP_TEMPLATE, template_names
 from shenbao.packs import ChainRegistry
 from shenbao.settings import AliyunSms, Settings
 from shenbao.store.outbox import QueuedSms, enqueue_sms, mark_failed, outbox_messages
 from tests.staff.conftest import sign_in
+from tests.web.conftest import last_code
 
 
-def test_the_province_admin_sees_the_sent_messages(staff_client: TestClient[Litestar]) -> None:
+def test_the_province_admin_sees_the_sent_messages_without_their_codes(
+    seeded: tuple[Settings, dict[str, str]], staff_client: TestClient[Litestar]
+) -> None:
     staff_client.post(
         "/widgets/phone/send", data={"form": "gansu-yijian-2023", "name": "phone", "phone": "13800138000"}
     )
+    code = last_code(seeded[0], "13800138000")
     sign_in(staff_client, "province")
     assert 'id="sent-sms"' in staff_client.get("/staff/").text
     page = staff_client.get("/staff/sms")
     assert page.status_code == 200
-    assert "发给 138****8000" in page.text and "您的验证码是" in page.text
+    assert "发给 138****8000" in page.text and "您的验证码是******，5分钟内有效" in page.text
     assert "13800138000" not in page.text  # the province admin reads numbers masked
+    assert code not in page.text  # and no code: it is the farmer's
+
+
+def test_a_queued_code_the_gateway_refused_is_not_shown_either(
+    seeded: tuple[Settings, dict[str, str]],
+) -> None:
+    later = datetime.now(UTC) + timedelta(
+        hours=1
+    )  # not due while the page is read: the app's dispatcher runs
+    code = "987654"
+
+    async def refuse() -> None:
+        database = await store.open_database(seeded[0].database_url, keys=seeded[0].keys)
+        try:
+            queued = QueuedSms(
+                phone="13900139001",
+                template="otp",
+                text=OTP_TEMPLATE.format(code=code),
+                params={"code": code},
+            )
+            await enqueue_sms(database, [queued], now=later)
+            (message,) = await outbox_messages(database)
+            await mark_failed(database, message.id, f"短信网关拒绝了验证码 {code}", later)
+        finally:
+            await database.close()
+
+    asyncio.run(refuse())
+    with TestClient(create_app(seeded[0]), base_url="http://127.0.0.1") as client:
+        sign_in(client, "province")
+        page = client.get("/staff/sms").text
+    assert 'id="undelivered"' in page and "发给 13900139001" in page and "模板 otp" in page
+    assert "您的验证码是******，5分钟内有效" in page and "短信网关拒绝了验证码 ******" in page
+    assert code not in page
 
 
 @pytest.mark.parametrize("role", ["village", "township", "county"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shenbao.china_time import to_china
 from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.store import (
     ApplicationRecord,
@@ -24,7 +25,7 @@ from shenbao.store import (
     submit_application,
 )
 from shenbao.store.database import sqlite_path
-from shenbao.store.receipts import BEIJING, check_digit, new_receipt_number
+from shenbao.store.receipts import check_digit, new_receipt_number
 
 pytestmark = pytest.mark.anyio
 
@@ -67,7 +68,7 @@ async def test_submit_stores_the_application_with_a_fresh_receipt_number(db: Dat
     )
     assert created is True
     assert parse_receipt(application.receipt_display) == application.receipt_number
-    assert application.receipt_number[:6] == application.created_at.astimezone(BEIJING).strftime("%y%m%d")
+    assert application.receipt_number[:6] == to_china(application.created_at).strftime("%y%m%d")
     assert (application.form_id, application.form_version, application.status) == (FORM, 2, "submitted")
     assert application.flags == ("policy_mismatch",)
     assert application.outcome_id == "q49"

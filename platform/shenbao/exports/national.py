@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from shenbao.china_time import to_china
 from shenbao.exports.spec import FormColumns
 from shenbao.forms import CompiledForm, text_of
 from shenbao.masking import mask_id_number, mask_phone
@@ -113,7 +114,6 @@ def national_row(
     chain: Chain | None,
     divisions: Divisions,
     full_identity: bool,
-    zone: dt.tzinfo,
 ) -> list[Any]:
     """The row of one application, in the order of :data:`HEADERS`.
 
@@ -124,7 +124,6 @@ def national_row(
         chain: its approval chain, to name the step it waits at.
         divisions: the division names.
         full_identity: write ID numbers and phones whole; otherwise masked.
-        zone: the time zone the dates are written in (China Standard Time).
 
     Returns:
         The cells: text, numbers and dates (blank cells are ``""`` or ``None``).
@@ -141,7 +140,7 @@ def national_row(
         *_region_cells(divisions, application.region_code),
         _size(_answer(answers, paths.household_size)) or None,
         _labels(form, paths.risk_types, _answer(answers, paths.risk_types)),
-        application.created_at.astimezone(zone).date(),
+        to_china(application.created_at).date(),
         approval_day(application.workflow_state, application.status),
         _current_step(application, chain),
         form.title() if form is not None else application.form_id,

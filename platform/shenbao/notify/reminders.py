@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+from shenbao.china_time import to_china
 from shenbao.packs import ChainRegistry
 from shenbao.store import Database, format_receipt
 from shenbao.store.outbox import QueuedSms, enqueue_sms
@@ -34,11 +35,10 @@ from shenbao.store.reminders import (
 )
 from shenbao.store.staff import staff_phones
 from shenbao.workflow import Chain, sms_params, sms_text
-from shenbao.workflow.calendar import CHINA
 from shenbao.workflow.reminders import DeadlineNotice, deadline_notice
 from shenbao.workflow.stored import history_of
 
-__all__ = ["CHINA", "SENDING_HOURS", "ReminderJob", "ReminderReport", "send_deadline_notices"]
+__all__ = ["SENDING_HOURS", "ReminderJob", "ReminderReport", "send_deadline_notices"]
 
 log = logging.getLogger("shenbao.reminders")
 
@@ -136,7 +136,7 @@ async def send_deadline_notices(
         What was sent, and how many applications were left out (each reason logged once per pass).
     """
     now = now or datetime.now(UTC)
-    today = now.astimezone(CHINA).date()
+    today = to_china(now).date()
     report = ReminderReport()
     problems: Counter[str] = Counter()
     after: tuple[date, int] | None = None
@@ -204,7 +204,7 @@ class ReminderJob:
     async def _run(self) -> None:
         while True:
             now = datetime.now(UTC)
-            if self.hours[0] <= now.astimezone(CHINA).hour < self.hours[1]:
+            if self.hours[0] <= to_china(now).hour < self.hours[1]:
                 try:
                     report = await self.run_once(now)
                 except asyncio.CancelledError:

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 
 from shenbao.workflow import Chain
 
-__all__ = ["OTP_TEMPLATE", "PLATFORM_TEMPLATES", "template_names"]
+__all__ = ["OTP_TEMPLATE", "OTP_TEMPLATE_NAME", "PLATFORM_TEMPLATES", "template_names"]
 
 OTP_TEMPLATE = "【申报】您的验证码是{code}，5分钟内有效。请不要把验证码告诉别人。"
 """The phone verification code's SMS."""
-PLATFORM_TEMPLATES = {"otp": OTP_TEMPLATE}
+OTP_TEMPLATE_NAME = "otp"
+"""The template name a verification code's SMS carries."""
+PLATFORM_TEMPLATES = {OTP_TEMPLATE_NAME: OTP_TEMPLATE}
 """The platform's own templates, by name, beside those of the chains."""
 
 

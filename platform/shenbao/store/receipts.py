@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
-__all__ = ["BEIJING", "check_digit", "format_receipt", "new_receipt_number", "parse_receipt"]
+from shenbao.china_time import to_china
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-"""China Standard Time: UTC+8 all year (no daylight saving), so no time-zone database is needed."""
+__all__ = ["check_digit", "format_receipt", "new_receipt_number", "parse_receipt"]
 
 _RANDOM_DIGITS = 5
 _LENGTH = 6 + _RANDOM_DIGITS + 1
@@ -68,7 +67,7 @@ def new_receipt_number(now: datetime | None = None) -> str:
     Returns:
         12 digits: the Beijing date as ``YYMMDD``, 5 random digits, the check digit.
     """
-    moment = (now or datetime.now(UTC)).astimezone(BEIJING)
+    moment = to_china(now or datetime.now(UTC))
     body = moment.strftime("%y%m%d") + f"{secrets.randbelow(10**_RANDOM_DIGITS):0{_RANDOM_DIGITS}d}"
     return body + check_digit(body)
 

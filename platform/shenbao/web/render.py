@@ -16,6 +16,7 @@ from litestar.datastructures import Cookie
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK
 
+from shenbao.china_time import format_china
 from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
 from shenbao.masking import mask_phone
@@ -96,6 +97,7 @@ class Renderer:
         self.environment.filters["t"] = _translate
         self.environment.filters["qtype"] = question_type
         self.environment.filters["mask_phone"] = mask_phone
+        self.environment.filters["china_time"] = format_china
         self.environment.globals["page_facts"] = page_facts
 
     def render(self, template: str, **context: Any) -> str:

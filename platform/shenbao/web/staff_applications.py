@@ -42,7 +42,6 @@ from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
     client_address,
-    local_time,
     posting_staff,
     region_names,
     signed_in_staff,
@@ -213,7 +212,7 @@ def _application_page(
             workflow.chain.green_channel.label if workflow and workflow.chain.green_channel else "绿色通道"
         ),
         region=" ".join(region_names(record.region_code)) if record.region_code else "",
-        submitted=local_time(record.created_at),
+        submitted=record.created_at,
         status=status,
         step_name=step_name,
         deadline=deadline,

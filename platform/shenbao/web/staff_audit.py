@@ -19,10 +19,11 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
+from shenbao.china_time import CHINA
 from shenbao.store.audit import AuditEntry, AuditFilter, audit_page
-from shenbao.store.receipts import BEIJING, format_receipt, parse_receipt
+from shenbao.store.receipts import format_receipt, parse_receipt
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, ROLE_LABELS, local_time, region_names, signed_in_staff
+from shenbao.web.staff import CSRF_FIELD, ROLE_LABELS, region_names, signed_in_staff
 from shenbao.workflow.engine import ACTION_LABELS
 
 __all__ = ["ACTION_CHOICES", "AuditQuery", "StaffAuditController", "action_label", "parse_audit_query"]
@@ -73,7 +74,7 @@ def parse_audit_query(params: dict[str, str]) -> AuditQuery:
         except ValueError:
             errors["date"] = "日期格式不对，请按“2026-06-01”的格式填写，或用日期选择器"
         else:
-            since = dt.datetime.combine(day, dt.time(), BEIJING)
+            since = dt.datetime.combine(day, dt.time(), CHINA)
             until = since + dt.timedelta(days=1)
     target = form["target"] or None
     if target is not None:
@@ -105,7 +106,7 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
     is_receipt = entry.action.startswith(_APPLICATION_ACTIONS) and parse_receipt(entry.target) is not None
     return {
         "id": entry.id,
-        "at": local_time(entry.at),
+        "at": entry.at,
         "action": entry.action,
         "label": action_label(entry.action),
         "username": entry.username or "",

@@ -14,7 +14,6 @@ from shenbao.regions import LEVELS, Divisions, Level, PickerView, picker_view, w
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, Role
 from shenbao.staff_rules import MANAGED_ROLES, AccountForm
 from shenbao.store.staff import StaffRecord
-from shenbao.web.staff import local_time
 
 __all__ = [
     "REGION_FIELD",
@@ -96,5 +95,5 @@ def account_view(account: StaffRecord, manager_region: str, divisions: Divisions
         "phone": account.phone,
         "phone_masked": mask_phone(account.phone) if account.phone else "未填",
         "active": account.active,
-        "created": local_time(account.created_at),
+        "created": account.created_at,
     }

@@ -12,7 +12,6 @@ the platform.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -23,6 +22,8 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.response import File, Redirect
 
+from shenbao.china_time import CHINA
+from shenbao.china_time import today as _today  # the statistics' today (the tests pin it here)
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE, XlsxSheet, national_row
 from shenbao.regions import installed_divisions
 from shenbao.roles import Role
@@ -39,18 +40,12 @@ from shenbao.web.staff import (
     signed_in_staff,
 )
 from shenbao.web.staff_inbox import STATUS_LABELS
-from shenbao.workflow.calendar import CHINA
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
 
 FULL_IDENTITY_ROLES: frozenset[Role] = frozenset({"county"})
 """The roles whose export carries ID numbers and phones whole: the county enters them into the national system."""
 _WEEKS = 12
-
-
-def _today() -> dt.date:
-    """Today in China (the tests pin it)."""
-    return dt.datetime.now(CHINA).date()
 
 
 def _discard(path: Path) -> None:
@@ -81,7 +76,6 @@ class _Export:
                     chain=chain[0] if chain else None,
                     divisions=self.divisions,
                     full_identity=self.full_identity,
-                    zone=CHINA,
                 )
             )
         self.sheet.append(rows)

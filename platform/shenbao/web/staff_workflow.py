@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from shenbao import store
+from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
 from shenbao.store.staff import StaffApplication, StaffRecord
 from shenbao.web.services import Services
-from shenbao.web.submission import CHINA
 from shenbao.workflow import Actor, ApplicationState, Chain, Recorded
 from shenbao.workflow.stored import history_of, workflow_json
 
@@ -30,11 +28,6 @@ class Workflow(msgspec.Struct, frozen=True, kw_only=True):
 def actor_of(staff: StaffRecord) -> Actor:
     """The engine's actor for a staff account: staff roles and chain step roles are one vocabulary."""
     return Actor(id=staff.username, role=staff.role, region=staff.region_code)
-
-
-def today_in_china() -> dt.date:
-    """Today in China (the tests pin it)."""
-    return datetime.now(CHINA).date()
 
 
 def workflow_of(services: Services, found: StaffApplication) -> Workflow | None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from shenbao import store
+from shenbao.china_time import to_china
 from shenbao.forms import CompiledForm, Evaluation
 from shenbao.store.outbox import QueuedSms, enqueue_sms
 from shenbao.store.staff import staff_phones
@@ -30,10 +31,9 @@ from shenbao.workflow import (
     sms_text,
     start,
 )
-from shenbao.workflow.calendar import CHINA
 from shenbao.workflow.stored import history_of, workflow_json
 
-__all__ = ["CHINA", "POLICY_MISMATCH", "history_of", "queue_notices", "submit_evaluated", "workflow_json"]
+__all__ = ["POLICY_MISMATCH", "history_of", "queue_notices", "submit_evaluated", "workflow_json"]
 
 log = logging.getLogger("shenbao.submission")
 
@@ -67,7 +67,7 @@ async def submit_evaluated(
     started = start(
         chain,
         region=region,
-        submitted_on=now.astimezone(CHINA).date(),
+        submitted_on=to_china(now).date(),
         answers=evaluation.answers,
         calendar=calendar,
     )

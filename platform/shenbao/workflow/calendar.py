@@ -19,6 +19,8 @@ from pathlib import Path
 import chinese_calendar
 import msgspec
 
+from shenbao.china_time import CHINA
+
 __all__ = [
     "CHINA",
     "CalendarError",
@@ -28,10 +30,6 @@ __all__ = [
     "deadline_status",
     "load_calendar",
 ]
-
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
-"""China Standard Time: deadlines and "today" are dates there."""
 
 
 class CalendarError(LookupError):
