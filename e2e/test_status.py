@@ -32,9 +32,13 @@ APPEAL = "我家今年看病花了六万元，收入没有算对"
 
 
 def _outbox(server: Server) -> list[tuple[str, str]]:
+    return [(phone, template) for phone, template, _ in _texts(server)]
+
+
+def _texts(server: Server) -> list[tuple[str, str, str]]:
     with sqlite3.connect(Path(server.database_url.removeprefix("sqlite:///"))) as connection:
-        rows = connection.execute("SELECT phone, template FROM outbox ORDER BY id").fetchall()
-    return [(open_text(phone, KEYS), template) for phone, template in rows]
+        rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
+    return [(open_text(phone, KEYS), template, text) for phone, template, text in rows]
 
 
 def _submit_2023(page: Page, server: Server) -> str:
@@ -103,7 +107,11 @@ def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
     expect(page.locator("#status")).to_have_text("没有通过")
     expect(page.locator("#reason")).to_contain_text(REASON)
     expect(page.locator("#appeal-note")).to_contain_text("前申请复核")
-    expect(page.locator("#steps li.refused")).to_contain_text("答复农户")
+    expect(page.locator("#summary")).to_contain_text("经村里答复，您家不符合认定标准。")
+    expect(page.locator("#steps li.refused")).to_contain_text("村里答复")
+    expect(page.locator("#steps")).not_to_contain_text("答复农户")  # the staff's name of that step
+    [refused] = [text for phone, template, text in _texts(server) if (phone, template) == (PHONE, "refused")]
+    assert "经村里答复不符合认定标准" in refused and "答复农户" not in refused
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     shot("refused")
 

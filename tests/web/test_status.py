@@ -248,7 +248,11 @@ def test_the_right_phone_gets_a_code_that_opens_the_page(client: Client, seeded:
     assert page.status_code == 200
     assert "没有通过" in page.text and REASON in page.text and 'id="appeal-form"' in page.text
     assert "6月15日前申请复核" in page.text and "还剩8个工作日" in page.text
-    assert "村级入户核查" in page.text and "答复农户" in page.text and "不再办理" in page.text
+    assert "经村里答复，您家不符合认定标准。" in page.text and "不再办理" in page.text
+    steps = re.findall(r'<span class="name">([^<]+)</span>', page.text)
+    assert steps == ["村级核查", "村里答复", "村内评议公示", "乡镇复核", "县级审批", "录入国家系统"]
+    for staff_word in ("村级入户核查", "答复农户", "村内民主评议和公示"):  # the staff's names of those steps
+        assert staff_word not in page.text
     assert "李四" not in page.text and PHONE not in page.text  # nothing personal on the page
 
 
@@ -360,7 +364,10 @@ def test_an_appeal_after_the_window_is_refused_with_the_date(
 
 def test_an_application_in_progress_shows_its_step_and_days_left(client: Client, seeded: Seeded) -> None:
     page = open_status(client, seeded, seeded.other)
-    assert "正在办理" in page.text and "村级入户核查" in page.text and "还剩3个工作日" in page.text
+    assert (
+        "正在办理" in page.text and "现在到了“村级核查”这一步" in page.text and "还剩3个工作日" in page.text
+    )
+    assert "村级入户核查" not in page.text
     assert 'id="appeal-form"' not in page.text
 
 

@@ -72,7 +72,7 @@ def _steps(view: ApplicantView) -> list[tuple[str, str]]:
 def test_a_new_application_is_at_the_village_check_with_days_left(chain: Chain) -> None:
     view = Case(chain).view(D("2026-06-03"))
     assert (view.status, view.headline) == ("in_progress", "正在办理")
-    assert "村级入户核查" in view.summary
+    assert view.summary == "现在到了“村级核查”这一步。"
     current = view.steps[0]
     assert (current.state, current.label, current.when) == ("current", "正在办理", "6月1日开始")
     assert current.deadline == "规定6月8日前办完，还剩3个工作日" and not current.overdue
@@ -96,7 +96,7 @@ def test_done_steps_carry_their_day(chain: Chain) -> None:
 def test_a_refusal_shows_its_reason_and_until_when_to_appeal(chain: Chain) -> None:
     view = Case(chain).refused().view(D("2026-06-03"))
     assert (view.status, view.headline) == ("refused", "没有通过")
-    assert "答复农户" in view.summary and view.reason == "家庭人均纯收入高于监测标准"
+    assert view.summary == "经村里答复，您家不符合认定标准。" and view.reason == "家庭人均纯收入高于监测标准"
     assert _steps(view)[:2] == [("done", "6月1日"), ("refused", "6月1日")]
     assert [step.state for step in view.steps[2:]] == ["stopped"] * 4
     assert view.appeal_open and view.appeal_note == (
@@ -150,6 +150,17 @@ def test_an_approved_application_has_every_step_done(chain: Chain) -> None:
     view = case.view(day)
     assert (view.status, view.headline) == ("approved", "已经通过")
     assert all(step.state == "done" for step in view.steps) and view.steps[-1].when == day_text(day, day)
+
+
+@pytest.mark.parametrize("name", ["gansu-yijian-2023", "gansu-zizhu-2021"])
+def test_the_timeline_names_each_step_by_its_public_name(name: str) -> None:
+    chain = gansu_chain(name)
+    view = Case(chain).refused().view(D("2026-06-03"))
+    assert [step.name for step in view.steps] == [str(step.public_name) for step in chain.steps]
+    assert view.steps[1].name == "村里答复" and view.summary == "经村里答复，您家不符合认定标准。"
+    shown = " ".join([view.summary, view.appeal_note, *(f"{step.name} {step.label}" for step in view.steps)])
+    staff_only = {str(step.name) for step in chain.steps} - {str(step.public_name) for step in chain.steps}
+    assert staff_only and not [word for word in staff_only if word in shown]
 
 
 def test_the_green_channel_and_the_relief_are_named(chain: Chain) -> None:
