@@ -51,6 +51,7 @@ def _submit_2023(page: Page, server: Server) -> str:
     verify_phone(page, server, "phone", PHONE)
     pick_region(page, "address", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
     tick(page, "hardship", "因病（家里有人生病）")
+    tick(page, "hardship", "因灾（遭受自然灾害）")  # a green-channel case
     choose(page, "consent", "同意")
     next_page(page, f"{YIJIAN}/review")
     page.click("#submit")
@@ -110,6 +111,7 @@ def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
     expect(page.locator("#summary")).to_contain_text("经村里答复，您家不符合认定标准。")
     expect(page.locator("#steps li.refused")).to_contain_text("村里答复")
     expect(page.locator("#steps")).not_to_contain_text("答复农户")  # the staff's name of that step
+    expect(page.locator("#green")).to_have_count(0)  # a refused case: no promise of help first
     [refused] = [text for phone, template, text in _texts(server) if (phone, template) == (PHONE, "refused")]
     assert "经村里答复不符合认定标准" in refused and "答复农户" not in refused
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
@@ -124,6 +126,7 @@ def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
     expect(page.locator("#steps li.current .deadline")).to_contain_text("个工作日")
     expect(page.locator("#appealed")).to_contain_text(APPEAL)
     expect(page.locator("#appeal-form")).to_have_count(0)
+    expect(page.locator("#green")).to_contain_text("可以先救助、后补手续")  # open again, green again
     shot("appealed")
     assert (TOWNSHIP_PHONE, "appeal") in _outbox(server)
 

@@ -60,9 +60,10 @@ class ApplicantView(msgspec.Struct, frozen=True, kw_only=True):
     """``您在10月12日申请了复核`` once appealed."""
     appeal_reason: str = ""
     green: str = ""
-    """The green channel's label (``绿色通道``) when the application is in it."""
+    """The green channel's label (``绿色通道``) while the application is in it and still open: the promise of
+    help first and paperwork after means nothing on a refused or finished case."""
     relief: str = ""
-    """``10月9日已先行救助：…`` once help was recorded."""
+    """``10月9日已先行救助：…`` once help was recorded (still shown after the case is closed)."""
 
 
 def day_text(day: dt.date, today: dt.date) -> str:
@@ -186,7 +187,7 @@ def applicant_view(
     reliefs = [row for row in history if row.action == "relief"]
     relief = f"{day_text(reliefs[-1].on, today)}已先行救助：{reliefs[-1].text}" if reliefs else ""
     green = ""
-    if state.green:
+    if state.green and state.status == "in_progress":
         green = chain.green_channel.label if chain.green_channel else "绿色通道"
     return ApplicantView(
         status=state.status,
