@@ -32,9 +32,13 @@ APPEAL = "我家今年看病花了六万元，收入没有算对"
 
 
 def _outbox(server: Server) -> list[tuple[str, str]]:
+    return [(phone, template) for phone, template, _ in _texts(server)]
+
+
+def _texts(server: Server) -> list[tuple[str, str, str]]:
     with sqlite3.connect(Path(server.database_url.removeprefix("sqlite:///"))) as connection:
-        rows = connection.execute("SELECT phone, template FROM outbox ORDER BY id").fetchall()
-    return [(open_text(phone, KEYS), template) for phone, template in rows]
+        rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
+    return [(open_text(phone, KEYS), template, text) for phone, template, text in rows]
 
 
 def _submit_2023(page: Page, server: Server) -> str:
@@ -47,6 +51,7 @@ def _submit_2023(page: Page, server: Server) -> str:
     verify_phone(page, server, "phone", PHONE)
     pick_region(page, "address", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
     tick(page, "hardship", "因病（家里有人生病）")
+    tick(page, "hardship", "因灾（遭受自然灾害）")  # a green-channel case
     choose(page, "consent", "同意")
     next_page(page, f"{YIJIAN}/review")
     page.click("#submit")
@@ -103,7 +108,12 @@ def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
     expect(page.locator("#status")).to_have_text("没有通过")
     expect(page.locator("#reason")).to_contain_text(REASON)
     expect(page.locator("#appeal-note")).to_contain_text("前申请复核")
-    expect(page.locator("#steps li.refused")).to_contain_text("答复农户")
+    expect(page.locator("#summary")).to_contain_text("经村里答复，您家不符合认定标准。")
+    expect(page.locator("#steps li.refused")).to_contain_text("村里答复")
+    expect(page.locator("#steps")).not_to_contain_text("答复农户")  # the staff's name of that step
+    expect(page.locator("#green")).to_have_count(0)  # a refused case: no promise of help first
+    [refused] = [text for phone, template, text in _texts(server) if (phone, template) == (PHONE, "refused")]
+    assert "经村里答复不符合认定标准" in refused and "答复农户" not in refused
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     shot("refused")
 
@@ -116,6 +126,7 @@ def test_a_refused_farmer_sees_the_reason_appeals_and_the_township_has_it_again(
     expect(page.locator("#steps li.current .deadline")).to_contain_text("个工作日")
     expect(page.locator("#appealed")).to_contain_text(APPEAL)
     expect(page.locator("#appeal-form")).to_have_count(0)
+    expect(page.locator("#green")).to_contain_text("可以先救助、后补手续")  # open again, green again
     shot("appealed")
     assert (TOWNSHIP_PHONE, "appeal") in _outbox(server)
 

@@ -59,7 +59,7 @@ def _refusal() -> Sms:
         role=None,
         region="620102001001",
         template="refused",
-        values={"step": "村级入户核查", "reason": "家庭人均纯收入高于监测标准"},
+        values={"step": "村里答复", "reason": "家庭人均纯收入高于监测标准"},
     )
     return Sms(
         phone=PHONE,
@@ -83,7 +83,7 @@ async def test_a_message_goes_as_its_aliyun_template_with_its_stored_values_as_p
     assert request.query["TemplateCode"] == CODES["refused"]
     assert json.loads(request.query["TemplateParam"]) == {
         "receipt": "G2026-000123",
-        "step": "村级入户核查",
+        "step": "村里答复",
         "reason": "家庭人均纯收入高于监测标准",
     }
 

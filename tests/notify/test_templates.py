@@ -45,10 +45,10 @@ def test_each_chain_text_is_its_template_filled_with_the_stored_values(values: d
 
 def test_the_values_are_those_the_text_shows() -> None:
     chain = _chain()
-    refused = _event("refused", {"step": "村级入户核查", "reason": "收入高于标准"})
+    refused = _event("refused", {"step": "村里答复", "reason": "收入高于标准"})
     assert sms_params(chain, refused, receipt="2606 0100 0001") == {
         "receipt": "2606 0100 0001",
-        "step": "村级入户核查",
+        "step": "村里答复",
         "reason": "收入高于标准",
     }
     # approve carries the county's note as reason; "approved" does not show it, so it is not a parameter

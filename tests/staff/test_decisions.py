@@ -82,8 +82,11 @@ def test_a_refusal_sends_the_applicant_its_reason(client: Client, flow: Flow) ->
     refused = [(phone, text) for phone, template, text in flow.outbox() if template == "refused"]
     assert len(refused) == 1 and refused[0][0] == APPLICANT_PHONE and "家庭收入高于标准" in refused[0][1]
     [params] = flow.outbox_params("refused")
-    assert params == {"receipt": params["receipt"], "step": "答复农户", "reason": "家庭收入高于标准"}
+    assert params == {"receipt": params["receipt"], "step": "村里答复", "reason": "家庭收入高于标准"}
     assert params["receipt"] in refused[0][1]  # as the text shows it
+    assert "经村里答复不符合认定标准：家庭收入高于标准。" in refused[0][1]
+    assert "答复农户" not in refused[0][1]  # the step's staff name stays on the staff's pages
+    assert "答复农户" in client.get(f"/staff/a/{flow.id}").text
 
 
 def test_the_same_decision_posted_twice_is_one_transition(client: Client, flow: Flow) -> None:

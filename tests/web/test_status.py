@@ -33,7 +33,7 @@ from shenbao.store.receipts import format_receipt, new_receipt_number
 from shenbao.store.sealing import open_text
 from shenbao.web.phones import stored_verified_phones
 from shenbao.workflow import Actor, apply, start
-from shenbao.workflow.model import Accept, RecordCheck, Refuse
+from shenbao.workflow.model import Accept, Action, Approve, GiveRelief, PassUp, RecordCheck, Refuse
 from shenbao.workflow.stored import history_of, workflow_json
 from tests.conftest import TEST_KEYS
 from tests.staff.conftest import sign_in
@@ -49,17 +49,20 @@ TOWNSHIP_PHONE = "13900000003"
 REFUSED_ON = dt.date(2026, 6, 1)
 """A Monday; 10 working days later is 15 June, the last day to appeal."""
 REASON = "家庭人均纯收入高于监测标准"
+RELIEF = "临时救助金2000元"
 APPEAL = "我家今年看病花了六万元，收入没有算对"
 PASSWORD = "correct-horse-9"
 
 
 class Seeded:
-    """Two applications of the 2023 form (one refused, one just submitted), read beside the running app."""
+    """Applications of the 2023 form, read beside the running app: one refused, one just submitted, and three
+    green-channel cases (``green``: open, refused and approved)."""
 
-    def __init__(self, settings: Settings, refused: str, other: str) -> None:
+    def __init__(self, settings: Settings, refused: str, other: str, green: dict[str, str]) -> None:
         self.settings = settings
         self.refused = refused
         self.other = other
+        self.green = green
 
     def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         url = self.settings.database_url
@@ -100,12 +103,26 @@ def _packs() -> tuple[FormRegistry, ChainRegistry]:
     return FormRegistry.from_packs(["gansu"]), ChainRegistry.from_packs(["gansu"])
 
 
-async def _add_application(db: store.Database, *, refuse: bool) -> str:
+_ACTORS = {
+    "village": Actor(id="village", role="village", region=VILLAGE),
+    "township": Actor(id="township", role="township", region=VILLAGE[:9]),
+    "county": Actor(id="county", role="county", region=VILLAGE[:6]),
+}
+_APPROVE: dict[str, list[Action]] = {
+    "household_check": [Accept(), RecordCheck(answers={"summary": "入户核查"})],
+    "county_approval": [Approve()],
+}
+"""What each step does on the way to the end of the chain (the others pass it up)."""
+
+
+async def _add_application(
+    db: store.Database, *, refuse: bool, green: bool = False, approve: bool = False
+) -> str:
     form = _packs()[0].get(FORM_ID)
     found = _packs()[1].get(FORM_ID)
     assert form is not None and found is not None
     chain, calendar = found
-    answers = evaluate(form, one_click_2023()).answers
+    answers = evaluate(form, one_click_2023(hardship=["disaster"] if green else None)).answers
     record, _ = await store.submit_application(
         db,
         idempotency_key=None,
@@ -117,10 +134,19 @@ async def _add_application(db: store.Database, *, refuse: bool) -> str:
     )
     state, events = start(chain, region=VILLAGE, submitted_on=REFUSED_ON, answers=answers, calendar=calendar)
     history = [event for event in events if not hasattr(event, "template")]
+    if green:
+        state, more = apply(chain, state, GiveRelief(what=RELIEF), actor=_ACTORS["village"], today=REFUSED_ON,
+                            calendar=calendar)  # fmt: skip
+        history += [event for event in more if not hasattr(event, "template")]
     if refuse:
         village = Actor(id="village", role="village", region=VILLAGE)
         for action in (Accept(), RecordCheck(answers={"summary": "入户核查"}), Refuse(reason=REASON)):
             state, more = apply(chain, state, action, actor=village, today=REFUSED_ON, calendar=calendar)
+            history += [event for event in more if not hasattr(event, "template")]
+    while approve and state.status == "in_progress":
+        for action in _APPROVE.get(state.step, [PassUp()]):
+            actor = _ACTORS[chain.step(state.step).role]
+            state, more = apply(chain, state, action, actor=actor, today=REFUSED_ON, calendar=calendar)
             history += [event for event in more if not hasattr(event, "template")]
     await store.set_workflow_state(
         db,
@@ -137,7 +163,7 @@ async def _add_application(db: store.Database, *, refuse: bool) -> str:
 def seeded(database_url: str, tmp_path: Path) -> Seeded:
     settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
-    async def seed() -> tuple[str, str]:
+    async def seed() -> tuple[str, str, dict[str, str]]:
         await store.migrate_url(database_url)
         database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
@@ -149,9 +175,14 @@ def seeded(database_url: str, tmp_path: Path) -> Seeded:
                 password=PASSWORD,
                 phone=TOWNSHIP_PHONE,
             )
-            return await _add_application(database, refuse=True), await _add_application(
-                database, refuse=False
-            )
+            refused = await _add_application(database, refuse=True)
+            other = await _add_application(database, refuse=False)
+            green = {
+                "open": await _add_application(database, refuse=False, green=True),
+                "refused": await _add_application(database, refuse=True, green=True),
+                "approved": await _add_application(database, refuse=False, green=True, approve=True),
+            }
+            return refused, other, green
         finally:
             await database.close()
 
@@ -248,7 +279,12 @@ def test_the_right_phone_gets_a_code_that_opens_the_page(client: Client, seeded:
     assert page.status_code == 200
     assert "没有通过" in page.text and REASON in page.text and 'id="appeal-form"' in page.text
     assert "6月15日前申请复核" in page.text and "还剩8个工作日" in page.text
-    assert "村级入户核查" in page.text and "答复农户" in page.text and "不再办理" in page.text
+    assert "经村里答复，您家不符合认定标准。" in page.text and "不再办理" in page.text
+    steps = re.findall(r'<span class="name">([^<]+)</span>', page.text)
+    assert steps == ["村级核查", "村里答复", "村内评议公示", "乡镇复核", "县级审批", "录入国家系统"]
+    for staff_word in ("村级入户核查", "答复农户", "村内民主评议和公示"):  # the staff's names of those steps
+        assert staff_word not in page.text
+    assert 'id="green"' not in page.text  # not a green-channel case
     assert "李四" not in page.text and PHONE not in page.text  # nothing personal on the page
 
 
@@ -360,7 +396,10 @@ def test_an_appeal_after_the_window_is_refused_with_the_date(
 
 def test_an_application_in_progress_shows_its_step_and_days_left(client: Client, seeded: Seeded) -> None:
     page = open_status(client, seeded, seeded.other)
-    assert "正在办理" in page.text and "村级入户核查" in page.text and "还剩3个工作日" in page.text
+    assert (
+        "正在办理" in page.text and "现在到了“村级核查”这一步" in page.text and "还剩3个工作日" in page.text
+    )
+    assert "村级入户核查" not in page.text
     assert 'id="appeal-form"' not in page.text
 
 
@@ -396,3 +435,17 @@ def test_the_township_sees_the_appeal_in_the_history(
         and 'id="act-pass_up"' in staff_page.text
         and 'id="act-refuse"' in staff_page.text
     )
+
+
+@pytest.mark.parametrize(
+    ("case", "headline", "shown"),
+    [("open", "正在办理", True), ("refused", "没有通过", False), ("approved", "已经通过", False)],
+)
+def test_the_green_channel_box_shows_only_while_the_case_is_open(
+    client: Client, seeded: Seeded, case: str, headline: str, shown: bool
+) -> None:
+    page = open_status(client, seeded, seeded.green[case])
+    assert page.status_code == 200 and f'id="status">{headline}<' in page.text
+    assert ('id="green"' in page.text) is shown and ("可以先救助、后补手续" in page.text) is shown
+    # the help given stays on the page, in the green box or on its own once the case is closed
+    assert f"6月1日已先行救助：{RELIEF}" in page.text and ('id="relief-done"' in page.text) is not shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import msgspec
@@ -10,6 +11,7 @@ import pytest
 
 from shenbao.workflow import Actor, ApplicationState, Chain, Notify, Recorded, TransitionRefused, apply, start
 from shenbao.workflow.engine import sms_text, sort_key
+from shenbao.workflow.lint import decode_chain
 from shenbao.workflow.model import (
     Accept,
     Action,
@@ -222,6 +224,89 @@ def test_a_refusal_tells_the_applicant_why(yijian_chain: Chain) -> None:
     assert (sms.to, sms.region) == ("applicant", VILLAGE)
     assert "家庭人均纯收入高于监测标准" in sms_text(yijian_chain, sms, receipt="R1")
     assert "乡镇申请复核" in sms_text(yijian_chain, sms, receipt="R1")
+
+
+@pytest.mark.parametrize("chain_name", ["gansu-yijian-2023", "gansu-zizhu-2021"])
+def test_the_refusal_sms_names_the_step_in_the_applicants_words(chain_name: str) -> None:
+    chain = gansu_chain(chain_name)
+    _, events = act(chain, at_step(chain, "check_answer"), GOOD["refuse"])
+    sms = next(event for event in events if isinstance(event, Notify))
+    text = sms_text(chain, sms, receipt="R1")
+    assert "经村里答复不符合认定标准：家庭人均纯收入高于监测标准。" in text
+    assert str(chain.step("check_answer").name) not in text  # 答复农户, 核查结果告知
+
+
+def _applicant_and_handler_steps() -> list[Any]:
+    """Every step of the Gansu chains that texts someone, with the action (or ``enter``) that does."""
+    cases = []
+    for name in ("gansu-yijian-2023", "gansu-zizhu-2021"):
+        for step in gansu_chain(name).steps:
+            for on in sorted({note.on for note in step.notify} - {"appeal"}):
+                cases.append(pytest.param(name, step.id, on, id=f"{name[6:]} {step.id} {on}"))
+    return cases
+
+
+@pytest.mark.parametrize(("chain_name", "step_id", "on"), _applicant_and_handler_steps())
+def test_every_sms_names_the_step_as_its_reader_calls_it(chain_name: str, step_id: str, on: str) -> None:
+    chain = gansu_chain(chain_name)
+    step = chain.step(step_id)
+    if on == "enter":
+        position = chain.index(step_id)
+        if position == 0:
+            _, events = start(chain, region=VILLAGE, submitted_on=SUBMITTED, answers={}, calendar=CALENDAR)
+        else:
+            before = chain.steps[position - 1]
+            forward = next(name for name in before.actions if name in FORWARD)
+            _, events = act(chain, at_step(chain, before.id), GOOD[forward])
+    else:
+        _, events = act(chain, at_step(chain, step_id), GOOD[on])
+    sent = [(event.to, event.values["step"]) for event in events if isinstance(event, Notify)]
+    expected = [(note.to, step.name_for(note.to)) for note in step.notify if note.on == on]
+    assert sent == expected and expected
+    assert step.name_for("applicant") == str(step.public_name) and step.name_for("handler") == str(step.name)
+
+
+TWO_READERS = decode_chain(
+    json.dumps(
+        {
+            "id": "two-readers",
+            "version": 1,
+            "title": "两种读者",
+            "deadline": {"working_days": 15},
+            "steps": [
+                {
+                    "id": "answer",
+                    "name": "答复农户",
+                    "public_name": {"zh": "村里答复", "bo": "..."},
+                    "role": "village",
+                    "deadline": {"working_days": 5},
+                    "actions": ["refuse", "approve"],
+                    "notify": [
+                        {"on": "enter", "to": "handler", "template": "told"},
+                        {"on": "enter", "to": "applicant", "template": "told"},
+                        {"on": "refuse", "to": "applicant", "template": "told"},
+                        {"on": "refuse", "to": "handler", "template": "told"},
+                    ],
+                }
+            ],
+            "sms": {"told": "申请{receipt}在{step}"},
+        }
+    )
+)
+"""One step that texts both the handler and the applicant on entering it and on a refusal."""
+
+
+def test_the_same_event_names_the_step_for_each_reader() -> None:
+    _, entered = start(TWO_READERS, region=VILLAGE, submitted_on=SUBMITTED, answers={}, calendar=CALENDAR)
+    state = submitted(TWO_READERS)
+    _, refused = act(TWO_READERS, state, GOOD["refuse"])
+    for events in (entered, refused):
+        texts = {
+            event.to: sms_text(TWO_READERS, event, receipt="R1")
+            for event in events
+            if isinstance(event, Notify)
+        }
+        assert texts == {"handler": "申请R1在答复农户", "applicant": "申请R1在村里答复"}
 
 
 def test_a_return_restarts_a_relative_deadline(yijian_chain: Chain) -> None:

@@ -13,7 +13,7 @@ from shenbao.workflow.lint import CODES, lint_all, lint_chains
 
 
 def step(id: str, **extra: Any) -> dict[str, Any]:
-    return {"id": id, "name": f"环节{id}", "role": "village",
+    return {"id": id, "name": f"环节{id}", "public_name": f"第{id}步", "role": "village",
             "deadline": {"working_days": 5}, "actions": ["pass_up"], **extra}  # fmt: skip
 
 
@@ -66,7 +66,7 @@ BROKEN = [
     pytest.param(chain(step("a", role="hamlet")), [("C001", None)], id="C001 unknown role"),
     pytest.param(chain(step("a", deadline={"working_days": 0})), [("C001", None)], id="C001 zero days"),
     pytest.param({**chain(), "steps": []}, [("C001", None)], id="C001 no steps"),
-    pytest.param(chain(step("a"), step("a")), [("C002", "a")], id="C002 duplicate step"),
+    pytest.param(chain(step("a"), step("a")), [("C002", "a"), ("C021", "a")], id="C002 C021 duplicate step"),
     pytest.param(chain(step("a", actions=["accept"]), step("b")), [("C003", "a")], id="C003 a step that never moves on"),
     pytest.param(chain(step("a", actions=["refuse"])), [("C003", "a")], id="C003 last step cannot finish"),
     pytest.param(chain(step("a", actions=["pass_up", "return"])), [("C003", "a")], id="C003 return at the first step"),
@@ -105,6 +105,17 @@ BROKEN = [
                  [("C011", "a")], id="C011 appeal notification away from the appeal step"),
     pytest.param(chain(TOWNSHIP, appeal_role="township", appeal_days=10), [], id="a clean chain with appeals"),
     pytest.param(chain(green_channel=GREEN), [], id="a clean chain with a green channel"),
+    pytest.param(chain({k: v for k, v in step("a").items() if k != "public_name"}), [("C001", None)],
+                 id="C001 a step without public_name"),
+    pytest.param(chain(step("a", public_name="")), [("C020", "a")], id="C020 empty public_name"),
+    pytest.param(chain(step("a", public_name="  ")), [("C020", "a")], id="C020 blank public_name"),
+    pytest.param(chain(step("a", public_name={"bo": "..."})), [("C020", "a")], id="C020 public_name without zh"),
+    pytest.param(chain(step("a", public_name={"zh": "村里答复", "bo": "..."})), [],
+                 id="a clean chain with a public_name in two languages"),
+    pytest.param(chain(step("a", public_name="村级核查"), step("b", public_name="村级核查 ")), [("C021", "b")],
+                 id="C021 two steps the applicant cannot tell apart"),
+    pytest.param(chain(step("a", name="村级核查", public_name="村级核查")), [],
+                 id="a clean chain whose public_name is the staff name"),
     pytest.param(chain(step("a", deadline={"working_days": 5, "from": "previous_step"}, actions=["approve"])), [],
                  id="a clean chain with a relative deadline"),
 ]  # fmt: skip

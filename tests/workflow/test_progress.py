@@ -72,7 +72,7 @@ def _steps(view: ApplicantView) -> list[tuple[str, str]]:
 def test_a_new_application_is_at_the_village_check_with_days_left(chain: Chain) -> None:
     view = Case(chain).view(D("2026-06-03"))
     assert (view.status, view.headline) == ("in_progress", "正在办理")
-    assert "村级入户核查" in view.summary
+    assert view.summary == "现在到了“村级核查”这一步。"
     current = view.steps[0]
     assert (current.state, current.label, current.when) == ("current", "正在办理", "6月1日开始")
     assert current.deadline == "规定6月8日前办完，还剩3个工作日" and not current.overdue
@@ -96,7 +96,7 @@ def test_done_steps_carry_their_day(chain: Chain) -> None:
 def test_a_refusal_shows_its_reason_and_until_when_to_appeal(chain: Chain) -> None:
     view = Case(chain).refused().view(D("2026-06-03"))
     assert (view.status, view.headline) == ("refused", "没有通过")
-    assert "答复农户" in view.summary and view.reason == "家庭人均纯收入高于监测标准"
+    assert view.summary == "经村里答复，您家不符合认定标准。" and view.reason == "家庭人均纯收入高于监测标准"
     assert _steps(view)[:2] == [("done", "6月1日"), ("refused", "6月1日")]
     assert [step.state for step in view.steps[2:]] == ["stopped"] * 4
     assert view.appeal_open and view.appeal_note == (
@@ -135,29 +135,72 @@ def test_a_refusal_after_the_appeal_is_final_on_the_page(chain: Chain) -> None:
     assert "已经申请过一次复核" in view.appeal_note
 
 
-def test_an_approved_application_has_every_step_done(chain: Chain) -> None:
-    case = Case(chain).do(Accept(), MONDAY)
+def _approved(case: Case) -> tuple[Case, dt.date]:
+    """``case`` taken through every step to the end, one working day a step; and the last day."""
+    case.do(Accept(), MONDAY)
     day = MONDAY
     while case.state.status == "in_progress":
         day = CALENDAR.add_working_days(day, 1)
-        step = chain.step(case.state.step)
+        step = case.chain.step(case.state.step)
         action: Action = PassUp()
         if step.id == "household_check":
             action = RecordCheck(answers=CHECK_ANSWERS)
         elif "approve" in step.actions:
             action = Approve()
         case.do(action, day)
+    return case, day
+
+
+def test_an_approved_application_has_every_step_done(chain: Chain) -> None:
+    case, day = _approved(Case(chain))
     view = case.view(day)
     assert (view.status, view.headline) == ("approved", "已经通过")
     assert all(step.state == "done" for step in view.steps) and view.steps[-1].when == day_text(day, day)
 
 
+@pytest.mark.parametrize("name", ["gansu-yijian-2023", "gansu-zizhu-2021"])
+def test_the_timeline_names_each_step_by_its_public_name(name: str) -> None:
+    chain = gansu_chain(name)
+    view = Case(chain).refused().view(D("2026-06-03"))
+    assert [step.name for step in view.steps] == [str(step.public_name) for step in chain.steps]
+    assert view.steps[1].name == "村里答复" and view.summary == "经村里答复，您家不符合认定标准。"
+    shown = " ".join([view.summary, view.appeal_note, *(f"{step.name} {step.label}" for step in view.steps)])
+    staff_only = {str(step.name) for step in chain.steps} - {str(step.public_name) for step in chain.steps}
+    assert staff_only and not [word for word in staff_only if word in shown]
+
+
+GREEN_ANSWERS: dict[str, object] = {"hardship": ["disaster"]}
+
+
 def test_the_green_channel_and_the_relief_are_named(chain: Chain) -> None:
-    case = Case(chain, {"hardship": ["disaster"]}).do(
+    case = Case(chain, GREEN_ANSWERS).do(
         GiveRelief(what="临时救助金2000元"), D("2026-06-02"), VILLAGE_HANDLER
     )
     view = case.view(D("2026-06-03"))
     assert view.green == "绿色通道" and view.relief == "6月2日已先行救助：临时救助金2000元"
+
+
+def test_a_refused_green_case_has_no_green_channel_but_keeps_its_relief(chain: Chain) -> None:
+    case = (
+        Case(chain, GREEN_ANSWERS).do(GiveRelief(what="临时救助金2000元"), MONDAY, VILLAGE_HANDLER).refused()
+    )
+    view = case.view(D("2026-06-03"))
+    assert case.state.green and view.status == "refused"
+    assert view.green == "" and view.relief == "6月1日已先行救助：临时救助金2000元"
+
+
+def test_an_approved_green_case_has_no_green_channel(chain: Chain) -> None:
+    case, day = _approved(Case(chain, GREEN_ANSWERS))
+    assert case.state.green and case.view(day).green == ""
+
+
+def test_an_appealed_green_case_is_open_again_and_green_again(chain: Chain) -> None:
+    case = (
+        Case(chain, GREEN_ANSWERS)
+        .refused()
+        .do(Appeal(reason="看病花了很多钱没有算"), D("2026-06-03"), APPLICANT)
+    )
+    assert case.view(D("2026-06-04")).green == "绿色通道"
 
 
 def test_a_deadline_in_a_year_the_calendar_does_not_know_is_pending(chain: Chain) -> None:

@@ -126,13 +126,18 @@ def fill_deadlines(chain: Chain, state: ApplicationState, calendar: WorkingCalen
 
 
 def _notify(chain: Chain, step: Step, on: str, region: str, values: Mapping[str, str]) -> list[Notify]:
+    """The step's text messages ``on`` this event, each with ``{step}`` as its reader calls the step.
+
+    The applicant reads the step's :attr:`~shenbao.workflow.model.Step.public_name` (``村里答复``), the
+    handlers its staff name (``答复农户``): the staff's words never reach a farmer's phone.
+    """
     return [
         Notify(
             to=notification.to,
             role=step.role if notification.to == "handler" else None,
             region=region_at(region, step.role) if notification.to == "handler" else region,
             template=notification.template,
-            values=dict(values),
+            values={**values, "step": step.name_for(notification.to)},
         )
         for notification in step.notify
         if notification.on == on
@@ -153,7 +158,7 @@ def _enter(
     due = step_due(step, entered, calendar)
     entered = msgspec.structs.replace(entered, due_on=due)
     shown = f"{due.month}月{due.day}日" if due is not None else UNKNOWN_DUE
-    values = {"step": text_of(step.name), "due": shown, "label": ""}
+    values = {"due": shown, "label": ""}
     if state.green and chain.green_channel:
         values["label"] = f"（{chain.green_channel.label}）"
     return entered, [*_notify(chain, step, on, state.region, values)]
@@ -372,7 +377,7 @@ def apply(
         raise TransitionRefused("state", "这份申请已经受理")
 
     history = Recorded(action=name, step=step.id, actor=actor.id, on=today, text=text, answers=answers)
-    values = {"step": text_of(step.name), "reason": text}
+    values = {"reason": text}
     events: list[Event] = [history, *_notify(chain, step, name, state.region, values)]
 
     if isinstance(action, Accept):

@@ -17,7 +17,7 @@ import msgspec
 from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.lint import Problem, lint_path
 from shenbao.forms.loader import DefinitionError, load_form
-from shenbao.forms.model import FormDef
+from shenbao.forms.model import FormDef, Label
 from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
 
@@ -45,6 +45,10 @@ CODES = {
     "C018": "appeals reopen the case at step {detail}, which has no notification on appeal to its handler: "
     "nobody would hear of an appeal",
     "C019": "appeal_days is set but appeal_role is not: say who hears an appeal",
+    "C020": "public_name is empty or has no Chinese text (zh): give the step the name the applicant reads "
+    "on the status page and in SMS, in words of the guide (e.g. 村里答复 beside the staff's 答复农户)",
+    "C021": "public_name {detail} is also the public_name of step {name}: the applicant could not tell "
+    "the two steps apart",
 }
 
 PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label", "days"})
@@ -66,6 +70,25 @@ def decode_chain(data: bytes | str, *, source: str = "<chain>") -> Chain:
         return msgspec.json.decode(data, type=Chain)
     except msgspec.DecodeError as error:
         raise DefinitionError(f"{source}: {error}") from None
+
+
+def _shown(label: Label) -> str:
+    """The Chinese text of ``label`` without surrounding blanks; ``""`` when there is none."""
+    text = label if isinstance(label, str) else label.get("zh", "")
+    return text.strip()
+
+
+def _public_names(chain: Chain, path: str) -> Iterator[Problem]:
+    """Every step has a farmer-facing name, and no two steps share one."""
+    first: dict[str, str] = {}
+    for step in chain.steps:
+        name = _shown(step.public_name)
+        if not name:
+            yield _problem(path, step.id, "C020")
+        elif name in first:
+            yield _problem(path, step.id, "C021", detail=name, name=first[name])
+        else:
+            first[name] = step.id
 
 
 def _steps(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> Iterator[Problem]:
@@ -164,6 +187,7 @@ def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Pr
     users = [form for form in forms.values() if form.chain == chain.id]
     problems = [
         *_steps(chain, path, forms),
+        *_public_names(chain, path),
         *_templates(chain, path),
         *_reminders(chain, path),
         *_appeals(chain, path),

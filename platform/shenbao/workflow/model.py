@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 import msgspec
 
-from shenbao.forms.model import Label
+from shenbao.forms.model import Label, text_of
 from shenbao.roles import Role
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "Notification",
     "Notify",
     "PassUp",
+    "Recipient",
     "RecordCheck",
     "Recorded",
     "Refuse",
@@ -47,6 +48,8 @@ __all__ = [
 Identifier = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 ActionName: TypeAlias = Literal["accept", "record_check", "refuse", "pass_up", "approve", "return", "relief"]
 Status: TypeAlias = Literal["in_progress", "approved", "refused"]
+Recipient: TypeAlias = Literal["handler", "applicant"]
+"""Whom a text message is for: the staff who act at the step, or the farmer who applied."""
 
 ADVANCING: frozenset[str] = frozenset({"record_check", "pass_up", "approve"})
 """Actions that move an application to the next step (or finish it at the last step)."""
@@ -79,7 +82,7 @@ class Notification(Base, frozen=True, kw_only=True):
         "enter", "accept", "record_check", "refuse", "pass_up", "approve", "return", "relief", "appeal"
     ]
     """``appeal`` is allowed only at the step where appeals reopen the case (the first of ``appeal_role``)."""
-    to: Literal["handler", "applicant"]
+    to: Recipient
     template: Identifier
 
 
@@ -88,6 +91,13 @@ class Step(Base, frozen=True, kw_only=True):
 
     id: Identifier
     name: Label
+    """The staff's name of the step (``答复农户``): staff pages, staff SMS, the history and the export."""
+    public_name: Label
+    """The applicant's name of the step (``村里答复``): the status page and every SMS to the applicant.
+
+    Words a farmer reads without knowing how the office works, best those of the guide the farmer was shown
+    (the notices' 受理单位: 村级核查、乡镇复核、县级审批), and ones that read after "经" (``经村里答复不符合认定标准``).
+    Required, so no chain can let a staff word reach a farmer by leaving it out."""
     role: Role
     """Who acts: staff of this role whose region contains the application's village."""
     deadline: Deadline
@@ -97,6 +107,10 @@ class Step(Base, frozen=True, kw_only=True):
     notify: list[Notification] = []
     note: str | None = None
     """For readers only: which sentence of the source this step comes from."""
+
+    def name_for(self, reader: Recipient) -> str:
+        """The step's name as ``reader`` reads it: :attr:`name` for staff, :attr:`public_name` for the applicant."""
+        return text_of(self.public_name if reader == "applicant" else self.name)
 
 
 class GreenChannel(Base, frozen=True, kw_only=True):
@@ -138,7 +152,9 @@ class Chain(Base, frozen=True, kw_only=True):
     """How many working days after a refusal the applicant may appeal (required with ``appeal_role``)."""
     green_channel: GreenChannel | None = None
     sms: dict[str, str] = {}
-    """SMS templates by id; placeholders: {step} {due} {reason} {label} {days}, plus {receipt} filled by the store."""
+    """SMS templates by id; placeholders: {step} {due} {reason} {label} {days}, plus {receipt} filled by the store.
+
+    ``{step}`` is the step's ``public_name`` in a message to the applicant, its ``name`` in one to staff."""
     reminders: Reminders | None = None
     """Reminders before each step's deadline and escalations after it; none without this block."""
 
@@ -258,7 +274,7 @@ class Recorded(Base, tag="recorded", frozen=True, kw_only=True):
 class Notify(Base, tag="notify", frozen=True, kw_only=True):
     """An SMS to send: to the applicant, or to the holder of ``role`` for ``region`` (a division code)."""
 
-    to: Literal["applicant", "handler"]
+    to: Recipient
     role: Role | None
     region: str
     template: str

@@ -1,7 +1,8 @@
 """What the applicant's status page says: an application's steps, dates and deadlines in plain words.
 
 Pure: built from the chain, the engine's state and its history, the day and the calendar. A farmer reads it
-on a phone, so it speaks of steps done, the step now and the days left, never of statuses or roles.
+on a phone, so it speaks of steps done, the step now and the days left, never of statuses or roles, and calls
+each step by its :attr:`~shenbao.workflow.model.Step.public_name` (``村里答复``), never by the staff's name.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
-from shenbao.forms.model import text_of
 from shenbao.workflow.calendar import CalendarError, WorkingCalendar, deadline_status
 from shenbao.workflow.engine import TransitionRefused, appeal_deadline, apply
 from shenbao.workflow.model import ADVANCING, APPLICANT, Appeal, ApplicationState, Chain, Recorded
@@ -25,7 +25,7 @@ class StepView(msgspec.Struct, frozen=True, kw_only=True):
     """One step of the timeline.
 
     Attributes:
-        name: the step's name (``乡镇复核``).
+        name: the step's name as the applicant reads it (its ``public_name``: ``村里答复``).
         state: ``done``, ``current``, ``refused`` (where the application stopped), ``appealed`` (refused here,
             then appealed), ``skipped`` (passed over by an appeal), ``waiting`` or ``stopped`` (after a refusal).
         label: the state in words (``已完成``).
@@ -60,9 +60,10 @@ class ApplicantView(msgspec.Struct, frozen=True, kw_only=True):
     """``您在10月12日申请了复核`` once appealed."""
     appeal_reason: str = ""
     green: str = ""
-    """The green channel's label (``绿色通道``) when the application is in it."""
+    """The green channel's label (``绿色通道``) while the application is in it and still open: the promise of
+    help first and paperwork after means nothing on a refused or finished case."""
     relief: str = ""
-    """``10月9日已先行救助：…`` once help was recorded."""
+    """``10月9日已先行救助：…`` once help was recorded (still shown after the case is closed)."""
 
 
 def day_text(day: dt.date, today: dt.date) -> str:
@@ -93,7 +94,7 @@ def _steps(
     position = chain.index(state.step)
     views: list[StepView] = []
     for index, step in enumerate(chain.steps):
-        name = text_of(step.name)
+        name = step.name_for("applicant")
         done = _last(history, step.id, ADVANCING)
         refusal = _last(history, step.id, frozenset({"refuse"}))
         finished = index < position or (index == position and state.status == "approved")
@@ -168,12 +169,12 @@ def applicant_view(
     calendar: WorkingCalendar,
 ) -> ApplicantView:
     """The status page of one application as its applicant sees it on ``today``."""
-    step_name = text_of(chain.step(state.step).name)
+    step_name = chain.step(state.step).name_for("applicant")
     reason = ""
     if state.status == "refused":
         refusal = _last(history, state.step, frozenset({"refuse"}))
         reason = refusal.text if refusal is not None else ""
-        headline, summary = "没有通过", f"经“{step_name}”，您家不符合认定标准。"
+        headline, summary = "没有通过", f"经{step_name}，您家不符合认定标准。"
     elif state.status == "approved":
         headline, summary = "已经通过", "您的申请已经审批通过，全部办完了。"
     else:
@@ -186,7 +187,7 @@ def applicant_view(
     reliefs = [row for row in history if row.action == "relief"]
     relief = f"{day_text(reliefs[-1].on, today)}已先行救助：{reliefs[-1].text}" if reliefs else ""
     green = ""
-    if state.green:
+    if state.green and state.status == "in_progress":
         green = chain.green_channel.label if chain.green_channel else "绿色通道"
     return ApplicantView(
         status=state.status,

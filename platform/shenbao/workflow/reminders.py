@@ -29,7 +29,6 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
-from shenbao.forms.model import text_of
 from shenbao.roles import ROLES, Role, region_at
 from shenbao.workflow.calendar import WorkingCalendar
 from shenbao.workflow.model import ApplicationState, Chain, Notify
@@ -106,7 +105,7 @@ def deadline_notice(
     if config is None or due is None or state.status != "in_progress":
         return None
     step = chain.step(state.step)
-    values = {"step": text_of(step.name), "due": f"{due.month}月{due.day}日", "label": ""}
+    values = {"step": step.name_for("handler"), "due": f"{due.month}月{due.day}日", "label": ""}
     if state.green and chain.green_channel:
         values["label"] = f"（{chain.green_channel.label}）"
     if today <= due:
