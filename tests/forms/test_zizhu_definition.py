@@ -98,6 +98,10 @@ def test_household_address_picker_stops_at_the_township(zizhu: CompiledForm) -> 
     assert zizhu.by_id["q6"].depth == "township"  # type: ignore[union-attr]
 
 
+def test_q49_resumes_at_the_signature(zizhu: CompiledForm) -> None:
+    assert zizhu.outcomes["q49"].resume_at == "q45" and zizhu.outcomes["q48"].resume_at is None
+
+
 @pytest.mark.parametrize(
     ("question", "kinds", "verified"),
     [

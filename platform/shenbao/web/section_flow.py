@@ -73,8 +73,9 @@ async def post_section(
     """Save a section's answers, then move on, go back, or show what is missing (422).
 
     ``nav=stay`` (no JavaScript) shows what the answers so far reveal; ``prev`` goes back; otherwise the
-    next shown section, or the review when none is left. Where the person lands is where a reopened
-    page resumes.
+    next shown section, or the review when none is left. A jump to an outcome that ends the form shows no
+    later section, so it leads to the review; a flagged outcome that resumes (``resume_at``) leads on to the
+    section of the question it resumes at. Where the person lands is where a reopened page resumes.
     """
     form = flow.form
     answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
@@ -97,7 +98,7 @@ async def post_section(
     elif unfinished:
         landing, target = section_id, ""
     else:
-        landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
+        landing = neighbour(form, evaluation, section_id, +1)
         target = f"{flow.url}/s/{landing}" if landing else f"{flow.url}/review"
     await store.save_draft(
         services.database,
