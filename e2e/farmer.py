@@ -165,8 +165,15 @@ def take_photo(page: Page, question: str) -> None:
     expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
 
 
+VILLAGE = "620102001001"
+"""畅家巷社区居委会 (兰州市城关区酒泉路街道): the demo's village, whose handler the chain tests sign in as."""
+
+
 def fill_zizhu_until_property(page: Page, server: Server, phone: str) -> None:
-    """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse."""
+    """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse.
+
+    The household is registered in :data:`VILLAGE`.
+    """
     page.goto(f"{ZIZHU}/s/method")
     choose(page, "q1", "本人办理")
     page.fill("#i-q4-name", "张三")
@@ -175,7 +182,7 @@ def fill_zizhu_until_property(page: Page, server: Server, phone: str) -> None:
     verify_phone(page, server, "q4-phone", phone)
     next_page(page, f"{ZIZHU}/s/residence")
     choose(page, "q5", "农业户籍")
-    pick_region(page, "q6", "兰州市", "城关区", "酒泉路街道")
+    pick_region(page, "q6", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
     page.click("#b-q7-locate")
     expect(page.locator("#s-q7")).to_contain_text("已获取")
     next_page(page, f"{ZIZHU}/s/household")

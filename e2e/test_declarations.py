@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import Server
 from e2e.farmer import (
+    VILLAGE,
     YIJIAN,
     ZIZHU,
     applications,
@@ -46,7 +47,7 @@ def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Ser
     next_page(page, f"{ZIZHU}/review")
     answers = page.locator("#answers")
     expect(answers).to_contain_text("张三")
-    expect(answers).to_contain_text("甘肃省兰州市城关区酒泉路街道")
+    expect(answers).to_contain_text("甘肃省兰州市城关区酒泉路街道畅家巷社区居委会")
     expect(page.locator("#t-q45")).to_be_visible()
     expect(page.locator("#t-q46")).to_be_visible()
     shot("review")
@@ -59,7 +60,7 @@ def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Ser
     assert len(stored) == before + 1
     application = stored[-1]
     assert application["receipt_number"] == receipt and application["flags"] == []
-    assert application["region_code"] == "620102001"
+    assert application["region_code"] == VILLAGE  # the village's handler gets it
     assert application["answers"]["q7"]["source"] == "gps"
     assert application["answers"]["q46"]["type"] == "image/jpeg"
     assert "q10" not in application["answers"]  # hidden for a household with other members

@@ -21,7 +21,7 @@ BASE = "/f/gansu-zizhu-2021"
 
 METHOD = {"_q": ["q1", "q2", "q3", "q4"], "q1": "self", "q4.name": "张三", "q4.id_number": id_number(),
           "q4.phone": "13800138000"}  # fmt: skip
-RESIDENCE = {"_q": ["q5", "q6", "q7"], "q5": "agri", "q6": "620102001"}
+RESIDENCE = {"_q": ["q5", "q6", "q7"], "q5": "agri", "q6": "620102001001"}
 HOUSEHOLD = {"_q": ["q8", "q9", "q10", "q11", "q12"], "q8": "yes", "q9": ["chronic"], "q11": ["illness"]}
 MEMBERS = {"_q": ["q13", "q14", "q15", "q16", "q20"], "q13": "3", "q14": ["over_60", "age_18_60"], "q15": "1",
            "q16": "2", "q20": "no"}  # fmt: skip
