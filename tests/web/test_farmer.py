@@ -189,6 +189,35 @@ def test_policy_mismatch_reaches_q49_then_signs_and_is_stored_flagged(
     assert not {"q27", "q31", "q32", "q33", "q44"} & set(answers)
 
 
+def test_a_qr_code_village_is_carried_to_the_address_question(client: Client) -> None:
+    village = "620102001001"  # 畅家巷社区居委会, 酒泉路街道, 兰州市城关区
+    guide = client.get(f"{BASE}?region={village}").text
+    assert f'href="{BASE}/s/method?region={village}"' in guide
+    method = client.get(f"{BASE}/s/method?region={village}").text
+    assert f'<input type="hidden" name="_region" value="{village}">' in method
+    response = post_section(client, "method", {**METHOD, "_region": village})
+    assert response.headers["location"] == f"{BASE}/s/residence?region={village}"
+    residence = client.get(response.headers["location"]).text
+    assert "已按您扫的二维码选好了地址" in residence
+    picker = re.search(r'id="i-q6-village".*?</select>', residence, re.S)
+    assert picker and re.findall(r'<option value="(\d+)" selected>', picker.group(0)) == [village]
+    # A no-script "选好了" keeps it on the page; once q6 is answered the draft's answer wins.
+    stay = post_section(
+        client, "residence", {"_q": ["q5", "q6", "q7"], "q5": "agri", "_region": village}, "stay"
+    )
+    assert f'name="_region" value="{village}"' in stay.text and "已按您扫的二维码选好了地址" in stay.text
+    answered = post_section(client, "residence", {**RESIDENCE, "q6": "620102001002", "_region": village})
+    assert answered.headers["location"] == f"{BASE}/s/household"  # answered: no QR code's village to carry
+    assert "已按您扫的二维码" not in client.get(f"{BASE}/s/residence?region={village}").text
+
+
+def test_a_malformed_qr_region_is_not_carried(client: Client) -> None:
+    method = client.get(f"{BASE}/s/method?region=62%22%3E%3Cscript%3E").text
+    assert 'name="_region"' not in method
+    response = post_section(client, "method", {**METHOD, "_region": "6201<b>"})
+    assert response.headers["location"] == f"{BASE}/s/residence"
+
+
 def test_hidden_answers_are_not_stored(client: Client, settings: Settings) -> None:
     fill_all(client)
     # The farmer goes back and says nobody else lives with them: question 9's ticks must not be stored.
