@@ -64,7 +64,7 @@ def full_answers_2021() -> dict[str, Any]:
         "q3": {"name": "王五", "id_number": id_number("620102", "19700315", "041"), "phone": "13912345678"},
         "q4": {"name": "张三", "id_number": id_number("620102", "19580101", "123"), "phone": "13800138000"},
         "q5": "agri",
-        "q6": "620102001",
+        "q6": "620102001001",
         "q7": {"lat": 36.0611, "lng": 103.8343, "accuracy": 35},
         "q8": "yes",
         "q9": ["chronic", "disabled_2", "student_high", "left_elderly", "disaster"],

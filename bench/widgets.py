@@ -38,7 +38,7 @@ CASCADE_BYTES = 4 * 1024
 CASCADE_MS = 5.0
 SCRIPTS_BYTES = 20 * 1024
 PROVINCE = "62"  # Gansu
-QUESTION = "q6"  # the 2021 form's address: 市州 → 区县 → 乡镇
+QUESTION = "q6"  # the 2021 form's address: 市州 → 区县 → 乡镇 → 村
 PLEDGE = f"{BASE}/s/pledge"
 WIDGETS = ("photo", "signature")
 BROWSER = {key.decode().title(): value.decode() for key, value in PHONE_HEADERS if key != b"host"}
@@ -64,7 +64,7 @@ class County:
             [
                 ("name", QUESTION),
                 ("root", PROVINCE),
-                ("depth", "township"),
+                ("depth", "village"),  # what q6 asks for: the picker goes on to the village
                 (f"{QUESTION}.city", self.city.code),
                 (f"{QUESTION}.county", self.county.code),
             ]

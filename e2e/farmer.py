@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -191,18 +192,55 @@ def take_photo(page: Page, question: str) -> None:
     expect(page.locator(f"#i-{question}")).to_have_value(re.compile(r'"file"'))
 
 
-def fill_zizhu_until_property(page: Page, server: Server, phone: str) -> None:
-    """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse."""
+VILLAGE = "620102001001"
+"""畅家巷社区居委会 (兰州市城关区酒泉路街道): the demo's village, whose handler the chain tests sign in as."""
+
+
+def start_from_guide(page: Page, server: Server, url: str) -> None:
+    """Open the guide at ``url`` (a village QR code's link) a minute after first reading it, tap "开始申请"."""
     read_guide(page.context, server)
-    page.goto(f"{ZIZHU}/s/method")
+    page.goto(url)
+    start = page.locator("#start")
+    expect(start).to_have_text("开始申请")
+    start.click()
+
+
+def fill_zizhu_until_property(
+    page: Page,
+    server: Server,
+    phone: str,
+    *,
+    name: str = "张三",
+    from_qr_code: bool = False,
+    shot: Callable[[str], Any] | None = None,
+) -> None:
+    """Questions 1–22 of the 2021 form for a farmer living with a chronically ill parent and a spouse.
+
+    The household is registered in :data:`VILLAGE`. ``from_qr_code``: the farmer scans the village's QR code
+    (the guide, then the form with q6 already set to the village) instead of opening the first page;
+    ``shot`` takes a screenshot of the address page as the QR code set it.
+    """
+    query = f"?region={VILLAGE}" if from_qr_code else ""
+    if from_qr_code:
+        start_from_guide(page, server, f"{ZIZHU}{query}")
+        expect(page).to_have_url(re.compile(re.escape(f"{ZIZHU}/s/method{query}") + "$"))
+    else:
+        read_guide(page.context, server)
+        page.goto(f"{ZIZHU}/s/method")
     choose(page, "q1", "本人办理")
-    page.fill("#i-q4-name", "张三")
+    page.fill("#i-q4-name", name)
     page.fill("#i-q4-id_number", id_number())
     page.fill("#i-q4-phone", phone)
     verify_phone(page, server, "q4-phone", phone)
-    next_page(page, f"{ZIZHU}/s/residence")
+    next_page(page, f"{ZIZHU}/s/residence{query}")
     choose(page, "q5", "农业户籍")
-    pick_region(page, "q6", "兰州市", "城关区", "酒泉路街道")
+    if from_qr_code:
+        expect(page.locator("#p-q6")).to_contain_text("已按您扫的二维码选好了地址")
+        expect(page.locator("#i-q6-village")).to_have_value(VILLAGE)
+        if shot:
+            shot("address-preset")
+    else:
+        pick_region(page, "q6", "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
     page.click("#b-q7-locate")
     expect(page.locator("#s-q7")).to_contain_text("已获取")
     next_page(page, f"{ZIZHU}/s/household")
@@ -217,6 +255,33 @@ def fill_zizhu_until_property(page: Page, server: Server, phone: str) -> None:
     choose(page, "q16", "2人")
     choose(page, "q20", "没有")
     next_page(page, f"{ZIZHU}/s/property")
+
+
+def fill_zizhu_property_and_income(page: Page) -> None:
+    """Questions 23–44: no property that rules the household out, a low income; on to the pledge."""
+    for question in ("q23", "q24", "q26", "q27", "q28", "q29", "q30", "q31"):
+        choose(page, question, "没有")
+    choose(page, "q25", "B级")
+    next_page(page, f"{ZIZHU}/s/income")
+    tick(page, "q32", "自来水")
+    choose(page, "q33", "2万元以下")
+    choose(page, "q34", "没有")
+    choose(page, "q37", "5千~1万元")
+    choose(page, "q38", "都买了")
+    choose(page, "q40", "2千~5千元")
+    choose(page, "q44", "没有")
+    next_page(page, f"{ZIZHU}/s/pledge")
+
+
+def sign_and_submit_zizhu(page: Page) -> str:
+    """On the pledge page: sign (q45), take the photo (q46), review, submit; returns the receipt number."""
+    expect(page.locator("#pledge")).to_contain_text("诚信承诺书")
+    draw_signature(page, "q45")
+    take_photo(page, "q46")
+    next_page(page, f"{ZIZHU}/review")
+    page.click("#submit")
+    expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
+    return page.locator("#receipt").inner_text().replace(" ", "")
 
 
 def sms_code(server: Server, phone: str) -> str:

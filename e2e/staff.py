@@ -31,8 +31,15 @@ CHAIN_STAFF = {
 """The handlers of 畅家巷社区居委会 (兰州市城关区酒泉路街道), their township and their county."""
 
 
+_STAFFED: set[str] = set()
+"""The servers (by address) whose chain handlers are added already: several test files use them."""
+
+
 def add_chain_staff(server: Server) -> None:
-    """Add the chain's handlers with ``shenbao staff add`` (call once per test session)."""
+    """Add the chain's handlers with ``shenbao staff add``, once per server whichever test file asks first."""
+    if server.url in _STAFFED:
+        return
+    _STAFFED.add(server.url)
     for username, (role, region, phone) in CHAIN_STAFF.items():
         server.shenbao(
             "staff",

@@ -42,7 +42,7 @@ def zizhu_minimal() -> dict[str, Any]:
         "q1": "self",
         "q4": {"name": "张三", "id_number": VALID_ID, "phone": "13812345678"},
         "q5": "agri",
-        "q6": "620102100",
+        "q6": "620102001001",
         "q8": "yes",
         "q9": ["left_elderly"],
         "q11": ["low_wages"],

@@ -62,3 +62,57 @@ def test_check_is_not_run_on_an_answer_that_is_already_wrong(tiny: CompiledForm)
     assert evaluate(tiny, {"adults": 2, "total": 50}).errors == {
         "total": ["第4题：请填写0到20之间的整数，现在是50"]
     }
+
+
+RESUMING = """
+{
+  "id": "resuming", "version": 1, "title": "跳转后继续",
+  "sections": [{"id": "main", "title": "第一页", "questions": [
+    {"type": "single_choice", "id": "house", "label": "有没有商品房",
+     "options": [{"value": "yes", "label": "有"}, {"value": "no", "label": "没有"}],
+     "jumps": [{"when": "house == \\"yes\\"", "to": "flag"}]},
+    {"type": "single_choice", "id": "car", "label": "有没有小轿车", "required": false,
+     "options": [{"value": "yes", "label": "有"}, {"value": "no", "label": "没有"}]},
+    {"type": "single_choice", "id": "sign", "label": "签名",
+     "options": [{"value": "yes", "label": "已签"}],
+     "jumps": [{"when": "sign == \\"yes\\" && car == \\"yes\\"", "to": "stop"}]},
+    {"type": "text", "id": "why", "label": "为什么有车", "visible_if": "car == \\"yes\\"", "required": false},
+    {"type": "text", "id": "last", "label": "最后一题"}
+  ]}],
+  "outcomes": [
+    {"id": "flag", "kind": "flagged", "message": "仍然记录", "resume_at": "sign"},
+    {"id": "stop", "kind": "blocked", "message": "不能申请"}
+  ]
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def resuming() -> CompiledForm:
+    return compile_form(decode_form(RESUMING))
+
+
+@pytest.mark.parametrize(
+    ("answers", "visible", "missing", "outcome"),
+    [
+        pytest.param({"house": "no", "car": "no"}, ["house", "car", "sign", "last"], ["sign", "last"], None,
+                     id="no jump: everything in order"),
+        pytest.param({"house": "yes", "car": "yes"}, ["house", "sign", "last"], ["sign", "last"], "flag",
+                     id="the flagged jump skips car; sign and last are asked again"),
+        pytest.param({"house": "yes", "car": "yes", "sign": "yes", "why": "拉货"}, ["house", "sign", "last"],
+                     ["last"], "flag", id="a skipped answer is read as unanswered by later rules"),
+        pytest.param({"house": "no", "car": "yes", "sign": "yes"}, ["house", "car", "sign"], [], "stop",
+                     id="a blocked jump after the resume point still ends everything"),
+    ],
+)  # fmt: skip
+def test_a_flagged_outcome_resumes_at_its_question(
+    resuming: CompiledForm,
+    answers: dict[str, Any],
+    visible: list[str],
+    missing: list[str],
+    outcome: str | None,
+) -> None:
+    evaluation = evaluate(resuming, answers)
+    assert (evaluation.visible, evaluation.missing) == (visible, missing)
+    assert (evaluation.outcome.id if evaluation.outcome else None) == outcome
+    assert set(evaluation.answers) == set(answers) & set(visible)  # skipped answers are not stored

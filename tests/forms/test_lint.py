@@ -38,6 +38,15 @@ def _lint(tmp_path: Path, definition: dict[str, Any]) -> list[tuple[str, str | N
     return [(problem.code, problem.question) for problem in problems]
 
 
+JUMP = {"when": 'a == "yes"', "to": "flag"}
+
+
+def flagging(*questions: dict[str, Any], resume_at: str) -> dict[str, Any]:
+    """:func:`form` with a flagged outcome ``flag`` that resumes at ``resume_at``."""
+    flag = {"id": "flag", "kind": "flagged", "message": "仍然记录", "resume_at": resume_at}
+    return form(*questions, outcomes=[flag])
+
+
 PERSON = {
     "type": "fields",
     "id": "q4",
@@ -81,6 +90,19 @@ BROKEN = [
     pytest.param(form(PERSON, applicant_name="q4.nick"), [("E014", None)], id="E014 an unknown field"),
     pytest.param(form({"type": "text", "id": "who", "label": "姓名"}, applicant_name="who.name"),
                  [("E014", None)], id="E014 a field of a text question"),
+    pytest.param(flagging(choice("a", jumps=[JUMP]), choice("b"), resume_at="sign"), [("E015", None)],
+                 id="E015 resumes at no question"),
+    pytest.param(flagging(choice("a", jumps=[JUMP]), choice("b"), resume_at="a"), [("E016", "a")],
+                 id="E016 resumes at the jumping question itself"),
+    pytest.param(flagging(choice("a"), choice("b", jumps=[{"when": 'b == "yes"', "to": "flag"}]),
+                          choice("c", jumps=[{"when": 'c == "yes"', "to": "flag"}]), resume_at="c"),
+                 [("E016", "c")], id="E016 one of two jumps is not before the resume point"),
+    pytest.param(form(choice("a", jumps=[{"when": 'a == "yes"', "to": "stop"}]), choice("b"),
+                      outcomes=[{"id": "stop", "kind": "blocked", "message": "不能申请", "resume_at": "b"}]),
+                 [("E017", None)], id="E017 a blocked outcome cannot resume"),
+    pytest.param(flagging(choice("a", jumps=[{"when": "true", "to": "flag"}]), choice("b"), choice("c"),
+                          resume_at="c"),
+                 [("E008", "b")], id="E008 between an unconditional jump and its resume point"),
 ]  # fmt: skip
 
 
@@ -110,6 +132,28 @@ def test_a_sound_definition_lints_clean(tmp_path: Path) -> None:
         choice("b", visible_if='a == "yes"', checks=[{"rule": '!(b == "no")', "message": "请选是"}]),
     )
     assert _lint(tmp_path, definition) == []
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        pytest.param(flagging(choice("a", jumps=[JUMP]), choice("b"), choice("c"), resume_at="c"),
+                     id="resumes after the jump"),
+        pytest.param(flagging(choice("a", jumps=[{"when": "true", "to": "flag"}]), choice("b"), resume_at="b"),
+                     id="an unconditional jump that resumes at the next question"),
+    ],
+)  # fmt: skip
+def test_a_flagged_outcome_may_resume(tmp_path: Path, definition: dict[str, Any]) -> None:
+    assert _lint(tmp_path, definition) == []
+
+
+def test_the_resume_problem_says_the_fix(tmp_path: Path) -> None:
+    _lint(tmp_path, flagging(choice("a", jumps=[JUMP]), choice("b"), resume_at="a"))
+    _, problems = lint_path(tmp_path)
+    assert str(problems[0]) == (
+        f"{tmp_path}/pack/forms/tiny.json: a: E016 a jump goes to outcome flag, which resumes at a: a does not "
+        "come after this question, so the form would go back; resume at a question after every jump to flag"
+    )
 
 
 def test_problem_reads_file_question_code_and_message(tmp_path: Path) -> None:

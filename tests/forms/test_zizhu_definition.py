@@ -94,8 +94,15 @@ def test_question_types(zizhu: CompiledForm, question: str, kind: str) -> None:
     assert zizhu.by_id[question].__struct_config__.tag == kind
 
 
-def test_household_address_picker_stops_at_the_township(zizhu: CompiledForm) -> None:
-    assert zizhu.by_id["q6"].depth == "township"  # type: ignore[union-attr]
+def test_household_address_picker_goes_down_to_the_village(zizhu: CompiledForm) -> None:
+    """The application goes to the handler of the household's village (the chain's first step)."""
+    q6 = zizhu.by_id["q6"]
+    assert (q6.depth, q6.root, q6.required) == ("village", "62", True)  # type: ignore[union-attr]
+    assert q6.help == "请依次选择市州、区县、乡镇、村"
+
+
+def test_q49_resumes_at_the_signature(zizhu: CompiledForm) -> None:
+    assert zizhu.outcomes["q49"].resume_at == "q45" and zizhu.outcomes["q48"].resume_at is None
 
 
 @pytest.mark.parametrize(

@@ -60,17 +60,68 @@ def test_yes_jumps_to_flagged_q49(zizhu: CompiledForm, question: str) -> None:
     )
 
 
+PLEDGE_SECTION = ["q45", "q46", "materials", "q47"]
+"""What q49 resumes at (resume_at q45): the signature, the photo, the documents and the closing notice."""
+ALWAYS_BEFORE_Q23 = ["q1", "q4", "q5", "q6", "q7", "q8", "q9", "q11", "q12", "q13", "q14", "q15"]
+"""What zizhu_minimal shows before the property section."""
+
+
 @pytest.mark.parametrize("question", FLAGGING)
-def test_flagged_outcome_hides_later_questions(zizhu: CompiledForm, question: str) -> None:
+def test_flagged_outcome_skips_to_the_pledge(zizhu: CompiledForm, question: str) -> None:
     evaluation = evaluate(zizhu, {**zizhu_minimal(), question: "yes"})
-    assert evaluation.visible[-1] == question
-    later = [q.id for q in zizhu.questions if _position(zizhu, q.id) > _position(zizhu, question)]
-    assert not set(later) & (set(evaluation.visible) | set(evaluation.answers))
+    jump = evaluation.visible.index(question)
+    assert evaluation.visible[jump + 1 :] == PLEDGE_SECTION
+    start, resume = _position(zizhu, question), _position(zizhu, "q45")
+    between = {q.id for q in zizhu.questions if start < _position(zizhu, q.id) < resume}
+    assert not between & (set(evaluation.visible) | set(evaluation.answers))  # skipped and not stored
+    assert {"q45", "q46"} <= set(evaluation.answers)
 
 
 @pytest.mark.parametrize("question", FLAGGING)
 def test_flagged_application_is_still_submittable(zizhu: CompiledForm, question: str) -> None:
     assert evaluate(zizhu, {**zizhu_minimal(), question: "yes"}).submittable
+
+
+@pytest.mark.parametrize(
+    ("unanswered", "missing"),
+    [
+        pytest.param(("q45", "q46"), ["q45", "q46"], id="neither signed nor photographed"),
+        pytest.param(("q45",), ["q45"], id="not signed"),
+        pytest.param(("q46",), ["q46"], id="no photo"),
+        pytest.param((), [], id="both given"),
+    ],
+)
+def test_a_flagged_application_still_needs_the_signature_and_the_photo(
+    zizhu: CompiledForm, unanswered: tuple[str, ...], missing: list[str]
+) -> None:
+    answers = {**zizhu_minimal(), "q26": "yes"}
+    for question in unanswered:
+        del answers[question]
+    evaluation = evaluate(zizhu, answers)
+    assert evaluation.missing == missing
+    assert evaluation.submittable is not missing
+    assert evaluation.outcome is not None and evaluation.outcome.id == "q49"  # resuming keeps the outcome
+
+
+@pytest.mark.parametrize(
+    ("changes", "visible", "outcome"),
+    [
+        pytest.param({"q5": "non_agri"}, ["q1", "q4", "q5"], "q48", id="q48 blocked ends everything"),
+        pytest.param({"q5": "non_agri", "q26": "yes"}, ["q1", "q4", "q5"], "q48",
+                     id="q48 before q49 still ends everything"),
+        pytest.param({"q24": "yes", "q26": "yes"}, [*ALWAYS_BEFORE_Q23, "q23", "q24", *PLEDGE_SECTION], "q49",
+                     id="q49 from q24: q25 to q44 are never asked"),
+        pytest.param({"q31": "yes"}, [*ALWAYS_BEFORE_Q23, *(f"q{n}" for n in range(23, 32)), *PLEDGE_SECTION],
+                     "q49", id="q49 from q31, the last jump"),
+    ],
+)  # fmt: skip
+def test_what_a_jump_skips(
+    zizhu: CompiledForm, changes: dict[str, str], visible: list[str], outcome: str
+) -> None:
+    evaluation = evaluate(zizhu, {**zizhu_minimal(), **changes})
+    assert evaluation.outcome is not None and evaluation.outcome.id == outcome
+    assert evaluation.visible == visible
+    assert evaluation.submittable is (outcome == "q49")
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def household_2021(**changes: Any) -> dict[str, Any]:
         "q1": "self",
         "q4": {"name": "张三", "id_number": id_number(), "phone": "13800138000"},
         "q5": "agri",
-        "q6": "620102001",
+        "q6": "620102001001",
         "q8": "yes",
         "q9": ["chronic"],
         "q11": ["illness"],

@@ -150,6 +150,20 @@ def test_policy_mismatch_is_stored_flagged(client: Client, settings: Settings) -
     assert count_applications(settings) == 1
 
 
+def test_a_policy_mismatch_still_needs_the_signature_and_the_photo(
+    client: Client, settings: Settings
+) -> None:
+    verify_by_api(client, "gansu-zizhu-2021", "k-0000014", "13800138000")
+    response = client.post(
+        f"{FORM}/submissions",
+        json={"answers": household_2021(q26="yes", q45=None, q46=None)},
+        headers={"Idempotency-Key": "k-0000014"},
+    )
+    assert response.status_code == 422
+    assert response.json()["missing"] == ["q45", "q46"] and response.json()["outcome"]["id"] == "q49"
+    assert count_applications(settings) == 0
+
+
 def test_the_2023_form_submits(client: Client) -> None:
     verify_by_api(client, "gansu-yijian-2023", "k-0000005", "13912345678")
     response = client.post(

@@ -21,7 +21,7 @@ BASE = "/f/gansu-zizhu-2021"
 
 METHOD = {"_q": ["q1", "q2", "q3", "q4"], "q1": "self", "q4.name": "张三", "q4.id_number": id_number(),
           "q4.phone": "13800138000"}  # fmt: skip
-RESIDENCE = {"_q": ["q5", "q6", "q7"], "q5": "agri", "q6": "620102001"}
+RESIDENCE = {"_q": ["q5", "q6", "q7"], "q5": "agri", "q6": "620102001001"}
 HOUSEHOLD = {"_q": ["q8", "q9", "q10", "q11", "q12"], "q8": "yes", "q9": ["chronic"], "q11": ["illness"]}
 MEMBERS = {"_q": ["q13", "q14", "q15", "q16", "q20"], "q13": "3", "q14": ["over_60", "age_18_60"], "q15": "1",
            "q16": "2", "q20": "no"}  # fmt: skip
@@ -155,24 +155,68 @@ def test_non_agricultural_household_reaches_q48_and_nothing_is_stored(
     assert count_applications(settings) == 0
 
 
-def test_policy_mismatch_reaches_q49_and_is_stored_flagged(client: Client, settings: Settings) -> None:
-    for section, data in (
-        ("method", METHOD),
-        ("residence", RESIDENCE),
-        ("household", HOUSEHOLD),
-        ("members", MEMBERS),
-    ):
-        post_section(client, section, data)
-    response = post_section(client, "property", {"_q": ["q23", "q24", "q25", "q26"], "q23": "no", "q24": "no",
-                                                 "q25": "b", "q26": "yes"})  # fmt: skip
-    assert response.headers["location"] == f"{BASE}/review"
+def test_policy_mismatch_reaches_q49_then_signs_and_is_stored_flagged(
+    client: Client, settings: Settings
+) -> None:
+    sections = {"method": METHOD, "residence": RESIDENCE, "household": HOUSEHOLD, "members": MEMBERS,
+                "property": PROPERTY, "income": INCOME}  # fmt: skip
+    for section, data in sections.items():
+        assert post_section(client, section, data).status_code == 303, section
+    flagged = {**PROPERTY, "q26": "yes"}  # the farmer goes back: a relative is a civil servant
+    swap = client.post(f"{BASE}/s/property/answer", data=flagged).text
+    assert "我们仍然记录您的申请" in swap and "请点“下一步”接着填写" in swap
+    assert '<button class="btn" type="submit" name="nav" value="next">下一步</button>' in swap
+    response = post_section(client, "property", flagged)
+    assert response.headers["location"] == f"{BASE}/s/pledge"  # on to the pledge, not to the review
+    pledge = client.get(f"{BASE}/s/pledge").text
+    assert "我们仍然记录您的申请" in pledge and "诚信承诺书" in pledge and 'id="q-q45" class="q">' in pledge
+    review = client.get(f"{BASE}/review").text
+    assert "第45题还没有回答" in review and "第46题还没有回答" in review and 'id="submit"' not in review
+    assert client.post(f"{BASE}/submit", follow_redirects=False).status_code == 422
+
+    assert post_section(client, "pledge", PLEDGE).headers["location"] == f"{BASE}/review"
     review = client.get(f"{BASE}/review").text
     assert "我们仍然记录您的申请" in review and 'id="submit"' in review
-    client.post(f"{BASE}/submit")
+    assert client.post(f"{BASE}/submit", follow_redirects=False).status_code == 303
     path = settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
-        flags, outcome = connection.execute("SELECT flags, outcome_id FROM application").fetchone()
+        flags, outcome, stored = connection.execute(
+            "SELECT flags, outcome_id, answers FROM application"
+        ).fetchone()
+    answers = json.loads(stored)
     assert json.loads(flags) == ["policy_mismatch"] and outcome == "q49"
+    assert answers["q45"][0]["name"] == "张三" and answers["q46"]["type"] == "image/jpeg"
+    # What lies between the jump (q26) and the pledge (q45) is not stored, though the draft had it.
+    assert not {"q27", "q31", "q32", "q33", "q44"} & set(answers)
+
+
+def test_a_qr_code_village_is_carried_to_the_address_question(client: Client) -> None:
+    village = "620102001001"  # 畅家巷社区居委会, 酒泉路街道, 兰州市城关区
+    guide = client.get(f"{BASE}?region={village}").text
+    assert f'href="{BASE}/s/method?region={village}"' in guide
+    method = client.get(f"{BASE}/s/method?region={village}").text
+    assert f'<input type="hidden" name="_region" value="{village}">' in method
+    response = post_section(client, "method", {**METHOD, "_region": village})
+    assert response.headers["location"] == f"{BASE}/s/residence?region={village}"
+    residence = client.get(response.headers["location"]).text
+    assert "已按您扫的二维码选好了地址" in residence
+    picker = re.search(r'id="i-q6-village".*?</select>', residence, re.S)
+    assert picker and re.findall(r'<option value="(\d+)" selected>', picker.group(0)) == [village]
+    # A no-script "选好了" keeps it on the page; once q6 is answered the draft's answer wins.
+    stay = post_section(
+        client, "residence", {"_q": ["q5", "q6", "q7"], "q5": "agri", "_region": village}, "stay"
+    )
+    assert f'name="_region" value="{village}"' in stay.text and "已按您扫的二维码选好了地址" in stay.text
+    answered = post_section(client, "residence", {**RESIDENCE, "q6": "620102001002", "_region": village})
+    assert answered.headers["location"] == f"{BASE}/s/household"  # answered: no QR code's village to carry
+    assert "已按您扫的二维码" not in client.get(f"{BASE}/s/residence?region={village}").text
+
+
+def test_a_malformed_qr_region_is_not_carried(client: Client) -> None:
+    method = client.get(f"{BASE}/s/method?region=62%22%3E%3Cscript%3E").text
+    assert 'name="_region"' not in method
+    response = post_section(client, "method", {**METHOD, "_region": "6201<b>"})
+    assert response.headers["location"] == f"{BASE}/s/residence"
 
 
 def test_hidden_answers_are_not_stored(client: Client, settings: Settings) -> None:

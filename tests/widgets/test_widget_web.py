@@ -97,18 +97,27 @@ def test_without_script_each_next_step_shows_the_next_level(client: TestClient[L
         "q6.township": "620102001",
     }
     response = client.post("/f/gansu-zizhu-2021/s/residence", data=posted, follow_redirects=False)
+    assert response.status_code == 422  # the question goes down to the village
+    assert "620102001001" in _options(response.text, "i-q6-village")
+    posted["q6.village"] = "620102001001"
+    response = client.post("/f/gansu-zizhu-2021/s/residence", data=posted, follow_redirects=False)
     assert response.status_code == 303
 
 
 def test_the_review_reads_the_region_and_location_by_name(client: TestClient[Litestar]) -> None:
     posted = {
         "_q": ["q6", "q7"],
-        **{"q6.city": "6201", "q6.county": "620102", "q6.township": "620102001"},
+        **{
+            "q6.city": "6201",
+            "q6.county": "620102",
+            "q6.township": "620102001",
+            "q6.village": "620102001001",
+        },
         **{"q7.lat": "36.06", "q7.lng": "103.83", "q7.acc": "20"},
     }
     assert client.post("/f/gansu-zizhu-2021/s/residence/answer", data=posted).status_code == 200
     review = client.get("/f/gansu-zizhu-2021/review").text
-    assert "甘肃省兰州市城关区酒泉路街道" in review
+    assert "甘肃省兰州市城关区酒泉路街道畅家巷社区居委会" in review
     assert "纬度36.06，经度103.83（误差约20米）" in review
 
 

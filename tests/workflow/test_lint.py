@@ -30,16 +30,30 @@ def chain(*steps: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-FORM = {
-    "$schema": "../../schema.json",
-    "id": "tiny-form",
-    "version": 1,
-    "chain": "tiny",
-    "title": "小表",
-    "sections": [{"id": "main", "title": "第一页", "questions": [
-        {"type": "multiple_choice", "id": "risk", "label": "风险", "options": [{"value": "disaster", "label": "灾"}]},
-    ]}],
-}  # fmt: skip
+HOME = {"type": "region", "id": "home", "label": "户籍地址", "depth": "village"}
+"""The question that routes the application: the form's first region question."""
+RISK = {
+    "type": "multiple_choice",
+    "id": "risk",
+    "label": "风险",
+    "options": [{"value": "disaster", "label": "灾"}],
+}
+
+
+def tiny_form(*questions: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The form ``tiny-form`` of chain ``tiny``: by default the village it comes from and its risks."""
+    return {
+        "$schema": "../../schema.json",
+        "id": "tiny-form",
+        "version": 1,
+        "chain": "tiny",
+        "title": "小表",
+        "sections": [{"id": "main", "title": "第一页", "questions": list(questions) or [HOME, RISK]}],
+        **extra,
+    }
+
+
+FORM = tiny_form()
 
 
 def _lint(
@@ -126,9 +140,65 @@ def test_broken_chain(tmp_path: Path, definition: dict[str, Any], expected: list
     assert _lint(tmp_path, definition) == expected
 
 
+TOWNSHIP_HOME = {**HOME, "depth": "township"}
+FLAG = {"id": "flag", "kind": "flagged", "message": "仍然记录"}
+JUMPING_RISK = {**RISK, "jumps": [{"when": '"disaster" in risk', "to": "flag"}]}
+COUNTY_FIRST = chain(step("c", role="county"))
+ROUTING = [
+    pytest.param(tiny_form(TOWNSHIP_HOME, RISK), chain(), [("C022", "home")],
+                 id="C022 a township question, a village step"),
+    pytest.param(tiny_form(TOWNSHIP_HOME, RISK), chain(step("c", role="county", actions=["approve"]), step("v")),
+                 [("C022", "home")], id="C022 a village step after the first"),
+    pytest.param(tiny_form(HOME, RISK), chain(), [], id="a village question, a village step"),
+    pytest.param(tiny_form(TOWNSHIP_HOME, RISK), COUNTY_FIRST, [], id="a township question, county steps only"),
+    pytest.param({**tiny_form(TOWNSHIP_HOME, RISK), "chain": None}, chain(), [], id="a form with no chain"),
+    pytest.param(tiny_form(RISK), chain(), [("C023", None)], id="C023 no region question at all"),
+    pytest.param(tiny_form({**HOME, "required": False}, RISK), chain(), [("C024", "home")],
+                 id="C024 the region question is optional"),
+    pytest.param(tiny_form(RISK, {**HOME, "visible_if": "size(risk) > 0"}), chain(), [("C024", "home")],
+                 id="C024 the region question is conditional"),
+    pytest.param(tiny_form(JUMPING_RISK, HOME, outcomes=[FLAG]), chain(), [("C024", "home")],
+                 id="C024 a flagged jump before it ends the form"),
+    pytest.param(tiny_form(JUMPING_RISK, HOME, RISK | {"id": "more"}, outcomes=[{**FLAG, "resume_at": "more"}]),
+                 chain(), [("C024", "home")], id="C024 a flagged jump resumes after it"),
+    pytest.param(tiny_form(JUMPING_RISK, HOME, outcomes=[{**FLAG, "resume_at": "home"}]), chain(), [],
+                 id="a flagged jump that resumes at it"),
+    pytest.param(tiny_form(HOME, JUMPING_RISK, outcomes=[FLAG]), chain(), [], id="a flagged jump after it"),
+    pytest.param(tiny_form({**TOWNSHIP_HOME, "required": False}, HOME, RISK), chain(),
+                 [("C024", "home"), ("C022", "home")], id="C022 C024 only the first region question routes"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("form", "definition", "expected"), ROUTING)
+def test_the_question_that_routes_the_application(
+    tmp_path: Path, form: dict[str, Any], definition: dict[str, Any], expected: list[Any]
+) -> None:
+    assert _lint(tmp_path, definition, form) == expected
+
+
 def test_every_code_is_exercised() -> None:
-    expected = (cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN)
+    expected = [
+        *(cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN),
+        *(cast(list[tuple[str, str | None]], param.values[2]) for param in ROUTING),
+    ]
     assert {code for problems in expected for code, _ in problems} == set(CODES)
+
+
+def test_the_routing_problem_names_the_form_question_depth_and_step(tmp_path: Path) -> None:
+    _lint(tmp_path, chain(step("household_check")), tiny_form(TOWNSHIP_HOME, RISK))
+    _, problems = lint_chains(tmp_path)
+    assert str(problems[0]) == (
+        f"{tmp_path / 'pack' / 'forms' / 'tiny-form.json'}: home: C022 region question home routes the "
+        "application but picks only down to township, while step household_check of chain tiny acts at village "
+        'level: no village handler would ever see an application; set its depth to "village"'
+    )
+
+
+def test_one_form_file_is_checked_against_its_chain(tmp_path: Path) -> None:
+    _lint(tmp_path, chain(), tiny_form(TOWNSHIP_HOME, RISK))
+    files, problems = lint_all(tmp_path / "pack" / "forms" / "tiny-form.json")
+    assert len(files) == 1
+    assert [(problem.code, problem.question) for problem in problems] == [("C022", "home")]
 
 
 def test_a_form_naming_a_missing_chain(tmp_path: Path) -> None:

@@ -146,12 +146,19 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
     )
 
 
+def _resume_at(outcome: Outcome) -> str | None:
+    """Where the form goes on after a jump to ``outcome``: only a flagged outcome may resume."""
+    return outcome.resume_at if outcome.kind == "flagged" else None
+
+
 def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date | None = None) -> Evaluation:
     """Decide, for ``answers``, what is visible, what is wrong, what is missing and which outcome is reached.
 
     Questions are walked in order: a question is visible when its ``visible_if`` holds over the answers
-    before it and no earlier jump has ended the form. Checks run last, over every visible answer. Rules that
-    compute an age (``id_age``) count it on ``today``: pass it for a result that does not depend on the clock.
+    before it and no earlier jump has ended the form. A jump to a flagged outcome with ``resume_at`` skips the
+    questions up to that one, then the walk goes on from it (the outcome stays; a later jump replaces it, and
+    a blocked one still ends everything). Checks run last, over every visible answer. Rules that compute an
+    age (``id_age``) count it on ``today``: pass it for a result that does not depend on the clock.
     """
     context = new_context(today)
     visible: list[str] = []
@@ -159,11 +166,14 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
     missing: list[str] = []
     clean_answers: dict[str, Any] = {}
     outcome: Outcome | None = None
+    stopped = False  # a jump has stopped the walk: for good, or until the outcome's resume_at
     answerable = 0
 
     for question in form.questions:
         rules = form.rules[question.id]
-        shown = outcome is None and (rules.visible_if is None or rules.visible_if.holds(context))
+        if stopped and outcome is not None and question.id == _resume_at(outcome):
+            stopped = False
+        shown = not stopped and (rules.visible_if is None or rules.visible_if.holds(context))
         if not shown:
             if question.id in form.read_by_rules:
                 context.add_variable(question.id, empty_value(question))
@@ -183,7 +193,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
             context.add_variable(question.id, value)
         for condition, target in rules.jumps:
             if condition.holds(context):
-                outcome = target
+                outcome, stopped = target, True
                 break
 
     unanswered = {question_id for question_id in visible if question_id not in clean_answers}

@@ -44,6 +44,12 @@ CODES = {
     "E012": "pledge_before names {detail}, which is not a question of this form",
     "E013": "outcome id {detail} is also a question id",
     "E014": "applicant_name names {detail}, which is not a text question or a text field of a fields question",
+    "E015": "outcome {detail} resumes at {name}, which is not a question of this form: name the question "
+    "the form goes on from after the jump",
+    "E016": "a jump goes to outcome {detail}, which resumes at {name}: {name} does not come after this "
+    "question, so the form would go back; resume at a question after every jump to {detail}",
+    "E017": "outcome {detail} is blocked: nothing is stored, so the form cannot resume after it; remove "
+    "resume_at or make the outcome flagged",
 }
 
 _MAX_COMBINATIONS = 4096
@@ -99,6 +105,25 @@ def _structure(form: FormDef, path: str) -> Iterator[Problem]:
         yield _problem(path, None, "E012", detail=form.pledge_before)
     if form.applicant_name is not None and not _names_text(form, form.applicant_name):
         yield _problem(path, None, "E014", detail=form.applicant_name)
+    yield from _resumes(form, path)
+
+
+def _resumes(form: FormDef, path: str) -> Iterator[Problem]:
+    """Each outcome's ``resume_at`` names a question after every jump that leads to the outcome."""
+    position = {question.id: index for index, question in enumerate(form.questions())}
+    for outcome in form.outcomes:
+        if outcome.resume_at is None:
+            continue
+        if outcome.kind == "blocked":
+            yield _problem(path, None, "E017", detail=outcome.id)
+            continue
+        if outcome.resume_at not in position:
+            yield _problem(path, None, "E015", detail=outcome.id, name=outcome.resume_at)
+            continue
+        for question in form.questions():
+            jumps_here = any(jump.to == outcome.id for jump in question.jumps)
+            if jumps_here and position[outcome.resume_at] <= position[question.id]:
+                yield _problem(path, question.id, "E016", detail=outcome.id, name=outcome.resume_at)
 
 
 def _names_text(form: FormDef, where: str) -> bool:
@@ -177,15 +202,24 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
     """Try the choice answers a display rule reads; if none shows the question, nobody ever sees it."""
     questions = form.questions()
     by_id = {question.id: question for question in questions}
+    outcomes = {outcome.id: outcome for outcome in form.outcomes}
     unconditional_end: str | None = None
+    resume: str | None = None  # where the form goes on after the unconditional jump, if anywhere
     for question in questions:
+        if unconditional_end and question.id == resume:
+            unconditional_end = resume = None
         if unconditional_end:
             detail = f"{unconditional_end} always ends the form before it"
+            if resume:
+                detail = f"{unconditional_end} always jumps past it to {resume}"
             yield _problem(path, question.id, "E008", detail=detail)
             continue
         for jump in question.jumps:
             if jump.when.strip() == "true":
                 unconditional_end = question.id
+                target = outcomes.get(jump.to)
+                resume = target.resume_at if target is not None and target.kind == "flagged" else None
+                break
         if not question.visible_if:
             continue
         try:

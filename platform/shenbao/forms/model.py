@@ -226,7 +226,7 @@ class Section(Base, frozen=True, kw_only=True):
 
 
 class Outcome(Base, frozen=True, kw_only=True):
-    """A terminal screen a jump leads to.
+    """A screen a jump leads to.
 
     ``blocked``: the farmer cannot apply and nothing is stored (the seed's question 48).
     ``flagged``: the application is still recorded, flagged as not meeting the policy (question 49).
@@ -235,6 +235,11 @@ class Outcome(Base, frozen=True, kw_only=True):
     id: Identifier
     kind: Literal["blocked", "flagged"]
     message: Label
+    resume_at: Identifier | None = None
+    """For a ``flagged`` outcome: the question the form goes on from after the jump (``q45``, the signature).
+
+    That question and the ones after it are asked again under their own display rules; the questions between
+    the jump and it are skipped and their answers are not stored. Without it the form ends at the jump."""
 
 
 class FormDef(Base, frozen=True, kw_only=True):

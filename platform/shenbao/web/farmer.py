@@ -52,6 +52,16 @@ async def _form_data(request: Request[Any, Any, Any]) -> FormData:
     return {key: data.getall(key) for key in data}
 
 
+def _qr_region(value: str | None) -> str:
+    """A division code from a village's QR code (``?region=``, or a page's hidden ``_region``), else ``""``.
+
+    Only its shape is checked here; the region widget presets it only when it is a division under the
+    question's root.
+    """
+    value = (value or "").strip()
+    return value if value.isdigit() and len(value) <= 12 else ""
+
+
 class FarmerController(Controller):
     """Public pages: no account, a draft cookie ties a phone to its unfinished application."""
 
@@ -95,7 +105,7 @@ class FarmerController(Controller):
         _, answers, section = await self._draft(services, request, form)
         wait = guide_wait(request, secret=services.settings.secret_key, base=services.base, form=form)
         cookies = [wait.cookie] if wait.cookie is not None else []
-        region = request.query_params.get("region")  # from a village's QR code: carried to the first page
+        region = _qr_region(request.query_params.get("region"))  # a village's QR code: carried to the form
 
         def render() -> str:
             return guide_html(services, form, answers=answers, section=section, region=region, wait=wait.left)
@@ -125,10 +135,10 @@ class FarmerController(Controller):
             key = ("section", form.id, form.version, section_id, current_language())
             page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
             return html_response(request, page)
-        evaluation = await _evaluated(
-            services, form, answers, token, region=request.query_params.get("region")
-        )
-        return html_response(request, self._render_section(services, form, section_id, answers, evaluation))
+        region = _qr_region(request.query_params.get("region"))
+        evaluation = await _evaluated(services, form, answers, token, region=region)
+        html = self._render_section(services, form, section_id, answers, evaluation, region=region)
+        return html_response(request, html)
 
     def _render_section(
         self,
@@ -137,6 +147,8 @@ class FarmerController(Controller):
         section_id: str,
         answers: dict[str, Any],
         evaluation: Evaluation | None = None,
+        *,
+        region: str = "",
     ) -> str:
         context = section_context(form, section_id, answers, evaluation or evaluate(form, answers))
         return services.renderer.render(
@@ -144,6 +156,7 @@ class FarmerController(Controller):
             section=section_of(form, section_id),
             show_missing=False,
             form_url=f"{services.base}/f/{form.id}",
+            preset_region=region,
             **context,
         )
 
@@ -155,18 +168,25 @@ class FarmerController(Controller):
         form_id: FromPath[str],
         section_id: FromPath[str],
     ) -> Response[Any]:
-        """The no-JavaScript path and the "下一步" button: save, then move on or show what is missing."""
+        """The no-JavaScript path and the "下一步" button: save, then move on or show what is missing.
+
+        A QR code's village (the page's hidden ``_region``) goes on to the next page; the region widget
+        presets it while its question has no answer.
+        """
         form = _form(services, form_id)
         section_of(form, section_id)
         token, draft, section = await self._draft(services, request, form)
         if section is None and (refusal := refusal_for(services, request, form, unsaved=True)) is not None:
             return refusal.response()
+        data = await _form_data(request)
+        region = _qr_region((data.get("_region") or [""])[0])
 
         async def evaluator(form: CompiledForm, answers: dict[str, Any]) -> Evaluation:
-            return await _evaluated(services, form, answers, token)
+            return await _evaluated(services, form, answers, token, region=region)
 
-        flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
-        response = await post_section(services, flow, section_id, await _form_data(request), evaluator)
+        url = f"{services.base}/f/{form.id}"
+        flow = Flow(form=form, url=url, token=token, draft=draft, region=region)
+        response = await post_section(services, flow, section_id, data, evaluator)
         return self._with_cookie(response, services, token)
 
     @post("/f/{form_id:str}/s/{section_id:str}/answer", name="farmer:answer", status_code=HTTP_200_OK)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Response
@@ -17,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
+from shenbao.forms.model import Region
 from shenbao.web.answers import FormData, merge, received_section_answers
 from shenbao.web.sections import neighbour, section_context, section_of
 from shenbao.web.services import Services
@@ -36,6 +38,8 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
         token: the draft's key, with the form's id.
         draft: the answers saved so far.
         context: more for the page's template (a staff page's CSRF token and way back).
+        region: the village a QR code named (``?region=``), passed from page to page (a hidden ``_region``
+            field, then the next page's query) until the region question is answered.
     """
 
     form: CompiledForm
@@ -43,6 +47,13 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
     token: str
     draft: dict[str, Any]
     context: dict[str, Any] = {}
+    region: str = ""
+
+    def query(self, answers: dict[str, Any]) -> str:
+        """What a link to the flow's next page carries: ``?region=…`` while a region question of the form
+        has no answer in ``answers``, else nothing."""
+        waiting = any(isinstance(q, Region) and q.id not in answers for q in self.form.questions)
+        return f"?{urlencode({'region': self.region})}" if self.region and waiting else ""
 
 
 def section_page(
@@ -62,6 +73,7 @@ def section_page(
         section=section_of(flow.form, section_id),
         show_missing=show_missing,
         form_url=flow.url,
+        preset_region=flow.region,
         **section_context(flow.form, section_id, answers, evaluation),
         **flow.context,
     )
@@ -73,8 +85,9 @@ async def post_section(
     """Save a section's answers, then move on, go back, or show what is missing (422).
 
     ``nav=stay`` (no JavaScript) shows what the answers so far reveal; ``prev`` goes back; otherwise the
-    next shown section, or the review when none is left. Where the person lands is where a reopened
-    page resumes.
+    next shown section, or the review when none is left. A jump to an outcome that ends the form shows no
+    later section, so it leads to the review; a flagged outcome that resumes (``resume_at``) leads on to the
+    section of the question it resumes at. Where the person lands is where a reopened page resumes.
     """
     form = flow.form
     answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
@@ -91,14 +104,15 @@ async def post_section(
             services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
         )
         return section_page(services, flow, section_id, answers, evaluation, show_missing=False)
+    query = flow.query(answers)
     if nav == "prev":
         landing = neighbour(form, evaluation, section_id, -1)
-        target = f"{flow.url}/s/{landing}" if landing else flow.url
+        target = f"{flow.url}/s/{landing}{query}" if landing else f"{flow.url}{query}"
     elif unfinished:
         landing, target = section_id, ""
     else:
-        landing = None if evaluation.outcome else neighbour(form, evaluation, section_id, +1)
-        target = f"{flow.url}/s/{landing}" if landing else f"{flow.url}/review"
+        landing = neighbour(form, evaluation, section_id, +1)
+        target = f"{flow.url}/s/{landing}{query}" if landing else f"{flow.url}/review"
     await store.save_draft(
         services.database,
         flow.token,

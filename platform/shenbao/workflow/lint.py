@@ -17,7 +17,8 @@ import msgspec
 from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.lint import Problem, lint_path
 from shenbao.forms.loader import DefinitionError, load_form
-from shenbao.forms.model import FormDef, Label
+from shenbao.forms.model import FormDef, Label, Region
+from shenbao.regions.divisions import LEVELS
 from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
 
@@ -49,6 +50,14 @@ CODES = {
     "on the status page and in SMS, in words of the guide (e.g. 村里答复 beside the staff's 答复农户)",
     "C021": "public_name {detail} is also the public_name of step {name}: the applicant could not tell "
     "the two steps apart",
+    "C022": "region question {detail} routes the application but picks only down to {depth}, while step {at} "
+    "of chain {chain} acts at {level} level: no {level} handler would ever see an application; set its depth "
+    'to "{level}"',
+    "C023": "form {detail} uses chain {chain} but has no region question to route the application: it would "
+    'reach no handler; add a required region question (depth "{level}") for the applicant\'s household',
+    "C024": "region question {detail} routes the application but is not always answered ({why}): an "
+    "application without it reaches no handler; make it required, shown to everyone, and asked before any "
+    "jump to a flagged outcome ends the form",
 }
 
 PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label", "days"})
@@ -198,6 +207,52 @@ def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Pr
     return problems
 
 
+def _routing(form: FormDef, path: str, chain: Chain) -> Iterator[Problem]:
+    """The form's first region question routes its applications (the store keeps its answer as the
+    application's region): it must be answered on every stored application, and reach the level of the
+    chain's deepest step, or that step's handlers never see a case."""
+    questions = form.questions()
+    router = next((question for question in questions if isinstance(question, Region)), None)
+    deepest = max(chain.steps, key=lambda step: LEVELS.index(step.role))  # the first of the deepest
+    if router is None:
+        yield _problem(path, None, "C023", detail=form.id, chain=chain.id, level=deepest.role)
+        return
+    why = _unanswered_when(form, router)
+    if why:
+        yield _problem(path, router.id, "C024", detail=router.id, why=why)
+    if LEVELS.index(deepest.role) > LEVELS.index(router.depth):
+        yield _problem(
+            path,
+            router.id,
+            "C022",
+            detail=router.id,
+            depth=router.depth,
+            at=deepest.id,
+            chain=chain.id,
+            level=deepest.role,
+        )
+
+
+def _unanswered_when(form: FormDef, router: Region) -> str:
+    """Why an application could be stored without an answer to ``router`` ("" when it cannot)."""
+    if not router.required:
+        return "it is optional"
+    if router.visible_if:
+        return f"it is shown only when {router.visible_if}"
+    questions = form.questions()
+    position = {question.id: index for index, question in enumerate(questions)}
+    outcomes = {outcome.id: outcome for outcome in form.outcomes}
+    for question in questions[: position[router.id]]:
+        for jump in question.jumps:
+            outcome = outcomes.get(jump.to)
+            if outcome is None or outcome.kind != "flagged":
+                continue  # a blocked outcome stores nothing; an unknown one is the form linter's E007
+            resume = position.get(outcome.resume_at) if outcome.resume_at else None
+            if resume is None or resume > position[router.id]:
+                return f"the jump of {question.id} to {outcome.id} skips it"
+    return ""
+
+
 def chain_files(root: Path) -> list[Path]:
     """The chain files below ``root``: every ``chains/*.json`` of every pack, or ``root`` itself."""
     if root.is_file():
@@ -205,45 +260,73 @@ def chain_files(root: Path) -> list[Path]:
     return sorted(root.glob("**/chains/*.json"))
 
 
-def _pack_forms(pack: Path) -> dict[str, FormDef]:
-    forms: dict[str, FormDef] = {}
+def _pack_forms(pack: Path) -> dict[str, tuple[Path, FormDef]]:
+    """The pack's forms by id, each with its file: the farmer's (``forms/``) and the steps' (``chains/forms/``)."""
+    forms: dict[str, tuple[Path, FormDef]] = {}
     for file in sorted([*pack.glob("forms/*.json"), *pack.glob("chains/forms/*.json")]):
         try:
             form = load_form(file)
         except DefinitionError:
             continue  # the form linter reports it
-        forms[form.id] = form
+        forms[form.id] = (file, form)
     return forms
 
 
+def _pack_chains(pack: Path) -> dict[str, Chain | None]:
+    """The pack's chains by id, decoded but not linted (``None`` for a file that does not decode)."""
+    chains: dict[str, Chain | None] = {}
+    for file in chain_files(pack):
+        try:
+            chain = decode_chain(file.read_bytes(), source=str(file))
+        except DefinitionError:
+            chains[file.stem] = None
+            continue
+        chains[chain.id] = chain
+    return chains
+
+
 def lint_chains(root: Path) -> tuple[list[Path], list[Problem]]:
-    """Lint every chain file at or below ``root``, and every form's ``chain``; return files and problems."""
+    """Lint every chain file at or below ``root``, and every form's ``chain``; return files and problems.
+
+    A form's chain is checked against the form too: the question that routes its applications (C022-C024).
+    ``root`` may be one form file of a pack's ``forms/``: its pack's chains are then read for it, not linted.
+    """
     files = chain_files(root)
     packs = sorted({file.parent.parent for file in files} | set(_form_packs(root)))
     problems: list[Problem] = []
     for pack in packs:
         forms = _pack_forms(pack)
-        chain_ids: set[str] = set()
+        chains: dict[str, Chain | None] = {}
         for file in (file for file in files if file.parent.parent == pack):
             try:
                 chain = decode_chain(file.read_bytes(), source=str(file))
             except DefinitionError as error:
                 problems.append(_problem(str(file), None, "C001", detail=str(error).split(": ", 1)[-1]))
-                chain_ids.add(file.stem)  # reported once, as C001, not again for every form using it
+                chains[file.stem] = None  # reported once, as C001, not again for every form using it
                 continue
-            chain_ids.add(chain.id)
-            problems += lint_chain(chain, str(file), forms)
+            chains[chain.id] = chain
+            problems += lint_chain(chain, str(file), {id: form for id, (_, form) in forms.items()})
         if root.is_file() and root.parent.name == "chains":
             continue  # one chain file: the pack's other chains were not read
-        for form in forms.values():
-            if form.chain is not None and form.chain not in chain_ids:
+        if root.is_file():  # one form file
+            chains = _pack_chains(pack)
+            forms = {id: each for id, each in forms.items() if each[0].resolve() == root.resolve()}
+        for file, form in forms.values():
+            if form.chain is None:
+                continue
+            if form.chain not in chains:
                 problems.append(_problem(str(pack), None, "C009", detail=form.id, name=form.chain))
+                continue
+            used = chains[form.chain]
+            if used is not None:
+                problems += _routing(form, str(file), used)
     return files, problems
 
 
 def _form_packs(root: Path) -> list[Path]:
     if root.is_file():
-        return []
+        in_forms = root.parent.name == "forms" and root.parent.parent.name != "chains"
+        return [root.parent.parent] if in_forms and root.suffix == ".json" else []
     return [folder.parent for folder in root.glob("**/forms") if folder.parent.name != "chains"]
 
 
