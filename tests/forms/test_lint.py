@@ -81,6 +81,19 @@ BROKEN = [
     pytest.param(form(PERSON, applicant_name="q4.nick"), [("E014", None)], id="E014 an unknown field"),
     pytest.param(form({"type": "text", "id": "who", "label": "姓名"}, applicant_name="who.name"),
                  [("E014", None)], id="E014 a field of a text question"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a}", "values": {"a": "a ="}}])),
+                 [("E004", "a")], id="E004 in a check's value"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "是{b}", "values": {"b": "zzz"}}])),
+                 [("E005", "a")], id="E005 a check's value reads an unknown question"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{said}人"}])),
+                 [("E015", "a")], id="E015 a placeholder without a value"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a}", "values": {"b": "a"}}])),
+                 [("E015", "a"), ("E015", "a")], id="E015 a placeholder misnamed, a value unused"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a", "values": {"a": "a"}}])),
+                 [("E015", "a"), ("E015", "a")], id="E015 an unclosed brace"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": {"zh": "选了{a}", "bo": "{b}"},
+                                            "values": {"a": "a"}}])),
+                 [("E015", "a")], id="E015 in another language"),
 ]  # fmt: skip
 
 
@@ -110,6 +123,27 @@ def test_a_sound_definition_lints_clean(tmp_path: Path) -> None:
         choice("b", visible_if='a == "yes"', checks=[{"rule": '!(b == "no")', "message": "请选是"}]),
     )
     assert _lint(tmp_path, definition) == []
+
+
+def test_a_check_showing_its_values_lints_clean(tmp_path: Path) -> None:
+    check = {
+        "rule": "a == total([b])",
+        "message": {"zh": "选了{said}人，加起来是{sum}人，{{请核对}}", "bo": "{sum} {said}"},
+        "values": {"said": "a", "sum": "total([b])"},
+    }
+    assert _lint(tmp_path, form(choice("a", "1", "2", checks=[check]), choice("b", "1", "2"))) == []
+
+
+def test_a_placeholder_problem_says_what_to_do(tmp_path: Path) -> None:
+    _lint(
+        tmp_path,
+        form(choice("a", checks=[{"rule": "a != 1", "message": "选了{said}", "values": {"n": "a"}}])),
+    )
+    _, problems = lint_path(tmp_path)
+    assert [problem.message for problem in problems] == [
+        "checks[0].message uses {said}, which is not one of its values (n)",
+        "checks[0].values.n is computed but the message never shows it: add {n} to the message",
+    ]
 
 
 def test_problem_reads_file_question_code_and_message(tmp_path: Path) -> None:

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import cel
 import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
-from shenbao.forms.model import FormDef, Label, Notice, Outcome, Question, text_of
+from shenbao.forms.messages import fill
+from shenbao.forms.model import Check, FormDef, Label, Notice, Outcome, Question, text_of
 from shenbao.forms.personal import PersonalFields, personal_fields
 from shenbao.forms.values import CLEANERS, Cleaner, clean, empty_value, is_answered
 
@@ -19,10 +21,33 @@ __all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
 
 
 @dataclass(frozen=True, slots=True)
+class _Check:
+    rule: CompiledExpression
+    message: Label
+    values: tuple[tuple[str, CompiledExpression], ...]
+    reads: frozenset[str]
+    """What the rule and the values read: the check waits until all of it is answered."""
+
+    def text(self, context: cel.Context) -> str:
+        """The message, with the values computed over ``context`` put into its placeholders."""
+        message = text_of(self.message)
+        if not self.values:
+            return message
+        return fill(message, {name: value.value(context) for name, value in self.values})
+
+
+def _compile_check(check: Check) -> _Check:
+    rule = compile_expression(check.rule)
+    values = tuple((name, compile_expression(source)) for name, source in check.values.items())
+    reads = rule.reads.union(*(value.reads for _, value in values))
+    return _Check(rule=rule, message=check.message, values=values, reads=reads)
+
+
+@dataclass(frozen=True, slots=True)
 class _Rules:
     visible_if: CompiledExpression | None
     jumps: tuple[tuple[CompiledExpression, Outcome], ...]
-    checks: tuple[tuple[CompiledExpression, Label], ...]
+    checks: tuple[_Check, ...]
 
 
 @dataclass(frozen=True)
@@ -112,7 +137,7 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
         question.id: _Rules(
             visible_if=compile_expression(question.visible_if) if question.visible_if else None,
             jumps=tuple((compile_expression(jump.when), outcomes[jump.to]) for jump in question.jumps),
-            checks=tuple((compile_expression(check.rule), check.message) for check in question.checks),
+            checks=tuple(_compile_check(check) for check in question.checks),
         )
         for question in questions
     }
@@ -135,13 +160,12 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
         read_by_rules=frozenset(
             name
             for rule in rules.values()
-            for expression in (
-                rule.visible_if,
-                *(jump for jump, _ in rule.jumps),
-                *(check for check, _ in rule.checks),
+            for reads in (
+                rule.visible_if.reads if rule.visible_if is not None else frozenset(),
+                *(jump.reads for jump, _ in rule.jumps),
+                *(check.reads for check in rule.checks),
             )
-            if expression is not None
-            for name in expression.reads
+            for name in reads
         ),
     )
 
@@ -190,11 +214,13 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
     for question_id in visible:
         if question_id in errors or question_id not in clean_answers:
             continue
-        for rule, message in form.rules[question_id].checks:
-            if rule.reads & unanswered:
+        for check in form.rules[question_id].checks:
+            if check.reads & unanswered:
                 continue  # wait until the farmer has answered what the check compares
-            if not rule.holds(context):
-                errors.setdefault(question_id, []).append(f"{form.name_of(question_id)}：{text_of(message)}")
+            if not check.rule.holds(context):
+                errors.setdefault(question_id, []).append(
+                    f"{form.name_of(question_id)}：{check.text(context)}"
+                )
 
     return Evaluation(
         visible=visible,

@@ -68,12 +68,16 @@ class Option(Base, frozen=True, kw_only=True):
 class Check(Base, frozen=True, kw_only=True):
     """A validation rule: ``rule`` must hold, else ``message`` is shown at the question.
 
-    A check is skipped while any visible question it reads is still unanswered, so the farmer is never
+    The message may show what was compared: each of ``values`` is a CEL expression over the answers, and its
+    result goes into the message's placeholder of that name (``"选了{said}人，但加起来是{sum}人"`` with
+    ``{"said": "q13", "sum": "total([q15, q16])"}``); a literal brace is written twice. A check is skipped
+    while any visible question its rule or its values read is still unanswered, so the farmer is never
     scolded about something they have not reached yet.
     """
 
     rule: Expression
     message: Label
+    values: dict[Identifier, Expression] = {}
 
 
 class Jump(Base, frozen=True, kw_only=True):
