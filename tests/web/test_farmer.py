@@ -224,3 +224,8 @@ def test_labels_come_in_the_language_asked_for(tmp_path: Any) -> None:
         assert '<html lang="bo">' in tibetan.text
         assert "ཐེམ་ཐོ།" in client.get("/f/gannan-demo/s/s1").text  # remembered
         assert "您的户籍性质" in client.get("/f/gannan-demo/s/s1?lang=zh").text
+
+
+def test_the_farmers_photo_prompt_asks_for_their_own_photo(client: Client) -> None:
+    page = client.get(f"{BASE}/s/pledge").text
+    assert "请用手机相机当场拍一张您的照片。" in page

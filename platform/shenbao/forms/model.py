@@ -179,6 +179,9 @@ class CameraPhoto(_QuestionBase, tag="photo", frozen=True, kw_only=True):
     """A photo taken with the camera there and then, never picked from the album."""
 
     max_bytes: int = 5 * 1024 * 1024
+    subject: Label | None = None
+    """What the photo shows, as the prompt names it: 请用手机相机当场拍一张{subject}的照片 (您 when not set;
+    房屋 for the household check's photo of the house)."""
 
 
 class Signature(_QuestionBase, tag="signature", frozen=True, kw_only=True):
