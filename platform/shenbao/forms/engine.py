@@ -13,9 +13,9 @@ import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
 from shenbao.forms.messages import fill
-from shenbao.forms.model import Check, FormDef, Label, Notice, Outcome, Question, text_of
+from shenbao.forms.model import Check, FieldsQuestion, FormDef, Label, Notice, Outcome, Question, text_of
 from shenbao.forms.personal import PersonalFields, personal_fields
-from shenbao.forms.values import CLEANERS, Cleaner, clean, empty_value, is_answered
+from shenbao.forms.values import CLEANERS, Cleaner, blank_problems, clean, empty_value, is_answered
 
 __all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
 
@@ -105,6 +105,18 @@ class Evaluation(msgspec.Struct, kw_only=True):
     """The clean answers of visible questions only: what is stored. Hidden questions' answers are dropped."""
     answered: int
     answerable: int
+    blank_errors: dict[str, dict[str, list[str]]] = {}
+    """The messages of ``errors`` that concern one blank of a multi-field question, by question and blank id:
+    a page shows each under its blank (the ID number under the ID number), the rest under the question."""
+
+    def own_errors(self, question_id: str) -> list[str]:
+        """The messages of a question that concern none of its blanks in particular."""
+        messages = self.errors.get(question_id, [])
+        blanks = self.blank_errors.get(question_id)
+        if not blanks:
+            return messages
+        under_blanks = {message for each in blanks.values() for message in each}
+        return [message for message in messages if message not in under_blanks]
 
     @property
     def progress(self) -> int:
@@ -180,6 +192,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
     context = new_context(today)
     visible: list[str] = []
     errors: dict[str, list[str]] = {}
+    blank_errors: dict[str, dict[str, list[str]]] = {}
     missing: list[str] = []
     clean_answers: dict[str, Any] = {}
     outcome: Outcome | None = None
@@ -198,7 +211,14 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
         answerable += 1
         value, problems = clean(question, answers.get(question.id), form.cleaners)
         if problems:
-            errors[question.id] = [f"{form.name_of(question.id)}：{problem}" for problem in problems]
+            name = form.name_of(question.id)
+            errors[question.id] = [f"{name}：{problem}" for problem in problems]
+            if isinstance(question, FieldsQuestion):
+                blanks = blank_problems(question, answers.get(question.id))
+                if blanks:
+                    blank_errors[question.id] = {
+                        blank: [f"{name}：{problem}" for problem in each] for blank, each in blanks.items()
+                    }
         if is_answered(value):
             clean_answers[question.id] = value
         elif question.required:
@@ -230,4 +250,5 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
         answers=clean_answers,
         answered=len(clean_answers),
         answerable=answerable,
+        blank_errors=blank_errors,
     )
