@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from e2e.conftest import PHONE, Server
+from e2e.conftest import ARTIFACTS, PHONE, Server
 from e2e.farmer import verify_phone
 
 FORM = "/f/gansu-zizhu-2021"
@@ -179,4 +179,29 @@ def test_the_form_works_without_javascript(browser: Browser, server: Server) -> 
     page.click("button[value=next]")
     expect(page.locator("#q-q9")).to_be_visible()
     expect(page.locator("#e-q9")).to_contain_text("第9题还没有回答")
+    context.close()
+
+
+def test_a_resumed_draft_can_be_cleared_after_asking_without_script(browser: Browser, server: Server) -> None:
+    context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{FORM}/s/method")
+    choose(page, "q1", "本人办理")
+    page.fill("#i-q4-name", "王五")
+    page.click("button[value=next]")  # the phone is not verified: the page comes back, the draft is kept
+    page.goto(FORM)
+    expect(page.locator("#resume")).to_have_text("继续填写上次的申请")
+    page.screenshot(path=str(ARTIFACTS / "restart-guide.png"))
+    page.click("#restart")
+    expect(page.locator("#restart-warning")).to_contain_text("不能恢复")
+    page.screenshot(path=str(ARTIFACTS / "restart-confirm.png"))
+    page.click("#restart-cancel")
+    expect(page.locator("#i-q4-name")).to_have_value("王五")  # going back keeps everything
+    page.goto(f"{FORM}/restart")
+    page.click("#restart-confirm")
+    expect(page).to_have_url(re.compile(f"{FORM}/s/method$"))
+    expect(page.locator("#i-q4-name")).to_have_value("")
+    page.goto(FORM)
+    expect(page.locator("#start")).to_be_visible()
+    expect(page.locator("#restart")).to_have_count(0)
     context.close()

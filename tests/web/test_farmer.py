@@ -273,3 +273,42 @@ def test_the_2023_id_number_is_outlined_and_its_message_sits_under_it(client: Cl
     assert blank and 'aria-invalid="true" aria-describedby="e-id_number"' in blank.group(0)
     assert "第18位校验码不对" in blank.group(1) and 'data-for="i-id_number"' in blank.group(0)
     assert "aria-invalid" not in re.search(r'<input [^>]*id="i-name"[^>]*>', html).group(0)  # type: ignore[union-attr]
+
+
+def test_a_resumed_draft_offers_to_start_again_and_asks_first(client: Client) -> None:
+    post_section(client, "method", METHOD)
+    guide = client.get(BASE).text
+    assert f'id="restart" href="{BASE}/restart">重新填写</a>' in guide and 'id="resume"' in guide
+    confirm = client.get(f"{BASE}/restart")
+    assert confirm.status_code == 200
+    assert "已经回答了2题" in confirm.text and "不能恢复" in confirm.text  # q1 and q4 so far
+    assert (
+        f'<form method="post" action="{BASE}/restart"' in confirm.text
+        and "确定清空，重新填写" in confirm.text
+    )
+    assert f'href="{BASE}/s/residence">不清空，继续填写上次的申请' in confirm.text
+    assert 'value="张三"' in client.get(f"{BASE}/s/method").text  # asking cleared nothing
+
+
+def test_confirming_clears_the_draft_and_starts_at_the_first_page(client: Client) -> None:
+    post_section(client, "method", METHOD)
+    response = client.post(f"{BASE}/restart", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"{BASE}/s/method"
+    assert 'value="张三"' not in client.get(f"{BASE}/s/method").text
+    guide = client.get(BASE).text
+    assert 'id="start"' in guide and 'id="resume"' not in guide and 'id="restart"' not in guide
+    assert client.get(f"{BASE}/restart", follow_redirects=False).headers["location"] == BASE  # nothing left
+
+
+def test_starting_again_keeps_the_draft_of_the_other_form(client: Client) -> None:
+    post_section(client, "method", METHOD)
+    other = "/f/gansu-yijian-2023"
+    client.post(f"{other}/s/applicant", data={"_q": ["name"], "name": "李四", "nav": "stay"})
+    client.post(f"{BASE}/restart")
+    assert 'value="李四"' in client.get(f"{other}/s/applicant").text
+    assert 'id="resume"' in client.get(other).text
+
+
+def test_starting_again_without_a_draft_just_opens_the_first_page(client: Client) -> None:
+    response = client.post(f"{BASE}/restart", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"{BASE}/s/method"
