@@ -86,14 +86,14 @@ BROKEN = [
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "是{b}", "values": {"b": "zzz"}}])),
                  [("E005", "a")], id="E005 a check's value reads an unknown question"),
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{said}人"}])),
-                 [("E015", "a")], id="E015 a placeholder without a value"),
+                 [("E018", "a")], id="E018 a placeholder without a value"),
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a}", "values": {"b": "a"}}])),
-                 [("E015", "a"), ("E015", "a")], id="E015 a placeholder misnamed, a value unused"),
+                 [("E018", "a"), ("E018", "a")], id="E018 a placeholder misnamed, a value unused"),
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a", "values": {"a": "a"}}])),
-                 [("E015", "a"), ("E015", "a")], id="E015 an unclosed brace"),
+                 [("E018", "a"), ("E018", "a")], id="E018 an unclosed brace"),
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": {"zh": "选了{a}", "bo": "{b}"},
                                             "values": {"a": "a"}}])),
-                 [("E015", "a")], id="E015 in another language"),
+                 [("E018", "a")], id="E018 in another language"),
 ]  # fmt: skip
 
 

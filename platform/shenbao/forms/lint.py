@@ -45,7 +45,7 @@ CODES = {
     "E012": "pledge_before names {detail}, which is not a question of this form",
     "E013": "outcome id {detail} is also a question id",
     "E014": "applicant_name names {detail}, which is not a text question or a text field of a fields question",
-    "E015": "{detail} {error}",
+    "E018": "{detail} {error}",
 }
 
 _MAX_COMBINATIONS = 4096
@@ -164,7 +164,7 @@ def _check_messages(question: Question, path: str) -> Iterator[Problem]:
                 yield _problem(
                     path,
                     question.id,
-                    "E015",
+                    "E018",
                     detail=where,
                     error=f"is not a message format: {error} (write a literal brace twice: {{{{ or }}}})",
                 )
@@ -176,7 +176,7 @@ def _check_messages(question: Question, path: str) -> Iterator[Problem]:
                     yield _problem(
                         path,
                         question.id,
-                        "E015",
+                        "E018",
                         detail=where,
                         error=f"uses {{{name}}}, which is not one of its values ({known})",
                     )
@@ -184,7 +184,7 @@ def _check_messages(question: Question, path: str) -> Iterator[Problem]:
             yield _problem(
                 path,
                 question.id,
-                "E015",
+                "E018",
                 detail=f"checks[{index}].values.{name}",
                 error="is computed but the message never shows it: add {" + name + "} to the message",
             )
