@@ -151,10 +151,65 @@ def test_household_size_mismatch_is_shown_at_question_13(page: Page, server: Ser
     choose(page, "q16", "3人")
     error = page.locator("#e-q13")
     expect(error).to_contain_text("第13题")
-    expect(error).to_contain_text("第15到19题")
+    expect(error).to_contain_text("选了5人，但第15到19题各年龄段人数加起来是3人")  # both numbers compared
     shot("error")
     choose(page, "q16", "5人")
     expect(error).to_be_empty()
+
+
+WRONG_CHECK_DIGIT = "620102198001011230"
+"""A resident ID number whose 18th character is not the one its first 17 digits call for (9)."""
+
+
+def test_a_wrong_id_number_is_outlined_with_its_message_under_it(page: Page, shot: Any) -> None:
+    page.goto(f"{FORM}/s/method")
+    choose(page, "q1", "本人办理")
+    page.fill("#i-q4-name", "张三")
+    page.fill("#i-q4-phone", "13800138000")
+    page.fill("#i-q4-id_number", WRONG_CHECK_DIGIT)
+    page.locator("#i-q4-name").click()  # leaving the ID blank posts it: the swap comes back
+    blank, message = page.locator("#i-q4-id_number"), page.locator("#e-q4-id_number")
+    expect(message).to_contain_text("身份证号码第18位校验码不对")
+    expect(blank).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#e-q4")).to_be_empty()
+    expect(page.locator("#i-q4-phone")).not_to_have_attribute("aria-invalid", "true")
+    below, box, phone_label = (
+        blank.bounding_box(),
+        message.bounding_box(),
+        page.locator("label[for=i-q4-phone]"),
+    )
+    assert below and box and (label := phone_label.bounding_box())
+    assert below["y"] + below["height"] <= box["y"] < label["y"]  # right under the ID blank, above the phone
+    assert blank.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(176, 0, 32)"  # the error red
+    shot("outlined")
+    page.fill("#i-q4-id_number", "620102198001011239")
+    page.locator("#i-q4-name").click()
+    expect(message).to_be_empty()
+    expect(blank).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_a_wrong_2023_id_number_is_outlined_by_the_swap(page: Page, shot: Any) -> None:
+    page.goto("/f/gansu-yijian-2023/s/applicant")
+    page.fill("#i-name", "张三")
+    page.fill("#i-id_number", WRONG_CHECK_DIGIT)
+    page.locator("#i-name").click()
+    expect(page.locator("#e-id_number")).to_contain_text("第2题：身份证号码第18位校验码不对")
+    expect(page.locator("#i-id_number")).to_have_attribute("aria-invalid", "true")
+    shot("outlined")
+
+
+def test_a_wrong_2023_id_number_is_outlined_after_next_without_script(
+    browser: Browser, server: Server
+) -> None:
+    context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/f/gansu-yijian-2023/s/applicant")
+    page.fill("#i-name", "张三")
+    page.fill("#i-id_number", WRONG_CHECK_DIGIT)
+    page.click("button[value=next]")
+    expect(page.locator("#i-id_number")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#e-id_number")).to_contain_text("第2题：身份证号码第18位校验码不对")
+    context.close()
 
 
 def test_a_closed_tab_resumes_its_draft(context: BrowserContext, page: Page, server: Server) -> None:
@@ -186,4 +241,29 @@ def test_the_form_works_without_javascript(browser: Browser, server: Server) -> 
     page.click("button[value=next]")
     expect(page.locator("#q-q9")).to_be_visible()
     expect(page.locator("#e-q9")).to_contain_text("第9题还没有回答")
+    context.close()
+
+
+def test_a_resumed_draft_can_be_cleared_after_asking_without_script(browser: Browser, server: Server) -> None:
+    context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{FORM}/s/method")
+    choose(page, "q1", "本人办理")
+    page.fill("#i-q4-name", "王五")
+    page.click("button[value=next]")  # the phone is not verified: the page comes back, the draft is kept
+    page.goto(FORM)
+    expect(page.locator("#resume")).to_have_text("继续填写上次的申请")
+    page.screenshot(path=str(ARTIFACTS / "restart-guide.png"))
+    page.click("#restart")
+    expect(page.locator("#restart-warning")).to_contain_text("不能恢复")
+    page.screenshot(path=str(ARTIFACTS / "restart-confirm.png"))
+    page.click("#restart-cancel")
+    expect(page.locator("#i-q4-name")).to_have_value("王五")  # going back keeps everything
+    page.goto(f"{FORM}/restart")
+    page.click("#restart-confirm")
+    expect(page).to_have_url(re.compile(f"{FORM}/s/method$"))
+    expect(page.locator("#i-q4-name")).to_have_value("")
+    page.goto(FORM)
+    expect(page.locator("#start")).to_be_visible()
+    expect(page.locator("#restart")).to_have_count(0)
     context.close()

@@ -4,7 +4,12 @@ A widget folder holds:
 
 ``widget.html`` (required)
     A Jinja macro ``render(q, value)`` that draws the question's input; ``value`` is the draft's raw answer.
-    Helper macros and partial templates may sit beside it.
+    A macro that takes a third argument named ``ev`` gets the page's evaluation and draws what is wrong itself:
+    it marks a wrong input ``aria-invalid`` and puts a blank's messages (``ev.blank_errors``) right under that
+    blank, while the question's box shows only the rest (``ev.own_errors``) and names the input it is about
+    (``data-for="i-<id>"``). Such a widget may define ``swap_errors(q, ev)``: its own message boxes, with
+    ``hx-swap-oob``, sent by the htmx swap whenever the question's messages change; the page's script marks or
+    clears each box's ``data-for`` input with it. Helper macros and partial templates may sit beside it.
 ``widget.py`` (optional), any of:
     ``extract(question, data) -> raw``
         Read the question's raw answer out of a posted HTML form (``data`` maps every field name to its

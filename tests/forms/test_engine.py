@@ -87,6 +87,24 @@ RESUMING = """
 """
 
 
+SHOWING = """
+{
+  "id": "showing", "version": 1, "title": "小表",
+  "sections": [{"id": "main", "title": "第一页", "questions": [
+    {"type": "number", "id": "adults", "label": "成年人数", "max": 9},
+    {"type": "number", "id": "children", "label": "儿童人数", "max": 9},
+    {"type": "number", "id": "total", "label": "总人数", "max": 20,
+     "checks": [{"rule": "total == adults + children",
+                 "message": {"zh": "填了{said}人，但{{成年人}}和儿童加起来是{sum}人，请核对", "en": "{said} != {sum}"},
+                 "values": {"said": "total", "sum": "adults + children"}}]},
+    {"type": "number", "id": "rooms", "label": "房间数", "max": 9, "required": false,
+     "checks": [{"rule": "rooms <= total", "message": "房间数{rooms}比人数{ratio}还多",
+                 "values": {"rooms": "rooms", "ratio": "1 / (rooms - rooms)"}}]}
+  ]}]
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def resuming() -> CompiledForm:
     return compile_form(decode_form(RESUMING))
@@ -116,3 +134,63 @@ def test_a_flagged_outcome_resumes_at_its_question(
     assert (evaluation.visible, evaluation.missing) == (visible, missing)
     assert (evaluation.outcome.id if evaluation.outcome else None) == outcome
     assert set(evaluation.answers) == set(answers) & set(visible)  # skipped answers are not stored
+
+
+@pytest.fixture(scope="module")
+def showing() -> CompiledForm:
+    return compile_form(decode_form(SHOWING))
+
+
+def test_a_check_message_shows_the_values_it_compared(showing: CompiledForm) -> None:
+    assert evaluate(showing, {"adults": 2, "children": 1, "total": 5}).errors == {
+        "total": ["第3题：填了5人，但{成年人}和儿童加起来是3人，请核对"]
+    }
+
+
+def test_a_check_whose_values_hold_shows_nothing(showing: CompiledForm) -> None:
+    assert evaluate(showing, {"adults": 2, "children": 1, "total": 3}).errors == {}
+
+
+def test_a_check_waits_for_what_its_values_read(showing: CompiledForm) -> None:
+    """The rule does not read children, but a value does: the check waits until children is answered."""
+    form = compile_form(
+        decode_form(SHOWING.replace('"rule": "total == adults + children"', '"rule": "total == adults + 1"'))
+    )
+    assert evaluate(form, {"adults": 2, "total": 5}).errors == {}
+    assert evaluate(form, {"adults": 2, "children": 1, "total": 5}).errors["total"] == [
+        "第3题：填了5人，但{成年人}和儿童加起来是3人，请核对"
+    ]
+
+
+def test_a_value_that_fails_at_run_time_reads_as_blank(showing: CompiledForm) -> None:
+    evaluation = evaluate(showing, {"adults": 1, "children": 0, "total": 1, "rooms": 4})
+    assert evaluation.errors == {"rooms": ["第4题：房间数4比人数还多"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (5, "5"),
+        (2.5, "2.5"),
+        (3.0, "3"),
+        (True, "是"),
+        (False, "否"),
+        (None, ""),
+        (["甲", 2], "甲、2"),
+        ("户主", "户主"),
+    ],
+)
+def test_values_read_as_a_farmer_reads_them(value: Any, text: str) -> None:
+    from shenbao.forms.messages import shown
+
+    assert shown(value) == text
+
+
+def test_placeholders_are_read_by_the_standard_formatter() -> None:
+    from shenbao.forms.messages import fill, placeholders
+
+    assert placeholders("选了{said}人，{{不是}}{sum}，又是{said}") == ["said", "sum", "said"]
+    with pytest.raises(ValueError, match="expected '}'"):
+        placeholders("选了{said")
+    assert fill("选了{said}人，{missing}", {"said": 3}) == "选了3人，"
+    assert fill("选了{said", {"said": 3}) == "选了{said"

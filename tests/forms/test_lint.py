@@ -103,6 +103,19 @@ BROKEN = [
     pytest.param(flagging(choice("a", jumps=[{"when": "true", "to": "flag"}]), choice("b"), choice("c"),
                           resume_at="c"),
                  [("E008", "b")], id="E008 between an unconditional jump and its resume point"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a}", "values": {"a": "a ="}}])),
+                 [("E004", "a")], id="E004 in a check's value"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "是{b}", "values": {"b": "zzz"}}])),
+                 [("E005", "a")], id="E005 a check's value reads an unknown question"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{said}人"}])),
+                 [("E018", "a")], id="E018 a placeholder without a value"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a}", "values": {"b": "a"}}])),
+                 [("E018", "a"), ("E018", "a")], id="E018 a placeholder misnamed, a value unused"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": "选了{a", "values": {"a": "a"}}])),
+                 [("E018", "a"), ("E018", "a")], id="E018 an unclosed brace"),
+    pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": {"zh": "选了{a}", "bo": "{b}"},
+                                            "values": {"a": "a"}}])),
+                 [("E018", "a")], id="E018 in another language"),
 ]  # fmt: skip
 
 
@@ -154,6 +167,27 @@ def test_the_resume_problem_says_the_fix(tmp_path: Path) -> None:
         f"{tmp_path}/pack/forms/tiny.json: a: E016 a jump goes to outcome flag, which resumes at a: a does not "
         "come after this question, so the form would go back; resume at a question after every jump to flag"
     )
+
+
+def test_a_check_showing_its_values_lints_clean(tmp_path: Path) -> None:
+    check = {
+        "rule": "a == total([b])",
+        "message": {"zh": "选了{said}人，加起来是{sum}人，{{请核对}}", "bo": "{sum} {said}"},
+        "values": {"said": "a", "sum": "total([b])"},
+    }
+    assert _lint(tmp_path, form(choice("a", "1", "2", checks=[check]), choice("b", "1", "2"))) == []
+
+
+def test_a_placeholder_problem_says_what_to_do(tmp_path: Path) -> None:
+    _lint(
+        tmp_path,
+        form(choice("a", checks=[{"rule": "a != 1", "message": "选了{said}", "values": {"n": "a"}}])),
+    )
+    _, problems = lint_path(tmp_path)
+    assert [problem.message for problem in problems] == [
+        "checks[0].message uses {said}, which is not one of its values (n)",
+        "checks[0].values.n is computed but the message never shows it: add {n} to the message",
+    ]
 
 
 def test_problem_reads_file_question_code_and_message(tmp_path: Path) -> None:

@@ -127,7 +127,29 @@ def test_proxy_details_are_checked(zizhu: CompiledForm, details: dict[str, str],
 def test_applicant_details_are_checked(zizhu: CompiledForm, field: str, value: Any, error: str) -> None:
     answers = zizhu_minimal()
     answers["q4"] = {**answers["q4"], field: value}
-    assert evaluate(zizhu, answers).errors["q4"] == [error]
+    evaluation = evaluate(zizhu, answers)
+    assert evaluation.errors["q4"] == [error]
+    assert evaluation.blank_errors == {"q4": {field: [error]}}  # shown under that blank, not under the phone
+    assert evaluation.own_errors("q4") == []
+
+
+def test_each_wrong_blank_keeps_its_own_messages_and_the_rest_stay_with_the_question(
+    zizhu: CompiledForm,
+) -> None:
+    answers = zizhu_minimal()
+    answers["q4"] = {**answers["q4"], "id_number": VALID_ID[:-1] + "9", "phone": "1380013800", "nick": "老张"}
+    evaluation = evaluate(zizhu, answers)
+    id_error = "第4题：“户主证件号码”：身份证号码第18位校验码不对，请核对"
+    phone_error = "第4题：“户主联系电话”：请填写11位手机号码，以1开头，只写数字"
+    extra = "第4题：没有“nick”这一项，请只填写页面上的各项"
+    assert evaluation.errors["q4"] == [extra, id_error, phone_error]  # the API still gets every message
+    assert evaluation.blank_errors["q4"] == {"id_number": [id_error], "phone": [phone_error]}
+    assert evaluation.own_errors("q4") == [extra]
+
+
+def test_a_question_without_blanks_has_all_its_messages_as_its_own(zizhu: CompiledForm) -> None:
+    evaluation = evaluate(zizhu, {**zizhu_minimal(), "q12": "太短了"})
+    assert evaluation.blank_errors == {} and evaluation.own_errors("q12") == evaluation.errors["q12"]
 
 
 @pytest.mark.parametrize(

@@ -159,18 +159,21 @@ def test_household_size_matching_the_age_counts(zizhu: CompiledForm, changes: di
 
 
 HOUSEHOLD_WRONG = [
-    pytest.param({"q13": 4, "q14": ["over_60", "age_18_60"], "q15": 1, "q16": 2}, id="1 + 2 is not 4"),
-    pytest.param({"q13": 1, "q14": ["over_60", "under_6"], "q15": 1, "q19": 1}, id="1 + 1 is not 1"),
-    pytest.param({"q13": 6, "q14": ["over_60"], "q15": 2, "q16": 4}, id="a hidden count is not added"),
+    pytest.param({"q13": 4, "q14": ["over_60", "age_18_60"], "q15": 1, "q16": 2}, 4, 3, id="1 + 2 is not 4"),
+    pytest.param({"q13": 1, "q14": ["over_60", "under_6"], "q15": 1, "q19": 1}, 1, 2, id="1 + 1 is not 1"),
+    pytest.param({"q13": 6, "q14": ["over_60"], "q15": 2, "q16": 4}, 6, 2, id="a hidden count is not added"),
 ]
 
 
-@pytest.mark.parametrize("changes", HOUSEHOLD_WRONG)
-def test_household_size_not_matching_is_an_error_at_q13(zizhu: CompiledForm, changes: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("changes", "said", "added"), HOUSEHOLD_WRONG)
+def test_household_size_not_matching_is_an_error_at_q13_saying_both_numbers(
+    zizhu: CompiledForm, changes: dict[str, Any], said: int, added: int
+) -> None:
     evaluation = evaluate(zizhu, {**zizhu_minimal(), **changes})
     assert evaluation.errors == {
         "q13": [
-            "第13题：共同居住的家庭成员人数要等于第15到19题各年龄段人数加起来的总数，请核对本题和第15到19题的人数"
+            f"第13题：共同居住的家庭成员选了{said}人，但第15到19题各年龄段人数加起来是{added}人，"
+            "请核对本题和第15到19题的人数"
         ]
     }
     assert not evaluation.submittable

@@ -46,6 +46,12 @@ def forms() -> FormRegistry:
 
 
 @cache
+def step_forms() -> FormRegistry:
+    """The forms the chains' steps fill (the household check)."""
+    return FormRegistry.from_packs(["gansu"], folder="chains/forms")
+
+
+@cache
 def chains() -> ChainRegistry:
     return ChainRegistry.from_packs(["gansu"])
 
@@ -53,7 +59,7 @@ def chains() -> ChainRegistry:
 _TO_APPROVAL: dict[str, list[Action]] = {
     YIJIAN: [
         Accept(),
-        RecordCheck(answers={"summary": "入户核查属实"}),
+        RecordCheck(answers={"summary": "入户核查属实", "members": 5}),  # the household check counted 5
         PassUp(),
         PassUp(),
         PassUp(),

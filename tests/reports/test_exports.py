@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -18,11 +18,12 @@ from shenbao.exports import (
     load_exports,
     national_row,
 )
+from shenbao.exports.spec import CODES
 from shenbao.forms.loader import DefinitionError
 from shenbao.paths import form_defs_dir
 from shenbao.regions import installed_divisions
 from shenbao.store.reports import ApprovedApplication
-from tests.reports.support import YIJIAN, ZIZHU, chains, forms, yijian, zizhu
+from tests.reports.support import YIJIAN, ZIZHU, chains, forms, step_forms, yijian, zizhu
 from tests.web.samples import id_number
 
 COLUMN = {header: index for index, (header, _) in enumerate(HEADERS)}
@@ -57,11 +58,43 @@ FORM = {
 }
 
 
+VISIT = {
+    "id": "visit",
+    "version": 1,
+    "title": "入户",
+    "sections": [
+        {
+            "id": "s",
+            "title": "S",
+            "questions": [
+                {"type": "number", "id": "members", "label": "人数", "max": 30},
+                {"type": "text", "id": "remarks", "label": "备注"},
+            ],
+        }
+    ],
+}
+"""A form a step of the chain ``small`` fills."""
+
+
+def _chain(form: str | None) -> dict[str, Any]:
+    step = {"id": "check", "name": "核查", "public_name": "村级核查", "role": "village", "deadline": {"working_days": 5},
+            "actions": ["record_check"]}  # fmt: skip
+    return {"id": "small", "version": 1, "title": "小流程", "deadline": {"working_days": 5},
+            "steps": [{**step, **({"form": form} if form else {})}]}  # fmt: skip
+
+
 def _lint(
-    tmp_path: Path, forms_columns: dict[str, Any], form: dict[str, Any] = FORM
+    tmp_path: Path,
+    forms_columns: dict[str, Any],
+    form: dict[str, Any] = FORM,
+    *,
+    step_form: str | None = "visit",
 ) -> list[tuple[str, str | None]]:
     (tmp_path / "forms").mkdir(exist_ok=True)
     (tmp_path / "forms" / "small.json").write_text(json.dumps(form), encoding="utf-8")
+    (tmp_path / "chains" / "forms").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "chains" / "forms" / "visit.json").write_text(json.dumps(VISIT), encoding="utf-8")
+    (tmp_path / "chains" / "small.json").write_text(json.dumps(_chain(step_form)), encoding="utf-8")
     (tmp_path / EXPORT_FILE).write_text(
         json.dumps({"title": "导出", "forms": forms_columns}), encoding="utf-8"
     )
@@ -70,22 +103,60 @@ def _lint(
     return [(problem.code, problem.question) for problem in problems]
 
 
-@pytest.mark.parametrize(
-    ("columns", "expected"),
-    [
-        pytest.param({"small": {"name": "name", "id_number": "card", "phone": "who.phone"}}, [], id="clean"),
-        pytest.param({"small": {}, "other": {"name": "name"}}, [("X002", None)], id="unknown-form"),
-        pytest.param({"small": {"name": "nobody"}}, [("X003", "small")], id="unknown-question"),
-        pytest.param({"small": {"phone": "who.mobile"}}, [("X004", "small")], id="unknown-blank"),
-        pytest.param({"small": {"phone": "name.phone"}}, [("X004", "small")], id="blank-of-a-plain-question"),
-        pytest.param({"small": {"id_number": "name"}}, [("X005", "small")], id="wrong-type"),
-        pytest.param({"small": {"name": "who.phone"}}, [("X005", "small")], id="wrong-kind-of-blank"),
-        pytest.param({"small": {"household_size": "size"}}, [("X006", "small")], id="size-not-numbers"),
-        pytest.param({}, [("X007", None)], id="form-with-a-chain-left-out"),
-    ],
-)
-def test_lint(tmp_path: Path, columns: dict[str, Any], expected: list[tuple[str, str | None]]) -> None:
-    assert _lint(tmp_path, columns) == expected
+def case(
+    columns: dict[str, Any],
+    expected: list[tuple[str, str | None]],
+    *,
+    id: str,
+    step_form: str | None = "visit",
+) -> Any:
+    """A lint case: the export's columns, the problems expected, and the form the chain's one step fills."""
+    return pytest.param(columns, expected, step_form, id=id)
+
+
+LINT_CASES = [
+    case({"small": {"name": "name", "id_number": "card", "phone": "who.phone"}}, [], id="clean"),
+    case({"small": {"name": []}}, [("X001", None)], id="an-empty-list-of-paths"),
+    case({"small": {"name": ["name", "Q2"]}}, [("X001", None)], id="a-bad-path-in-a-list"),
+    case({"small": {}, "other": {"name": "name"}}, [("X002", None)], id="unknown-form"),
+    case({"small": {"name": "nobody"}}, [("X003", "small")], id="unknown-question"),
+    case({"small": {"phone": "who.mobile"}}, [("X004", "small")], id="unknown-blank"),
+    case({"small": {"phone": "name.phone"}}, [("X004", "small")], id="blank-of-a-plain-question"),
+    case({"small": {"id_number": "name"}}, [("X005", "small")], id="wrong-type"),
+    case({"small": {"name": "who.phone"}}, [("X005", "small")], id="wrong-kind-of-blank"),
+    case({"small": {"household_size": "size"}}, [("X006", "small")], id="size-not-numbers"),
+    case({}, [("X007", None)], id="form-with-a-chain-left-out"),
+    case({"small": {"household_size": "visit:members", "name": ["name", "visit:remarks"]}}, [],
+         id="clean-with-a-step-form-and-a-fallback"),
+    case({"small": {"household_size": "survey:members"}}, [("X008", "small")], id="unknown-step-form"),
+    case({"small": {"household_size": "visit:members"}}, [("X009", "small")],
+         id="a-step-form-no-step-of-the-chain-fills", step_form=None),
+    case({"small": {"name": "visit:nobody"}}, [("X003", "small")], id="unknown-step-form-question"),
+    case({"small": {"household_size": "visit:remarks"}}, [("X005", "small")], id="step-form-wrong-type"),
+    case({"small": {"household_size": ["size", "visit:members"]}}, [("X006", "small")],
+         id="each-path-checked"),
+]  # fmt: skip
+"""Columns, the problems they give, and the form the chain's step fills."""
+
+
+@pytest.mark.parametrize(("columns", "expected", "step_form"), LINT_CASES)
+def test_lint(
+    tmp_path: Path, columns: dict[str, Any], expected: list[tuple[str, str | None]], step_form: str | None
+) -> None:
+    assert _lint(tmp_path, columns, step_form=step_form) == expected
+
+
+def test_every_export_code_is_exercised() -> None:
+    exercised = {code for case in LINT_CASES for code, _ in cast(list[tuple[str, Any]], case.values[1])}
+    assert exercised == set(CODES)
+
+
+def test_a_step_form_problem_says_which_chain_and_form(tmp_path: Path) -> None:
+    _lint(tmp_path, {"small": {"household_size": "visit:members"}}, step_form=None)
+    _, problems = lint_exports(tmp_path)
+    assert [problem.message for problem in problems] == [
+        "household_size reads visit:members, but no step of form small's chain fills form visit"
+    ]
 
 
 def test_a_malformed_file_is_one_problem(tmp_path: Path) -> None:
@@ -105,16 +176,32 @@ def test_the_gansu_pack_lints_clean_and_maps_both_forms() -> None:
     exports = load_exports(["gansu"])
     assert exports.title == "防止返贫监测对象申报"
     assert exports.columns[ZIZHU] == FormColumns(
-        name="q4.name", id_number="q4.id_number", phone="q4.phone", household_size="q13", risk_types="q11"
+        name="q4.name",
+        id_number="q4.id_number",
+        phone="q4.phone",
+        household_size=["q13", "household-check:members"],
+        risk_types="q11",
     )
     assert exports.columns[YIJIAN] == FormColumns(
-        name="name", id_number="id_number", phone="phone", risk_types="hardship"
+        name="name",
+        id_number="id_number",
+        phone="phone",
+        household_size="household-check:members",
+        risk_types="hardship",
     )
 
 
-def _application(form_id: str, answers: dict[str, Any], **fields: Any) -> ApprovedApplication:
+CHECKED = {"action": "record_check", "step": "household_check", "actor": "v1", "on": "2026-06-03",
+           "answers": {"members": 4, "housing": "safe", "meets_standard": "yes"}}  # fmt: skip
+"""The household check's row of an application's history, as the village handler recorded it."""
+
+
+def _application(
+    form_id: str, answers: dict[str, Any], *, checks: list[dict[str, Any]] | None = None, **fields: Any
+) -> ApprovedApplication:
     history = [
         {"action": "submit", "step": "household_check", "actor": "applicant", "on": "2026-06-01"},
+        *(checks or []),
         {"action": "approve", "step": "county_approval", "actor": "county", "on": "2026-06-10"},
     ]
     values: dict[str, Any] = {
@@ -141,6 +228,7 @@ def _row(application: ApprovedApplication, *, full_identity: bool) -> dict[str, 
         chain=chain[0] if chain else None,
         divisions=installed_divisions(),
         full_identity=full_identity,
+        step_forms={form.id: form for form in step_forms()},
     )
     assert len(cells) == len(HEADERS)
     return {header: cells[index] for header, index in COLUMN.items()}
@@ -161,14 +249,14 @@ def test_a_2021_row_for_the_county_has_every_field_whole() -> None:
     assert row["当前环节"] == "已办结" and row["申请表"] == forms().get(ZIZHU).title()  # type: ignore[union-attr]
 
 
-def test_a_2023_row_masks_identity_and_leaves_the_household_size_blank() -> None:
+def test_a_2023_row_masks_identity_and_takes_the_household_size_from_the_check() -> None:
     answers = yijian("李四", "456", "13912345678", hardship=["accident", "illness"])
-    application = _application(YIJIAN, answers, status="in_progress")
+    application = _application(YIJIAN, answers, checks=[CHECKED], status="in_progress")
     row = _row(application, full_identity=False)
     assert row["姓名"] == "李四"
     assert row["身份证号"] == id_number(serial="456")[:6] + "********" + id_number(serial="456")[-4:]
     assert row["联系电话"] == "139****5678"
-    assert row["家庭人口数"] is None
+    assert row["家庭人口数"] == 4
     assert row["风险类型"] == "因意外事故、因病（家里有人生病）"
     assert row["当前环节"] == "录入国家系统"  # approved by the county, not yet entered
 
@@ -229,3 +317,32 @@ def test_shenbao_lint_checks_the_export_file(tmp_path: Path, capsys: pytest.Capt
     out, _ = capsys.readouterr()
     assert "X003" in out and "E001" not in out
     assert main(["lint"]) == 0  # the shipped packs
+
+
+def test_the_latest_check_counts_after_a_second_visit() -> None:
+    """A case sent back (退回) to the household check is visited again: the second count is the one exported."""
+    again = {**CHECKED, "on": "2026-06-05", "answers": {**CHECKED["answers"], "members": 6}}
+    application = _application(YIJIAN, yijian("李四", "456", "13912345678"), checks=[CHECKED, again])
+    assert _row(application, full_identity=True)["家庭人口数"] == 6
+
+
+def test_a_2023_row_without_a_recorded_check_leaves_the_household_size_blank() -> None:
+    application = _application(YIJIAN, yijian("李四", "456", "13912345678"), status="in_progress")
+    assert _row(application, full_identity=True)["家庭人口数"] is None
+
+
+def test_a_2021_row_keeps_the_applicants_q13_before_the_checks_count() -> None:
+    application = _application(ZIZHU, zizhu("张三", "123", "13800138000"), checks=[CHECKED])
+    assert _row(application, full_identity=True)["家庭人口数"] == 3  # q13, not the check's 4
+
+
+def test_a_2021_row_without_q13_falls_back_to_the_checks_count() -> None:
+    answers = {key: value for key, value in zizhu("张三", "123", "13800138000").items() if key != "q13"}
+    application = _application(ZIZHU, answers, checks=[CHECKED])
+    assert _row(application, full_identity=True)["家庭人口数"] == 4
+
+
+def test_a_check_at_a_step_the_chain_no_longer_has_is_not_read() -> None:
+    stale = {**CHECKED, "step": "retired_step"}
+    application = _application(YIJIAN, yijian("李四", "456", "13912345678"), checks=[stale])
+    assert _row(application, full_identity=True)["家庭人口数"] is None

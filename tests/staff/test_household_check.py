@@ -82,3 +82,9 @@ def test_a_post_without_the_csrf_token_is_refused(client: Client, flow: Flow) ->
 def test_signed_out_the_check_asks_to_sign_in(client: Client, flow: Flow) -> None:
     response = client.get(f"/staff/a/{flow.id}/check/s/look", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/staff/login"
+
+
+def test_the_photo_prompt_asks_for_the_house_not_the_farmer(client: Client, flow: Flow) -> None:
+    sign_in(client, "village")
+    page = client.get(f"/staff/a/{flow.id}/check/s/look").text
+    assert "请用手机相机当场拍一张房屋的照片。" in page and "拍一张您的照片" not in page

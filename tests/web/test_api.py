@@ -124,7 +124,7 @@ def test_household_size_mismatch_is_422_at_q13(client: Client) -> None:
         headers={"Idempotency-Key": "k-0000002"},
     )
     assert response.status_code == 422
-    assert response.json()["errors"]["q13"][0].startswith("第13题：共同居住的家庭成员人数")
+    assert response.json()["errors"]["q13"][0].startswith("第13题：共同居住的家庭成员选了5人，但第15到19题")
 
 
 def test_non_agricultural_household_is_refused_and_nothing_stored(client: Client, settings: Settings) -> None:

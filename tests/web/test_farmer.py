@@ -269,3 +269,91 @@ def test_labels_come_in_the_language_asked_for(tmp_path: Any) -> None:
         assert '<html lang="bo">' in tibetan.text
         assert "ཐེམ་ཐོ།" in client.get("/f/gannan-demo/s/s1").text  # remembered
         assert "您的户籍性质" in client.get("/f/gannan-demo/s/s1?lang=zh").text
+
+
+def test_the_farmers_photo_prompt_asks_for_their_own_photo(client: Client) -> None:
+    page = client.get(f"{BASE}/s/pledge").text
+    assert "请用手机相机当场拍一张您的照片。" in page
+
+
+def _blank_box(html: str, box_id: str) -> str:
+    match = re.search(rf'<div id="{box_id}" class="err" role="alert"[^>]*>(.*?)</div>', html, re.S)
+    assert match, box_id
+    return match.group(1)
+
+
+def test_a_wrong_id_number_blank_is_outlined_with_its_message_right_under_it(client: Client) -> None:
+    wrong = id_number()[:-1] + ("1" if id_number()[-1] != "1" else "2")
+    response = post_section(client, "method", {**METHOD, "q4.id_number": wrong})
+    assert response.status_code == 422
+    html = response.text
+    blank = re.search(r'<input [^>]*id="i-q4-id_number"[^>]*>\s*(<div id="e-q4-id_number"[^>]*>)', html)
+    assert blank, "the ID number's message box follows its input"
+    assert 'aria-invalid="true" aria-describedby="e-q4-id_number"' in blank.group(0)
+    assert "第18位校验码不对" in _blank_box(html, "e-q4-id_number")
+    assert "校验码" not in _blank_box(html, "e-q4")  # not under the phone's code field
+    assert re.search(r'<input [^>]*id="i-q4-phone"[^>]*>', html).group(0).count("aria-invalid") == 0  # type: ignore[union-attr]
+
+
+def test_the_swap_marks_and_clears_the_wrong_blank_out_of_band(client: Client) -> None:
+    wrong = id_number()[:-1] + ("1" if id_number()[-1] != "1" else "2")
+    data = {**METHOD, "q4.id_number": wrong}
+    del data["q4.phone"]
+    swap = client.post(f"{BASE}/s/method/answer", data=data).text
+    assert 'id="e-q4-id_number" class="err" role="alert" data-for="i-q4-id_number" hx-swap-oob="true"' in swap
+    assert "第18位校验码不对" in _blank_box(swap, "e-q4-id_number") and _blank_box(swap, "e-q4") == ""
+    fixed = client.post(f"{BASE}/s/method/answer", data={**data, "q4.id_number": id_number()}).text
+    assert _blank_box(fixed, "e-q4-id_number") == ""  # the script clears the outline with the message
+
+
+def test_the_2023_id_number_is_outlined_and_its_message_sits_under_it(client: Client) -> None:
+    wrong = id_number()[:-1] + ("1" if id_number()[-1] != "1" else "2")
+    html = client.post(
+        "/f/gansu-yijian-2023/s/applicant",
+        data={"_q": ["name", "id_number"], "name": "张三", "id_number": wrong, "nav": "next"},
+    ).text
+    blank = re.search(
+        r'<input [^>]*id="i-id_number"[^>]*>\s*<div id="e-id_number"[^>]*>(.*?)</div>', html, re.S
+    )
+    assert blank and 'aria-invalid="true" aria-describedby="e-id_number"' in blank.group(0)
+    assert "第18位校验码不对" in blank.group(1) and 'data-for="i-id_number"' in blank.group(0)
+    assert "aria-invalid" not in re.search(r'<input [^>]*id="i-name"[^>]*>', html).group(0)  # type: ignore[union-attr]
+
+
+def test_a_resumed_draft_offers_to_start_again_and_asks_first(client: Client) -> None:
+    post_section(client, "method", METHOD)
+    guide = client.get(BASE).text
+    assert f'id="restart" href="{BASE}/restart">重新填写</a>' in guide and 'id="resume"' in guide
+    confirm = client.get(f"{BASE}/restart")
+    assert confirm.status_code == 200
+    assert "已经回答了2题" in confirm.text and "不能恢复" in confirm.text  # q1 and q4 so far
+    assert (
+        f'<form method="post" action="{BASE}/restart"' in confirm.text
+        and "确定清空，重新填写" in confirm.text
+    )
+    assert f'href="{BASE}/s/residence">不清空，继续填写上次的申请' in confirm.text
+    assert 'value="张三"' in client.get(f"{BASE}/s/method").text  # asking cleared nothing
+
+
+def test_confirming_clears_the_draft_and_starts_at_the_first_page(client: Client) -> None:
+    post_section(client, "method", METHOD)
+    response = client.post(f"{BASE}/restart", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"{BASE}/s/method"
+    assert 'value="张三"' not in client.get(f"{BASE}/s/method").text
+    guide = client.get(BASE).text
+    assert 'id="start"' in guide and 'id="resume"' not in guide and 'id="restart"' not in guide
+    assert client.get(f"{BASE}/restart", follow_redirects=False).headers["location"] == BASE  # nothing left
+
+
+def test_starting_again_keeps_the_draft_of_the_other_form(client: Client) -> None:
+    post_section(client, "method", METHOD)
+    other = "/f/gansu-yijian-2023"
+    client.post(f"{other}/s/applicant", data={"_q": ["name"], "name": "李四", "nav": "stay"})
+    client.post(f"{BASE}/restart")
+    assert 'value="李四"' in client.get(f"{other}/s/applicant").text
+    assert 'id="resume"' in client.get(other).text
+
+
+def test_starting_again_without_a_draft_just_opens_the_first_page(client: Client) -> None:
+    response = client.post(f"{BASE}/restart", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"{BASE}/s/method"

@@ -2,14 +2,18 @@
 
 The columns themselves (name, ID number, phone, household size, risk types) are what the national system asks
 for, the same for every province; a pack says, form by form, which question answers each. A path is a question
-id (``"hardship"``), or a question id and one of its blanks for a multi-field question (``"q4.id_number"``). A
-form that lacks an answer (the 2023 one-click form asks no household size) leaves the column out, and the
-export leaves that cell blank.
+id (``"hardship"``), or a question id and one of its blanks for a multi-field question (``"q4.id_number"``), of
+the applicant's form; or, after the id of a form that a step of the form's chain fills and a colon, a question
+of that form as the staff recorded it (``"household-check:members"``, the household check's count). A column
+may list several paths: the first one answered fills the cell (``["q13", "household-check:members"]``: what the
+applicant said, else what the check counted). A column no path answers is left out, and the export leaves
+that cell blank.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -19,6 +23,8 @@ from shenbao.forms.lint import Problem
 from shenbao.forms.loader import DefinitionError, load_form
 from shenbao.forms.model import FieldsQuestion, FormDef, Label, Question, text_of
 from shenbao.paths import form_defs_dir
+from shenbao.workflow.lint import decode_chain
+from shenbao.workflow.model import Chain
 
 __all__ = [
     "CODES",
@@ -41,10 +47,15 @@ EXPORT_FILE = "export.json"
 AnswerPath = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$",
-        description="a question id, or question_id.field_id for one blank of a multi-field question",
+        pattern=r"^([a-z0-9][a-z0-9-]*:)?[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$",
+        description=(
+            "a question id, or question_id.field_id for one blank of a multi-field question, of the applicant's "
+            "form; step-form-id:question_id for an answer recorded through a form a step of the chain fills"
+        ),
     ),
 ]
+Sources = AnswerPath | Annotated[list[AnswerPath], msgspec.Meta(min_length=1)]
+"""One path, or several: the first answered fills the cell."""
 Column: TypeAlias = Literal["name", "id_number", "phone", "household_size", "risk_types"]
 
 COLUMNS: dict[Column, tuple[str, ...]] = {
@@ -64,6 +75,8 @@ CODES = {
     "X005": "{column} reads {detail}, a {kind}: use a question of type {expected}",
     "X006": "household_size reads {detail}, whose options are not all whole numbers",
     "X007": "form {detail} has an approval chain but no columns here: its exported rows would be blank",
+    "X008": "{column} reads {detail}, but {step_form} is not a form of this pack's chains/forms",
+    "X009": "{column} reads {detail}, but no step of form {form}'s chain fills form {step_form}",
 }
 
 
@@ -74,17 +87,23 @@ class _Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=Tru
 class FormColumns(_Base, frozen=True, kw_only=True):
     """The answers of one form that fill the export's columns; a column left out stays blank."""
 
-    name: AnswerPath | None = None
-    id_number: AnswerPath | None = None
-    phone: AnswerPath | None = None
-    household_size: AnswerPath | None = None
-    risk_types: AnswerPath | None = None
+    name: Sources | None = None
+    id_number: Sources | None = None
+    phone: Sources | None = None
+    household_size: Sources | None = None
+    risk_types: Sources | None = None
+
+    def sources(self, column: Column) -> tuple[str, ...]:
+        """The answer paths of ``column``, in the order they are tried (none: the cell stays blank)."""
+        given: str | list[str] | None = getattr(self, column)
+        if given is None:
+            return ()
+        return (given,) if isinstance(given, str) else tuple(given)
 
     def paths(self) -> Iterator[tuple[Column, str]]:
-        """Each column this form fills, with its answer path."""
+        """Each column this form fills, with each of its answer paths."""
         for column in COLUMNS:
-            path = getattr(self, column)
-            if path is not None:
+            for path in self.sources(column):
                 yield column, path
 
 
@@ -147,11 +166,38 @@ def _kind(question: Question, field: str | None) -> str | None:
     return next((blank.kind for blank in question.fields if blank.id == field), None)
 
 
-def _check_path(path: str, form: FormDef, column: Column, answer_path: str) -> Iterator[Problem]:
-    question_id, _, field = answer_path.partition(".")
-    question = next((each for each in form.questions() if each.id == question_id), None)
+@dataclass(frozen=True)
+class _Pack:
+    """What an export's paths may read: the pack's forms, the forms its steps fill, its chains, by id."""
+
+    forms: Mapping[str, FormDef]
+    step_forms: Mapping[str, FormDef]
+    chains: Mapping[str, Chain]
+
+
+def _filled_at_a_step(pack: _Pack, form: FormDef, step_form: str) -> bool:
+    chain = pack.chains.get(form.chain) if form.chain else None
+    return chain is not None and any(step.form == step_form for step in chain.steps)
+
+
+def _check_path(path: str, pack: _Pack, form: FormDef, column: Column, answer_path: str) -> Iterator[Problem]:
+    step_form, _, local = answer_path.rpartition(":")
+    owner = form
+    if step_form:
+        found = pack.step_forms.get(step_form)
+        if found is None:
+            yield _problem(path, form.id, "X008", column=column, detail=answer_path, step_form=step_form)
+            return
+        if not _filled_at_a_step(pack, form, step_form):
+            yield _problem(
+                path, form.id, "X009", column=column, detail=answer_path, form=form.id, step_form=step_form
+            )
+            return
+        owner = found
+    question_id, _, field = local.partition(".")
+    question = next((each for each in owner.questions() if each.id == question_id), None)
     if question is None:
-        yield _problem(path, form.id, "X003", column=column, detail=answer_path, form=form.id)
+        yield _problem(path, form.id, "X003", column=column, detail=answer_path, form=owner.id)
         return
     kind = _kind(question, field or None)
     if kind is None:
@@ -175,8 +221,24 @@ def _check_path(path: str, form: FormDef, column: Column, answer_path: str) -> I
             yield _problem(path, form.id, "X006", detail=answer_path)
 
 
-def lint_export(spec: ExportSpec, path: str, forms: Mapping[str, FormDef]) -> list[Problem]:
-    """Every problem in a decoded ``export.json``, given its pack's forms by id."""
+def lint_export(
+    spec: ExportSpec,
+    path: str,
+    forms: Mapping[str, FormDef],
+    *,
+    step_forms: Mapping[str, FormDef] | None = None,
+    chains: Mapping[str, Chain] | None = None,
+) -> list[Problem]:
+    """Every problem in a decoded ``export.json``.
+
+    Args:
+        spec: the decoded file.
+        path: the file, as problems name it.
+        forms: the pack's forms by id.
+        step_forms: the forms the pack's chain steps fill (``chains/forms/``), by id.
+        chains: the pack's chains by id.
+    """
+    pack = _Pack(forms=forms, step_forms=step_forms or {}, chains=chains or {})
     problems: list[Problem] = []
     for form_id, columns in spec.forms.items():
         form = forms.get(form_id)
@@ -184,7 +246,7 @@ def lint_export(spec: ExportSpec, path: str, forms: Mapping[str, FormDef]) -> li
             problems.append(_problem(path, None, "X002", detail=form_id))
             continue
         for column, answer_path in columns.paths():
-            problems += _check_path(path, form, column, answer_path)
+            problems += _check_path(path, pack, form, column, answer_path)
     for form in forms.values():
         if form.chain is not None and form.id not in spec.forms:
             problems.append(_problem(path, None, "X007", detail=form.id))
@@ -204,12 +266,33 @@ def lint_exports(root: Path) -> tuple[list[Path], list[Problem]]:
         except DefinitionError as error:
             problems.append(_problem(str(file), None, "X001", detail=str(error).split(": ", 1)[-1]))
             continue
-        forms: dict[str, FormDef] = {}
-        for form_file in sorted(file.parent.glob("forms/*.json")):
-            try:
-                form = load_form(form_file)
-            except DefinitionError:
-                continue  # the form linter reports it
-            forms[form.id] = form
-        problems += lint_export(spec, str(file), forms)
+        problems += lint_export(
+            spec,
+            str(file),
+            _forms_in(file.parent / "forms"),
+            step_forms=_forms_in(file.parent / "chains" / "forms"),
+            chains=_chains_in(file.parent / "chains"),
+        )
     return files, problems
+
+
+def _forms_in(folder: Path) -> dict[str, FormDef]:
+    forms: dict[str, FormDef] = {}
+    for form_file in sorted(folder.glob("*.json")):
+        try:
+            form = load_form(form_file)
+        except DefinitionError:
+            continue  # the form linter reports it
+        forms[form.id] = form
+    return forms
+
+
+def _chains_in(folder: Path) -> dict[str, Chain]:
+    chains: dict[str, Chain] = {}
+    for chain_file in sorted(folder.glob("*.json")):
+        try:
+            chain = decode_chain(chain_file.read_bytes(), source=str(chain_file))
+        except DefinitionError:
+            continue  # the chain linter reports it
+        chains[chain.id] = chain
+    return chains

@@ -8,21 +8,46 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import cel
 import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
-from shenbao.forms.model import FormDef, Label, Notice, Outcome, Question, text_of
+from shenbao.forms.messages import fill
+from shenbao.forms.model import Check, FieldsQuestion, FormDef, Label, Notice, Outcome, Question, text_of
 from shenbao.forms.personal import PersonalFields, personal_fields
-from shenbao.forms.values import CLEANERS, Cleaner, clean, empty_value, is_answered
+from shenbao.forms.values import CLEANERS, Cleaner, blank_problems, clean, empty_value, is_answered
 
 __all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    rule: CompiledExpression
+    message: Label
+    values: tuple[tuple[str, CompiledExpression], ...]
+    reads: frozenset[str]
+    """What the rule and the values read: the check waits until all of it is answered."""
+
+    def text(self, context: cel.Context) -> str:
+        """The message, with the values computed over ``context`` put into its placeholders."""
+        message = text_of(self.message)
+        if not self.values:
+            return message
+        return fill(message, {name: value.value(context) for name, value in self.values})
+
+
+def _compile_check(check: Check) -> _Check:
+    rule = compile_expression(check.rule)
+    values = tuple((name, compile_expression(source)) for name, source in check.values.items())
+    reads = rule.reads.union(*(value.reads for _, value in values))
+    return _Check(rule=rule, message=check.message, values=values, reads=reads)
 
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
     visible_if: CompiledExpression | None
     jumps: tuple[tuple[CompiledExpression, Outcome], ...]
-    checks: tuple[tuple[CompiledExpression, Label], ...]
+    checks: tuple[_Check, ...]
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,18 @@ class Evaluation(msgspec.Struct, kw_only=True):
     """The clean answers of visible questions only: what is stored. Hidden questions' answers are dropped."""
     answered: int
     answerable: int
+    blank_errors: dict[str, dict[str, list[str]]] = {}
+    """The messages of ``errors`` that concern one blank of a multi-field question, by question and blank id:
+    a page shows each under its blank (the ID number under the ID number), the rest under the question."""
+
+    def own_errors(self, question_id: str) -> list[str]:
+        """The messages of a question that concern none of its blanks in particular."""
+        messages = self.errors.get(question_id, [])
+        blanks = self.blank_errors.get(question_id)
+        if not blanks:
+            return messages
+        under_blanks = {message for each in blanks.values() for message in each}
+        return [message for message in messages if message not in under_blanks]
 
     @property
     def progress(self) -> int:
@@ -112,7 +149,7 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
         question.id: _Rules(
             visible_if=compile_expression(question.visible_if) if question.visible_if else None,
             jumps=tuple((compile_expression(jump.when), outcomes[jump.to]) for jump in question.jumps),
-            checks=tuple((compile_expression(check.rule), check.message) for check in question.checks),
+            checks=tuple(_compile_check(check) for check in question.checks),
         )
         for question in questions
     }
@@ -135,13 +172,12 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
         read_by_rules=frozenset(
             name
             for rule in rules.values()
-            for expression in (
-                rule.visible_if,
-                *(jump for jump, _ in rule.jumps),
-                *(check for check, _ in rule.checks),
+            for reads in (
+                rule.visible_if.reads if rule.visible_if is not None else frozenset(),
+                *(jump.reads for jump, _ in rule.jumps),
+                *(check.reads for check in rule.checks),
             )
-            if expression is not None
-            for name in expression.reads
+            for name in reads
         ),
     )
 
@@ -163,6 +199,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
     context = new_context(today)
     visible: list[str] = []
     errors: dict[str, list[str]] = {}
+    blank_errors: dict[str, dict[str, list[str]]] = {}
     missing: list[str] = []
     clean_answers: dict[str, Any] = {}
     outcome: Outcome | None = None
@@ -184,7 +221,14 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
         answerable += 1
         value, problems = clean(question, answers.get(question.id), form.cleaners)
         if problems:
-            errors[question.id] = [f"{form.name_of(question.id)}：{problem}" for problem in problems]
+            name = form.name_of(question.id)
+            errors[question.id] = [f"{name}：{problem}" for problem in problems]
+            if isinstance(question, FieldsQuestion):
+                blanks = blank_problems(question, answers.get(question.id))
+                if blanks:
+                    blank_errors[question.id] = {
+                        blank: [f"{name}：{problem}" for problem in each] for blank, each in blanks.items()
+                    }
         if is_answered(value):
             clean_answers[question.id] = value
         elif question.required:
@@ -200,11 +244,13 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
     for question_id in visible:
         if question_id in errors or question_id not in clean_answers:
             continue
-        for rule, message in form.rules[question_id].checks:
-            if rule.reads & unanswered:
+        for check in form.rules[question_id].checks:
+            if check.reads & unanswered:
                 continue  # wait until the farmer has answered what the check compares
-            if not rule.holds(context):
-                errors.setdefault(question_id, []).append(f"{form.name_of(question_id)}：{text_of(message)}")
+            if not check.rule.holds(context):
+                errors.setdefault(question_id, []).append(
+                    f"{form.name_of(question_id)}：{check.text(context)}"
+                )
 
     return Evaluation(
         visible=visible,
@@ -214,4 +260,5 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
         answers=clean_answers,
         answered=len(clean_answers),
         answerable=answerable,
+        blank_errors=blank_errors,
     )

@@ -85,10 +85,14 @@ class CompiledExpression:
 
     def holds(self, context: cel.Context) -> bool:
         """Run against ``context``; an expression that fails at run time (a type mismatch) does not hold."""
+        return self.value(context) is True
+
+    def value(self, context: cel.Context) -> Any:
+        """Run against ``context`` and return the result; ``None`` when it fails at run time."""
         try:
-            return self.program.execute(context) is True
-        except (RuntimeError, TypeError, ValueError, KeyError):
-            return False
+            return self.program.execute(context)
+        except (RuntimeError, TypeError, ValueError, KeyError, ArithmeticError):
+            return None  # e.g. a type mismatch, or a division by zero
 
 
 _CEL_FUNCTIONS = frozenset(

@@ -16,6 +16,7 @@ import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, ExpressionError, compile_expression, new_context
 from shenbao.forms.loader import DefinitionError, form_files, load_form
+from shenbao.forms.messages import placeholders
 from shenbao.forms.model import (
     FieldsQuestion,
     FormDef,
@@ -50,6 +51,7 @@ CODES = {
     "question, so the form would go back; resume at a question after every jump to {detail}",
     "E017": "outcome {detail} is blocked: nothing is stored, so the form cannot resume after it; remove "
     "resume_at or make the outcome flagged",
+    "E018": "{detail} {error}",
 }
 
 _MAX_COMBINATIONS = 4096
@@ -148,7 +150,15 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
     position = {question.id: index for index, question in enumerate(questions)}
     graph: dict[str, set[str]] = {}
     for question in questions:
-        checks = [(f"checks[{index}]", check.rule) for index, check in enumerate(question.checks)]
+        checks = [
+            (where, source)
+            for index, check in enumerate(question.checks)
+            for where, source in [
+                (f"checks[{index}]", check.rule),
+                *((f"checks[{index}].values.{name}", value) for name, value in check.values.items()),
+            ]
+        ]
+        yield from _check_messages(question, path)
         for where, source in [*_ordered_rules(question), *checks]:
             try:
                 compiled = compile_expression(source)
@@ -164,6 +174,45 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
                     if position[name] > position[question.id]:
                         yield _problem(path, question.id, "E006", detail=where, name=name)
     yield from _cycles(graph, path)
+
+
+def _check_messages(question: Question, path: str) -> Iterator[Problem]:
+    """Every placeholder of a check's message names one of its values, and every value is shown."""
+    for index, check in enumerate(question.checks):
+        where = f"checks[{index}].message"
+        texts = [check.message] if isinstance(check.message, str) else list(check.message.values())
+        used: set[str] = set()
+        for text in texts:
+            try:
+                names = placeholders(text)
+            except ValueError as error:
+                yield _problem(
+                    path,
+                    question.id,
+                    "E018",
+                    detail=where,
+                    error=f"is not a message format: {error} (write a literal brace twice: {{{{ or }}}})",
+                )
+                continue
+            used.update(names)
+            for name in dict.fromkeys(names):
+                if name not in check.values:
+                    known = ", ".join(sorted(check.values)) or "none"
+                    yield _problem(
+                        path,
+                        question.id,
+                        "E018",
+                        detail=where,
+                        error=f"uses {{{name}}}, which is not one of its values ({known})",
+                    )
+        for name in sorted(set(check.values) - used):
+            yield _problem(
+                path,
+                question.id,
+                "E018",
+                detail=f"checks[{index}].values.{name}",
+                error="is computed but the message never shows it: add {" + name + "} to the message",
+            )
 
 
 def _cycles(graph: dict[str, set[str]], path: str) -> Iterator[Problem]:

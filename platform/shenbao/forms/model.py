@@ -68,12 +68,16 @@ class Option(Base, frozen=True, kw_only=True):
 class Check(Base, frozen=True, kw_only=True):
     """A validation rule: ``rule`` must hold, else ``message`` is shown at the question.
 
-    A check is skipped while any visible question it reads is still unanswered, so the farmer is never
+    The message may show what was compared: each of ``values`` is a CEL expression over the answers, and its
+    result goes into the message's placeholder of that name (``"选了{said}人，但加起来是{sum}人"`` with
+    ``{"said": "q13", "sum": "total([q15, q16])"}``); a literal brace is written twice. A check is skipped
+    while any visible question its rule or its values read is still unanswered, so the farmer is never
     scolded about something they have not reached yet.
     """
 
     rule: Expression
     message: Label
+    values: dict[Identifier, Expression] = {}
 
 
 class Jump(Base, frozen=True, kw_only=True):
@@ -175,6 +179,9 @@ class CameraPhoto(_QuestionBase, tag="photo", frozen=True, kw_only=True):
     """A photo taken with the camera there and then, never picked from the album."""
 
     max_bytes: int = 5 * 1024 * 1024
+    subject: Label | None = None
+    """What the photo shows, as the prompt names it: 请用手机相机当场拍一张{subject}的照片 (您 when not set;
+    房屋 for the household check's photo of the house)."""
 
 
 class Signature(_QuestionBase, tag="signature", frozen=True, kw_only=True):

@@ -23,7 +23,16 @@ from shenbao.forms.model import (
     text_of,
 )
 
-__all__ = ["CLEANERS", "Cleaner", "clean", "empty_value", "is_answered", "is_mobile", "normalise_phone"]
+__all__ = [
+    "CLEANERS",
+    "Cleaner",
+    "blank_problems",
+    "clean",
+    "empty_value",
+    "is_answered",
+    "is_mobile",
+    "normalise_phone",
+]
 
 Cleaned = tuple[Any, list[str]]
 
@@ -139,41 +148,63 @@ def _phone_number(raw: str) -> list[str]:
     return [] if is_mobile(raw) else ["请填写11位手机号码，以1开头，只写数字"]
 
 
-def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:
-    if not is_answered(raw):
-        return None, []
-    if not isinstance(raw, dict):
-        return None, ["请逐项填写"]
+def _blanks(
+    question: FieldsQuestion, raw: dict[str, Any]
+) -> tuple[dict[str, Any], list[str], dict[str, list[str]]]:
+    """The clean blanks, the problems of the question as a whole, and the problems of each blank, by its id."""
     value: dict[str, Any] = {}
-    problems: list[str] = []
     known = {field.id for field in question.fields}
-    for extra in sorted(set(raw) - known):
-        problems.append(f"没有“{extra}”这一项，请只填写页面上的各项")
+    general = [f"没有“{extra}”这一项，请只填写页面上的各项" for extra in sorted(set(raw) - known)]
+    blanks: dict[str, list[str]] = {}
     for field in question.fields:
         entry = raw.get(field.id)
         entry = entry.strip() if isinstance(entry, str) else entry
         name = text_of(field.label)
+        problems: list[str] = []
         if not is_answered(entry):
             if field.required:
-                problems.append(f"请填写“{name}”")
+                blanks[field.id] = [f"请填写“{name}”"]
             continue
         if field.kind == "number":
             number, number_problems = _integer(entry, 0, 1_000_000)
             value[field.id] = number
             problems += [f"“{name}”：{problem}" for problem in number_problems]
-            continue
-        entry = str(entry)
-        if field.kind == "phone":
-            entry = normalise_phone(entry)
-        elif field.kind == "id_number":
-            entry = identity.normalise(entry)
-        value[field.id] = entry
-        if len(entry) > field.max_chars:
-            problems.append(f"“{name}”最多写{field.max_chars}个字，现在是{len(entry)}个字")
-        elif field.kind == "phone":
-            problems += [f"“{name}”：{problem}" for problem in _phone_number(entry)]
-        elif field.kind == "id_number":
-            problems += [f"“{name}”：{problem}" for problem in identity.problems(entry)]
+        else:
+            entry = str(entry)
+            if field.kind == "phone":
+                entry = normalise_phone(entry)
+            elif field.kind == "id_number":
+                entry = identity.normalise(entry)
+            value[field.id] = entry
+            if len(entry) > field.max_chars:
+                problems.append(f"“{name}”最多写{field.max_chars}个字，现在是{len(entry)}个字")
+            elif field.kind == "phone":
+                problems += [f"“{name}”：{problem}" for problem in _phone_number(entry)]
+            elif field.kind == "id_number":
+                problems += [f"“{name}”：{problem}" for problem in identity.problems(entry)]
+        if problems:
+            blanks[field.id] = problems
+    return value, general, blanks
+
+
+def blank_problems(question: FieldsQuestion, raw: Any) -> dict[str, list[str]]:
+    """The problems of each blank of a multi-field answer, by blank id (only blanks with a problem).
+
+    They are among the problems :func:`clean` gives for the question, word for word, so a page can show each
+    under its own blank and the rest (a blank the question does not have) under the question.
+    """
+    if not isinstance(raw, dict):
+        return {}
+    return _blanks(question, raw)[2]
+
+
+def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:
+    if not is_answered(raw):
+        return None, []
+    if not isinstance(raw, dict):
+        return None, ["请逐项填写"]
+    value, general, blanks = _blanks(question, raw)
+    problems = general + [problem for field in question.fields for problem in blanks.get(field.id, [])]
     return (value or None), problems
 
 

@@ -32,7 +32,7 @@ from shenbao.web.pages import SKIP_COMPRESSION, html_response
 from shenbao.web.phones import mark_unverified, verified_phones
 from shenbao.web.render import current_language
 from shenbao.web.section_flow import Flow, post_answer, post_section
-from shenbao.web.sections import section_context, section_of
+from shenbao.web.sections import section_context, section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
 from shenbao.widgets import set_page_facts
@@ -114,6 +114,39 @@ class FarmerController(Controller):
             return html_response(request, render(), cookies=cookies)
         key = ("guide", form.id, form.version, current_language(), wait.left)  # the whole wait, or none left
         return html_response(request, services.first_visit.get(key, render), cookies=cookies)
+
+    @get("/f/{form_id:str}/restart", name="farmer:restart")
+    async def restart_page(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
+    ) -> Response[Any]:
+        """重新填写: say what clearing the draft loses, and ask again (a page, so it works without script)."""
+        form = _form(services, form_id)
+        _, answers, section = await self._draft(services, request, form)
+        if not answers:
+            return Redirect(f"{services.base}/f/{form.id}", status_code=303)  # nothing to clear
+        evaluation = evaluate(form, answers)
+        return services.renderer.page(
+            "farmer/restart.html",
+            form=form,
+            answered=evaluation.answered,
+            resume_section=section or shown_sections(form, evaluation)[0],
+        )
+
+    @post("/f/{form_id:str}/restart", name="farmer:restart_post", status_code=HTTP_200_OK)
+    async def restart(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
+    ) -> Response[Any]:
+        """确定清空: delete this browser's draft of the form and start again at its first page.
+
+        Only this form's draft goes; the browser keeps its draft token (and its drafts of other forms). The
+        draft cookie is SameSite=Lax, so another site cannot post this for the farmer.
+        """
+        form = _form(services, form_id)
+        token = draft_token(request)
+        if token:
+            await store.delete_draft(services.database, token, form.id)
+        first = shown_sections(form, evaluate(form, {}))[0]
+        return Redirect(f"{services.base}/f/{form.id}/s/{first}", status_code=303)
 
     @get("/f/{form_id:str}/s/{section_id:str}", name="farmer:section", opt={SKIP_COMPRESSION: True})
     async def section(

@@ -60,6 +60,7 @@ class _Export:
         self.services = services
         self.full_identity = staff.role in FULL_IDENTITY_ROLES
         self.divisions = installed_divisions()
+        self.step_forms = {form.id: form for form in services.step_forms}
         self.sheet = XlsxSheet(services.exports.title, HEADERS)
 
     def add(self, batch: list[ApprovedApplication]) -> None:
@@ -76,6 +77,7 @@ class _Export:
                     chain=chain[0] if chain else None,
                     divisions=self.divisions,
                     full_identity=self.full_identity,
+                    step_forms=self.step_forms,
                 )
             )
         self.sheet.append(rows)
