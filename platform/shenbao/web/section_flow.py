@@ -3,6 +3,10 @@
 A flow is a form, the URL its pages live under, and where its draft is kept. The two posts every section
 page makes are here: the full post (the "下一步" button, and every change without JavaScript) and the
 htmx post of one changed answer, which answers with only the parts of the page that changed.
+
+Without JavaScript the full post does all the widgets' work too: the phone's "发送验证码" and "验证" buttons
+post the section and come back to it with the code's status (``web.phone_codes``), a code typed before
+"下一步" is checked, and pictures come with the form (``web.answers``).
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
-from shenbao.web.answers import FormData, merge, received_section_answers
+from shenbao.web.answers import PostedForm, merge, read_posted, received_section_answers
+from shenbao.web.drafts import draft_scope
+from shenbao.web.phone_codes import CodeStatus, section_codes
 from shenbao.web.sections import neighbour, section_context, section_of
 from shenbao.web.services import Services
-from shenbao.widgets import set_page_facts
+from shenbao.widgets import page_facts, set_page_facts
 
 __all__ = ["Flow", "post_answer", "post_section", "section_page"]
 
@@ -36,6 +42,7 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
         token: the draft's key, with the form's id.
         draft: the answers saved so far.
         context: more for the page's template (a staff page's CSRF token and way back).
+        client: the client's address (the per-address limit of verification codes).
     """
 
     form: CompiledForm
@@ -43,6 +50,13 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
     token: str
     draft: dict[str, Any]
     context: dict[str, Any] = {}
+    client: str = "unknown"
+
+
+def _show_code_statuses(statuses: dict[str, CodeStatus]) -> None:
+    """Tell the phone widget the status line of each phone input a post acted on (after evaluation's facts)."""
+    if statuses:
+        set_page_facts(**{**page_facts(), "code_statuses": statuses})
 
 
 def section_page(
@@ -68,29 +82,43 @@ def section_page(
 
 
 async def post_section(
-    services: Services, flow: Flow, section_id: str, data: FormData, evaluator: Evaluator
+    services: Services, flow: Flow, section_id: str, data: PostedForm, evaluator: Evaluator
 ) -> Response[Any]:
     """Save a section's answers, then move on, go back, or show what is missing (422).
 
     ``nav=stay`` (no JavaScript) shows what the answers so far reveal; ``prev`` goes back; otherwise the
     next shown section, or the review when none is left. Where the person lands is where a reopened
-    page resumes.
+    page resumes. A phone's "发送验证码" or "验证" button (no JavaScript) saves the answers and shows the page
+    again with that phone's status; codes typed in the page are checked before the answers are evaluated.
     """
     form = flow.form
-    answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
+    posted = await read_posted(data)
+    answers = merge(flow.draft, await received_section_answers(form, section_id, posted, services.settings))
+    codes = await section_codes(
+        services.phones,
+        form,
+        section_id,
+        posted.fields,
+        scope=draft_scope(form.id, flow.token),
+        client=flow.client,
+    )
     evaluation = await evaluator(form, answers)
+    _show_code_statuses(codes.statuses)
     unfinished = [
         question_id
         for question_id in evaluation.visible
         if form.section_of[question_id] == section_id
         and (question_id in evaluation.errors or question_id in evaluation.missing)
     ]
-    nav = (data.get("nav") or ["next"])[0]
-    if nav == "stay":
+    nav = (posted.fields.get("nav") or ["next"])[0]
+    if nav == "stay" or codes.pressed:
         await store.save_draft(
             services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
         )
-        return section_page(services, flow, section_id, answers, evaluation, show_missing=False)
+        # Still on the page, as after an htmx swap: what is not done yet (a phone not verified, a question not
+        # answered) is said on "下一步", not while the farmer is still at it.
+        shown = evaluate(form, answers)
+        return section_page(services, flow, section_id, answers, shown, show_missing=False)
     if nav == "prev":
         landing = neighbour(form, evaluation, section_id, -1)
         target = f"{flow.url}/s/{landing}" if landing else flow.url
@@ -121,11 +149,12 @@ async def post_section(
     return Redirect(target, status_code=303)
 
 
-async def post_answer(services: Services, flow: Flow, section_id: str, data: FormData) -> Response[str]:
+async def post_answer(services: Services, flow: Flow, section_id: str, data: PostedForm) -> Response[str]:
     """htmx: save one change and send back only the parts of the page it changed, swapped out of band."""
     form = flow.form
     section = section_of(form, section_id)
-    answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
+    posted = await read_posted(data)
+    answers = merge(flow.draft, await received_section_answers(form, section_id, posted, services.settings))
     await store.save_draft(
         services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
     )
