@@ -7,11 +7,13 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable
+from email.parser import BytesParser
+from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import BrowserContext, Page, Response, expect
+from playwright.sync_api import BrowserContext, Page, Request, Response, expect
 
 from e2e.conftest import KEYS, SECRET, Server
 from shenbao.forms.identity import check_char
@@ -96,6 +98,22 @@ def stored_file(server: Server, ref: dict[str, str]) -> Path:
     return server.data_dir / "files" / ref["file"][:2] / f"{ref['file']}.{extension}"
 
 
+def posted_fields(request: Request) -> dict[str, list[str]]:
+    """The text fields of a posted form, urlencoded or multipart (a page with a photo or documents)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return parse_qs(request.post_data or "")
+    body = request.post_data_buffer or b""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, list[str]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and part.get_filename() is None and isinstance(payload, bytes):
+            fields.setdefault(name, []).append(payload.decode("utf-8"))
+    return {name: [value for value in values if value] for name, values in fields.items()}
+
+
 def answer_saved(page: Page, field: str) -> Any:
     """``with answer_saved(page, "q7.lat"):`` waits for the htmx answer post that carries a value for ``field``."""
 
@@ -103,7 +121,7 @@ def answer_saved(page: Page, field: str) -> Any:
         request = response.request
         if request.method != "POST" or not request.url.endswith("/answer"):
             return False
-        return any(parse_qs(request.post_data or "").get(field, []))
+        return any(posted_fields(request).get(field, []))
 
     return page.expect_response(carries)
 

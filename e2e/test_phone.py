@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -16,6 +19,9 @@ def test_five_wrong_codes_lock_the_code_and_the_form_waits(page: Page, server: S
     page.click("#b-phone-send")
     status = page.locator("#s-phone-otp")
     expect(status).to_contain_text("验证码已发到138****8020")
+    expect(page).to_have_url(
+        re.compile(f"{YIJIAN}/s/applicant$")
+    )  # swapped by htmx: no page post (#otp-phone)
     right = sms_code(server, "13800138020")
     wrong = "000000" if right != "000000" else "111111"
     for left in (4, 3, 2, 1):
@@ -31,3 +37,17 @@ def test_five_wrong_codes_lock_the_code_and_the_form_waits(page: Page, server: S
     shot("locked")
     page.click("button[value=next]")
     expect(page.locator("#e-phone")).to_contain_text("还没有验证")
+
+
+def test_enter_in_a_field_moves_on_and_sends_no_code(page: Page, server: Server) -> None:
+    """The keyboard's Enter presses the form's first submit button: "下一步", never "发送验证码"."""
+    page.goto(f"{YIJIAN}/s/applicant")
+    page.fill("#i-phone", "13800138021")
+    page.fill("#i-name", "李四")
+    page.press("#i-name", "Enter")
+    expect(page.locator("#e-id_number")).to_contain_text("还没有回答")  # the section was posted as "下一步"
+    with sqlite3.connect(Path(server.database_url.removeprefix("sqlite:///"))) as connection:
+        sent = connection.execute("SELECT count(*) FROM sms_message WHERE phone = '13800138021'").fetchone()[
+            0
+        ]
+    assert sent == 0

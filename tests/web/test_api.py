@@ -181,7 +181,7 @@ def test_an_unverified_phone_cannot_be_submitted(client: Client, settings: Setti
     )
     assert response.status_code == 422
     assert response.json()["errors"]["q4"] == [
-        "第4题：手机号码138****8000还没有验证，请点“发送验证码”，再填写短信里的6位验证码"
+        "第4题：手机号码138****8000还没有验证，请点“发送验证码”，把短信里的6位数字填进“短信验证码”，再点“验证”"
     ]
     assert count_applications(settings) == 0
 

@@ -209,3 +209,85 @@ def test_the_applicant_signs_first(widgets: WidgetRegistry) -> None:
     )
     assert widgets.clean(HOUSEHOLD, None) == (None, [])
     assert widgets.clean(HOUSEHOLD, ref) == (None, ["签名没有保存好，请在框里用手指写下您的名字"])
+
+
+# Without script: the typed names, to be signed on paper at the household visit.
+
+
+def extract(widgets: WidgetRegistry, question: Signature, data: dict[str, list[str]]) -> Any:
+    hook = widgets["signature"].extract
+    assert hook is not None
+    return hook(question, data)
+
+
+async def test_a_household_without_script_gives_its_typed_names(
+    widgets: WidgetRegistry, services: WidgetServices
+) -> None:
+    posted = {"q45": [""], "q45.typed_name": [" 张三 "], "q45.typed_members": ["李四\n王 五、 赵六，\n\n"]}
+    raw = extract(widgets, HOUSEHOLD, posted)
+    value = await receive_household(widgets, raw, services)
+    cleaned, problems = widgets.clean(HOUSEHOLD, value)
+    assert problems == []
+    assert cleaned == [
+        {"name": "张三", "role": "applicant", "sign_at_visit": True},
+        {"name": "李四", "role": "member", "sign_at_visit": True},
+        {"name": "王 五", "role": "member", "sign_at_visit": True},
+        {"name": "赵六", "role": "member", "sign_at_visit": True},
+    ]
+    assert not any(services.files.root.rglob("*.png"))  # nothing drawn, nothing stored
+    assert widgets.clean(HOUSEHOLD, cleaned) == (cleaned, [])  # the draft's value checks again as it is
+    assert display_answer(HOUSEHOLD, cleaned) == (
+        "张三、李四、王 五、赵六（共4人）：未在手机上手写签名，入户核查时须当面签字"
+    )
+
+
+def test_typed_names_are_checked_like_signed_ones(widgets: WidgetRegistry) -> None:
+    members_only = extract(widgets, HOUSEHOLD, {"q45.typed_name": [""], "q45.typed_members": ["李四"]})
+    assert widgets.clean(HOUSEHOLD, members_only) == (None, ["第1位签名人还没有写名字"])
+    odd = extract(widgets, HOUSEHOLD, {"q45.typed_name": ["张三1"], "q45.typed_members": ["李" * 21]})
+    assert widgets.clean(HOUSEHOLD, odd) == (
+        None,
+        ["第1位签名人的名字只能写汉字或字母", "第2位签名人的名字太长了（最多20个字）"],
+    )
+    assert extract(widgets, HOUSEHOLD, {"q45.typed_name": [" "], "q45.typed_members": [""]}) is None
+
+
+def test_a_signature_drawn_before_is_kept_when_no_names_are_typed(widgets: WidgetRegistry) -> None:
+    """The no-script page asks for names only when nothing drawn is kept; the hidden input then carries it."""
+    drawn = json.dumps([{"name": "张三", "role": "applicant", "file": "a" * 64, "type": "image/png"}])
+    assert extract(widgets, HOUSEHOLD, {"q45": [drawn]}) == drawn
+
+
+def test_a_household_may_mix_drawn_and_typed_signatures(widgets: WidgetRegistry) -> None:
+    ref = {"file": "a" * 64, "type": "image/png"}
+    mixed = [
+        {"name": "张三", "role": "applicant", **ref},
+        {"name": "李四", "role": "member", "sign_at_visit": True},
+    ]
+    assert widgets.clean(HOUSEHOLD, mixed) == (mixed, [])
+    assert display_answer(HOUSEHOLD, mixed) == (
+        "张三、李四（共2人，1人已签名）；李四未在手机上手写签名，入户核查时须当面签字"
+    )
+    # sign_at_visit is a promise to sign on paper, not a way round the picture check of a drawn signature.
+    forged = [
+        {"name": "张三", "role": "applicant", "sign_at_visit": True, "file": "b" * 63, "type": "image/png"}
+    ]
+    assert widgets.clean(HOUSEHOLD, forged) == (
+        None,
+        ["第1位签名人的签名没有保存好，请在框里用手指写下您的名字"],
+    )
+
+
+async def test_one_signer_without_script_gives_a_typed_name(
+    widgets: WidgetRegistry, services: WidgetServices
+) -> None:
+    raw = extract(widgets, Q45, {"q45": [""], "q45.typed_name": ["张三"]})
+    value = await receive(widgets, raw, services)
+    assert widgets.clean(Q45, value) == ({"name": "张三", "sign_at_visit": True}, [])
+    assert display_answer(Q45, value) == "张三：未在手机上手写签名，入户核查时须当面签字"
+    assert extract(widgets, Q45, {"q45": [""], "q45.typed_name": [""]}) is None
+    assert widgets.clean(Q45, {"name": "", "sign_at_visit": True}) == (None, ["您还没有写名字"])
+    assert widgets.clean(Q45, {"name": "张三", "sign_at_visit": "yes"}) == (
+        None,
+        ["签名没有保存好，请在框里用手指写下您的名字"],
+    )

@@ -193,7 +193,12 @@ def test_the_pledge_page_shows_the_upload_without_a_number(client: TestClient[Li
     assert legend is not None and legend.group(1) == "户口簿、身份证照片"
     assert '<legend><span class="n">47.</span>' in page  # q47 keeps its seed number
     assert 'type="file"' in page and 'accept="image/*" multiple' in page
-    assert "上传照片需要浏览器开启脚本" in page  # the no-script note
+    # Without script: a plain picker named after the question, the page posting multipart; never "script needed".
+    assert (
+        '<input type="file" class="upl-plain" name="materials" id="n-materials" accept="image/*" multiple>'
+        in page
+    )
+    assert 'enctype="multipart/form-data"' in page and "开启脚本" not in page
     assert page.index('id="q-q46"') < page.index('id="q-materials"') < page.index('id="q-q47"')
 
 

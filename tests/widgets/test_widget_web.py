@@ -17,7 +17,7 @@ from shenbao.app import create_app
 from shenbao.files import parse_ref
 from shenbao.forms import CompiledForm, evaluate
 from shenbao.settings import Settings
-from shenbao.web.answers import received_section_answers
+from shenbao.web.answers import Posted, received_section_answers
 from shenbao.widgets import installed_widgets
 from tests.web.conftest import migrated_settings, read_guide
 from tests.widgets.conftest import NAME_STROKES, jpeg_bytes, png_bytes
@@ -178,7 +178,7 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
         [{"name": "张三", "role": "applicant", "image": signature}]
     )  # a pad not yet uploaded
     posted = {"_q": ["q45", "q46"], "q45": [signers], "q46": [data_url]}
-    answers = asyncio.run(received_section_answers(zizhu, section, posted, settings))
+    answers = asyncio.run(received_section_answers(zizhu, section, Posted(fields=posted), settings))
     assert answers["q46"]["type"] == "image/jpeg" and answers["q45"][0]["type"] == "image/png"
     assert (settings.data_dir / "files").is_dir()
     evaluation = evaluate(zizhu, answers)
@@ -186,7 +186,9 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     blank = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
     blank_signers = json.dumps([{"name": "张三", "role": "applicant", "image": blank}])
     refused = asyncio.run(
-        received_section_answers(zizhu, section, {"_q": ["q45"], "q45": [blank_signers]}, settings)
+        received_section_answers(
+            zizhu, section, Posted(fields={"_q": ["q45"], "q45": [blank_signers]}), settings
+        )
     )
     assert evaluate(zizhu, refused).errors["q45"] == [
         "第45题：第1位签名人的签名是空白的，请在框里用手指写下您的名字"

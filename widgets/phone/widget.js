@@ -1,15 +1,8 @@
-/* The "发送验证码" button counts down 60 seconds after a code was sent (the server refuses earlier resends too). */
+/* The "发送验证码" button counts down 60 seconds after a code was sent (the server refuses earlier resends too).
+   The buttons work without this script (and before htmx arrives): they then post the section form. */
 (function () {
   "use strict";
-  // The buttons post through htmx: enable them only once it is loaded (on the page and in swapped-in blocks).
-  window.htmx.onLoad(function (root) {
-    var buttons = root.querySelectorAll ? root.querySelectorAll(".otp-send, .otp-verify") : [];
-    for (var i = 0; i < buttons.length; i += 1) { buttons[i].disabled = false; }
-  });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var old = event.detail.target;  // an outerHTML swap replaced it: find the new one by its id
-    var status = old && old.id ? document.getElementById(old.id) : null;
-    if (!status || !status.classList.contains("otp-status")) return;
+  function countDown(status) {
     var wait = +status.getAttribute("data-wait");
     var button = document.getElementById(status.id.replace(/-otp$/, "-send").replace(/^s-/, "b-"));
     if (!button || !wait) return;
@@ -21,5 +14,13 @@
       wait -= 1;
       setTimeout(tick, 1000);
     })();
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var old = event.detail.target;  // an outerHTML swap replaced it: find the new one by its id
+    var status = old && old.id ? document.getElementById(old.id) : null;
+    if (status && status.classList.contains("otp-status")) countDown(status);
   });
+  // A code sent by a full page post (tapped before htmx had arrived): count down what is left of the minute.
+  var sent = document.querySelectorAll(".otp-status[data-wait]");
+  for (var i = 0; i < sent.length; i += 1) countDown(sent[i]);
 })();

@@ -4,6 +4,11 @@ A verified number is bound to the draft (its cookie) and to the number itself: t
 submitted until every phone that needs it is verified (``shenbao.web.phones``), a code from another draft
 does not count, and a number changed after verification must be verified again. The same controls serve a
 phone question and a phone blank of a multi-field question (the 2021 form's 户主联系电话).
+
+Both buttons are submit buttons of the section form. With script, htmx posts them to the routes below and swaps
+in the status line; without script they post the section, which saves the answers and comes back to the page
+at this question with the same status line (``shenbao.web.section_flow``). Both ways go through
+``shenbao.web.phone_codes.code_action``: the same checks, rate limits and tries.
 """
 
 from __future__ import annotations
@@ -15,13 +20,11 @@ from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 
-from shenbao.forms import CompiledForm
-from shenbao.forms.model import FieldsQuestion, Phone
-from shenbao.forms.values import normalise_phone
-from shenbao.notify.otp import VerificationRefused
+from shenbao.forms.model import Phone
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
-from shenbao.web.phones import mask_phone
+from shenbao.web.phone_codes import SEND, VERIFY, Action, code_action, code_field, needs_code
 from shenbao.web.services import Services
+from shenbao.web.staff import client_address
 
 SCRIPTS = ("widget.js",)
 STYLES = ("widget.css",)
@@ -32,44 +35,24 @@ def context(question: Phone, value: Any, page: Mapping[str, Any]) -> dict[str, A
     return {"form_id": page.get("form_id", ""), "verified": value in page.get("verified_phones", ())}
 
 
-def _verifies(form: CompiledForm, name: str) -> bool:
-    """Whether ``name`` is a phone input of ``form`` that needs a code: ``phone`` or ``q4.phone``."""
-    question_id, _, field_id = name.partition(".")
-    question = form.by_id.get(question_id)
-    if isinstance(question, Phone):
-        return question.verify and not field_id
-    if isinstance(question, FieldsQuestion):
-        return any(
-            field.id == field_id and field.kind == "phone" and field.verify for field in question.fields
-        )
-    return False
-
-
-async def _handle(request: Request[Any, Any, Any], services: Services, action: str) -> Response[str]:
+async def _handle(request: Request[Any, Any, Any], services: Services, action: Action) -> Response[str]:
     data = await request.form()
     form = services.forms.get(str(data.get("form", "")))
     name = str(data.get("name", ""))
-    if form is None or not _verifies(form, name):
+    if form is None or not needs_code(form, name):
         raise NotFoundException("没有这个需要验证的手机号码")
     token = draft_token(request)
     fresh = token is None
     token = token or new_draft_token()
-    phone = normalise_phone(str(data.get(name, "")))
-    scope = draft_scope(form.id, token)
-    kind, wait = "ok", 0
-    try:
-        if action == "send":
-            client = request.client.host if request.client else "unknown"
-            await services.phones.send_code(scope=scope, phone=phone, client=client)
-            message, wait = f"验证码已发到{mask_phone(phone)}，5分钟内有效，请填写短信里的6位数字", 60
-        else:
-            await services.phones.verify(scope=scope, phone=phone, code=str(data.get(f"_otp.{name}", "")))
-            message, kind = f"手机号码{mask_phone(phone)}已验证", "done"
-    except VerificationRefused as refused:
-        message, kind = str(refused), "warn"
-    html = services.renderer.render(
-        "widgets/phone/status.html", dom=name.replace(".", "-"), message=message, kind=kind, wait=wait
+    status = await code_action(
+        services.phones,
+        action,
+        scope=draft_scope(form.id, token),
+        phone=str(data.get(name, "")),
+        code=str(data.get(code_field(name), "")),
+        client=client_address(request),
     )
+    html = services.renderer.render("widgets/phone/status.html", dom=name.replace(".", "-"), status=status)
     response = Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "no-store"})
     return remember_draft(response, services.base, token) if fresh else response
 
@@ -77,13 +60,13 @@ async def _handle(request: Request[Any, Any, Any], services: Services, action: s
 @post("/send", name="widgets:phone:send", include_in_schema=False, status_code=200)
 async def send(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[str]:
     """Send a code to the number typed in the page (rate-limited); answer with the status line."""
-    return await _handle(request, services, "send")
+    return await _handle(request, services, SEND)
 
 
 @post("/verify", name="widgets:phone:verify", include_in_schema=False, status_code=200)
 async def verify(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[str]:
     """Check the code typed in the page; answer with the status line."""
-    return await _handle(request, services, "verify")
+    return await _handle(request, services, VERIFY)
 
 
 ROUTES = (send, verify)

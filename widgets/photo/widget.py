@@ -1,10 +1,14 @@
-"""Live photo: the phone's camera with a preview, a shutter and a retake; never a file picker, never the album.
+"""Live photo: the phone's camera with a preview, a shutter and a retake; never the album.
 
-The seed's question 46: "只能当时调用现场照片，不能上传相册照片". The page has no file input at all: the script opens
-the camera (front first), draws the shutter frame on a canvas and uploads it as a JPEG
+The seed's question 46: "只能当时调用现场照片，不能上传相册照片". With script the page has no file input at all: the
+script opens the camera (front first), draws the shutter frame on a canvas and uploads it as a JPEG
 (``POST <base>/widgets/photo/upload``); the answer then holds only the stored file's reference,
 ``{"file": "<sha256>", "type": "image/jpeg"}``. Should the upload fail, the photo goes with the form instead,
 as a ``data:`` URL in the same hidden input, and ``receive`` stores it then; the JSON API sends photos that way.
+
+Without script the page shows ``<input type="file" accept="image/*" capture="user">`` (a phone opens its front
+camera for it, not the album) and the photo comes with the section's multipart post under the question's id;
+``receive`` takes its bytes the same way (``shenbao.web.answers``).
 
 Every photo is checked with Pillow (an image, whole, within the question's ``max_bytes``), re-encoded as a
 JPEG no larger than 1600 pixels with no EXIF (no GPS position, no phone model), and kept by content hash.

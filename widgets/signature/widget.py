@@ -11,6 +11,15 @@ removed). Each pad uploads its own PNG; the hidden input posts the list, and the
 ``[{"name": "张三", "role": "applicant", "file": "<sha256>", "type": "image/png"}, {"name": "李四", "role":
 "member", ...}]``: the applicant first, at most :data:`MAX_SIGNERS`. A signer whose pad was not uploaded (no
 network) posts ``"image": "<data: URL>"`` instead of ``file`` and ``type``; ``receive`` stores it.
+
+Without script a finger signature cannot be drawn. Decision: the page then asks for the typed name(s) instead
+("您的浏览器不能手写签名。请写下您的姓名，村干部入户核查时请您当面签字"; for a household, the applicant's name and the
+names of the family members present), and the answer records that no handwritten signature was given on the
+phone: ``{"name": "张三", "sign_at_visit": true}`` for one signer, and for a household each signer as
+``{"name": "李四", "role": "member", "sign_at_visit": true}`` in place of ``file`` and ``type``. The check
+accepts it (the names are checked as usual), and the staff pages show "未在手机上手写签名，入户核查时须当面签字"
+for it (``shenbao.web.display``): the village handler has the paper authorisation signed at the visit. A
+signature already drawn on the phone is kept: the typed names are asked for only when there is none.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from shenbao.files import (
 from shenbao.forms.model import Signature
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import upload_response
-from shenbao.widgets import Cleaned, WidgetServices, rejected, rejection, widget_services
+from shenbao.widgets import Cleaned, FormData, WidgetServices, rejected, rejection, widget_services
 
 SCRIPTS = ("signature_pad.umd.min.js", "widget.js")
 STYLES = ("widget.css",)
@@ -54,6 +63,10 @@ MAX_NAME = 20
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•.\- ]*$")
 """A name in Chinese characters (or letters), with the middle dot of names like 阿依古丽·买买提."""
 _ROLES = ("applicant", "member")
+SIGN_AT_VISIT = "sign_at_visit"
+"""The key of a signer who typed their name without script: they sign on paper at the household visit."""
+_MEMBERS_SPLIT = re.compile(r"[\r\n、，,；;]+")
+"""What separates the family members' typed names: a new line, or a comma the farmer typed instead."""
 
 
 def prepare_signature(content: bytes, max_bytes: int) -> bytes:
@@ -99,8 +112,59 @@ def _who(index: int) -> str:
     return f"第{index + 1}位签名人"
 
 
+def _spaced(name: Any) -> str:
+    """A name with its runs of spaces made one (and nothing for what is not text)."""
+    return " ".join(name.split()) if isinstance(name, str) else ""
+
+
+def _at_visit(value: Any) -> bool:
+    """Whether ``value`` (one signer, or a single signature) is a typed name to be signed at the visit."""
+    return isinstance(value, dict) and value.get(SIGN_AT_VISIT) is True and not value.get("file")
+
+
+def _first(data: FormData, name: str) -> str:
+    values = data.get(name)
+    return values[0] if values else ""
+
+
+def extract(question: Signature, data: FormData) -> Any:
+    """The hidden input's value; without script (the typed-name inputs were posted), the typed names.
+
+    The page shows the typed-name inputs only while no signature drawn before is kept (that one is posted in the
+    hidden input and stays); names left empty are no answer.
+    """
+    typed = data.get(f"{question.id}.typed_name")
+    if typed is None:
+        return _first(data, question.id) or None
+    name = _spaced(typed[0] if typed else "")
+    if question.signers != "household":
+        return {"name": name, SIGN_AT_VISIT: True} if name else None
+    members = [
+        _spaced(member) for member in _MEMBERS_SPLIT.split(_first(data, f"{question.id}.typed_members"))
+    ]
+    members = [member for member in members if member]
+    if not name and not members:
+        return None
+    return [
+        {"name": name, "role": _ROLES[0], SIGN_AT_VISIT: True},
+        *({"name": member, "role": _ROLES[1], SIGN_AT_VISIT: True} for member in members),
+    ]
+
+
+def _name_problem(who: str, name: str) -> str | None:
+    if not name:
+        return f"{who}还没有写名字"
+    if len(name) > MAX_NAME:
+        return f"{who}的名字太长了（最多{MAX_NAME}个字）"
+    if not _NAME.match(name):
+        return f"{who}的名字只能写汉字或字母"
+    return None
+
+
 async def receive(question: Signature, raw: Any, services: WidgetServices) -> Any:
     if question.signers != "household":
+        if _at_visit(raw):
+            return raw  # a typed name: nothing to store, clean checks the name
         return await store_signature(raw, services)
     signers = _signer_list(raw)
     if not isinstance(signers, list):
@@ -125,11 +189,16 @@ async def receive(question: Signature, raw: Any, services: WidgetServices) -> An
 
 
 def clean(question: Signature, value: Any) -> Cleaned:
-    """Only a kept image's reference is an answer (``receive`` has checked the image itself).
+    """Only a kept image's reference is an answer (``receive`` has checked the image itself), or a typed name
+    to be signed at the visit (no script).
 
-    For a household, every signer needs a name and a kept signature, the applicant first.
+    For a household, every signer needs a name and a kept signature (or ``sign_at_visit``), the applicant first.
     """
     if question.signers != "household":
+        if _at_visit(value):
+            name = _spaced(value.get("name"))
+            problem = _name_problem("您", name)
+            return (None, [problem]) if problem else ({"name": name, SIGN_AT_VISIT: True}, [])
         return clean_kept_image(value, MEDIA_TYPE, f"签名没有保存好，{_RETRY}")
     signers = _signer_list(value)
     if signers is None or signers == "" or signers == []:
@@ -139,21 +208,20 @@ def clean(question: Signature, value: Any) -> Cleaned:
     if len(signers) > MAX_SIGNERS:
         return None, [f"最多{MAX_SIGNERS}人签名，现在有{len(signers)}人，请删掉多出来的"]
     problems: list[str] = []
-    cleaned: list[dict[str, str]] = []
+    cleaned: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for index, signer in enumerate(signers):
         who = _who(index)
         role = _ROLES[0] if index == 0 else _ROLES[1]
-        name = signer.get("name")
-        name = " ".join(name.split()) if isinstance(name, str) else ""
+        name = _spaced(signer.get("name"))
         if signer.get("role", role) != role:
             problems.append(f"{who}应当是{'申请人本人' if index == 0 else '家庭成员'}，请重新签名")
-        if not name:
-            problems.append(f"{who}还没有写名字")
-        elif len(name) > MAX_NAME:
-            problems.append(f"{who}的名字太长了（最多{MAX_NAME}个字）")
-        elif not _NAME.match(name):
-            problems.append(f"{who}的名字只能写汉字或字母")
+        problem = _name_problem(who, name)
+        if problem:
+            problems.append(problem)
+        if _at_visit(signer):
+            cleaned.append({"name": name, "role": role, SIGN_AT_VISIT: True})
+            continue
         ref = parse_ref({key: signer[key] for key in ("file", "type") if key in signer})
         if not signer.get("file"):
             problems.append(f"{who}还没有签名，{_RETRY}")
@@ -182,10 +250,14 @@ def _row(index: int, signer: Mapping[str, Any]) -> dict[str, Any]:
 def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
     """The kept image's reference and the text its hidden input posts.
 
-    For a household: ``signers``, each ``{"name", "role", "ref"}`` (the applicant's row always there).
+    For a household: ``signers``, each ``{"name", "role", "ref"}`` (the applicant's row always there). For the
+    page without script: ``drawn`` (a drawn signature is kept), ``typed_name`` and, for a household,
+    ``typed_members`` (one name a line), the names typed before.
     """
     if question.signers != "household":
-        return kept_image_context(value, MEDIA_TYPE)
+        single = kept_image_context(value, MEDIA_TYPE)
+        typed = _spaced(value.get("name")) if _at_visit(value) else ""
+        return {**single, "drawn": single["ref"] is not None, "typed_name": typed}
     signers = _signer_list(value)
     if not isinstance(signers, list):  # nothing yet, a refused upload, or a single signature from before
         single = kept_image(signers, MEDIA_TYPE)
@@ -204,6 +276,9 @@ def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[st
         "signers": rows,
         "posted": msgspec.json.encode(posted).decode() if posted else "",
         "max_signers": MAX_SIGNERS,
+        "drawn": any(row["ref"] for row in rows),
+        "typed_name": rows[0]["name"],
+        "typed_members": "\n".join(row["name"] for row in rows[1:] if row["name"]),
     }
 
 

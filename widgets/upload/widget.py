@@ -8,6 +8,10 @@ references, ``[{"file": "<sha256>", "type": "image/jpeg"}, ...]``, kept as JSON 
 Should an upload fail, the picture goes with the form as a ``data:`` URL in that list, and ``receive``
 stores it then; the JSON API sends pictures that way too.
 
+Without script the pictures chosen in a plain file input named after the question come with the section's
+multipart post and are added to the list (``shenbao.web.answers``); ``receive`` checks and stores them as the
+upload route does. A "删掉这张" tick box under each kept picture stands for the script's "删掉" button.
+
 Every picture is checked as the camera's are (a whole JPEG, PNG or WebP image within the question's
 ``max_bytes``), re-encoded as a JPEG without EXIF and kept by content hash.
 """
@@ -79,11 +83,18 @@ def _items(raw: Any) -> list[Any] | None:
 
 
 def extract(question: Upload, data: FormData) -> Any:
-    """The one hidden input's JSON list (several inputs of that name, from a hand-made form, are joined)."""
+    """The one hidden input's JSON list (several inputs of that name, from a hand-made form, are joined).
+
+    Without script, each kept picture has a "删掉这张" tick box (``<id>._drop``, its place in the list): the
+    ticked ones are left out.
+    """
     posted = [value for value in data.get(question.id, []) if value.strip()]
+    dropped = set(data.get(f"{question.id}._drop", []))
     if len(posted) == 1:
         items = _items(posted[0])
-        return items if items is not None else posted[0]
+        if items is None:
+            return posted[0]
+        return [item for index, item in enumerate(items) if str(index) not in dropped]
     joined: list[Any] = []
     for value in posted:
         items = _items(value)

@@ -4,22 +4,70 @@ Each question block carries a hidden ``_q`` input naming the question. A hidden 
 disabled fieldset, so its inputs (and its ``_q``) are not posted and its earlier draft answer is kept: a farmer
 who flips a choice back finds their ticks again. Hidden answers never reach a stored application, because
 evaluation keeps only visible answers.
+
+Without script a page's pictures come with the form (``multipart/form-data``): a file input named after its
+question (the live photo's camera input, the documents' picker). Such a picture is that question's answer (a
+photo replaces the one kept; documents are added to those kept), and the widget's ``receive`` checks and stores
+it exactly as the upload route would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import msgspec
+from litestar.datastructures import UploadFile
 
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Upload
 from shenbao.settings import Settings
+from shenbao.web.widget_routes import UPLOAD_CEILING
 from shenbao.widgets import installed_widgets, receive_answers
 
-__all__ = ["FormData", "merge", "received_section_answers", "section_answers"]
+__all__ = [
+    "FormData",
+    "Posted",
+    "PostedForm",
+    "merge",
+    "read_posted",
+    "received_section_answers",
+    "section_answers",
+]
 
 FormData = Mapping[str, list[str]]
 """A posted form: every field name with all its values."""
+
+PostedForm = Mapping[str, Sequence[str | UploadFile]]
+"""A posted form as the request gives it: a ``multipart/form-data`` post has files among its values."""
+
+
+class Posted(msgspec.Struct, frozen=True, kw_only=True):
+    """A posted form read whole: its text fields, and the bytes of each file by field name."""
+
+    fields: dict[str, list[str]]
+    files: dict[str, list[bytes]] = {}
+
+
+async def read_posted(data: PostedForm) -> Posted:
+    """Split a posted form into its text fields and its files' bytes.
+
+    A file input left empty posts an empty text (no file name), which stays a text field. Each file is read up
+    to :data:`UPLOAD_CEILING` plus one byte: more than any question allows, so a larger one is refused as too
+    big without being read whole.
+    """
+    fields: dict[str, list[str]] = {}
+    files: dict[str, list[bytes]] = {}
+    for name, values in data.items():
+        for value in values:
+            if isinstance(value, UploadFile):
+                try:
+                    files.setdefault(name, []).append(await value.read(UPLOAD_CEILING + 1))
+                finally:
+                    await value.close()
+            else:
+                fields.setdefault(name, []).append(value)
+    return Posted(fields=fields, files=files)
 
 
 def _raw(question: Question, data: FormData) -> Any:
@@ -34,26 +82,51 @@ def _raw(question: Question, data: FormData) -> Any:
     return _first(data, question.id) or None
 
 
+def _with_files(question: Question, raw: Any, files: list[bytes]) -> Any:
+    """``raw`` with the pictures posted for the question: documents are added, a photo is replaced."""
+    if isinstance(question, Upload):
+        kept = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+        return [*kept, *files]
+    return files[0] if len(files) == 1 else files  # several files for one picture: the widget refuses them
+
+
 def _first(data: FormData, name: str) -> str:
     values = data.get(name)
     return values[0] if values else ""
 
 
-def section_answers(form: CompiledForm, section_id: str, data: FormData) -> dict[str, Any]:
-    """The raw answers of the questions of ``section_id`` that were posted."""
+def section_answers(
+    form: CompiledForm, section_id: str, data: FormData, files: Mapping[str, list[bytes]] | None = None
+) -> dict[str, Any]:
+    """The raw answers of the questions of ``section_id`` that were posted.
+
+    Args:
+        form: the form.
+        section_id: the section posted.
+        data: the text fields.
+        files: the files posted, by field name; only a question whose widget stores pictures (has ``receive``)
+            takes the files posted under its id.
+    """
     posted = set(data.get("_q", []))
-    return {
-        question.id: _raw(question, data)
-        for question in form.questions
-        if question.id in posted and form.section_of[question.id] == section_id
-    }
+    answers: dict[str, Any] = {}
+    for question in form.questions:
+        if question.id not in posted or form.section_of[question.id] != section_id:
+            continue
+        raw = _raw(question, data)
+        pictures = (files or {}).get(question.id)
+        widget = installed_widgets().for_question(question)
+        if pictures and widget is not None and widget.receive is not None:
+            raw = _with_files(question, raw, pictures)
+        answers[question.id] = raw
+    return answers
 
 
 async def received_section_answers(
-    form: CompiledForm, section_id: str, data: FormData, settings: Settings
+    form: CompiledForm, section_id: str, posted: Posted, settings: Settings
 ) -> dict[str, Any]:
     """:func:`section_answers` with each widget's ``receive`` applied: photos and signatures checked and stored."""
-    return await receive_answers(form, section_answers(form, section_id, data), settings)
+    raw = section_answers(form, section_id, posted.fields, posted.files)
+    return await receive_answers(form, raw, settings)
 
 
 def merge(draft: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:

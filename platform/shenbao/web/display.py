@@ -8,7 +8,15 @@ from shenbao.files import parse_ref
 from shenbao.forms import text_of
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Signature, SingleChoice
 
-__all__ = ["display_answer"]
+__all__ = ["SIGN_AT_VISIT_NOTE", "display_answer", "signs_at_visit"]
+
+SIGN_AT_VISIT_NOTE = "未在手机上手写签名，入户核查时须当面签字"
+"""Said of a signer who typed their name on a phone without script (the signature widget's ``sign_at_visit``)."""
+
+
+def signs_at_visit(value: Any) -> bool:
+    """Whether a signature answer (one signer, or one of a household's) is a typed name, signed at the visit."""
+    return isinstance(value, dict) and value.get("sign_at_visit") is True and not value.get("file")
 
 
 def display_answer(question: Question, value: Any) -> str:
@@ -22,8 +30,17 @@ def display_answer(question: Question, value: Any) -> str:
             f"{text_of(field.label)}：{value[field.id]}" for field in question.fields if field.id in value
         )
     if isinstance(question, Signature) and isinstance(value, list):  # a household's signers
-        names = [str(signer.get("name", "")) for signer in value if isinstance(signer, dict)]
-        return f"{'、'.join(names)}（共{len(names)}人签名）"
+        signers = [signer for signer in value if isinstance(signer, dict)]
+        names = [str(signer.get("name", "")) for signer in signers]
+        typed = [str(signer.get("name", "")) for signer in signers if signs_at_visit(signer)]
+        if not typed:
+            return f"{'、'.join(names)}（共{len(names)}人签名）"
+        if len(typed) == len(names):
+            return f"{'、'.join(names)}（共{len(names)}人）：{SIGN_AT_VISIT_NOTE}"
+        signed = len(names) - len(typed)
+        return f"{'、'.join(names)}（共{len(names)}人，{signed}人已签名）；{'、'.join(typed)}{SIGN_AT_VISIT_NOTE}"
+    if isinstance(question, Signature) and signs_at_visit(value):
+        return f"{value.get('name', '')}：{SIGN_AT_VISIT_NOTE}"
     if isinstance(value, dict):
         return str(value.get("label") or value.get("name") or "已填写")
     if isinstance(value, list) and value and all(parse_ref(item) is not None for item in value):

@@ -34,7 +34,9 @@ from shenbao.web.render import current_language
 from shenbao.web.section_flow import Flow, post_answer, post_section
 from shenbao.web.sections import section_context, section_of, shown_sections
 from shenbao.web.services import Services
+from shenbao.web.staff import client_address
 from shenbao.web.submission import submit_evaluated
+from shenbao.web.widget_routes import SECTION_CEILING
 from shenbao.widgets import set_page_facts
 
 __all__ = ["FarmerController"]
@@ -193,7 +195,12 @@ class FarmerController(Controller):
             **context,
         )
 
-    @post("/f/{form_id:str}/s/{section_id:str}", name="farmer:section_post", status_code=HTTP_200_OK)
+    @post(
+        "/f/{form_id:str}/s/{section_id:str}",
+        name="farmer:section_post",
+        status_code=HTTP_200_OK,
+        request_max_body_size=SECTION_CEILING,  # without script, a page's pictures come with it
+    )
     async def section_post(
         self,
         services: NamedDependency[Services],
@@ -218,7 +225,9 @@ class FarmerController(Controller):
             return await _evaluated(services, form, answers, token, region=region)
 
         url = f"{services.base}/f/{form.id}"
-        flow = Flow(form=form, url=url, token=token, draft=draft, region=region)
+        flow = Flow(
+            form=form, url=url, token=token, draft=draft, region=region, client=client_address(request)
+        )
         response = await post_section(services, flow, section_id, data, evaluator)
         return self._with_cookie(response, services, token)
 

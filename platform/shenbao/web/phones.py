@@ -70,7 +70,7 @@ def mark_unverified(form: CompiledForm, evaluation: Evaluation, verified: set[st
         if phone not in verified:
             errors.setdefault(question_id, []).append(
                 f"{form.name_of(question_id)}：手机号码{mask_phone(phone)}还没有验证，"
-                "请点“发送验证码”，再填写短信里的6位验证码"
+                "请点“发送验证码”，把短信里的6位数字填进“短信验证码”，再点“验证”"
             )
     return msgspec.structs.replace(evaluation, errors=errors) if errors != evaluation.errors else evaluation
 

@@ -3,6 +3,10 @@
 A flow is a form, the URL its pages live under, and where its draft is kept. The two posts every section
 page makes are here: the full post (the "下一步" button, and every change without JavaScript) and the
 htmx post of one changed answer, which answers with only the parts of the page that changed.
+
+Without JavaScript the full post does all the widgets' work too: the phone's "发送验证码" and "验证" buttons
+post the section and come back to it with the code's status (``web.phone_codes``), a code typed before
+"下一步" is checked, and pictures come with the form (``web.answers``).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import Region
-from shenbao.web.answers import FormData, merge, received_section_answers
+from shenbao.web.answers import PostedForm, merge, read_posted, received_section_answers
+from shenbao.web.drafts import draft_scope
+from shenbao.web.phone_codes import CodeStatus, section_codes
 from shenbao.web.sections import neighbour, section_context, section_of
 from shenbao.web.services import Services
-from shenbao.widgets import set_page_facts
+from shenbao.widgets import page_facts, set_page_facts
 
 __all__ = ["Flow", "post_answer", "post_section", "section_page"]
 
@@ -40,6 +46,7 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
         context: more for the page's template (a staff page's CSRF token and way back).
         region: the village a QR code named (``?region=``), passed from page to page (a hidden ``_region``
             field, then the next page's query) until the region question is answered.
+        client: the client's address (the per-address limit of verification codes).
     """
 
     form: CompiledForm
@@ -48,12 +55,19 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
     draft: dict[str, Any]
     context: dict[str, Any] = {}
     region: str = ""
+    client: str = "unknown"
 
     def query(self, answers: dict[str, Any]) -> str:
         """What a link to the flow's next page carries: ``?region=…`` while a region question of the form
         has no answer in ``answers``, else nothing."""
         waiting = any(isinstance(q, Region) and q.id not in answers for q in self.form.questions)
         return f"?{urlencode({'region': self.region})}" if self.region and waiting else ""
+
+
+def _show_code_statuses(statuses: dict[str, CodeStatus]) -> None:
+    """Tell the phone widget the status line of each phone input a post acted on (after evaluation's facts)."""
+    if statuses:
+        set_page_facts(**{**page_facts(), "code_statuses": statuses})
 
 
 def section_page(
@@ -80,30 +94,45 @@ def section_page(
 
 
 async def post_section(
-    services: Services, flow: Flow, section_id: str, data: FormData, evaluator: Evaluator
+    services: Services, flow: Flow, section_id: str, data: PostedForm, evaluator: Evaluator
 ) -> Response[Any]:
     """Save a section's answers, then move on, go back, or show what is missing (422).
 
     ``nav=stay`` (no JavaScript) shows what the answers so far reveal; ``prev`` goes back; otherwise the
     next shown section, or the review when none is left. A jump to an outcome that ends the form shows no
     later section, so it leads to the review; a flagged outcome that resumes (``resume_at``) leads on to the
-    section of the question it resumes at. Where the person lands is where a reopened page resumes.
+    section of the question it resumes at. Where the person lands is where a reopened page resumes. A phone's
+    "发送验证码" or "验证" button (no JavaScript) saves the answers and shows the page again with that phone's
+    status; codes typed in the page are checked before the answers are evaluated.
     """
     form = flow.form
-    answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
+    posted = await read_posted(data)
+    answers = merge(flow.draft, await received_section_answers(form, section_id, posted, services.settings))
+    codes = await section_codes(
+        services.phones,
+        form,
+        section_id,
+        posted.fields,
+        scope=draft_scope(form.id, flow.token),
+        client=flow.client,
+    )
     evaluation = await evaluator(form, answers)
+    _show_code_statuses(codes.statuses)
     unfinished = [
         question_id
         for question_id in evaluation.visible
         if form.section_of[question_id] == section_id
         and (question_id in evaluation.errors or question_id in evaluation.missing)
     ]
-    nav = (data.get("nav") or ["next"])[0]
-    if nav == "stay":
+    nav = (posted.fields.get("nav") or ["next"])[0]
+    if nav == "stay" or codes.pressed:
         await store.save_draft(
             services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
         )
-        return section_page(services, flow, section_id, answers, evaluation, show_missing=False)
+        # Still on the page, as after an htmx swap: what is not done yet (a phone not verified, a question not
+        # answered) is said on "下一步", not while the farmer is still at it.
+        shown = evaluate(form, answers)
+        return section_page(services, flow, section_id, answers, shown, show_missing=False)
     query = flow.query(answers)
     if nav == "prev":
         landing = neighbour(form, evaluation, section_id, -1)
@@ -135,11 +164,12 @@ async def post_section(
     return Redirect(target, status_code=303)
 
 
-async def post_answer(services: Services, flow: Flow, section_id: str, data: FormData) -> Response[str]:
+async def post_answer(services: Services, flow: Flow, section_id: str, data: PostedForm) -> Response[str]:
     """htmx: save one change and send back only the parts of the page it changed, swapped out of band."""
     form = flow.form
     section = section_of(form, section_id)
-    answers = merge(flow.draft, await received_section_answers(form, section_id, data, services.settings))
+    posted = await read_posted(data)
+    answers = merge(flow.draft, await received_section_answers(form, section_id, posted, services.settings))
     await store.save_draft(
         services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
     )

@@ -30,10 +30,21 @@ from shenbao.web.services import Services
 from shenbao.web.widget_templates import install_widget_templates
 from shenbao.widgets import configure_widgets, installed_widgets, rejection, widget_services
 
-__all__ = ["UPLOAD_CEILING", "install_widgets", "upload_limit", "upload_response", "widget_router"]
+__all__ = [
+    "SECTION_CEILING",
+    "UPLOAD_CEILING",
+    "install_widgets",
+    "upload_limit",
+    "upload_response",
+    "widget_router",
+]
 
 UPLOAD_CEILING = 16 * 1024 * 1024
-"""No upload request body may be larger, whatever a question allows."""
+"""No upload request body may be larger, whatever a question allows; no file posted with a form is read further."""
+SECTION_CEILING = 48 * 1024 * 1024
+"""The largest section post: without script a page's pictures come with the form (the 2021 pledge page: a photo
+and up to six documents of 5 MB each). Each file is still read only up to :data:`UPLOAD_CEILING` and checked
+against its own question's limit."""
 
 _FILE = re.compile(r"^([0-9a-f]{64})\.(jpg|png)$")
 _TYPES = {"jpg": "image/jpeg", "png": "image/png"}
