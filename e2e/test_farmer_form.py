@@ -161,7 +161,8 @@ WRONG_CHECK_DIGIT = "620102198001011230"
 """A resident ID number whose 18th character is not the one its first 17 digits call for (9)."""
 
 
-def test_a_wrong_id_number_is_outlined_with_its_message_under_it(page: Page, shot: Any) -> None:
+def test_a_wrong_id_number_is_outlined_with_its_message_under_it(page: Page, server: Server, shot: Any) -> None:
+    read_guide(page.context, server)
     page.goto(f"{FORM}/s/method")
     choose(page, "q1", "本人办理")
     page.fill("#i-q4-name", "张三")
@@ -246,6 +247,7 @@ def test_the_form_works_without_javascript(browser: Browser, server: Server) -> 
 
 def test_a_resumed_draft_can_be_cleared_after_asking_without_script(browser: Browser, server: Server) -> None:
     context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    read_guide(context, server)
     page = context.new_page()
     page.goto(f"{FORM}/s/method")
     choose(page, "q1", "本人办理")
