@@ -161,7 +161,9 @@ WRONG_CHECK_DIGIT = "620102198001011230"
 """A resident ID number whose 18th character is not the one its first 17 digits call for (9)."""
 
 
-def test_a_wrong_id_number_is_outlined_with_its_message_under_it(page: Page, server: Server, shot: Any) -> None:
+def test_a_wrong_id_number_is_outlined_with_its_message_under_it(
+    page: Page, server: Server, shot: Any
+) -> None:
     read_guide(page.context, server)
     page.goto(f"{FORM}/s/method")
     choose(page, "q1", "本人办理")

@@ -65,7 +65,9 @@ def verify_phone(page: Page, server: Server, block: Locator, dom: str, number: s
     status = page.locator(f"#s-{dom}-otp")
     expect(status).to_have_text(f"验证码已发到{masked}，5分钟内有效，请填写短信里的6位数字")
     expect(page.locator(f"#otp-{dom}")).to_be_in_viewport()
-    expect(block.locator("[role=alert]:not(:empty)")).to_have_count(0)  # no "还没有验证" while the farmer is at it
+    expect(block.locator("[role=alert]:not(:empty)")).to_have_count(
+        0
+    )  # no "还没有验证" while the farmer is at it
     code = sms_code(server, number)
     block.get_by_label("短信验证码").fill(code)
     snap(page, f"{dom}-code")
