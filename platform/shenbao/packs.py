@@ -10,10 +10,10 @@ from shenbao.forms.lint import lint_form
 from shenbao.forms.values import Cleaner
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.calendar import WorkingCalendar, load_calendar
-from shenbao.workflow.lint import decode_chain
+from shenbao.workflow.lint import decode_chain, routing_problems
 from shenbao.workflow.model import Chain
 
-__all__ = ["ChainRegistry", "FormRegistry", "PackError"]
+__all__ = ["ChainRegistry", "FormRegistry", "PackError", "check_routing"]
 
 
 class PackError(RuntimeError):
@@ -103,3 +103,26 @@ class ChainRegistry:
     def __iter__(self) -> Iterator[Chain]:
         """Every chain."""
         return (chain for chain, _ in self._chains.values())
+
+
+def check_routing(forms: FormRegistry, chains: ChainRegistry) -> None:
+    """Refuse to serve a form whose applications would reach no handler.
+
+    The same check as ``shenbao lint`` (C009, C022-C024): the form's chain exists, and the region question
+    that routes the form's applications is always answered and goes as deep as the chain's deepest step.
+
+    Raises:
+        PackError: listing every such problem.
+    """
+    problems: list[str] = []
+    for form in forms:
+        chain_id = form.definition.chain
+        if chain_id is None:
+            continue
+        found = chains.get(chain_id)
+        if found is None:
+            problems.append(f"form {form.id}: C009 uses chain {chain_id}, which is not a chain of its packs")
+            continue
+        problems += map(str, routing_problems(form.definition, form.id, found[0]))
+    if problems:
+        raise PackError("\n".join(problems))

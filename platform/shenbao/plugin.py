@@ -31,7 +31,7 @@ from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import gateway_for
-from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.packs import ChainRegistry, FormRegistry, PackError, check_routing
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import Settings, SettingsError
 from shenbao.web.api import ApiController
@@ -129,8 +129,9 @@ class ShenbaoPlugin(InitPlugin):
         await _use_imported_divisions(database, forms)
         chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
         try:
+            check_routing(forms, chains)
             gateway = gateway_for(self.settings, database, chains)
-        except SettingsError:
+        except (PackError, SettingsError):
             await database.close()
             raise
         app.state[self.state_key] = services = Services(

@@ -6,10 +6,15 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 import pytest
+from litestar.testing import TestClient
 
+from shenbao.app import create_app
+from shenbao.packs import ChainRegistry, FormRegistry, PackError, check_routing
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.lint import CODES, lint_all, lint_chains
+from tests.web.conftest import migrated_settings
 
 
 def step(id: str, **extra: Any) -> dict[str, Any]:
@@ -225,3 +230,35 @@ def test_the_gansu_pack_lints_clean() -> None:
 def test_one_chain_file(tmp_path: Path) -> None:
     files, problems = lint_all(form_defs_dir() / "gansu" / "chains" / "gansu-yijian-2023.json")
     assert (len(files), problems) == (1, [])
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        pytest.param(tiny_form(HOME, RISK), None, id="a village question: served"),
+        pytest.param(tiny_form(TOWNSHIP_HOME, RISK), "C022", id="a township question: refused"),
+        pytest.param({**tiny_form(HOME, RISK), "chain": "nowhere"}, "C009", id="no such chain: refused"),
+    ],
+)
+def test_start_up_refuses_a_form_whose_applications_reach_no_handler(
+    tmp_path: Path, form: dict[str, Any], expected: str | None
+) -> None:
+    """The app loads its packs through the registries: it must refuse what ``shenbao lint`` refuses."""
+    _lint(tmp_path, chain(), form)
+    forms = FormRegistry.from_packs(["pack"], tmp_path)
+    chains = ChainRegistry.from_packs(["pack"], tmp_path)
+    if expected is None:
+        check_routing(forms, chains)
+        return
+    with pytest.raises(PackError, match=f"tiny-form: .*{expected}"):
+        check_routing(forms, chains)
+
+
+def test_the_app_does_not_start_with_such_a_form(tmp_path: Path) -> None:
+    _lint(tmp_path / "packs", chain(), tiny_form(TOWNSHIP_HOME, RISK))
+    settings = msgspec.structs.replace(
+        migrated_settings(tmp_path), packs=("pack",), form_defs=tmp_path / "packs"
+    )
+    with pytest.raises(ExceptionGroup) as raised, TestClient(create_app(settings)):
+        pass  # the start-up fails: Litestar's lifespan reports it in a group
+    assert raised.group_contains(PackError, match="tiny-form: home: C022")

@@ -22,7 +22,16 @@ from shenbao.regions.divisions import LEVELS
 from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
 
-__all__ = ["CODES", "PLACEHOLDERS", "chain_files", "decode_chain", "lint_all", "lint_chain", "lint_chains"]
+__all__ = [
+    "CODES",
+    "PLACEHOLDERS",
+    "chain_files",
+    "decode_chain",
+    "lint_all",
+    "lint_chain",
+    "lint_chains",
+    "routing_problems",
+]
 
 CODES = {
     "C001": "the file does not match the chain format: {detail}",
@@ -207,7 +216,7 @@ def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Pr
     return problems
 
 
-def _routing(form: FormDef, path: str, chain: Chain) -> Iterator[Problem]:
+def routing_problems(form: FormDef, path: str, chain: Chain) -> Iterator[Problem]:
     """The form's first region question routes its applications (the store keeps its answer as the
     application's region): it must be answered on every stored application, and reach the level of the
     chain's deepest step, or that step's handlers never see a case."""
@@ -319,7 +328,7 @@ def lint_chains(root: Path) -> tuple[list[Path], list[Problem]]:
                 continue
             used = chains[form.chain]
             if used is not None:
-                problems += _routing(form, str(file), used)
+                problems += routing_problems(form, str(file), used)
     return files, problems
 
 
