@@ -112,8 +112,8 @@ def test_the_2023_one_click_form_without_script(phone: Page, server: Server) -> 
         id_number(born="19700315", serial="456")
     )
     phone_block = question(page, "手机号码")
-    phone_block.locator("input[type=tel]").fill("13912340001")
-    verify_phone(page, server, phone_block, "phone", "13912340001")
+    phone_block.locator("input[type=tel]").fill("13912340101")
+    verify_phone(page, server, phone_block, "phone", "13912340101")
     expect(question(page, "申请人姓名").locator("input[type=text]")).to_have_value(
         "王五"
     )  # kept by the code's post
@@ -130,7 +130,7 @@ def test_the_2023_one_click_form_without_script(phone: Page, server: Server) -> 
     assert isinstance(answers, dict)
     assert (
         answers["name"] == "王五"
-        and answers["phone"] == "13912340001"
+        and answers["phone"] == "13912340101"
         and answers["hardship"] == ["disaster"]
     )
 
@@ -220,7 +220,7 @@ def test_the_2021_questionnaire_without_script(phone: Page, server: Server, tmp_
     page = phone
     open_form(page, server, ZIZHU)
     expect(page).to_have_url(re.compile(f"{ZIZHU}/s/method$"))
-    zizhu_method(page, server, "13912340002")
+    zizhu_method(page, server, "13912340102")
     zizhu_residence(page)
     zizhu_household(page)
     zizhu_members(page)
@@ -237,4 +237,4 @@ def test_the_2021_questionnaire_without_script(phone: Page, server: Server, tmp_
     assert isinstance(stored, dict)
     assert stored["q45"] == [{"name": "赵六", "role": "applicant", "sign_at_visit": True}]
     assert stored["q46"]["type"] == "image/jpeg" and re.fullmatch(r"[0-9a-f]{64}", stored["q46"]["file"])
-    assert stored["q4"]["phone"] == "13912340002" and application["flags"] == []
+    assert stored["q4"]["phone"] == "13912340102" and application["flags"] == []
