@@ -15,6 +15,7 @@ from e2e.farmer import (
     applications,
     choose,
     draw_signature,
+    fill_zizhu_property_and_income,
     fill_zizhu_until_property,
     id_number,
     next_page,
@@ -28,18 +29,7 @@ from e2e.farmer import (
 def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Server, shot: Any) -> None:
     before = len(applications(server))
     fill_zizhu_until_property(page, server, "13800138001")
-    for question in ("q23", "q24", "q26", "q27", "q28", "q29", "q30", "q31"):
-        choose(page, question, "没有")
-    choose(page, "q25", "B级")
-    next_page(page, f"{ZIZHU}/s/income")
-    tick(page, "q32", "自来水")
-    choose(page, "q33", "2万元以下")
-    choose(page, "q34", "没有")
-    choose(page, "q37", "5千~1万元")
-    choose(page, "q38", "都买了")
-    choose(page, "q40", "2千~5千元")
-    choose(page, "q44", "没有")
-    next_page(page, f"{ZIZHU}/s/pledge")
+    fill_zizhu_property_and_income(page)
     expect(page.locator("#pledge")).to_contain_text("诚信承诺书")
     draw_signature(page, "q45")
     take_photo(page, "q46")
