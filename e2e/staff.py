@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from e2e import noscript
 from e2e.conftest import KEYS, Server
 from e2e.farmer import (
     YIJIAN,
@@ -20,6 +21,7 @@ from e2e.farmer import (
     tick,
     verify_phone,
 )
+from e2e.noscript import Shot
 from shenbao.store.sealing import open_text
 
 PASSWORD = "e2e-staff-pass-1"
@@ -135,5 +137,50 @@ def record_household_check(page: Page) -> None:
     page.click("button[name=nav][value=next]")
     expect(page).to_have_url(re.compile(r"/check/review$"))
     page.click("#submit")
+    expect(page).to_have_url(re.compile(r"/staff/a/\d+$"))
+    expect(page.locator("#check")).to_contain_text("不安全（C级或D级危房）")
+
+
+def record_household_check_without_script(
+    page: Page, photo: Path, family: list[str], *, shot: Shot | None = None
+) -> None:
+    """The visit on a phone without script: the place by the drop-downs, the house photo by the phone's camera
+    (the file input), the sums, the documents, the names of the ``family`` typed (the applicant first; they sign
+    the paper authorisation at the visit), the conclusion; saved.
+
+    ``shot`` takes the pages with the photo chosen and the names typed, and the review.
+    """
+    page.get_by_role("link", name="填写入户核查表").click()
+    expect(page).to_have_url(re.compile(r"/check/s/look$"))
+    place = noscript.question(page, "核查地点")
+    expect(place.locator(".geo-fallback")).to_contain_text("请选择农户家所在的地方")
+    noscript.pick_region(page, place, "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
+    noscript.choose(page, "住房安全情况", "不安全（C级或D级危房）")
+    noscript.choose(page, "入户看到的情况", "有受灾损失", "家具家电简陋")
+    noscript.question(page, "住房照片").locator("input[type=file]").set_input_files(str(photo))
+    if shot:
+        shot("check-look")
+    noscript.next_page(page, "/check/s/count")
+    noscript.question(page, "共同生活的家庭成员人数").get_by_role("spinbutton").fill(str(len(family)))
+    noscript.question(page, "上年家庭纯收入").get_by_role("spinbutton").fill("6000")
+    noscript.question(page, "上年刚性支出").get_by_role("spinbutton").fill("15000")
+    noscript.next_page(page, "/check/s/verify")
+    noscript.choose(page, "已现场查看的证件", "居民户口簿", "家庭成员身份证")
+    noscript.choose(page, "核实发现的情况", "以上都没有")
+    signers = noscript.question(page, "家庭经济状况核查授权书签字").locator(".sig-typed")
+    expect(signers.locator(".sig-note")).to_have_text(  # (read by its class: text matching skips <noscript>)
+        "这部手机的浏览器不能手写签名。请写下签名人的姓名，再请他们当场在纸质材料上签字。"
+    )
+    signers.get_by_label("申请人姓名").fill(family[0])
+    signers.get_by_label("在场的其他家庭成员的姓名").fill("\n".join(family[1:]))
+    if shot:
+        signers.scroll_into_view_if_needed()
+        shot("check-verify")
+    noscript.next_page(page, "/check/s/conclusion")
+    noscript.choose(page, "是否符合防止返贫监测对象认定标准", "符合，上报评议")
+    noscript.next_page(page, "/check/review")
+    if shot:
+        shot("check-review")
+    page.get_by_role("button", name="保存核查结果").click()
     expect(page).to_have_url(re.compile(r"/staff/a/\d+$"))
     expect(page.locator("#check")).to_contain_text("不安全（C级或D级危房）")

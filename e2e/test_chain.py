@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import Server
-from e2e.farmer import open_status
+from e2e.farmer import codes_sent_a_minute_ago, open_status
 from e2e.staff import (
     CHAIN_STAFF,
     add_chain_staff,
@@ -66,6 +66,7 @@ def test_an_application_goes_from_the_farmer_to_the_county(
     decide(page, "pass_up", "已录入")
     expect(page.locator("#status")).to_contain_text("已审批通过")
     shot("approved")
+    codes_sent_a_minute_ago(server, "13912340001")  # the farmer looks a minute later at least
     open_status(page, server, receipt, "13912340001")
     expect(page.locator("#status")).to_have_text("已经通过")
     shot("status-approved")

@@ -3,126 +3,30 @@ blocked, a page whose htmx never arrived on 3G), by what the farmer reads on the
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ARTIFACTS, PHONE, Server
-from e2e.farmer import YIJIAN, ZIZHU, applications, id_number, read_guide, sms_code
+from e2e.conftest import Server
+from e2e.noscript import context_without_script, small_jpeg, snap, submit, yijian_applicant, zizhu_to_review
 
 
 @pytest.fixture
 def phone(browser: Browser, server: Server) -> Iterator[Page]:
     """A phone-sized page with script off."""
-    context = browser.new_context(**PHONE, base_url=server.url, java_script_enabled=False)
+    context = context_without_script(browser, server)
     page = context.new_page()
     yield page
     context.close()
 
 
-def snap(page: Page, name: str) -> Path:
-    """What the phone's screen shows now (390×844), saved under e2e/artifacts/."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"noscript-{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def question(page: Page, title: str) -> Locator:
-    """The question block whose title reads ``title``."""
-    return page.get_by_role("group", name=title)
-
-
-def choose(page: Page, title: str, *labels: str) -> None:
-    """Tap the options of a question by their text (the page does not change until it is sent)."""
-    for label in labels:
-        question(page, title).locator("label.choice", has_text=re.compile(f"^{re.escape(label)}$")).click()
-
-
-def next_page(page: Page, url: str) -> None:
-    """Tap "下一步" (or "核对并提交") and land on ``url``."""
-    page.locator("nav.actions").get_by_role("button").last.click()
-    expect(page).to_have_url(re.compile(re.escape(url) + "$"))
-
-
-def open_form(page: Page, server: Server, form: str) -> None:
-    """From the guide, "开始申请" (the 2021 guide's 60 seconds of reading are over: it was opened a minute ago)."""
-    read_guide(page.context, server, form.rsplit("/", 1)[-1])
-    page.goto(form)
-    page.get_by_role("link", name="开始申请").click()
-
-
-def verify_phone(page: Page, server: Server, block: Locator, dom: str, number: str) -> None:
-    """ "发送验证码" posts the page and comes back at the phone with the code box; type the SMS's code, "验证"."""
-    block.get_by_role("button", name="发送验证码", exact=True).click()
-    expect(page).to_have_url(re.compile(f"#otp-{dom}$"))
-    masked = f"{number[:3]}****{number[-4:]}"
-    status = page.locator(f"#s-{dom}-otp")
-    expect(status).to_have_text(f"验证码已发到{masked}，5分钟内有效，请填写短信里的6位数字")
-    expect(page.locator(f"#otp-{dom}")).to_be_in_viewport()
-    expect(block.locator("[role=alert]:not(:empty)")).to_have_count(
-        0
-    )  # no "还没有验证" while the farmer is at it
-    code = sms_code(server, number)
-    block.get_by_label("短信验证码").fill(code)
-    snap(page, f"{dom}-code")
-    block.get_by_role("button", name="重新发送验证码", exact=True).click()  # too soon: the limit says so
-    expect(status).to_contain_text("秒后再重新获取")
-    assert sms_code(server, number) == code  # and no new code was sent
-    block.get_by_label("短信验证码").fill(code)
-    block.get_by_role("button", name="验证", exact=True).click()
-    expect(status).to_have_text(f"手机号码{masked}已验证")
-
-
-def pick_region(page: Page, block: Locator, *names: str) -> None:
-    """Choose each level by name; without script "选好了，显示下一级" brings the next one."""
-    for index, name in enumerate(names):
-        block.locator("select").nth(index).select_option(label=name)
-        if index < len(names) - 1:
-            block.get_by_role("button", name="选好了，显示下一级").click()
-            expect(
-                block.locator("select").nth(index + 1).locator("option", has_text=names[index + 1])
-            ).to_have_count(1)
-
-
-def submit(page: Page, server: Server, label: str) -> dict[str, object]:
-    """Tap the review's submit button; the receipt shows its number and the application is stored."""
-    before = len(applications(server))
-    page.get_by_role("button", name=label).click()
-    expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
-    receipt = page.locator("#receipt").inner_text().replace(" ", "")
-    assert re.fullmatch(r"\d{12}", receipt)
-    stored = applications(server)
-    assert len(stored) == before + 1 and stored[-1]["receipt_number"] == receipt
-    return stored[-1]
-
-
 def test_the_2023_one_click_form_without_script(phone: Page, server: Server) -> None:
     page = phone
-    open_form(page, server, YIJIAN)
-    expect(page).to_have_url(re.compile(f"{YIJIAN}/s/applicant$"))
-    assert "开启脚本" not in page.content()  # nothing says script is needed
-    question(page, "申请人姓名").locator("input[type=text]").fill("王五")
-    question(page, "申请人身份证号码").locator("input[type=text]").fill(
-        id_number(born="19700315", serial="456")
-    )
-    phone_block = question(page, "手机号码")
-    phone_block.locator("input[type=tel]").fill("13912340101")
-    verify_phone(page, server, phone_block, "phone", "13912340101")
-    expect(question(page, "申请人姓名").locator("input[type=text]")).to_have_value(
-        "王五"
-    )  # kept by the code's post
-    pick_region(page, question(page, "户口所在的村"), "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
-    choose(page, "家里的主要困难", "因灾（遭受自然灾害）")
-    choose(page, "是否同意", "同意")
-    next_page(page, f"{YIJIAN}/review")
-    expect(page.locator("#answers")).to_contain_text("畅家巷社区居委会")
-    expect(page.locator("#answers")).to_contain_text("王五")
+    yijian_applicant(page, server, "王五", "456", "13912340061", shot=partial(snap, page))
     application = submit(page, server, "确定并申请")
     snap(page, "2023-receipt")
     assert application["form_id"] == "gansu-yijian-2023" and application["region_code"] == "620102001001"
@@ -130,103 +34,14 @@ def test_the_2023_one_click_form_without_script(phone: Page, server: Server) -> 
     assert isinstance(answers, dict)
     assert (
         answers["name"] == "王五"
-        and answers["phone"] == "13912340101"
+        and answers["phone"] == "13912340061"
         and answers["hardship"] == ["disaster"]
     )
 
 
-# The 2021 questionnaire: one small step per page, so each is easy to change with the form.
-
-
-def zizhu_method(page: Page, server: Server, number: str) -> None:
-    choose(page, "办理方式", "本人办理")
-    page.get_by_label("户主姓名").fill("赵六")
-    page.get_by_label("户主证件号码").fill(id_number(born="19650708", serial="789"))
-    page.get_by_label("户主联系电话").fill(number)
-    verify_phone(page, server, question(page, "申请人基本信息"), "q4-phone", number)
-    next_page(page, f"{ZIZHU}/s/residence")
-
-
-def zizhu_residence(page: Page) -> None:
-    choose(page, "您的户籍性质", "农业户籍")
-    pick_region(page, question(page, "户籍地址"), "兰州市", "城关区", "酒泉路街道", "畅家巷社区居委会")
-    next_page(page, f"{ZIZHU}/s/household")  # 当前居住地址 may stay empty
-
-
-def zizhu_household(page: Page) -> None:
-    choose(page, "您的家庭除您以外还有没有其他人", "没有")
-    choose(page, "您的家庭存在可能返贫致贫的风险", "打工挣不上钱")
-    page.locator("nav.actions").get_by_role("button", name="下一步").click()
-    # Without script the question the answer reveals shows only now, as not answered yet.
-    expect(page.locator("#e-q10")).to_contain_text("还没有回答")
-    choose(page, "您个人有没有以下情况", "以上都没有")
-    next_page(page, f"{ZIZHU}/s/members")
-
-
-def zizhu_members(page: Page) -> None:
-    choose(page, "请选择共同居住的家庭成员人数", "1人")
-    choose(page, "都有哪些年龄段构成", "18-60周岁成年人")
-    page.locator("nav.actions").get_by_role("button", name="下一步").click()
-    expect(page.locator("#e-q16")).to_contain_text("还没有回答")
-    choose(page, "共同居住的18-60周岁成年人数", "1人")
-    choose(page, "家里有没有学生", "没有")
-    next_page(page, f"{ZIZHU}/s/property")
-
-
-def zizhu_property(page: Page) -> None:
-    for number in ("q23", "q24", "q26", "q27", "q28", "q29", "q30", "q31"):
-        page.locator(f"#q-{number} label.choice", has_text=re.compile("^没有$")).click()
-    choose(page, "当前居住房屋鉴定", "B级")
-    next_page(page, f"{ZIZHU}/s/income")
-
-
-def zizhu_income(page: Page) -> None:
-    choose(page, "当前生活饮用水方式", "自来水")
-    choose(page, "您家上年总收入", "2万元以下")
-    choose(page, "家里有没有吃低保或特困", "没有")
-    choose(page, "家里有没有接受临时救助", "没有")
-    next_page(page, f"{ZIZHU}/s/pledge")
-
-
-def small_jpeg(path: Path) -> Path:
-    """A small photo of a face, as the phone's front camera would hand it over."""
-    image = Image.new("RGB", (480, 640), (200, 170, 140))
-    ImageDraw.Draw(image).ellipse((120, 140, 360, 460), fill=(230, 200, 170))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
-    path.write_bytes(buffer.getvalue())
-    return path
-
-
-def zizhu_pledge(page: Page, photo: Path) -> None:
-    expect(page.locator("#pledge")).to_contain_text("诚信承诺书")
-    sign = question(page, "签名")
-    # (Playwright's text matching skips <noscript>, whose content this page shows: the note is read by its class.)
-    expect(sign.locator(".sig-note")).to_have_text(
-        "您的浏览器不能手写签名。请写下您的姓名，村干部入户核查时请您当面签字。"
-    )
-    expect(sign.get_by_role("button", name="添加一位家庭成员签名")).to_be_hidden()  # script only: not shown
-    sign.locator(".sig-typed").get_by_label("申请人姓名").fill("赵六")
-    camera = question(page, "请上传您的照片")
-    camera.locator("input[type=file]").set_input_files(str(photo))
-    camera.scroll_into_view_if_needed()
-    snap(page, "2021-pledge")
-    sign.scroll_into_view_if_needed()
-    snap(page, "2021-signature")
-    next_page(page, f"{ZIZHU}/review")
-
-
 def test_the_2021_questionnaire_without_script(phone: Page, server: Server, tmp_path: Path) -> None:
     page = phone
-    open_form(page, server, ZIZHU)
-    expect(page).to_have_url(re.compile(f"{ZIZHU}/s/method$"))
-    zizhu_method(page, server, "13912340102")
-    zizhu_residence(page)
-    zizhu_household(page)
-    zizhu_members(page)
-    zizhu_property(page)
-    zizhu_income(page)
-    zizhu_pledge(page, small_jpeg(tmp_path / "face.jpg"))
+    zizhu_to_review(page, server, "13912340062", small_jpeg(tmp_path / "face.jpg"), shot=partial(snap, page))
     answers = page.locator("#answers")
     expect(answers).to_contain_text("赵六（共1人）：未在手机上手写签名，入户核查时须当面签字")
     expect(page.locator("#t-q46")).to_be_visible()  # the photo, kept and shown
@@ -237,4 +52,4 @@ def test_the_2021_questionnaire_without_script(phone: Page, server: Server, tmp_
     assert isinstance(stored, dict)
     assert stored["q45"] == [{"name": "赵六", "role": "applicant", "sign_at_visit": True}]
     assert stored["q46"]["type"] == "image/jpeg" and re.fullmatch(r"[0-9a-f]{64}", stored["q46"]["file"])
-    assert stored["q4"]["phone"] == "13912340102" and application["flags"] == []
+    assert stored["q4"]["phone"] == "13912340062" and application["flags"] == []

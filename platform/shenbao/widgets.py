@@ -24,7 +24,8 @@ A widget folder holds:
         what to do. Used by evaluation, so the web pages and the JSON API check the same way.
     ``context(question, value, page) -> dict``
         What the macro needs beyond the question and value (Django's ``get_context``), available to the macro
-        as ``widget_context(q, value)``; ``page`` holds the request's :func:`set_page_facts` (``preset_region``).
+        as ``widget_context(q, value)``; ``page`` holds the request's :func:`set_page_facts` (``preset_region``,
+        :data:`AT_HOUSEHOLD_VISIT`).
     ``ROUTES``
         Litestar route handlers mounted under ``<base>/widgets/<name>/`` (the region cascade, image uploads).
     ``SCRIPTS`` / ``STYLES``
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from shenbao.forms import CompiledForm, Question
 
 __all__ = [
+    "AT_HOUSEHOLD_VISIT",
     "Cleaned",
     "FormData",
     "Widget",
@@ -89,6 +91,10 @@ FormData = Mapping[str, list[str]]
 
 Cleaned = tuple[Any, list[str]]
 """A cleaned value and the problems found, as ``shenbao.forms.values`` returns them."""
+
+AT_HOUSEHOLD_VISIT = "at_household_visit"
+"""A page fact (:func:`set_page_facts`): a village handler fills this page at the household visit (the household
+check), so a widget's words are for the handler, not the farmer (the place of the visit, the family signing)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REJECTED = "rejected"

@@ -19,7 +19,7 @@ from typing import Any
 
 from shenbao.forms.model import Geolocation
 from shenbao.regions import LEVELS, clean_region, code_of, installed_divisions, picker_view, walk_choices
-from shenbao.widgets import Cleaned, FormData
+from shenbao.widgets import AT_HOUSEHOLD_VISIT, Cleaned, FormData
 
 MAX_ACCURACY_METRES = 100_000
 """A reported accuracy worse than this is not a position (the phone guessed from the country)."""
@@ -87,7 +87,8 @@ def clean(question: Geolocation, value: Any) -> Cleaned:
 
 
 def context(question: Geolocation, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The position already taken (if any) and the fallback picker."""
+    """The position already taken (if any) and the fallback picker; ``at_visit``: a handler fills the page at
+    the household visit (:data:`~shenbao.widgets.AT_HOUSEHOLD_VISIT`), so the place asked for is the farmer's."""
     position, _ = clean(question, value) if isinstance(value, dict) and "lat" in value else (None, [])
     code = code_of(value) if isinstance(value, dict) and "lat" not in value else ""
     picker = picker_view(
@@ -98,4 +99,9 @@ def context(question: Geolocation, value: Any, page: Mapping[str, Any]) -> dict[
         code=code,
     )
     mode = "gps" if position else ("region" if code else "none")
-    return {"position": position, "picker": picker, "mode": mode}
+    return {
+        "position": position,
+        "picker": picker,
+        "mode": mode,
+        "at_visit": bool(page.get(AT_HOUSEHOLD_VISIT)),
+    }

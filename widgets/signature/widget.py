@@ -18,8 +18,10 @@ names of the family members present), and the answer records that no handwritten
 phone: ``{"name": "张三", "sign_at_visit": true}`` for one signer, and for a household each signer as
 ``{"name": "李四", "role": "member", "sign_at_visit": true}`` in place of ``file`` and ``type``. The check
 accepts it (the names are checked as usual), and the staff pages show "未在手机上手写签名，入户核查时须当面签字"
-for it (``shenbao.web.display``): the village handler has the paper authorisation signed at the visit. A
-signature already drawn on the phone is kept: the typed names are asked for only when there is none.
+for it (``shenbao.web.display``): the village handler has the paper authorisation signed at the visit. On the
+household check itself (the handler's phone at the visit) the page says so to the handler: "这部手机的浏览器不能
+手写签名。请写下签名人的姓名，再请他们当场在纸质材料上签字。" A signature already drawn on the phone is kept: the
+typed names are asked for only when there is none.
 """
 
 from __future__ import annotations
@@ -45,7 +47,15 @@ from shenbao.files import (
 from shenbao.forms.model import Signature
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import upload_response
-from shenbao.widgets import Cleaned, FormData, WidgetServices, rejected, rejection, widget_services
+from shenbao.widgets import (
+    AT_HOUSEHOLD_VISIT,
+    Cleaned,
+    FormData,
+    WidgetServices,
+    rejected,
+    rejection,
+    widget_services,
+)
 
 SCRIPTS = ("signature_pad.umd.min.js", "widget.js")
 STYLES = ("widget.css",)
@@ -252,12 +262,14 @@ def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[st
 
     For a household: ``signers``, each ``{"name", "role", "ref"}`` (the applicant's row always there). For the
     page without script: ``drawn`` (a drawn signature is kept), ``typed_name`` and, for a household,
-    ``typed_members`` (one name a line), the names typed before.
+    ``typed_members`` (one name a line), the names typed before; ``at_visit``: the handler fills the page at
+    the household visit (:data:`~shenbao.widgets.AT_HOUSEHOLD_VISIT`), so the names are signed on paper there.
     """
+    at_visit = bool(page.get(AT_HOUSEHOLD_VISIT))
     if question.signers != "household":
         single = kept_image_context(value, MEDIA_TYPE)
         typed = _spaced(value.get("name")) if _at_visit(value) else ""
-        return {**single, "drawn": single["ref"] is not None, "typed_name": typed}
+        return {**single, "drawn": single["ref"] is not None, "typed_name": typed, "at_visit": at_visit}
     signers = _signer_list(value)
     if not isinstance(signers, list):  # nothing yet, a refused upload, or a single signature from before
         single = kept_image(signers, MEDIA_TYPE)
@@ -279,6 +291,7 @@ def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[st
         "drawn": any(row["ref"] for row in rows),
         "typed_name": rows[0]["name"],
         "typed_members": "\n".join(row["name"] for row in rows[1:] if row["name"]),
+        "at_visit": at_visit,
     }
 
 

@@ -31,7 +31,7 @@ from shenbao.web.services import Services
 from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
 from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
 from shenbao.web.submission import queue_notices
-from shenbao.widgets import set_page_facts
+from shenbao.widgets import AT_HOUSEHOLD_VISIT, set_page_facts
 from shenbao.workflow import TransitionRefused, apply
 from shenbao.workflow.model import RecordCheck
 
@@ -82,7 +82,7 @@ async def _check(services: Services, application_id: int, signed_in: SignedIn) -
     _may_record(workflow, signed_in)
     draft = await store.load_draft(services.database, _token(application_id), form.id)
     flow = _flow(services, found, signed_in, form, dict(draft.answers) if draft else {})
-    set_page_facts(form_id=form.id)
+    set_page_facts(form_id=form.id, **{AT_HOUSEHOLD_VISIT: True})
     section = draft.section if draft else None
     return _Check(signed_in=signed_in, found=found, workflow=workflow, form=form, flow=flow, section=section)
 
@@ -264,6 +264,15 @@ class HouseholdCheckController(Controller):
         return back
 
 
+def _after_saving(workflow: Workflow) -> str:
+    """What saving the check does, by the chain's own step names ("答复农户" in 2023, "核查结果告知" in 2021)."""
+    chain = workflow.chain
+    position = chain.index(workflow.state.step)
+    if position + 1 == len(chain.steps):
+        return "保存后，这份申请办结。"
+    return f"保存后，这份申请进入下一环节：{text_of(chain.steps[position + 1].name)}。"
+
+
 def _review(
     services: Services, check: _Check, evaluation: Evaluation, *, status_code: int = HTTP_200_OK
 ) -> Response[Any]:
@@ -279,6 +288,6 @@ def _review(
         ev=evaluation,
         rows=rows,
         started=bool(check.flow.draft),
-        submit_note="保存后，这份申请进入下一环节：答复农户。",
+        submit_note=_after_saving(check.workflow),
         **check.flow.context,
     )
