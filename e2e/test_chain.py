@@ -90,8 +90,7 @@ def test_a_disaster_case_is_first_in_the_village_inbox(
         name: next(i for i, text in enumerate(texts) if name in text and receipt[-4:] in text)
         for name, receipt in cases.items()
     }
-    assert (
-        at["钱七"] < at["赵六"]
-    )  # submitted later, listed first (other tests' green cases may come before both)
+    # submitted later, listed first (other tests' green cases may come before both)
+    assert at["钱七"] < at["赵六"]
     expect(page.locator(".inbox")).to_contain_text("绿色通道")
     shot("green-first")
