@@ -88,3 +88,6 @@ def test_the_photo_prompt_asks_for_the_house_not_the_farmer(client: Client, flow
     sign_in(client, "village")
     page = client.get(f"/staff/a/{flow.id}/check/s/look").text
     assert "请用手机相机当场拍一张房屋的照片。" in page and "拍一张您的照片" not in page
+    # the back camera first, aimed at the house, with script and without
+    assert 'data-facing="environment" data-aim="请把镜头对准房屋，然后点“拍照”。"' in page
+    assert 'capture="environment"' in page and 'alt="房屋的照片"' in page and "脸" not in page

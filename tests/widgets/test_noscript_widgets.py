@@ -86,6 +86,7 @@ def test_the_pledge_page_offers_the_camera_input_and_posts_multipart(client: Cli
     camera = re.search(r"<noscript><label[^>]*>(.*?)</label>\s*<input ([^>]*)></noscript>", page)
     assert camera and 'type="file"' in camera.group(2) and 'name="q46"' in camera.group(2)
     assert 'accept="image/*" capture="user"' in camera.group(2)  # the front camera, not the album
+    assert 'data-facing="user"' in page and "data-aim" not in page  # the script's own words: the face
     assert "您的浏览器不能手写签名。请写下您的姓名，村干部入户核查时请您当面签字。" in page
     assert 'name="q45.typed_name"' in page and 'name="q45.typed_members"' in page
     assert '<div class="sigs js-only"' in page  # the pads are hidden without script

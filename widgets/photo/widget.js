@@ -1,4 +1,5 @@
-/* Live camera: getUserMedia preview (front camera first), shutter, retake. The shot is drawn on a canvas,
+/* Live camera: getUserMedia preview (the front camera first for the applicant's photo, the back one for a photo
+   of something, as the box's data-facing says), shutter, retake. The shot is drawn on a canvas,
    sent as a JPEG to widgets/photo/upload, and the stored photo's reference goes into the hidden input with a
    change event, so htmx saves the answer. If the upload fails, the photo rides with the form as a data URL. */
 (function () {
@@ -14,7 +15,9 @@
     };
   }
 
-  function state(box) { return states[box.id] || (states[box.id] = { facing: "user", stream: null, pending: null }); }
+  function state(box) {
+    return states[box.id] || (states[box.id] = { facing: box.dataset.facing || "user", stream: null, pending: null });
+  }
 
   function buttons(p, shown) {
     var names = ["open", "shoot", "flip", "retake"];
@@ -53,7 +56,7 @@
       var playing = p.video.play();
       if (playing && playing.catch) { playing.catch(function () {}); }
       buttons(p, ["shoot", "flip"]);
-      say(p, "请把脸对着镜头，然后点“拍照”。");
+      say(p, box.dataset.aim || "请把脸对着镜头，然后点“拍照”。");
     }, function (error) {
       var denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
       say(p, denied ? "您没有允许使用相机。请在浏览器设置里允许使用相机，再点“打开相机”。"
