@@ -126,12 +126,16 @@ class ShenbaoPlugin(InitPlugin):
         forms = FormRegistry.from_packs(
             self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
         )
-        await _use_imported_divisions(database, forms)
         chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
         try:
-            check_routing(forms, chains)
+            check_routing(forms, chains)  # before anything process-wide is set for these packs
+        except PackError:
+            await database.close()
+            raise
+        await _use_imported_divisions(database, forms)
+        try:
             gateway = gateway_for(self.settings, database, chains)
-        except (PackError, SettingsError):
+        except SettingsError:
             await database.close()
             raise
         app.state[self.state_key] = services = Services(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,7 +18,6 @@ from shenbao.files import FileStore
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import CameraPhoto, NumberQuestion, Region
 from shenbao.paths import widgets_dir
-from shenbao.regions import installed_divisions, use_divisions
 from shenbao.settings import Settings
 from shenbao.web.widget_routes import widget_router
 from shenbao.web.widget_templates import install_widget_templates, widget_assets
@@ -29,7 +27,6 @@ from shenbao.widgets import (
     WidgetServices,
     installed_widgets,
     rejected,
-    use_widgets,
     widget_roots,
 )
 from tests.widgets.conftest import jpeg_bytes
@@ -76,15 +73,6 @@ def make_stars(folder: Path) -> Path:
     (stars / "widget.js").write_text("/* stars */", encoding="utf-8")
     (stars / "widget.css").write_text(".stars{color:gold}", encoding="utf-8")
     return stars
-
-
-@pytest.fixture
-def restore_installed() -> Iterator[None]:
-    """Put back the widgets and divisions in use after a test that configures its own."""
-    widgets, divisions = installed_widgets(), installed_divisions()
-    yield
-    use_widgets(widgets)
-    use_divisions(divisions)
 
 
 def test_the_platform_widgets_are_discovered(widgets: WidgetRegistry) -> None:
