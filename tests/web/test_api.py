@@ -98,6 +98,39 @@ def test_submit_stores_once_per_idempotency_key(client: Client, settings: Settin
     assert count_applications(settings) == 1
 
 
+def test_a_key_reused_with_other_answers_is_refused_and_nothing_is_dropped_silently(
+    client: Client, settings: Settings
+) -> None:
+    headers = {"Idempotency-Key": "retry-me-0002"}
+    verify_by_api(client, "gansu-zizhu-2021", "retry-me-0002", "13800138000")
+    first = client.post(f"{FORM}/submissions", json={"answers": household_2021()}, headers=headers)
+    assert first.status_code == 201, first.text
+    changed = client.post(f"{FORM}/submissions", json={"answers": household_2021(q44="yes")}, headers=headers)
+    assert changed.status_code == 409
+    assert "内容不同" in changed.json()["detail"] and "换一个新的键" in changed.json()["detail"]
+    assert count_applications(settings) == 1
+
+
+def test_a_key_of_one_form_is_not_a_key_of_another(client: Client, settings: Settings) -> None:
+    """The same client key on the 2023 form and then on the 2021 form makes two applications."""
+    key = "shared-key-0001"
+    verify_by_api(client, "gansu-yijian-2023", key, "13912345678")
+    one_click = client.post(
+        "/api/v1/forms/gansu-yijian-2023/submissions",
+        json={"answers": one_click_2023()},
+        headers={"Idempotency-Key": key},
+    )
+    assert one_click.status_code == 201, one_click.text
+    verify_by_api(client, "gansu-zizhu-2021", key, "13800138000")
+    declaration = client.post(
+        f"{FORM}/submissions", json={"answers": household_2021()}, headers={"Idempotency-Key": key}
+    )
+    assert declaration.status_code == 201, declaration.text
+    assert "Idempotent-Replayed" not in declaration.headers
+    assert declaration.json()["receipt_number"] != one_click.json()["receipt_number"]
+    assert count_applications(settings) == 2
+
+
 def test_submit_without_idempotency_key_is_refused(client: Client, settings: Settings) -> None:
     response = client.post(f"{FORM}/submissions", json={"answers": household_2021()})
     assert response.status_code == 400

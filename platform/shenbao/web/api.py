@@ -12,6 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_202_ACCEPTED,
+    HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
@@ -193,9 +194,16 @@ class ApiController(Controller):
                 ),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
+        # The key is the client's for one submission of this form: another form's key is another key.
         application, created = await submit_evaluated(
-            services, form, evaluation, idempotency_key=f"api:{idempotency_key}", draft_token=None
+            services, form, evaluation, idempotency_key=scope, draft_token=None
         )
+        if not created and application.answers != evaluation.answers:
+            raise HTTPException(
+                status_code=HTTP_409_CONFLICT,
+                detail="这个 Idempotency-Key 已经用于另一份内容不同的申请，这次的申请未保存：新的申请请换一个新的键"
+                "（例如 UUID），重试请原样重发上次的内容",
+            )
         return Response(
             SubmissionView(
                 application.id, application.receipt_number, application.status, list(application.flags)
