@@ -74,6 +74,7 @@ __all__ = [
     "WidgetRegistry",
     "WidgetServices",
     "configure_widgets",
+    "first_value",
     "installed_widgets",
     "page_facts",
     "receive_answers",
@@ -88,6 +89,13 @@ __all__ = [
 
 FormData = Mapping[str, list[str]]
 """A posted form: every field name with all its values."""
+
+
+def first_value(data: FormData, name: str) -> str:
+    """The first value posted under ``name``, or ``""`` when there is none."""
+    values = data.get(name)
+    return values[0] if values else ""
+
 
 Cleaned = tuple[Any, list[str]]
 """A cleaned value and the problems found, as ``shenbao.forms.values`` returns them."""

@@ -52,6 +52,7 @@ from shenbao.widgets import (
     Cleaned,
     FormData,
     WidgetServices,
+    first_value,
     rejected,
     rejection,
     widget_services,
@@ -132,11 +133,6 @@ def _at_visit(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SIGN_AT_VISIT) is True and not value.get("file")
 
 
-def _first(data: FormData, name: str) -> str:
-    values = data.get(name)
-    return values[0] if values else ""
-
-
 def extract(question: Signature, data: FormData) -> Any:
     """The hidden input's value; without script (the typed-name inputs were posted), the typed names.
 
@@ -145,12 +141,12 @@ def extract(question: Signature, data: FormData) -> Any:
     """
     typed = data.get(f"{question.id}.typed_name")
     if typed is None:
-        return _first(data, question.id) or None
+        return first_value(data, question.id) or None
     name = _spaced(typed[0] if typed else "")
     if question.signers != "household":
         return {"name": name, SIGN_AT_VISIT: True} if name else None
     members = [
-        _spaced(member) for member in _MEMBERS_SPLIT.split(_first(data, f"{question.id}.typed_members"))
+        _spaced(member) for member in _MEMBERS_SPLIT.split(first_value(data, f"{question.id}.typed_members"))
     ]
     members = [member for member in members if member]
     if not name and not members:

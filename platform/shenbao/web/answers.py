@@ -23,13 +23,14 @@ from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Upload
 from shenbao.settings import Settings
 from shenbao.web.widget_routes import UPLOAD_CEILING
-from shenbao.widgets import installed_widgets, receive_answers
+from shenbao.widgets import first_value, installed_widgets, receive_answers
 
 __all__ = [
     "FormData",
     "Posted",
     "PostedForm",
     "merge",
+    "posted_questions",
     "read_posted",
     "received_section_answers",
     "section_answers",
@@ -77,9 +78,9 @@ def _raw(question: Question, data: FormData) -> Any:
     if isinstance(question, MultipleChoice | Upload):
         return [value for value in data.get(question.id, []) if value]
     if isinstance(question, FieldsQuestion):
-        blanks = {field.id: _first(data, f"{question.id}.{field.id}") for field in question.fields}
+        blanks = {field.id: first_value(data, f"{question.id}.{field.id}") for field in question.fields}
         return blanks if any(blanks.values()) else None
-    return _first(data, question.id) or None
+    return first_value(data, question.id) or None
 
 
 def _with_files(question: Question, raw: Any, files: list[bytes]) -> Any:
@@ -90,9 +91,14 @@ def _with_files(question: Question, raw: Any, files: list[bytes]) -> Any:
     return files[0] if len(files) == 1 else files  # several files for one picture: the widget refuses them
 
 
-def _first(data: FormData, name: str) -> str:
-    values = data.get(name)
-    return values[0] if values else ""
+def posted_questions(form: CompiledForm, section_id: str, data: FormData) -> list[Question]:
+    """The questions of ``section_id`` whose blocks were posted (their ``_q`` markers), in form order."""
+    posted = set(data.get("_q", []))
+    return [
+        question
+        for question in form.questions
+        if question.id in posted and form.section_of[question.id] == section_id
+    ]
 
 
 def section_answers(
@@ -107,11 +113,8 @@ def section_answers(
         files: the files posted, by field name; only a question whose widget stores pictures (has ``receive``)
             takes the files posted under its id.
     """
-    posted = set(data.get("_q", []))
     answers: dict[str, Any] = {}
-    for question in form.questions:
-        if question.id not in posted or form.section_of[question.id] != section_id:
-            continue
+    for question in posted_questions(form, section_id, data):
         raw = _raw(question, data)
         pictures = (files or {}).get(question.id)
         widget = installed_widgets().for_question(question)

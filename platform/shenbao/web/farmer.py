@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -26,7 +26,7 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
 from shenbao.web.display import display_answer
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
-from shenbao.web.guide import guide_html, refusal_for
+from shenbao.web.guide import guide_html, qr_region, refusal_for
 from shenbao.web.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
 from shenbao.web.phones import mark_unverified, verified_phones
@@ -52,16 +52,6 @@ def _form(services: Services, form_id: str) -> CompiledForm:
 async def _form_data(request: Request[Any, Any, Any]) -> FormData:
     data = await request.form()
     return {key: data.getall(key) for key in data}
-
-
-def _qr_region(value: str | None) -> str:
-    """A division code from a village's QR code (``?region=``, or a page's hidden ``_region``), else ``""``.
-
-    Only its shape is checked here; the region widget presets it only when it is a division under the
-    question's root.
-    """
-    value = (value or "").strip()
-    return value if value.isdigit() and len(value) <= 12 else ""
 
 
 class FarmerController(Controller):
@@ -107,7 +97,7 @@ class FarmerController(Controller):
         _, answers, section = await self._draft(services, request, form)
         wait = guide_wait(request, secret=services.settings.secret_key, base=services.base, form=form)
         cookies = [wait.cookie] if wait.cookie is not None else []
-        region = _qr_region(request.query_params.get("region"))  # a village's QR code: carried to the form
+        region = qr_region(request.query_params.get("region"))  # a village's QR code: carried to the form
 
         def render() -> str:
             return guide_html(services, form, answers=answers, section=section, region=region, wait=wait.left)
@@ -170,7 +160,7 @@ class FarmerController(Controller):
             key = ("section", form.id, form.version, section_id, current_language())
             page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
             return html_response(request, page)
-        region = _qr_region(request.query_params.get("region"))
+        region = qr_region(request.query_params.get("region"))
         evaluation = await _evaluated(services, form, answers, token, region=region)
         html = self._render_section(services, form, section_id, answers, evaluation, region=region)
         return html_response(request, html)
@@ -219,7 +209,7 @@ class FarmerController(Controller):
         if section is None and (refusal := refusal_for(services, request, form, unsaved=True)) is not None:
             return refusal.response()
         data = await _form_data(request)
-        region = _qr_region((data.get("_region") or [""])[0])
+        region = qr_region((data.get("_region") or [""])[0])
 
         async def evaluator(form: CompiledForm, answers: dict[str, Any]) -> Evaluation:
             return await _evaluated(services, form, answers, token, region=region)
@@ -248,13 +238,7 @@ class FarmerController(Controller):
         section_of(form, section_id)
         token, draft, section = await self._draft(services, request, form)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
-            page = f"{services.base}/f/{form.id}/s/{section_id}"
-            response = Response(
-                "", media_type=MediaType.HTML, headers={"HX-Redirect": page, "Cache-Control": "no-store"}
-            )
-            if refusal.cookie is not None:
-                response.set_cookie(refusal.cookie)
-            return response
+            return refusal.redirect(f"{services.base}/f/{form.id}/s/{section_id}")
         flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
         response = await post_answer(services, flow, section_id, await _form_data(request))
         return self._with_cookie(response, services, token)

@@ -12,7 +12,17 @@ from shenbao.web.guide_wait import guide_wait
 from shenbao.web.sections import shown_sections
 from shenbao.web.services import Services
 
-__all__ = ["Refusal", "guide_html", "refusal_for"]
+__all__ = ["Refusal", "guide_html", "qr_region", "refusal_for"]
+
+
+def qr_region(value: str | None) -> str:
+    """A division code from a village's QR code (``?region=``, or a page's hidden ``_region``), else ``""``.
+
+    Only its shape is checked here; the region widget presets it only when it is a division under the
+    question's root.
+    """
+    value = (value or "").strip()
+    return value if value.isdigit() and len(value) <= 12 else ""
 
 
 def guide_html(
@@ -63,6 +73,15 @@ class Refusal(NamedTuple):
             response.set_cookie(self.cookie)
         return response
 
+    def redirect(self, page: str) -> Response[str]:
+        """For an htmx swap: send htmx to ``page`` (the section's own address), which shows the guide."""
+        response = Response(
+            "", media_type=MediaType.HTML, headers={"HX-Redirect": page, "Cache-Control": "no-store"}
+        )
+        if self.cookie is not None:
+            response.set_cookie(self.cookie)
+        return response
+
     def cookies(self) -> list[Cookie]:
         """The cookies to set with :attr:`html` (the guide mark, when the browser had none)."""
         return [self.cookie] if self.cookie is not None else []
@@ -92,7 +111,7 @@ def refusal_for(
         form,
         answers={},
         section=None,
-        region=request.query_params.get("region"),
+        region=qr_region(request.query_params.get("region")),
         wait=wait.left,
         refused=True,
         unsaved=unsaved,

@@ -10,7 +10,6 @@ limits (60 seconds between codes, 5 codes an hour per phone, per address), the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
@@ -20,6 +19,8 @@ from shenbao.forms.model import FieldsQuestion, Phone
 from shenbao.forms.values import normalise_phone
 from shenbao.masking import mask_phone
 from shenbao.notify.otp import RESEND_AFTER, PhoneVerifier, VerificationRefused
+from shenbao.web.answers import posted_questions
+from shenbao.widgets import FormData, first_value
 
 __all__ = [
     "SEND",
@@ -42,8 +43,6 @@ SEND_BUTTON = "_otp_send"
 """The no-script "发送验证码" button's name; its value names the phone input (``phone``, ``q4.phone``)."""
 VERIFY_BUTTON = "_otp_verify"
 """The no-script "验证" button's name; its value names the phone input."""
-
-FormFields = Mapping[str, list[str]]
 
 
 class CodeStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,18 +117,10 @@ async def code_action(
         return CodeStatus(message=str(refused), kind="warn")
 
 
-def _first(data: FormFields, name: str) -> str:
-    values = data.get(name)
-    return values[0] if values else ""
-
-
-def _section_inputs(form: CompiledForm, section_id: str, data: FormFields) -> list[str]:
+def _section_inputs(form: CompiledForm, section_id: str, data: FormData) -> list[str]:
     """The phone inputs needing a code among the questions of ``section_id`` that were posted, in form order."""
-    posted = set(data.get("_q", []))
     names: list[str] = []
-    for question in form.questions:
-        if question.id not in posted or form.section_of[question.id] != section_id:
-            continue
+    for question in posted_questions(form, section_id, data):
         if isinstance(question, Phone):
             names.append(question.id)
         elif isinstance(question, FieldsQuestion):
@@ -141,7 +132,7 @@ async def section_codes(
     verifier: PhoneVerifier,
     form: CompiledForm,
     section_id: str,
-    data: FormFields,
+    data: FormData,
     *,
     scope: str,
     client: str,
@@ -153,7 +144,7 @@ async def section_codes(
     """
     inputs = _section_inputs(form, section_id, data)
     for button, action in ((SEND_BUTTON, SEND), (VERIFY_BUTTON, VERIFY)):
-        name = _first(data, button)
+        name = first_value(data, button)
         if name:
             if name not in inputs:
                 return SectionCodes(pressed=True)  # a button of a question not on this page: nothing to do
@@ -161,14 +152,14 @@ async def section_codes(
                 verifier,
                 action,
                 scope=scope,
-                phone=_first(data, name),
-                code=_first(data, code_field(name)),
+                phone=first_value(data, name),
+                code=first_value(data, code_field(name)),
                 client=client,
             )
             return SectionCodes(statuses={name: status}, pressed=True)
     statuses: dict[str, CodeStatus] = {}
     for name in inputs:
-        code, phone = _first(data, code_field(name)).strip(), normalise_phone(_first(data, name))
+        code, phone = first_value(data, code_field(name)).strip(), normalise_phone(first_value(data, name))
         if code and phone and not await verifier.verified(scope=scope, phone=phone):
             statuses[name] = await code_action(
                 verifier, VERIFY, scope=scope, phone=phone, code=code, client=client
