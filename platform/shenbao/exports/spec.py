@@ -20,10 +20,10 @@ from typing import Annotated, Any, Literal, TypeAlias
 import msgspec
 
 from shenbao.forms.lint import Problem
-from shenbao.forms.loader import DefinitionError, load_form
+from shenbao.forms.loader import DefinitionError, loadable_forms
 from shenbao.forms.model import FieldsQuestion, FormDef, Label, Question, text_of
 from shenbao.paths import form_defs_dir
-from shenbao.workflow.lint import decode_chain
+from shenbao.workflow.lint import pack_chains
 from shenbao.workflow.model import Chain
 
 __all__ = [
@@ -271,28 +271,10 @@ def lint_exports(root: Path) -> tuple[list[Path], list[Problem]]:
             str(file),
             _forms_in(file.parent / "forms"),
             step_forms=_forms_in(file.parent / "chains" / "forms"),
-            chains=_chains_in(file.parent / "chains"),
+            chains={id: chain for id, chain in pack_chains(file.parent).items() if chain is not None},
         )
     return files, problems
 
 
 def _forms_in(folder: Path) -> dict[str, FormDef]:
-    forms: dict[str, FormDef] = {}
-    for form_file in sorted(folder.glob("*.json")):
-        try:
-            form = load_form(form_file)
-        except DefinitionError:
-            continue  # the form linter reports it
-        forms[form.id] = form
-    return forms
-
-
-def _chains_in(folder: Path) -> dict[str, Chain]:
-    chains: dict[str, Chain] = {}
-    for chain_file in sorted(folder.glob("*.json")):
-        try:
-            chain = decode_chain(chain_file.read_bytes(), source=str(chain_file))
-        except DefinitionError:
-            continue  # the chain linter reports it
-        chains[chain.id] = chain
-    return chains
+    return {id: form for id, (_, form) in loadable_forms(folder).items()}

@@ -8,7 +8,7 @@ import msgspec
 
 from shenbao.forms.model import FormDef
 
-__all__ = ["DefinitionError", "decode_form", "form_files", "load_form"]
+__all__ = ["DefinitionError", "decode_form", "form_files", "load_form", "loadable_forms"]
 
 
 class DefinitionError(ValueError):
@@ -33,3 +33,18 @@ def form_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(root.glob("**/forms/*.json"))
+
+
+def loadable_forms(folder: Path) -> dict[str, tuple[Path, FormDef]]:
+    """The forms of ``folder``'s ``*.json`` files by id, each with its file, for linters that read a pack.
+
+    A file that does not load is left out: the form linter reports it.
+    """
+    forms: dict[str, tuple[Path, FormDef]] = {}
+    for file in sorted(folder.glob("*.json")):
+        try:
+            form = load_form(file)
+        except DefinitionError:
+            continue
+        forms[form.id] = (file, form)
+    return forms

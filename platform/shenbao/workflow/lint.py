@@ -16,7 +16,7 @@ import msgspec
 
 from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.lint import Problem, lint_path
-from shenbao.forms.loader import DefinitionError, load_form
+from shenbao.forms.loader import DefinitionError, loadable_forms
 from shenbao.forms.model import FormDef, Label, Region
 from shenbao.regions.divisions import LEVELS
 from shenbao.workflow.engine import appeal_step
@@ -30,6 +30,7 @@ __all__ = [
     "lint_all",
     "lint_chain",
     "lint_chains",
+    "pack_chains",
     "routing_problems",
 ]
 
@@ -271,17 +272,10 @@ def chain_files(root: Path) -> list[Path]:
 
 def _pack_forms(pack: Path) -> dict[str, tuple[Path, FormDef]]:
     """The pack's forms by id, each with its file: the farmer's (``forms/``) and the steps' (``chains/forms/``)."""
-    forms: dict[str, tuple[Path, FormDef]] = {}
-    for file in sorted([*pack.glob("forms/*.json"), *pack.glob("chains/forms/*.json")]):
-        try:
-            form = load_form(file)
-        except DefinitionError:
-            continue  # the form linter reports it
-        forms[form.id] = (file, form)
-    return forms
+    return {**loadable_forms(pack / "chains" / "forms"), **loadable_forms(pack / "forms")}
 
 
-def _pack_chains(pack: Path) -> dict[str, Chain | None]:
+def pack_chains(pack: Path) -> dict[str, Chain | None]:
     """The pack's chains by id, decoded but not linted (``None`` for a file that does not decode)."""
     chains: dict[str, Chain | None] = {}
     for file in chain_files(pack):
@@ -318,7 +312,7 @@ def lint_chains(root: Path) -> tuple[list[Path], list[Problem]]:
         if root.is_file() and root.parent.name == "chains":
             continue  # one chain file: the pack's other chains were not read
         if root.is_file():  # one form file
-            chains = _pack_chains(pack)
+            chains = pack_chains(pack)
             forms = {id: each for id, each in forms.items() if each[0].resolve() == root.resolve()}
         for file, form in forms.values():
             if form.chain is None:
