@@ -45,6 +45,7 @@ from shenbao.files import (
     parse_ref,
 )
 from shenbao.forms.model import Signature
+from shenbao.web.display import SIGN_AT_VISIT, signs_at_visit
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import upload_response
 from shenbao.widgets import (
@@ -74,8 +75,6 @@ MAX_NAME = 20
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•.\- ]*$")
 """A name in Chinese characters (or letters), with the middle dot of names like 阿依古丽·买买提."""
 _ROLES = ("applicant", "member")
-SIGN_AT_VISIT = "sign_at_visit"
-"""The key of a signer who typed their name without script: they sign on paper at the household visit."""
 _MEMBERS_SPLIT = re.compile(r"[\r\n、，,；;]+")
 """What separates the family members' typed names: a new line, or a comma the farmer typed instead."""
 
@@ -128,11 +127,6 @@ def _spaced(name: Any) -> str:
     return " ".join(name.split()) if isinstance(name, str) else ""
 
 
-def _at_visit(value: Any) -> bool:
-    """Whether ``value`` (one signer, or a single signature) is a typed name to be signed at the visit."""
-    return isinstance(value, dict) and value.get(SIGN_AT_VISIT) is True and not value.get("file")
-
-
 def extract(question: Signature, data: FormData) -> Any:
     """The hidden input's value; without script (the typed-name inputs were posted), the typed names.
 
@@ -169,7 +163,7 @@ def _name_problem(who: str, name: str) -> str | None:
 
 async def receive(question: Signature, raw: Any, services: WidgetServices) -> Any:
     if question.signers != "household":
-        if _at_visit(raw):
+        if signs_at_visit(raw):
             return raw  # a typed name: nothing to store, clean checks the name
         return await store_signature(raw, services)
     signers = _signer_list(raw)
@@ -201,7 +195,7 @@ def clean(question: Signature, value: Any) -> Cleaned:
     For a household, every signer needs a name and a kept signature (or ``sign_at_visit``), the applicant first.
     """
     if question.signers != "household":
-        if _at_visit(value):
+        if signs_at_visit(value):
             name = _spaced(value.get("name"))
             problem = _name_problem("您", name)
             return (None, [problem]) if problem else ({"name": name, SIGN_AT_VISIT: True}, [])
@@ -225,7 +219,7 @@ def clean(question: Signature, value: Any) -> Cleaned:
         problem = _name_problem(who, name)
         if problem:
             problems.append(problem)
-        if _at_visit(signer):
+        if signs_at_visit(signer):
             cleaned.append({"name": name, "role": role, SIGN_AT_VISIT: True})
             continue
         ref = parse_ref({key: signer[key] for key in ("file", "type") if key in signer})
@@ -264,7 +258,7 @@ def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[st
     at_visit = bool(page.get(AT_HOUSEHOLD_VISIT))
     if question.signers != "household":
         single = kept_image_context(value, MEDIA_TYPE)
-        typed = _spaced(value.get("name")) if _at_visit(value) else ""
+        typed = _spaced(value.get("name")) if signs_at_visit(value) else ""
         return {**single, "drawn": single["ref"] is not None, "typed_name": typed, "at_visit": at_visit}
     signers = _signer_list(value)
     if not isinstance(signers, list):  # nothing yet, a refused upload, or a single signature from before

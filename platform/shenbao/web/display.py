@@ -8,15 +8,18 @@ from shenbao.files import parse_ref
 from shenbao.forms import text_of
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Signature, SingleChoice
 
-__all__ = ["SIGN_AT_VISIT_NOTE", "display_answer", "signs_at_visit"]
+__all__ = ["SIGN_AT_VISIT", "SIGN_AT_VISIT_NOTE", "display_answer", "signs_at_visit"]
 
+SIGN_AT_VISIT = "sign_at_visit"
+"""The key of a signer who typed their name without script (the signature widget): they sign on paper at the
+household visit."""
 SIGN_AT_VISIT_NOTE = "未在手机上手写签名，入户核查时须当面签字"
 """Said of a signer who typed their name on a phone without script (the signature widget's ``sign_at_visit``)."""
 
 
 def signs_at_visit(value: Any) -> bool:
     """Whether a signature answer (one signer, or one of a household's) is a typed name, signed at the visit."""
-    return isinstance(value, dict) and value.get("sign_at_visit") is True and not value.get("file")
+    return isinstance(value, dict) and value.get(SIGN_AT_VISIT) is True and not value.get("file")
 
 
 def display_answer(question: Question, value: Any) -> str:
