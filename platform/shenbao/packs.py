@@ -10,7 +10,7 @@ from shenbao.forms.lint import lint_form
 from shenbao.forms.values import Cleaner
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.calendar import WorkingCalendar, load_calendar
-from shenbao.workflow.lint import decode_chain, routing_problems
+from shenbao.workflow.lint import decode_chain, form_chain_problems
 from shenbao.workflow.model import Chain
 
 __all__ = ["ChainRegistry", "FormRegistry", "PackError", "check_routing"]
@@ -114,15 +114,7 @@ def check_routing(forms: FormRegistry, chains: ChainRegistry) -> None:
     Raises:
         PackError: listing every such problem.
     """
-    problems: list[str] = []
-    for form in forms:
-        chain_id = form.definition.chain
-        if chain_id is None:
-            continue
-        found = chains.get(chain_id)
-        if found is None:
-            problems.append(f"form {form.id}: C009 uses chain {chain_id}, which is not a chain of its packs")
-            continue
-        problems += map(str, routing_problems(form.definition, form.id, found[0]))
+    known: dict[str, Chain | None] = {chain.id: chain for chain in chains}
+    problems = [problem for form in forms for problem in form_chain_problems(form.definition, form.id, known)]
     if problems:
-        raise PackError("\n".join(problems))
+        raise PackError("\n".join(map(str, problems)))

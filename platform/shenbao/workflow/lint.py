@@ -27,6 +27,7 @@ __all__ = [
     "PLACEHOLDERS",
     "chain_files",
     "decode_chain",
+    "form_chain_problems",
     "lint_all",
     "lint_chain",
     "lint_chains",
@@ -315,15 +316,27 @@ def lint_chains(root: Path) -> tuple[list[Path], list[Problem]]:
             chains = pack_chains(pack)
             forms = {id: each for id, each in forms.items() if each[0].resolve() == root.resolve()}
         for file, form in forms.values():
-            if form.chain is None:
-                continue
-            if form.chain not in chains:
-                problems.append(_problem(str(pack), None, "C009", detail=form.id, name=form.chain))
-                continue
-            used = chains[form.chain]
-            if used is not None:
-                problems += routing_problems(form, str(file), used)
+            problems += form_chain_problems(form, str(file), chains, pack=str(pack))
     return files, problems
+
+
+def form_chain_problems(
+    form: FormDef, path: str, chains: Mapping[str, Chain | None], *, pack: str | None = None
+) -> list[Problem]:
+    """A form checked against its chain: the chain exists (C009), and it routes (C022-C024).
+
+    Args:
+        form: the form (one without a chain has nothing to check).
+        path: the form's file, as the routing problems name it.
+        chains: the chains the form may use, by id (``None`` for one that did not decode: reported already).
+        pack: where a missing chain is named (the pack's folder); ``path`` when not given.
+    """
+    if form.chain is None:
+        return []
+    if form.chain not in chains:
+        return [_problem(pack or path, None, "C009", detail=form.id, name=form.chain)]
+    used = chains[form.chain]
+    return list(routing_problems(form, path, used)) if used is not None else []
 
 
 def _form_packs(root: Path) -> list[Path]:
