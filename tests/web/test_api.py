@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -109,6 +111,29 @@ def test_a_key_reused_with_other_answers_is_refused_and_nothing_is_dropped_silen
     assert changed.status_code == 409
     assert "内容不同" in changed.json()["detail"] and "换一个新的键" in changed.json()["detail"]
     assert count_applications(settings) == 1
+
+
+def test_simultaneous_submissions_under_one_key_store_one_and_refuse_the_other_answers(
+    client: Client, settings: Settings
+) -> None:
+    """Eight at once, half with other answers: one application; its answers replay, the others get 409."""
+    key = "race-key-0001"
+    verify_by_api(client, "gansu-zizhu-2021", key, "13800138000")
+    bodies = [household_2021(q44="no" if index % 2 else "yes") for index in range(8)]
+
+    def submit(answers: dict[str, object]) -> tuple[str, int, dict[str, object]]:
+        response = client.post(
+            f"{FORM}/submissions", json={"answers": answers}, headers={"Idempotency-Key": key}
+        )
+        return str(answers["q44"]), response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(submit, bodies))
+    stored = {body["receipt_number"] for _, status, body in results if status == 201}
+    assert len(stored) == 1 and count_applications(settings) == 1
+    winner = next(q44 for q44, status, _ in results if status == 201)
+    assert sorted(status for q44, status, _ in results if q44 == winner) == [201] * 4
+    assert [status for q44, status, _ in results if q44 != winner] == [409] * 4
 
 
 def test_a_key_of_one_form_is_not_a_key_of_another(client: Client, settings: Settings) -> None:
