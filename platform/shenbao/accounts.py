@@ -2,7 +2,9 @@
 
 The cookie holds a random token; the database holds only its SHA-256 digest, so a copy of the database
 cannot be used to sign in. Five failed sign-ins for one username within 15 minutes lock that username for
-15 minutes after the fifth, whether or not the account exists (the answer never tells which).
+15 minutes after the fifth, whether or not the account exists (the answer never tells which). Each sign-in
+takes its try from the database (:func:`~shenbao.store.limits.take_try`) before the password is checked, so
+forty simultaneous guesses get five checks, exactly as forty guesses one after another.
 
 Each sign-in (``login``), failed sign-in (``login.failed``, with the username typed and why, which only the
 audit log tells), sign-out (``logout``) and new account (``staff.add``) writes an audit row in the same
@@ -24,17 +26,16 @@ from shenbao.roles import ROLE_NAMES
 from shenbao.staff_rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
 from shenbao.store.audit import record_audit
+from shenbao.store.limits import Refused, clear_tries, take_try
 from shenbao.store.staff import (
     ROLE_CODE_LENGTHS,
     Role,
     SignedIn,
     StaffRecord,
     add_staff,
-    clear_login_failures,
     create_session,
     end_session,
-    login_failures_since,
-    record_login_failure,
+    login_limit_key,
     session_staff,
     staff_by_username,
 )
@@ -203,18 +204,17 @@ class StaffAccounts:
         """
         now = self._clock()
         username = username.strip().lower()
-        locked_until = await self._locked_until(username, now)
-        if locked_until is not None:
-            await self._failed(username, "账号已锁定", client, now, count=False)
-            minutes = int((locked_until - now).total_seconds() // 60) + 1
-            raise LoginRefused(f"登录失败次数过多，此账号已锁定，请{minutes}分钟后再试")
-        failures = await login_failures_since(self.database, username, now - LOCKOUT)
+        key = login_limit_key(username)
+        taken = await take_try(self.database, key, limit=MAX_FAILURES, window=LOCKOUT, now=now)
+        if isinstance(taken, Refused):
+            await self._failed(username, "账号已锁定", client, now)
+            raise LoginRefused(f"登录失败次数过多，此账号已锁定，请{taken.minutes_left(now)}分钟后再试")
         found = await staff_by_username(self.database, username) if username else None
         matches = _password_matches(found[1] if found else _DUMMY_HASH, password)
         if found is None or not matches or not found[0].active:
             why = "没有这个账号" if found is None else ("密码不正确" if not matches else "账号已停用")
-            await self._failed(username, why, client, now, count=True)
-            left = MAX_FAILURES - len(failures) - 1
+            await self._failed(username, why, client, now)
+            left = MAX_FAILURES - taken
             hint = f"，还可以再试{left}次" if 0 < left < MAX_FAILURES - 1 else ""
             if left <= 0:
                 hint = "，此账号已锁定15分钟"
@@ -223,7 +223,7 @@ class StaffAccounts:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires_at = now + SESSION_LIFETIME
         async with self.database.transaction():
-            await clear_login_failures(self.database, username)
+            await clear_tries(self.database, key)
             await create_session(
                 self.database,
                 staff_id=staff.id,
@@ -236,26 +236,11 @@ class StaffAccounts:
             await record_audit(self.database, action="login", staff=staff, address=client, at=now)
         return token, SignedIn(staff=staff, csrf_token=csrf, expires_at=expires_at)
 
-    async def _failed(self, username: str, why: str, client: str, now: datetime, *, count: bool) -> None:
-        """Record a refused sign-in: toward the lockout (``count``) and in the audit log, in one transaction."""
-        async with self.database.transaction():
-            if count:
-                await record_login_failure(self.database, username=username, client=client, now=now)
-            await record_audit(
-                self.database, action="login.failed", username=username, detail=why, address=client, at=now
-            )
-
-    async def _locked_until(self, username: str, now: datetime) -> datetime | None:
-        """When the lock on ``username`` ends: 15 minutes after a fifth failure within 15 minutes.
-
-        No failure is recorded while locked, so the newest failure is the one that locked it.
-        """
-        failures = await login_failures_since(self.database, username, now - 2 * LOCKOUT)
-        if not failures or failures[-1] <= now - LOCKOUT:
-            return None
-        newest = failures[-1]
-        in_window = [moment for moment in failures if moment > newest - LOCKOUT]
-        return newest + LOCKOUT if len(in_window) >= MAX_FAILURES else None
+    async def _failed(self, username: str, why: str, client: str, now: datetime) -> None:
+        """Write a refused sign-in to the audit log (its try was already counted)."""
+        await record_audit(
+            self.database, action="login.failed", username=username, detail=why, address=client, at=now
+        )
 
     async def session(self, token: str | None) -> SignedIn | None:
         """The live session behind a cookie's token, or ``None`` (no token, unknown, expired, deactivated)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -176,3 +177,27 @@ async def test_an_issued_code_is_sent_when_delivered(verifier: PhoneVerifier, ou
     await verifier.deliver(message)
     await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.last_code())
     assert await verifier.verified(scope=DRAFT, phone=PHONE)
+
+
+async def test_simultaneous_requests_get_no_more_codes_than_one_at_a_time(
+    verifier: PhoneVerifier, outbox: Outbox
+) -> None:
+    async def ask(phone: str) -> bool:
+        try:
+            await verifier.send_code(scope=DRAFT, phone=phone, client="10.0.0.9")
+        except VerificationRefused:
+            return False
+        return True
+
+    assert sum(await asyncio.gather(*(ask(PHONE) for _ in range(30)))) == 1  # 60 seconds between codes
+    phones = [f"1390000{number:04d}" for number in range(40)]
+    assert sum(await asyncio.gather(*(ask(phone) for phone in phones))) == 19  # 20 an hour from one address
+    assert len(outbox.sent) == 20
+
+
+async def test_a_refused_code_takes_no_try_from_the_other_limits(verifier: PhoneVerifier) -> None:
+    for number in range(20):
+        await verifier.send_code(scope=DRAFT, phone=f"1390000{number:04d}", client="10.0.0.9")
+    with pytest.raises(VerificationRefused, match="获取验证码太频繁"):
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="10.0.0.9")
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="10.0.0.10")  # its resend wait was given back

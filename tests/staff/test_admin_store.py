@@ -8,7 +8,8 @@ import pytest
 
 from shenbao import store
 from shenbao.accounts import StaffAccounts, hash_password
-from shenbao.store.staff import add_staff, login_failures_since, record_login_failure, staff_by_username
+from shenbao.store.limits import take_try
+from shenbao.store.staff import add_staff, login_limit_key, staff_by_username
 from shenbao.store.staff_admin import (
     StaffQuery,
     StaffScope,
@@ -155,13 +156,13 @@ async def test_a_new_password_ends_sessions_and_forgets_failed_sign_ins(db: stor
     accounts = StaffAccounts(db)
     token, _ = await accounts.login("village", PASSWORD, client="x")
     now = datetime.now(UTC)
-    await record_login_failure(db, username="village", client="x", now=now)
-    await record_login_failure(db, username="township", client="x", now=now)
+    for username in ("village", "township"):
+        await take_try(db, login_limit_key(username), limit=5, window=timedelta(minutes=15), now=now)
     new_hash = hash_password("brand-new-pass")
     assert await set_staff_password_hash(db, COUNTY, ids["village"], new_hash) is not None
     assert await accounts.session(token) is None
-    assert await login_failures_since(db, "village", now - timedelta(hours=1)) == []
-    assert len(await login_failures_since(db, "township", now - timedelta(hours=1))) == 1
+    tries = {row["key"]: row["hits"] for row in await db.fetch("SELECT key, hits FROM rate_limit")}
+    assert tries == {"login:township": 1}
     found = await staff_by_username(db, "village")
     assert found is not None and found[1] == new_hash
 

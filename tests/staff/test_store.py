@@ -1,4 +1,4 @@
-"""Staff storage on SQLite and PostgreSQL: accounts, sessions, failed sign-ins, the region-scoped inbox."""
+"""Staff storage on SQLite and PostgreSQL: accounts, sessions, sign-in tries, the region-scoped inbox."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from shenbao.store.staff import (
     application_in_region,
     create_session,
     end_session,
-    login_failures_since,
-    record_login_failure,
+    login_limit_key,
     region_bounds,
     session_staff,
     staff_by_username,
@@ -104,12 +103,9 @@ async def test_a_deactivated_account_has_no_session(db: store.Database) -> None:
     assert await session_staff(db, "d" * 64, now) is None
 
 
-async def test_failed_sign_ins_are_counted_per_username(db: store.Database) -> None:
-    now = datetime.now(UTC)
-    for minutes in (20, 10, 5):
-        await record_login_failure(db, username="Nobody", client="x", now=now - timedelta(minutes=minutes))
-    assert len(await login_failures_since(db, "nobody", now - timedelta(minutes=15))) == 2
-    assert await login_failures_since(db, "somebody", now - timedelta(hours=1)) == []
+async def test_sign_in_tries_are_counted_per_username_as_typed() -> None:
+    assert login_limit_key(" Nobody ") == login_limit_key("nobody") == "login:nobody"
+    assert login_limit_key("x" * 100) == "login:" + "x" * 64
 
 
 @pytest.mark.parametrize(

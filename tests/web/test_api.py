@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -270,3 +271,23 @@ def test_the_openapi_document_describes_the_api(client: Client) -> None:
     assert {"/api/v1/forms", "/api/v1/forms/{form_id}", "/api/v1/forms/{form_id}/evaluate",
             "/api/v1/forms/{form_id}/submissions"} <= set(paths)  # fmt: skip
     assert not any(path.startswith("/f/") for path in paths)
+
+
+def test_a_hundred_simultaneous_code_guesses_get_five_tries(client: Client, settings: Settings) -> None:
+    headers, phone = {"Idempotency-Key": "guessing-key-0001"}, "13912345678"
+    sent = client.post(f"{FORM}/phone-codes", json={"phone": phone}, headers=headers)
+    assert sent.status_code == 202, sent.text
+    right = last_code(settings, phone)
+    wrong = "000000" if right != "000000" else "111111"
+
+    def guess(_: int) -> int:
+        body = {"phone": phone, "code": wrong}
+        return client.post(f"{FORM}/phone-codes/verify", json=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        assert set(pool.map(guess, range(100))) == {422}
+    path = settings.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT attempts FROM otp_challenge").fetchall() == [(5,)]
+    late = client.post(f"{FORM}/phone-codes/verify", json={"phone": phone, "code": right}, headers=headers)
+    assert late.status_code == 422 and "错了5次" in late.text

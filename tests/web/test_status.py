@@ -10,6 +10,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -262,6 +263,24 @@ def test_a_code_never_opens_a_wrong_phones_page(client: Client, seeded: Seeded) 
         data = {"_csrf": _csrf(sent.text), "receipt": seeded.refused, "phone": STRANGER, "code": code}
         tried = client.post("/status/verify", data=data, follow_redirects=False)
         assert tried.status_code == 422 and "验证码不对" in tried.text
+    assert client.get(f"/status/{seeded.refused}", follow_redirects=False).status_code == 303
+
+
+def test_sixty_simultaneous_guesses_get_five_tries(client: Client, seeded: Seeded) -> None:
+    sent = ask_code(client, seeded.refused, PHONE)
+    right = re.search(r"验证码是(\d{6})", seeded.texts_to(PHONE)[-1])
+    assert right
+    wrong = "000000" if right.group(1) != "000000" else "111111"
+    data = {"_csrf": _csrf(sent.text), "receipt": seeded.refused, "phone": PHONE, "code": wrong}
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        answers = list(pool.map(lambda _: client.post("/status/verify", data=data), range(60)))
+    assert {answer.status_code for answer in answers} == {422}
+    left = sorted(int(m.group(1)) for a in answers if (m := re.search(r"还可以再试(\d)次", a.text)))
+    assert left == [1, 2, 3, 4]  # each try counted once, in order, never two reading the same count
+    assert seeded.fetch("SELECT max(attempts) FROM otp_challenge") == [(5,)]
+    data["code"] = right.group(1)
+    late = client.post("/status/verify", data=data, follow_redirects=False)
+    assert late.status_code == 422 and "错了5次" in late.text
     assert client.get(f"/status/{seeded.refused}", follow_redirects=False).status_code == 303
 
 

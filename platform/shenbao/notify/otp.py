@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from shenbao.notify.sms import Gateway, GatewayError, Sms
 from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.store import Database
+from shenbao.store.limits import Refused, take_try
 from shenbao.store.verification import (
     add_challenge,
-    challenges_since,
     latest_challenge,
+    mark_verified,
     phone_verified,
-    record_attempt,
+    take_attempt,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ RESEND_AFTER = timedelta(seconds=60)
 PER_PHONE_PER_HOUR = 5
 PER_ADDRESS_PER_HOUR = 60
 """Generous: mobile carriers put many phones behind one address. ``SHENBAO_OTP_PER_ADDRESS_PER_HOUR`` sets it."""
+_HOUR = timedelta(hours=1)
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _CODE = re.compile(r"^\d{6}$")
 
@@ -94,31 +96,43 @@ class PhoneVerifier:
         if not _MOBILE.fullmatch(phone):
             raise VerificationRefused("请先填写正确的11位手机号码，再获取验证码")
         now = self._clock()
-        hour_ago = now - timedelta(hours=1)
-        sent = await challenges_since(self.database, hour_ago, phone=phone)
-        if sent and now - _aware(sent[0]) < RESEND_AFTER:
-            wait = int((RESEND_AFTER - (now - _aware(sent[0]))).total_seconds()) + 1
-            raise VerificationRefused(f"验证码已经发出，请{wait}秒后再重新获取")
-        if len(sent) >= PER_PHONE_PER_HOUR:
-            raise VerificationRefused("这个号码获取验证码太频繁了，请一小时后再试")
-        if len(await challenges_since(self.database, hour_ago, client=client)) >= self.per_address_per_hour:
-            raise VerificationRefused("获取验证码太频繁了，请稍后再试")
         code = f"{secrets.randbelow(10**6):06d}"
         # A decoy's digest is of a random string that is never six digits: no code typed can match it.
         digested = f"decoy:{secrets.token_hex(16)}" if decoy else code
-        await add_challenge(
-            self.database,
-            scope=scope,
-            phone=phone,
-            code_digest=self._digest(scope, phone, digested),
-            client=client,
-            now=now,
-            expires_at=now + CODE_LIFETIME,
-        )
+        # The three limits and the code are one transaction: a refused request gives back the tries it took.
+        async with self.database.transaction():
+            await self._take(f"otp.resend:{self._limit_id(phone)}", 1, RESEND_AFTER, now, resend=True)
+            await self._take(f"otp.phone:{self._limit_id(phone)}", PER_PHONE_PER_HOUR, _HOUR, now)
+            await self._take(f"otp.address:{client[:150]}", self.per_address_per_hour, _HOUR, now)
+            await add_challenge(
+                self.database,
+                scope=scope,
+                phone=phone,
+                code_digest=self._digest(scope, phone, digested),
+                client=client,
+                now=now,
+                expires_at=now + CODE_LIFETIME,
+            )
         if decoy:
             return None
         params = {"code": code}
         return Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format_map(params), params=params)
+
+    async def _take(
+        self, key: str, limit: int, window: timedelta, now: datetime, *, resend: bool = False
+    ) -> None:
+        taken = await take_try(self.database, key, limit=limit, window=window, now=now)
+        if not isinstance(taken, Refused):
+            return
+        if resend:
+            raise VerificationRefused(f"验证码已经发出，请{taken.seconds_left(now)}秒后再重新获取")
+        if key.startswith("otp.phone:"):
+            raise VerificationRefused("这个号码获取验证码太频繁了，请一小时后再试")
+        raise VerificationRefused("获取验证码太频繁了，请稍后再试")
+
+    def _limit_id(self, phone: str) -> str:
+        """The phone in a limit's key: its keyed digest, never the number."""
+        return hmac.new(self._key, f"limit\n{phone}".encode(), hashlib.sha256).hexdigest()
 
     async def deliver(self, message: Sms) -> None:
         """Send a code's SMS made by :meth:`issue_code`.
@@ -143,21 +157,25 @@ class PhoneVerifier:
             raise VerificationRefused("请先点“发送验证码”，再填写短信里的验证码")
         if challenge.verified_at is not None:
             return
-        if challenge.attempts >= MAX_ATTEMPTS:
-            raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
         now = self._clock()
         if now > _aware(challenge.expires_at):
             raise VerificationRefused("验证码已过期（5分钟内有效），请重新获取验证码")
         code = code.strip()
         if not _CODE.fullmatch(code):
             raise VerificationRefused("请填写短信里的6位数字验证码")
-        right = hmac.compare_digest(self._digest(scope, phone, code), challenge.code_digest)
-        await record_attempt(self.database, challenge.id, verified_at=now if right else None)
-        if not right:
-            left = MAX_ATTEMPTS - challenge.attempts - 1
-            if left <= 0:
-                raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
-            raise VerificationRefused(f"验证码不对，还可以再试{left}次")
+        # The try is taken before the code is compared, by one statement: simultaneous guesses get five in all.
+        attempt = await take_attempt(self.database, challenge.id, MAX_ATTEMPTS)
+        if attempt is None:
+            if await self.verified(scope=scope, phone=phone):
+                return  # a simultaneous request with the right code got there first
+            raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
+        if hmac.compare_digest(self._digest(scope, phone, code), challenge.code_digest):
+            await mark_verified(self.database, challenge.id, now)
+            return
+        left = MAX_ATTEMPTS - attempt
+        if left <= 0:
+            raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
+        raise VerificationRefused(f"验证码不对，还可以再试{left}次")
 
     async def verified(self, *, scope: str, phone: str) -> bool:
         """Whether ``phone`` has been verified for ``scope``."""

@@ -115,6 +115,12 @@ STEPS: tuple[Step, ...] = (
         sqlite=sql.personal_data("sqlite"),
         postgres=sql.personal_data("postgres"),
     ),
+    Step(
+        version=11,
+        name="limits counted by one statement per try (sign-ins, verification codes)",
+        sqlite=sql.rate_limits("sqlite"),
+        postgres=sql.rate_limits("postgres"),
+    ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""
 

@@ -16,6 +16,7 @@ __all__ = [
     "otp_and_sms",
     "outbox_params",
     "personal_data",
+    "rate_limits",
     "staff",
     "workflow_and_outbox",
 ]
@@ -337,4 +338,20 @@ def personal_data(kind: str) -> tuple[str, ...]:
         "ALTER TABLE otp_challenge RENAME COLUMN phone TO phone_hash",
         "CREATE INDEX otp_challenge_phone_hash ON otp_challenge (phone_hash, created_at)",
         *widen,
+    )
+
+
+def rate_limits(kind: str) -> tuple[str, ...]:
+    # One row per limited key (a username's sign-ins, a phone's or an address's codes): the try is counted by one
+    # upsert on its primary key (store/limits.py). It replaces the list of failed sign-ins, which could only be
+    # counted before a try and so let a burst of simultaneous tries through.
+    return (
+        """
+        CREATE TABLE rate_limit (
+            key VARCHAR(200) NOT NULL PRIMARY KEY,
+            hits INTEGER NOT NULL,
+            window_start TIMESTAMPTZ NOT NULL
+        )""",
+        "CREATE INDEX rate_limit_window_start ON rate_limit (window_start)",
+        "DROP TABLE staff_login_failure",
     )

@@ -17,7 +17,7 @@ from shenbao.roles import ROLE_CODE_LENGTHS, Role
 from shenbao.store.database import Database
 from shenbao.store.records import ApplicationRecord
 from shenbao.store.sealing import application_record
-from shenbao.store.tables import Staff, StaffLoginFailure, StaffSession
+from shenbao.store.tables import Staff, StaffSession
 
 __all__ = [
     "ROLE_CODE_LENGTHS",
@@ -27,11 +27,9 @@ __all__ = [
     "StaffRecord",
     "add_staff",
     "application_in_region",
-    "clear_login_failures",
     "create_session",
     "end_session",
-    "login_failures_since",
-    "record_login_failure",
+    "login_limit_key",
     "region_bounds",
     "session_staff",
     "staff_by_username",
@@ -247,32 +245,9 @@ async def end_session(db: Database, token_digest: str) -> bool:
     return bool(rows)
 
 
-async def record_login_failure(db: Database, *, username: str, client: str, now: datetime) -> None:
-    """Remember one failed sign-in for ``username`` (whether or not such an account exists)."""
-    db.check_bound()
-    await StaffLoginFailure.insert(
-        StaffLoginFailure(username=username.strip().lower()[:64], client=client[:64], created_at=now)
-    )
-
-
-async def login_failures_since(db: Database, username: str, since: datetime) -> list[datetime]:
-    """When sign-ins for ``username`` failed since ``since``, oldest first (UTC)."""
-    db.check_bound()
-    rows = (
-        await StaffLoginFailure.select(StaffLoginFailure.created_at)
-        .where(
-            (StaffLoginFailure.username == username.strip().lower()[:64])
-            & (StaffLoginFailure.created_at >= since)
-        )
-        .order_by(StaffLoginFailure.created_at)
-    )
-    return [_aware(row["created_at"]) for row in rows]
-
-
-async def clear_login_failures(db: Database, username: str) -> None:
-    """Forget the failed sign-ins of ``username`` (after a successful one)."""
-    db.check_bound()
-    await StaffLoginFailure.delete().where(StaffLoginFailure.username == username.strip().lower()[:64])
+def login_limit_key(username: str) -> str:
+    """The key that counts sign-in tries for ``username`` (:mod:`shenbao.store.limits`), as typed or stored."""
+    return "login:" + username.strip().lower()[:64]
 
 
 def region_bounds(region_code: str) -> tuple[str, str | None]:

@@ -15,8 +15,9 @@ from piccolo.columns.combination import WhereRaw
 
 from shenbao.roles import Role
 from shenbao.store.database import Database
-from shenbao.store.staff import StaffRecord, region_bounds
-from shenbao.store.tables import Staff, StaffLoginFailure, StaffSession
+from shenbao.store.limits import clear_tries
+from shenbao.store.staff import StaffRecord, login_limit_key, region_bounds
+from shenbao.store.tables import Staff, StaffSession
 
 __all__ = [
     "StaffQuery",
@@ -219,7 +220,7 @@ async def set_staff_password_hash(
         changed = await _update(scope, staff_id, {Staff.password_hash: password_hash})
         if changed is not None:
             await end_staff_sessions(db, staff_id)
-            await StaffLoginFailure.delete().where(StaffLoginFailure.username == changed.username)
+            await clear_tries(db, login_limit_key(changed.username))  # a new password unlocks the account
     return changed
 
 

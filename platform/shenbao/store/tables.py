@@ -20,9 +20,9 @@ __all__ = [
     "Draft",
     "OtpChallenge",
     "Outbox",
+    "RateLimit",
     "SmsMessage",
     "Staff",
-    "StaffLoginFailure",
     "StaffSession",
 ]
 
@@ -202,13 +202,15 @@ class StaffSession(Table, tablename="staff_session"):
     client = Varchar(length=64)
 
 
-class StaffLoginFailure(Table, tablename="staff_login_failure"):
-    """One failed sign-in, by the username typed (whether or not it exists): five lock it for 15 minutes."""
+class RateLimit(Table, tablename="rate_limit"):
+    """The tries a limited key had in its current window (:mod:`shenbao.store.limits`).
 
-    id = Serial(primary_key=True)
-    username = Varchar(length=64, index=True)
-    client = Varchar(length=64)
-    created_at = Timestamptz()
+    Keys: ``login:<username>`` (sign-ins), ``otp.resend:``, ``otp.phone:`` and ``otp.address:`` (codes sent).
+    """
+
+    key = Varchar(length=200, primary_key=True)
+    hits = Integer()
+    window_start = Timestamptz()
 
 
 class AuditLog(Table, tablename="audit_log"):
@@ -240,7 +242,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Division,
     Staff,
     StaffSession,
-    StaffLoginFailure,
+    RateLimit,
     Outbox,
     AuditLog,
     DeadlineNotice,

@@ -9,10 +9,8 @@ for too) until ``shenbao encrypt-existing`` digests them. The database gateway i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
-from piccolo.columns import Column
 
 from shenbao.store.database import Database
 from shenbao.store.sealing import phone_digests
@@ -22,12 +20,12 @@ __all__ = [
     "ChallengeRecord",
     "SentMessage",
     "add_challenge",
-    "challenges_since",
     "latest_challenge",
+    "mark_verified",
     "phone_verified",
     "recent_sms",
-    "record_attempt",
     "record_sms",
+    "take_attempt",
 ]
 
 
@@ -89,20 +87,6 @@ async def add_challenge(
     )
 
 
-async def challenges_since(
-    db: Database, since: datetime, *, phone: str | None = None, client: str | None = None
-) -> list[datetime]:
-    """When codes were sent to ``phone`` (or asked for from ``client``) since ``since``, newest first."""
-    db.check_bound()
-    query = OtpChallenge.select(OtpChallenge.created_at).where(OtpChallenge.created_at >= since)
-    if phone is not None:
-        query = query.where(OtpChallenge.phone_hash.is_in(_phone_matches(db, phone)))
-    if client is not None:
-        query = query.where(OtpChallenge.client == client)
-    rows = await query.order_by(OtpChallenge.created_at, ascending=False)
-    return [row["created_at"] for row in rows]
-
-
 async def latest_challenge(db: Database, scope: str, phone: str) -> ChallengeRecord | None:
     """The newest code sent to ``phone`` for ``scope``."""
     db.check_bound()
@@ -115,13 +99,26 @@ async def latest_challenge(db: Database, scope: str, phone: str) -> ChallengeRec
     return msgspec.convert(rows[0], ChallengeRecord) if rows else None
 
 
-async def record_attempt(db: Database, challenge_id: int, *, verified_at: datetime | None) -> None:
-    """Count one more try at a code; mark it verified when the try was right."""
+async def take_attempt(db: Database, challenge_id: int, max_attempts: int) -> int | None:
+    """Count one try at a code, by one conditional statement, unless it had ``max_attempts`` or was verified.
+
+    Returns:
+        This try's number (1 to ``max_attempts``), or ``None`` when no try is left (or the code was verified).
+    """
     db.check_bound()
-    values: dict[Column | str, Any] = {OtpChallenge.attempts: OtpChallenge.attempts + 1}
-    if verified_at is not None:
-        values[OtpChallenge.verified_at] = verified_at
-    await OtpChallenge.update(values).where(OtpChallenge.id == challenge_id)
+    rows = await db.fetch(
+        "UPDATE otp_challenge SET attempts = attempts + 1 "
+        "WHERE id = {} AND attempts < {} AND verified_at IS NULL RETURNING attempts",
+        challenge_id,
+        max_attempts,
+    )
+    return int(rows[0]["attempts"]) if rows else None
+
+
+async def mark_verified(db: Database, challenge_id: int, now: datetime) -> None:
+    """Mark a code verified: its phone counts as verified for the code's scope."""
+    db.check_bound()
+    await OtpChallenge.update({OtpChallenge.verified_at: now}).where(OtpChallenge.id == challenge_id)
 
 
 async def phone_verified(db: Database, scope: str, phone: str) -> bool:
