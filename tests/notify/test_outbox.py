@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -13,11 +14,11 @@ from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.forms import evaluate
 from shenbao.keyring import Keyring
-from shenbao.notify.dispatcher import MAX_ATTEMPTS, dispatch_due, retry_delay
+from shenbao.notify.dispatcher import LEASE, MAX_ATTEMPTS, dispatch_due, retry_delay
 from shenbao.notify.sms import GatewayError, Sms
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.store import Database, open_database
-from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages, pending_count
+from shenbao.store.outbox import QueuedSms, claim_due, enqueue_sms, outbox_messages, pending_count
 from shenbao.store.staff import add_staff
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
@@ -234,3 +235,22 @@ async def test_a_message_left_by_a_killed_process_is_sent_by_the_next(
         assert [message.status for message in await outbox_messages(second)] == ["sent"]
     finally:
         await second.close()
+
+
+async def test_a_claimed_message_is_sent_by_another_once_its_claimant_died(db: Database) -> None:
+    await enqueue_sms(db, [QueuedSms(phone=HANDLER_PHONE, template="t", text="hello")], now=_NOW)
+    [claimed] = await claim_due(db, _NOW, lease=LEASE)  # its dispatcher dies before sending it
+    gateway = Recording()
+    assert await dispatch_due(db, gateway, _NOW + LEASE - timedelta(seconds=1)) == 0  # still leased
+    assert await dispatch_due(db, gateway, _NOW + LEASE) == 1
+    assert [sms.text for sms in gateway.sent] == ["hello"] and claimed.text == "hello"
+
+
+async def test_simultaneous_passes_send_each_message_once(db: Database) -> None:
+    texts = [f"消息{number}" for number in range(60)]
+    await enqueue_sms(
+        db, [QueuedSms(phone=HANDLER_PHONE, template="t", text=text) for text in texts], now=_NOW
+    )
+    gateway = Recording()
+    counts = await asyncio.gather(*(dispatch_due(db, gateway, _NOW) for _ in range(4)))
+    assert sum(counts) == 60 and sorted(sms.text for sms in gateway.sent) == sorted(texts)

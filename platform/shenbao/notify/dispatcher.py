@@ -2,8 +2,10 @@
 
 Messages are rows (:mod:`shenbao.store.outbox`) committed with what caused them, so nothing is lost when
 the process dies between queueing and sending: the next process's dispatcher finds them still pending.
-A message is marked sent right after the gateway accepts it; a process dying between those two steps
-would send it again on the next start (at least once, never zero times).
+Each pass claims its messages first (:func:`~shenbao.store.outbox.claim_due`, a lease of :data:`LEASE`), so
+any number of processes send each message once. A message is marked sent right after the gateway accepts it;
+a process dying between those two steps leaves it claimed, and it is sent again once the lease ends (at least
+once, never zero times). A pass that runs long gives back what it has not sent before the lease could end.
 """
 
 from __future__ import annotations
@@ -11,13 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from shenbao.notify.sms import Gateway, GatewayError, MessageRefused, Sms
 from shenbao.store import Database
-from shenbao.store.outbox import due_messages, mark_failed, mark_sent
+from shenbao.store.outbox import OutboxMessage, claim_due, mark_failed, mark_sent, release
 
-__all__ = ["BACKOFF", "MAX_ATTEMPTS", "POLL_SECONDS", "OutboxDispatcher", "dispatch_due", "retry_delay"]
+__all__ = [
+    "BACKOFF",
+    "LEASE",
+    "MAX_ATTEMPTS",
+    "POLL_SECONDS",
+    "OutboxDispatcher",
+    "dispatch_due",
+    "retry_delay",
+]
 
 log = logging.getLogger("shenbao.outbox")
 
@@ -34,7 +45,9 @@ BACKOFF = (
 )
 """The wait after the 1st, 2nd, ... failed try."""
 POLL_SECONDS = 2.0
-_BATCH = 50
+LEASE = timedelta(minutes=5)
+"""How long a claimed message is left to its dispatcher before another may send it."""
+_BATCH = 20
 
 
 def retry_delay(attempts: int) -> timedelta | None:
@@ -56,7 +69,20 @@ async def dispatch_due(db: Database, gateway: Gateway, now: datetime | None = No
     """
     now = now or datetime.now(UTC)
     sent = 0
-    for message in await due_messages(db, now, _BATCH):
+    while True:
+        claimed = await claim_due(db, now, lease=LEASE, limit=_BATCH)
+        sent += await _send_claimed(db, gateway, claimed, now)
+        if len(claimed) < _BATCH:
+            return sent
+
+
+async def _send_claimed(db: Database, gateway: Gateway, claimed: list[OutboxMessage], now: datetime) -> int:
+    started = time.monotonic()
+    sent = 0
+    for position, message in enumerate(claimed):
+        if time.monotonic() - started > LEASE.total_seconds() / 2:
+            await release(db, (left.id for left in claimed[position:]), now=now)
+            break  # a slow gateway: the rest go back before the lease could run out under them
         try:
             await gateway.send(
                 Sms(phone=message.phone, template=message.template, text=message.text, params=message.params)
@@ -65,9 +91,9 @@ async def dispatch_due(db: Database, gateway: Gateway, now: datetime | None = No
             delay = None if isinstance(error, MessageRefused) else retry_delay(message.attempts + 1)
             await mark_failed(db, message.id, str(error), None if delay is None else now + delay)
             if delay is None:
-                log.error("SMS %d to %s failed for good: %s", message.id, message.phone, error)
+                log.error("SMS %d failed for good: %s", message.id, error)
             else:
-                log.warning("SMS %d to %s failed (retry in %s): %s", message.id, message.phone, delay, error)
+                log.warning("SMS %d failed (retry in %s): %s", message.id, delay, error)
             continue
         await mark_sent(db, message.id, now=now)
         sent += 1

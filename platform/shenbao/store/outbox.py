@@ -10,7 +10,7 @@ dispatcher and the pages get the number; a phone queued in clear by an earlier v
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -22,12 +22,13 @@ from shenbao.store.tables import Outbox
 __all__ = [
     "OutboxMessage",
     "QueuedSms",
-    "due_messages",
+    "claim_due",
     "enqueue_sms",
     "mark_failed",
     "mark_sent",
     "outbox_messages",
     "pending_count",
+    "release",
     "undelivered_messages",
 ]
 
@@ -99,17 +100,48 @@ async def enqueue_sms(db: Database, messages: Iterable[QueuedSms], *, now: datet
     return len(rows)
 
 
-async def due_messages(db: Database, now: datetime, limit: int = 50) -> list[OutboxMessage]:
-    """The pending messages due by ``now``, oldest due first."""
+async def claim_due(db: Database, now: datetime, *, lease: timedelta, limit: int = 20) -> list[OutboxMessage]:
+    """Claim up to ``limit`` pending messages due by ``now``, oldest due first, for ``lease``.
+
+    One statement moves each claimed message's next try to ``now + lease``, so no other dispatcher, in this
+    process or another, takes it while it is being sent; a message whose claimant died comes due again when
+    the lease ends. PostgreSQL skips rows another dispatcher is claiming at that moment (``FOR UPDATE SKIP
+    LOCKED``); SQLite has one writer, so two claims never overlap.
+
+    Returns:
+        The claimed messages, oldest due first.
+    """
     db.check_bound()
+    lock = " FOR UPDATE SKIP LOCKED" if db.kind == "postgres" else ""
+    claimed = await db.fetch(
+        "UPDATE outbox SET next_attempt_at = {} WHERE id IN ("
+        "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= {} "
+        f"ORDER BY next_attempt_at, id LIMIT {{}}{lock}) "
+        "AND status = 'pending' AND next_attempt_at <= {} RETURNING id",
+        now + lease,
+        now,
+        limit,
+        now,
+    )
+    if not claimed:
+        return []
     rows = (
         await Outbox.select(*_COLUMNS)
-        .where((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
-        .order_by(Outbox.next_attempt_at, Outbox.id)
-        .limit(limit)
+        .where(Outbox.id.is_in([int(row["id"]) for row in claimed]))
+        .order_by(Outbox.created_at, Outbox.id)
         .output(load_json=True)
     )
     return [_message(row, db.keys) for row in rows]
+
+
+async def release(db: Database, message_ids: Iterable[int], *, now: datetime) -> None:
+    """Give claimed messages back unsent: due again at ``now`` for any dispatcher."""
+    db.check_bound()
+    ids = list(message_ids)
+    if ids:
+        await Outbox.update({Outbox.next_attempt_at: now}).where(
+            Outbox.id.is_in(ids) & (Outbox.status == "pending")
+        )
 
 
 async def mark_sent(db: Database, message_id: int, *, now: datetime) -> None:
