@@ -29,7 +29,7 @@ for _logger in ("piccolo", "httpx"):
 
 FORM_ID = "gansu-zizhu-2021"
 BASE = f"/f/{FORM_ID}"
-SECRET = "bench"
+SECRET = "bench-secret-key-of-at-least-32-characters"
 """The platform's secret (``SHENBAO_SECRET_KEY``) in every benchmark, so a benchmark can sign a guide mark."""
 
 

@@ -64,7 +64,8 @@ def bench_keys() -> dict[str, str]:
     """Fresh ``SHENBAO_DATA_KEY`` and ``SHENBAO_LOOKUP_KEY`` (``shenbao serve`` refuses to start without them)."""
     from shenbao.keyring import key_file_lines
 
-    return dict(line.split("=", 1) for line in key_file_lines("bench").splitlines())
+    keys = dict(line.split("=", 1) for line in key_file_lines("bench").splitlines())
+    return {name: keys[name] for name in ("SHENBAO_DATA_KEY", "SHENBAO_LOOKUP_KEY")}
 
 
 def shenbao_env(data_dir: Path) -> dict[str, str]:
@@ -74,6 +75,7 @@ def shenbao_env(data_dir: Path) -> dict[str, str]:
         "SHENBAO_DATABASE_URL": f"sqlite:///{data_dir / 'b.db'}",
         "SHENBAO_DATA_DIR": str(data_dir),
         "SHENBAO_SECRET_KEY": SECRET,
+        "SHENBAO_SMS_GATEWAY": "database",
         **bench_keys(),
     }
 

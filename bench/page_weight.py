@@ -54,6 +54,7 @@ def server(data_dir: Path) -> Iterator[int]:
         "SHENBAO_DATABASE_URL": f"sqlite:///{data_dir / 'b.db'}",
         "SHENBAO_DATA_DIR": str(data_dir),
         "SHENBAO_SECRET_KEY": SECRET,
+        "SHENBAO_SMS_GATEWAY": "database",
         **bench_keys(),
     }
     subprocess.run(

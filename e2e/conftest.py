@@ -33,7 +33,7 @@ PHONE = {
     "timezone_id": "Asia/Shanghai",
 }
 LANZHOU = {"latitude": 36.0611, "longitude": 103.8343}
-SECRET = "e2e-secret-key"
+SECRET = "e2e-secret-key-of-at-least-32-characters"
 """The server's ``SHENBAO_SECRET_KEY``: tests sign the cookies a phone would have been given with it."""
 
 
@@ -69,6 +69,7 @@ def _environment(server: Server) -> dict[str, str]:
         "SHENBAO_DATABASE_URL": server.database_url,
         "SHENBAO_DATA_DIR": str(server.data_dir),
         "SHENBAO_SECRET_KEY": SECRET,
+        "SHENBAO_SMS_GATEWAY": "database",  # the tests read the codes the phones were sent
         "SHENBAO_OTP_PER_ADDRESS_PER_HOUR": "1000",  # every test phone shares 127.0.0.1
     }
 

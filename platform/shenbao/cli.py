@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from shenbao.keyring import MISSING_KEYS, KeyringError
-from shenbao.settings import Settings, SettingsError
+from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError
 
 if TYPE_CHECKING:
     from shenbao import store
@@ -229,6 +229,16 @@ async def _seed_demo_staff(settings: Settings) -> list[str]:
     return lines
 
 
+def _unservable(settings: Settings) -> list[str]:
+    """What ``serve`` lacks to run a real platform: the keys, the secret, a gateway named on purpose."""
+    problems = [] if settings.keys is not None else [MISSING_KEYS]
+    if not settings.secret_key:
+        problems.append(NO_SECRET_KEY)
+    if not settings.sms_gateway:
+        problems.append(NO_SMS_GATEWAY)
+    return problems
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -238,18 +248,23 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
 
 def _demo_keys(settings: Settings) -> tuple[Settings, str]:
-    """The settings with keys: the environment's, else those of the key file beside the demo's database."""
-    from shenbao.keyring import load_or_create_key_file
+    """The settings with keys and a secret: the environment's, else those of the key file beside the demo's
+    database (a file made by an earlier version gets its secret added)."""
+    from shenbao.keyring import load_or_create_key_file, secret_from_key_file
     from shenbao.store.database import sqlite_path
 
-    if settings.keys is not None:
-        return settings, "from SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY"
     folder = settings.data_dir
     if settings.database_url.startswith("sqlite:"):
         folder = sqlite_path(settings.database_url).resolve().parent
     path = folder / "shenbao.keys.env"
-    keys, created = load_or_create_key_file(path)
-    return msgspec.structs.replace(settings, keys=keys), f"{'made now in' if created else 'from'} {path}"
+    said = "from SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY"
+    if settings.keys is None:
+        keys, created = load_or_create_key_file(path)
+        settings = msgspec.structs.replace(settings, keys=keys)
+        said = f"{'made now in' if created else 'from'} {path}"
+    if not settings.secret_key:
+        settings = msgspec.structs.replace(settings, secret_key=secret_from_key_file(path))
+    return settings, said
 
 
 def _demo(settings: Settings, host: str, port: int) -> int:
@@ -274,7 +289,8 @@ def _demo(settings: Settings, host: str, port: int) -> int:
     print(f"  Text messages the demo sent (verification codes): http://{host}:{port}/demo/sms")
     print(f"  Staff sign-in: http://{host}:{port}/staff/login  (username / password, role, region):")
     print("\n".join(asyncio.run(_seed_demo_staff(settings))) + "\n", flush=True)
-    _serve(msgspec.structs.replace(settings, demo=True), host, port)
+    demo = msgspec.structs.replace(settings, demo=True, sms_gateway=settings.sms_gateway or "database")
+    _serve(demo, host, port)
     return 0
 
 
@@ -300,8 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_new = keys_commands.add_parser(
         "new",
-        help="print a fresh SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY; to rotate, put the new entry first "
-        "(NEW,OLD), restart, run encrypt-existing, then drop OLD",
+        help="print a fresh SHENBAO_DATA_KEY, SHENBAO_LOOKUP_KEY and SHENBAO_SECRET_KEY; to rotate, put the new "
+        "entry first (NEW,OLD), restart, run encrypt-existing, then drop OLD",
     )
     keys_new.add_argument("--id", help="the key id (default: k and today's date)")
     commands.add_parser(
@@ -359,8 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "encrypt-existing":
         return asyncio.run(_encrypt_existing(settings))
     elif args.command == "serve":
-        if settings.keys is None:
-            print(f"shenbao serve: {MISSING_KEYS}", file=sys.stderr)
+        if problems := _unservable(settings):
+            print("\n".join(f"shenbao serve: {problem}" for problem in problems), file=sys.stderr)
             return 2
         _serve(settings, args.host, args.port)
     elif args.command == "demo":

@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "DATA_KEY_VARIABLE",
     "LOOKUP_KEY_VARIABLE",
     "MISSING_KEYS",
+    "SECRET_KEY_VARIABLE",
     "Keyring",
     "KeyringError",
     "KeysMissingError",
@@ -47,10 +49,13 @@ __all__ = [
     "key_file_lines",
     "load_or_create_key_file",
     "new_key_entry",
+    "new_secret",
+    "secret_from_key_file",
 ]
 
 DATA_KEY_VARIABLE = "SHENBAO_DATA_KEY"
 LOOKUP_KEY_VARIABLE = "SHENBAO_LOOKUP_KEY"
+SECRET_KEY_VARIABLE = "SHENBAO_SECRET_KEY"
 MISSING_KEYS = (
     f"ID numbers and phones are encrypted at rest, and no keys are set: set {DATA_KEY_VARIABLE} and "
     f"{LOOKUP_KEY_VARIABLE} (each 'id:base64 of 32 random bytes'; `shenbao keys new` prints a pair), "
@@ -264,8 +269,44 @@ class Keyring:
 
 
 def key_file_lines(key_id: str | None = None) -> str:
-    """Two fresh keys as environment assignments (``SHENBAO_DATA_KEY=...`` and ``SHENBAO_LOOKUP_KEY=...``)."""
-    return f"{DATA_KEY_VARIABLE}={new_key_entry(key_id)}\n{LOOKUP_KEY_VARIABLE}={new_key_entry(key_id)}\n"
+    """Two fresh keys and a secret as environment assignments (``SHENBAO_DATA_KEY=...``,
+    ``SHENBAO_LOOKUP_KEY=...`` and ``SHENBAO_SECRET_KEY=...``)."""
+    return (
+        f"{DATA_KEY_VARIABLE}={new_key_entry(key_id)}\n{LOOKUP_KEY_VARIABLE}={new_key_entry(key_id)}\n"
+        f"{SECRET_KEY_VARIABLE}={new_secret()}\n"
+    )
+
+
+def new_secret() -> str:
+    """A fresh ``SHENBAO_SECRET_KEY``: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def secret_from_key_file(path: Path) -> str:
+    """The ``SHENBAO_SECRET_KEY`` of the demo's key file, added to it first when it has none (a file made
+    before the secret was kept there; the file is made when missing).
+
+    Raises:
+        OSError: the file cannot be read or written.
+    """
+    if not path.exists():
+        load_or_create_key_file(path)
+    for name, value in _assignments(path).items():
+        if name == SECRET_KEY_VARIABLE and value:
+            return value
+    secret = new_secret()
+    with path.open("a", encoding="ascii") as file:
+        file.write(f"{SECRET_KEY_VARIABLE}={secret}\n")
+    return secret
+
+
+def _assignments(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text(encoding="ascii").splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not name.lstrip().startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
 
 
 def load_or_create_key_file(path: Path) -> tuple[Keyring, bool]:
@@ -294,11 +335,7 @@ def load_or_create_key_file(path: Path) -> tuple[Keyring, bool]:
                     "# from a secret store (`shenbao keys new` prints a pair).\n" + key_file_lines()
                 )
             created = True
-    values = {}
-    for line in path.read_text(encoding="ascii").splitlines():
-        name, equals, value = line.partition("=")
-        if equals and not name.lstrip().startswith("#"):
-            values[name.strip()] = value.strip()
+    values = _assignments(path)
     try:
         keys = Keyring.from_env(values)
     except KeyringError as error:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 
 from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
@@ -33,7 +34,13 @@ from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import gateway_for
 from shenbao.packs import ChainRegistry, FormRegistry, PackError, check_routing
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
-from shenbao.settings import Settings, SettingsError
+from shenbao.settings import (
+    DEVELOPMENT_GATEWAYS,
+    NO_SECRET_KEY,
+    Settings,
+    SettingsError,
+    check_sms_gateway,
+)
 from shenbao.web.api import ApiController
 from shenbao.web.demo import DemoController
 from shenbao.web.farmer import FarmerController
@@ -51,6 +58,11 @@ from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets
 
 __all__ = ["ShenbaoPlugin"]
+
+log = logging.getLogger("shenbao")
+
+BUSY_RETRY_SECONDS = 5
+BUSY_DETAIL = "现在提交的人很多，没有来得及保存。请等5秒钟，返回上一页再点一次；您填写的内容还在那一页上。"
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 _DIVISIONS_SCHEMA = 3
@@ -122,6 +134,15 @@ class ShenbaoPlugin(InitPlugin):
     async def _start(self, app: Litestar) -> None:
         if self.settings.keys is None:  # every submission holds an ID number or a phone to encrypt
             raise SettingsError(f"shenbao cannot start: {MISSING_KEYS}")
+        if not self.settings.secret_key:  # a random one per process would break codes and cookies on restart
+            raise SettingsError(f"shenbao cannot start: {NO_SECRET_KEY}")
+        check_sms_gateway(self.settings.sms_gateway)
+        if self.settings.sms_gateway in DEVELOPMENT_GATEWAYS and not self.settings.demo:
+            log.warning(
+                "SHENBAO_SMS_GATEWAY=%s: no text message leaves this server (verification codes, new applications, "
+                "reminders). Set SHENBAO_SMS_GATEWAY=aliyun before farmers use it.",
+                self.settings.sms_gateway,
+            )
         database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
         forms = FormRegistry.from_packs(
             self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
@@ -157,7 +178,7 @@ class ShenbaoPlugin(InitPlugin):
             phones=PhoneVerifier(
                 database,
                 gateway,
-                self.settings.secret_key,
+                self.settings.secrets,
                 per_address_per_hour=self.settings.otp_per_address_per_hour,
             ),
         )
@@ -188,6 +209,24 @@ class ShenbaoPlugin(InitPlugin):
         return self.services(request.app.state).renderer.page(
             "error.html", status_code=error.status_code, title=title, detail=error.detail
         )
+
+    def _busy(self, request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+        """The database could not take a write in time (SQLite's one writer): try again in a few seconds."""
+        log.warning("busy: %s %s answered 503 (%s)", request.method, request.url.path, error)
+        retry = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+        if request.url.path.startswith(f"{self.path}/api/"):
+            body = {"status_code": HTTP_503_SERVICE_UNAVAILABLE, "detail": BUSY_DETAIL}
+            return Response(
+                body, status_code=HTTP_503_SERVICE_UNAVAILABLE, media_type=MediaType.JSON, headers=retry
+            )
+        response = self.services(request.app.state).renderer.page(
+            "error.html",
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            title="现在办理的人很多",
+            detail=BUSY_DETAIL,
+        )
+        response.headers.update(retry)
+        return response
 
     def _server_error(self, request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         detail = "服务器出错了，请稍后再试。"
@@ -221,9 +260,11 @@ class ShenbaoPlugin(InitPlugin):
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
             before_request=choose_language,
             after_request=remember_language,
-            exception_handlers={HTTPException: self._page_errors, Exception: self._server_error}
-            if not self.settings.debug
-            else {HTTPException: self._page_errors},
+            exception_handlers={
+                HTTPException: self._page_errors,
+                store.DatabaseBusyError: self._busy,
+                **({} if self.settings.debug else {Exception: self._server_error}),
+            },
         )
         app_config.route_handlers.append(router)
         compression = app_config.compression_config

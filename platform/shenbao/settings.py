@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import msgspec
 
 from shenbao.keyring import Keyring, KeyringError
 
-__all__ = ["SMS_GATEWAYS", "AliyunSms", "Settings", "SettingsError", "check_sms_gateway"]
+__all__ = [
+    "DEVELOPMENT_GATEWAYS",
+    "MIN_SECRET_LENGTH",
+    "NO_SECRET_KEY",
+    "NO_SMS_GATEWAY",
+    "SMS_GATEWAYS",
+    "AliyunSms",
+    "Settings",
+    "SettingsError",
+    "check_sms_gateway",
+    "signing_order",
+]
 
 SMS_GATEWAYS = ("database", "console", "aliyun")
 """The values ``SHENBAO_SMS_GATEWAY`` takes."""
+DEVELOPMENT_GATEWAYS = ("database", "console")
+"""Gateways that send nothing: for the demo and trials, never chosen for a server by default."""
+MIN_SECRET_LENGTH = 32
+NO_SECRET_KEY = (
+    "SHENBAO_SECRET_KEY is not set: it signs the farmers' cookies and digests their verification codes, and "
+    "every process of one platform needs the same one, kept across restarts. Set it to a random string of at "
+    f"least {MIN_SECRET_LENGTH} characters (`shenbao keys new` prints one); to rotate it, put the new one first "
+    "and keep the old one after a comma for a day (SHENBAO_SECRET_KEY=NEW,OLD)"
+)
+NO_SMS_GATEWAY = (
+    "SHENBAO_SMS_GATEWAY is not set: set it to aliyun to send text messages (see README, Sending real text "
+    "messages), or to database or console for a trial that sends nothing"
+)
 
 
 class SettingsError(ValueError):
@@ -22,6 +46,8 @@ class SettingsError(ValueError):
 
 def check_sms_gateway(name: str) -> None:
     """Raise :class:`SettingsError` unless ``name`` is one of :data:`SMS_GATEWAYS`."""
+    if not name:
+        raise SettingsError(NO_SMS_GATEWAY)
     if name not in SMS_GATEWAYS:
         raise SettingsError(f"SHENBAO_SMS_GATEWAY 不能是“{name}”：请设为 {'、'.join(SMS_GATEWAYS)} 之一")
 
@@ -90,14 +116,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ``SHENBAO_DATA_DIR``
         where the SQLite file and uploaded files live (default: ``./data``).
     ``SHENBAO_SECRET_KEY``
-        signs cookies; a random one is made per process when unset (fine for the demo, not for production).
+        signs cookies and thumbnail links and digests verification codes: a random string of at least 32
+        characters, the same in every process; comma-separated to rotate, the current one first (the others
+        are still accepted). Required: ``shenbao serve`` and the plugin refuse to start without it (``shenbao
+        demo`` keeps its own).
     ``SHENBAO_DEBUG``
         ``1`` shows tracebacks.
     ``SHENBAO_PACKS``
         comma-separated province packs to publish (default ``gansu``).
     ``SHENBAO_SMS_GATEWAY``
-        ``database`` (keep and print each message: the default), ``console`` (print only) or ``aliyun``
-        (Aliyun SMS, configured by the ``SHENBAO_ALIYUN_SMS_*`` variables: see :class:`AliyunSms`).
+        ``aliyun`` (Aliyun SMS, configured by the ``SHENBAO_ALIYUN_SMS_*`` variables: see :class:`AliyunSms`),
+        or ``database`` (keep each message for a person to read) or ``console`` (print it), which send nothing.
+        Required: a server never falls back to a gateway that sends nothing (``shenbao demo`` uses ``database``).
     ``SHENBAO_OTP_PER_ADDRESS_PER_HOUR``
         how many verification codes one client address may ask for in an hour (default 60).
     ``SHENBAO_FORM_DEFS``
@@ -114,10 +144,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str
     data_dir: Path
     secret_key: str
+    """The current secret: signs and digests everything new. Empty when the environment has none (refused)."""
+    retired_secret_keys: tuple[str, ...] = ()
+    """Earlier secrets, still accepted on what they signed (cookies, thumbnail links, codes), newest first."""
     debug: bool = False
     packs: tuple[str, ...] = ("gansu",)
     form_defs: Path | None = None
     sms_gateway: str = "database"
+    """Empty when ``SHENBAO_SMS_GATEWAY`` is unset (refused at start-up)."""
     aliyun_sms: AliyunSms | None = None
     """Set when ``sms_gateway`` is ``aliyun``."""
     otp_per_address_per_hour: int = 60
@@ -137,13 +171,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 that are malformed or only one of the two.
         """
         env = os.environ if environ is None else environ
-        gateway = env.get("SHENBAO_SMS_GATEWAY", "").strip() or "database"
-        check_sms_gateway(gateway)
+        gateway = env.get("SHENBAO_SMS_GATEWAY", "").strip()
+        if gateway:
+            check_sms_gateway(gateway)
+        secret, *retired = _secrets_from_env(env)
         data_dir = Path(env.get("SHENBAO_DATA_DIR", "data")).resolve()
         return cls(
             database_url=env.get("SHENBAO_DATABASE_URL") or f"sqlite:///{data_dir / 'shenbao.db'}",
             data_dir=data_dir,
-            secret_key=env.get("SHENBAO_SECRET_KEY") or os.urandom(32).hex(),
+            secret_key=secret,
+            retired_secret_keys=tuple(retired),
             debug=env.get("SHENBAO_DEBUG", "") in {"1", "true", "yes"},
             packs=tuple(filter(None, env.get("SHENBAO_PACKS", "gansu").split(","))),
             form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
@@ -153,6 +190,32 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
             keys=_keys_from_env(env),
         )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret accepted, the current one first."""
+        return (self.secret_key, *self.retired_secret_keys)
+
+
+def signing_order(secrets: str | Sequence[str]) -> list[str]:
+    """Secrets in itsdangerous's order: it signs with the last of a list and accepts all of them.
+
+    Args:
+        secrets: one secret, or :attr:`Settings.secrets` (the current one first).
+    """
+    return [secrets] if isinstance(secrets, str) else list(reversed(secrets))
+
+
+def _secrets_from_env(env: Mapping[str, str]) -> list[str]:
+    """``SHENBAO_SECRET_KEY``'s secrets, the current one first; ``[""]`` when it is unset."""
+    secrets = [part.strip() for part in env.get("SHENBAO_SECRET_KEY", "").split(",") if part.strip()]
+    for number, secret in enumerate(secrets, start=1):
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"SHENBAO_SECRET_KEY 的第{number}个密钥太短：至少要{MIN_SECRET_LENGTH}个字符"
+                "（`shenbao keys new` 会生成一个），多个密钥用逗号分开，当前的放在最前面"
+            )
+    return secrets or [""]
 
 
 def _keys_from_env(env: Mapping[str, str]) -> Keyring | None:

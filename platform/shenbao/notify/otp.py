@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from shenbao.notify.sms import Gateway, GatewayError, Sms
@@ -57,7 +57,7 @@ class PhoneVerifier:
         self,
         database: Database,
         gateway: Gateway,
-        secret: str,
+        secret: str | Sequence[str],
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         per_address_per_hour: int = PER_ADDRESS_PER_HOUR,
@@ -65,11 +65,18 @@ class PhoneVerifier:
         self.database = database
         self.per_address_per_hour = per_address_per_hour
         self.gateway = gateway
-        self._key = hashlib.sha256(("otp:" + secret).encode()).digest()
+        given = [secret] if isinstance(secret, str) else list(secret)
+        # The current secret digests new codes; a code sent under a retired one still checks (rotation).
+        self._keys = [hashlib.sha256(("otp:" + each).encode()).digest() for each in given]
+        self._key = self._keys[0]
         self._clock = clock
 
-    def _digest(self, scope: str, phone: str, code: str) -> str:
-        return hmac.new(self._key, f"{scope}\n{phone}\n{code}".encode(), hashlib.sha256).hexdigest()
+    def _digest(self, scope: str, phone: str, code: str, key: bytes | None = None) -> str:
+        message = f"{scope}\n{phone}\n{code}".encode()
+        return hmac.new(key or self._key, message, hashlib.sha256).hexdigest()
+
+    def _matches(self, scope: str, phone: str, code: str, digest: str) -> bool:
+        return any(hmac.compare_digest(self._digest(scope, phone, code, key), digest) for key in self._keys)
 
     async def send_code(self, *, scope: str, phone: str, client: str) -> None:
         """Send a new code to ``phone`` for ``scope``.
@@ -169,7 +176,7 @@ class PhoneVerifier:
             if await self.verified(scope=scope, phone=phone):
                 return  # a simultaneous request with the right code got there first
             raise VerificationRefused("验证码错了5次，已经失效，请重新获取验证码")
-        if hmac.compare_digest(self._digest(scope, phone, code), challenge.code_digest):
+        if self._matches(scope, phone, code, challenge.code_digest):
             await mark_verified(self.database, challenge.id, now)
             return
         left = MAX_ATTEMPTS - attempt

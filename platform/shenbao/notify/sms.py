@@ -3,8 +3,8 @@
 ``console``
     prints each message (development).
 ``database``
-    keeps each message in the ``sms_message`` table and prints it too: the demo's messages can be read
-    without a phone. The default.
+    keeps each message in the ``sms_message`` table (the demo's ``/demo/sms`` shows them, codes included) and
+    prints it with its number masked and any verification code hidden. For development and the demo only.
 ``aliyun``
     Aliyun SMS (dysms) through its official SDK (:mod:`shenbao.notify.aliyun`, ``pip install 'shenbao[aliyun]'``).
 
@@ -26,6 +26,7 @@ from typing import Protocol
 
 import msgspec
 
+from shenbao.masking import mask_code, mask_phone
 from shenbao.notify.templates import template_names
 from shenbao.settings import Settings, SettingsError, check_sms_gateway
 from shenbao.store import Database
@@ -70,11 +71,19 @@ class Gateway(Protocol):
         ...
 
 
+def _for_the_log(message: Sms) -> tuple[str, str]:
+    """The number masked and the text with any verification code masked: a log is read by more people than SMS."""
+    text = (
+        mask_code(message.text, message.params.get("code", "")) if message.template == "otp" else message.text
+    )
+    return mask_phone(message.phone), text
+
+
 class ConsoleGateway:
-    """Prints each message: for development."""
+    """Prints each message, its number masked and a verification code hidden: for development."""
 
     async def send(self, message: Sms) -> None:
-        log.warning("SMS to %s: %s", message.phone, message.text)
+        log.warning("SMS to %s: %s", *_for_the_log(message))
 
 
 class DatabaseGateway:
@@ -91,7 +100,7 @@ class DatabaseGateway:
             text=message.text,
             now=datetime.now(UTC),
         )
-        log.warning("SMS to %s: %s", message.phone, message.text)
+        log.warning("SMS to %s: %s", *_for_the_log(message))
 
 
 def gateway_for(settings: Settings, database: Database, chains: Iterable[Chain]) -> Gateway:

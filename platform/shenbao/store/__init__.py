@@ -11,6 +11,7 @@ at run time::
 
 from shenbao.store.database import (
     Database,
+    DatabaseBusyError,
     DatabaseNotBoundError,
     DatabaseUnavailableError,
     InvalidDatabaseURLError,
@@ -37,6 +38,7 @@ from shenbao.store.schema import SchemaTooNewError, migrate, migrate_url, schema
 __all__ = [
     "ApplicationRecord",
     "Database",
+    "DatabaseBusyError",
     "DatabaseNotBoundError",
     "DatabaseUnavailableError",
     "DraftRecord",

@@ -31,11 +31,12 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.querystring import QueryString
 
 from shenbao.keyring import Keyring, KeysMissingError
-from shenbao.store.sqlite_pool import PooledSQLiteEngine
+from shenbao.store.sqlite_pool import DatabaseBusyError, PooledSQLiteEngine
 from shenbao.store.tables import ALL_TABLES
 
 __all__ = [
     "Database",
+    "DatabaseBusyError",
     "DatabaseNotBoundError",
     "DatabaseUnavailableError",
     "InvalidDatabaseURLError",

@@ -1,21 +1,79 @@
-"""Piccolo's SQLite engine, keeping its connections open between queries.
+"""Piccolo's SQLite engine with one writer at a time, keeping its connections open between queries.
+
+SQLite lets one connection write at a time; the others wait on the busy timeout and, under two hundred
+simultaneous farmers, fail with "database is locked". So writes are queued in the process instead, the way
+SQLite wants them: a write transaction (``BEGIN IMMEDIATE``) or a single write statement first takes the
+engine's writer lock, and readers never wait (WAL). A write that cannot have the lock within
+:data:`WRITE_WAIT` seconds, or that another process keeps from the file past the busy timeout, raises
+:class:`DatabaseBusyError`, which the web layer answers with 503 and ``Retry-After``, never a 500.
 
 Piccolo opens a new aiosqlite connection (and with it a new thread) for every query outside a transaction:
 about 1 ms each, most of the time an htmx answer takes. This engine keeps up to ``size`` connections open
-and lends one to each query instead. WAL mode lets the readers run beside the writer; transactions still
-open a connection of their own, exactly as Piccolo does.
+and lends one to each query instead. Transactions still open a connection of their own, as Piccolo does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import sqlite3
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
-__all__ = ["PooledSQLiteEngine"]
+__all__ = ["WRITE_WAIT", "DatabaseBusyError", "PooledSQLiteEngine"]
+
+WRITE_WAIT = 10.0
+"""Seconds a write waits for the writer lock before it is answered "busy"."""
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA\s+\w+\s*=)", re.IGNORECASE)
+
+
+class DatabaseBusyError(RuntimeError):
+    """The database could not take a write in time: the request should be tried again in a few seconds."""
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """A ``BEGIN IMMEDIATE`` transaction that holds the engine's writer lock from before it begins to its end."""
+
+    __slots__ = ("_holds",)
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        engine = self.engine
+        assert isinstance(engine, PooledSQLiteEngine)
+        await engine.acquire_writer()
+        self._holds = True
+        try:
+            return await super().__aenter__()
+        except sqlite3.OperationalError as error:
+            self._release()
+            if _busy(error):
+                raise DatabaseBusyError(str(error)) from error
+            raise
+        except BaseException:
+            self._release()
+            raise
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if getattr(self, "_holds", False):
+            self._holds = False
+            engine = self.engine
+            assert isinstance(engine, PooledSQLiteEngine)
+            engine.release_writer()
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -25,6 +83,40 @@ class PooledSQLiteEngine(SQLiteEngine):
         super().__init__(path=path, **connection_kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._slots = asyncio.Semaphore(size)
+        self._writer = asyncio.Lock()
+
+    async def acquire_writer(self) -> None:
+        """Take the writer lock, waiting up to :data:`WRITE_WAIT` seconds.
+
+        Raises:
+            DatabaseBusyError: the lock was not free in time.
+        """
+        try:
+            await asyncio.wait_for(self._writer.acquire(), WRITE_WAIT)
+        except TimeoutError:
+            raise DatabaseBusyError(f"no write could start within {WRITE_WAIT:g} s") from None
+
+    def release_writer(self) -> None:
+        self._writer.release()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, query: str) -> AsyncIterator[None]:
+        if not _WRITE.match(query):
+            yield
+            return
+        await self.acquire_writer()
+        try:
+            yield
+        finally:
+            self.release_writer()
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        """A transaction; a write transaction (``immediate`` or ``exclusive``) holds the writer lock."""
+        if transaction_type == TransactionType.deferred:
+            return super().transaction(transaction_type=transaction_type, allow_nested=allow_nested)
+        return _WriterTransaction(self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def _borrow(self) -> aiosqlite.Connection:
         await self._slots.acquire()
@@ -52,6 +144,15 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ) -> Any:
+        async with self._writing(query):
+            try:
+                return await self._run_borrowed(query, args, query_type, table)
+            except sqlite3.OperationalError as error:
+                if _busy(error):
+                    raise DatabaseBusyError(str(error)) from error
+                raise
+
+    async def _run_borrowed(self, query: str, args: list[Any] | None, query_type: str, table: Any) -> Any:
         connection = await self._borrow()
         healthy = False
         try:

@@ -95,7 +95,7 @@ class FarmerController(Controller):
         """
         form = _form(services, form_id)
         _, answers, section = await self._draft(services, request, form)
-        wait = guide_wait(request, secret=services.settings.secret_key, base=services.base, form=form)
+        wait = guide_wait(request, secret=services.settings.secrets, base=services.base, form=form)
         cookies = [wait.cookie] if wait.cookie is not None else []
         region = qr_region(request.query_params.get("region"))  # a village's QR code: carried to the form
 

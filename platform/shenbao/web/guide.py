@@ -103,7 +103,7 @@ def refusal_for(
     Returns:
         The refusal, or ``None`` when the form may be started.
     """
-    wait = guide_wait(request, secret=services.settings.secret_key, base=services.base, form=form)
+    wait = guide_wait(request, secret=services.settings.secrets, base=services.base, form=form)
     if not wait.left:
         return None
     html = guide_html(

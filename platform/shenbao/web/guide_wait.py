@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from shenbao.forms import CompiledForm
+from shenbao.settings import signing_order
 
 __all__ = [
     "GUIDE_COOKIE",
@@ -42,15 +44,15 @@ _SALT = "shenbao.guide-mark"
 class _Signer(TimestampSigner):
     """The timestamp signer of guide marks, dating a new mark at ``at`` (a Unix time) instead of now if given."""
 
-    def __init__(self, secret: str, at: int | None = None) -> None:
-        super().__init__(secret, salt=_SALT)
+    def __init__(self, secret: str | Sequence[str], at: int | None = None) -> None:
+        super().__init__(signing_order(secret), salt=_SALT)
         self._at = at
 
     def get_timestamp(self) -> int:
         return self._at if self._at is not None else super().get_timestamp()
 
 
-def sign_mark(secret: str, form_id: str, *, opened: float | None = None) -> str:
+def sign_mark(secret: str | Sequence[str], form_id: str, *, opened: float | None = None) -> str:
     """The value of a guide mark saying this browser first opened ``form_id``'s guide at ``opened``.
 
     Args:
@@ -66,7 +68,9 @@ def sign_mark(secret: str, form_id: str, *, opened: float | None = None) -> str:
     return _Signer(secret, at).sign(form_id).decode()
 
 
-def mark_opened(request: Request[Any, Any, Any], *, secret: str, form_id: str) -> float | None:
+def mark_opened(
+    request: Request[Any, Any, Any], *, secret: str | Sequence[str], form_id: str
+) -> float | None:
     """When this browser first opened ``form_id``'s guide (a Unix time), or ``None`` without a valid mark."""
     value = request.cookies.get(GUIDE_COOKIE)
     if not value:
@@ -104,7 +108,9 @@ class GuideWait(NamedTuple):
     cookie: Cookie | None
 
 
-def guide_wait(request: Request[Any, Any, Any], *, secret: str, base: str, form: CompiledForm) -> GuideWait:
+def guide_wait(
+    request: Request[Any, Any, Any], *, secret: str | Sequence[str], base: str, form: CompiledForm
+) -> GuideWait:
     """Read this browser's guide mark for ``form``, and make one if it has none.
 
     A form without a wait (``guide_min_seconds`` 0) neither reads nor sets a mark.

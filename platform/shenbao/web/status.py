@@ -267,7 +267,7 @@ class StatusController(Controller):
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         response: Response[Any] = Redirect(f"{services.base}/status/{receipt}", status_code=303)
-        issue_pass(response, secret=services.settings.secret_key, base=services.base, receipt=receipt)
+        issue_pass(response, secret=services.settings.secrets, base=services.base, receipt=receipt)
         start_try(
             response, base=services.base, token=new_try_token()
         )  # the verified code opens nothing again
@@ -279,7 +279,7 @@ class StatusController(Controller):
     ) -> Response[Any]:
         """The status page, for the pass of this receipt; any other visitor is sent to the lookup."""
         number = parse_receipt(receipt)
-        granted = read_pass(request, secret=services.settings.secret_key, receipt=number)
+        granted = read_pass(request, secret=services.settings.secrets, receipt=number)
         if granted is None or number is None:
             return Redirect(f"{services.base}/status?r={quote(receipt[:_TYPED])}", status_code=303)
         notice = APPEALED if request.query_params.get("done") == "appeal" else ""
@@ -338,7 +338,7 @@ class StatusController(Controller):
     ) -> Response[Any]:
         """Appeal a refusal: checked by the engine, stored with the township's SMS in one transaction, once."""
         number = parse_receipt(receipt)
-        granted = read_pass(request, secret=services.settings.secret_key, receipt=number)
+        granted = read_pass(request, secret=services.settings.secrets, receipt=number)
         if granted is None or number is None:
             # The pass ran out while the farmer wrote: nothing is stored, and what they wrote is shown back.
             data = await request.form()

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import msgspec
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar import Request, Response
+
+from shenbao.settings import signing_order
 
 __all__ = [
     "PASS_COOKIE",
@@ -49,11 +52,13 @@ class StatusPass(msgspec.Struct, frozen=True, kw_only=True):
     csrf: str
 
 
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=_SALT)
+def _serializer(secret: str | Sequence[str]) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(signing_order(secret), salt=_SALT)
 
 
-def issue_pass(response: Response[Any], *, secret: str, base: str, receipt: str) -> StatusPass:
+def issue_pass(
+    response: Response[Any], *, secret: str | Sequence[str], base: str, receipt: str
+) -> StatusPass:
     """Set a fresh pass for ``receipt`` on ``response`` and return it."""
     granted = StatusPass(receipt=receipt, csrf=secrets.token_urlsafe(24))
     value = _serializer(secret).dumps(msgspec.to_builtins(granted))
@@ -68,7 +73,9 @@ def issue_pass(response: Response[Any], *, secret: str, base: str, receipt: str)
     return granted
 
 
-def read_pass(request: Request[Any, Any, Any], *, secret: str, receipt: str | None) -> StatusPass | None:
+def read_pass(
+    request: Request[Any, Any, Any], *, secret: str | Sequence[str], receipt: str | None
+) -> StatusPass | None:
     """The request's pass when it is genuine, younger than :data:`PASS_LIFETIME` and opens ``receipt``."""
     value = request.cookies.get(PASS_COOKIE)
     if not value or receipt is None:
