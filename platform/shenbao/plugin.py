@@ -14,6 +14,7 @@ import hashlib
 import logging
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.app import AppConfig
@@ -100,6 +101,14 @@ async def _use_imported_divisions(database: store.Database, forms: FormRegistry)
     }
     if imported:
         use_divisions(with_provinces(shipped, imported))
+
+
+def _same_site_referer(request: Request[Any, Any, Any]) -> str | None:
+    """The page the request came from, when it is one of this site's (the way back to a form not yet saved)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 class ShenbaoPlugin(InitPlugin):
@@ -224,6 +233,7 @@ class ShenbaoPlugin(InitPlugin):
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
             title="现在办理的人很多",
             detail=BUSY_DETAIL,
+            back=_same_site_referer(request),
         )
         response.headers.update(retry)
         return response

@@ -70,6 +70,14 @@ def test_a_write_that_cannot_start_in_time_is_a_503_with_retry_after(writer_held
     page = writer_held.post("/widgets/phone/send", data=send)
     assert page.status_code == 503 and page.headers["retry-after"] == "5"
     assert "现在办理的人很多" in page.text and "您填写的内容还在那一页上" in page.text
+    back = writer_held.post(
+        "/widgets/phone/send", data=send, headers={"Referer": "http://127.0.0.1/f/x/s/y?a=1"}
+    )
+    assert 'href="/f/x/s/y?a=1">返回上一页' in back.text
+    elsewhere = writer_held.post(
+        "/widgets/phone/send", data=send, headers={"Referer": "http://evil.example/f"}
+    )
+    assert ">返回上一页</a>" not in elsewhere.text
     assert writer_held.get("/").status_code == 200  # reading never waits for the writer
 
 
