@@ -18,7 +18,7 @@ from litestar.status_codes import (
 )
 
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
-from shenbao.forms.values import normalise_phone
+from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
 from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
@@ -228,6 +228,8 @@ class ApiController(Controller):
         """A phone that the form says must be verified is verified for one submission: its Idempotency-Key."""
         form = _form(services, form_id)
         phone = normalise_phone(data.phone)
+        if not is_mobile(phone):
+            return _malformed_phone(phone)
         client = request.client.host if request.client else "unknown"
         try:
             await services.phones.send_code(
@@ -256,6 +258,8 @@ class ApiController(Controller):
     ) -> Response[PhoneCodeResult]:
         form = _form(services, form_id)
         phone = normalise_phone(data.phone)
+        if not is_mobile(phone):
+            return _malformed_phone(phone)
         try:
             await services.phones.verify(
                 scope=_api_scope(form, idempotency_key), phone=phone, code=data.code or ""
@@ -265,6 +269,12 @@ class ApiController(Controller):
                 PhoneCodeResult(phone, detail=str(refused)), status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
         return Response(PhoneCodeResult(phone, verified=True, detail="手机号码已验证"))
+
+
+def _malformed_phone(phone: str) -> Response[PhoneCodeResult]:
+    """A number that is no mainland mobile is the client's mistake (422), not a limit reached (429)."""
+    detail = "phone 不是手机号码：请填写11位手机号码，以1开头，只写数字"
+    return Response(PhoneCodeResult(phone, detail=detail), status_code=HTTP_422_UNPROCESSABLE_ENTITY)
 
 
 def _api_scope(form: CompiledForm, idempotency_key: str | None) -> str:
