@@ -20,6 +20,7 @@ from litestar.status_codes import (
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
 from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
+from shenbao.web.api_body import ApiRequest
 from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
@@ -143,6 +144,7 @@ def _outcome_view(evaluation: Evaluation) -> OutcomeView | None:
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["forms"]  # noqa: RUF012  (Litestar declares it as a plain attribute)
+    request_class = ApiRequest
 
     @get("/forms", summary="List the published forms")
     async def forms(self, services: NamedDependency[Services]) -> list[FormSummary]:
