@@ -10,7 +10,7 @@ import msgspec
 
 from shenbao.keyring import Keyring, KeyringError
 
-__all__ = ["SMS_GATEWAYS", "AliyunSms", "Settings", "SettingsError", "check_sms_gateway"]
+__all__ = ["SMS_GATEWAYS", "AliyunSms", "Settings", "SettingsError", "check_sms_gateway", "https_from_env"]
 
 SMS_GATEWAYS = ("database", "console", "aliyun")
 """The values ``SHENBAO_SMS_GATEWAY`` takes."""
@@ -106,6 +106,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         the keys that encrypt identity numbers and phones and make their look-up digests: each a
         comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.keyring`).
         ``shenbao serve`` refuses to start without them; ``shenbao demo`` keeps its own in a file.
+    ``SHENBAO_HTTPS``
+        ``1``: the platform is served over HTTPS (behind a proxy that ends TLS): every cookie is ``Secure`` and
+        responses carry ``Strict-Transport-Security``. Off by default here; ``shenbao serve`` turns it on unless
+        the variable says ``0``.
     ``SHENBAO_REMIND_MINUTES``
         how often the deadline reminders and escalations run, in minutes (default 10; ``0`` turns them off,
         e.g. when cron runs ``shenbao remind`` instead). Settings built in code leave them off.
@@ -127,6 +131,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
     keys: Keyring | None = None
     """Seal identity numbers and phones and digest them for look-ups; ``None`` when the variables are unset."""
+    https: bool = False
+    """Served over HTTPS: ``Secure`` cookies and HSTS (``SHENBAO_HTTPS``)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -152,7 +158,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
             remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
             keys=_keys_from_env(env),
+            https=_flag(env, "SHENBAO_HTTPS", default=False),
         )
+
+
+def https_from_env(env: Mapping[str, str], *, default: bool) -> bool:
+    """``SHENBAO_HTTPS`` read with the command's own default (``serve``: on, ``demo``: off)."""
+    return _flag(env, "SHENBAO_HTTPS", default=default)
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} 不能是“{raw}”：请设为 1（开）或 0（关）")
 
 
 def _keys_from_env(env: Mapping[str, str]) -> Keyring | None:
