@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, WebError
 
 from shenbao.keyring import Keyring, key_file_lines
 
@@ -71,6 +71,7 @@ def _environment(server: Server) -> dict[str, str]:
         "SHENBAO_SECRET_KEY": SECRET,
         "SHENBAO_SMS_GATEWAY": "database",  # the tests read the codes the phones were sent
         "SHENBAO_OTP_PER_ADDRESS_PER_HOUR": "1000",  # every test phone shares 127.0.0.1
+        "SHENBAO_HTTPS": "0",  # plain http on loopback: no Secure cookies, no HSTS
     }
 
 
@@ -137,6 +138,46 @@ def browser_context_args(browser_context_args: dict[str, Any], server: Server) -
         "geolocation": LANZHOU,
         "permissions": ["geolocation"],
     }
+
+
+_CSP = ("Content Security Policy", "unsafe-eval", "unsafe-inline")
+"""What Chromium's console says when the Content-Security-Policy blocks a script, a handler or an eval."""
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Fail the test when any page of any of its browser contexts breaks the Content-Security-Policy.
+
+    Chromium reports a blocked inline script, inline handler or ``eval`` (htmx's trigger filters) as a console
+    error, or as an uncaught ``EvalError``: both are watched on every context the test opens.
+    """
+    violations: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and any(word in message.text for word in _CSP):
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    def on_error(error: WebError) -> None:
+        if any(word in str(error.error) for word in _CSP):
+            violations.append(str(error.error))
+
+    def watched(context: BrowserContext) -> BrowserContext:
+        context.on("console", on_console)
+        context.on("weberror", on_error)
+        return context
+
+    new_context = browser.new_context
+
+    def new_watched_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        return watched(new_context(*args, **kwargs))
+
+    def new_watched_page(*args: Any, **kwargs: Any) -> Page:
+        return new_watched_context(*args, **kwargs).new_page()
+
+    monkeypatch.setattr(browser, "new_context", new_watched_context)
+    monkeypatch.setattr(browser, "new_page", new_watched_page)
+    yield violations
+    assert not violations, "the Content-Security-Policy blocked something:\n" + "\n".join(violations)
 
 
 @pytest.fixture

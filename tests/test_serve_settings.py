@@ -160,3 +160,14 @@ async def test_the_development_gateways_log_no_code_and_no_number(
         await DatabaseGateway(db).send(code)
     assert "482913" not in caplog.text and "13800138000" not in caplog.text
     assert caplog.text.count("138****8000: 验证码是******，5分钟内有效") == 2
+
+
+def test_serve_assumes_https_unless_told_otherwise(environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[Settings] = []
+    monkeypatch.setattr(cli, "_serve", lambda settings, host, port: served.append(settings))
+    monkeypatch.setenv("SHENBAO_SECRET_KEY", NEW)
+    monkeypatch.setenv("SHENBAO_SMS_GATEWAY", "console")
+    assert cli.main(["serve", "--port", "1"]) == 0
+    monkeypatch.setenv("SHENBAO_HTTPS", "0")
+    assert cli.main(["serve", "--port", "1"]) == 0
+    assert [settings.https for settings in served] == [True, False]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from shenbao.keyring import MISSING_KEYS, KeyringError
-from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError
+from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError, https_from_env
 
 if TYPE_CHECKING:
     from shenbao import store
@@ -378,7 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems := _unservable(settings):
             print("\n".join(f"shenbao serve: {problem}" for problem in problems), file=sys.stderr)
             return 2
-        _serve(settings, args.host, args.port)
+        # A server is reached over HTTPS (its proxy's): Secure cookies and HSTS unless SHENBAO_HTTPS=0.
+        served = msgspec.structs.replace(settings, https=https_from_env(os.environ, default=True))
+        _serve(served, args.host, args.port)
     elif args.command == "demo":
         return _demo(settings, args.host, args.port)
     elif args.command == "remind":

@@ -23,7 +23,11 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
@@ -48,6 +52,7 @@ from shenbao.web.farmer import FarmerController
 from shenbao.web.household_check import HouseholdCheckController
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
+from shenbao.web.security import ResponseHeaders, content_security_policy, inline_script_hashes, request_id
 from shenbao.web.services import Services
 from shenbao.web.staff import StaffController
 from shenbao.web.staff_applications import StaffApplicationController
@@ -56,7 +61,7 @@ from shenbao.web.staff_people import StaffPeopleController
 from shenbao.web.staff_reports import StaffReportsController
 from shenbao.web.status import StatusController
 from shenbao.web.widget_routes import install_widgets, widget_router
-from shenbao.widgets import installed_widgets
+from shenbao.widgets import installed_widgets, widget_roots
 
 __all__ = ["ShenbaoPlugin"]
 
@@ -66,6 +71,7 @@ BUSY_RETRY_SECONDS = 5
 BUSY_DETAIL = "现在提交的人很多，没有来得及保存。请等5秒钟，返回上一页再点一次；您填写的内容还在那一页上。"
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+_TOO_DEEP = "提交的内容嵌套太深，无法读取：请返回上一页重新填写"
 _DIVISIONS_SCHEMA = 3
 """The schema step that created the ``division`` table."""
 
@@ -213,10 +219,20 @@ class ShenbaoPlugin(InitPlugin):
             body: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
             if error.extra:
                 body["extra"] = error.extra
-            return Response(body, status_code=error.status_code, media_type=MediaType.JSON)
+            if error.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
+                body["request_id"] = request_id(request.scope)
+            return Response(
+                body, status_code=error.status_code, media_type=MediaType.JSON, headers=error.headers
+            )
         title = {404: "没有找到这个页面", 400: "请求有误", 405: "请求有误"}.get(error.status_code, "出错了")
         return self.services(request.app.state).renderer.page(
-            "error.html", status_code=error.status_code, title=title, detail=error.detail
+            "error.html",
+            status_code=error.status_code,
+            title=title,
+            detail=error.detail,
+            request_id=request_id(request.scope)
+            if error.status_code >= HTTP_500_INTERNAL_SERVER_ERROR
+            else "",
         )
 
     def _busy(self, request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -239,9 +255,22 @@ class ShenbaoPlugin(InitPlugin):
         return response
 
     def _server_error(self, request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-        detail = "服务器出错了，请稍后再试。"
+        """Log the error with its traceback and the request id, and show the id on the page (or in the JSON)."""
+        number = request_id(request.scope)
+        if isinstance(error, RecursionError):  # input nested too deep for a decoder (a widget's JSON, a form)
+            log.warning(
+                "request %s: %s %s nested too deep", number, request.method, request.url.path, exc_info=error
+            )
+            return self._page_errors(
+                request, HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=_TOO_DEEP)
+            )
+        log.error("request %s: %s %s failed", number, request.method, request.url.path, exc_info=error)
+        detail = "服务器出错了，请稍后再试。如果一直这样，请打电话给热线，并告诉对方错误编号。"
         return self._page_errors(
-            request, HTTPException(status_code=HTTP_500_INTERNAL_SERVER_ERROR, detail=detail)
+            request,
+            HTTPException(
+                status_code=HTTP_500_INTERNAL_SERVER_ERROR, detail=detail, extra={"request_id": number}
+            ),
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -277,6 +306,10 @@ class ShenbaoPlugin(InitPlugin):
             },
         )
         app_config.route_handlers.append(router)
+        policy = content_security_policy(
+            inline_script_hashes(tuple(widget_roots(self.settings.form_defs, self.settings.packs)))
+        )
+        app_config.before_send.append(ResponseHeaders(self.path, https=self.settings.https, csp=policy))
         compression = app_config.compression_config
         if compression is not None and compression.exclude_opt_key is None:
             # Some pages arrive gzipped already: let the host's compression leave them alone.

@@ -20,6 +20,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "check_sms_gateway",
+    "https_from_env",
     "signing_order",
 ]
 
@@ -136,6 +137,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         the keys that encrypt identity numbers and phones and make their look-up digests: each a
         comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.keyring`).
         ``shenbao serve`` refuses to start without them; ``shenbao demo`` keeps its own in a file.
+    ``SHENBAO_HTTPS``
+        ``1``: the platform is served over HTTPS (behind a proxy that ends TLS): every cookie is ``Secure`` and
+        responses carry ``Strict-Transport-Security``. Off by default here; ``shenbao serve`` turns it on unless
+        the variable says ``0``.
     ``SHENBAO_REMIND_MINUTES``
         how often the deadline reminders and escalations run, in minutes (default 10; ``0`` turns them off,
         e.g. when cron runs ``shenbao remind`` instead). Settings built in code leave them off.
@@ -161,6 +166,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """``shenbao demo`` turns it on: demo-only pages (the messages "sent") are mounted."""
     keys: Keyring | None = None
     """Seal identity numbers and phones and digest them for look-ups; ``None`` when the variables are unset."""
+    https: bool = False
+    """Served over HTTPS: ``Secure`` cookies and HSTS (``SHENBAO_HTTPS``)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -189,6 +196,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
             remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
             keys=_keys_from_env(env),
+            https=_flag(env, "SHENBAO_HTTPS", default=False),
         )
 
     @property
@@ -216,6 +224,22 @@ def _secrets_from_env(env: Mapping[str, str]) -> list[str]:
                 "（`shenbao keys new` 会生成一个），多个密钥用逗号分开，当前的放在最前面"
             )
     return secrets or [""]
+
+
+def https_from_env(env: Mapping[str, str], *, default: bool) -> bool:
+    """``SHENBAO_HTTPS`` read with the command's own default (``serve``: on, ``demo``: off)."""
+    return _flag(env, "SHENBAO_HTTPS", default=default)
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} 不能是“{raw}”：请设为 1（开）或 0（关）")
 
 
 def _keys_from_env(env: Mapping[str, str]) -> Keyring | None:

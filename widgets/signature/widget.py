@@ -113,7 +113,7 @@ def _signer_list(raw: Any) -> Any:
     if isinstance(raw, str) and raw.lstrip().startswith("["):
         try:
             return msgspec.json.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # nested too deep is as wrong as malformed
             return raw
     return raw
 

@@ -231,7 +231,7 @@ def evaluate(form: CompiledForm, answers: Mapping[str, Any], *, today: dt.date |
                     }
         if is_answered(value):
             clean_answers[question.id] = value
-        elif question.required:
+        elif question.required and not problems:  # a refused answer is said once, as what is wrong
             missing.append(question.id)
         if question.id in form.read_by_rules:
             context.add_variable(question.id, value)

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shenbao import text
 from shenbao.forms import identity
 from shenbao.forms.model import (
     FieldsQuestion,
@@ -38,6 +39,7 @@ Cleaned = tuple[Any, list[str]]
 
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
+_LINE_BREAKS = re.compile(r"[\t\r\n]+")
 
 
 def empty_value(question: Question) -> Any:
@@ -97,12 +99,22 @@ def _multiple(question: MultipleChoice, raw: Any) -> Cleaned:
     return values, problems
 
 
+def _multiline(question: TextQuestion) -> bool:
+    """Whether the page draws a text box of several lines (as ``widgets/text`` decides)."""
+    return question.multiline or question.max_chars > 60
+
+
+def _one_line(raw: str) -> str:
+    """A one-line answer with its tabs and line breaks (which only an API client can send) made spaces."""
+    return _LINE_BREAKS.sub(" ", raw).strip()
+
+
 def _text(question: TextQuestion, raw: Any) -> Cleaned:
     if raw is None:
         return None, []
     if not isinstance(raw, str):
         return None, ["请填写文字"]
-    value = raw.strip()
+    value = raw.strip() if _multiline(question) else _one_line(raw)
     if not value:
         return None, []
     length = len(value)
@@ -158,7 +170,7 @@ def _blanks(
     blanks: dict[str, list[str]] = {}
     for field in question.fields:
         entry = raw.get(field.id)
-        entry = entry.strip() if isinstance(entry, str) else entry
+        entry = _one_line(entry) if isinstance(entry, str) else entry
         name = text_of(field.label)
         problems: list[str] = []
         if not is_answered(entry):
@@ -187,6 +199,24 @@ def _blanks(
     return value, general, blanks
 
 
+def _unusable_blank(question: FieldsQuestion, raw: dict[str, Any]) -> tuple[str, str] | None:
+    """The first blank of a multi-field answer holding a control character, and the message naming it."""
+    for field in question.fields:
+        problem = text.unusable_problem(raw.get(field.id), f"“{text_of(field.label)}”里")
+        if problem:
+            return field.id, problem
+    return None
+
+
+def _unusable(question: Question, raw: Any) -> str | None:
+    """The message for a control character in ``raw``, naming the blank of a multi-field answer it is in."""
+    if isinstance(question, FieldsQuestion) and isinstance(raw, dict):
+        found = _unusable_blank(question, raw)
+        if found:
+            return found[1]
+    return text.unusable_problem(raw)
+
+
 def blank_problems(question: FieldsQuestion, raw: Any) -> dict[str, list[str]]:
     """The problems of each blank of a multi-field answer, by blank id (only blanks with a problem).
 
@@ -195,7 +225,10 @@ def blank_problems(question: FieldsQuestion, raw: Any) -> dict[str, list[str]]:
     """
     if not isinstance(raw, dict):
         return {}
-    return _blanks(question, raw)[2]
+    found = _unusable_blank(question, raw)
+    if found:
+        return {found[0]: [found[1]]}
+    return _blanks(question, text.without_invisible(raw))[2]
 
 
 def _fields(question: FieldsQuestion, raw: Any) -> Cleaned:
@@ -253,8 +286,16 @@ CLEANERS: Mapping[str, Cleaner] = {
 
 
 def clean(question: Question, raw: Any, cleaners: Mapping[str, Cleaner] = CLEANERS) -> Cleaned:
-    """Clean one raw answer for ``question`` with the cleaner of its type (``cleaners`` may add widgets' own)."""
+    """Clean one raw answer for ``question`` with the cleaner of its type (``cleaners`` may add widgets' own).
+
+    Every answer of every type passes here, from the pages and the API alike: one holding a control character
+    anywhere is refused, and bidi overrides and zero-width characters are removed before the type's cleaner
+    sees it (:mod:`shenbao.text`).
+    """
     cleaner = cleaners.get(question.__struct_config__.tag)  # type: ignore[arg-type]
     if cleaner is None:  # a notice has nothing to answer
         return None, []
-    return cleaner(question, raw)
+    problem = _unusable(question, raw)
+    if problem is not None:
+        return empty_value(question), [problem]
+    return cleaner(question, text.without_invisible(raw))

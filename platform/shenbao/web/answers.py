@@ -22,6 +22,7 @@ from litestar.datastructures import UploadFile
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Upload
 from shenbao.settings import Settings
+from shenbao.text import marked
 from shenbao.web.widget_routes import UPLOAD_CEILING
 from shenbao.widgets import first_value, installed_widgets, receive_answers
 
@@ -53,6 +54,9 @@ class Posted(msgspec.Struct, frozen=True, kw_only=True):
 async def read_posted(data: PostedForm) -> Posted:
     """Split a posted form into its text fields and its files' bytes.
 
+    Each text is :func:`~shenbao.text.marked`: the draft keeps it as posted, but with invisible marks removed and
+    each control character shown as U+FFFD, which evaluation refuses at its question, so the page shows the
+    farmer where to delete it (and PostgreSQL never sees U+0000).
     A file input left empty posts an empty text (no file name), which stays a text field. Each file is read up
     to :data:`UPLOAD_CEILING` plus one byte: more than any question allows, so a larger one is refused as too
     big without being read whole.
@@ -67,7 +71,7 @@ async def read_posted(data: PostedForm) -> Posted:
                 finally:
                     await value.close()
             else:
-                fields.setdefault(name, []).append(value)
+                fields.setdefault(name, []).append(marked(value))
     return Posted(fields=fields, files=files)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, FromPath, HeaderParameter
 from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_202_ACCEPTED,
@@ -18,8 +21,9 @@ from litestar.status_codes import (
 )
 
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
-from shenbao.forms.values import normalise_phone
+from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
+from shenbao.web.api_body import ApiRequest
 from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
@@ -29,7 +33,16 @@ __all__ = ["ApiController"]
 
 
 IdempotencyKey = Annotated[
-    str | None, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=200, required=False)
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        required=False,
+        description="The client's key for one submission of this form, 8 to 200 characters (a UUID is good): "
+        "the verification codes and the submission share it, and a retry with the same key and the same answers "
+        "returns the same application. Required by the routes that store something (400 without it).",
+    ),
 ]
 
 
@@ -63,7 +76,43 @@ class FormSummary(msgspec.Struct):
 
 
 class Answers(msgspec.Struct, forbid_unknown_fields=True):
+    """The answers by question id; any other member of the body is refused (400)."""
+
     answers: dict[str, Any]
+
+
+class ErrorView(msgspec.Struct, omit_defaults=True):
+    """Every refusal that is not an answer's: what went wrong in Chinese, and for 400 which part of the request."""
+
+    status_code: int
+    detail: str
+    extra: list[dict[str, Any]] | dict[str, Any] | None = None
+    request_id: str | None = None
+    """On a 500: the id of the request in the server's log."""
+
+
+AnswersBody = Annotated[
+    Answers,
+    Body(
+        media_type=RequestEncodingType.JSON,
+        schema_extra={"additional_properties": False},
+        description="`application/json` only; at most 32 levels deep.",
+    ),
+]
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorView, description=description, generate_examples=False)
+
+
+_MALFORMED = _error(
+    "The body is not JSON, is nested deeper than 32 levels, has a member the schema does not name, or a "
+    "parameter is out of its range (the Idempotency-Key's length); `extra` says which."
+)
+_NO_FORM = _error("No published form has this id.")
+_NOT_JSON = _error("The body's Content-Type is not application/json: nothing else is read.")
+_READ = {400: _MALFORMED, 404: _NO_FORM, 415: _NOT_JSON}
+_STORE = {**_READ, 400: _error(f"{_MALFORMED.description} Or the Idempotency-Key header is missing.")}
 
 
 class OutcomeView(msgspec.Struct):
@@ -81,8 +130,20 @@ class EvaluationView(msgspec.Struct):
 
 
 class PhoneCode(msgspec.Struct, forbid_unknown_fields=True):
+    """A phone of the submission and, to verify it, the code it received; any other member is refused (400)."""
+
     phone: str
     code: str | None = None
+
+
+PhoneCodeBody = Annotated[
+    PhoneCode,
+    Body(
+        media_type=RequestEncodingType.JSON,
+        schema_extra={"additional_properties": False},
+        description="`application/json` only.",
+    ),
+]
 
 
 class PhoneCodeResult(msgspec.Struct):
@@ -90,6 +151,10 @@ class PhoneCodeResult(msgspec.Struct):
     sent: bool = False
     verified: bool = False
     detail: str = ""
+
+
+def _phone_result(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=PhoneCodeResult, description=description, generate_examples=False)
 
 
 class SubmissionView(msgspec.Struct):
@@ -143,19 +208,20 @@ def _outcome_view(evaluation: Evaluation) -> OutcomeView | None:
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["forms"]  # noqa: RUF012  (Litestar declares it as a plain attribute)
+    request_class = ApiRequest
 
     @get("/forms", summary="List the published forms")
     async def forms(self, services: NamedDependency[Services]) -> list[FormSummary]:
         return [FormSummary(form.id, form.version, form.title()) for form in services.forms]
 
-    @get("/forms/{form_id:str}", summary="One published form, normalised")
+    @get("/forms/{form_id:str}", summary="One published form, normalised", responses={404: _NO_FORM})
     async def form(self, services: NamedDependency[Services], form_id: FromPath[str]) -> FormView:
         return _form_view(_form(services, form_id))
 
     @post("/forms/{form_id:str}/evaluate", summary="Evaluate answers: visible questions, errors, missing, outcome",
-          status_code=200)  # fmt: skip
+          status_code=200, responses=_READ)  # fmt: skip
     async def evaluate(
-        self, services: NamedDependency[Services], form_id: FromPath[str], data: JSONBody[Answers]
+        self, services: NamedDependency[Services], form_id: FromPath[str], data: AnswersBody
     ) -> EvaluationView:
         form = _form(services, form_id)
         evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
@@ -171,28 +237,52 @@ class ApiController(Controller):
         "/forms/{form_id:str}/submissions",
         summary="Submit an application; a retry with the same Idempotency-Key returns the same application",
         status_code=HTTP_201_CREATED,
+        responses={
+            **_STORE,
+            409: _error(
+                "This Idempotency-Key was used for a submission of other answers: nothing is stored."
+            ),
+            422: ResponseSpec(
+                data_container=RejectionView,
+                description="The answers cannot be accepted: what is wrong, what is missing, or an outcome that "
+                "ends the form. Nothing is stored.",
+                generate_examples=False,
+            ),
+        },
+        response_headers=[
+            ResponseHeader(
+                name="Idempotent-Replayed",
+                description="`true` when the application was stored by an earlier request with the same key",
+                required=False,
+                documentation_only=True,
+            )
+        ],
     )
     async def submit(
         self,
         services: NamedDependency[Services],
         form_id: FromPath[str],
-        data: JSONBody[Answers],
+        data: AnswersBody,
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[SubmissionView | RejectionView]:
+    ) -> Response[SubmissionView]:
         form = _form(services, form_id)
         scope = _api_scope(form, idempotency_key)
         evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
         evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
-            return Response(
-                RejectionView(
-                    detail="不符合申报条件，申请未保存" if blocked else "还有问题需要改正，申请未保存",
-                    errors=evaluation.errors,
-                    missing=evaluation.missing,
-                    outcome=_outcome_view(evaluation),
+            # Typed as the 201's body so the document gives 201 one schema; the 422's is in `responses`.
+            return cast(
+                Response[SubmissionView],
+                Response(
+                    RejectionView(
+                        detail="不符合申报条件，申请未保存" if blocked else "还有问题需要改正，申请未保存",
+                        errors=evaluation.errors,
+                        missing=evaluation.missing,
+                        outcome=_outcome_view(evaluation),
+                    ),
+                    status_code=HTTP_422_UNPROCESSABLE_ENTITY,
                 ),
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         # The key is the client's for one submission of this form: another form's key is another key.
         application, created = await submit_evaluated(
@@ -216,18 +306,28 @@ class ApiController(Controller):
         "/forms/{form_id:str}/phone-codes",
         summary="Send a verification code to a phone of this submission (Idempotency-Key)",
         status_code=HTTP_202_ACCEPTED,
+        responses={
+            **_STORE,
+            422: _phone_result("The phone is not an 11-digit mainland mobile number."),
+            429: _phone_result(
+                "A limit was reached: 60 seconds between codes, or the hourly limits per phone and per address; "
+                "`detail` says how long to wait."
+            ),
+        },
     )
     async def send_phone_code(
         self,
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         form_id: FromPath[str],
-        data: JSONBody[PhoneCode],
+        data: PhoneCodeBody,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[PhoneCodeResult]:
         """A phone that the form says must be verified is verified for one submission: its Idempotency-Key."""
         form = _form(services, form_id)
         phone = normalise_phone(data.phone)
+        if not is_mobile(phone):
+            return _malformed_phone(phone)
         client = request.client.host if request.client else "unknown"
         try:
             await services.phones.send_code(
@@ -246,16 +346,25 @@ class ApiController(Controller):
         "/forms/{form_id:str}/phone-codes/verify",
         summary="Check the code a phone received, for the same Idempotency-Key",
         status_code=200,
+        responses={
+            **_STORE,
+            422: _phone_result(
+                "The phone is not a mobile number, or the code is wrong, expired or tried too often; "
+                "`detail` says which and what to do."
+            ),
+        },
     )
     async def verify_phone_code(
         self,
         services: NamedDependency[Services],
         form_id: FromPath[str],
-        data: JSONBody[PhoneCode],
+        data: PhoneCodeBody,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[PhoneCodeResult]:
         form = _form(services, form_id)
         phone = normalise_phone(data.phone)
+        if not is_mobile(phone):
+            return _malformed_phone(phone)
         try:
             await services.phones.verify(
                 scope=_api_scope(form, idempotency_key), phone=phone, code=data.code or ""
@@ -265,6 +374,12 @@ class ApiController(Controller):
                 PhoneCodeResult(phone, detail=str(refused)), status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
         return Response(PhoneCodeResult(phone, verified=True, detail="手机号码已验证"))
+
+
+def _malformed_phone(phone: str) -> Response[PhoneCodeResult]:
+    """A number that is no mainland mobile is the client's mistake (422), not a limit reached (429)."""
+    detail = "phone 不是手机号码：请填写11位手机号码，以1开头，只写数字"
+    return Response(PhoneCodeResult(phone, detail=detail), status_code=HTTP_422_UNPROCESSABLE_ENTITY)
 
 
 def _api_scope(form: CompiledForm, idempotency_key: str | None) -> str:

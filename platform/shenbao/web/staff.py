@@ -40,6 +40,7 @@ from shenbao.staff_rules import MANAGED_ROLES
 from shenbao.store.outbox import OutboxMessage, undelivered_messages
 from shenbao.store.staff import SignedIn
 from shenbao.store.verification import SentMessage, recent_sms
+from shenbao.text import scrubbed_form
 from shenbao.web.services import Services
 from shenbao.web.staff_inbox import inbox_view
 
@@ -61,6 +62,7 @@ LOGIN_COOKIE = "sb_staff_login"
 CSRF_FIELD = "_csrf"
 _LOGIN_FORM_LIFE = 60 * 60
 _Message = TypeVar("_Message", SentMessage, OutboxMessage)
+_PASSWORDS = frozenset({"password", "password_again"})
 ROLE_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级", "province": "省级"}
 
 
@@ -84,7 +86,8 @@ async def require_csrf(request: Request[Any, Any, Any], expected: str | None) ->
         PermissionDeniedException: the field is missing or wrong (403).
     """
     data = await request.form()
-    form = {key: str(data.get(key) or "") for key in data}
+    # Control characters and invisible marks can only be noise in a staff form: dropped, passwords kept as typed.
+    form = scrubbed_form({key: str(data.get(key) or "") for key in data}, keep=_PASSWORDS)
     sent = form.get(CSRF_FIELD, "")
     if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise PermissionDeniedException("页面已过期或请求无效，请返回后刷新页面再试")

@@ -1,0 +1,141 @@
+"""The headers every response of the platform carries, and the request id a farmer reads to the hotline.
+
+One ``before_send`` hook (:class:`ResponseHeaders`) adds them as each response starts, whatever made it: a page,
+a static file, the API, a redirect, an error page, Litestar's own 404. Only paths under the platform's prefix
+get them, so a host application that embeds the platform keeps its own policy for its own pages.
+
+The Content-Security-Policy allows scripts from the platform itself and, by their sha256 hashes, the few inline
+scripts of its templates (they save a request on 3G; the first page is rendered once and cached, so a nonce per
+response would not fit). Every ``<script>`` without ``src`` in ``templates/`` and the widgets' templates must
+therefore be constant text, no Jinja inside: :func:`inline_script_hashes` reads them from the files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from shenbao.paths import templates_dir, widgets_dir
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "ResponseHeaders",
+    "content_security_policy",
+    "inline_script_hashes",
+    "request_id",
+]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID = "shenbao_request_id"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+"""What a proxy's id may look like (nginx's ``$request_id`` is 32 hex digits); anything else is replaced."""
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+HSTS = "max-age=31536000"
+"""A year; no ``includeSubDomains``: a province's other hosts under the same domain may not speak HTTPS yet."""
+
+
+def request_id(scope: Scope) -> str:
+    """This request's id: the proxy's ``X-Request-ID`` when it looks sane, else 8 new hex digits, kept per request.
+
+    Short on purpose: a farmer reads it from the error page to the hotline, who finds the log line by it.
+    """
+    state = scope.setdefault("state", {})
+    known = state.get(_REQUEST_ID)
+    if isinstance(known, str):
+        return known
+    incoming = next(
+        (value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"x-request-id"), ""
+    )
+    made = incoming if _SANE_ID.match(incoming) else secrets.token_hex(4).upper()
+    state[_REQUEST_ID] = made
+    return made
+
+
+def _template_files() -> Iterable[Path]:
+    yield from templates_dir().rglob("*.html")
+    yield from widgets_dir().rglob("*.html")
+
+
+@cache
+def inline_script_hashes(extra_roots: tuple[Path, ...] = ()) -> tuple[str, ...]:
+    """The CSP source (``'sha256-…'``) of every inline script of the templates, the widgets' and ``extra_roots``'.
+
+    Raises:
+        ValueError: an inline script holds Jinja (``{{`` or ``{%``): its text would change per page, and no
+            hash read from the file could allow it. Move what varies into a ``data-`` attribute.
+    """
+    files = [*_template_files(), *(path for root in extra_roots for path in root.rglob("*.html"))]
+    hashes: dict[str, None] = {}
+    for path in sorted(files):
+        for script in _INLINE_SCRIPT.findall(path.read_text("utf-8")):
+            if "{{" in script or "{%" in script:
+                raise ValueError(f"{path}: an inline <script> must be constant text for its CSP hash")
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            hashes[f"'sha256-{digest}'"] = None
+    return tuple(hashes)
+
+
+def content_security_policy(script_hashes: Iterable[str]) -> str:
+    """The policy: everything from the platform itself, inline styles (the widgets' CSS is inlined), no frames."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            " ".join(("script-src 'self'", *script_hashes)),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",  # the favicon is data:, the camera's preview a blob
+            "media-src 'self' blob:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+class ResponseHeaders:
+    """A ``before_send`` hook: the security headers and ``X-Request-ID`` on every response under ``prefix``.
+
+    With ``https``, every cookie the response sets is made ``Secure`` and ``Strict-Transport-Security`` is sent.
+    """
+
+    __slots__ = ("_fixed", "https", "prefix")
+
+    def __init__(self, prefix: str, *, https: bool, csp: str) -> None:
+        self.prefix = prefix
+        self.https = https
+        fixed = {
+            "Content-Security-Policy": csp,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "DENY",  # frame-ancestors for browsers too old for CSP 2
+        }
+        if https:
+            fixed["Strict-Transport-Security"] = HSTS
+        self._fixed = fixed
+
+    def _ours(self, path: str) -> bool:
+        return not self.prefix or path == self.prefix or path.startswith(f"{self.prefix}/")
+
+    async def __call__(self, message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start" or not self._ours(scope.get("path", "")):
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in self._fixed.items():
+            headers[name] = value
+        headers[REQUEST_ID_HEADER] = request_id(scope)
+        if self.https:
+            cookies = headers.getall("set-cookie", [])
+            if cookies:
+                del headers["set-cookie"]
+                for cookie in cookies:
+                    secure = "secure" in (part.strip().lower() for part in cookie.split(";"))
+                    headers.add("set-cookie", cookie if secure else f"{cookie}; Secure")
