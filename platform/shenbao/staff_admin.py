@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import anyio.to_thread
+
 from shenbao.accounts import hash_password
 from shenbao.regions import Divisions
 from shenbao.staff_rules import (
@@ -140,6 +142,7 @@ class StaffAdmin:
         if checked is None or problems:
             raise FormProblems(problems)
         password = typed.password or generate_password()
+        password_hash = await anyio.to_thread.run_sync(hash_password, password)  # before the writer's turn
         try:
             async with self.database.transaction():
                 account = await add_staff(
@@ -147,7 +150,7 @@ class StaffAdmin:
                     username=checked.username,
                     role=checked.role,
                     region_code=checked.region_code,
-                    password_hash=hash_password(password),
+                    password_hash=password_hash,
                     display_name=checked.display_name,
                     phone=checked.phone,
                 )
@@ -185,9 +188,10 @@ class StaffAdmin:
             if problem:
                 raise FormProblems({"password": problem})
         chosen = password or generate_password()
+        chosen_hash = await anyio.to_thread.run_sync(hash_password, chosen)  # before the writer's turn
         async with self.database.transaction():
             changed = _managed(
-                await set_staff_password_hash(self.database, self.scope, staff_id, hash_password(chosen))
+                await set_staff_password_hash(self.database, self.scope, staff_id, chosen_hash)
             )
             await self._audit("staff.reset_password", changed)
         return NewPassword(account=changed, shown="" if password else chosen)
