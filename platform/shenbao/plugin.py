@@ -46,6 +46,7 @@ from shenbao.settings import (
     SettingsError,
     check_sms_gateway,
 )
+from shenbao.text import UNUSABLE
 from shenbao.web.api import ApiController
 from shenbao.web.demo import DemoController
 from shenbao.web.farmer import FarmerController
@@ -67,6 +68,7 @@ __all__ = ["ShenbaoPlugin"]
 
 log = logging.getLogger("shenbao")
 
+_UNUSABLE_LINK = "这个链接里有不能识别的字符：请回到上一页，从页面上的链接或按钮重新打开"
 BUSY_RETRY_SECONDS = 5
 BUSY_DETAIL = "现在提交的人很多，没有来得及保存。请等5秒钟，返回上一页再点一次；您填写的内容还在那一页上。"
 
@@ -107,6 +109,13 @@ async def _use_imported_divisions(database: store.Database, forms: FormRegistry)
     }
     if imported:
         use_divisions(with_provinces(shipped, imported))
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """Refuse a link whose query holds a control character (PostgreSQL refuses U+0000), then pick the language."""
+    if any(UNUSABLE.search(value) for _, value in request.query_params.multi_items()):
+        raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=_UNUSABLE_LINK)
+    await choose_language(request)
 
 
 def _same_site_referer(request: Request[Any, Any, Any]) -> str | None:
@@ -297,7 +306,7 @@ class ShenbaoPlugin(InitPlugin):
                 *([DemoController] if self.settings.demo else []),
             ],
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
-            before_request=choose_language,
+            before_request=_before_request,
             after_request=remember_language,
             exception_handlers={
                 HTTPException: self._page_errors,

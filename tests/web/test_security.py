@@ -197,3 +197,10 @@ def test_an_embedding_host_keeps_its_own_pages_headers(tmp_path: Path) -> None:
     with TestClient(app) as client:
         assert "content-security-policy" not in client.get("/host").headers
         _assert_secured(client.get("/shenbao/api/v1/forms"))
+
+
+@pytest.mark.parametrize("query", ["lang=%00", "region=62%0001", "q=%7F", "a=1&b=%C2%85"])
+def test_a_link_with_a_control_character_is_a_400_with_a_message(client: Client, query: str) -> None:
+    answer = client.get(f"/f/gansu-zizhu-2021?{query}")
+    assert answer.status_code == 400 and "这个链接里有不能识别的字符" in answer.text
+    assert client.get("/f/gansu-zizhu-2021?region=620102001001").status_code == 200
