@@ -112,7 +112,14 @@ _MALFORMED = _error(
 _NO_FORM = _error("No published form has this id.")
 _NOT_JSON = _error("The body's Content-Type is not application/json: nothing else is read.")
 _READ = {400: _MALFORMED, 404: _NO_FORM, 415: _NOT_JSON}
-_STORE = {**_READ, 400: _error(f"{_MALFORMED.description} Or the Idempotency-Key header is missing.")}
+_STORE = {
+    **_READ,
+    400: _error(f"{_MALFORMED.description} Or the Idempotency-Key header is missing."),
+    503: _error(
+        "The database could not take the write in time (SQLite, the embedded default, has one writer): nothing "
+        "was stored; send the same request again after the `Retry-After` header's seconds."
+    ),
+}
 
 
 class OutcomeView(msgspec.Struct):
