@@ -191,12 +191,14 @@ def test_unknown_parameters_fall_back_to_the_first_page(make_client: MakeClient)
         "view=everything",
         "show=drop+table",
         "after=1.2026-99-01.3",
-        "before=%00",
+        "before=x",
         "view=all&show=x",
     ):
         page = client.get(f"/staff/?{query}")
         assert page.status_code == 200, query
         assert _rows(page.text) == [format_receipt(receipts[0])], query
+    forged = client.get("/staff/?before=%00")  # no page links a control character: refused before the query
+    assert forged.status_code == 400 and "这个链接里有不能识别的字符" in forged.text
 
 
 def test_counts_past_the_cap_read_as_a_badge(
