@@ -23,6 +23,7 @@ from shenbao.notify.otp import VerificationRefused
 from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
+from shenbao.web.upload_quota import UploadQuota, address_quota, draft_quota
 from shenbao.widgets import receive_answers
 
 __all__ = ["ApiController"]
@@ -155,10 +156,17 @@ class ApiController(Controller):
     @post("/forms/{form_id:str}/evaluate", summary="Evaluate answers: visible questions, errors, missing, outcome",
           status_code=200)  # fmt: skip
     async def evaluate(
-        self, services: NamedDependency[Services], form_id: FromPath[str], data: JSONBody[Answers]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        data: JSONBody[Answers],
     ) -> EvaluationView:
+        """Pictures sent as data URLs are checked as a submission checks them, and never kept."""
         form = _form(services, form_id)
-        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
+        gate = UploadQuota(services.database, address_quota(_client(request)))
+        answers = await receive_answers(form, data.answers, services.settings, gate=gate, keep=False)
+        evaluation = evaluate(form, answers)
         return EvaluationView(
             visible=evaluation.visible,
             errors=evaluation.errors,
@@ -175,13 +183,16 @@ class ApiController(Controller):
     async def submit(
         self,
         services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
         form_id: FromPath[str],
         data: JSONBody[Answers],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[SubmissionView | RejectionView]:
         form = _form(services, form_id)
         scope = _api_scope(form, idempotency_key)
-        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
+        # Pictures are kept for this submission's key: its quota, and the address's.
+        gate = UploadQuota(services.database, draft_quota(scope), address_quota(_client(request)))
+        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings, gate=gate))
         evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
@@ -228,7 +239,7 @@ class ApiController(Controller):
         """A phone that the form says must be verified is verified for one submission: its Idempotency-Key."""
         form = _form(services, form_id)
         phone = normalise_phone(data.phone)
-        client = request.client.host if request.client else "unknown"
+        client = _client(request)
         try:
             await services.phones.send_code(
                 scope=_api_scope(form, idempotency_key), phone=phone, client=client
@@ -265,6 +276,10 @@ class ApiController(Controller):
                 PhoneCodeResult(phone, detail=str(refused)), status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
         return Response(PhoneCodeResult(phone, verified=True, detail="手机号码已验证"))
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _api_scope(form: CompiledForm, idempotency_key: str | None) -> str:
