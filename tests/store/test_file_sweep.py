@@ -109,3 +109,20 @@ async def test_the_housekeeping_pass_sweeps_and_forgets_old_limits(db: Database,
     await take_try(db, "upload.address:5.6.7.8", limit=5, window=timedelta(hours=1), now=NOW)
     report = await HousekeepingJob(db, files).run_once(NOW)
     assert report.files.deleted == 1 and report.limits_forgotten == 1 and not _there(files, orphan)
+
+
+def test_the_command_sweeps_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shenbao import cli
+
+    monkeypatch.setenv("SHENBAO_DATABASE_URL", f"sqlite:///{tmp_path / 'shenbao.db'}")
+    monkeypatch.setenv("SHENBAO_DATA_DIR", str(tmp_path))
+    orphan = tmp_path / "files" / "ab" / f"ab{'0' * 62}.jpg"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"old")
+    os.utime(orphan, (OLD.timestamp(), OLD.timestamp()))
+    assert cli.main(["sweep-files", "--grace-hours", "0.5"]) == 2
+    assert cli.main(["sweep-files"]) == 0
+    assert "1 unreferenced picture(s) older than 24 h deleted" in capsys.readouterr().out
+    assert not orphan.exists()
