@@ -28,6 +28,7 @@ from e2e.farmer import (
     read_guide,
     sign_household,
     sign_on_pad,
+    start_draft,
     stored_file,
     stored_files,
     take_photo,
@@ -203,6 +204,7 @@ def test_refused_location_falls_back_to_the_drop_downs(
 
 def test_a_camera_photo_is_stored_as_a_clean_jpeg(page: Page, server: Server) -> None:
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     with answer_saved(page, "q46"):
         take_photo(page, "q46")
@@ -239,6 +241,7 @@ def test_a_drawn_signature_is_stored_with_ink(
     page: Page, server: Server, request: pytest.FixtureRequest
 ) -> None:
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#c-q45-0")).to_be_visible()
     page.fill("#n-q45-0", "张三")
@@ -265,6 +268,7 @@ def test_an_empty_signature_pad_is_refused(
     )
     before = stored_files(server)
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#c-q45-0")).to_be_visible()
     page.click("#b-q45-0-done")
@@ -291,6 +295,7 @@ def test_the_applicant_and_a_family_member_sign(
     page: Page, server: Server, request: pytest.FixtureRequest
 ) -> None:
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#w-q45-0")).to_have_text("第1位：申请人")
     sign_household(page, "q45", ["张三", "李四"])
@@ -342,9 +347,28 @@ def test_a_wrong_id_check_digit_is_shown_at_the_question(page: Page, server: Ser
     assert len(applications(server)) == before
 
 
+def test_a_photo_taken_before_the_draft_exists_goes_with_the_page(page: Page, server: Server) -> None:
+    """A phone that opened the pledge page first (no answer saved yet): the upload route keeps nothing, and the
+    photo goes with the page's own post, which saves the draft and the photo together."""
+    read_guide(page.context, server)
+    page.goto(f"{ZIZHU}/s/pledge")
+    kept_before = stored_files(server)
+    page.click("#b-q46-open")
+    page.wait_for_function("id => document.getElementById(id).videoWidth > 0", arg="v-q46")
+    page.click("#b-q46-shoot")
+    expect(page.locator("#s-q46")).to_contain_text("图片会和这一页的回答一起保存")
+    expect(page.locator("#i-q46")).to_have_value(re.compile("^data:image/jpeg;base64,"))
+    assert stored_files(server) == kept_before
+    press_next_and_stay(page)  # the pledge still wants its signature
+    ref = draft(server, page, ZIZHU_ID)["q46"]
+    assert stored_file(server, ref).is_file()
+    expect(page.locator("#s-q46")).to_contain_text("照片已保存")
+
+
 def test_a_photo_that_is_not_an_image_is_refused(page: Page, server: Server) -> None:
     before = stored_files(server)
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     fake = "data:image/jpeg;base64," + base64.b64encode("这不是照片，只是一段文字".encode()).decode()
     page.evaluate("(fake) => { document.getElementById('i-q46').value = fake; }", fake)
@@ -363,6 +387,7 @@ def test_document_photos_from_the_album_are_kept_and_listed(
     album = tmp_path / "hukouben.jpg"
     Image.new("RGB", (800, 600), (230, 220, 200)).save(album, "JPEG")
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     expect(page.locator("#q-materials legend")).to_have_text("户口簿、身份证照片")  # no number
     expect(page.locator("#b-materials-pick")).to_be_visible()
@@ -388,6 +413,7 @@ def test_a_document_that_is_not_an_image_is_refused(page: Page, server: Server, 
     fake.write_text("这不是照片，只是一段文字", encoding="utf-8")
     before = stored_files(server)
     read_guide(page.context, server)
+    start_draft(page, server)
     page.goto(f"{ZIZHU}/s/pledge")
     page.set_input_files("#f-materials", str(fake))
     expect(page.locator("#s-materials")).to_have_text("第1张不是图片，请重新选择")

@@ -1,4 +1,5 @@
-"""The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, regions import, staff add."""
+"""The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, sweep-files, regions
+import, staff add."""
 
 from __future__ import annotations
 
@@ -112,6 +113,24 @@ async def _remind(settings: Settings) -> int:
     )
     if report.skipped:
         print("see the warnings above for why applications were left out", file=sys.stderr)
+    return 0
+
+
+async def _sweep_files(settings: Settings, grace_hours: float) -> int:
+    from shenbao.housekeeping import sweep_once
+
+    if grace_hours < 1:
+        print(
+            "--grace-hours must be at least 1: a picture is uploaded before its draft is saved",
+            file=sys.stderr,
+        )
+        return 2
+    report = await sweep_once(settings, grace_hours=grace_hours)
+    print(
+        f"{report.deleted} unreferenced picture(s) older than {grace_hours:g} h deleted "
+        f"({report.freed_bytes / 1024 / 1024:.1f} MB freed); {report.referenced} old one(s) kept, referenced; "
+        f"{report.restored} put back"
+    )
     return 0
 
 
@@ -325,6 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "remind",
         help="remind handlers of tomorrow's deadlines and escalate overdue cases (one pass, for cron)",
     )
+    sweep = commands.add_parser(
+        "sweep-files",
+        help="delete stored pictures no draft or application refers to, older than the grace period "
+        "(the app also does it hourly; safe while serving)",
+    )
+    sweep.add_argument("--grace-hours", type=float, default=24.0, help="default: 24")
     lint = commands.add_parser(
         "lint", help="check forms, chains and exports (default: every pack in form_defs/)"
     )
@@ -386,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(settings, args.host, args.port)
     elif args.command == "remind":
         return asyncio.run(_remind(settings))
+    elif args.command == "sweep-files":
+        return asyncio.run(_sweep_files(settings, args.grace_hours))
     elif args.command == "regions":
         return asyncio.run(_import_regions(settings, args.dist, args.province))
     elif args.command == "staff":

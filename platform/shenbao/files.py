@@ -3,8 +3,9 @@
 An answer that holds a file stores only a reference, ``{"file": "<sha256 hex>", "type": "image/jpeg"}``. The
 bytes live in a :class:`FileStore` (a local folder, ``<data_dir>/files`` by default) under their SHA-256, so a
 photo posted twice is kept once. Every image is opened with Pillow, size-limited, decoded whole (a truncated
-file is refused) and re-encoded, which drops EXIF (the GPS position and the phone's model) and anything else
-hidden in the original.
+file is refused) within a memory bound (:mod:`shenbao.decoding`) and re-encoded, which drops EXIF (the GPS
+position and the phone's model) and anything else hidden in the original. A new picture is let in by the
+request's gate first (:class:`UploadGate`: a live draft, quotas), so nobody fills the disk anonymously.
 
 A thumbnail URL carries an HMAC of the hash made with the secret key: knowing a file's hash is not enough to
 fetch it.
@@ -23,12 +24,13 @@ import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 import msgspec
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
+from shenbao.decoding import ImageRejected, decode_bounded, megabytes, open_image
 from shenbao.settings import Settings
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "FileRef",
     "FileStore",
     "ImageRejected",
+    "UploadGate",
     "clean_kept_image",
     "decode_data_url",
     "encode_jpeg",
@@ -54,19 +57,9 @@ IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 THUMBNAIL_WIDTHS = (160, 480, 960)
 """The widths a thumbnail may be asked for: a list, a page, a staff member's closer look."""
 
-MAX_PIXELS = 40_000_000
-"""Refuse anything larger before decoding it (a small file can declare a huge picture: a decompression bomb)."""
-
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NOT_FOUND = "图片没有找到"
 _DATA_URL = re.compile(r"^data:(image/(?:jpeg|png|webp));base64,")
-_BAD_IMAGE = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
-
-
-class ImageRejected(ValueError):
-    """An upload that is not a usable image; ``str(error)`` says what is wrong, in Chinese.
-
-    The widget adds what to do (请重新拍照, 请重新签名), as only it knows.
-    """
 
 
 class FileRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -122,11 +115,6 @@ def kept_image_context(value: Any, media_type: str) -> dict[str, Any]:
     }
 
 
-def megabytes(size: int) -> str:
-    """``5242880`` → ``"5MB"``, for messages."""
-    return f"{size / 1024 / 1024:.3g}MB"
-
-
 def decode_data_url(raw: str, max_bytes: int) -> bytes:
     """The bytes of a ``data:image/...;base64,`` URL (what a canvas gives), refusing it before decoding if too big.
 
@@ -145,38 +133,6 @@ def decode_data_url(raw: str, max_bytes: int) -> bytes:
         raise ImageRejected("图片没有传完整") from None
 
 
-def open_image(content: bytes, *, max_bytes: int, formats: tuple[str, ...]) -> Image.Image:
-    """Open, size-check and fully decode an uploaded image, turned upright by its EXIF orientation.
-
-    Args:
-        content: the uploaded bytes.
-        max_bytes: the largest upload accepted.
-        formats: Pillow format names accepted, e.g. ``("JPEG", "PNG")``.
-
-    Raises:
-        ImageRejected: too big, not an image, not one of ``formats``, or cut short.
-    """
-    if len(content) > max_bytes:
-        raise ImageRejected(f"图片太大了（最大{megabytes(max_bytes)}）")
-    if not content:
-        raise ImageRejected("没有收到图片")
-    try:
-        image = Image.open(io.BytesIO(content), formats=formats)
-    except UnidentifiedImageError:
-        raise ImageRejected("这不是一张图片") from None
-    except _BAD_IMAGE:
-        raise ImageRejected("图片坏了") from None
-    width, height = image.size
-    if width < 1 or height < 1 or width * height > MAX_PIXELS:
-        raise ImageRejected("图片尺寸太大了")
-    try:
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-    except _BAD_IMAGE:
-        raise ImageRejected("图片没有传完整") from None
-    return upright
-
-
 def _fresh(image: Image.Image, mode: str) -> Image.Image:
     """A copy that carries pixels only: no EXIF, ICC profile, XMP or text chunks from the upload."""
     clean = image.convert(mode)
@@ -187,14 +143,17 @@ def _fresh(image: Image.Image, mode: str) -> Image.Image:
 def encode_jpeg(image: Image.Image, *, max_side: int = 1600, quality: int = 85) -> bytes:
     """Re-encode as a baseline JPEG without metadata, no larger than ``max_side`` on its longer side.
 
-    A transparent picture is laid on white first (JPEG has no transparency).
+    A transparent picture is laid on white (JPEG has no transparency). ``image`` is made smaller in place
+    before anything is copied, so a large picture is never copied whole.
     """
-    if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
-        image = image.convert("RGBA")
-        background = Image.new("RGBA", image.size, "white")
-        image = Image.alpha_composite(background, image)
-    image = _fresh(image, "RGB")
+    transparent = image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
+    if image.mode not in {"RGB", "RGBA", "L"}:
+        image = image.convert("RGBA" if transparent else "RGB")  # a palette is resized badly
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    if transparent:
+        image = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
+    image = _fresh(image, "RGB")
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
@@ -207,17 +166,41 @@ def encode_png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+class UploadGate(Protocol):
+    """What lets a new picture in: the web layer's quotas (:mod:`shenbao.web.upload_quota`)."""
+
+    async def admit(self) -> None:
+        """Count one new picture before it is decoded.
+
+        Raises:
+            ImageRejected: it may not be kept now (the message says how long to wait).
+        """
+
+
 class FileStore:
     """Files kept by content hash in ``root`` (``<root>/<first two hex digits>/<sha256>.<ext>``).
+
+    A file's modification time is refreshed whenever it is stored again or a reference to it is checked, so the
+    sweep (:mod:`shenbao.file_sweep`) never deletes a file an answer is about to refer to.
 
     Args:
         root: the folder; created on first write.
         secret: signs thumbnail URLs (the platform's secret key).
+        gate: asked before each new picture is decoded (:meth:`admitting`); ``None`` lets every one in.
+        keep: ``False`` checks pictures without writing them (the API's evaluation).
     """
 
-    def __init__(self, root: Path, secret: str | bytes) -> None:
+    def __init__(
+        self, root: Path, secret: str | bytes, *, gate: UploadGate | None = None, keep: bool = True
+    ) -> None:
         self.root = root
         self._secret = secret.encode() if isinstance(secret, str) else secret
+        self._gate = gate
+        self.keep = keep
+
+    def admitting(self, gate: UploadGate, *, keep: bool = True) -> FileStore:
+        """This store for one request: new pictures pass ``gate`` first; with ``keep=False`` none is written."""
+        return FileStore(self.root, self._secret, gate=gate, keep=keep)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FileStore:
@@ -230,13 +213,14 @@ class FileStore:
     async def put(self, content: bytes, media_type: str) -> FileRef:
         """Keep ``content`` (already checked and re-encoded) and return its reference."""
         ref = FileRef(file=hashlib.sha256(content).hexdigest(), type=media_type)
-        await anyio.to_thread.run_sync(self._write, self.path_of(ref), content)
+        if self.keep:
+            await anyio.to_thread.run_sync(self._write, self.path_of(ref), content)
         return ref
 
     @staticmethod
     def _write(path: Path, content: bytes) -> None:
-        if path.exists():
-            return  # same hash, same bytes
+        if _touched(path):
+            return  # same hash, same bytes: only its time is new, so the sweep leaves it
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write aside, then rename: a reader never sees half a file, even if the process dies mid-write.
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
@@ -248,6 +232,13 @@ class FileStore:
         """The stored file's size in bytes, or ``None`` when there is no such file."""
         path = self.path_of(ref)
         return await anyio.to_thread.run_sync(lambda: path.stat().st_size if path.is_file() else None)
+
+    async def _claimed_size(self, ref: FileRef) -> int | None:
+        """:meth:`size`, after refreshing the file's time: an answer is about to refer to it."""
+        path = self.path_of(ref)
+        if self.keep and not await anyio.to_thread.run_sync(_touched, path):
+            return None
+        return await self.size(ref)
 
     async def read(self, ref: FileRef) -> bytes:
         """The stored bytes.
@@ -279,14 +270,16 @@ class FileStore:
             media_type: what ``prepare`` produces and what a reference must have.
             prepare: checks and re-encodes the upload (``(content, max_bytes) -> bytes``); runs in a thread.
 
+        A new picture passes the store's gate first, then is decoded a few at a time (:func:`decode_bounded`).
+
         Raises:
             ImageRejected: the upload is refused, or the reference points to nothing kept here.
         """
         ref = parse_ref(raw)
         if ref is not None:
-            size = await self.size(ref)
-            if ref.type != media_type or size is None:
-                raise ImageRejected("图片没有找到")
+            size = await self._claimed_size(ref) if ref.type == media_type else None
+            if size is None:
+                raise ImageRejected(_NOT_FOUND)
             if size > max_bytes:
                 raise ImageRejected(f"图片太大了（最大{megabytes(max_bytes)}）")
             return ref
@@ -296,7 +289,11 @@ class FileStore:
             content = raw
         else:
             raise ImageRejected("这不是一张图片")
-        prepared = await anyio.to_thread.run_sync(prepare, content, max_bytes)
+        if len(content) > max_bytes:
+            raise ImageRejected(f"图片太大了（最大{megabytes(max_bytes)}）")
+        if self._gate is not None:
+            await self._gate.admit()
+        prepared = await decode_bounded(prepare, content, max_bytes)
         return await self.put(prepared, media_type)
 
     async def thumbnail(self, ref: FileRef, width: int) -> bytes | None:
@@ -322,6 +319,15 @@ class FileStore:
             content = encode_png(image) if ref.type == "image/png" else encode_jpeg(image, max_side=width * 4)
         self._write(cached, content)
         return content
+
+
+def _touched(path: Path) -> bool:
+    """Refresh ``path``'s modification time; ``False`` when there is no such file (never written, or swept)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 @cache

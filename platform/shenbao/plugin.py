@@ -32,6 +32,8 @@ from litestar.status_codes import (
 from shenbao import store
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.exports import load_exports
+from shenbao.files import FileStore
+from shenbao.housekeeping import HousekeepingJob
 from shenbao.keyring import MISSING_KEYS
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
@@ -199,6 +201,7 @@ class ShenbaoPlugin(InitPlugin):
             exports=load_exports(self.settings.packs, self.settings.form_defs),
             dispatcher=OutboxDispatcher(database, gateway),
             reminders=ReminderJob(database, chains, interval=self.settings.remind_minutes * 60),
+            housekeeping=HousekeepingJob(database, FileStore.for_settings(self.settings)),
             phones=PhoneVerifier(
                 database,
                 gateway,
@@ -212,10 +215,14 @@ class ShenbaoPlugin(InitPlugin):
             services.dispatcher.start()  # its first pass sends what an earlier process queued and left
         if services.reminders is not None and self.settings.remind_minutes > 0:
             services.reminders.start()
+        if services.housekeeping is not None:
+            services.housekeeping.start()
 
     async def _stop(self, app: Litestar) -> None:
         services = app.state.pop(self.state_key, None)
         if services is not None:
+            if services.housekeeping is not None:
+                await services.housekeeping.stop()
             if services.reminders is not None:
                 await services.reminders.stop()
             if services.dispatcher is not None:

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import BaseLoader, FileSystemLoader, PrefixLoader
 
-from shenbao.files import FileStore
+from shenbao.files import FileStore, UploadGate
 from shenbao.paths import form_defs_dir, widgets_dir
 from shenbao.regions import divisions_of, use_divisions
 from shenbao.settings import Settings
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AT_HOUSEHOLD_VISIT",
+    "CHECK_APPLICATION",
     "Cleaned",
     "FormData",
     "Widget",
@@ -103,6 +104,10 @@ Cleaned = tuple[Any, list[str]]
 AT_HOUSEHOLD_VISIT = "at_household_visit"
 """A page fact (:func:`set_page_facts`): a village handler fills this page at the household visit (the household
 check), so a widget's words are for the handler, not the farmer (the place of the visit, the family signing)."""
+
+CHECK_APPLICATION = "check_application"
+"""A page fact: the id of the application whose household check the page fills; its uploads name it, so the
+upload routes know the handler's draft (``shenbao.web.upload_access``)."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REJECTED = "rejected"
@@ -375,12 +380,25 @@ def _discovered(roots: tuple[Path, ...]) -> WidgetRegistry:
 
 
 async def receive_answers(
-    form: CompiledForm, answers: Mapping[str, Any], settings: Settings
+    form: CompiledForm,
+    answers: Mapping[str, Any],
+    settings: Settings,
+    *,
+    gate: UploadGate,
+    keep: bool = True,
 ) -> dict[str, Any]:
     """The installed widgets' ``receive`` over ``answers``: call it on every answer from outside before storing it.
 
     The farmer pages call it through ``web.answers.received_section_answers``; the JSON API calls it on the
     posted ``answers`` before evaluating them, so an image sent as a data URL is stored and a forged file
     reference is refused.
+
+    Args:
+        form: the form answered.
+        answers: the raw answers.
+        settings: the platform's settings (where files are kept).
+        gate: lets each new picture in, or refuses it (the draft's and the address's quotas).
+        keep: ``False`` checks pictures without keeping them (an evaluation that stores nothing).
     """
-    return await installed_widgets().receive(form, answers, widget_services(settings))
+    files = widget_services(settings).files.admitting(gate, keep=keep)
+    return await installed_widgets().receive(form, answers, WidgetServices(files=files))

@@ -67,6 +67,14 @@ def read_guide(
     client.cookies.set(GUIDE_COOKIE, mark, domain=client.base_url.host, path=mark_path(base, form_id))
 
 
+def start_draft(client: TestClient[Litestar], *, base: str = "") -> str:
+    """Answer the 2021 form's first question of the residence page, as a farmer's first tap does: the browser
+    then has a draft (pictures are kept only for one). Returns the query the page's uploads carry."""
+    response = client.post(f"{base}/f/{ZIZHU}/s/residence/answer", data={"_q": ["q5"], "q5": "agri"})
+    assert response.status_code == 200, response.text
+    return f"?f={ZIZHU}"
+
+
 def count_applications(settings: Settings) -> int:
     """Rows in the application table, read beside the running app (Piccolo binds its tables per process)."""
     path = settings.database_url.removeprefix("sqlite:///")

@@ -21,7 +21,7 @@ from shenbao.files import parse_ref
 from shenbao.forms.model import Upload
 from shenbao.settings import Settings
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
-from tests.web.conftest import migrated_settings, read_guide
+from tests.web.conftest import migrated_settings, read_guide, start_draft
 from tests.widgets.conftest import GPS_IFD, jpeg_bytes, png_bytes
 
 MATERIALS = Upload(id="materials", label="户口簿、身份证照片", required=False, numbered=False, max_files=3)
@@ -173,14 +173,15 @@ def client(settings: Settings) -> Iterator[TestClient[Litestar]]:
 def test_the_upload_route_keeps_a_picture_and_refuses_a_non_image(
     client: TestClient[Litestar], settings: Settings
 ) -> None:
-    response = client.post("/widgets/upload/upload", content=jpeg_bytes(exif=True))
+    query = start_draft(client)
+    response = client.post("/widgets/upload/upload" + query, content=jpeg_bytes(exif=True))
     assert response.status_code == 200, response.text
     body = response.json()
     ref = parse_ref(body["value"])
     assert ref is not None and json.loads(body["posted"]) == body["value"]
     assert client.get(body["thumb"]).status_code == 200
 
-    refused = client.post("/widgets/upload/upload?n=2", content=FAKE)
+    refused = client.post(f"/widgets/upload/upload{query}&n=2", content=FAKE)
     assert refused.status_code == 422
     assert refused.json() == {"errors": ["第2张不是图片，请重新选择"]}
     originals = [path for path in (settings.data_dir / "files").rglob("*.jpg") if ".w" not in path.name]

@@ -19,8 +19,8 @@ from shenbao.forms import CompiledForm, evaluate
 from shenbao.settings import Settings
 from shenbao.web.answers import Posted, received_section_answers
 from shenbao.widgets import installed_widgets
-from tests.web.conftest import migrated_settings, read_guide
-from tests.widgets.conftest import NAME_STROKES, jpeg_bytes, png_bytes
+from tests.web.conftest import migrated_settings, read_guide, start_draft
+from tests.widgets.conftest import NAME_STROKES, OPEN_GATE, jpeg_bytes, png_bytes
 
 
 @pytest.fixture
@@ -123,7 +123,9 @@ def test_the_review_reads_the_region_and_location_by_name(client: TestClient[Lit
 
 def test_a_photo_upload_answers_with_its_reference_and_thumbnail(client: TestClient[Litestar]) -> None:
     response = client.post(
-        "/widgets/photo/upload", content=jpeg_bytes(exif=True), headers={"Content-Type": "image/jpeg"}
+        "/widgets/photo/upload" + start_draft(client),
+        content=jpeg_bytes(exif=True),
+        headers={"Content-Type": "image/jpeg"},
     )
     assert response.status_code == 200
     body = response.json()
@@ -147,17 +149,19 @@ def test_a_photo_upload_answers_with_its_reference_and_thumbnail(client: TestCli
 def test_a_refused_upload_says_what_to_do(
     client: TestClient[Litestar], path: str, content: bytes, message: str
 ) -> None:
-    response = client.post(path, content=content)
+    response = client.post(path + start_draft(client), content=content)
     assert response.status_code == 422
     assert response.json() == {"errors": [message]}
 
 
 def test_an_upload_over_the_ceiling_is_cut_off(client: TestClient[Litestar]) -> None:
-    assert client.post("/widgets/signature/upload", content=b"\0" * (2 * 1024 * 1024 + 1)).status_code == 413
+    path = "/widgets/signature/upload" + start_draft(client)
+    assert client.post(path, content=b"\0" * (2 * 1024 * 1024 + 1)).status_code == 413
 
 
 def test_a_signature_upload_is_kept(client: TestClient[Litestar]) -> None:
-    response = client.post("/widgets/signature/upload", content=png_bytes(strokes=NAME_STROKES))
+    path = "/widgets/signature/upload" + start_draft(client)
+    response = client.post(path, content=png_bytes(strokes=NAME_STROKES))
     assert response.status_code == 200 and response.json()["value"]["type"] == "image/png"
     assert client.get(response.json()["thumb"]).headers["content-type"] == "image/png"
 
@@ -178,7 +182,9 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
         [{"name": "张三", "role": "applicant", "image": signature}]
     )  # a pad not yet uploaded
     posted = {"_q": ["q45", "q46"], "q45": [signers], "q46": [data_url]}
-    answers = asyncio.run(received_section_answers(zizhu, section, Posted(fields=posted), settings))
+    answers = asyncio.run(
+        received_section_answers(zizhu, section, Posted(fields=posted), settings, gate=OPEN_GATE)
+    )
     assert answers["q46"]["type"] == "image/jpeg" and answers["q45"][0]["type"] == "image/png"
     assert (settings.data_dir / "files").is_dir()
     evaluation = evaluate(zizhu, answers)
@@ -187,7 +193,7 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     blank_signers = json.dumps([{"name": "张三", "role": "applicant", "image": blank}])
     refused = asyncio.run(
         received_section_answers(
-            zizhu, section, Posted(fields={"_q": ["q45"], "q45": [blank_signers]}), settings
+            zizhu, section, Posted(fields={"_q": ["q45"], "q45": [blank_signers]}), settings, gate=OPEN_GATE
         )
     )
     assert evaluate(zizhu, refused).errors["q45"] == [

@@ -97,6 +97,7 @@
     request.onload = function () {
       var body = null;
       try { body = JSON.parse(request.responseText); } catch (ignored) { body = null; }
+      if (request.status === 409) { later(body && body.errors ? body.errors.join("；") : ""); return; }
       s.pending = null;
       if (request.status === 200 && body && body.posted) {
         p.input.value = body.posted;
@@ -107,11 +108,12 @@
           : (request.status === 413 ? "照片太大了，请点“重拍”再拍一张。" : "照片没有保存好，请点“重拍”再试一次。"), true);
       }
     };
-    request.onerror = request.ontimeout = function () {
-      // No network now: the photo goes with the form when the farmer taps the button at the bottom.
+    // No network now, or no draft yet (409): the photo goes with the form when the farmer taps the button below.
+    function later(why) {
       p.input.value = s.pending;
-      say(p, "网络不好，照片还没传上去。点下面的按钮时会再传一次。", true);
-    };
+      say(p, why || "网络不好，照片还没传上去。点下面的按钮时会再传一次。", true);
+    }
+    request.onerror = request.ontimeout = function () { later(""); };
     request.send(blobOf(s.pending));
   }
 

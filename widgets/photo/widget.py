@@ -31,14 +31,17 @@ from shenbao.files import (
 )
 from shenbao.forms.model import CameraPhoto
 from shenbao.web.services import Services
+from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import UPLOAD_CEILING, upload_limit, upload_response
-from shenbao.widgets import Cleaned, WidgetServices, rejected, widget_services
+from shenbao.widgets import Cleaned, WidgetServices, rejected
 
 SCRIPTS = ("widget.js",)
 STYLES = ("widget.css",)
 
 MEDIA_TYPE = "image/jpeg"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_SIDE = 1600
+"""Longer side of a kept photo (the camera script sends at most 1280; a phone's own camera app far more)."""
 _RETRY = "请重新拍照"
 
 
@@ -48,9 +51,8 @@ def prepare_photo(content: bytes, max_bytes: int) -> bytes:
     Raises:
         ImageRejected: not a JPEG, PNG or WebP picture, cut short, or too big.
     """
-    return encode_jpeg(
-        open_image(content, max_bytes=max_bytes, formats=("JPEG", "PNG", "WEBP")), max_side=1600
-    )
+    image = open_image(content, max_bytes=max_bytes, formats=("JPEG", "PNG", "WEBP"), max_side=MAX_SIDE)
+    return encode_jpeg(image, max_side=MAX_SIDE)
 
 
 async def store_photo(raw: Any, max_bytes: int, services: WidgetServices) -> dict[str, Any]:
@@ -60,7 +62,7 @@ async def store_photo(raw: Any, max_bytes: int, services: WidgetServices) -> dic
             raw, max_bytes=max_bytes, media_type=MEDIA_TYPE, prepare=prepare_photo
         )
     except ImageRejected as error:
-        return rejected(f"{error}，{_RETRY}")
+        return rejected(error.advice(_RETRY))
     return ref.as_value()
 
 
@@ -86,11 +88,13 @@ def context(question: CameraPhoto, value: Any, page: Mapping[str, Any]) -> dict[
     status_code=200,
 )
 async def upload(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
-    """Keep the JPEG the camera script sends (the request body) and answer with its reference and thumbnail."""
+    """Keep the JPEG the camera script sends (the request body) for the page's draft; answer with its reference
+    and thumbnail (``409`` before the draft exists: the script then sends the photo with the page)."""
+    admitted = await upload_services(request, services)
+    if isinstance(admitted, Response):
+        return admitted
     value = await store_photo(
-        await request.body(),
-        upload_limit(services, CameraPhoto, DEFAULT_MAX_BYTES),
-        widget_services(services.settings),
+        await request.body(), upload_limit(services, CameraPhoto, DEFAULT_MAX_BYTES), admitted
     )
     return upload_response(value, services)
 

@@ -62,6 +62,7 @@
       var body = null;
       try { body = JSON.parse(request.responseText); } catch (ignored) { body = null; }
       p.done.disabled = false;
+      if (request.status === 409) { later(body && body.errors ? body.errors.join("；") : ""); return; }
       if (request.status === 200 && body && body.posted) {
         p.input.value = body.posted;
         p.img.setAttribute("src", dataUrl);
@@ -72,11 +73,13 @@
         say(p, body && body.errors ? body.errors.join("；") : "签名没有保存好，请再点一次“签好了”。", true);
       }
     };
-    request.onerror = request.ontimeout = function () {
+    // No network now, or no draft yet (409): the signature goes with the form.
+    function later(why) {
       p.done.disabled = false;
-      p.input.value = dataUrl;  // no network now: the signature goes with the form
-      say(p, "网络不好，签名还没传上去。点下面的按钮时会再传一次。", true);
-    };
+      p.input.value = dataUrl;
+      say(p, why || "网络不好，签名还没传上去。点下面的按钮时会再传一次。", true);
+    }
+    request.onerror = request.ontimeout = function () { later(""); };
     request.send(blobOf(dataUrl));
   }
 

@@ -47,6 +47,7 @@ from shenbao.files import (
 from shenbao.forms.model import Signature
 from shenbao.web.display import SIGN_AT_VISIT, signs_at_visit
 from shenbao.web.services import Services
+from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import upload_response
 from shenbao.widgets import (
     AT_HOUSEHOLD_VISIT,
@@ -56,7 +57,6 @@ from shenbao.widgets import (
     first_value,
     rejected,
     rejection,
-    widget_services,
 )
 
 SCRIPTS = ("signature_pad.umd.min.js", "widget.js")
@@ -104,7 +104,7 @@ async def store_signature(raw: Any, services: WidgetServices) -> dict[str, Any]:
             raw, max_bytes=MAX_BYTES, media_type=MEDIA_TYPE, prepare=prepare_signature
         )
     except ImageRejected as error:
-        return rejected(f"{error}，{_RETRY}")
+        return rejected(error.advice(_RETRY))
     return ref.as_value()
 
 
@@ -293,8 +293,12 @@ def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[st
     status_code=200,
 )
 async def upload(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[Any]:
-    """Keep the PNG the pad sends (the request body) and answer with its reference and thumbnail."""
-    value = await store_signature(await request.body(), widget_services(services.settings))
+    """Keep the PNG the pad sends (the request body) for the page's draft; answer with its reference and
+    thumbnail (``409`` before the draft exists: the script then sends the signature with the page)."""
+    admitted = await upload_services(request, services)
+    if isinstance(admitted, Response):
+        return admitted
+    value = await store_signature(await request.body(), admitted)
     return upload_response(value, services)
 
 

@@ -73,12 +73,14 @@
 
   function send(p, blob, number, next) {
     var request = new XMLHttpRequest();
-    request.open("POST", p.box.getAttribute("data-upload") + "?n=" + number);
+    var url = p.box.getAttribute("data-upload");
+    request.open("POST", url + (url.indexOf("?") < 0 ? "?" : "&") + "n=" + number);
     request.setRequestHeader("Content-Type", blob.type || "application/octet-stream");
     request.timeout = 120000;
     request.onload = function () {
       var body = null;
       try { body = JSON.parse(request.responseText); } catch (ignored) { body = null; }
+      if (request.status === 409) { later(body && body.errors ? body.errors.join("；") : ""); return; }
       if (request.status === 200 && body && body.value) {
         var list = kept(p);
         list.push(body.value);
@@ -90,19 +92,20 @@
           : (request.status === 413 ? "第" + number + "张照片太大了，请重新选择" : "第" + number + "张照片没有保存好，请重新选择"));
       }
     };
-    request.onerror = request.ontimeout = function () {
-      // No network now: the picture goes with the form when the farmer taps the button at the bottom.
+    // No network now, or no draft yet (409): the picture goes with the form when the farmer taps the button below.
+    function later(why) {
       var reader = new FileReader();
       reader.onload = function () {
         var list = kept(p);
         list.push(reader.result);
         save(p, list);
         addThumb(p, reader.result);
-        next("网络不好，照片还没传上去。点下面的按钮时会再传一次。");
+        next(why || "网络不好，照片还没传上去。点下面的按钮时会再传一次。");
       };
       reader.onerror = function () { next("第" + number + "张照片没有保存好，请重新选择"); };
       reader.readAsDataURL(blob);
-    };
+    }
+    request.onerror = request.ontimeout = function () { later(""); };
     request.send(blob);
   }
 

@@ -29,8 +29,9 @@ from litestar.params import FromQuery
 from shenbao.files import ImageRejected, encode_jpeg, kept_image, open_image
 from shenbao.forms.model import Upload
 from shenbao.web.services import Services
+from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import UPLOAD_CEILING, upload_limit, upload_response
-from shenbao.widgets import Cleaned, FormData, WidgetServices, rejected, rejection, widget_services
+from shenbao.widgets import Cleaned, FormData, WidgetServices, rejected, rejection
 
 SCRIPTS = ("widget.js",)
 STYLES = ("widget.css",)
@@ -48,15 +49,14 @@ def prepare_document(content: bytes, max_bytes: int) -> bytes:
     Raises:
         ImageRejected: not a JPEG, PNG or WebP picture, cut short, or too big.
     """
-    return encode_jpeg(
-        open_image(content, max_bytes=max_bytes, formats=("JPEG", "PNG", "WEBP")), max_side=MAX_SIDE
-    )
+    image = open_image(content, max_bytes=max_bytes, formats=("JPEG", "PNG", "WEBP"), max_side=MAX_SIDE)
+    return encode_jpeg(image, max_side=MAX_SIDE)
 
 
 def _problem(number: int, error: ImageRejected) -> str:
     """``第2张不是图片，请重新选择``: which picture, what is wrong, what to do."""
     what = str(error).replace("这不是一张图片", "不是图片")
-    return f"第{number}张{what}，{_RETRY}"
+    return f"第{number}张{what}" if error.complete else f"第{number}张{what}，{_RETRY}"
 
 
 async def store_document(raw: Any, number: int, max_bytes: int, services: WidgetServices) -> Any:
@@ -159,13 +159,13 @@ def context(question: Upload, value: Any, page: Mapping[str, Any]) -> dict[str, 
 async def upload(
     request: Request[Any, Any, Any], services: NamedDependency[Services], n: FromQuery[int] = 1
 ) -> Response[Any]:
-    """Keep one picture the script sends (the request body; ``n`` is its place in the list, for messages)."""
-    value = await store_document(
-        await request.body(),
-        max(n, 1),
-        upload_limit(services, Upload, DEFAULT_MAX_BYTES),
-        widget_services(services.settings),
-    )
+    """Keep one picture the script sends (the request body; ``n`` is its place in the list, for messages) for
+    the page's draft (``409`` before the draft exists: the script then sends it with the page)."""
+    admitted = await upload_services(request, services)
+    if isinstance(admitted, Response):
+        return admitted
+    limit = upload_limit(services, Upload, DEFAULT_MAX_BYTES)
+    value = await store_document(await request.body(), max(n, 1), limit, admitted)
     return upload_response(value, services)
 
 

@@ -128,6 +128,12 @@ async def load_draft(db: Database, token: str, form_id: str) -> DraftRecord | No
     return msgspec.convert({**row, "answers": open_answers(row["answers"], db.keys)}, DraftRecord)
 
 
+async def draft_exists(db: Database, token: str, form_id: str) -> bool:
+    """Whether this token has a draft of this form (read without opening its answers)."""
+    db.check_bound()
+    return bool(await Draft.exists().where((Draft.token == token) & (Draft.form_id == form_id)))
+
+
 async def delete_draft(db: Database, token: str, form_id: str) -> bool:
     """Delete the draft this token has for this form.
 

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 from litestar.datastructures import UploadFile
 
+from shenbao.files import UploadGate
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Upload
 from shenbao.settings import Settings
@@ -129,11 +130,12 @@ def section_answers(
 
 
 async def received_section_answers(
-    form: CompiledForm, section_id: str, posted: Posted, settings: Settings
+    form: CompiledForm, section_id: str, posted: Posted, settings: Settings, *, gate: UploadGate
 ) -> dict[str, Any]:
-    """:func:`section_answers` with each widget's ``receive`` applied: photos and signatures checked and stored."""
+    """:func:`section_answers` with each widget's ``receive`` applied: photos and signatures checked and stored,
+    each new one let in by ``gate`` (the draft's quotas)."""
     raw = section_answers(form, section_id, posted.fields, posted.files)
-    return await receive_answers(form, raw, settings)
+    return await receive_answers(form, raw, settings, gate=gate)
 
 
 def merge(draft: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:

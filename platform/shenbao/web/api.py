@@ -27,6 +27,7 @@ from shenbao.web.api_body import ApiRequest
 from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
 from shenbao.web.submission import submit_evaluated
+from shenbao.web.upload_quota import UploadQuota, address_quota, draft_quota
 from shenbao.widgets import receive_answers
 
 __all__ = ["ApiController"]
@@ -228,10 +229,17 @@ class ApiController(Controller):
     @post("/forms/{form_id:str}/evaluate", summary="Evaluate answers: visible questions, errors, missing, outcome",
           status_code=200, responses=_READ)  # fmt: skip
     async def evaluate(
-        self, services: NamedDependency[Services], form_id: FromPath[str], data: AnswersBody
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        data: AnswersBody,
     ) -> EvaluationView:
+        """Pictures sent as data URLs are checked as a submission checks them, and never kept."""
         form = _form(services, form_id)
-        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
+        gate = UploadQuota(services.database, address_quota(_client(request)))
+        answers = await receive_answers(form, data.answers, services.settings, gate=gate, keep=False)
+        evaluation = evaluate(form, answers)
         return EvaluationView(
             visible=evaluation.visible,
             errors=evaluation.errors,
@@ -268,13 +276,16 @@ class ApiController(Controller):
     async def submit(
         self,
         services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
         form_id: FromPath[str],
         data: AnswersBody,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[SubmissionView]:
         form = _form(services, form_id)
         scope = _api_scope(form, idempotency_key)
-        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings))
+        # Pictures are kept for this submission's key: its quota, and the address's.
+        gate = UploadQuota(services.database, draft_quota(scope), address_quota(_client(request)))
+        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings, gate=gate))
         evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
@@ -335,7 +346,7 @@ class ApiController(Controller):
         phone = normalise_phone(data.phone)
         if not is_mobile(phone):
             return _malformed_phone(phone)
-        client = request.client.host if request.client else "unknown"
+        client = _client(request)
         try:
             await services.phones.send_code(
                 scope=_api_scope(form, idempotency_key), phone=phone, client=client
@@ -387,6 +398,10 @@ def _malformed_phone(phone: str) -> Response[PhoneCodeResult]:
     """A number that is no mainland mobile is the client's mistake (422), not a limit reached (429)."""
     detail = "phone 不是手机号码：请填写11位手机号码，以1开头，只写数字"
     return Response(PhoneCodeResult(phone, detail=detail), status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _api_scope(form: CompiledForm, idempotency_key: str | None) -> str:

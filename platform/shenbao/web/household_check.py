@@ -31,7 +31,9 @@ from shenbao.web.services import Services
 from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
 from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
 from shenbao.web.submission import queue_notices
-from shenbao.widgets import AT_HOUSEHOLD_VISIT, set_page_facts
+from shenbao.web.upload_access import check_token
+from shenbao.web.upload_quota import draft_quota, staff_quota
+from shenbao.widgets import AT_HOUSEHOLD_VISIT, CHECK_APPLICATION, set_page_facts
 from shenbao.workflow import TransitionRefused, apply
 from shenbao.workflow.model import RecordCheck
 
@@ -82,7 +84,7 @@ async def _check(services: Services, application_id: int, signed_in: SignedIn) -
     _may_record(workflow, signed_in)
     draft = await store.load_draft(services.database, _token(application_id), form.id)
     flow = _flow(services, found, signed_in, form, dict(draft.answers) if draft else {})
-    set_page_facts(form_id=form.id, **{AT_HOUSEHOLD_VISIT: True})
+    set_page_facts(form_id=form.id, **{AT_HOUSEHOLD_VISIT: True, CHECK_APPLICATION: application_id})
     section = draft.section if draft else None
     return _Check(signed_in=signed_in, found=found, workflow=workflow, form=form, flow=flow, section=section)
 
@@ -103,12 +105,14 @@ def _flow(
         "back_label": f"← 返回申请 {found.record.receipt_display}",
     }
     url = f"{services.base}/staff/a/{application_id}/check"
-    return Flow(form=form, url=url, token=_token(application_id), draft=draft, context=context)
+    token = _token(application_id)
+    quotas = (staff_quota(signed_in.staff.id), draft_quota(token))  # the handler's, not the office's address
+    return Flow(form=form, url=url, token=token, draft=draft, context=context, quotas=quotas)
 
 
 def _token(application_id: int) -> str:
     """The check's draft key: one per application, whichever handler of the village fills it."""
-    return f"check-{application_id}"
+    return check_token(application_id)
 
 
 async def _form_data(request: Request[Any, Any, Any]) -> dict[str, list[Any]]:

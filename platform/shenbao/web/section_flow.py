@@ -28,6 +28,7 @@ from shenbao.web.drafts import draft_scope
 from shenbao.web.phone_codes import CodeStatus, section_codes
 from shenbao.web.sections import neighbour, section_context, section_of
 from shenbao.web.services import Services
+from shenbao.web.upload_quota import Quota, UploadQuota, address_quota, draft_quota
 from shenbao.widgets import page_facts, set_page_facts
 
 __all__ = ["Flow", "post_answer", "post_section", "section_page"]
@@ -46,7 +47,9 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
         context: more for the page's template (a staff page's CSRF token and way back).
         region: the village a QR code named (``?region=``), passed from page to page (a hidden ``_region``
             field, then the next page's query) until the region question is answered.
-        client: the client's address (the per-address limit of verification codes).
+        client: the client's address (the per-address limits of verification codes and pictures).
+        quotas: what each new picture counts against; by default the draft's and the client address's
+            (:mod:`shenbao.web.upload_quota`).
     """
 
     form: CompiledForm
@@ -56,12 +59,19 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
     context: dict[str, Any] = {}
     region: str = ""
     client: str = "unknown"
+    quotas: tuple[Quota, ...] = ()
 
     def query(self, answers: dict[str, Any]) -> str:
         """What a link to the flow's next page carries: ``?region=…`` while a region question of the form
         has no answer in ``answers``, else nothing."""
         waiting = any(isinstance(q, Region) and q.id not in answers for q in self.form.questions)
         return f"?{urlencode({'region': self.region})}" if self.region and waiting else ""
+
+
+def _gate(services: Services, flow: Flow) -> UploadQuota:
+    """The quotas a picture posted with one of the flow's pages counts against."""
+    quotas = flow.quotas or (draft_quota(draft_scope(flow.form.id, flow.token)), address_quota(flow.client))
+    return UploadQuota(services.database, *quotas)
 
 
 def _show_code_statuses(statuses: dict[str, CodeStatus]) -> None:
@@ -107,7 +117,10 @@ async def post_section(
     """
     form = flow.form
     posted = await read_posted(data)
-    answers = merge(flow.draft, await received_section_answers(form, section_id, posted, services.settings))
+    received = await received_section_answers(
+        form, section_id, posted, services.settings, gate=_gate(services, flow)
+    )
+    answers = merge(flow.draft, received)
     codes = await section_codes(
         services.phones,
         form,
@@ -169,12 +182,15 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: Pos
     form = flow.form
     section = section_of(form, section_id)
     posted = await read_posted(data)
-    answers = merge(flow.draft, await received_section_answers(form, section_id, posted, services.settings))
+    received = await received_section_answers(
+        form, section_id, posted, services.settings, gate=_gate(services, flow)
+    )
+    answers = merge(flow.draft, received)
     await store.save_draft(
         services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
     )
     before, after = evaluate(form, flow.draft), evaluate(form, answers)
-    set_page_facts(form_id=form.id)
+    set_page_facts(**{**page_facts(), "form_id": form.id})  # a household check's facts stay
     shown_before, shown_after = set(before.visible), set(after.visible)
     blocks, error_blocks = [], []
     for question in section.questions:

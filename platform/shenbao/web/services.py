@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shenbao.exports import PackExports
+from shenbao.housekeeping import HousekeepingJob
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
@@ -40,3 +41,5 @@ class Services:
     """Sends the outbox's SMS in the background while the application runs."""
     reminders: ReminderJob | None = None
     """Reminds handlers of deadlines and escalates overdue cases (running when ``settings.remind_minutes``)."""
+    housekeeping: HousekeepingJob | None = None
+    """Sweeps orphan pictures and forgets old rate-limit counts while the application runs."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import ChoiceLoader, Environment, PrefixLoader, pass_environment
 from markupsafe import Markup
 
 from shenbao.files import THUMBNAIL_WIDTHS, FileStore, parse_ref
 from shenbao.forms import Question
-from shenbao.widgets import WidgetRegistry, page_facts, widget_name
+from shenbao.widgets import CHECK_APPLICATION, WidgetRegistry, page_facts, widget_name
 
 __all__ = ["install_widget_templates", "widget_assets"]
 
@@ -36,7 +37,9 @@ def install_widget_templates(registry: WidgetRegistry, environment: Environment,
     Globals: ``widget_name(q)`` (the folder to import the macro from), ``widget_context(q, value)``,
     ``widget_assets(questions)`` (for the page head), ``file_url(ref, width=480)`` (a signed thumbnail
     URL, or ``None`` when ``ref`` is not a file reference) and ``file_urls(refs, width=480)`` (the thumbnail
-    URLs of a list of file references, an upload's answer; empty unless every item is one).
+    URLs of a list of file references, an upload's answer; empty unless every item is one) and
+    ``upload_url(name)`` (where widget ``name``'s script uploads, naming the page's form and, on a household
+    check, its application: the upload routes accept only pictures for a live draft).
     """
     # Widget folders first (a pack's widgets live outside templates/), then whatever the environment had.
     loaders = [PrefixLoader({"widgets": registry.template_loader()})]
@@ -71,7 +74,14 @@ def install_widget_templates(registry: WidgetRegistry, environment: Environment,
         base = str(env.globals.get("base", ""))
         return [files.url(ref, base, width) for ref in parsed if ref is not None]
 
+    @pass_environment
+    def upload_url(env: Environment, name: str) -> str:
+        facts = page_facts()
+        query = urlencode({"f": facts.get("form_id", ""), "a": facts.get(CHECK_APPLICATION) or ""})
+        return f"{env.globals.get('base', '')}/widgets/{name}/upload?{query.removesuffix('&a=')}"
+
     environment.globals.update(
+        upload_url=upload_url,
         widget_assets=assets,
         widget_context=widget_context,
         widget_name=widget_name,

@@ -1,0 +1,128 @@
+"""The orphan sweep, on both engines: old unreferenced pictures go, referenced and young ones stay."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from shenbao import store
+from shenbao.file_sweep import GRACE, referenced_files, sweep_files
+from shenbao.files import FileRef, FileStore
+from shenbao.housekeeping import HousekeepingJob
+from shenbao.store import Database
+from shenbao.store.limits import take_try
+from tests.store.support import ANSWERS_2021, ZIZHU, submit
+
+pytestmark = pytest.mark.anyio
+
+NOW = datetime.now(UTC)
+OLD = NOW - GRACE - timedelta(hours=1)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> FileStore:
+    return FileStore(tmp_path / "files", secret="test-secret")
+
+
+async def _kept(files: FileStore, name: str, *, at: datetime = OLD, thumbnail: bool = True) -> FileRef:
+    """A stored JPEG (and its 480-px thumbnail) last touched at ``at``."""
+    ref = await files.put(hashlib.sha256(name.encode()).digest() * 40, "image/jpeg")
+    paths = [files.path_of(ref)]
+    if thumbnail:
+        paths.append(paths[0].with_name(f"{ref.file}.w480.jpg"))
+        paths[-1].write_bytes(b"thumbnail")
+    for path in paths:
+        os.utime(path, (at.timestamp(), at.timestamp()))
+    return ref
+
+
+def _there(files: FileStore, ref: FileRef) -> bool:
+    return files.path_of(ref).is_file()
+
+
+async def test_an_old_orphan_goes_with_its_thumbnails_young_and_referenced_ones_stay(
+    db: Database, files: FileStore
+) -> None:
+    orphan, young = await _kept(files, "orphan"), await _kept(files, "young", at=NOW - timedelta(minutes=1))
+    in_draft, in_check_draft = await _kept(files, "draft"), await _kept(files, "check draft")
+    in_application, in_check = await _kept(files, "application"), await _kept(files, "check record")
+    await store.save_draft(
+        db, "token-1", "gansu-zizhu-2021", 1, {"q46": in_draft.as_value()}, "pledge", personal=ZIZHU
+    )
+    signers = [{"name": "张三", "role": "applicant", **in_check_draft.as_value()}]
+    await store.save_draft(
+        db, "check-1", "household-check", 1, {"authorisation": signers}, "verify", personal=ZIZHU
+    )
+    record = await submit(db, answers={**ANSWERS_2021, "materials": [in_application.as_value()]})
+    history = {"step": "township", "history": [{"action": {"answers": {"house_photo": in_check.as_value()}}}]}
+    await store.set_workflow_state(db, record.id, state=history, deadline=None, green=False)
+
+    report = await sweep_files(db, files, now=NOW)
+
+    assert (report.deleted, report.referenced) == (1, 4)
+    assert not _there(files, orphan) and not list(files.path_of(orphan).parent.glob(f"{orphan.file}*"))
+    for ref in (young, in_draft, in_check_draft, in_application, in_check):
+        assert _there(files, ref)
+    assert (await sweep_files(db, files, now=NOW)).deleted == 0  # twice is harmless
+
+
+async def test_references_are_found_in_one_look_at_every_table(db: Database, files: FileStore) -> None:
+    ref = await _kept(files, "nested")
+    deep = {"q45": [{"name": "张三", "file": ref.file, "type": "image/png"}], "file": "not-a-hash"}
+    await store.save_draft(db, "token-2", "gansu-zizhu-2021", 1, deep, "pledge", personal=ZIZHU)
+    assert await referenced_files(db, [ref.file, "0" * 64]) == {ref.file}
+
+
+async def test_a_picture_claimed_again_is_young_and_stays(db: Database, files: FileStore) -> None:
+    """Storing the same picture again, or checking a reference to it, refreshes its time."""
+    again, checked = await _kept(files, "uploaded again"), await _kept(files, "checked")
+    await files.put(files.path_of(again).read_bytes(), "image/jpeg")
+    assert await files.receive_image(
+        checked.as_value(), max_bytes=10**6, media_type="image/jpeg", prepare=bytes
+    )
+    assert (await sweep_files(db, files, now=NOW)).deleted == 0
+    assert _there(files, again) and _there(files, checked)
+
+
+async def test_a_picture_left_aside_by_an_interrupted_sweep_comes_back_when_referenced(
+    db: Database, files: FileStore
+) -> None:
+    ref = await _kept(files, "aside", thumbnail=False)
+    path = files.path_of(ref)
+    path.rename(path.with_name(f"{path.name}.0a1b2c3d.sweep"))
+    await store.save_draft(
+        db, "token-3", "gansu-zizhu-2021", 1, {"q46": ref.as_value()}, "pledge", personal=ZIZHU
+    )
+    report = await sweep_files(db, files, now=NOW)
+    assert report.restored == 1 and _there(files, ref)
+
+
+async def test_the_housekeeping_pass_sweeps_and_forgets_old_limits(db: Database, files: FileStore) -> None:
+    orphan = await _kept(files, "orphan")
+    await take_try(
+        db, "upload.address:1.2.3.4", limit=5, window=timedelta(hours=1), now=NOW - timedelta(days=2)
+    )
+    await take_try(db, "upload.address:5.6.7.8", limit=5, window=timedelta(hours=1), now=NOW)
+    report = await HousekeepingJob(db, files).run_once(NOW)
+    assert report.files.deleted == 1 and report.limits_forgotten == 1 and not _there(files, orphan)
+
+
+def test_the_command_sweeps_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shenbao import cli
+
+    monkeypatch.setenv("SHENBAO_DATABASE_URL", f"sqlite:///{tmp_path / 'shenbao.db'}")
+    monkeypatch.setenv("SHENBAO_DATA_DIR", str(tmp_path))
+    orphan = tmp_path / "files" / "ab" / f"ab{'0' * 62}.jpg"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"old")
+    os.utime(orphan, (OLD.timestamp(), OLD.timestamp()))
+    assert cli.main(["sweep-files", "--grace-hours", "0.5"]) == 2
+    assert cli.main(["sweep-files"]) == 0
+    assert "1 unreferenced picture(s) older than 24 h deleted" in capsys.readouterr().out
+    assert not orphan.exists()
