@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from shenbao import cli
 from shenbao.app import create_app
+from shenbao.files import FileRef, FileStore
 from shenbao.keyring import new_secret
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import ConsoleGateway, DatabaseGateway, Sms
@@ -162,7 +163,9 @@ async def test_the_development_gateways_log_no_code_and_no_number(
     assert caplog.text.count("138****8000: 验证码是******，5分钟内有效") == 2
 
 
-def test_serve_assumes_https_unless_told_otherwise(environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_assumes_https_unless_told_otherwise(
+    environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     served: list[Settings] = []
     monkeypatch.setattr(cli, "_serve", lambda settings, host, port: served.append(settings))
     monkeypatch.setenv("SHENBAO_SECRET_KEY", NEW)
@@ -171,3 +174,12 @@ def test_serve_assumes_https_unless_told_otherwise(environment: Path, monkeypatc
     monkeypatch.setenv("SHENBAO_HTTPS", "0")
     assert cli.main(["serve", "--port", "1"]) == 0
     assert [settings.https for settings in served] == [True, False]
+
+
+def test_a_thumbnail_link_drawn_before_the_rotation_still_opens(tmp_path: Path) -> None:
+    ref = FileRef(file="a" * 64, type="image/jpeg")
+    before = FileStore(tmp_path, OLD)
+    after = FileStore(tmp_path, NEW, retired=(OLD,))
+    assert after.token_matches(ref, before.token(ref)) and after.token_matches(ref, after.token(ref))
+    assert after.token(ref) != before.token(ref)  # new links are signed with the new secret
+    assert not FileStore(tmp_path, NEW).token_matches(ref, before.token(ref))  # once OLD is dropped

@@ -21,7 +21,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -186,26 +186,34 @@ class FileStore:
     Args:
         root: the folder; created on first write.
         secret: signs thumbnail URLs (the platform's secret key).
+        retired: earlier secrets, whose URLs are still accepted (a rotation of ``SHENBAO_SECRET_KEY``).
         gate: asked before each new picture is decoded (:meth:`admitting`); ``None`` lets every one in.
         keep: ``False`` checks pictures without writing them (the API's evaluation).
     """
 
     def __init__(
-        self, root: Path, secret: str | bytes, *, gate: UploadGate | None = None, keep: bool = True
+        self,
+        root: Path,
+        secret: str | bytes,
+        *,
+        retired: Sequence[str | bytes] = (),
+        gate: UploadGate | None = None,
+        keep: bool = True,
     ) -> None:
         self.root = root
-        self._secret = secret.encode() if isinstance(secret, str) else secret
+        self._secret = _bytes(secret)
+        self._retired = tuple(_bytes(old) for old in retired)
         self._gate = gate
         self.keep = keep
 
     def admitting(self, gate: UploadGate, *, keep: bool = True) -> FileStore:
         """This store for one request: new pictures pass ``gate`` first; with ``keep=False`` none is written."""
-        return FileStore(self.root, self._secret, gate=gate, keep=keep)
+        return FileStore(self.root, self._secret, retired=self._retired, gate=gate, keep=keep)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FileStore:
         """The store under ``settings.data_dir``, one per data folder and key."""
-        return _store(settings.data_dir / "files", settings.secret_key)
+        return _store(settings.data_dir / "files", settings.secret_key, settings.retired_secret_keys)
 
     def path_of(self, ref: FileRef) -> Path:
         return self.root / ref.file[:2] / f"{ref.file}.{ref.extension}"
@@ -248,12 +256,15 @@ class FileStore:
         """
         return await anyio.to_thread.run_sync(self.path_of(ref).read_bytes)
 
-    def token(self, ref: FileRef) -> str:
-        """The signature a URL for ``ref`` must carry."""
-        return hmac.new(self._secret, ref.file.encode(), hashlib.sha256).hexdigest()[:24]
+    def token(self, ref: FileRef, secret: bytes | None = None) -> str:
+        """The signature a URL for ``ref`` must carry (made with the current secret unless ``secret`` is given)."""
+        return hmac.new(secret or self._secret, ref.file.encode(), hashlib.sha256).hexdigest()[:24]
 
     def token_matches(self, ref: FileRef, token: str) -> bool:
-        return hmac.compare_digest(self.token(ref), token)
+        """Whether ``token`` signs ``ref`` under the current secret or a retired one (a page drawn before a rotation)."""
+        return any(
+            hmac.compare_digest(self.token(ref, secret), token) for secret in (self._secret, *self._retired)
+        )
 
     def url(self, ref: FileRef, base: str = "", width: int = 480) -> str:
         """The signed thumbnail URL of ``ref`` (served by ``web.widget_routes``)."""
@@ -331,5 +342,9 @@ def _touched(path: Path) -> bool:
 
 
 @cache
-def _store(root: Path, secret: str) -> FileStore:
-    return FileStore(root, secret)
+def _store(root: Path, secret: str, retired: tuple[str, ...]) -> FileStore:
+    return FileStore(root, secret, retired=retired)
+
+
+def _bytes(secret: str | bytes) -> bytes:
+    return secret.encode() if isinstance(secret, str) else secret
