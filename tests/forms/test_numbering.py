@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from shenbao.cases.phones import mark_unverified
 from shenbao.forms import compile_form, decode_form, evaluate
 from shenbao.forms.engine import CompiledForm
 from shenbao.forms.model import NumberQuestion
-from shenbao.web.phones import mark_unverified
 
 FORM = """
 {

@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from shenbao import store
+from shenbao.cases import submit_evaluated
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.forms import evaluate
 from shenbao.keyring import Keyring
@@ -21,7 +22,6 @@ from shenbao.store import Database, open_database
 from shenbao.store.outbox import QueuedSms, claim_due, enqueue_sms, outbox_messages, pending_count
 from shenbao.store.staff import add_staff
 from shenbao.web.services import Services
-from shenbao.web.submission import submit_evaluated
 from shenbao.workflow.calendar import WorkingCalendar, YearOverride
 from tests.web.samples import one_click_2023
 
@@ -113,7 +113,7 @@ async def test_a_failure_after_the_insert_rolls_back_application_and_sms(
     async def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("boom after the insert")
 
-    monkeypatch.setattr("shenbao.web.submission.enqueue_sms", broken)
+    monkeypatch.setattr("shenbao.cases.notices.enqueue_sms", broken)
     with pytest.raises(RuntimeError, match="boom"):
         await _submit(_services(db))
     assert await store.count_applications(db) == 0

@@ -19,8 +19,8 @@ from shenbao.store import Database, open_database
 from shenbao.store.outbox import outbox_messages
 from shenbao.store.reminders import notices_of
 from shenbao.store.staff import add_staff
-from shenbao.web.submission import workflow_json
 from shenbao.workflow import CalendarError, Chain, WorkingCalendar, start
+from shenbao.workflow.stored import workflow_json
 
 pytestmark = pytest.mark.anyio
 

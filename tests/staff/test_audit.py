@@ -91,15 +91,15 @@ def test_a_decision_that_fails_after_its_row_leaves_neither(
     client: Client, flow: Flow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The row is written in the decision's transaction: when the decision fails, the row goes with it."""
-    from shenbao.web import staff_applications
+    from shenbao.cases import decisions
 
-    real = staff_applications.record_audit
+    real = decisions.record_audit
 
     async def record_then_fail(*args: Any, **kwargs: Any) -> Any:
         await real(*args, **kwargs)
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(staff_applications, "record_audit", record_then_fail)
+    monkeypatch.setattr(decisions, "record_audit", record_then_fail)
     sign_in(client, "village")
     assert _act(client, flow, "accept").status_code == 500
     assert _audit(flow, "action LIKE 'decision.%'") == []
@@ -109,12 +109,12 @@ def test_a_decision_that_fails_after_its_row_leaves_neither(
 def test_a_decision_whose_sms_fails_writes_no_row(
     client: Client, flow: Flow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shenbao.web import staff_applications
+    from shenbao.cases import decisions
 
     async def broken_queue(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the outbox is full")
 
-    monkeypatch.setattr(staff_applications, "queue_notices", broken_queue)
+    monkeypatch.setattr(decisions, "queue_notices", broken_queue)
     sign_in(client, "village")
     assert _act(client, flow, "accept").status_code == 500
     assert _audit(flow, "action LIKE 'decision.%'") == []

@@ -26,13 +26,13 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
+from shenbao.cases.phones import stored_verified_phones
 from shenbao.forms import evaluate
 from shenbao.masking import mask_phone
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
 from shenbao.store.receipts import format_receipt, new_receipt_number
 from shenbao.store.sealing import open_text
-from shenbao.web.phones import stored_verified_phones
 from shenbao.workflow import Actor, apply, start
 from shenbao.workflow.model import Accept, Action, Approve, GiveRelief, PassUp, RecordCheck, Refuse
 from shenbao.workflow.stored import history_of, workflow_json

@@ -20,13 +20,13 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
+from shenbao.cases import submit_evaluated
+from shenbao.cases.phones import with_phone_checks
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
 from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
 from shenbao.web.api_body import ApiRequest
-from shenbao.web.phones import with_phone_checks
 from shenbao.web.services import Services
-from shenbao.web.submission import submit_evaluated
 from shenbao.web.upload_quota import UploadQuota, address_quota, draft_quota
 from shenbao.widgets import receive_answers
 

@@ -22,6 +22,8 @@ from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
+from shenbao.cases import submit_evaluated
+from shenbao.cases.phones import mark_unverified, verified_phones
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
 from shenbao.web.display import display_answer
@@ -29,13 +31,11 @@ from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, rememb
 from shenbao.web.guide import guide_html, qr_region, refusal_for
 from shenbao.web.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
-from shenbao.web.phones import mark_unverified, verified_phones
 from shenbao.web.render import current_language
 from shenbao.web.section_flow import Flow, post_answer, post_section
 from shenbao.web.sections import section_context, section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.web.staff import client_address
-from shenbao.web.submission import submit_evaluated
 from shenbao.web.widget_routes import SECTION_CEILING
 from shenbao.widgets import set_page_facts
 

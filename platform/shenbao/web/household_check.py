@@ -19,25 +19,24 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
-from shenbao import store
+from shenbao import cases, store
+from shenbao.cases import Workflow, actor_of, check_form_of, workflow_of
+from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import text_of
-from shenbao.store.audit import record_audit
 from shenbao.store.staff import SignedIn, StaffApplication, application_in_region
 from shenbao.web.display import display_answer
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
-from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
-from shenbao.web.submission import queue_notices
 from shenbao.web.upload_access import check_token
 from shenbao.web.upload_quota import draft_quota, staff_quota
 from shenbao.widgets import AT_HOUSEHOLD_VISIT, CHECK_APPLICATION, set_page_facts
 from shenbao.workflow import TransitionRefused, apply
 from shenbao.workflow.model import RecordCheck
 
-__all__ = ["HouseholdCheckController", "check_form_of"]
+__all__ = ["HouseholdCheckController"]
 
 
 class _Check(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,12 +49,6 @@ class _Check(msgspec.Struct, frozen=True, kw_only=True):
     flow: Flow
     section: str | None = None
     """The section the handler was last on (from the draft)."""
-
-
-def check_form_of(services: Services, workflow: Workflow) -> CompiledForm | None:
-    """The form the application's current step fills, if it names one the packs have."""
-    step = workflow.chain.step(workflow.state.step)
-    return services.step_forms.get(step.form) if step.form else None
 
 
 def _may_record(workflow: Workflow, signed_in: SignedIn) -> None:
@@ -216,56 +209,28 @@ class HouseholdCheckController(Controller):
         """Save the check: the engine records it and moves the chain on, once, with its SMS."""
         signed_in, _ = await posting_staff(services, request)
         back = Redirect(f"{services.base}/staff/a/{application_id}", status_code=303)
-        db = services.database
-        async with db.transaction():
-            found = await application_in_region(
-                db, application_id, signed_in.staff.region_code, for_update=True
-            )
-            if found is None:
-                raise NotFoundException("没有这份申请，或它不在您的辖区")
-            workflow = workflow_of(services, found)
-            form = check_form_of(services, workflow) if workflow is not None else None
-            if workflow is None or form is None:
-                return back  # already recorded (a double tap): the application page shows it
-            token = _token(application_id)
-            draft = await store.load_draft(db, token, form.id)
-            answers = dict(draft.answers) if draft else {}
-            evaluation = evaluate(form, answers)
-            if not evaluation.submittable:
-                flow = Flow(
-                    form=form,
-                    url=f"{services.base}/staff/a/{application_id}/check",
-                    token=token,
-                    draft=answers,
-                )
-                check = _Check(signed_in=signed_in, found=found, workflow=workflow, form=form, flow=flow)
-                return _review(services, check, evaluation, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
-            try:
-                state, events = apply(
-                    workflow.chain,
-                    workflow.state,
-                    RecordCheck(answers=dict(evaluation.answers)),
-                    actor=actor_of(signed_in.staff),
-                    today=today_in_china(),
-                    calendar=workflow.calendar,
-                )
-            except TransitionRefused as refused:
-                raise PermissionDeniedException(refused.message) from None
-            now = dt.datetime.now(dt.UTC)
-            await store_state(services, found, state, workflow.history, events)
-            await queue_notices(services, workflow.chain, events, found.record, now=now)
-            await store.delete_draft(db, token, form.id)
-            step = workflow.chain.step(workflow.state.step)
-            await record_audit(
-                db,
-                action="decision.record_check",
-                staff=signed_in.staff,
-                target=found.record.receipt_number,
-                detail=f"{text_of(step.name)}：{form.title()}",
+        try:
+            saved = await cases.record_check(
+                services,
+                signed_in.staff,
+                application_id,
+                draft_token=_token(application_id),
                 address=client_address(request),
-                at=now,
+                today=today_in_china(),
+                now=dt.datetime.now(dt.UTC),
             )
-        return back
+        except cases.NotInRegion as missing:
+            raise NotFoundException(str(missing)) from None
+        except TransitionRefused as refused:
+            raise PermissionDeniedException(refused.message) from None
+        if isinstance(saved, cases.CheckIncomplete):
+            url = f"{services.base}/staff/a/{application_id}/check"
+            flow = Flow(form=saved.form, url=url, token=_token(application_id), draft=saved.answers)
+            check = _Check(
+                signed_in=signed_in, found=saved.found, workflow=saved.workflow, form=saved.form, flow=flow
+            )
+            return _review(services, check, saved.evaluation, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+        return back  # saved, or saved before (a double tap): the application page shows the check
 
 
 def _after_saving(workflow: Workflow) -> str:

@@ -24,6 +24,9 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
+from shenbao import cases
+from shenbao.cases import POLICY_MISMATCH, Workflow, actor_of, check_form_of, workflow_of
+from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.masking import mask_answer, masked_fields, may_unmask
@@ -37,7 +40,6 @@ from shenbao.store.staff import (
     application_in_region,
 )
 from shenbao.web.display import display_answer
-from shenbao.web.household_check import check_form_of
 from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
@@ -48,8 +50,6 @@ from shenbao.web.staff import (
 )
 from shenbao.web.staff_history import history_rows, notice_rows, recorded_check
 from shenbao.web.staff_inbox import FLAG_LABELS, STATUS_LABELS
-from shenbao.web.staff_workflow import Workflow, actor_of, store_state, today_in_china, workflow_of
-from shenbao.web.submission import POLICY_MISMATCH, queue_notices
 from shenbao.workflow import Action, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
 from shenbao.workflow.engine import ACTION_LABELS
@@ -268,43 +268,26 @@ class StaffApplicationController(Controller):
         signed_in, form = await posting_staff(services, request)
         staff = signed_in.staff
         name = form.get("action", "")
-        action = _build_action(name, form)
-        db = services.database
-        now = datetime.now(dt.UTC)
-        today = today_in_china()
         try:
-            async with db.transaction():
-                found = await application_in_region(db, application_id, staff.region_code, for_update=True)
-                if found is None:
-                    raise NotFoundException("没有这份申请，或它不在您的辖区")
-                workflow = workflow_of(services, found)
-                if workflow is None or action is None:
-                    raise TransitionRefused("state", "这份申请现在不能办理")
-                if isinstance(action, RecordCheck) and check_form_of(services, workflow) is not None:
-                    raise TransitionRefused("action", "入户核查要填写核查表：请点“填写入户核查表”")
-                if form.get("seen", "") != str(len(workflow.history)):
-                    return _application_page(
-                        services, signed_in, found, status_code=HTTP_409_CONFLICT, message=ALREADY_DONE
-                    )
-                state, events = apply(
-                    workflow.chain,
-                    workflow.state,
-                    action,
-                    actor=actor_of(staff),
-                    today=today,
-                    calendar=workflow.calendar,
-                )
-                await store_state(services, found, state, workflow.history, events)
-                await queue_notices(services, workflow.chain, events, found.record, now=now)
-                await record_audit(
-                    db,
-                    action=f"decision.{name}",
-                    staff=staff,
-                    target=found.record.receipt_number,
-                    detail=_decision_detail(workflow, name, form),
-                    address=client_address(request),
-                    at=now,
-                )
+            await cases.act(
+                services,
+                staff,
+                application_id,
+                _build_action(name, form),
+                name=name,
+                note=form.get(ACTION_FIELDS[name][0], "") if name in ACTION_FIELDS else "",
+                seen=form.get("seen", ""),
+                address=client_address(request),
+                today=today_in_china(),
+                now=datetime.now(dt.UTC),
+            )
+        except cases.NotInRegion as missing:
+            raise NotFoundException(str(missing)) from None
+        except cases.AlreadyDone:
+            found = await _found_or_404(services, staff, application_id)
+            return _application_page(
+                services, signed_in, found, status_code=HTTP_409_CONFLICT, message=ALREADY_DONE
+            )
         except TransitionRefused as refused:
             found = await _found_or_404(services, staff, application_id)
             if refused.kind == "field":
@@ -349,13 +332,3 @@ class StaffApplicationController(Controller):
                 address=client_address(request),
             )
         return _application_page(services, signed_in, found, unmasked=True)
-
-
-def _decision_detail(workflow: Workflow, name: str, form: dict[str, str]) -> str:
-    """What the audit row says of a decision: the step it was taken at, and its reason or note."""
-    try:
-        step = text_of(workflow.chain.step(workflow.state.step).name)
-    except KeyError:
-        step = workflow.state.step
-    text = form.get(ACTION_FIELDS[name][0], "").strip() if name in ACTION_FIELDS else ""
-    return f"{step}：{text}" if text else step

@@ -1,7 +1,7 @@
 """The applicant's status page: the receipt number and a code sent to the application's phone open it.
 
 ``/status`` asks for the receipt number and the phone the application gave. A code goes by SMS only when the
-phone is one the application confirmed at submission (:func:`~shenbao.web.phones.stored_verified_phones`);
+phone is one the application confirmed at submission (:func:`~shenbao.cases.phones.stored_verified_phones`);
 otherwise the page answers exactly the same and the same rate limits count (a decoy code, see
 :meth:`~shenbao.notify.otp.PhoneVerifier.issue_code`), so nobody learns whether a receipt exists or which
 phone it has; the SMS itself leaves after the answer, so the time taken tells nothing either. A verified code
@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
@@ -35,7 +34,8 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
-from shenbao import store
+from shenbao import cases, store
+from shenbao.cases.phones import stored_verified_phones
 from shenbao.china_time import to_china
 from shenbao.china_time import today as _today  # the status page's today (the tests pin it here)
 from shenbao.forms.values import normalise_phone
@@ -43,8 +43,6 @@ from shenbao.masking import mask_phone
 from shenbao.notify.otp import VerificationRefused
 from shenbao.notify.sms import Sms
 from shenbao.store.receipts import format_receipt, parse_receipt
-from shenbao.store.staff import StaffApplication, application_in_region
-from shenbao.web.phones import stored_verified_phones
 from shenbao.web.services import Services
 from shenbao.web.staff import CSRF_FIELD, require_csrf
 from shenbao.web.status_access import (
@@ -56,10 +54,8 @@ from shenbao.web.status_access import (
     start_try,
     try_token,
 )
-from shenbao.web.submission import history_of, queue_notices, workflow_json
-from shenbao.workflow import ApplicationState, Chain, Recorded, TransitionRefused, WorkingCalendar, apply
+from shenbao.workflow import TransitionRefused
 from shenbao.workflow.engine import MAX_APPEAL_CHARS
-from shenbao.workflow.model import APPLICANT, Appeal
 from shenbao.workflow.progress import applicant_view, day_text
 
 __all__ = ["StatusController"]
@@ -70,22 +66,8 @@ BAD_RECEIPT = "回执号不对：应是12位数字（提交后页面上显示的
 ALREADY_APPEALED = "您的复核申请已经提交过了，请看下面的最新进度"
 APPEALED = "复核申请已提交。乡镇会重新审核，结果会用短信告诉您。"
 PASS_NEEDED = "验证已过期（验证后30分钟内有效）：请重新获取验证码，打开办理进度后再提交复核申请"
-NOT_IN_CHAIN = "这份申请还没有进入办理流程，不能申请复核"
 _TYPED = 40
 """At most this many characters of what was typed are read back into a page."""
-
-
-class _Stale(Exception):
-    """The appeal form was drawn before the application last changed: leave the transaction, write nothing."""
-
-
-class _Workflow(msgspec.Struct, frozen=True, kw_only=True):
-    """An application's chain, calendar, state and history."""
-
-    chain: Chain
-    calendar: WorkingCalendar
-    state: ApplicationState
-    history: list[Recorded]
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -98,29 +80,6 @@ async def _deliver(services: Services, message: Sms) -> None:
         await services.phones.deliver(message)
     except VerificationRefused:
         log.warning("a status code could not be sent to %s", mask_phone(message.phone))
-
-
-async def _application(
-    services: Services, receipt: str, *, for_update: bool = False
-) -> StaffApplication | None:
-    """The application with this receipt number and its workflow state (locked with ``for_update``)."""
-    record = await store.application_by_receipt(services.database, receipt)
-    if record is None or not record.region_code:
-        return None
-    # An application lies in its own region's subtree: the region-scoped read returns it with its state.
-    return await application_in_region(
-        services.database, record.id, record.region_code, for_update=for_update
-    )
-
-
-def _workflow(services: Services, found: StaffApplication) -> _Workflow | None:
-    form = services.forms.get(found.record.form_id)
-    chain_id = form.definition.chain if form is not None else None
-    workflow = services.chains.get(chain_id) if chain_id else None
-    if workflow is None or not found.workflow_state:
-        return None
-    state, history = history_of(found.workflow_state)
-    return _Workflow(chain=workflow[0], calendar=workflow[1], state=state, history=history)
 
 
 def _typed(form: dict[str, str]) -> tuple[str, str]:
@@ -297,7 +256,7 @@ class StatusController(Controller):
         error_field: str = "",
         reason: str = "",
     ) -> Response[str]:
-        found = await _application(services, receipt)
+        found = await cases.application_by_receipt(services.database, receipt)
         record = (
             found.record
             if found is not None
@@ -305,7 +264,7 @@ class StatusController(Controller):
         )
         if record is None:  # a pass is only ever given for an application that exists
             raise PermissionDeniedException(PASS_NEEDED)
-        workflow = _workflow(services, found) if found is not None else None
+        workflow = cases.workflow_of(services, found) if found is not None else None
         today = _today()
         view = None
         if workflow is not None:
@@ -352,33 +311,11 @@ class StatusController(Controller):
             )
         form = await require_csrf(request, granted.csrf)
         reason = form.get("reason", "")
-        db = services.database
         try:
-            async with db.transaction():
-                found = await _application(services, number, for_update=True)
-                workflow = _workflow(services, found) if found is not None else None
-                if found is None or workflow is None:
-                    raise TransitionRefused("state", NOT_IN_CHAIN)
-                if form.get("seen", "") != str(len(workflow.history)):
-                    raise _Stale  # drawn before the last change: a second post of the same appeal
-                state, events = apply(
-                    workflow.chain,
-                    workflow.state,
-                    Appeal(reason=reason),
-                    actor=APPLICANT,
-                    today=_today(),
-                    calendar=workflow.calendar,
-                )
-                await store.set_workflow_state(
-                    db,
-                    found.record.id,
-                    state=workflow_json(state, workflow.history, events),
-                    deadline=state.due_on,
-                    green=state.green,
-                    status=state.status,
-                )
-                await queue_notices(services, workflow.chain, events, found.record, now=datetime.now(dt.UTC))
-        except _Stale:
+            await cases.appeal(
+                services, number, reason, seen=form.get("seen", ""), today=_today(), now=datetime.now(dt.UTC)
+            )
+        except cases.AlreadyDone:
             return await self._status_page(
                 services, number, granted.csrf, status_code=HTTP_409_CONFLICT, message=ALREADY_APPEALED
             )

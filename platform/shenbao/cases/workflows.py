@@ -1,4 +1,4 @@
-"""What the staff pages share about an application's workflow: its chain and state, the actor, storing a step."""
+"""An application's place in its chain, read from the stored state, and written back with its history."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ from typing import Any
 import msgspec
 
 from shenbao import store
-from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
+from shenbao.cases.context import Platform
+from shenbao.forms import CompiledForm
 from shenbao.store.staff import StaffApplication, StaffRecord
-from shenbao.web.services import Services
 from shenbao.workflow import Actor, ApplicationState, Chain, Recorded
+from shenbao.workflow.calendar import WorkingCalendar
 from shenbao.workflow.stored import history_of, workflow_json
 
-__all__ = ["Workflow", "actor_of", "store_state", "today_in_china", "workflow_of"]
+__all__ = ["Workflow", "actor_of", "check_form_of", "store_state", "workflow_of"]
 
 
 class Workflow(msgspec.Struct, frozen=True, kw_only=True):
     """An application's chain, calendar, state and history (absent without a chain or a stored state)."""
 
     chain: Chain
-    calendar: Any
+    calendar: WorkingCalendar
     state: ApplicationState
     history: list[Recorded]
 
@@ -30,18 +31,25 @@ def actor_of(staff: StaffRecord) -> Actor:
     return Actor(id=staff.username, role=staff.role, region=staff.region_code)
 
 
-def workflow_of(services: Services, found: StaffApplication) -> Workflow | None:
-    form = services.forms.get(found.record.form_id)
+def workflow_of(platform: Platform, found: StaffApplication) -> Workflow | None:
+    """The application's workflow: ``None`` when its form has no chain the packs know, or nothing is stored."""
+    form = platform.forms.get(found.record.form_id)
     chain_id = form.definition.chain if form is not None else None
-    workflow = services.chains.get(chain_id) if chain_id else None
+    workflow = platform.chains.get(chain_id) if chain_id else None
     if workflow is None or not found.workflow_state:
         return None
     state, history = history_of(found.workflow_state)
     return Workflow(chain=workflow[0], calendar=workflow[1], state=state, history=history)
 
 
+def check_form_of(platform: Platform, workflow: Workflow) -> CompiledForm | None:
+    """The form the application's current step fills, if it names one the packs have."""
+    step = workflow.chain.step(workflow.state.step)
+    return platform.step_forms.get(step.form) if step.form else None
+
+
 async def store_state(
-    services: Services,
+    db: store.Database,
     found: StaffApplication,
     state: ApplicationState,
     history: list[Recorded],
@@ -49,7 +57,7 @@ async def store_state(
 ) -> None:
     """Store the new state with its history rows (inside the caller's transaction)."""
     await store.set_workflow_state(
-        services.database,
+        db,
         found.record.id,
         state=workflow_json(state, history, events),
         deadline=state.due_on,
