@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from shenbao.forms import CompiledForm, compile_form, load_form
 from shenbao.forms.lint import lint_form
@@ -13,7 +14,7 @@ from shenbao.workflow.calendar import WorkingCalendar, load_calendar
 from shenbao.workflow.lint import decode_chain, form_chain_problems
 from shenbao.workflow.model import Chain
 
-__all__ = ["ChainRegistry", "FormRegistry", "PackError", "check_routing"]
+__all__ = ["ChainRegistry", "FormRegistry", "PackChain", "PackError", "check_routing"]
 
 
 class PackError(RuntimeError):
@@ -72,11 +73,18 @@ class FormRegistry:
         return len(self._forms)
 
 
+class PackChain(NamedTuple):
+    """A chain with the working-day calendar of its pack (its ``holidays.json`` over chinesecalendar)."""
+
+    chain: Chain
+    calendar: WorkingCalendar
+
+
 class ChainRegistry:
     """The packs' approval chains by id, each with its pack's working-day calendar, loaded once at start-up."""
 
     def __init__(self, chains: Mapping[str, tuple[Chain, WorkingCalendar]] | None = None) -> None:
-        self._chains = dict(chains or {})
+        self._chains = {chain_id: PackChain(*pair) for chain_id, pair in (chains or {}).items()}
 
     @classmethod
     def from_packs(cls, packs: Iterable[str], root: Path | None = None) -> ChainRegistry:
@@ -96,7 +104,7 @@ class ChainRegistry:
                 chains[chain.id] = (chain, calendar)
         return cls(chains)
 
-    def get(self, chain_id: str) -> tuple[Chain, WorkingCalendar] | None:
+    def get(self, chain_id: str) -> PackChain | None:
         """The chain called ``chain_id`` and its calendar, or ``None``."""
         return self._chains.get(chain_id)
 

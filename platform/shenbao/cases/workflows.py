@@ -39,7 +39,7 @@ def workflow_of(platform: Platform, found: StaffApplication) -> Workflow | None:
     if workflow is None or not found.workflow_state:
         return None
     state, history = history_of(found.workflow_state)
-    return Workflow(chain=workflow[0], calendar=workflow[1], state=state, history=history)
+    return Workflow(chain=workflow.chain, calendar=workflow.calendar, state=state, history=history)
 
 
 def check_form_of(platform: Platform, workflow: Workflow) -> CompiledForm | None:
