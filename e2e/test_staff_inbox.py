@@ -14,7 +14,7 @@ from tests.staff.inbox_cases import FORM_2021, Case, add_case
 
 from e2e.conftest import KEYS, Server
 from shenbao import china_time, store
-from shenbao.accounts import StaffAccounts
+from shenbao.staff.accounts import StaffAccounts
 
 PASSWORD = "phone-inbox-9"
 VILLAGE = "620102003001"  # 雁宁路社区居委会: no other browser test applies from this township

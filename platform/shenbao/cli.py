@@ -170,7 +170,7 @@ async def _import_regions(settings: Settings, dist: Path, provinces: Sequence[st
 
 async def _add_staff(settings: Settings, args: argparse.Namespace) -> int:
     from shenbao import store
-    from shenbao.accounts import AccountError, StaffAccounts
+    from shenbao.staff.accounts import AccountError, StaffAccounts
 
     password = args.password
     if password is None:
@@ -223,8 +223,8 @@ _DEMO_PASSWORD = "shenbao-demo"
 async def _seed_demo_staff(settings: Settings) -> list[str]:
     """Add the demo accounts (Lanzhou's Chengguan district, Gansu) unless they exist; one line per account."""
     from shenbao import store
-    from shenbao.accounts import StaffAccounts
     from shenbao.regions import installed_divisions
+    from shenbao.staff.accounts import StaffAccounts
     from shenbao.store.staff import staff_by_username
 
     divisions = installed_divisions()

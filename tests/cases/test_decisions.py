@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from shenbao import cases, store
-from shenbao.accounts import StaffAccounts
 from shenbao.china_time import to_china
 from shenbao.forms import evaluate
 from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.staff import StaffRecord, staff_by_username
 from shenbao.workflow import Actor, TransitionRefused, apply
 from shenbao.workflow.model import Accept, RecordCheck, Refuse

@@ -17,12 +17,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao import store
-from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
 from shenbao.forms import evaluate
 from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
+from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.sealing import open_text
 from shenbao.workflow import start
 from shenbao.workflow.stored import history_of, workflow_json

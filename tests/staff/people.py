@@ -19,9 +19,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao import store
-from shenbao.accounts import hash_password
 from shenbao.app import create_app
 from shenbao.settings import Settings
+from shenbao.staff.accounts import hash_password
 from shenbao.store.staff import add_staff
 from tests.staff.conftest import PASSWORD, csrf_of, sign_in
 from tests.web.conftest import migrated_settings

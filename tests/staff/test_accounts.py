@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shenbao import store
-from shenbao.accounts import LoginRefused, StaffAccounts
+from shenbao.staff.accounts import LoginRefused, StaffAccounts
 from tests.staff.conftest import PASSWORD, add_accounts
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shenbao import store
-from shenbao.accounts import StaffAccounts, hash_password
+from shenbao.staff.accounts import StaffAccounts, hash_password
 from shenbao.store.limits import take_try
 from shenbao.store.staff import add_staff, login_limit_key, staff_by_username
 from shenbao.store.staff_admin import (

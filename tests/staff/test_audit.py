@@ -364,7 +364,7 @@ def test_pages_of_fifty_with_the_filter_kept(
 
 @pytest.mark.anyio
 async def test_a_new_account_and_a_locked_sign_in_write_rows(db: store.Database) -> None:
-    from shenbao.accounts import LoginRefused, StaffAccounts
+    from shenbao.staff.accounts import LoginRefused, StaffAccounts
     from shenbao.store.audit import AuditFilter, audit_page
 
     accounts = StaffAccounts(db)

@@ -16,11 +16,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao import cli, store
-from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
 from shenbao.china_time import CHINA
 from shenbao.notify.reminders import ReminderReport
 from shenbao.settings import Settings
+from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.sealing import open_text
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
 from tests.staff.conftest import PASSWORD, sign_in

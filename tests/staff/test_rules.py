@@ -9,7 +9,7 @@ import pytest
 
 from shenbao.regions import installed_divisions
 from shenbao.roles import Role
-from shenbao.staff_rules import (
+from shenbao.staff.rules import (
     AccountForm,
     check_account_form,
     check_new_password,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shenbao import store
-from shenbao.accounts import hash_password, token_digest
+from shenbao.staff.accounts import hash_password, token_digest
 from shenbao.store.inbox import InboxQuery, inbox_page
 from shenbao.store.staff import (
     add_staff,

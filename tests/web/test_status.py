@@ -24,13 +24,13 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao import store
-from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
 from shenbao.cases.phones import stored_verified_phones
 from shenbao.forms import evaluate
 from shenbao.masking import mask_phone
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
+from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.receipts import format_receipt, new_receipt_number
 from shenbao.store.sealing import open_text
 from shenbao.workflow import Actor, apply, start

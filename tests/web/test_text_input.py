@@ -18,10 +18,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao import store
-from shenbao.accounts import StaffAccounts
 from shenbao.app import create_app
 from shenbao.forms.values import clean
 from shenbao.settings import Settings
+from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.tables import SmsMessage
 from shenbao.text import marked, scrubbed, unusable_problem, without_invisible
 from tests.conftest import TEST_KEYS

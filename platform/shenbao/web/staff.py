@@ -31,12 +31,12 @@ from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
 )
 
-from shenbao.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.china_time import today as _today  # the overdue filter's today (the tests pin it here)
 from shenbao.masking import mask_code
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
 from shenbao.regions import installed_divisions
-from shenbao.staff_rules import MANAGED_ROLES
+from shenbao.staff.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
+from shenbao.staff.rules import MANAGED_ROLES
 from shenbao.store.outbox import OutboxMessage, undelivered_messages
 from shenbao.store.staff import SignedIn
 from shenbao.store.verification import SentMessage, recent_sms

@@ -1,7 +1,7 @@
 """The staff-account pages under ``/staff/people``: the province and county admins manage the accounts below them.
 
-Who may do what is :mod:`shenbao.staff_rules`; every read and change goes through
-:class:`~shenbao.staff_admin.StaffAdmin`, bound to the signed-in manager. An account outside the manager's
+Who may do what is :mod:`shenbao.staff.rules`; every read and change goes through
+:class:`~shenbao.staff.admin.StaffAdmin`, bound to the signed-in manager. An account outside the manager's
 scope, or a signed-in township or village handler, gets 403 on every page here and nothing changes. Every
 POST carries the session's CSRF token; every page works without JavaScript (htmx only saves a round trip
 when the role or a drop-down changes, or a code is typed).
@@ -20,8 +20,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.regions import installed_divisions
 from shenbao.roles import ROLE_NAMES
-from shenbao.staff_admin import FormProblems, NotManaged, StaffAdmin
-from shenbao.staff_rules import AccountForm, region_filter
+from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
+from shenbao.staff.rules import AccountForm, region_filter
 from shenbao.store.staff import SignedIn
 from shenbao.store.staff_admin import StaffQuery
 from shenbao.web.services import Services

@@ -12,7 +12,7 @@ from typing import Any
 from shenbao.masking import mask_phone
 from shenbao.regions import LEVELS, Divisions, Level, PickerView, picker_view, walk_choices
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, Role
-from shenbao.staff_rules import MANAGED_ROLES, AccountForm
+from shenbao.staff.rules import MANAGED_ROLES, AccountForm
 from shenbao.store.staff import StaffRecord
 
 __all__ = [

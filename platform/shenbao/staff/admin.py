@@ -1,7 +1,7 @@
 """A manager's work on staff accounts: list, add, deactivate or reactivate, reset a password, change a phone.
 
 :class:`StaffAdmin` is bound to the signed-in manager; every read and change goes through their
-:class:`~shenbao.store.staff_admin.StaffScope` (see :mod:`shenbao.staff_rules` for who manages whom), so an
+:class:`~shenbao.store.staff_admin.StaffScope` (see :mod:`shenbao.staff.rules` for who manages whom), so an
 account outside it raises :class:`NotManaged` and nothing changes.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
-from shenbao.accounts import hash_password
 from shenbao.regions import Divisions
-from shenbao.staff_rules import (
+from shenbao.staff.accounts import hash_password
+from shenbao.staff.rules import (
     MANAGED_ROLES,
     AccountForm,
     CheckedAccount,

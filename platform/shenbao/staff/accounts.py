@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from shenbao.regions import Divisions, installed_divisions
 from shenbao.roles import ROLE_NAMES
-from shenbao.staff_rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
+from shenbao.staff.rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
 from shenbao.store.audit import record_audit
 from shenbao.store.limits import Refused, clear_tries, take_try
