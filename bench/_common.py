@@ -109,7 +109,7 @@ def full_answers_2021() -> dict[str, Any]:
 def migrated_settings(data_dir: Path) -> Settings:
     """Settings over a fresh, migrated SQLite file in ``data_dir`` (as ``tests/web/conftest.py`` does)."""
     from shenbao import store
-    from shenbao.keyring import Keyring
+    from shenbao.privacy.keyring import Keyring
 
     settings = Settings(
         database_url=f"sqlite:///{data_dir / 'bench.db'}",

@@ -62,7 +62,7 @@ def free_port() -> int:
 
 def bench_keys() -> dict[str, str]:
     """Fresh ``SHENBAO_DATA_KEY`` and ``SHENBAO_LOOKUP_KEY`` (``shenbao serve`` refuses to start without them)."""
-    from shenbao.keyring import key_file_lines
+    from shenbao.privacy.keyring import key_file_lines
 
     keys = dict(line.split("=", 1) for line in key_file_lines("bench").splitlines())
     return {name: keys[name] for name in ("SHENBAO_DATA_KEY", "SHENBAO_LOOKUP_KEY")}

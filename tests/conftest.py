@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from shenbao.keyring import Keyring, new_key_entry
+from shenbao.privacy.keyring import Keyring, new_key_entry
 from shenbao.store import Database, migrate, open_database
 
 T = TypeVar("T")

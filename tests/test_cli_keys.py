@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from shenbao import cli
 from shenbao.app import create_app
-from shenbao.keyring import Keyring
+from shenbao.privacy.keyring import Keyring
 from shenbao.settings import Settings, SettingsError
 from shenbao.store import migrate_url
 from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.keyring import (
+from shenbao.privacy.keyring import (
     DATA_KEY_VARIABLE,
     LOOKUP_KEY_VARIABLE,
     Keyring,

@@ -3,7 +3,14 @@ from typing import Any
 import pytest
 
 from shenbao.forms.model import Field, FieldsQuestion, IdNumber, Phone, Question, TextQuestion
-from shenbao.masking import mask_answer, mask_code, mask_id_number, mask_phone, masked_labels, may_unmask
+from shenbao.privacy.masking import (
+    mask_answer,
+    mask_code,
+    mask_id_number,
+    mask_phone,
+    masked_labels,
+    may_unmask,
+)
 
 
 def test_a_phone_keeps_its_first_three_and_last_four_digits() -> None:

@@ -14,9 +14,9 @@ from litestar.testing import TestClient
 from shenbao import cli
 from shenbao.app import create_app
 from shenbao.files import FileRef, FileStore
-from shenbao.keyring import new_secret
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import ConsoleGateway, DatabaseGateway, Sms
+from shenbao.privacy.keyring import new_secret
 from shenbao.settings import Settings, SettingsError
 from shenbao.store import Database, migrate_url
 from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from shenbao.keyring import MISSING_KEYS, KeyringError
+from shenbao.privacy.keyring import MISSING_KEYS, KeyringError
 from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError, https_from_env
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def _personal_by_form(settings: Settings) -> dict[str, PersonalFields]:
 async def _encrypt_existing(settings: Settings, *, quiet: bool = False) -> int:
     """``shenbao encrypt-existing``; ``quiet`` says nothing when nothing changed (the demo's start)."""
     from shenbao import store
-    from shenbao.keyring import SealedValueError
+    from shenbao.privacy.keyring import SealedValueError
 
     if settings.keys is None:
         print(f"shenbao encrypt-existing: {MISSING_KEYS}", file=sys.stderr)
@@ -270,7 +270,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 def _demo_keys(settings: Settings) -> tuple[Settings, str]:
     """The settings with keys and a secret: the environment's, else those of the key file beside the demo's
     database (a file made by an earlier version gets its secret added)."""
-    from shenbao.keyring import load_or_create_key_file, secret_from_key_file
+    from shenbao.privacy.keyring import load_or_create_key_file, secret_from_key_file
     from shenbao.store.database import sqlite_path
 
     folder = settings.data_dir
@@ -382,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "lint":
         return _lint(args.path)
     if args.command == "keys":
-        from shenbao.keyring import key_file_lines
+        from shenbao.privacy.keyring import key_file_lines
 
         try:
             print(key_file_lines(args.id), end="")

@@ -34,12 +34,12 @@ from shenbao.deadlines import fill_pending_deadlines
 from shenbao.exports import load_exports
 from shenbao.files import FileStore
 from shenbao.housekeeping import HousekeepingJob
-from shenbao.keyring import MISSING_KEYS
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import gateway_for
 from shenbao.packs import ChainRegistry, FormRegistry, PackError, check_routing
+from shenbao.privacy.keyring import MISSING_KEYS
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import (
     DEVELOPMENT_GATEWAYS,

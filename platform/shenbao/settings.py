@@ -8,7 +8,7 @@ from pathlib import Path
 
 import msgspec
 
-from shenbao.keyring import Keyring, KeyringError
+from shenbao.privacy.keyring import Keyring, KeyringError
 
 __all__ = [
     "DEVELOPMENT_GATEWAYS",
@@ -135,7 +135,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         a folder of packs of one's own, instead of the ``form_defs/`` shipped with the package.
     ``SHENBAO_DATA_KEY``, ``SHENBAO_LOOKUP_KEY``
         the keys that encrypt identity numbers and phones and make their look-up digests: each a
-        comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.keyring`).
+        comma-separated list of ``id:base64`` (32 random bytes), the current key first (:mod:`shenbao.privacy.keyring`).
         ``shenbao serve`` refuses to start without them; ``shenbao demo`` keeps its own in a file.
     ``SHENBAO_HTTPS``
         ``1``: the platform is served over HTTPS (behind a proxy that ends TLS): every cookie is ``Secure`` and

@@ -10,9 +10,9 @@ import asyncio
 import os
 import sys
 
-from shenbao.keyring import Keyring
 from shenbao.notify.dispatcher import dispatch_due
 from shenbao.notify.sms import DatabaseGateway, Sms
+from shenbao.privacy.keyring import Keyring
 from shenbao.store import open_database
 from shenbao.store.outbox import pending_count
 

@@ -14,10 +14,10 @@ from shenbao import store
 from shenbao.cases import submit_evaluated
 from shenbao.deadlines import fill_pending_deadlines
 from shenbao.forms import evaluate
-from shenbao.keyring import Keyring
 from shenbao.notify.dispatcher import LEASE, MAX_ATTEMPTS, dispatch_due, retry_delay
 from shenbao.notify.sms import GatewayError, Sms
 from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.privacy.keyring import Keyring
 from shenbao.store import Database, open_database
 from shenbao.store.outbox import QueuedSms, claim_due, enqueue_sms, outbox_messages, pending_count
 from shenbao.store.staff import add_staff

@@ -11,10 +11,10 @@ import pytest
 from shenbao import store
 from shenbao.china_time import CHINA
 from shenbao.forms.personal import NO_PERSONAL_FIELDS
-from shenbao.keyring import Keyring
 from shenbao.notify import reminders as job
 from shenbao.notify.reminders import send_deadline_notices
 from shenbao.packs import ChainRegistry
+from shenbao.privacy.keyring import Keyring
 from shenbao.store import Database, open_database
 from shenbao.store.outbox import outbox_messages
 from shenbao.store.reminders import notices_of

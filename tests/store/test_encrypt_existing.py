@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shenbao import cli, store
-from shenbao.keyring import Keyring, SealedValueError, new_key_entry
+from shenbao.privacy.keyring import Keyring, SealedValueError, new_key_entry
 from shenbao.store import (
     Database,
     application_by_receipt,

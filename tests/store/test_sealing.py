@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from shenbao.forms.personal import NO_PERSONAL_FIELDS
-from shenbao.keyring import DATA_KEY_VARIABLE, LOOKUP_KEY_VARIABLE, KeysMissingError
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import Sms
+from shenbao.privacy.keyring import DATA_KEY_VARIABLE, LOOKUP_KEY_VARIABLE, KeysMissingError
 from shenbao.store import (
     Database,
     application_by_idempotency_key,

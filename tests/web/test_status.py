@@ -27,8 +27,8 @@ from shenbao import store
 from shenbao.app import create_app
 from shenbao.cases.phones import stored_verified_phones
 from shenbao.forms import evaluate
-from shenbao.masking import mask_phone
 from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.privacy.masking import mask_phone
 from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.receipts import format_receipt, new_receipt_number

@@ -9,8 +9,8 @@ import msgspec
 
 from shenbao.forms import CompiledForm, Evaluation
 from shenbao.forms.model import FieldsQuestion, Phone
-from shenbao.masking import mask_phone
 from shenbao.notify.otp import PhoneVerifier
+from shenbao.privacy.masking import mask_phone
 
 __all__ = [
     "mark_unverified",

@@ -17,7 +17,7 @@ from shenbao.china_time import to_china
 from shenbao.exports.spec import Column, FormColumns
 from shenbao.forms import CompiledForm, Question, text_of
 from shenbao.forms.values import is_answered
-from shenbao.masking import mask_id_number, mask_phone
+from shenbao.privacy.masking import mask_id_number, mask_phone
 from shenbao.regions import LEVEL_LABELS, LEVELS, Divisions
 from shenbao.store.reports import ApprovedApplication
 from shenbao.workflow.model import Chain

@@ -26,8 +26,8 @@ from typing import Protocol
 
 import msgspec
 
-from shenbao.masking import mask_code, mask_phone
 from shenbao.notify.templates import template_names
+from shenbao.privacy.masking import mask_code, mask_phone
 from shenbao.settings import Settings, SettingsError, check_sms_gateway
 from shenbao.store import Database
 from shenbao.store.verification import record_sms

@@ -30,7 +30,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
-from shenbao.keyring import Keyring, KeysMissingError
+from shenbao.privacy.keyring import Keyring, KeysMissingError
 from shenbao.store.sqlite_pool import DatabaseBusyError, PooledSQLiteEngine
 from shenbao.store.tables import ALL_TABLES
 
@@ -68,7 +68,7 @@ class Database:
     """An open database: the Piccolo engine bound to our tables, and what its URL said.
 
     Use :func:`open_database` to make one; close it with :meth:`close` or ``async with``. ``keys`` seal the
-    identity numbers and phones the queries write and open those they read (:mod:`shenbao.keyring`).
+    identity numbers and phones the queries write and open those they read (:mod:`shenbao.privacy.keyring`).
     """
 
     def __init__(
@@ -184,7 +184,7 @@ async def open_database(
     Args:
         url: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or ``postgresql://user@host:port/db``.
         keys: seal and open identity numbers and phones; without them, a query that meets personal data
-            raises :class:`~shenbao.keyring.KeysMissingError` (migrations, staff accounts and divisions
+            raises :class:`~shenbao.privacy.keyring.KeysMissingError` (migrations, staff accounts and divisions
             need none).
         busy_timeout: SQLite only: seconds a connection waits for another writer before failing.
         pool_max_size: PostgreSQL only: the most connections the pool opens.

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from shenbao.keyring import Keyring
+from shenbao.privacy.keyring import Keyring
 from shenbao.store.database import Database
 from shenbao.store.sealing import open_text, seal_text
 from shenbao.store.tables import Outbox

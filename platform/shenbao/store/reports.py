@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from shenbao.keyring import Keyring
+from shenbao.privacy.keyring import Keyring
 from shenbao.store.database import Database
 from shenbao.store.sealing import open_answers
 from shenbao.store.staff import region_bounds

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from shenbao.forms.personal import PersonalFields, value_at
-from shenbao.keyring import Keyring
+from shenbao.privacy.keyring import Keyring
 from shenbao.store.database import Database
 from shenbao.store.sealing import (
     SEALED,

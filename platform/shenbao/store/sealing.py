@@ -20,7 +20,7 @@ import msgspec
 from shenbao.forms import identity
 from shenbao.forms.personal import PersonalFields, applicant_values
 from shenbao.forms.values import is_answered, normalise_phone
-from shenbao.keyring import Keyring, KeysMissingError, is_sealed_text
+from shenbao.privacy.keyring import Keyring, KeysMissingError, is_sealed_text
 from shenbao.store.records import ApplicationRecord
 
 __all__ = [

@@ -58,7 +58,7 @@ class Application(Table, tablename="application"):
     green = Boolean(default=False)
     """Whether the chain's green-channel rule picked the application (a copy of the state's ``green``)."""
     id_number_hash = Varchar(length=100, null=True, default=None, index=True)
-    """The keyed digest of the applicant's identity number (:mod:`shenbao.keyring`), to find their applications."""
+    """The keyed digest of the applicant's identity number (:mod:`shenbao.privacy.keyring`), to find their applications."""
     phone_hash = Varchar(length=100, null=True, default=None, index=True)
     """The keyed digest of the applicant's phone, to check that a receipt number belongs to a phone."""
 
@@ -80,7 +80,7 @@ class Draft(Table, tablename="draft"):
 
 class OtpChallenge(Table, tablename="otp_challenge"):
     """A one-time code sent to a phone for one draft (``scope``): kept as a keyed digest, never in clear; so is
-    the phone (``phone_hash``, the look-up digest of :mod:`shenbao.keyring`).
+    the phone (``phone_hash``, the look-up digest of :mod:`shenbao.privacy.keyring`).
 
     ``attempts`` counts wrong codes; ``verified_at`` is set once the right code came back. ``client`` is the
     address that asked for it, for the per-address rate limit.

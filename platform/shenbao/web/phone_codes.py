@@ -17,8 +17,8 @@ import msgspec
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, Phone
 from shenbao.forms.values import normalise_phone
-from shenbao.masking import mask_phone
 from shenbao.notify.otp import RESEND_AFTER, PhoneVerifier, VerificationRefused
+from shenbao.privacy.masking import mask_phone
 from shenbao.web.answers import posted_questions
 from shenbao.widgets import FormData, first_value
 

@@ -19,8 +19,8 @@ from litestar.status_codes import HTTP_200_OK
 from shenbao.china_time import format_china
 from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
-from shenbao.masking import mask_phone
 from shenbao.paths import templates_dir, widgets_dir
+from shenbao.privacy.masking import mask_phone
 from shenbao.widgets import page_facts
 
 __all__ = [

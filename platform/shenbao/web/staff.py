@@ -32,8 +32,8 @@ from litestar.status_codes import (
 )
 
 from shenbao.china_time import today as _today  # the overdue filter's today (the tests pin it here)
-from shenbao.masking import mask_code
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
+from shenbao.privacy.masking import mask_code
 from shenbao.regions import installed_divisions
 from shenbao.staff.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.staff.rules import MANAGED_ROLES

@@ -1,7 +1,7 @@
 """A staff member's view of one application: its answers and history, and the decisions they may take.
 
 ID numbers and phones are shown masked. "查看完整信息" (``POST /staff/a/{id}/reveal``, with the CSRF token) shows
-them in full for that one page view, to the roles :func:`~shenbao.masking.may_unmask` allows, after writing a
+them in full for that one page view, to the roles :func:`~shenbao.privacy.masking.may_unmask` allows, after writing a
 ``view.unmasked`` audit row naming the application. Each decision writes a ``decision.<action>`` row in the
 transaction that stores it.
 """
@@ -29,7 +29,7 @@ from shenbao.cases import POLICY_MISMATCH, Workflow, actor_of, check_form_of, wo
 from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
-from shenbao.masking import mask_answer, masked_fields, may_unmask
+from shenbao.privacy.masking import mask_answer, masked_fields, may_unmask
 from shenbao.roles import ROLE_NAMES
 from shenbao.store.audit import record_audit
 from shenbao.store.reminders import SentNotice, notices_of

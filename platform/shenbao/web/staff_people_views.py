@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shenbao.masking import mask_phone
+from shenbao.privacy.masking import mask_phone
 from shenbao.regions import LEVELS, Divisions, Level, PickerView, picker_view, walk_choices
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, Role
 from shenbao.staff.rules import MANAGED_ROLES, AccountForm

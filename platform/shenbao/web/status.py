@@ -39,9 +39,9 @@ from shenbao.cases.phones import stored_verified_phones
 from shenbao.china_time import to_china
 from shenbao.china_time import today as _today  # the status page's today (the tests pin it here)
 from shenbao.forms.values import normalise_phone
-from shenbao.masking import mask_phone
 from shenbao.notify.otp import VerificationRefused
 from shenbao.notify.sms import Sms
+from shenbao.privacy.masking import mask_phone
 from shenbao.store.receipts import format_receipt, parse_receipt
 from shenbao.web.services import Services
 from shenbao.web.staff import CSRF_FIELD, require_csrf
