@@ -2,7 +2,7 @@
 
 The application runs a pass every hour (:class:`HousekeepingJob`, started and stopped by the plugin); the first
 a few minutes after start-up, so a process restarted often still sweeps and a test app never does. Every step
-is harmless to run twice or in several processes at once (:mod:`shenbao.file_sweep` says why), so nothing is
+is harmless to run twice or in several processes at once (:mod:`shenbao.files.sweep` says why), so nothing is
 claimed. ``shenbao sweep-files`` runs the sweep once (for cron, or after a flood).
 """
 
@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from shenbao import store
-from shenbao.file_sweep import GRACE, SweepReport, sweep_files
 from shenbao.files import FileStore
+from shenbao.files.sweep import GRACE, SweepReport, sweep_files
 from shenbao.settings import Settings
 from shenbao.store import Database
 from shenbao.store.limits import forget_stale_limits

@@ -30,7 +30,7 @@ from litestar.status_codes import (
 )
 
 from shenbao import store
-from shenbao.deadlines import fill_pending_deadlines
+from shenbao.cases.deadlines import fill_pending_deadlines
 from shenbao.exports import load_exports
 from shenbao.files import FileStore
 from shenbao.housekeeping import HousekeepingJob

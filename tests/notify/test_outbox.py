@@ -12,7 +12,7 @@ import pytest
 
 from shenbao import store
 from shenbao.cases import submit_evaluated
-from shenbao.deadlines import fill_pending_deadlines
+from shenbao.cases.deadlines import fill_pending_deadlines
 from shenbao.forms import evaluate
 from shenbao.notify.dispatcher import LEASE, MAX_ATTEMPTS, dispatch_due, retry_delay
 from shenbao.notify.sms import GatewayError, Sms

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from shenbao import store
-from shenbao.file_sweep import GRACE, referenced_files, sweep_files
 from shenbao.files import FileRef, FileStore
+from shenbao.files.sweep import GRACE, referenced_files, sweep_files
 from shenbao.housekeeping import HousekeepingJob
 from shenbao.store import Database
 from shenbao.store.limits import take_try

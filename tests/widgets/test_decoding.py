@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from shenbao import decoding
-from shenbao.decoding import ImageRejected, decode_bounded, open_image
+from shenbao.files import decoding
+from shenbao.files.decoding import ImageRejected, decode_bounded, open_image
 from shenbao.widgets import installed_widgets
 
 FORMATS = ("JPEG", "PNG", "WEBP")

@@ -3,7 +3,7 @@
 An answer that holds a file stores only a reference, ``{"file": "<sha256 hex>", "type": "image/jpeg"}``. The
 bytes live in a :class:`FileStore` (a local folder, ``<data_dir>/files`` by default) under their SHA-256, so a
 photo posted twice is kept once. Every image is opened with Pillow, size-limited, decoded whole (a truncated
-file is refused) within a memory bound (:mod:`shenbao.decoding`) and re-encoded, which drops EXIF (the GPS
+file is refused) within a memory bound (:mod:`shenbao.files.decoding`) and re-encoded, which drops EXIF (the GPS
 position and the phone's model) and anything else hidden in the original. A new picture is let in by the
 request's gate first (:class:`UploadGate`: a live draft, quotas), so nobody fills the disk anonymously.
 
@@ -30,7 +30,7 @@ import anyio.to_thread
 import msgspec
 from PIL import Image
 
-from shenbao.decoding import ImageRejected, decode_bounded, megabytes, open_image
+from shenbao.files.decoding import ImageRejected, decode_bounded, megabytes, open_image
 from shenbao.settings import Settings
 
 __all__ = [
@@ -181,7 +181,7 @@ class FileStore:
     """Files kept by content hash in ``root`` (``<root>/<first two hex digits>/<sha256>.<ext>``).
 
     A file's modification time is refreshed whenever it is stored again or a reference to it is checked, so the
-    sweep (:mod:`shenbao.file_sweep`) never deletes a file an answer is about to refer to.
+    sweep (:mod:`shenbao.files.sweep`) never deletes a file an answer is about to refer to.
 
     Args:
         root: the folder; created on first write.

@@ -19,7 +19,7 @@ from shenbao.workflow.stored import history_of, workflow_json
 
 __all__ = ["fill_pending_deadlines"]
 
-log = logging.getLogger("shenbao.deadlines")
+log = logging.getLogger("shenbao.cases.deadlines")
 _FINISHED = ("approved", "refused")
 
 
