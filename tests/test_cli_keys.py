@@ -69,14 +69,14 @@ def test_keys_new_prints_a_pair_the_environment_accepts(capsys: pytest.CaptureFi
 def test_the_demo_makes_its_keys_beside_its_database_once(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, said = cli._demo_keys(Settings.from_env())
+    first, said = cli.demo.demo_keys(Settings.from_env())
     assert (database.parent / "shenbao.keys.env").exists() and "made now" in said
-    again, said_again = cli._demo_keys(Settings.from_env())
+    again, said_again = cli.demo.demo_keys(Settings.from_env())
     assert "from" in said_again and first.keys is not None and again.keys is not None
     assert again.keys.open(first.keys.seal(b"13800138000")) == b"13800138000"
     monkeypatch.setenv("SHENBAO_DATA_KEY", TEST_DATA_KEY)
     monkeypatch.setenv("SHENBAO_LOOKUP_KEY", TEST_LOOKUP_KEY)
-    from_env, said_env = cli._demo_keys(Settings.from_env())
+    from_env, said_env = cli.demo.demo_keys(Settings.from_env())
     assert (
         "SHENBAO_DATA_KEY" in said_env and from_env.keys is not None and from_env.keys.data_key_id == "test1"
     )

