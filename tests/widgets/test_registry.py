@@ -38,21 +38,7 @@ STARS_HTML = """{% macro render(q, value) %}{% set ctx = widget_context(q, value
 STARS_PY = """
 from litestar import get
 
-from shenbao.widgets import FormData
-
-
-def extract(question, data: FormData):
-    return len(data.get(question.id + ".star", []))
-
-
-def clean(question, value):
-    if not isinstance(value, int) or not 1 <= value <= 5:
-        return None, ["请点一到五颗星"]
-    return value, []
-
-
-def context(question, value, page):
-    return {"stars": "★" * (value or 0)}
+from shenbao.widgets import FormData, WidgetHooks
 
 
 @get("/count", sync_to_thread=False)
@@ -60,7 +46,19 @@ def count() -> dict[str, int]:
     return {"most": 5}
 
 
-ROUTES = (count,)
+class StarsWidget(WidgetHooks):
+    ROUTES = (count,)
+
+    def extract(self, question, data: FormData):
+        return len(data.get(question.id + ".star", []))
+
+    def clean(self, question, value):
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            return None, ["请点一到五颗星"]
+        return value, []
+
+    def context(self, question, value, page):
+        return {"stars": "★" * (value or 0)}
 """
 
 
@@ -162,7 +160,10 @@ def test_a_province_widgets_routes_and_script_are_served(tmp_path: Path, restore
         ),
         (
             lambda root: (
-                make_stars(root) and (root / "stars" / "widget.py").write_text("SCRIPTS = ('gone.js',)")
+                make_stars(root)
+                and (root / "stars" / "widget.py").write_text(
+                    "from shenbao.widgets import WidgetHooks\nclass Stars(WidgetHooks):\n    SCRIPTS = ('gone.js',)"
+                )
             ),
             "gone.js",
         ),

@@ -19,7 +19,7 @@ from typing import Any
 
 from shenbao.forms.model import Geolocation
 from shenbao.regions import LEVELS, clean_region, code_of, installed_divisions, picker_view, walk_choices
-from shenbao.widgets import AT_HOUSEHOLD_VISIT, Cleaned, FormData
+from shenbao.widgets import AT_HOUSEHOLD_VISIT, Cleaned, FormData, WidgetHooks
 
 MAX_ACCURACY_METRES = 100_000
 """A reported accuracy worse than this is not a position (the phone guessed from the country)."""
@@ -31,16 +31,6 @@ def _root(question: Geolocation) -> str:
 
 def _first(data: FormData, name: str) -> str:
     return (data.get(name) or [""])[0].strip()
-
-
-def extract(question: Geolocation, data: FormData) -> dict[str, str] | None:
-    """The posted position (``q7.lat``, ``q7.lng``, ``q7.acc``), else the fallback drop-downs' code."""
-    lat, lng = _first(data, f"{question.id}.lat"), _first(data, f"{question.id}.lng")
-    if lat or lng:
-        return {"lat": lat, "lng": lng, "accuracy": _first(data, f"{question.id}.acc")}
-    chosen = {level: _first(data, f"{question.id}.{level}") for level in LEVELS}
-    code = walk_choices(installed_divisions(), _root(question), question.fallback_depth, chosen)
-    return {"code": code} if code else None
 
 
 def _number(raw: Any) -> float | None:
@@ -58,50 +48,65 @@ def _number(raw: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def clean(question: Geolocation, value: Any) -> Cleaned:
-    """Coordinates must be numbers in range (latitude ±90, longitude ±180); a fallback pick is a region answer."""
-    if value is None or value == {} or value == "":
-        return None, []
-    if not isinstance(value, dict):
-        return None, ["位置的内容不对，请重新获取位置，或从下拉框选择"]
-    if "lat" not in value and "lng" not in value:
-        region, problems = clean_region(
-            installed_divisions(), value, _root(question), question.fallback_depth
+class GeolocationWidget(WidgetHooks[Geolocation]):
+    """The phone's position (or the fallback drop-downs' pick), read from the post, checked and drawn."""
+
+    def extract(self, question: Geolocation, data: FormData) -> dict[str, str] | None:
+        """The posted position (``q7.lat``, ``q7.lng``, ``q7.acc``), else the fallback drop-downs' code."""
+        lat, lng = _first(data, f"{question.id}.lat"), _first(data, f"{question.id}.lng")
+        if lat or lng:
+            return {"lat": lat, "lng": lng, "accuracy": _first(data, f"{question.id}.acc")}
+        chosen = {level: _first(data, f"{question.id}.{level}") for level in LEVELS}
+        code = walk_choices(installed_divisions(), _root(question), question.fallback_depth, chosen)
+        return {"code": code} if code else None
+
+    def clean(self, question: Geolocation, value: Any) -> Cleaned:
+        """Coordinates must be numbers in range (latitude ±90, longitude ±180); a fallback pick is a region
+        answer."""
+        if value is None or value == {} or value == "":
+            return None, []
+        if not isinstance(value, dict):
+            return None, ["位置的内容不对，请重新获取位置，或从下拉框选择"]
+        if "lat" not in value and "lng" not in value:
+            region, problems = clean_region(
+                installed_divisions(), value, _root(question), question.fallback_depth
+            )
+            return ({"source": "region", **region} if region else None), problems
+        lat, lng = _number(value.get("lat")), _number(value.get("lng"))
+        if lat is None or lng is None or not -90 <= lat <= 90 or not -180 <= lng <= 180:
+            return None, ["位置的经纬度不对，请点“重新定位”再试一次，或从下拉框选择"]
+        accuracy, raw_accuracy = None, value.get("accuracy")
+        if raw_accuracy not in (None, ""):
+            accuracy = _number(raw_accuracy)
+            if accuracy is None or not 0 <= accuracy <= MAX_ACCURACY_METRES:
+                return None, ["定位不准，请到屋外开阔处点“重新定位”，或从下拉框选择"]
+        lat, lng = round(lat, 6), round(lng, 6)
+        label = f"纬度{lat}，经度{lng}"
+        stored: dict[str, Any] = {"source": "gps", "lat": lat, "lng": lng}
+        if accuracy is not None:
+            stored["accuracy"] = round(accuracy)
+            label += f"（误差约{round(accuracy)}米）"
+        return {**stored, "label": label}, []
+
+    def context(self, question: Geolocation, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+        """The position already taken (if any) and the fallback picker; ``at_visit``: a handler fills the page
+        at the household visit (:data:`~shenbao.widgets.AT_HOUSEHOLD_VISIT`), so the place asked for is the
+        farmer's."""
+        position, _ = (
+            self.clean(question, value) if isinstance(value, dict) and "lat" in value else (None, [])
         )
-        return ({"source": "region", **region} if region else None), problems
-    lat, lng = _number(value.get("lat")), _number(value.get("lng"))
-    if lat is None or lng is None or not -90 <= lat <= 90 or not -180 <= lng <= 180:
-        return None, ["位置的经纬度不对，请点“重新定位”再试一次，或从下拉框选择"]
-    accuracy, raw_accuracy = None, value.get("accuracy")
-    if raw_accuracy not in (None, ""):
-        accuracy = _number(raw_accuracy)
-        if accuracy is None or not 0 <= accuracy <= MAX_ACCURACY_METRES:
-            return None, ["定位不准，请到屋外开阔处点“重新定位”，或从下拉框选择"]
-    lat, lng = round(lat, 6), round(lng, 6)
-    label = f"纬度{lat}，经度{lng}"
-    stored: dict[str, Any] = {"source": "gps", "lat": lat, "lng": lng}
-    if accuracy is not None:
-        stored["accuracy"] = round(accuracy)
-        label += f"（误差约{round(accuracy)}米）"
-    return {**stored, "label": label}, []
-
-
-def context(question: Geolocation, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The position already taken (if any) and the fallback picker; ``at_visit``: a handler fills the page at
-    the household visit (:data:`~shenbao.widgets.AT_HOUSEHOLD_VISIT`), so the place asked for is the farmer's."""
-    position, _ = clean(question, value) if isinstance(value, dict) and "lat" in value else (None, [])
-    code = code_of(value) if isinstance(value, dict) and "lat" not in value else ""
-    picker = picker_view(
-        installed_divisions(),
-        name=question.id,
-        root=_root(question),
-        depth=question.fallback_depth,
-        code=code,
-    )
-    mode = "gps" if position else ("region" if code else "none")
-    return {
-        "position": position,
-        "picker": picker,
-        "mode": mode,
-        "at_visit": bool(page.get(AT_HOUSEHOLD_VISIT)),
-    }
+        code = code_of(value) if isinstance(value, dict) and "lat" not in value else ""
+        picker = picker_view(
+            installed_divisions(),
+            name=question.id,
+            root=_root(question),
+            depth=question.fallback_depth,
+            code=code,
+        )
+        mode = "gps" if position else ("region" if code else "none")
+        return {
+            "position": position,
+            "picker": picker,
+            "mode": mode,
+            "at_visit": bool(page.get(AT_HOUSEHOLD_VISIT)),
+        }

@@ -25,14 +25,7 @@ from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, rememb
 from shenbao.web.phone_codes import SEND, VERIFY, Action, code_action, code_field, needs_code
 from shenbao.web.services import Services
 from shenbao.web.staff import client_address
-
-SCRIPTS = ("widget.js",)
-STYLES = ("widget.css",)
-
-
-def context(question: Phone, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The form the page belongs to and whether this number is already verified in the farmer's draft."""
-    return {"form_id": page.get("form_id", ""), "verified": value in page.get("verified_phones", ())}
+from shenbao.widgets import WidgetHooks
 
 
 async def _handle(request: Request[Any, Any, Any], services: Services, action: Action) -> Response[str]:
@@ -69,4 +62,13 @@ async def verify(request: Request[Any, Any, Any], services: NamedDependency[Serv
     return await _handle(request, services, VERIFY)
 
 
-ROUTES = (send, verify)
+class PhoneWidget(WidgetHooks[Phone]):
+    """A mobile number verified with a code sent by SMS: its routes send and check the code."""
+
+    SCRIPTS = ("widget.js",)
+    STYLES = ("widget.css",)
+    ROUTES = (send, verify)
+
+    def context(self, question: Phone, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+        """The form the page belongs to and whether this number is already verified in the farmer's draft."""
+        return {"form_id": page.get("form_id", ""), "verified": value in page.get("verified_phones", ())}

@@ -33,10 +33,7 @@ from shenbao.forms.model import CameraPhoto
 from shenbao.web.services import Services
 from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import UPLOAD_CEILING, upload_limit, upload_response
-from shenbao.widgets import Cleaned, WidgetServices, rejected
-
-SCRIPTS = ("widget.js",)
-STYLES = ("widget.css",)
+from shenbao.widgets import Cleaned, WidgetHooks, WidgetServices, rejected
 
 MEDIA_TYPE = "image/jpeg"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -66,20 +63,6 @@ async def store_photo(raw: Any, max_bytes: int, services: WidgetServices) -> dic
     return ref.as_value()
 
 
-async def receive(question: CameraPhoto, raw: Any, services: WidgetServices) -> Any:
-    return await store_photo(raw, question.max_bytes, services)
-
-
-def clean(question: CameraPhoto, value: Any) -> Cleaned:
-    """Only a kept image's reference is an answer (``receive`` has checked the image itself)."""
-    return clean_kept_image(value, MEDIA_TYPE, f"照片没有保存好，{_RETRY}")
-
-
-def context(question: CameraPhoto, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The kept image's reference and the text its hidden input posts."""
-    return kept_image_context(value, MEDIA_TYPE)
-
-
 @post(
     "/upload",
     name="widgets:photo:upload",
@@ -99,4 +82,21 @@ async def upload(request: Request[Any, Any, Any], services: NamedDependency[Serv
     return upload_response(value, services)
 
 
-ROUTES = (upload,)
+class PhotoWidget(WidgetHooks[CameraPhoto]):
+    """A live photo: ``receive`` stores it, ``clean`` accepts only its reference, the route uploads it."""
+
+    SCRIPTS = ("widget.js",)
+    STYLES = ("widget.css",)
+    ROUTES = (upload,)
+
+    async def receive(self, question: CameraPhoto, raw: Any, services: WidgetServices) -> Any:
+        """Check and keep the photo within the question's ``max_bytes``; a refusal comes back rejected."""
+        return await store_photo(raw, question.max_bytes, services)
+
+    def clean(self, question: CameraPhoto, value: Any) -> Cleaned:
+        """Only a kept image's reference is an answer (``receive`` has checked the image itself)."""
+        return clean_kept_image(value, MEDIA_TYPE, f"照片没有保存好，{_RETRY}")
+
+    def context(self, question: CameraPhoto, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+        """The kept image's reference and the text its hidden input posts."""
+        return kept_image_context(value, MEDIA_TYPE)

@@ -32,41 +32,7 @@ from shenbao.regions import (
     walk_choices,
 )
 from shenbao.web.services import Services
-from shenbao.widgets import Cleaned, FormData
-
-STYLES = ("widget.css",)
-
-
-def extract(question: Region, data: FormData) -> str | None:
-    """The deepest code the posted drop-downs agree on (or a code posted whole, as ``q6=620102001``)."""
-    chosen = {level: (data.get(f"{question.id}.{level}") or [""])[0] for level in LEVELS}
-    code = walk_choices(installed_divisions(), question.root, question.depth, chosen)
-    if not code:
-        code = (data.get(question.id) or [""])[0].strip()
-    return code or None
-
-
-def clean(question: Region, value: Any) -> Cleaned:
-    """A known code under the question's root at exactly its depth becomes ``{"code", "path", "label"}``."""
-    return clean_region(installed_divisions(), value, question.root, question.depth)
-
-
-def context(question: Region, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The picker for the draft's code, or for the QR code's village when nothing is chosen yet."""
-    divisions = installed_divisions()
-    code, preset = code_of(value), False
-    wanted = str(page.get("preset_region") or "").strip()
-    if not code and wanted and divisions.is_within(wanted, question.root):
-        # A village code on a township question: keep the part the question asks for.
-        deepest = LEVELS.index(question.depth)
-        path = [division.code for division in divisions.path(wanted)]
-        code, preset = (
-            [each for each in path if LEVELS.index(level_of(each) or "village") <= deepest][-1],
-            True,
-        )
-    view = picker_view(divisions, name=question.id, root=question.root, depth=question.depth, code=code)
-    return {"picker": view, "preset": preset}
-
+from shenbao.widgets import Cleaned, FormData, WidgetHooks
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -94,4 +60,36 @@ async def levels(
     return Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "public, max-age=3600"})
 
 
-ROUTES = (levels,)
+class RegionWidget(WidgetHooks[Region]):
+    """The drop-downs read from the post, checked and drawn; the route fetches the next level's options."""
+
+    STYLES = ("widget.css",)
+    ROUTES = (levels,)
+
+    def extract(self, question: Region, data: FormData) -> str | None:
+        """The deepest code the posted drop-downs agree on (or a code posted whole, as ``q6=620102001``)."""
+        chosen = {level: (data.get(f"{question.id}.{level}") or [""])[0] for level in LEVELS}
+        code = walk_choices(installed_divisions(), question.root, question.depth, chosen)
+        if not code:
+            code = (data.get(question.id) or [""])[0].strip()
+        return code or None
+
+    def clean(self, question: Region, value: Any) -> Cleaned:
+        """A known code under the question's root at exactly its depth becomes ``{"code", "path", "label"}``."""
+        return clean_region(installed_divisions(), value, question.root, question.depth)
+
+    def context(self, question: Region, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+        """The picker for the draft's code, or for the QR code's village when nothing is chosen yet."""
+        divisions = installed_divisions()
+        code, preset = code_of(value), False
+        wanted = str(page.get("preset_region") or "").strip()
+        if not code and wanted and divisions.is_within(wanted, question.root):
+            # A village code on a township question: keep the part the question asks for.
+            deepest = LEVELS.index(question.depth)
+            path = [division.code for division in divisions.path(wanted)]
+            code, preset = (
+                [each for each in path if LEVELS.index(level_of(each) or "village") <= deepest][-1],
+                True,
+            )
+        view = picker_view(divisions, name=question.id, root=question.root, depth=question.depth, code=code)
+        return {"picker": view, "preset": preset}

@@ -53,14 +53,12 @@ from shenbao.widgets import (
     AT_HOUSEHOLD_VISIT,
     Cleaned,
     FormData,
+    WidgetHooks,
     WidgetServices,
     first_value,
     rejected,
     rejection,
 )
-
-SCRIPTS = ("signature_pad.umd.min.js", "widget.js")
-STYLES = ("widget.css",)
 
 MEDIA_TYPE = "image/png"
 MAX_BYTES = 1024 * 1024
@@ -127,30 +125,6 @@ def _spaced(name: Any) -> str:
     return " ".join(name.split()) if isinstance(name, str) else ""
 
 
-def extract(question: Signature, data: FormData) -> Any:
-    """The hidden input's value; without script (the typed-name inputs were posted), the typed names.
-
-    The page shows the typed-name inputs only while no signature drawn before is kept (that one is posted in the
-    hidden input and stays); names left empty are no answer.
-    """
-    typed = data.get(f"{question.id}.typed_name")
-    if typed is None:
-        return first_value(data, question.id) or None
-    name = _spaced(typed[0] if typed else "")
-    if question.signers != "household":
-        return {"name": name, SIGN_AT_VISIT: True} if name else None
-    members = [
-        _spaced(member) for member in _MEMBERS_SPLIT.split(first_value(data, f"{question.id}.typed_members"))
-    ]
-    members = [member for member in members if member]
-    if not name and not members:
-        return None
-    return [
-        {"name": name, "role": _ROLES[0], SIGN_AT_VISIT: True},
-        *({"name": member, "role": _ROLES[1], SIGN_AT_VISIT: True} for member in members),
-    ]
-
-
 def _name_problem(who: str, name: str) -> str | None:
     if not name:
         return f"{who}还没有写名字"
@@ -159,80 +133,6 @@ def _name_problem(who: str, name: str) -> str | None:
     if not _NAME.match(name):
         return f"{who}的名字只能写汉字或字母"
     return None
-
-
-async def receive(question: Signature, raw: Any, services: WidgetServices) -> Any:
-    if question.signers != "household":
-        if signs_at_visit(raw):
-            return raw  # a typed name: nothing to store, clean checks the name
-        return await store_signature(raw, services)
-    signers = _signer_list(raw)
-    if not isinstance(signers, list):
-        return signers  # clean says what is wrong
-    received: list[Any] = []
-    for index, signer in enumerate(signers):
-        if not isinstance(signer, dict):
-            received.append(signer)
-            continue
-        picture = signer.get("image") or (
-            {"file": signer["file"], "type": signer.get("type")} if signer.get("file") else None
-        )
-        kept = {key: item for key, item in signer.items() if key not in ("image", "file", "type")}
-        if picture is not None:
-            stored = await store_signature(picture, services)
-            messages = rejection(stored)
-            if messages is not None:
-                return rejected(*(f"{_who(index)}的{message}" for message in messages))
-            kept.update(stored)
-        received.append(kept)
-    return received
-
-
-def clean(question: Signature, value: Any) -> Cleaned:
-    """Only a kept image's reference is an answer (``receive`` has checked the image itself), or a typed name
-    to be signed at the visit (no script).
-
-    For a household, every signer needs a name and a kept signature (or ``sign_at_visit``), the applicant first.
-    """
-    if question.signers != "household":
-        if signs_at_visit(value):
-            name = _spaced(value.get("name"))
-            problem = _name_problem("您", name)
-            return (None, [problem]) if problem else ({"name": name, SIGN_AT_VISIT: True}, [])
-        return clean_kept_image(value, MEDIA_TYPE, f"签名没有保存好，{_RETRY}")
-    signers = _signer_list(value)
-    if signers is None or signers == "" or signers == []:
-        return None, []
-    if not isinstance(signers, list) or not all(isinstance(signer, dict) for signer in signers):
-        return None, [f"签名没有保存好，{_RETRY}"]
-    if len(signers) > MAX_SIGNERS:
-        return None, [f"最多{MAX_SIGNERS}人签名，现在有{len(signers)}人，请删掉多出来的"]
-    problems: list[str] = []
-    cleaned: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for index, signer in enumerate(signers):
-        who = _who(index)
-        role = _ROLES[0] if index == 0 else _ROLES[1]
-        name = _spaced(signer.get("name"))
-        if signer.get("role", role) != role:
-            problems.append(f"{who}应当是{'申请人本人' if index == 0 else '家庭成员'}，请重新签名")
-        problem = _name_problem(who, name)
-        if problem:
-            problems.append(problem)
-        if signs_at_visit(signer):
-            cleaned.append({"name": name, "role": role, SIGN_AT_VISIT: True})
-            continue
-        ref = parse_ref({key: signer[key] for key in ("file", "type") if key in signer})
-        if not signer.get("file"):
-            problems.append(f"{who}还没有签名，{_RETRY}")
-        elif ref is None or ref.type != MEDIA_TYPE:
-            problems.append(f"{who}的签名没有保存好，{_RETRY}")
-        elif ref.file in seen:
-            problems.append(f"{who}的签名和{_who(seen[ref.file])}的一样，请本人重新签名")
-        else:
-            seen[ref.file] = index
-            cleaned.append({"name": name, "role": role, **ref.as_value()})
-    return (None, problems) if problems else (cleaned, [])
 
 
 def _row(index: int, signer: Mapping[str, Any]) -> dict[str, Any]:
@@ -244,44 +144,6 @@ def _row(index: int, signer: Mapping[str, Any]) -> dict[str, Any]:
         "role": _ROLES[0] if index == 0 else _ROLES[1],
         "ref": ref.as_value() if ref else None,
         "posted": msgspec.json.encode(ref).decode() if ref else "",
-    }
-
-
-def context(question: Signature, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The kept image's reference and the text its hidden input posts.
-
-    For a household: ``signers``, each ``{"name", "role", "ref"}`` (the applicant's row always there). For the
-    page without script: ``drawn`` (a drawn signature is kept), ``typed_name`` and, for a household,
-    ``typed_members`` (one name a line), the names typed before; ``at_visit``: the handler fills the page at
-    the household visit (:data:`~shenbao.widgets.AT_HOUSEHOLD_VISIT`), so the names are signed on paper there.
-    """
-    at_visit = bool(page.get(AT_HOUSEHOLD_VISIT))
-    if question.signers != "household":
-        single = kept_image_context(value, MEDIA_TYPE)
-        typed = _spaced(value.get("name")) if signs_at_visit(value) else ""
-        return {**single, "drawn": single["ref"] is not None, "typed_name": typed, "at_visit": at_visit}
-    signers = _signer_list(value)
-    if not isinstance(signers, list):  # nothing yet, a refused upload, or a single signature from before
-        single = kept_image(signers, MEDIA_TYPE)
-        signers = [{"name": "", **single.as_value()}] if single else []
-    rows = [
-        _row(index, signer) for index, signer in enumerate(signers[:MAX_SIGNERS]) if isinstance(signer, dict)
-    ]
-    if not rows:
-        rows = [_row(0, {})]
-    posted = (
-        [{"name": row["name"], "role": row["role"], **(row["ref"] or {})} for row in rows]
-        if any(row["name"] or row["ref"] for row in rows)
-        else None
-    )
-    return {
-        "signers": rows,
-        "posted": msgspec.json.encode(posted).decode() if posted else "",
-        "max_signers": MAX_SIGNERS,
-        "drawn": any(row["ref"] for row in rows),
-        "typed_name": rows[0]["name"],
-        "typed_members": "\n".join(row["name"] for row in rows[1:] if row["name"]),
-        "at_visit": at_visit,
     }
 
 
@@ -302,4 +164,147 @@ async def upload(request: Request[Any, Any, Any], services: NamedDependency[Serv
     return upload_response(value, services)
 
 
-ROUTES = (upload,)
+class SignatureWidget(WidgetHooks[Signature]):
+    """One signature or a household's (typed names without script); the pad uploads by the route."""
+
+    SCRIPTS = ("signature_pad.umd.min.js", "widget.js")
+    STYLES = ("widget.css",)
+    ROUTES = (upload,)
+
+    def extract(self, question: Signature, data: FormData) -> Any:
+        """The hidden input's value; without script (the typed-name inputs were posted), the typed names.
+
+        The page shows the typed-name inputs only while no signature drawn before is kept (that one is posted in
+        the hidden input and stays); names left empty are no answer.
+        """
+        typed = data.get(f"{question.id}.typed_name")
+        if typed is None:
+            return first_value(data, question.id) or None
+        name = _spaced(typed[0] if typed else "")
+        if question.signers != "household":
+            return {"name": name, SIGN_AT_VISIT: True} if name else None
+        members = [
+            _spaced(member)
+            for member in _MEMBERS_SPLIT.split(first_value(data, f"{question.id}.typed_members"))
+        ]
+        members = [member for member in members if member]
+        if not name and not members:
+            return None
+        return [
+            {"name": name, "role": _ROLES[0], SIGN_AT_VISIT: True},
+            *({"name": member, "role": _ROLES[1], SIGN_AT_VISIT: True} for member in members),
+        ]
+
+    async def receive(self, question: Signature, raw: Any, services: WidgetServices) -> Any:
+        """Keep each drawn signature not kept yet; typed names pass as they are (``clean`` checks them)."""
+        if question.signers != "household":
+            if signs_at_visit(raw):
+                return raw  # a typed name: nothing to store, clean checks the name
+            return await store_signature(raw, services)
+        signers = _signer_list(raw)
+        if not isinstance(signers, list):
+            return signers  # clean says what is wrong
+        received: list[Any] = []
+        for index, signer in enumerate(signers):
+            if not isinstance(signer, dict):
+                received.append(signer)
+                continue
+            picture = signer.get("image") or (
+                {"file": signer["file"], "type": signer.get("type")} if signer.get("file") else None
+            )
+            kept = {key: item for key, item in signer.items() if key not in ("image", "file", "type")}
+            if picture is not None:
+                stored = await store_signature(picture, services)
+                messages = rejection(stored)
+                if messages is not None:
+                    return rejected(*(f"{_who(index)}的{message}" for message in messages))
+                kept.update(stored)
+            received.append(kept)
+        return received
+
+    def clean(self, question: Signature, value: Any) -> Cleaned:
+        """Only a kept image's reference is an answer (``receive`` has checked the image itself), or a typed name
+        to be signed at the visit (no script).
+
+        For a household, every signer needs a name and a kept signature (or ``sign_at_visit``), the applicant
+        first.
+        """
+        if question.signers != "household":
+            if signs_at_visit(value):
+                name = _spaced(value.get("name"))
+                problem = _name_problem("您", name)
+                return (None, [problem]) if problem else ({"name": name, SIGN_AT_VISIT: True}, [])
+            return clean_kept_image(value, MEDIA_TYPE, f"签名没有保存好，{_RETRY}")
+        signers = _signer_list(value)
+        if signers is None or signers == "" or signers == []:
+            return None, []
+        if not isinstance(signers, list) or not all(isinstance(signer, dict) for signer in signers):
+            return None, [f"签名没有保存好，{_RETRY}"]
+        if len(signers) > MAX_SIGNERS:
+            return None, [f"最多{MAX_SIGNERS}人签名，现在有{len(signers)}人，请删掉多出来的"]
+        problems: list[str] = []
+        cleaned: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        for index, signer in enumerate(signers):
+            who = _who(index)
+            role = _ROLES[0] if index == 0 else _ROLES[1]
+            name = _spaced(signer.get("name"))
+            if signer.get("role", role) != role:
+                problems.append(f"{who}应当是{'申请人本人' if index == 0 else '家庭成员'}，请重新签名")
+            problem = _name_problem(who, name)
+            if problem:
+                problems.append(problem)
+            if signs_at_visit(signer):
+                cleaned.append({"name": name, "role": role, SIGN_AT_VISIT: True})
+                continue
+            ref = parse_ref({key: signer[key] for key in ("file", "type") if key in signer})
+            if not signer.get("file"):
+                problems.append(f"{who}还没有签名，{_RETRY}")
+            elif ref is None or ref.type != MEDIA_TYPE:
+                problems.append(f"{who}的签名没有保存好，{_RETRY}")
+            elif ref.file in seen:
+                problems.append(f"{who}的签名和{_who(seen[ref.file])}的一样，请本人重新签名")
+            else:
+                seen[ref.file] = index
+                cleaned.append({"name": name, "role": role, **ref.as_value()})
+        return (None, problems) if problems else (cleaned, [])
+
+    def context(self, question: Signature, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+        """The kept image's reference and the text its hidden input posts.
+
+        For a household: ``signers``, each ``{"name", "role", "ref"}`` (the applicant's row always there). For
+        the page without script: ``drawn`` (a drawn signature is kept), ``typed_name`` and, for a household,
+        ``typed_members`` (one name a line), the names typed before; ``at_visit``: the handler fills the page
+        at the household visit (:data:`~shenbao.widgets.AT_HOUSEHOLD_VISIT`), so the names are signed on paper
+        there.
+        """
+        at_visit = bool(page.get(AT_HOUSEHOLD_VISIT))
+        if question.signers != "household":
+            single = kept_image_context(value, MEDIA_TYPE)
+            typed = _spaced(value.get("name")) if signs_at_visit(value) else ""
+            return {**single, "drawn": single["ref"] is not None, "typed_name": typed, "at_visit": at_visit}
+        signers = _signer_list(value)
+        if not isinstance(signers, list):  # nothing yet, a refused upload, or a single signature from before
+            earlier = kept_image(signers, MEDIA_TYPE)
+            signers = [{"name": "", **earlier.as_value()}] if earlier else []
+        rows = [
+            _row(index, signer)
+            for index, signer in enumerate(signers[:MAX_SIGNERS])
+            if isinstance(signer, dict)
+        ]
+        if not rows:
+            rows = [_row(0, {})]
+        posted = (
+            [{"name": row["name"], "role": row["role"], **(row["ref"] or {})} for row in rows]
+            if any(row["name"] or row["ref"] for row in rows)
+            else None
+        )
+        return {
+            "signers": rows,
+            "posted": msgspec.json.encode(posted).decode() if posted else "",
+            "max_signers": MAX_SIGNERS,
+            "drawn": any(row["ref"] for row in rows),
+            "typed_name": rows[0]["name"],
+            "typed_members": "\n".join(row["name"] for row in rows[1:] if row["name"]),
+            "at_visit": at_visit,
+        }

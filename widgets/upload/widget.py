@@ -31,10 +31,7 @@ from shenbao.forms.model import Upload
 from shenbao.web.services import Services
 from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import UPLOAD_CEILING, upload_limit, upload_response
-from shenbao.widgets import Cleaned, FormData, WidgetServices, rejected, rejection
-
-SCRIPTS = ("widget.js",)
-STYLES = ("widget.css",)
+from shenbao.widgets import Cleaned, FormData, WidgetHooks, WidgetServices, rejected, rejection
 
 MEDIA_TYPE = "image/jpeg"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -82,73 +79,6 @@ def _items(raw: Any) -> list[Any] | None:
     return raw if isinstance(raw, list) else None
 
 
-def extract(question: Upload, data: FormData) -> Any:
-    """The one hidden input's JSON list (several inputs of that name, from a hand-made form, are joined).
-
-    Without script, each kept picture has a "删掉这张" tick box (``<id>._drop``, its place in the list): the
-    ticked ones are left out.
-    """
-    posted = [value for value in data.get(question.id, []) if value.strip()]
-    dropped = set(data.get(f"{question.id}._drop", []))
-    if len(posted) == 1:
-        items = _items(posted[0])
-        if items is None:
-            return posted[0]
-        return [item for index, item in enumerate(items) if str(index) not in dropped]
-    joined: list[Any] = []
-    for value in posted:
-        items = _items(value)
-        joined += items if items is not None else [value]
-    return joined
-
-
-async def receive(question: Upload, raw: Any, services: WidgetServices) -> Any:
-    """Store every picture not stored yet and check every reference; the first refusal refuses the answer."""
-    items = _items(raw)
-    if items is None:
-        return rejected(f"照片没有保存好，{_RETRY}")
-    if len(items) > question.max_files:
-        return rejected(f"最多上传{question.max_files}张照片")
-    kept: list[Any] = []
-    for number, item in enumerate(items, start=1):
-        value = await store_document(item, number, question.max_bytes, services)
-        if rejection(value) is not None:
-            return value
-        kept.append(value)
-    return kept
-
-
-def clean(question: Upload, value: Any) -> Cleaned:
-    """Only a list of kept pictures' references, no more than ``max_files``, is an answer."""
-    if value is None or value == "" or value == []:
-        return [], []
-    items = _items(value)
-    if items is None:
-        return [], [f"照片没有保存好，{_RETRY}"]
-    if len(items) > question.max_files:
-        return [], [f"最多上传{question.max_files}张照片"]
-    refs = []
-    for number, item in enumerate(items, start=1):
-        ref = kept_image(item, MEDIA_TYPE)
-        if ref is None:
-            return [], [f"第{number}张照片没有保存好，{_RETRY}"]
-        refs.append(ref.as_value())
-    return refs, []
-
-
-def context(question: Upload, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
-    """The kept pictures' references and the JSON text the hidden input posts (only whole lists of them)."""
-    refs: list[Any] = []
-    if rejection(value) is None:
-        cleaned, problems = clean(question, value)
-        refs = [] if problems else cleaned
-    return {
-        "refs": refs,
-        "posted": msgspec.json.encode(refs).decode() if refs else "",
-        "max_files": question.max_files,
-    }
-
-
 @post(
     "/upload",
     name="widgets:upload:upload",
@@ -169,4 +99,72 @@ async def upload(
     return upload_response(value, services)
 
 
-ROUTES = (upload,)
+class UploadWidget(WidgetHooks[Upload]):
+    """Pictures of documents: ``receive`` stores each, ``clean`` checks the list, the route uploads one."""
+
+    SCRIPTS = ("widget.js",)
+    STYLES = ("widget.css",)
+    ROUTES = (upload,)
+
+    def extract(self, question: Upload, data: FormData) -> Any:
+        """The one hidden input's JSON list (several inputs of that name, from a hand-made form, are joined).
+
+        Without script, each kept picture has a "删掉这张" tick box (``<id>._drop``, its place in the list): the
+        ticked ones are left out.
+        """
+        posted = [value for value in data.get(question.id, []) if value.strip()]
+        dropped = set(data.get(f"{question.id}._drop", []))
+        if len(posted) == 1:
+            items = _items(posted[0])
+            if items is None:
+                return posted[0]
+            return [item for index, item in enumerate(items) if str(index) not in dropped]
+        joined: list[Any] = []
+        for value in posted:
+            items = _items(value)
+            joined += items if items is not None else [value]
+        return joined
+
+    async def receive(self, question: Upload, raw: Any, services: WidgetServices) -> Any:
+        """Store every picture not stored yet and check every reference; the first refusal refuses the answer."""
+        items = _items(raw)
+        if items is None:
+            return rejected(f"照片没有保存好，{_RETRY}")
+        if len(items) > question.max_files:
+            return rejected(f"最多上传{question.max_files}张照片")
+        kept: list[Any] = []
+        for number, item in enumerate(items, start=1):
+            value = await store_document(item, number, question.max_bytes, services)
+            if rejection(value) is not None:
+                return value
+            kept.append(value)
+        return kept
+
+    def clean(self, question: Upload, value: Any) -> Cleaned:
+        """Only a list of kept pictures' references, no more than ``max_files``, is an answer."""
+        if value is None or value == "" or value == []:
+            return [], []
+        items = _items(value)
+        if items is None:
+            return [], [f"照片没有保存好，{_RETRY}"]
+        if len(items) > question.max_files:
+            return [], [f"最多上传{question.max_files}张照片"]
+        refs = []
+        for number, item in enumerate(items, start=1):
+            ref = kept_image(item, MEDIA_TYPE)
+            if ref is None:
+                return [], [f"第{number}张照片没有保存好，{_RETRY}"]
+            refs.append(ref.as_value())
+        return refs, []
+
+    def context(self, question: Upload, value: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+        """The kept pictures' references and the JSON text the hidden input posts (only whole lists of them)."""
+        refs: list[Any] = []
+        if rejection(value) is None:
+            cleaned, problems = self.clean(question, value)
+            refs = [] if problems else cleaned
+        return {
+            "refs": refs,
+            "posted": msgspec.json.encode(refs).decode() if refs else "",
+            "max_files": question.max_files,
+        }
