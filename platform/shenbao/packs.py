@@ -14,7 +14,21 @@ from shenbao.workflow.calendar import WorkingCalendar, load_calendar
 from shenbao.workflow.lint import decode_chain, form_chain_problems
 from shenbao.workflow.model import Chain
 
-__all__ = ["ChainRegistry", "FormRegistry", "PackChain", "PackError", "check_routing"]
+__all__ = [
+    "FARMER_FORMS",
+    "STEP_FORMS",
+    "ChainRegistry",
+    "FormRegistry",
+    "PackChain",
+    "PackError",
+    "PackForms",
+    "check_routing",
+]
+
+FARMER_FORMS = "forms"
+"""A pack's folder of the forms farmers fill."""
+STEP_FORMS = "chains/forms"
+"""A pack's folder of the forms staff fill at a chain's step (the household check)."""
 
 
 class PackError(RuntimeError):
@@ -34,7 +48,7 @@ class FormRegistry:
         root: Path | None = None,
         *,
         cleaners: Mapping[str, Cleaner] | None = None,
-        folder: str = "forms",
+        folder: str = FARMER_FORMS,
     ) -> FormRegistry:
         """Load, lint and compile every form of the named packs (folders of ``form_defs/``).
 
@@ -48,20 +62,7 @@ class FormRegistry:
             PackError: a pack folder is missing, or a form has lint errors (run ``shenbao lint`` to see them).
         """
         root = root or form_defs_dir()
-        forms: list[CompiledForm] = []
-        for pack in packs:
-            found = root / pack / folder
-            if not found.is_dir():
-                if folder != "forms":
-                    continue  # a pack without step forms
-                raise PackError(f"pack {pack!r} not found: expected form definitions in {found}")
-            for path in sorted(found.glob("*.json")):
-                definition = load_form(path)
-                problems = lint_form(definition, str(path))
-                if problems:
-                    raise PackError("\n".join(map(str, problems)))
-                forms.append(compile_form(definition, cleaners=cleaners))
-        return cls(forms)
+        return cls(form for pack in packs for form in _compiled(root, pack, folder, cleaners))
 
     def get(self, form_id: str) -> CompiledForm | None:
         return self._forms.get(form_id)
@@ -71,6 +72,49 @@ class FormRegistry:
 
     def __len__(self) -> int:
         return len(self._forms)
+
+
+def _compiled(
+    root: Path, pack: str, folder: str, cleaners: Mapping[str, Cleaner] | None
+) -> list[CompiledForm]:
+    """Each form of ``<root>/<pack>/<folder>``, linted and compiled (a pack without step forms has none)."""
+    found = root / pack / folder
+    if not found.is_dir():
+        if folder != FARMER_FORMS:
+            return []
+        raise PackError(f"pack {pack!r} not found: expected form definitions in {found}")
+    forms: list[CompiledForm] = []
+    for path in sorted(found.glob("*.json")):
+        definition = load_form(path)
+        problems = lint_form(definition, str(path))
+        if problems:
+            raise PackError("\n".join(map(str, problems)))
+        forms.append(compile_form(definition, cleaners=cleaners))
+    return forms
+
+
+class PackForms(NamedTuple):
+    """The packs' forms, each compiled once: the farmer's forms and the forms staff fill at a chain's step."""
+
+    forms: FormRegistry
+    step_forms: FormRegistry
+
+    @classmethod
+    def from_packs(
+        cls, packs: Iterable[str], root: Path | None = None, *, cleaners: Mapping[str, Cleaner] | None = None
+    ) -> PackForms:
+        """Load, lint and compile each pack's ``forms/`` and ``chains/forms/`` in one pass over the packs.
+
+        Raises:
+            PackError: as :meth:`FormRegistry.from_packs`.
+        """
+        root = root or form_defs_dir()
+        forms: list[CompiledForm] = []
+        step_forms: list[CompiledForm] = []
+        for pack in packs:
+            forms += _compiled(root, pack, FARMER_FORMS, cleaners)
+            step_forms += _compiled(root, pack, STEP_FORMS, cleaners)
+        return cls(forms=FormRegistry(forms), step_forms=FormRegistry(step_forms))
 
 
 class PackChain(NamedTuple):
