@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -28,6 +30,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from litestar.types import ExceptionHandlersMap
 
 from shenbao import store
 from shenbao.cases.deadlines import fill_pending_deadlines
@@ -37,8 +40,8 @@ from shenbao.housekeeping import HousekeepingJob
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
-from shenbao.notify.sms import gateway_for
-from shenbao.packs import ChainRegistry, FormRegistry, PackError, check_routing
+from shenbao.notify.sms import Gateway, gateway_for
+from shenbao.packs import ChainRegistry, FormRegistry, PackForms, check_routing
 from shenbao.privacy.keyring import MISSING_KEYS
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import (
@@ -131,9 +134,11 @@ def _same_site_referer(request: Request[Any, Any, Any]) -> str | None:
 class ShenbaoPlugin(InitPlugin):
     """Mounts the farmer pages, the JSON API and the static files under ``path``.
 
-    The platform opens its database when the host application starts and closes it when it stops. Its pages
-    are rendered by its own Jinja2 environment, so the host's template configuration is left alone. It refuses
-    to start without the keys that encrypt identity numbers and phones (``settings.keys``).
+    :meth:`on_app_init` configures one concern a step (``_configure_routes``, ``_configure_headers``,
+    ``_configure_compression``) and adds :meth:`lifespan`, which opens the database when the host application
+    starts and closes it when it stops. Its pages are rendered by its own Jinja2 environment, so the host's
+    template configuration is left alone. It refuses to start without the keys that encrypt identity numbers and
+    phones (``settings.keys``).
 
     Args:
         settings: where the database and data live; read from the environment when omitted.
@@ -157,7 +162,34 @@ class ShenbaoPlugin(InitPlugin):
             )
         return cast(Services, services)
 
-    async def _start(self, app: Litestar) -> None:
+    @asynccontextmanager
+    async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        """Check the settings, open the database, build the services and start the background jobs; undo all of
+        it when the application stops, or as far as it got when the start fails.
+
+        Raises:
+            SettingsError: a key, the secret or the SMS gateway is missing or unusable.
+            PackError: a pack is missing, a form does not lint, or a form's applications would reach no handler.
+        """
+        self._check_settings()
+        async with AsyncExitStack() as opened:
+            database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
+            opened.push_async_callback(database.close)
+            cleaners = installed_widgets().cleaners()
+            packs = PackForms.from_packs(self.settings.packs, self.settings.form_defs, cleaners=cleaners)
+            chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
+            check_routing(packs.forms, chains)  # before anything process-wide is set for these packs
+            await _use_imported_divisions(database, packs.forms)
+            gateway = gateway_for(self.settings, database, chains)
+            app.state[self.state_key] = services = self._services(database, packs, chains, gateway)
+            opened.push_async_callback(self._stop, app)
+            install_widgets(services)
+            await fill_pending_deadlines(database, packs.forms, chains)
+            self._start_jobs(services)
+            yield
+
+    def _check_settings(self) -> None:
+        """Refuse to start without what every deployment must set, before anything is opened."""
         if self.settings.keys is None:  # every submission holds an ID number or a phone to encrypt
             raise SettingsError(f"shenbao cannot start: {MISSING_KEYS}")
         if not self.settings.secret_key:  # a random one per process would break codes and cookies on restart
@@ -169,35 +201,19 @@ class ShenbaoPlugin(InitPlugin):
                 "reminders). Set SHENBAO_SMS_GATEWAY=aliyun before farmers use it.",
                 self.settings.sms_gateway,
             )
-        database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
-        forms = FormRegistry.from_packs(
-            self.settings.packs, self.settings.form_defs, cleaners=installed_widgets().cleaners()
-        )
-        chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
-        try:
-            check_routing(forms, chains)  # before anything process-wide is set for these packs
-        except PackError:
-            await database.close()
-            raise
-        await _use_imported_divisions(database, forms)
-        try:
-            gateway = gateway_for(self.settings, database, chains)
-        except SettingsError:
-            await database.close()
-            raise
-        app.state[self.state_key] = services = Services(
+
+    def _services(
+        self, database: store.Database, packs: PackForms, chains: ChainRegistry, gateway: Gateway
+    ) -> Services:
+        """The platform's long-lived parts, with its own Jinja environment (the host's templates are left alone)."""
+        return Services(
             settings=self.settings,
-            forms=forms,
+            forms=packs.forms,
             renderer=Renderer(base=self.path, static_version=_static_version()),
             database=database,
             base=self.path,
             chains=chains,
-            step_forms=FormRegistry.from_packs(
-                self.settings.packs,
-                self.settings.form_defs,
-                cleaners=installed_widgets().cleaners(),
-                folder="chains/forms",
-            ),
+            step_forms=packs.step_forms,
             exports=load_exports(self.settings.packs, self.settings.form_defs),
             dispatcher=OutboxDispatcher(database, gateway),
             reminders=ReminderJob(database, chains, interval=self.settings.remind_minutes * 60),
@@ -209,8 +225,8 @@ class ShenbaoPlugin(InitPlugin):
                 per_address_per_hour=self.settings.otp_per_address_per_hour,
             ),
         )
-        install_widgets(services)
-        await fill_pending_deadlines(database, forms, services.chains)
+
+    def _start_jobs(self, services: Services) -> None:
         if services.dispatcher is not None:
             services.dispatcher.start()  # its first pass sends what an earlier process queued and left
         if services.reminders is not None and self.settings.remind_minutes > 0:
@@ -219,6 +235,7 @@ class ShenbaoPlugin(InitPlugin):
             services.housekeeping.start()
 
     async def _stop(self, app: Litestar) -> None:
+        """Forget the services and stop their jobs (each stop is safe on a job that never started)."""
         services = app.state.pop(self.state_key, None)
         if services is not None:
             if services.housekeeping is not None:
@@ -227,7 +244,6 @@ class ShenbaoPlugin(InitPlugin):
                 await services.reminders.stop()
             if services.dispatcher is not None:
                 await services.dispatcher.stop()
-            await services.database.close()
 
     def _page_errors(self, request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
         """Farmer pages answer errors with a page in Chinese; the API answers in JSON."""
@@ -290,12 +306,16 @@ class ShenbaoPlugin(InitPlugin):
         )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        static = create_static_files_router(
-            path="/static",
-            directories=[STATIC_DIR],
-            name="shenbao:static",
-            cache_control=CacheControlHeader(max_age=31_536_000, public=True),
-        )
+        """Mount the platform into the host's configuration, one concern a step."""
+        self._configure_routes(app_config)
+        self._configure_headers(app_config)
+        self._configure_compression(app_config)
+        app_config.lifespan.append(self.lifespan)
+        return app_config
+
+    def _configure_routes(self, app_config: AppConfig) -> None:
+        """One router under ``path``: the pages, the API, the widgets' routes and the static files, with the
+        ``services`` dependency, the language hooks and the platform's own error pages (the host keeps its own)."""
         router = Router(
             path=self.path or "/",
             route_handlers=[
@@ -308,33 +328,50 @@ class ShenbaoPlugin(InitPlugin):
                 StaffAuditController,
                 StaffReportsController,
                 ApiController,
-                static,
+                self._static_files(),
                 widget_router(self.settings),
                 *([DemoController] if self.settings.demo else []),
             ],
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
             before_request=_before_request,
             after_request=remember_language,
-            exception_handlers={
-                HTTPException: self._page_errors,
-                store.DatabaseBusyError: self._busy,
-                **({} if self.settings.debug else {Exception: self._server_error}),
-            },
+            exception_handlers=self._exception_handlers(),
         )
         app_config.route_handlers.append(router)
+
+    @staticmethod
+    def _static_files() -> Router:
+        """``<path>/static``: htmx and the pages' own files, cached for a year (their URLs carry a version)."""
+        return create_static_files_router(
+            path="/static",
+            directories=[STATIC_DIR],
+            name="shenbao:static",
+            cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        )
+
+    def _exception_handlers(self) -> ExceptionHandlersMap:
+        """Pages in Chinese (JSON under the API); any other error logged with its request id, unless debugging."""
+        return {
+            HTTPException: self._page_errors,
+            store.DatabaseBusyError: self._busy,
+            **({} if self.settings.debug else {Exception: self._server_error}),
+        }
+
+    def _configure_headers(self, app_config: AppConfig) -> None:
+        """The security headers on every response under ``path``; the policy hashes the templates' inline scripts."""
         policy = content_security_policy(
             inline_script_hashes(tuple(widget_roots(self.settings.form_defs, self.settings.packs)))
         )
         app_config.before_send.append(ResponseHeaders(self.path, https=self.settings.https, csp=policy))
+
+    @staticmethod
+    def _configure_compression(app_config: AppConfig) -> None:
+        """Let the host's compression leave alone the pages that arrive gzipped already."""
         compression = app_config.compression_config
         if compression is not None and compression.exclude_opt_key is None:
-            # Some pages arrive gzipped already: let the host's compression leave them alone.
             compression.exclude_opt_key = SKIP_COMPRESSION
         elif compression is not None and compression.exclude_opt_key != SKIP_COMPRESSION:
             raise ImproperlyConfiguredException(
                 f"ShenbaoPlugin: set CompressionConfig(exclude_opt_key={SKIP_COMPRESSION!r}) so its gzipped pages "
                 "are not compressed twice"
             )
-        app_config.on_startup.append(self._start)
-        app_config.on_shutdown.append(self._stop)
-        return app_config
