@@ -218,16 +218,20 @@ def _unknown(class_name: str, name: str) -> str:
     )
 
 
+def _inherited(widget: WidgetHooks[Any], name: str) -> bool:
+    return getattr(type(widget), name) is getattr(WidgetHooks, name)
+
+
 def defined_hook(widget: WidgetHooks[Any], name: str) -> Callable[..., Any] | None:
     """The widget's bound hook ``name``, or ``None`` when its class left it as :class:`WidgetHooks` has it."""
-    if getattr(type(widget), name) is getattr(WidgetHooks, name):
+    if _inherited(widget, name):
         return None
     hook: Callable[..., Any] = getattr(widget, name)
     return hook
 
 
 def _check_method(path: Path, widget: WidgetHooks[Any], name: str, parameters: tuple[str, ...]) -> None:
-    if getattr(type(widget), name) is getattr(WidgetHooks, name):
+    if _inherited(widget, name):
         return
     hook = getattr(widget, name)
     wanted = f"{'async ' if name == 'receive' else ''}def {name}(self, {', '.join(parameters)})"
