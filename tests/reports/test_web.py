@@ -136,7 +136,7 @@ def test_the_county_exports_its_approved_applications_whole(
     )
     assert e["当前环节"] == "录入国家系统" and e["审批日期"].date().isoformat() == "2026-06-11"
     assert asyncio.run(_audited(seeded[0].database_url)) == [
-        ("county", "620102", "已批准的申请3条，身份证号和手机号完整")
+        ("county", "620102", "已审批通过的申请3条，身份证号和手机号完整")
     ]
 
 

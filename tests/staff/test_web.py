@@ -99,4 +99,4 @@ def test_staff_see_their_subtree_and_nothing_else(
 def test_the_inbox_names_the_staff_region(staff_client: Client) -> None:
     sign_in(staff_client, "township")
     page = staff_client.get("/staff/")
-    assert "甘肃省 兰州市 城关区 酒泉路街道" in page.text and "乡镇级" in page.text
+    assert "甘肃省 兰州市 城关区 酒泉路街道" in page.text and "乡镇 · township" in page.text
