@@ -17,9 +17,10 @@ from shenbao.app import create_app
 from shenbao.settings import Settings
 from shenbao.store.inbox import FILTERS
 from shenbao.store.receipts import format_receipt
-from tests.conftest import TEST_KEYS
-from tests.staff.conftest import ACCOUNTS, INSIDE, PLACES, add_accounts, sign_in
 from tests.staff.inbox_cases import FORM_2021, TODAY, Case, add_case, random_cases
+from tests.support.keys import TEST_KEYS
+from tests.support.staff import ACCOUNTS, INSIDE, PLACES, add_accounts
+from tests.support.web import sign_in
 
 Client = TestClient[Litestar]
 MakeClient = Callable[[list[Case]], tuple[Client, list[str]]]

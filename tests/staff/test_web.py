@@ -11,7 +11,8 @@ from litestar.testing import TestClient
 
 from shenbao.settings import Settings
 from shenbao.store.receipts import format_receipt
-from tests.staff.conftest import ACCOUNTS, INSIDE, PLACES, csrf_of, sign_in
+from tests.support.staff import ACCOUNTS, INSIDE, PLACES
+from tests.support.web import csrf_of, sign_in
 
 Client = TestClient[Litestar]
 
