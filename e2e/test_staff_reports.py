@@ -9,7 +9,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
-from tests.reports.support import YIJIAN, ZIZHU, add_application, yijian, zizhu
+from tests.reports.known_set import add_application, yijian, zizhu
+from tests.support.applications import YIJIAN, ZIZHU
 
 from e2e.conftest import KEYS, Server
 from shenbao import store

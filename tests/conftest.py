@@ -5,7 +5,8 @@
   test, dropped at the end of the run). The ``postgres`` case carries the ``postgres`` marker, so
   ``pytest -m "not postgres"`` leaves it out on purpose; when the server cannot be reached it fails with
   the command that starts it, it never skips.
-- ``keys``: the keys that seal identity numbers and phones (:data:`TEST_KEYS`, fresh for each run).
+- ``keys``: the keys that seal identity numbers and phones (:data:`tests.support.keys.TEST_KEYS`, fresh for
+  each run).
 - ``db``: that database opened with :func:`shenbao.store.open_database` (with ``keys``) and migrated; closed
   after the test.
   Use it from async tests marked ``@pytest.mark.anyio`` (anyio's pytest plugin ships with Litestar).
@@ -31,15 +32,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from shenbao.privacy.keyring import Keyring, new_key_entry
+from shenbao.privacy.keyring import Keyring
 from shenbao.store import Database, migrate, open_database
+from tests.support.keys import TEST_KEYS
 
 T = TypeVar("T")
-
-TEST_DATA_KEY = new_key_entry("test1")
-TEST_LOOKUP_KEY = new_key_entry("test1")
-TEST_KEYS = Keyring.parse(TEST_DATA_KEY, TEST_LOOKUP_KEY)
-"""The keys every test opens its database and app with (random per run: no test depends on a ciphertext)."""
 
 _DEFAULT_ADMIN_URLS = (
     "postgresql://postgres@127.0.0.1:5432/postgres",

@@ -16,8 +16,8 @@ from shenbao.app import create_app
 from shenbao.privacy.keyring import Keyring
 from shenbao.settings import Settings, SettingsError
 from shenbao.store import migrate_url
-from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
-from tests.store.support import ANSWERS_2021, SECRETS
+from tests.support.keys import TEST_DATA_KEY, TEST_LOOKUP_KEY
+from tests.support.personal import ANSWERS_2021, SECRETS
 
 VARIABLES = "SHENBAO_DATA_KEY and SHENBAO_LOOKUP_KEY"
 

@@ -20,7 +20,7 @@ from shenbao.privacy.keyring import new_secret
 from shenbao.settings import Settings, SettingsError
 from shenbao.store import Database, migrate_url
 from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
-from tests.conftest import TEST_DATA_KEY, TEST_KEYS, TEST_LOOKUP_KEY
+from tests.support.keys import TEST_DATA_KEY, TEST_KEYS, TEST_LOOKUP_KEY
 
 OLD, NEW = new_secret(), new_secret()
 

@@ -22,7 +22,7 @@ from shenbao.store.staff import StaffRecord, staff_by_username
 from shenbao.workflow import Actor, TransitionRefused, apply
 from shenbao.workflow.model import Accept, RecordCheck, Refuse
 from shenbao.workflow.stored import history_of, workflow_json
-from tests.web.samples import one_click_2023
+from tests.support.samples import one_click_2023
 
 pytestmark = pytest.mark.anyio
 

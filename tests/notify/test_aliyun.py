@@ -20,8 +20,8 @@ from shenbao.settings import AliyunSms, Settings, SettingsError
 from shenbao.store import Database, migrate, open_database, schema
 from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages, undelivered_messages
 from shenbao.workflow import Notify, sms_params, sms_text
-from tests.conftest import TEST_KEYS
 from tests.notify.aliyun_fake import FakeAliyun, fake_aliyun
+from tests.support.keys import TEST_KEYS
 
 pytestmark = pytest.mark.anyio
 

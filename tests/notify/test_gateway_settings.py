@@ -16,7 +16,7 @@ from shenbao.notify.sms import ConsoleGateway, DatabaseGateway, gateway_for
 from shenbao.packs import ChainRegistry
 from shenbao.settings import AliyunSms, Settings, SettingsError
 from shenbao.store import Database
-from tests.web.conftest import migrated_settings
+from tests.support.web import migrated_settings
 
 CHAINS = ChainRegistry.from_packs(["gansu"])
 ALIYUN = {

@@ -23,7 +23,7 @@ from shenbao.store.outbox import QueuedSms, claim_due, enqueue_sms, outbox_messa
 from shenbao.store.staff import add_staff
 from shenbao.web.services import Services
 from shenbao.workflow.calendar import WorkingCalendar, YearOverride
-from tests.web.samples import one_click_2023
+from tests.support.samples import one_click_2023
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ import pytest
 
 from shenbao.store import Database
 from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages
-from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
+from tests.support.keys import TEST_DATA_KEY, TEST_LOOKUP_KEY
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,6 @@ import pytest
 
 from shenbao import store
 from shenbao.china_time import CHINA
-from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.notify import reminders as job
 from shenbao.notify.reminders import send_deadline_notices
 from shenbao.packs import ChainRegistry
@@ -18,9 +17,9 @@ from shenbao.privacy.keyring import Keyring
 from shenbao.store import Database, open_database
 from shenbao.store.outbox import outbox_messages
 from shenbao.store.reminders import notices_of
-from shenbao.store.staff import add_staff
-from shenbao.workflow import CalendarError, Chain, WorkingCalendar, start
-from shenbao.workflow.stored import workflow_json
+from shenbao.workflow import CalendarError, Chain, WorkingCalendar
+from tests.support.applications import add_application
+from tests.support.staff import add_account
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +29,6 @@ TOWNSHIP_PHONES = ["13600136000", "13600136001"]
 SUBMITTED = dt.date(2026, 6, 1)
 """A Monday: the household check is due on Monday 8 June, reminded on Friday 5 June."""
 CHAINS = ChainRegistry.from_packs(["gansu"])
-_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 
 
 def at(day: str, hour: int = 10) -> dt.datetime:
@@ -45,47 +43,19 @@ def _chain(chain_id: str = "gansu-yijian-2023") -> tuple[Chain, WorkingCalendar]
 
 
 async def _staff(db: Database) -> None:
-    await add_staff(
-        db, username="v", role="village", region_code=VILLAGE, password_hash=_HASH, phone=VILLAGE_PHONE
-    )
+    await add_account(db, "village", VILLAGE, username="v", phone=VILLAGE_PHONE)
     for number, phone in enumerate(TOWNSHIP_PHONES):
-        await add_staff(
-            db,
-            username=f"t{number}",
-            role="township",
-            region_code=VILLAGE[:9],
-            password_hash=_HASH,
-            phone=phone,
-        )
-    await add_staff(  # another township's staff never hear of this village
-        db,
-        username="other",
-        role="township",
-        region_code="620102002",
-        password_hash=_HASH,
-        phone="13500135000",
-    )
+        await add_account(db, "township", VILLAGE[:9], username=f"t{number}", phone=phone)
+    # another township's staff never hear of this village
+    await add_account(db, "township", "620102002", username="other", phone="13500135000")
 
 
 async def _application(
     db: Database, *, submitted_on: dt.date = SUBMITTED, chain_id: str = "gansu-yijian-2023"
 ) -> store.ApplicationRecord:
     """An application at the chain's first step, as a submission on ``submitted_on`` leaves it."""
-    chain, calendar = _chain(chain_id)
-    record, _ = await store.submit_application(
-        db,
-        idempotency_key=None,
-        form_id=chain_id,
-        form_version=1,
-        answers={},
-        personal=NO_PERSONAL_FIELDS,
-        region_code=VILLAGE,
-    )
-    state, events = start(chain, region=VILLAGE, submitted_on=submitted_on, answers={}, calendar=calendar)
-    await store.set_workflow_state(
-        db, record.id, state=workflow_json(state, [], events), deadline=state.due_on, green=state.green
-    )
-    return record
+    built = await add_application(db, chain_id, region=VILLAGE, answers={}, submitted_on=submitted_on)
+    return built.record
 
 
 async def _sms(db: Database) -> list[tuple[str, str, str]]:

@@ -183,7 +183,7 @@ def test_the_platform_starts_with_the_imported_province(
 
     from shenbao.app import create_app
     from shenbao.regions import installed_divisions, use_divisions
-    from tests.web.conftest import migrated_settings
+    from tests.support.web import migrated_settings
 
     settings = migrated_settings(tmp_path)
     monkeypatch.setenv("SHENBAO_DATABASE_URL", settings.database_url)

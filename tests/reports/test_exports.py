@@ -23,8 +23,9 @@ from shenbao.forms.loader import DefinitionError
 from shenbao.paths import form_defs_dir
 from shenbao.regions import installed_divisions
 from shenbao.store.reports import ApprovedApplication
-from tests.reports.support import YIJIAN, ZIZHU, chains, forms, step_forms, yijian, zizhu
-from tests.web.samples import id_number
+from tests.reports.known_set import yijian, zizhu
+from tests.support.applications import YIJIAN, ZIZHU, chains, forms, step_forms
+from tests.support.samples import id_number
 
 COLUMN = {header: index for index, (header, _) in enumerate(HEADERS)}
 

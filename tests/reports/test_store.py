@@ -16,7 +16,8 @@ from shenbao.store.reports import (
     region_statistics,
     week_starts,
 )
-from tests.reports.support import TODAY, Seeded, add_known_set
+from tests.reports.known_set import TODAY, add_known_set
+from tests.support.applications import Built
 
 pytestmark = pytest.mark.anyio
 
@@ -131,7 +132,7 @@ async def test_the_export_reads_in_batches_without_losing_or_repeating_a_row(
     batches = await _approved(db, "62", batch_size=batch_size)
     assert all(len(batch) <= batch_size for batch in batches)
     found = [application.receipt_number for batch in batches for application in batch]
-    expected: list[Seeded] = sorted(
+    expected: list[Built] = sorted(
         (seeded[key] for key in "cdeh"), key=lambda application: (application.region, application.id)
     )
     assert found == [application.receipt for application in expected]

@@ -19,10 +19,12 @@ from shenbao import store
 from shenbao.app import create_app
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE
 from shenbao.settings import Settings
-from tests.conftest import TEST_KEYS
-from tests.reports.support import TODAY, Seeded, add_accounts, add_known_set
-from tests.staff.conftest import sign_in
-from tests.web.samples import id_number
+from tests.reports.known_set import TODAY, add_known_set
+from tests.support.applications import Built
+from tests.support.keys import TEST_KEYS
+from tests.support.samples import id_number
+from tests.support.staff import insert_accounts
+from tests.support.web import sign_in
 
 Client = TestClient[Litestar]
 HEADER_NAMES = [header for header, _ in HEADERS]
@@ -31,15 +33,15 @@ HEADER_NAMES = [header for header, _ in HEADERS]
 @pytest.fixture
 def seeded(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Settings, dict[str, Seeded]]:
+) -> tuple[Settings, dict[str, Built]]:
     monkeypatch.setattr("shenbao.web.staff_reports._today", lambda: TODAY)
     settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
-    async def seed() -> dict[str, Seeded]:
+    async def seed() -> dict[str, Built]:
         await store.migrate_url(database_url)
         database = await store.open_database(database_url, keys=TEST_KEYS)
         try:
-            await add_accounts(database)
+            await insert_accounts(database)
             return await add_known_set(database)
         finally:
             await database.close()
@@ -48,7 +50,7 @@ def seeded(
 
 
 @pytest.fixture
-def client(seeded: tuple[Settings, dict[str, Seeded]]) -> Iterator[Client]:
+def client(seeded: tuple[Settings, dict[str, Built]]) -> Iterator[Client]:
     with TestClient(create_app(seeded[0]), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
@@ -119,7 +121,7 @@ def test_a_township_sees_its_villages_and_the_answers_without_one(client: Client
 
 
 def test_the_county_exports_its_approved_applications_whole(
-    client: Client, seeded: tuple[Settings, dict[str, Seeded]]
+    client: Client, seeded: tuple[Settings, dict[str, Built]]
 ) -> None:
     applications = seeded[1]
     sign_in(client, "county")
@@ -136,7 +138,7 @@ def test_the_county_exports_its_approved_applications_whole(
     )
     assert e["当前环节"] == "录入国家系统" and e["审批日期"].date().isoformat() == "2026-06-11"
     assert asyncio.run(_audited(seeded[0].database_url)) == [
-        ("county", "620102", "已批准的申请3条，身份证号和手机号完整")
+        ("county", "620102", "已审批通过的申请3条，身份证号和手机号完整")
     ]
 
 
@@ -152,7 +154,7 @@ async def _audited(url: str) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(("role", "expected"), [("township", "cd"), ("province", "cdeh"), ("village", "")])
 def test_other_roles_export_their_region_masked(
-    client: Client, seeded: tuple[Settings, dict[str, Seeded]], role: str, expected: str
+    client: Client, seeded: tuple[Settings, dict[str, Built]], role: str, expected: str
 ) -> None:
     applications = seeded[1]
     sign_in(client, role)

@@ -8,8 +8,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.staff.conftest import csrf_of
-from tests.web.samples import photo, signers
+from tests.support.samples import photo, signers
+from tests.support.web import csrf_of
 
 Client = TestClient[Litestar]
 

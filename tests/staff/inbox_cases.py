@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 
 from shenbao import store
-from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.store.inbox import InboxFilter, InboxView
+from tests.support.applications import Stage, add_application
 
 TODAY = dt.date(2026, 6, 1)
 """The day the tests look at the inbox on (a Monday; every deadline stays in a year chinesecalendar knows)."""
@@ -46,36 +46,18 @@ class Case:
 
 
 async def add_case(db: store.Database, case: Case) -> int:
-    """Store the case through the store's own functions; return its id."""
+    """Store the case with the application builder, its workflow state written by hand; return its id."""
     answers = {"name": case.name} if case.form_id == FORM_2023 else {"q4": {"name": case.name}}
-    record, _ = await store.submit_application(
+    built = await add_application(
         db,
-        idempotency_key=None,
-        form_id=case.form_id,
-        form_version=1,
+        case.form_id,
+        region=case.place,
         answers=answers,
-        personal=NO_PERSONAL_FIELDS,
         flags=["policy_mismatch"] if case.flagged else [],
-        region_code=case.place,
+        stage=Stage(step=case.step, due_on=case.deadline, green=case.green),
+        status=case.status,
     )
-    state = None
-    if case.step is not None:
-        state = {
-            "chain": case.form_id,
-            "region": case.place,
-            "submitted_on": "2026-05-20",
-            "step": case.step,
-            "step_started_on": "2026-05-20",
-            "due_on": case.deadline.isoformat() if case.deadline else None,
-            "final_due_on": "2026-06-10",
-            "status": "in_progress" if case.status == "submitted" else case.status,
-            "green": case.green,
-            "history": [],
-        }
-    await store.set_workflow_state(
-        db, record.id, state=state, deadline=case.deadline, green=case.green, status=case.status
-    )
-    return record.id
+    return built.id
 
 
 def random_cases(places: list[str], count: int, seed: int = 5) -> list[Case]:

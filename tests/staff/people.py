@@ -1,16 +1,14 @@
 """Accounts for the staff-account page tests: the four roles of 城关区 and accounts beside and beyond them.
 
-Every account gets the same argon2 hash of :data:`~tests.staff.conftest.PASSWORD`, computed once: hashing is
+Every account gets the same argon2 hash of :data:`~tests.support.staff.PASSWORD`, computed once: hashing is
 slow on purpose, and these tests sign in often enough.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,9 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.settings import Settings
-from shenbao.staff.accounts import hash_password
-from shenbao.store.staff import add_staff
-from tests.staff.conftest import PASSWORD, csrf_of, sign_in
-from tests.web.conftest import migrated_settings
+from tests.support.beside import fetch
+from tests.support.staff import PASSWORD, add_account
+from tests.support.web import csrf_of, migrated_settings, sign_in
 
 Client = TestClient[Litestar]
 
@@ -48,11 +45,6 @@ MANAGES = {
 """Whom each of the four 城关区 accounts manages (written out, not computed by the rules under test)."""
 
 
-@cache
-def password_hash() -> str:
-    return hash_password(PASSWORD)
-
-
 def seed_people(settings: Settings, people: dict[str, tuple[str, str]] = PEOPLE) -> dict[str, int]:
     """Add ``people`` (username: role, region); returns username to id."""
 
@@ -61,12 +53,11 @@ def seed_people(settings: Settings, people: dict[str, tuple[str, str]] = PEOPLE)
         try:
             ids = {}
             for username, (role, region) in people.items():
-                added = await add_staff(
+                added = await add_account(
                     database,
+                    role,  # type: ignore[arg-type]
+                    region,
                     username=username,
-                    role=role,  # type: ignore[arg-type]
-                    region_code=region,
-                    password_hash=password_hash(),
                     display_name=f"{username}的名字",
                 )
                 ids[username] = added.id
@@ -112,8 +103,8 @@ def browser(client: Client, jar: httpx.Cookies) -> Iterator[Client]:
 
 
 def rows(settings: Settings, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(settings.database_url.removeprefix("sqlite:///")) as connection:
-        return connection.execute(sql, args).fetchall()
+    """The rows ``sql`` selects in the app's database (SQLite: ``?`` placeholders)."""
+    return fetch(settings.database_url, sql, *args)
 
 
 def snapshot(settings: Settings) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

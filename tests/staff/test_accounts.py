@@ -8,7 +8,7 @@ import pytest
 
 from shenbao import store
 from shenbao.staff.accounts import LoginRefused, StaffAccounts
-from tests.staff.conftest import PASSWORD, add_accounts
+from tests.support.staff import PASSWORD, add_accounts
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ from shenbao.store.staff_admin import (
     set_staff_password_hash,
     set_staff_phone,
 )
-from tests.staff.conftest import PASSWORD
+from tests.support.staff import PASSWORD
 
 pytestmark = pytest.mark.anyio
 

@@ -15,10 +15,12 @@ from shenbao import store
 from shenbao.settings import Settings
 from shenbao.store.receipts import check_digit
 from tests.staff.checks import record_check
-from tests.staff.conftest import APPLICANT_PHONE, PLACES, Client, Flow, csrf_of, sign_in
 from tests.staff.test_decisions import _act
-from tests.store.support import ZIZHU
-from tests.web.samples import id_number, one_click_2023
+from tests.support.applications import APPLICANT_PHONE, ZIZHU, add_application
+from tests.support.beside import Flow
+from tests.support.samples import id_number, one_click_2023
+from tests.support.staff import PLACES
+from tests.support.web import Client, csrf_of, sign_in
 
 APPLICANT_ID = one_click_2023()["id_number"]
 AUDIT_COLUMNS = "staff_id, username, role, region, action, target, detail, address"
@@ -26,12 +28,12 @@ AUDIT_COLUMNS = "staff_id, username, role, region, action, target, detail, addre
 
 def _audit(flow: Flow, where: str = "1 = 1") -> list[dict[str, Any]]:
     names = [name.strip() for name in AUDIT_COLUMNS.split(",")]
-    rows = flow._fetch(f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE {where} ORDER BY id")
+    rows = flow.fetch(f"SELECT {AUDIT_COLUMNS} FROM audit_log WHERE {where} ORDER BY id")
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _receipt(flow: Flow) -> str:
-    return str(flow._fetch(f"SELECT receipt_number FROM application WHERE id = {flow.id}")[0][0])
+    return str(flow.fetch(f"SELECT receipt_number FROM application WHERE id = {flow.id}")[0][0])
 
 
 def _switch(client: Client, username: str) -> None:
@@ -55,7 +57,7 @@ def test_each_decision_writes_a_row_naming_the_application(client: Client, flow:
     assert _act(client, flow, "pass_up", note="请乡镇审核").status_code == 303
     rows = _audit(flow, "action LIKE 'decision.%'")
     assert [row["action"] for row in rows] == ["decision.accept", "decision.record_check", "decision.pass_up"]
-    staff_id = flow._fetch("SELECT id FROM staff WHERE username = 'village'")[0][0]
+    staff_id = flow.fetch("SELECT id FROM staff WHERE username = 'village'")[0][0]
     for row in rows:
         assert (row["staff_id"], row["username"], row["role"], row["region"]) == (
             staff_id,
@@ -235,16 +237,10 @@ def _add_2021_application(settings: Settings, answers: dict[str, Any]) -> int:
     async def add() -> int:
         database = await store.open_database(settings.database_url, keys=settings.keys)
         try:
-            record, _ = await store.submit_application(
-                database,
-                idempotency_key=None,
-                form_id="gansu-zizhu-2021",
-                form_version=1,
-                answers=answers,
-                personal=ZIZHU,
-                region_code=PLACES["village"],
+            built = await add_application(
+                database, ZIZHU, region=PLACES["village"], answers=answers, workflow=False
             )
-            return record.id
+            return built.id
         finally:
             await database.close()
 

@@ -21,13 +21,14 @@ from litestar.testing import TestClient
 
 from shenbao import store
 from shenbao.app import create_app
-from shenbao.forms.personal import NO_PERSONAL_FIELDS
 from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.settings import Settings
 from shenbao.store.outbox import QueuedSms, enqueue_sms, mark_failed, outbox_messages
 from shenbao.store.verification import record_sms
-from tests.conftest import TEST_KEYS
-from tests.staff.conftest import PLACES, add_accounts, sign_in
+from tests.support.applications import add_application
+from tests.support.keys import TEST_KEYS
+from tests.support.staff import add_accounts
+from tests.support.web import sign_in
 
 INSTANT = dt.datetime(2026, 12, 4, 14, 30, tzinfo=dt.UTC)
 """22:30 on the same day in China."""
@@ -62,15 +63,7 @@ def seeded(database_url: str, tmp_path: Path, at_the_instant: None) -> Seeded:
         try:
             now = dt.datetime.now(dt.UTC)
             await add_accounts(database)
-            record, _ = await store.submit_application(
-                database,
-                idempotency_key=None,
-                form_id="gansu-yijian-2023",
-                form_version=1,
-                answers={},
-                personal=NO_PERSONAL_FIELDS,
-                region_code=PLACES["village"],
-            )
+            record = (await add_application(database, answers={}, workflow=False)).record
             await record_sms(
                 database,
                 phone="13800138000",

@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from tests.staff.checks import record_check
-from tests.staff.conftest import APPLICANT_PHONE, Client, Flow, csrf_of, sign_in
+from tests.support.applications import APPLICANT_PHONE
+from tests.support.beside import Flow
+from tests.support.web import Client, csrf_of, sign_in
 
 
 def _act(client: Client, flow: Flow, action: str, **fields: str) -> Any:
@@ -76,7 +78,7 @@ def test_a_refusal_sends_the_applicant_its_reason(client: Client, flow: Flow) ->
     record_check(client, flow.id)
     assert _act(client, flow, "refuse", reason="家庭收入高于标准").status_code == 303
     assert flow.state() == ("check_answer", 3, "refused")
-    assert flow._fetch(f"SELECT status FROM application WHERE id = {flow.id}") == [("refused",)]
+    assert flow.fetch(f"SELECT status FROM application WHERE id = {flow.id}") == [("refused",)]
     inbox = client.get("/staff/?view=all").text  # the inbox says so too, among the region's cases
     assert '<span class="tag done">不予纳入</span>' in inbox
     refused = [(phone, text) for phone, template, text in flow.outbox() if template == "refused"]

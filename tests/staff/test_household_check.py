@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.staff.checks import COUNT, fill_check, post_check
-from tests.staff.conftest import Client, Flow, csrf_of, sign_in
+from tests.support.beside import Flow
+from tests.support.web import Client, csrf_of, sign_in
 
 
 def test_the_application_page_leads_to_the_check_form_not_a_text_box(client: Client, flow: Flow) -> None:

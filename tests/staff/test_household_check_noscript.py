@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from tests.staff.checks import CONCLUSION, COUNT, fill_check
-from tests.staff.conftest import FORM_ID, ZIZHU_ID, Client, Flow, csrf_of, sign_in
-from tests.widgets.conftest import jpeg_bytes
+from tests.support.applications import YIJIAN, ZIZHU
+from tests.support.beside import Flow
+from tests.support.images import jpeg_bytes
+from tests.support.web import Client, csrf_of, sign_in
 
 PLACE = {
     "visit_place.city": "6201",
@@ -75,7 +77,7 @@ def test_the_check_is_recorded_without_script(client: Client, flow: Flow) -> Non
 
 @pytest.mark.parametrize(
     ("flow", "next_step"),
-    [(FORM_ID, "答复农户"), (ZIZHU_ID, "核查结果告知")],
+    [(YIJIAN, "答复农户"), (ZIZHU, "核查结果告知")],
     indirect=["flow"],
     ids=["2023", "2021"],
 )

@@ -20,8 +20,8 @@ from shenbao.store.inbox import (
     page_statement,
 )
 from shenbao.web.staff_inbox import turn_keys
-from tests.staff.conftest import ACCOUNTS, INSIDE, PLACES
 from tests.staff.inbox_cases import NAMES, TODAY, Case, add_case, expected, random_cases
+from tests.support.staff import ACCOUNTS, INSIDE, PLACES
 
 pytestmark = pytest.mark.anyio
 

@@ -17,9 +17,10 @@ from shenbao.app import create_app
 from shenbao.settings import Settings
 from shenbao.store.inbox import FILTERS
 from shenbao.store.receipts import format_receipt
-from tests.conftest import TEST_KEYS
-from tests.staff.conftest import ACCOUNTS, INSIDE, PLACES, add_accounts, sign_in
 from tests.staff.inbox_cases import FORM_2021, TODAY, Case, add_case, random_cases
+from tests.support.keys import TEST_KEYS
+from tests.support.staff import ACCOUNTS, INSIDE, PLACES, add_accounts
+from tests.support.web import sign_in
 
 Client = TestClient[Litestar]
 MakeClient = Callable[[list[Case]], tuple[Client, list[str]]]
@@ -95,19 +96,19 @@ def test_a_village_handler_sees_their_turn_first_with_counts_on_every_link(make_
     assert '<a href="/staff/?view=all">本辖区全部 <b>3</b></a>' in page
     for label, count in (
         ("全部", 1),
-        ("待办", 1),
-        ("进行中", 0),
+        ("待受理", 1),
+        ("办理中", 0),
         ("已超期", 0),
         ("有标记", 0),
         ("绿色通道", 0),
     ):
         assert re.search(rf">{label} <b>{count}</b></a>", page), label
-    assert "已通过" not in page  # a finished case is nobody's turn: no such filter here
+    assert "已审批通过" not in page  # a finished case is nobody's turn: no such filter here
     everything = client.get("/staff/?view=all").text
     assert _rows(everything) == [
         format_receipt(receipt) for receipt in (receipts[1], receipts[0], receipts[2])
     ]
-    assert re.search(r">已通过 <b>1</b></a>", everything)
+    assert re.search(r">已审批通过 <b>1</b></a>", everything)
 
 
 def test_a_row_shows_name_village_step_working_days_and_flags(make_client: MakeClient) -> None:
@@ -129,7 +130,9 @@ def test_a_row_shows_name_village_step_working_days_and_flags(make_client: MakeC
     assert '家庭经济状况核查 · <span class="overdue">已超期1个工作日</span>' in items[0]  # Friday 29 May
     assert 'class="late"' in items[0]
     assert '村级入户核查 · <span class="due">还剩2个工作日</span>' in items[1]
-    assert '<span class="tag flag">需核实</span>' in items[1] and '<span class="tag">待办</span>' in items[1]
+    assert (
+        '<span class="tag flag">需核实</span>' in items[1] and '<span class="tag">待受理</span>' in items[1]
+    )
     assert (
         '村级入户核查 · <span class="due">期限待定</span>' in items[2]
     )  # stored before its deadline was known

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from shenbao.settings import Settings
-from tests.staff.conftest import PASSWORD
 from tests.staff.people import MANAGES, PEOPLE, Client, people_client, rows, signed_in_as, snapshot
+from tests.support.staff import PASSWORD
 
 World = tuple[Client, Settings, dict[str, int]]
 VALID_VILLAGE = {

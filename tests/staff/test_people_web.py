@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from shenbao.settings import Settings
-from tests.staff.conftest import PASSWORD, sign_in
 from tests.staff.people import Client, browser, people_client, rows, signed_in_as
+from tests.support.staff import PASSWORD
+from tests.support.web import sign_in
 
 World = tuple[Client, Settings, dict[str, int]]
 NEW_VILLAGE = {

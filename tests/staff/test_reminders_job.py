@@ -22,10 +22,10 @@ from shenbao.notify.reminders import ReminderReport
 from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.sealing import open_text
-from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
-from tests.staff.conftest import PASSWORD, sign_in
-from tests.web.conftest import migrated_settings, verify_by_api
-from tests.web.samples import one_click_2023
+from tests.support.keys import TEST_DATA_KEY, TEST_LOOKUP_KEY
+from tests.support.samples import one_click_2023
+from tests.support.staff import PASSWORD
+from tests.support.web import migrated_settings, sign_in, verify_by_api
 
 Client = TestClient[Litestar]
 VILLAGE_PHONE = "13700137000"

@@ -17,8 +17,8 @@ from shenbao.notify.templates import OTP_TEMPLATE, template_names
 from shenbao.packs import ChainRegistry
 from shenbao.settings import AliyunSms, Settings
 from shenbao.store.outbox import QueuedSms, enqueue_sms, mark_failed, outbox_messages
-from tests.staff.conftest import sign_in
-from tests.web.conftest import last_code
+from tests.support.beside import last_code
+from tests.support.web import sign_in
 
 
 def test_the_province_admin_sees_the_sent_messages_without_their_codes(

@@ -12,8 +12,9 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.settings import Settings
-from tests.conftest import TEST_KEYS
-from tests.staff.conftest import add_accounts, csrf_of, sign_in
+from tests.support.keys import TEST_KEYS
+from tests.support.staff import add_accounts
+from tests.support.web import csrf_of, sign_in
 
 
 def _settings(database_url: str, tmp_path: Path) -> Settings:

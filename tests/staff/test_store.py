@@ -19,7 +19,7 @@ from shenbao.store.staff import (
     session_staff,
     staff_by_username,
 )
-from tests.staff.conftest import ACCOUNTS, INSIDE, PASSWORD, PLACES, add_accounts, add_applications
+from tests.support.staff import ACCOUNTS, INSIDE, PASSWORD, PLACES, add_accounts, add_applications
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,8 @@ from litestar.testing import TestClient
 
 from shenbao.settings import Settings
 from shenbao.store.receipts import format_receipt
-from tests.staff.conftest import ACCOUNTS, INSIDE, PLACES, csrf_of, sign_in
+from tests.support.staff import ACCOUNTS, INSIDE, PLACES
+from tests.support.web import csrf_of, sign_in
 
 Client = TestClient[Litestar]
 
@@ -99,4 +100,4 @@ def test_staff_see_their_subtree_and_nothing_else(
 def test_the_inbox_names_the_staff_region(staff_client: Client) -> None:
     sign_in(staff_client, "township")
     page = staff_client.get("/staff/")
-    assert "甘肃省 兰州市 城关区 酒泉路街道" in page.text and "乡镇级" in page.text
+    assert "甘肃省 兰州市 城关区 酒泉路街道" in page.text and "乡镇 · township" in page.text

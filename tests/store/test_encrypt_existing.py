@@ -23,12 +23,21 @@ from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages
 from shenbao.store.receipts import new_receipt_number
 from shenbao.store.tables import Application, Draft, OtpChallenge, Outbox
 from shenbao.store.verification import phone_verified
-from tests.conftest import TEST_DATA_KEY, TEST_LOOKUP_KEY
-from tests.store.support import ANSWERS_2021, ID, PHONE, PROXY_PHONE, SECRETS, ZIZHU, row_text, submit
+from tests.support.keys import TEST_DATA_KEY, TEST_LOOKUP_KEY
+from tests.support.personal import (
+    ANSWERS_2021,
+    ID,
+    PHONE,
+    PROXY_PHONE,
+    SECRETS,
+    ZIZHU_FIELDS,
+    row_text,
+    submit,
+)
 
 pytestmark = pytest.mark.anyio
 
-FORMS = {"gansu-zizhu-2021": ZIZHU}
+FORMS = {"gansu-zizhu-2021": ZIZHU_FIELDS}
 
 
 async def _legacy_application(
@@ -146,7 +155,7 @@ async def test_a_draft_saved_meanwhile_is_left_to_its_save(
 
         async def __aenter__(self) -> Any:
             entered = await self.transaction.__aenter__()
-            await save_draft(db, "t", "gansu-zizhu-2021", 1, newer, "applicant", personal=ZIZHU)
+            await save_draft(db, "t", "gansu-zizhu-2021", 1, newer, "applicant", personal=ZIZHU_FIELDS)
             return entered
 
         async def __aexit__(self, *exc: Any) -> Any:
@@ -161,7 +170,7 @@ async def test_a_draft_saved_meanwhile_is_left_to_its_save(
 
 async def test_a_new_key_reads_the_old_ones_then_reseals_everything(db: Database, database_url: str) -> None:
     record = await submit(db)
-    await save_draft(db, "t", "gansu-zizhu-2021", 1, ANSWERS_2021, "", personal=ZIZHU)
+    await save_draft(db, "t", "gansu-zizhu-2021", 1, ANSWERS_2021, "", personal=ZIZHU_FIELDS)
     await enqueue_sms(db, [QueuedSms(phone=PHONE, template="t", text="x")], now=record.created_at)
     data_key, lookup_key = new_key_entry("k2"), new_key_entry("l2")
     only_new = Keyring.parse(data_key, lookup_key)

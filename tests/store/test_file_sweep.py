@@ -15,7 +15,7 @@ from shenbao.files.sweep import GRACE, referenced_files, sweep_files
 from shenbao.housekeeping import HousekeepingJob
 from shenbao.store import Database
 from shenbao.store.limits import take_try
-from tests.store.support import ANSWERS_2021, ZIZHU, submit
+from tests.support.personal import ANSWERS_2021, ZIZHU_FIELDS, submit
 
 pytestmark = pytest.mark.anyio
 
@@ -51,11 +51,11 @@ async def test_an_old_orphan_goes_with_its_thumbnails_young_and_referenced_ones_
     in_draft, in_check_draft = await _kept(files, "draft"), await _kept(files, "check draft")
     in_application, in_check = await _kept(files, "application"), await _kept(files, "check record")
     await store.save_draft(
-        db, "token-1", "gansu-zizhu-2021", 1, {"q46": in_draft.as_value()}, "pledge", personal=ZIZHU
+        db, "token-1", "gansu-zizhu-2021", 1, {"q46": in_draft.as_value()}, "pledge", personal=ZIZHU_FIELDS
     )
     signers = [{"name": "张三", "role": "applicant", **in_check_draft.as_value()}]
     await store.save_draft(
-        db, "check-1", "household-check", 1, {"authorisation": signers}, "verify", personal=ZIZHU
+        db, "check-1", "household-check", 1, {"authorisation": signers}, "verify", personal=ZIZHU_FIELDS
     )
     record = await submit(db, answers={**ANSWERS_2021, "materials": [in_application.as_value()]})
     history = {"step": "township", "history": [{"action": {"answers": {"house_photo": in_check.as_value()}}}]}
@@ -73,7 +73,7 @@ async def test_an_old_orphan_goes_with_its_thumbnails_young_and_referenced_ones_
 async def test_references_are_found_in_one_look_at_every_table(db: Database, files: FileStore) -> None:
     ref = await _kept(files, "nested")
     deep = {"q45": [{"name": "张三", "file": ref.file, "type": "image/png"}], "file": "not-a-hash"}
-    await store.save_draft(db, "token-2", "gansu-zizhu-2021", 1, deep, "pledge", personal=ZIZHU)
+    await store.save_draft(db, "token-2", "gansu-zizhu-2021", 1, deep, "pledge", personal=ZIZHU_FIELDS)
     assert await referenced_files(db, [ref.file, "0" * 64]) == {ref.file}
 
 
@@ -95,7 +95,7 @@ async def test_a_picture_left_aside_by_an_interrupted_sweep_comes_back_when_refe
     path = files.path_of(ref)
     path.rename(path.with_name(f"{path.name}.0a1b2c3d.sweep"))
     await store.save_draft(
-        db, "token-3", "gansu-zizhu-2021", 1, {"q46": ref.as_value()}, "pledge", personal=ZIZHU
+        db, "token-3", "gansu-zizhu-2021", 1, {"q46": ref.as_value()}, "pledge", personal=ZIZHU_FIELDS
     )
     report = await sweep_files(db, files, now=NOW)
     assert report.restored == 1 and _there(files, ref)

@@ -23,7 +23,7 @@ from shenbao.store import (
 )
 from shenbao.store.outbox import QueuedSms, enqueue_sms, outbox_messages
 from shenbao.store.staff import application_in_region
-from tests.store.support import (
+from tests.support.personal import (
     ANSWERS_2021,
     ANSWERS_2023,
     ID,
@@ -32,8 +32,8 @@ from tests.store.support import (
     PROXY_PHONE,
     SECRETS,
     VILLAGE,
-    YIJIAN,
-    ZIZHU,
+    YIJIAN_FIELDS,
+    ZIZHU_FIELDS,
     row_text,
     submit,
 )
@@ -78,7 +78,7 @@ async def test_a_question_answer_is_sealed_whole_and_keeps_its_type(db: Database
         form_id="gansu-yijian-2023",
         form_version=1,
         answers=answers,
-        personal=YIJIAN,
+        personal=YIJIAN_FIELDS,
         region_code=VILLAGE,
     )
     stored = await row_text(db, "application")
@@ -93,7 +93,7 @@ async def test_drafts_are_sealed_too_whatever_shape_the_farmer_left(db: Database
         "q4": {"name": "张三", "id_number": ID.lower(), "phone": "138 0013 8000"},
         "q1": "proxy",
     }
-    await save_draft(db, "token-1", "gansu-zizhu-2021", 1, answers, "applicant", personal=ZIZHU)
+    await save_draft(db, "token-1", "gansu-zizhu-2021", 1, answers, "applicant", personal=ZIZHU_FIELDS)
     stored = await row_text(db, "draft")
     assert PROXY_PHONE not in stored and ID.lower() not in stored and "138 0013 8000" not in stored
     loaded = await load_draft(db, "token-1", "gansu-zizhu-2021")
@@ -125,11 +125,13 @@ async def test_a_receipt_belongs_only_to_the_applicants_phone(db: Database) -> N
 async def test_without_keys_personal_data_is_neither_written_nor_read(
     db: Database, database_url: str
 ) -> None:
-    await save_draft(db, "token-1", "gansu-zizhu-2021", 1, ANSWERS_2021, "applicant", personal=ZIZHU)
+    await save_draft(db, "token-1", "gansu-zizhu-2021", 1, ANSWERS_2021, "applicant", personal=ZIZHU_FIELDS)
     keyless = await open_database(database_url)
     try:
         with pytest.raises(KeysMissingError, match=f"{DATA_KEY_VARIABLE} and {LOOKUP_KEY_VARIABLE}"):
-            await save_draft(keyless, "token-2", "gansu-zizhu-2021", 1, ANSWERS_2021, "", personal=ZIZHU)
+            await save_draft(
+                keyless, "token-2", "gansu-zizhu-2021", 1, ANSWERS_2021, "", personal=ZIZHU_FIELDS
+            )
         with pytest.raises(KeysMissingError):
             await load_draft(keyless, "token-1", "gansu-zizhu-2021")
         await save_draft(keyless, "token-3", "f", 1, {"q1": "是"}, "", personal=NO_PERSONAL_FIELDS)

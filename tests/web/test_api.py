@@ -10,8 +10,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
-from tests.web.conftest import count_applications, last_code, verify_by_api
-from tests.web.samples import household_2021, one_click_2023
+from tests.support.beside import count_applications, last_code
+from tests.support.samples import household_2021, one_click_2023
+from tests.support.web import verify_by_api
 
 Client = TestClient[Litestar]
 FORM = "/api/v1/forms/gansu-zizhu-2021"

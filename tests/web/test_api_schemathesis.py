@@ -30,7 +30,7 @@ from schemathesis.checks import (
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.settings import Settings
-from tests.conftest import TEST_KEYS
+from tests.support.keys import TEST_KEYS
 
 EXAMPLES = 30
 """Per operation and mode: 6 operations x 2 modes x 30 = 360 requests, about 10 s on one engine on 2 cores."""

@@ -8,7 +8,8 @@ import msgspec
 from litestar.testing import TestClient
 
 from shenbao.app import create_app
-from tests.web.conftest import last_code, migrated_settings
+from tests.support.beside import last_code
+from tests.support.web import migrated_settings
 
 
 def test_the_demo_shows_the_codes_it_sent(tmp_path: Path) -> None:

@@ -13,8 +13,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
-from tests.web.conftest import count_applications, verify_on_page
-from tests.web.samples import id_number, photo, signers
+from tests.support.beside import count_applications
+from tests.support.samples import id_number, photo, signers
+from tests.support.web import verify_on_page
 
 Client = TestClient[Litestar]
 BASE = "/f/gansu-zizhu-2021"
@@ -248,7 +249,7 @@ def test_labels_come_in_the_language_asked_for(tmp_path: Any) -> None:
     from pathlib import Path
 
     from shenbao.app import create_app
-    from tests.web.conftest import migrated_settings
+    from tests.support.web import migrated_settings
 
     pack = Path(tmp_path) / "packs" / "gannan" / "forms"
     pack.mkdir(parents=True)

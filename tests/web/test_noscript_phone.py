@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
-from tests.web.conftest import last_code
-from tests.web.samples import id_number
+from tests.support.beside import last_code
+from tests.support.samples import id_number
 
 Client = TestClient[Litestar]
 YIJIAN = "/f/gansu-yijian-2023"

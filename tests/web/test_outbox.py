@@ -10,8 +10,8 @@ from litestar.testing import TestClient
 
 from shenbao.settings import Settings
 from shenbao.store.sealing import open_text
-from tests.web.conftest import verify_by_api
-from tests.web.samples import one_click_2023
+from tests.support.samples import one_click_2023
+from tests.support.web import verify_by_api
 
 Client = TestClient[Litestar]
 HANDLER_PHONE = "13700137000"

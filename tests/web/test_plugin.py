@@ -8,7 +8,7 @@ from litestar import Litestar, get
 from litestar.testing import TestClient
 
 from shenbao.plugin import ShenbaoPlugin
-from tests.web.conftest import migrated_settings, read_guide
+from tests.support.web import migrated_settings, read_guide
 
 
 @get("/")

@@ -16,7 +16,7 @@ from shenbao.packs import PackError
 from shenbao.paths import form_defs_dir
 from shenbao.settings import SettingsError
 from shenbao.web.services import Services
-from tests.web.conftest import migrated_settings
+from tests.support.web import migrated_settings
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from shenbao.plugin import ShenbaoPlugin
 from shenbao.settings import Settings, SettingsError, https_from_env
 from shenbao.web.api_body import MAX_DEPTH, depth_of
 from shenbao.web.security import inline_script_hashes
-from tests.staff.conftest import csrf_of
-from tests.web.conftest import migrated_settings, read_guide
+from tests.support.web import csrf_of, migrated_settings, read_guide
 
 Client = TestClient[Litestar]
 API = "/api/v1/forms/gansu-zizhu-2021"

@@ -20,8 +20,8 @@ from shenbao.app import create_app
 from shenbao.settings import Settings
 from shenbao.store import sqlite_pool
 from shenbao.store.sqlite_pool import PooledSQLiteEngine
-from tests.web.conftest import last_code
-from tests.web.samples import one_click_2023
+from tests.support.beside import last_code
+from tests.support.samples import one_click_2023
 
 Client = TestClient[Litestar]
 FORM = "/api/v1/forms/gansu-yijian-2023"

@@ -7,17 +7,14 @@ import asyncio
 import datetime as dt
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
-import asyncpg
 import itsdangerous.timed
 import pytest
 from litestar import Litestar
@@ -26,19 +23,19 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.cases.phones import stored_verified_phones
-from shenbao.forms import evaluate
-from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.packs import FormRegistry
 from shenbao.privacy.masking import mask_phone
 from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.receipts import format_receipt, new_receipt_number
 from shenbao.store.sealing import open_text
-from shenbao.workflow import Actor, apply, start
 from shenbao.workflow.model import Accept, Action, Approve, GiveRelief, PassUp, RecordCheck, Refuse
-from shenbao.workflow.stored import history_of, workflow_json
-from tests.conftest import TEST_KEYS
-from tests.staff.conftest import sign_in
-from tests.web.samples import household_2021, one_click_2023
+from shenbao.workflow.stored import history_of
+from tests.support.applications import add_application, evaluated
+from tests.support.beside import fetch
+from tests.support.keys import TEST_KEYS
+from tests.support.samples import household_2021, one_click_2023
+from tests.support.web import sign_in
 
 Client = TestClient[Litestar]
 FORM_ID = "gansu-yijian-2023"
@@ -66,19 +63,7 @@ class Seeded:
         self.green = green
 
     def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        url = self.settings.database_url
-        if url.startswith("sqlite:///"):
-            with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-                return list(connection.execute(sql.replace("$1", "?"), args).fetchall())
-
-        async def fetch() -> list[tuple[Any, ...]]:
-            connection = await asyncpg.connect(url)
-            try:
-                return [tuple(row) for row in await connection.fetch(sql, *args)]
-            finally:
-                await connection.close()
-
-        return asyncio.run(fetch())
+        return fetch(self.settings.database_url, sql, *args)
 
     def state(self, receipt: str) -> tuple[str, str, int, str]:
         """The step, the status, the number of history rows and the application's status column."""
@@ -99,65 +84,28 @@ class Seeded:
         return [(open_text(row[0], TEST_KEYS), row[1]) for row in rows]
 
 
-@cache
-def _packs() -> tuple[FormRegistry, ChainRegistry]:
-    return FormRegistry.from_packs(["gansu"]), ChainRegistry.from_packs(["gansu"])
-
-
-_ACTORS = {
-    "village": Actor(id="village", role="village", region=VILLAGE),
-    "township": Actor(id="township", role="township", region=VILLAGE[:9]),
-    "county": Actor(id="county", role="county", region=VILLAGE[:6]),
-}
-_APPROVE: dict[str, list[Action]] = {
-    "household_check": [Accept(), RecordCheck(answers={"summary": "入户核查"})],
-    "county_approval": [Approve()],
-}
-"""What each step does on the way to the end of the chain (the others pass it up)."""
+_CHECKED: list[Action] = [Accept(), RecordCheck(answers={"summary": "入户核查"})]
+_TO_THE_END: list[Action] = [*_CHECKED, PassUp(), PassUp(), PassUp(), Approve(), PassUp()]
+"""What each step of the 2023 chain does on the way to its end (the national entry passes it up last)."""
 
 
 async def _add_application(
     db: store.Database, *, refuse: bool, green: bool = False, approve: bool = False
 ) -> str:
-    form = _packs()[0].get(FORM_ID)
-    found = _packs()[1].get(FORM_ID)
-    assert form is not None and found is not None
-    chain, calendar = found
-    answers = evaluate(form, one_click_2023(hardship=["disaster"] if green else None)).answers
-    record, _ = await store.submit_application(
-        db,
-        idempotency_key=None,
-        form_id=FORM_ID,
-        form_version=form.version,
-        answers=answers,
-        personal=form.personal,
-        region_code=VILLAGE,
-    )
-    state, events = start(chain, region=VILLAGE, submitted_on=REFUSED_ON, answers=answers, calendar=calendar)
-    history = [event for event in events if not hasattr(event, "template")]
-    if green:
-        state, more = apply(chain, state, GiveRelief(what=RELIEF), actor=_ACTORS["village"], today=REFUSED_ON,
-                            calendar=calendar)  # fmt: skip
-        history += [event for event in more if not hasattr(event, "template")]
+    actions: list[Action] = [GiveRelief(what=RELIEF)] if green else []
     if refuse:
-        village = Actor(id="village", role="village", region=VILLAGE)
-        for action in (Accept(), RecordCheck(answers={"summary": "入户核查"}), Refuse(reason=REASON)):
-            state, more = apply(chain, state, action, actor=village, today=REFUSED_ON, calendar=calendar)
-            history += [event for event in more if not hasattr(event, "template")]
-    while approve and state.status == "in_progress":
-        for action in _APPROVE.get(state.step, [PassUp()]):
-            actor = _ACTORS[chain.step(state.step).role]
-            state, more = apply(chain, state, action, actor=actor, today=REFUSED_ON, calendar=calendar)
-            history += [event for event in more if not hasattr(event, "template")]
-    await store.set_workflow_state(
+        actions += [*_CHECKED, Refuse(reason=REASON)]
+    elif approve:
+        actions += _TO_THE_END
+    built = await add_application(
         db,
-        record.id,
-        state=workflow_json(state, [], history),
-        deadline=state.due_on,
-        green=state.green,
-        status=state.status,
+        FORM_ID,
+        region=VILLAGE,
+        answers=evaluated(FORM_ID, one_click_2023(hardship=["disaster"] if green else None)),
+        submitted_on=REFUSED_ON,
+        actions=actions,
     )
-    return record.receipt_number
+    return built.receipt
 
 
 @pytest.fixture

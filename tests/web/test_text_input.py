@@ -24,10 +24,9 @@ from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.tables import SmsMessage
 from shenbao.text import marked, scrubbed, unusable_problem, without_invisible
-from tests.conftest import TEST_KEYS
-from tests.staff.conftest import sign_in
-from tests.web.conftest import read_guide
-from tests.web.samples import household_2021, id_number
+from tests.support.keys import TEST_KEYS
+from tests.support.samples import household_2021, id_number
+from tests.support.web import read_guide, sign_in
 
 Client = TestClient[Litestar]
 BASE = "/f/gansu-zizhu-2021"

@@ -20,10 +20,10 @@ from shenbao.app import create_app
 from shenbao.settings import Settings
 from shenbao.web import upload_quota
 from shenbao.web.upload_access import NO_DRAFT
-from tests.conftest import TEST_KEYS
-from tests.web.conftest import ZIZHU, read_guide, start_draft
-from tests.web.samples import household_2021
-from tests.widgets.conftest import NAME_STROKES, jpeg_bytes, png_bytes
+from tests.support.images import NAME_STROKES, jpeg_bytes, png_bytes
+from tests.support.keys import TEST_KEYS
+from tests.support.samples import household_2021
+from tests.support.web import ZIZHU, read_guide, start_draft
 
 Client = TestClient[Litestar]
 UPLOADS = ("/widgets/photo/upload", "/widgets/upload/upload", "/widgets/signature/upload")

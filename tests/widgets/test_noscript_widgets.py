@@ -19,10 +19,10 @@ from shenbao import store
 from shenbao.app import create_app
 from shenbao.files import parse_ref
 from shenbao.settings import Settings
-from tests.staff.conftest import add_accounts, sign_in
-from tests.web.conftest import migrated_settings, read_guide
+from tests.support.images import GPS_IFD, MAKE, jpeg_bytes
+from tests.support.staff import add_accounts
+from tests.support.web import migrated_settings, read_guide, sign_in
 from tests.web.test_farmer import HOUSEHOLD, INCOME, MEMBERS, METHOD, PROPERTY, RESIDENCE, post_section
-from tests.widgets.conftest import GPS_IFD, MAKE, jpeg_bytes
 
 Client = TestClient[Litestar]
 PLEDGE = "/f/gansu-zizhu-2021/s/pledge"

@@ -13,7 +13,7 @@ from PIL import Image
 from shenbao.files import FileStore, parse_ref
 from shenbao.forms.model import CameraPhoto
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
-from tests.widgets.conftest import GPS_IFD, jpeg_bytes, png_bytes
+from tests.support.images import GPS_IFD, jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.anyio
 

@@ -29,7 +29,7 @@ from shenbao.widgets import (
     rejected,
     widget_roots,
 )
-from tests.widgets.conftest import jpeg_bytes
+from tests.support.images import jpeg_bytes
 
 STARS_HTML = """{% macro render(q, value) %}{% set ctx = widget_context(q, value) %}\
 <div class="stars" id="stars-{{ q.id }}">{{ ctx.stars }}</div>{% endmacro %}

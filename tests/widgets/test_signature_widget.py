@@ -14,7 +14,7 @@ from shenbao.files import parse_ref
 from shenbao.forms.model import Signature
 from shenbao.web.display import display_answer
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
-from tests.widgets.conftest import NAME_STROKES, jpeg_bytes, png_bytes
+from tests.support.images import NAME_STROKES, jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.anyio
 

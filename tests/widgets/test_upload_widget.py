@@ -21,8 +21,8 @@ from shenbao.files import parse_ref
 from shenbao.forms.model import Upload
 from shenbao.settings import Settings
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
-from tests.web.conftest import migrated_settings, read_guide, start_draft
-from tests.widgets.conftest import GPS_IFD, jpeg_bytes, png_bytes
+from tests.support.images import GPS_IFD, jpeg_bytes, png_bytes
+from tests.support.web import migrated_settings, read_guide, start_draft
 
 MATERIALS = Upload(id="materials", label="户口簿、身份证照片", required=False, numbered=False, max_files=3)
 FAKE = "这不是照片，只是一段文字".encode()

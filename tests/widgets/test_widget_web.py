@@ -19,8 +19,8 @@ from shenbao.forms import CompiledForm, evaluate
 from shenbao.settings import Settings
 from shenbao.web.answers import Posted, received_section_answers
 from shenbao.widgets import installed_widgets
-from tests.web.conftest import migrated_settings, read_guide, start_draft
-from tests.widgets.conftest import NAME_STROKES, OPEN_GATE, jpeg_bytes, png_bytes
+from tests.support.images import NAME_STROKES, OPEN_GATE, jpeg_bytes, png_bytes
+from tests.support.web import migrated_settings, read_guide, start_draft
 
 
 @pytest.fixture

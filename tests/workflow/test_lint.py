@@ -14,7 +14,7 @@ from shenbao.app import create_app
 from shenbao.packs import ChainRegistry, FormRegistry, PackError, check_routing
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.lint import CODES, lint_all, lint_chains
-from tests.web.conftest import migrated_settings
+from tests.support.web import migrated_settings
 
 
 def step(id: str, **extra: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Phone with a one-time code: "发送验证码" sends a 6-digit code by SMS, the farmer types it, "验证" checks it.
 
 A verified number is bound to the draft (its cookie) and to the number itself: the application cannot be
-submitted until every phone that needs it is verified (``shenbao.web.phones``), a code from another draft
+submitted until every phone that needs it is verified (``shenbao.cases.phones``), a code from another draft
 does not count, and a number changed after verification must be verified again. The same controls serve a
 phone question and a phone blank of a multi-field question (the 2021 form's 户主联系电话).
 

@@ -21,6 +21,8 @@ from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
 from shenbao.paths import templates_dir, widgets_dir
 from shenbao.privacy.masking import mask_phone
+from shenbao.roles import role_label
+from shenbao.statuses import applicant_status_label, status_label
 from shenbao.widgets import page_facts
 
 __all__ = [
@@ -98,6 +100,10 @@ class Renderer:
         self.environment.filters["qtype"] = question_type
         self.environment.filters["mask_phone"] = mask_phone
         self.environment.filters["china_time"] = format_china
+        # templates name statuses and roles through the one vocabulary, never in words of their own
+        self.environment.filters["status_label"] = status_label
+        self.environment.filters["applicant_status_label"] = applicant_status_label
+        self.environment.filters["role_label"] = role_label
         self.environment.globals["page_facts"] = page_facts
 
     def render(self, template: str, **context: Any) -> str:

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from shenbao.regions import LEVEL_LABELS, LEVELS, Divisions, level_of
+from shenbao.statuses import STATUSES, status_label
 from shenbao.store.reports import RegionStatistics, SubRegionCount, WeekCount
 
 __all__ = [
-    "STATUS_ORDER",
     "Bar",
     "BarChart",
     "StatusRow",
@@ -24,9 +24,6 @@ __all__ = [
     "sub_region_rows",
     "week_chart",
 ]
-
-STATUS_ORDER = ("submitted", "in_progress", "approved", "refused")
-"""The statuses in the order of the chain: waiting, being handled, then the two ends."""
 
 # The chart's coordinate system (the SVG's viewBox): as wide as a 390px phone's content column, so one unit is
 # about one CSS pixel there and text of 12 units stays readable; wider screens scale it up.
@@ -125,11 +122,18 @@ class StatusRow(msgspec.Struct, frozen=True, kw_only=True):
     count: int
 
 
-def status_rows(by_status: Mapping[str, int], labels: Mapping[str, str]) -> list[StatusRow]:
-    """Every status of the chain (zeros included) in :data:`STATUS_ORDER`, then any other status found."""
-    ordered = [*STATUS_ORDER, *sorted(set(by_status) - set(STATUS_ORDER))]
+def status_rows(by_status: Mapping[str, int], labels: Mapping[str, str] | None = None) -> list[StatusRow]:
+    """Every status of the chain (zeros included) in the chain's order, then any other status found.
+
+    ``labels`` names them (default: the staff's words, :data:`~shenbao.statuses.STATUS_LABELS`).
+    """
+    ordered = [*STATUSES, *sorted(set(by_status) - set(STATUSES))]
     return [
-        StatusRow(status=status, label=labels.get(status, status), count=by_status.get(status, 0))
+        StatusRow(
+            status=status,
+            label=labels.get(status, status) if labels is not None else status_label(status),
+            count=by_status.get(status, 0),
+        )
         for status in ordered
     ]
 

@@ -35,6 +35,7 @@ from shenbao.china_time import today as _today  # the overdue filter's today (th
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
 from shenbao.privacy.masking import mask_code
 from shenbao.regions import installed_divisions
+from shenbao.roles import ROLE_NAMES
 from shenbao.staff.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.staff.rules import MANAGED_ROLES
 from shenbao.store.outbox import OutboxMessage, undelivered_messages
@@ -63,7 +64,6 @@ CSRF_FIELD = "_csrf"
 _LOGIN_FORM_LIFE = 60 * 60
 _Message = TypeVar("_Message", SentMessage, OutboxMessage)
 _PASSWORDS = frozenset({"password", "password_again"})
-ROLE_LABELS = {"village": "村级", "township": "乡镇级", "county": "县级", "province": "省级"}
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -243,7 +243,7 @@ class StaffController(Controller):
         return services.renderer.page(
             "staff/inbox.html",
             staff=staff,
-            role_label=ROLE_LABELS.get(staff.role, staff.role),
+            role_label=ROLE_NAMES[staff.role],
             region=" ".join(region_names(staff.region_code)),
             manages_staff=bool(MANAGED_ROLES[staff.role]),
             csrf_field=CSRF_FIELD,

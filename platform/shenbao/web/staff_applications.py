@@ -31,6 +31,7 @@ from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.privacy.masking import mask_answer, masked_fields, may_unmask
 from shenbao.roles import ROLE_NAMES
+from shenbao.statuses import status_label
 from shenbao.store.audit import record_audit
 from shenbao.store.reminders import SentNotice, notices_of
 from shenbao.store.staff import (
@@ -49,7 +50,7 @@ from shenbao.web.staff import (
     signed_in_staff,
 )
 from shenbao.web.staff_history import history_rows, notice_rows, recorded_check
-from shenbao.web.staff_inbox import FLAG_LABELS, STATUS_LABELS
+from shenbao.web.staff_inbox import FLAG_LABELS
 from shenbao.workflow import Action, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
 from shenbao.workflow.engine import ACTION_LABELS
@@ -66,7 +67,6 @@ from shenbao.workflow.model import (
 __all__ = ["StaffApplicationController"]
 
 PAGE_FLAG_LABELS = {POLICY_MISMATCH: "不符合政策情形（第49题）"}
-STATE_LABELS = {"in_progress": "办理中", "approved": "已审批通过", "refused": "已不予纳入"}
 UNKNOWN_DEADLINE = "期限待定（节假日安排还没有载入，请联系省级管理员）"
 ALREADY_DONE = "这份申请已处理过（可能是重复提交），请看下面的最新状态"
 MAY_NOT_UNMASK = "{role}人员不办理具体申请，只能查看隐去部分数字的身份证号码和手机号码；需要完整信息请联系经办的村、乡镇或县级人员"
@@ -163,10 +163,9 @@ def _application_page(
     overdue = False
     actions: list[dict[str, Any]] = []
     history: list[dict[str, str]] = []
-    status = STATUS_LABELS.get(record.status, record.status)
+    status = status_label(record.status)
     if workflow is not None:
         state = workflow.state
-        status = STATE_LABELS.get(state.status, state.status)
         step_name = text_of(workflow.chain.step(state.step).name)
         if state.due_on is not None:
             try:

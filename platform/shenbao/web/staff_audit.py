@@ -20,10 +20,11 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.china_time import CHINA
+from shenbao.roles import role_label
 from shenbao.store.audit import AuditEntry, AuditFilter, audit_page
 from shenbao.store.receipts import format_receipt, parse_receipt
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, ROLE_LABELS, region_names, signed_in_staff
+from shenbao.web.staff import CSRF_FIELD, region_names, signed_in_staff
 from shenbao.workflow.engine import ACTION_LABELS
 
 __all__ = ["ACTION_CHOICES", "AuditQuery", "StaffAuditController", "action_label", "parse_audit_query"]
@@ -111,7 +112,7 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
         "label": action_label(entry.action),
         "username": entry.username or "",
         "who": entry.username or "系统",
-        "role": ROLE_LABELS.get(entry.role or "", entry.role or ""),
+        "role": role_label(entry.role),
         "region": region_names(entry.region)[-1] if entry.region else "",
         "target": entry.target,
         "target_label": f"申请 {format_receipt(entry.target)}" if is_receipt else entry.target,

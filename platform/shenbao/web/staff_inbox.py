@@ -25,6 +25,7 @@ from shenbao.forms.model import text_of
 from shenbao.packs import ChainRegistry
 from shenbao.regions import installed_divisions
 from shenbao.roles import Role
+from shenbao.statuses import STATUS_LABELS, status_label
 from shenbao.store.inbox import (
     COUNT_CAP,
     FILTERS,
@@ -46,7 +47,6 @@ from shenbao.workflow.calendar import CalendarError, deadline_status
 __all__ = [
     "FILTER_LABELS",
     "FLAG_LABELS",
-    "STATUS_LABELS",
     "VIEW_LABELS",
     "InboxRequest",
     "count_text",
@@ -56,7 +56,6 @@ __all__ = [
     "turn_keys",
 ]
 
-STATUS_LABELS = {"submitted": "待办", "in_progress": "进行中", "approved": "已通过", "refused": "不予纳入"}
 FLAG_LABELS = {"policy_mismatch": "需核实"}
 VIEW_LABELS: dict[InboxView, str] = {"mine": "轮到我办", "all": "本辖区全部"}
 FILTER_LABELS: dict[InboxFilter, str] = {
@@ -186,7 +185,7 @@ def _row(services: Services, entry: InboxEntry, staff: StaffRecord, today: dt.da
         "receipt": format_receipt(entry.receipt_number),
         "name": entry.applicant_name or "",
         "place": _place(entry, staff),
-        "status": STATUS_LABELS.get(entry.status, entry.status),
+        "status": status_label(entry.status),
         "green": entry.green,
         "flags": [FLAG_LABELS.get(flag, flag) for flag in entry.flags],
         **_step_and_deadline(services, entry, today),

@@ -26,7 +26,8 @@ from shenbao.china_time import CHINA
 from shenbao.china_time import today as _today  # the statistics' today (the tests pin it here)
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE, XlsxSheet, national_row
 from shenbao.regions import installed_divisions
-from shenbao.roles import Role
+from shenbao.roles import ROLE_NAMES, Role
+from shenbao.statuses import STATUS_LABELS
 from shenbao.store.audit import record_audit
 from shenbao.store.reports import ApprovedApplication, approved_in_region, region_statistics
 from shenbao.store.staff import StaffRecord
@@ -34,12 +35,10 @@ from shenbao.web.report_views import status_rows, sub_region_rows, week_chart
 from shenbao.web.services import Services
 from shenbao.web.staff import (
     CSRF_FIELD,
-    ROLE_LABELS,
     client_address,
     region_names,
     signed_in_staff,
 )
-from shenbao.web.staff_inbox import STATUS_LABELS
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
 
@@ -106,12 +105,12 @@ class StaffReportsController(Controller):
         return services.renderer.page(
             "staff/stats.html",
             staff=staff,
-            role_label=ROLE_LABELS.get(staff.role, staff.role),
+            role_label=ROLE_NAMES[staff.role],
             region=" ".join(names),
             region_name=names[-1],
             today=today,
             statistics=statistics,
-            statuses=status_rows(statistics.by_status, STATUS_LABELS),
+            statuses=status_rows(statistics.by_status),
             chart=week_chart(statistics.weeks),
             sub_regions=sub_region_rows(statistics, installed_divisions()),
             full_identity=staff.role in FULL_IDENTITY_ROLES,
@@ -144,7 +143,7 @@ class StaffReportsController(Controller):
                 action="export",
                 staff=staff,
                 target=staff.region_code,
-                detail=f"已批准的申请{rows}条，{full}",
+                detail=f"{STATUS_LABELS['approved']}的申请{rows}条，{full}",
                 address=client_address(request),
             )
         except BaseException:

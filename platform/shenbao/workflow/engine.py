@@ -17,6 +17,7 @@ import msgspec
 
 from shenbao.forms.model import text_of
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, region_at
+from shenbao.statuses import APPLICANT_STATUS_LABELS, STATUS_LABELS
 from shenbao.workflow.calendar import CalendarError, WorkingCalendar
 from shenbao.workflow.green import is_green
 from shenbao.workflow.model import (
@@ -215,8 +216,8 @@ def _check_actor(chain: Chain, state: ApplicationState, step: Step, action: Acti
             raise TransitionRefused("region", "这份申请不在您的辖区，不能办理")
         return
     if state.status != "in_progress":
-        done = "已审批通过" if state.status == "approved" else "已不予纳入"
-        raise TransitionRefused("state", f"这份申请{done}，已经办结，不能再{name}")
+        done = STATUS_LABELS[state.status]
+        raise TransitionRefused("state", f"这份申请已经办结（{done}），不能再{name}")
     step_name = text_of(step.name)
     if actor.role != step.role:
         raise TransitionRefused("role", f"现在是“{step_name}”环节，应由{ROLE_NAMES[step.role]}办理人员办理")
@@ -258,7 +259,7 @@ def _check_appeal(
     if step is None:
         raise TransitionRefused("action", "这项申报不受理网上复核申请，如有异议请直接到乡镇政府反映")
     if state.status != "refused":
-        done = "已审批通过" if state.status == "approved" else "还在办理中，没有不予纳入"
+        done = APPLICANT_STATUS_LABELS[state.status]  # the applicant reads this one
         raise TransitionRefused("state", f"这份申请{done}，不需要申请复核")
     if state.appealed_on is not None:
         raise TransitionRefused(

@@ -12,6 +12,7 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
+from shenbao.statuses import APPLICANT_STATUS_LABELS as _WORDS  # a farmer reads the applicant's words
 from shenbao.workflow.calendar import CalendarError, WorkingCalendar, deadline_status
 from shenbao.workflow.engine import TransitionRefused, appeal_deadline, apply
 from shenbao.workflow.model import ADVANCING, APPLICANT, Appeal, ApplicationState, Chain, Recorded
@@ -105,7 +106,7 @@ def _steps(
                 StepView(
                     name=name,
                     state="appealed",
-                    label="没有通过，已申请复核",
+                    label=f"{_WORDS['refused']}，已申请复核",
                     when=day_text(refusal.on, today),
                 )
             )
@@ -113,7 +114,7 @@ def _steps(
             views.append(StepView(name=name, state="skipped", label="复核时不再经过这一步"))
         elif index == position and state.status == "refused":
             when = day_text(state.refused_on, today) if state.refused_on else ""
-            views.append(StepView(name=name, state="refused", label="没有通过", when=when))
+            views.append(StepView(name=name, state="refused", label=_WORDS["refused"], when=when))
         elif index == position:
             deadline, overdue = "期限待定", False
             if state.due_on is not None:
@@ -124,7 +125,7 @@ def _steps(
                 StepView(
                     name=name,
                     state="current",
-                    label="正在办理",
+                    label=_WORDS["in_progress"],
                     when=when,
                     deadline=deadline,
                     overdue=overdue,
@@ -174,11 +175,11 @@ def applicant_view(
     if state.status == "refused":
         refusal = _last(history, state.step, frozenset({"refuse"}))
         reason = refusal.text if refusal is not None else ""
-        headline, summary = "没有通过", f"经{step_name}，您家不符合认定标准。"
+        summary = f"经{step_name}，您家不符合认定标准。"
     elif state.status == "approved":
-        headline, summary = "已经通过", "您的申请已经审批通过，全部办完了。"
+        summary = "您的申请已经审批通过，全部办完了。"
     else:
-        headline, summary = "正在办理", f"现在到了“{step_name}”这一步。"
+        summary = f"现在到了“{step_name}”这一步。"
     final = ""
     if state.status == "in_progress" and state.final_due_on is not None:
         final = f"全部环节规定{day_text(state.final_due_on, today)}前办完。"
@@ -191,7 +192,7 @@ def applicant_view(
         green = chain.green_channel.label if chain.green_channel else "绿色通道"
     return ApplicantView(
         status=state.status,
-        headline=headline,
+        headline=_WORDS[state.status],
         summary=summary,
         steps=_steps(chain, state, history, today, calendar),
         final_deadline=final,

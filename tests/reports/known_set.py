@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-from argon2 import PasswordHasher
 
 from shenbao import store
 from shenbao.china_time import CHINA
-from shenbao.forms import evaluate
-from shenbao.packs import ChainRegistry, FormRegistry
-from shenbao.roles import region_at
-from shenbao.store.staff import add_staff
-from shenbao.store.tables import Application
-from shenbao.workflow import Actor, apply, start
-from shenbao.workflow.model import Accept, Action, Approve, PassUp, RecordCheck, Recorded, Refuse
-from shenbao.workflow.stored import workflow_json
-from tests.staff.conftest import ACCOUNTS, PASSWORD
-from tests.web.samples import household_2021, id_number, one_click_2023
+from shenbao.workflow.model import Accept, Action, Approve, PassUp, RecordCheck, Refuse
+from tests.support.applications import YIJIAN, ZIZHU, Built, evaluated
+from tests.support.applications import add_application as build
+from tests.support.samples import household_2021, id_number, one_click_2023
 
-ZIZHU = "gansu-zizhu-2021"
-YIJIAN = "gansu-yijian-2023"
 TODAY = dt.date(2026, 6, 17)
 """A Wednesday; the last 12 weeks start on Monday 30 March 2026 and every deadline stays in a known year."""
 SUBMITTED = dt.date(2026, 6, 1)
-
-
-@cache
-def _password_hash() -> str:
-    return PasswordHasher().hash(PASSWORD)
-
-
-async def add_accounts(db: store.Database) -> None:
-    """The staff conftest's accounts (username = role), hashing their one password once per run."""
-    for role, region in ACCOUNTS.items():
-        await add_staff(db, username=role, role=role, region_code=region, password_hash=_password_hash())
-
-
-@cache
-def forms() -> FormRegistry:
-    return FormRegistry.from_packs(["gansu"])
-
-
-@cache
-def step_forms() -> FormRegistry:
-    """The forms the chains' steps fill (the household check)."""
-    return FormRegistry.from_packs(["gansu"], folder="chains/forms")
-
-
-@cache
-def chains() -> ChainRegistry:
-    return ChainRegistry.from_packs(["gansu"])
-
 
 _TO_APPROVAL: dict[str, list[Action]] = {
     YIJIAN: [
@@ -77,16 +37,6 @@ _TO_APPROVAL: dict[str, list[Action]] = {
 """The actions that take an application of each form from submission to the county's approval."""
 
 
-@dataclass(frozen=True)
-class Seeded:
-    """One application of the known set and what the tests expect of it."""
-
-    id: int
-    receipt: str
-    region: str
-    status: str
-
-
 async def add_application(
     db: store.Database,
     *,
@@ -99,52 +49,24 @@ async def add_application(
     submitted_on: dt.date = SUBMITTED,
     acted_on: dt.date | None = None,
     created_at: dt.datetime | None = None,
-) -> Seeded:
-    """Submit an application, then take the first ``actions`` steps towards its approval (all of them, and the
-    closing hand-over, with ``finish``; a refusal after them with ``refuse``), as the right staff."""
-    form = forms().get(form_id)
-    found = chains().get(form_id)
-    assert form is not None and found is not None
-    chain, calendar = found
-    evaluation = evaluate(form, answers)
-    assert not evaluation.errors and not evaluation.missing, (evaluation.errors, evaluation.missing)
-    record, _ = await store.submit_application(
-        db,
-        idempotency_key=None,
-        form_id=form_id,
-        form_version=form.version,
-        answers=evaluation.answers,
-        personal=form.personal,
-        region_code=region,
-    )
-    state, events = start(
-        chain, region=region, submitted_on=submitted_on, answers=evaluation.answers, calendar=calendar
-    )
-    history = [event for event in events if isinstance(event, Recorded)]
+) -> Built:
+    """Submit an application at 10:00 on ``submitted_on``, then take the first ``actions`` steps towards its
+    approval (all of them, and the closing hand-over, with ``finish``; a refusal after them with ``refuse``)."""
     steps: list[Action] = list(_TO_APPROVAL[form_id][:actions])
     if finish:
         steps = [*_TO_APPROVAL[form_id], PassUp()] if form_id == YIJIAN else list(_TO_APPROVAL[form_id])
     if refuse:
         steps.append(Refuse(reason="家庭收入高于标准"))
-    for action in steps:
-        role = chain.step(state.step).role
-        actor = Actor(id=f"{role}-handler", role=role, region=region_at(region, role))
-        state, events = apply(
-            chain, state, action, actor=actor, today=acted_on or submitted_on, calendar=calendar
-        )
-        history = [*history, *(event for event in events if isinstance(event, Recorded))]
-    status = state.status if steps else None
-    await store.set_workflow_state(
+    return await build(
         db,
-        record.id,
-        state=workflow_json(state, history, []),
-        deadline=state.due_on,
-        green=state.green,
-        status=status,
+        form_id,
+        region=region,
+        answers=evaluated(form_id, answers),
+        submitted_on=submitted_on,
+        actions=steps,
+        acted_on=acted_on,
+        created_at=created_at or dt.datetime.combine(submitted_on, dt.time(10), CHINA),
     )
-    moment = created_at or dt.datetime.combine(submitted_on, dt.time(10), CHINA)
-    await Application.update({Application.created_at: moment}).where(Application.id == record.id)
-    return Seeded(id=record.id, receipt=record.receipt_number, region=region, status=status or "submitted")
 
 
 def zizhu(name: str, serial: str, phone: str, **changes: Any) -> dict[str, Any]:
@@ -171,7 +93,7 @@ def _at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetim
     return dt.datetime.combine(day, dt.time(hour, minute, second), CHINA)
 
 
-async def add_known_set(db: store.Database) -> dict[str, Seeded]:
+async def add_known_set(db: store.Database) -> dict[str, Built]:
     """The applications every statistics and export test counts (letters as in the tests' expectations).
 
     In 城关区 (620102): ``a`` waiting past its deadline, ``b`` being handled, ``c`` approved and finished in the

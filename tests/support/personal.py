@@ -7,17 +7,34 @@ from typing import Any
 from shenbao.forms import load_form
 from shenbao.forms.personal import personal_fields
 from shenbao.paths import form_defs_dir
-from shenbao.store import ApplicationRecord, Database, submit_application
-from tests.web.samples import id_number
+from shenbao.store import ApplicationRecord, Database
+from tests.support.applications import VILLAGE, ZIZHU, add_application
+from tests.support.samples import id_number
+
+__all__ = [
+    "ANSWERS_2021",
+    "ANSWERS_2023",
+    "ID",
+    "PHONE",
+    "PROXY_ID",
+    "PROXY_PHONE",
+    "SECRETS",
+    "VILLAGE",
+    "YIJIAN_FIELDS",
+    "ZIZHU_FIELDS",
+    "row_text",
+    "submit",
+]
 
 FORMS = form_defs_dir() / "gansu" / "forms"
-ZIZHU = personal_fields(load_form(FORMS / "gansu-zizhu-2021.json"))
-YIJIAN = personal_fields(load_form(FORMS / "gansu-yijian-2023.json"))
+ZIZHU_FIELDS = personal_fields(load_form(FORMS / "gansu-zizhu-2021.json"))
+"""Where the 2021 form keeps identity numbers and phones."""
+YIJIAN_FIELDS = personal_fields(load_form(FORMS / "gansu-yijian-2023.json"))
+"""Where the 2023 form keeps them."""
 ID = id_number(born="19800101")
 PROXY_ID = id_number(born="19900202", serial="456")
 PHONE = "13800138000"
 PROXY_PHONE = "13700137000"
-VILLAGE = "620102001001"
 ANSWERS_2021: dict[str, Any] = {
     "q1": "proxy",
     "q3": {"name": "李四", "id_number": PROXY_ID, "phone": PROXY_PHONE},
@@ -35,18 +52,13 @@ async def row_text(db: Database, table: str) -> str:
     return repr(rows)
 
 
-async def submit(
-    db: Database, key: str = "k1", answers: dict[str, Any] | None = None, **more: Any
-) -> ApplicationRecord:
-    """Submit a 2021 application (the applicant q4, a proxy in q3) in the Gansu village."""
-    record, _ = await submit_application(
+async def submit(db: Database, key: str = "k1", answers: dict[str, Any] | None = None) -> ApplicationRecord:
+    """Submit a 2021 application (the applicant q4, a proxy in q3) in the Gansu village, with no workflow."""
+    built = await add_application(
         db,
-        idempotency_key=key,
-        form_id="gansu-zizhu-2021",
-        form_version=1,
+        ZIZHU,
         answers=ANSWERS_2021 if answers is None else answers,
-        personal=ZIZHU,
-        region_code=VILLAGE,
-        **more,
+        idempotency_key=key,
+        workflow=False,
     )
-    return record
+    return built.record
