@@ -36,10 +36,19 @@ def _hash(script: str) -> str:
 
 def _assert_secured(response: Any) -> None:
     headers = response.headers
-    csp = headers["content-security-policy"]
-    for directive in ("script-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"):
-        assert directive in csp, (response.url, csp)
-    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    if headers.get("content-type", "").startswith("text/html"):  # a page: its policy
+        csp = headers["content-security-policy"]
+        for directive in (
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+        ):
+            assert directive in csp, (response.url, csp)
+        assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        assert headers["x-frame-options"] == "DENY"
+    else:  # a script, JSON, a redirect: no policy to carry (it governs documents only)
+        assert "content-security-policy" not in headers, response.url
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "same-origin"
     assert re.fullmatch(r"[A-Za-z0-9._-]{1,64}", headers["x-request-id"])
@@ -60,8 +69,22 @@ def test_every_kind_of_response_carries_the_headers(client: Client) -> None:
         client.post(f"{API}/evaluate", content=b"{", headers={"content-type": "application/json"}),
     ]
     assert {response.status_code for response in responses} >= {200, 303, 400, 404}
+    assert sum("content-security-policy" in response.headers for response in responses) >= 4
     for response in responses:
         _assert_secured(response)
+
+
+def test_an_htmx_swap_carries_no_policy_of_its_own(client: Client) -> None:
+    """It lands in a page that has the policy already; 700 bytes less on every answer tapped over 3G."""
+    page = client.get("/f/gansu-zizhu-2021/s/household")
+    assert "content-security-policy" in page.headers
+    swap = client.post(
+        "/f/gansu-zizhu-2021/s/household/answer",
+        data={"_q": "q8", "q8": "yes"},
+        headers={"HX-Request": "true"},
+    )
+    assert swap.status_code == 200 and "content-security-policy" not in swap.headers
+    assert swap.headers["x-content-type-options"] == "nosniff"
 
 
 def test_every_inline_script_of_the_pages_is_allowed_by_its_hash(client: Client) -> None:
