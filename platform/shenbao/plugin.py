@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -73,6 +74,7 @@ __all__ = ["ShenbaoPlugin"]
 
 log = logging.getLogger("shenbao")
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 _UNUSABLE_LINK = "这个链接里有不能识别的字符：请回到上一页，从页面上的链接或按钮重新打开"
 BUSY_RETRY_SECONDS = 5
 BUSY_DETAIL = "现在提交的人很多，没有来得及保存。请等5秒钟，返回上一页再点一次；您填写的内容还在那一页上。"
@@ -118,7 +120,11 @@ async def _use_imported_divisions(database: store.Database, forms: FormRegistry)
 
 async def _before_request(request: Request[Any, Any, Any]) -> None:
     """Refuse a link whose query holds a control character (PostgreSQL refuses U+0000), then pick the language."""
-    if any(UNUSABLE.search(value) for _, value in request.query_params.multi_items()):
+    raw = request.scope.get("query_string", b"")
+    # Decoding the query costs every request: only a query with an escape or a raw control byte can hold one.
+    if (b"%" in raw or not raw.isascii() or _CONTROL_BYTES.search(raw)) and any(
+        UNUSABLE.search(value) for _, value in request.query_params.multi_items()
+    ):
         raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=_UNUSABLE_LINK)
     await choose_language(request)
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from shenbao.paths import templates_dir, widgets_dir
@@ -108,7 +107,7 @@ class ResponseHeaders:
     With ``https``, every cookie the response sets is made ``Secure`` and ``Strict-Transport-Security`` is sent.
     """
 
-    __slots__ = ("_document", "_fixed", "https", "prefix")
+    __slots__ = ("_document", "_fixed", "_names", "https", "prefix")
 
     def __init__(self, prefix: str, *, https: bool, csp: str) -> None:
         self.prefix = prefix
@@ -116,12 +115,17 @@ class ResponseHeaders:
         fixed = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
         if https:
             fixed["Strict-Transport-Security"] = HSTS
-        self._fixed = fixed
         # A policy governs the document it comes with: a script, a picture, JSON or an htmx swap (which lands in
         # a page that has its policy) would carry 700 bytes for nothing, on every answer a farmer taps over 3G.
-        self._document = {
+        document = {
             "Content-Security-Policy": csp,
-            "X-Frame-Options": "DENY",  # frame-ancestors for browsers too old for CSP 2
+            "X-Frame-Options": "DENY",
+        }  # X-Frame-Options: old browsers
+        # Encoded once: this runs on every response, so it appends raw pairs instead of searching by name each time.
+        self._fixed = _raw(fixed)
+        self._document = _raw(document)
+        self._names = {name for name, _ in (*self._fixed, *self._document)} | {
+            REQUEST_ID_HEADER.lower().encode()
         }
 
     def _ours(self, path: str) -> bool:
@@ -130,24 +134,28 @@ class ResponseHeaders:
     async def __call__(self, message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start" or not self._ours(scope.get("path", "")):
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in self._fixed.items():
-            headers[name] = value
-        if _is_document(headers, scope):
-            for name, value in self._document.items():
-                headers[name] = value
-        headers[REQUEST_ID_HEADER] = request_id(scope)
-        if self.https:
-            cookies = headers.getall("set-cookie", [])
-            if cookies:
-                del headers["set-cookie"]
-                for cookie in cookies:
-                    secure = "secure" in (part.strip().lower() for part in cookie.split(";"))
-                    headers.add("set-cookie", cookie if secure else f"{cookie}; Secure")
+        kept: list[tuple[bytes, bytes]] = []
+        html = False
+        for name, value in message.get("headers", ()):
+            lowered = name.lower()
+            if lowered in self._names:
+                continue
+            if lowered == b"content-type":
+                html = value.startswith(b"text/html")
+            elif lowered == b"set-cookie" and self.https and b"secure" not in _attributes(value):
+                value += b"; Secure"
+            kept.append((name, value))
+        kept += self._fixed
+        if html and not any(name == b"hx-request" for name, _ in scope.get("headers", ())):
+            kept += self._document
+        kept.append((b"x-request-id", request_id(scope).encode("latin-1")))
+        message["headers"] = kept
 
 
-def _is_document(headers: MutableScopeHeaders, scope: Scope) -> bool:
-    """Whether the response is a page a browser shows as a document: HTML that is not an htmx swap."""
-    if not headers.get("content-type", "").startswith("text/html"):
-        return False
-    return not any(name == b"hx-request" for name, _ in scope.get("headers", ()))
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+
+
+def _attributes(cookie: bytes) -> set[bytes]:
+    """A ``Set-Cookie`` value's attribute names, lower-cased (``secure``, ``httponly``, ``path``...)."""
+    return {part.split(b"=", 1)[0].strip().lower() for part in cookie.split(b";")[1:]}
