@@ -8,8 +8,6 @@ claimed. ``shenbao sweep-files`` runs the sweep once (for cron, or after a flood
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +16,7 @@ import msgspec
 from shenbao import store
 from shenbao.files import FileStore
 from shenbao.files.sweep import GRACE, SweepReport, sweep_files
+from shenbao.jobs import PeriodicJob
 from shenbao.settings import Settings
 from shenbao.store import Database
 from shenbao.store.limits import forget_stale_limits
@@ -41,7 +40,7 @@ class HousekeepingReport(msgspec.Struct, kw_only=True):
     limits_forgotten: int = 0
 
 
-class HousekeepingJob:
+class HousekeepingJob(PeriodicJob):
     """Sweeps orphan pictures and forgets old rate-limit counts every ``interval`` seconds.
 
     Args:
@@ -52,6 +51,8 @@ class HousekeepingJob:
         grace: how old an unreferenced picture must be to be deleted.
     """
 
+    name = "shenbao-housekeeping"
+
     def __init__(
         self,
         db: Database,
@@ -61,12 +62,10 @@ class HousekeepingJob:
         first_after: float = FIRST_PASS_AFTER,
         grace: timedelta = GRACE,
     ) -> None:
+        super().__init__(interval=interval, first_after=first_after)
         self.db = db
         self.files = files
-        self.interval = interval
-        self.first_after = first_after
         self.grace = grace
-        self._task: asyncio.Task[None] | None = None
 
     async def run_once(self, now: datetime | None = None) -> HousekeepingReport:
         """One pass now."""
@@ -75,32 +74,10 @@ class HousekeepingJob:
         forgotten = await forget_stale_limits(self.db, older_than=now - LIMITS_KEPT)
         return HousekeepingReport(files=swept, limits_forgotten=forgotten)
 
-    def start(self) -> None:
-        """Start the passes."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="shenbao-housekeeping")
-
-    async def stop(self) -> None:
-        """Stop the passes and wait for the task to end."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        await asyncio.sleep(self.first_after)
-        while True:
-            try:
-                report = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database or disk hiccup must not end the loop: log it, try again
-                log.exception("housekeeping failed; trying again in %.0f s", self.interval)
-            else:
-                if report.files.deleted or report.files.restored or report.limits_forgotten:
-                    log.info("housekeeping: %s", msgspec.json.encode(report).decode())
-            await asyncio.sleep(self.interval)
+    async def tick(self) -> None:
+        report = await self.run_once()
+        if report.files.deleted or report.files.restored or report.limits_forgotten:
+            log.info("housekeeping: %s", msgspec.json.encode(report).decode())
 
 
 async def sweep_once(settings: Settings, *, grace_hours: float) -> SweepReport:

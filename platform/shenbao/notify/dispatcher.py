@@ -10,12 +10,11 @@ once, never zero times). A pass that runs long gives back what it has not sent b
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
 
+from shenbao.jobs import PeriodicJob
 from shenbao.notify.sms import Gateway, GatewayError, MessageRefused, Sms
 from shenbao.store import Database
 from shenbao.store.outbox import OutboxMessage, claim_due, mark_failed, mark_sent, release
@@ -100,34 +99,16 @@ async def _send_claimed(db: Database, gateway: Gateway, claimed: list[OutboxMess
     return sent
 
 
-class OutboxDispatcher:
-    """A background task polling the outbox every :data:`POLL_SECONDS` seconds."""
+class OutboxDispatcher(PeriodicJob):
+    """A background task polling the outbox every :data:`POLL_SECONDS` seconds (the first pass sends what an
+    earlier process left)."""
+
+    name = "shenbao-outbox"
 
     def __init__(self, db: Database, gateway: Gateway, *, interval: float = POLL_SECONDS) -> None:
+        super().__init__(interval=interval)
         self.db = db
         self.gateway = gateway
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start polling (the first pass sends what an earlier process left)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="shenbao-outbox")
-
-    async def stop(self) -> None:
-        """Stop polling and wait for the task to end."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await dispatch_due(self.db, self.gateway)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a database hiccup must not end the loop: log it, try again
-                log.exception("the outbox dispatcher failed; trying again in %.0f s", self.interval)
-            await asyncio.sleep(self.interval)
+    async def tick(self) -> None:
+        await dispatch_due(self.db, self.gateway)

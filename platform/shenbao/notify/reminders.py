@@ -13,8 +13,6 @@ pass at once (for cron: schedule it on working-day mornings).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +21,7 @@ from typing import Any
 import msgspec
 
 from shenbao.china_time import to_china
+from shenbao.jobs import PeriodicJob
 from shenbao.packs import ChainRegistry
 from shenbao.store import Database, format_receipt
 from shenbao.store.outbox import QueuedSms, enqueue_sms
@@ -167,8 +166,10 @@ async def send_deadline_notices(
     return report
 
 
-class ReminderJob:
-    """Runs :func:`send_deadline_notices` every ``interval`` seconds within :data:`SENDING_HOURS`."""
+class ReminderJob(PeriodicJob):
+    """Runs :func:`send_deadline_notices` every ``interval`` seconds within :data:`SENDING_HOURS` (China time)."""
+
+    name = "shenbao-reminders"
 
     def __init__(
         self,
@@ -178,40 +179,18 @@ class ReminderJob:
         interval: float,
         hours: tuple[int, int] = SENDING_HOURS,
     ) -> None:
+        super().__init__(interval=interval)
         self.db = db
         self.chains = chains
-        self.interval = interval
         self.hours = hours
-        self._task: asyncio.Task[None] | None = None
 
     async def run_once(self, now: datetime | None = None) -> ReminderReport:
         """One pass now, whatever the hour."""
         return await send_deadline_notices(self.db, self.chains, now)
 
-    def start(self) -> None:
-        """Start the passes (the first at once, if within the hours)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="shenbao-reminders")
-
-    async def stop(self) -> None:
-        """Stop the passes and wait for the task to end."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            now = datetime.now(UTC)
-            if self.hours[0] <= to_china(now).hour < self.hours[1]:
-                try:
-                    report = await self.run_once(now)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # a database hiccup must not end the loop: log it, try again
-                    log.exception("the deadline reminders failed; trying again in %.0f s", self.interval)
-                else:
-                    if report.reminders or report.escalations:
-                        log.info("deadline reminders: %s", msgspec.json.encode(report).decode())
-            await asyncio.sleep(self.interval)
+    async def tick(self) -> None:
+        now = datetime.now(UTC)
+        if self.hours[0] <= to_china(now).hour < self.hours[1]:
+            report = await self.run_once(now)
+            if report.reminders or report.escalations:
+                log.info("deadline reminders: %s", msgspec.json.encode(report).decode())
