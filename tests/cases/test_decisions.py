@@ -63,6 +63,30 @@ async def _submitted(packs: Packs) -> store.ApplicationRecord:
     return record
 
 
+async def _act(
+    packs: Packs,
+    staff: StaffRecord,
+    application_id: int,
+    action: Any,
+    *,
+    name: str = "accept",
+    address: str = "",
+) -> cases.Taken:
+    """A decision taken on a page drawn with one history row (the submission), today."""
+    return await cases.act(
+        packs,
+        staff,
+        application_id,
+        action,
+        name=name,
+        note="",
+        seen="1",
+        address=address,
+        today=TODAY,
+        now=NOW,
+    )
+
+
 async def _rows(db: store.Database, sql: str) -> list[dict[str, Any]]:
     return await db.fetch(sql)
 
@@ -85,18 +109,7 @@ async def setting(db: store.Database) -> tuple[Packs, StaffRecord, store.Applica
 async def test_a_decision_is_stored_with_its_sms_and_audit_row(setting: Any) -> None:
     packs, village, record = setting
     sms_before = len(await _rows(packs.database, "SELECT id FROM outbox"))
-    taken = await cases.act(
-        packs,
-        village,
-        record.id,
-        Accept(),
-        name="accept",
-        note="",
-        seen="1",
-        address="1.2.3.4",
-        today=TODAY,
-        now=NOW,
-    )
+    taken = await _act(packs, village, record.id, Accept(), address="1.2.3.4")
     assert taken.found.record.id == record.id and taken.state.step == "household_check"
     assert await _state(packs.database, record.id) == ("household_check", 2, taken.state.status)
     audit = await _rows(
@@ -117,31 +130,9 @@ async def test_a_decision_is_stored_with_its_sms_and_audit_row(setting: Any) -> 
 
 async def test_a_page_drawn_before_the_last_change_writes_nothing(setting: Any) -> None:
     packs, village, record = setting
-    await cases.act(
-        packs,
-        village,
-        record.id,
-        Accept(),
-        name="accept",
-        note="",
-        seen="1",
-        address="",
-        today=TODAY,
-        now=NOW,
-    )
+    await _act(packs, village, record.id, Accept())
     with pytest.raises(cases.AlreadyDone):
-        await cases.act(
-            packs,
-            village,
-            record.id,
-            Accept(),
-            name="accept",
-            note="",
-            seen="1",
-            address="",
-            today=TODAY,
-            now=NOW,
-        )
+        await _act(packs, village, record.id, Accept())
     assert len(await _rows(packs.database, "SELECT id FROM audit_log WHERE action LIKE 'decision.%'")) == 1
 
 
@@ -149,18 +140,7 @@ async def test_outside_the_region_nothing_is_found(setting: Any) -> None:
     packs, _, record = setting
     stranger = await _staff(packs.database, "stranger", "village", OTHER_VILLAGE)
     with pytest.raises(cases.NotInRegion):
-        await cases.act(
-            packs,
-            stranger,
-            record.id,
-            Accept(),
-            name="accept",
-            note="",
-            seen="1",
-            address="",
-            today=TODAY,
-            now=NOW,
-        )
+        await _act(packs, stranger, record.id, Accept())
 
 
 @pytest.mark.parametrize(
@@ -172,9 +152,7 @@ async def test_what_cannot_be_taken_is_refused_with_its_reason(
 ) -> None:
     packs, village, record = setting
     with pytest.raises(TransitionRefused, match=message):
-        await cases.act(
-            packs, village, record.id, action, name="x", note="", seen="1", address="", today=TODAY, now=NOW
-        )
+        await _act(packs, village, record.id, action, name="x")
     assert await _rows(packs.database, "SELECT id FROM audit_log WHERE action LIKE 'decision.%'") == []
 
 
@@ -182,35 +160,13 @@ async def test_the_engine_refusal_leaves_nothing(setting: Any) -> None:
     packs, village, record = setting
     before = await _state(packs.database, record.id)
     with pytest.raises(TransitionRefused):
-        await cases.act(
-            packs,
-            village,
-            record.id,
-            Refuse(reason=""),
-            name="refuse",
-            note="",
-            seen="1",
-            address="",
-            today=TODAY,
-            now=NOW,
-        )
+        await _act(packs, village, record.id, Refuse(reason=""), name="refuse")
     assert await _state(packs.database, record.id) == before
 
 
 async def test_a_check_is_not_saved_until_its_draft_is_complete(setting: Any) -> None:
     packs, village, record = setting
-    await cases.act(
-        packs,
-        village,
-        record.id,
-        Accept(),
-        name="accept",
-        note="",
-        seen="1",
-        address="",
-        today=TODAY,
-        now=NOW,
-    )
+    await _act(packs, village, record.id, Accept())
     outcome = await cases.record_check(
         packs, village, record.id, draft_token="check-token", address="", today=TODAY, now=NOW
     )
