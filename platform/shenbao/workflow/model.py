@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 import msgspec
 
-from shenbao.forms.model import Label, text_of
+from shenbao.forms.model import Base, Label, text_of  # one policy for every definition model
 from shenbao.roles import Role
 
 __all__ = [
@@ -55,10 +55,6 @@ ADVANCING: frozenset[str] = frozenset({"record_check", "pass_up", "approve"})
 """Actions that move an application to the next step (or finish it at the last step)."""
 FINISHING: frozenset[str] = frozenset({"approve", "pass_up"})
 """Actions that may end the chain at its last step (approve; pass_up for a closing hand-over step)."""
-
-
-class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True, omit_defaults=True):
-    """The policy every workflow model shares: strict, immutable, keyword-only."""
 
 
 class Deadline(Base, frozen=True, kw_only=True):
