@@ -24,15 +24,16 @@ from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
 from shenbao.staff.rules import AccountForm, region_filter
 from shenbao.store.staff import SignedIn
 from shenbao.store.staff_admin import StaffQuery
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
-from shenbao.web.staff_people_views import (
+from shenbao.web.staff.people_views import (
     account_form,
     account_view,
     picker_for,
     region_label,
     role_options,
 )
+from shenbao.web.staff.session import posting_staff, signed_in_staff
 
 __all__ = ["StaffPeopleController"]
 
@@ -76,7 +77,7 @@ def _common(signed_in: SignedIn) -> dict[str, Any]:
 class StaffPeopleController(Controller):
     """The accounts a province or county admin manages: list, add, deactivate, reset a password, change a phone."""
 
-    path = "/staff/people"
+    path = "/people"
     include_in_schema = False
 
     @get("/", name="staff:people")

@@ -31,14 +31,11 @@ from shenbao.statuses import STATUS_LABELS
 from shenbao.store.audit import record_audit
 from shenbao.store.reports import ApprovedApplication, approved_in_region, region_statistics
 from shenbao.store.staff import StaffRecord
-from shenbao.web.report_views import status_rows, sub_region_rows, week_chart
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import (
-    CSRF_FIELD,
-    client_address,
-    region_names,
-    signed_in_staff,
-)
+from shenbao.web.staff.home import region_names
+from shenbao.web.staff.report_views import status_rows, sub_region_rows, week_chart
+from shenbao.web.staff.session import signed_in_staff
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
 
@@ -85,7 +82,7 @@ class _Export:
 class StaffReportsController(Controller):
     """The statistics of the staff member's region, and the xlsx of its approved applications."""
 
-    path = "/staff"
+    path = "/"
     include_in_schema = False
 
     @get("/stats", name="staff:stats")

@@ -26,10 +26,11 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import text_of
 from shenbao.store.staff import SignedIn, StaffApplication, application_in_region
 from shenbao.web.display import display_answer
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
+from shenbao.web.staff.session import posting_staff, signed_in_staff
 from shenbao.web.upload_access import check_token
 from shenbao.web.upload_quota import draft_quota, staff_quota
 from shenbao.widgets import AT_HOUSEHOLD_VISIT, CHECK_APPLICATION, set_page_facts
@@ -121,7 +122,7 @@ async def _posting(services: Services, request: Request[Any, Any, Any], applicat
 class HouseholdCheckController(Controller):
     """``/staff/a/{id}/check``: the household check's sections, its review, and saving it."""
 
-    path = "/staff/a/{application_id:int}/check"
+    path = "/a/{application_id:int}/check"
     include_in_schema = False
 
     @get("/", name="staff:check")

@@ -23,8 +23,10 @@ from shenbao.china_time import CHINA
 from shenbao.roles import role_label
 from shenbao.store.audit import AuditEntry, AuditFilter, audit_page
 from shenbao.store.receipts import format_receipt, parse_receipt
+from shenbao.web.posted import CSRF_FIELD
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, region_names, signed_in_staff
+from shenbao.web.staff.home import region_names
+from shenbao.web.staff.session import signed_in_staff
 from shenbao.workflow.engine import ACTION_LABELS
 
 __all__ = ["ACTION_CHOICES", "AuditQuery", "StaffAuditController", "action_label", "parse_audit_query"]
@@ -125,7 +127,7 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
 class StaffAuditController(Controller):
     """The audit log, for the province admin only."""
 
-    path = "/staff/audit"
+    path = "/audit"
     include_in_schema = False
 
     @get("/", name="staff:audit")
