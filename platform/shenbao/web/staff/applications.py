@@ -46,7 +46,7 @@ from shenbao.web.services import Services
 from shenbao.web.staff.history import history_rows, notice_rows, recorded_check
 from shenbao.web.staff.home import region_names
 from shenbao.web.staff.inbox import FLAG_LABELS
-from shenbao.web.staff.session import posting_staff, signed_in_staff
+from shenbao.web.staff.session import posting_staff
 from shenbao.workflow import Action, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
 from shenbao.workflow.engine import ACTION_LABELS
@@ -243,11 +243,9 @@ class StaffApplicationController(Controller):
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         application_id: FromPath[int],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The application, its answers and history, and the actions this staff member may take now."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         found = await _found_or_404(services, signed_in.staff, application_id)
         notices = await notices_of(services.database, application_id)
         return _application_page(services, signed_in, found, notices=notices)

@@ -38,6 +38,7 @@ from shenbao.roles import ROLE_NAMES
 from shenbao.staff.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.staff.rules import MANAGED_ROLES
 from shenbao.store.outbox import OutboxMessage, undelivered_messages
+from shenbao.store.staff import SignedIn
 from shenbao.store.verification import SentMessage, recent_sms
 from shenbao.web.posted import CSRF_FIELD, client_address, require_csrf
 from shenbao.web.services import Services
@@ -156,13 +157,13 @@ class StaffController(Controller):
 
     @get("/sms", name="staff:sms")
     async def sent_messages(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The province admin's view of the text messages (others get 403): those the gateway could not send
         (with its error), then the newest the database gateway kept; verification codes masked."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         if signed_in.staff.role != "province":
             raise PermissionDeniedException("只有省级管理员可以查看已发送的短信")
         return services.renderer.page(
@@ -174,12 +175,12 @@ class StaffController(Controller):
 
     @get("/", name="staff:inbox")
     async def inbox(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The applications of the staff member's region in deadline order, filtered by GET parameters."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         staff = signed_in.staff
         view = await inbox_view(services, staff, dict(request.query_params), _today())
         return services.renderer.page(

@@ -82,12 +82,12 @@ class StaffPeopleController(Controller):
 
     @get("/", name="staff:people")
     async def people(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The accounts below the manager, 30 a page: by role, region (code or name), name or username, status."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         admin = _admin(services, request, signed_in)
         params = request.query_params
         asked = {key: str(params.get(key) or "").strip() for key in ("role", "region", "q", "status")}
@@ -120,12 +120,12 @@ class StaffPeopleController(Controller):
 
     @get("/new", name="staff:people_new")
     async def new(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The form for a new account."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         _admin(services, request, signed_in)
         return self._new_page(services, signed_in, AccountForm(role=role_options(signed_in.staff)[0][0]), "")
 
@@ -213,12 +213,13 @@ class StaffPeopleController(Controller):
 
     @get("/{staff_id:int}", name="staff:person")
     async def person(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any], staff_id: FromPath[int]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        staff_id: FromPath[int],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """One account: its details and the forms that change it."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         admin = _admin(services, request, signed_in)
         done = str(request.query_params.get("done") or "")
         return await self._person_page(services, signed_in, admin, staff_id, message=_DONE.get(done, ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.response import Redirect
 
 from shenbao.staff.accounts import StaffAccounts
@@ -59,7 +60,7 @@ async def signed_in_staff(services: Services, request: Request[Any, Any, Any]) -
     return await StaffAccounts(services.database).session(request.cookies.get(STAFF_COOKIE))
 
 
-async def require_staff(services: Services, request: Request[Any, Any, Any]) -> SignedIn:
+async def require_staff(services: NamedDependency[Services], request: Request[Any, Any, Any]) -> SignedIn:
     """The staff router's ``signed_in`` dependency: the signed-in staff member.
 
     Raises:
