@@ -22,9 +22,9 @@ from typing import Any
 PARTS: list[tuple[str, str, str]] = [
     ("shenbao.store", "load_draft", "draft read (SQLite)"),
     ("shenbao.store", "save_draft", "draft write (SQLite)"),
-    ("shenbao.web.farmer", "_form_data", "form body parsing"),
-    ("shenbao.web.farmer", "evaluate", "evaluate()"),
-    ("shenbao.web.farmer", "verified_phones", "phone checks (SQLite)"),
+    ("shenbao.web.farmer.apply", "_form_data", "form body parsing"),
+    ("shenbao.web.farmer.apply", "evaluate", "evaluate()"),
+    ("shenbao.web.farmer.apply", "verified_phones", "phone checks (SQLite)"),
     ("shenbao.web.render.Renderer", "render", "Jinja render"),
     ("litestar.middleware.compression.gzip_facade.GzipCompression", "write", "gzip"),
     ("litestar.middleware.compression.gzip_facade.GzipCompression", "close", "gzip"),

@@ -39,7 +39,7 @@ def guide_read() -> dict[str, str]:
     The server keeps the guide's 60-second wait: without this, a phone with no draft is shown the guide
     instead of a section page. With it, the section page is the first visit a farmer gets after the guide.
     """
-    from shenbao.web.guide_wait import GUIDE_COOKIE, sign_mark
+    from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, sign_mark
 
     return {GUIDE_COOKIE: sign_mark(SECRET, FORM_ID, opened=time.time() - 61)}
 

@@ -44,7 +44,7 @@ from shenbao.store.inbox import (
     page_statement,
 )
 from shenbao.store.schema import migrate_url
-from shenbao.web.staff_inbox import name_paths, turn_keys
+from shenbao.web.staff.inbox import name_paths, turn_keys
 
 BUDGET_MS = 20.0
 ADMIN_URLS = ("postgresql://postgres@127.0.0.1:5432/postgres", "postgresql://root@127.0.0.1:5432/postgres")

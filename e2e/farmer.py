@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, Page, Request, Response, expect
 from e2e.conftest import KEYS, SECRET, Server
 from shenbao.forms.identity import check_char
 from shenbao.store.sealing import open_answers, phone_digests
-from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
+from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
 
 ZIZHU = "/f/gansu-zizhu-2021"
 YIJIAN = "/f/gansu-yijian-2023"

@@ -1,7 +1,8 @@
 """The layers import downwards only: a newcomer can tell from the tree where a rule, a change, a query and a page go.
 
 ``forms`` and ``workflow`` are pure (no database, no web, no use case); ``store`` knows no page and no use case;
-``cases`` knows no page; only ``web`` (and the app and plugin that mount it) speaks HTTP.
+``cases`` knows no page; only ``web`` (and the app and plugin that mount it) speaks HTTP. Within ``web``, the
+farmer's, the staff's and the API's packages know nothing of each other.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ FORBIDDEN = {
     "store": ("shenbao.web", "shenbao.cases", "litestar"),
     "cases": ("shenbao.web", "litestar"),
     "notify": ("shenbao.web", "shenbao.cases", "litestar"),
+    "web/farmer": ("shenbao.web.staff", "shenbao.web.api"),
+    "web/staff": ("shenbao.web.farmer", "shenbao.web.api"),
+    "web/api": ("shenbao.web.farmer", "shenbao.web.staff"),
 }
-"""Each layer (a package under ``shenbao``) and the modules it may never import."""
+"""Each layer (a package under ``shenbao``) and the modules it may never import. Each audience of ``web`` is one
+package that imports none of the others: what two of them share sits at ``web/`` level."""
 
 
 def _imports(path: Path) -> set[str]:

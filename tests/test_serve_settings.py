@@ -19,7 +19,7 @@ from shenbao.notify.sms import ConsoleGateway, DatabaseGateway, Sms
 from shenbao.privacy.keyring import new_secret
 from shenbao.settings import Settings, SettingsError
 from shenbao.store import Database, migrate_url
-from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
+from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
 from tests.support.keys import TEST_DATA_KEY, TEST_KEYS, TEST_LOOKUP_KEY
 
 OLD, NEW = new_secret(), new_secret()

@@ -53,20 +53,13 @@ from shenbao.settings import (
     check_sms_gateway,
 )
 from shenbao.text import UNUSABLE
-from shenbao.web.api import ApiController
-from shenbao.web.demo import DemoController
-from shenbao.web.farmer import FarmerController
-from shenbao.web.household_check import HouseholdCheckController
+from shenbao.web.api.router import api_router
+from shenbao.web.farmer.router import farmer_router
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.security import ResponseHeaders, content_security_policy, inline_script_hashes, request_id
 from shenbao.web.services import Services
-from shenbao.web.staff import StaffController
-from shenbao.web.staff_applications import StaffApplicationController
-from shenbao.web.staff_audit import StaffAuditController
-from shenbao.web.staff_people import StaffPeopleController
-from shenbao.web.staff_reports import StaffReportsController
-from shenbao.web.status import StatusController
+from shenbao.web.staff.router import staff_router
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import installed_widgets, widget_roots
 
@@ -320,23 +313,17 @@ class ShenbaoPlugin(InitPlugin):
         return app_config
 
     def _configure_routes(self, app_config: AppConfig) -> None:
-        """One router under ``path``: the pages, the API, the widgets' routes and the static files, with the
-        ``services`` dependency, the language hooks and the platform's own error pages (the host keeps its own)."""
+        """One router under ``path``: the farmer's, the staff's and the API's routers, the widgets' routes and the
+        static files, with the ``services`` dependency, the language hooks and the platform's own error pages (the
+        host keeps its own)."""
         router = Router(
             path=self.path or "/",
             route_handlers=[
-                FarmerController,
-                StatusController,
-                StaffController,
-                StaffApplicationController,
-                HouseholdCheckController,
-                StaffPeopleController,
-                StaffAuditController,
-                StaffReportsController,
-                ApiController,
+                farmer_router(demo=self.settings.demo),
+                staff_router(),
+                api_router(),
                 self._static_files(),
                 widget_router(self.settings),
-                *([DemoController] if self.settings.demo else []),
             ],
             dependencies={"services": Provide(self.services, sync_to_thread=False)},
             before_request=_before_request,

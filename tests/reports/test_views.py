@@ -6,7 +6,7 @@ import datetime as dt
 
 from shenbao.regions import installed_divisions
 from shenbao.store.reports import RegionStatistics, SubRegionCount, WeekCount, week_starts
-from shenbao.web.report_views import status_rows, sub_region_rows, week_chart
+from shenbao.web.staff.report_views import status_rows, sub_region_rows, week_chart
 
 TODAY = dt.date(2026, 6, 17)
 

@@ -34,7 +34,7 @@ HEADER_NAMES = [header for header, _ in HEADERS]
 def seeded(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Settings, dict[str, Built]]:
-    monkeypatch.setattr("shenbao.web.staff_reports._today", lambda: TODAY)
+    monkeypatch.setattr("shenbao.web.staff.reports._today", lambda: TODAY)
     settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
     async def seed() -> dict[str, Built]:

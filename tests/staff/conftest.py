@@ -52,8 +52,8 @@ def flow(
     handlers act (pinned: every deadline stays in a known year); on the 2023 chain unless the test names
     another form (``@pytest.mark.parametrize("flow", [ZIZHU], indirect=True)``)."""
     form_id = getattr(request, "param", YIJIAN)
-    monkeypatch.setattr("shenbao.web.staff_applications.today_in_china", lambda: SUBMITTED_ON)
-    monkeypatch.setattr("shenbao.web.household_check.today_in_china", lambda: SUBMITTED_ON)
+    monkeypatch.setattr("shenbao.web.staff.applications.today_in_china", lambda: SUBMITTED_ON)
+    monkeypatch.setattr("shenbao.web.staff.household_check.today_in_china", lambda: SUBMITTED_ON)
     settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
 
     async def seed() -> int:

@@ -19,7 +19,7 @@ from shenbao.store.inbox import (
     inbox_page,
     page_statement,
 )
-from shenbao.web.staff_inbox import turn_keys
+from shenbao.web.staff.inbox import turn_keys
 from tests.staff.inbox_cases import NAMES, TODAY, Case, add_case, expected, random_cases
 from tests.support.staff import ACCOUNTS, INSIDE, PLACES
 

@@ -48,7 +48,7 @@ def _seed(database_url: str, cases: list[Case]) -> list[str]:
 
 @pytest.fixture
 def make_client(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeClient]:
-    monkeypatch.setattr("shenbao.web.staff._today", lambda: TODAY)
+    monkeypatch.setattr("shenbao.web.staff.home._today", lambda: TODAY)
     clients: list[Client] = []
 
     def make(cases: list[Case]) -> tuple[Client, list[str]]:
@@ -208,7 +208,7 @@ def test_counts_past_the_cap_read_as_a_badge(
     make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("shenbao.store.inbox_sql.COUNT_CAP", 3)
-    monkeypatch.setattr("shenbao.web.staff_inbox.COUNT_CAP", 3)
+    monkeypatch.setattr("shenbao.web.staff.inbox.COUNT_CAP", 3)
     client, _ = make_client([Case(place=VILLAGE) for _ in range(5)])
     sign_in(client, "village")
     page = client.get("/staff/").text

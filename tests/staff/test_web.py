@@ -9,6 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from shenbao.plugin import ShenbaoPlugin
 from shenbao.settings import Settings
 from shenbao.store.receipts import format_receipt
 from tests.support.staff import ACCOUNTS, INSIDE, PLACES
@@ -101,3 +102,37 @@ def test_the_inbox_names_the_staff_region(staff_client: Client) -> None:
     sign_in(staff_client, "township")
     page = staff_client.get("/staff/")
     assert "甘肃省 兰州市 城关区 酒泉路街道" in page.text and "乡镇 · township" in page.text
+
+
+def _guarded_pages(client: Client) -> list[str]:
+    """Every staff page that asks for the ``signed_in`` dependency, its path parameters filled with 1."""
+    return sorted(
+        {
+            re.sub(r"\{[^}]*\}", "1", route.path)
+            for route in client.app.routes
+            for handler in getattr(route, "route_handlers", ())
+            if "signed_in" in handler.parsed_fn_signature.parameters and "GET" in handler.http_methods
+        }
+    )
+
+
+def test_every_staff_page_sends_a_visitor_without_a_session_to_the_login_page(staff_client: Client) -> None:
+    pages = _guarded_pages(staff_client)
+    expected = {"/staff", "/staff/a/1", "/staff/people", "/staff/audit", "/staff/stats", "/staff/sms"}
+    assert expected <= set(pages)
+    assert len(pages) >= 10, pages
+    for path in pages:
+        response = staff_client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/staff/login", path
+    assert staff_client.get("/staff/login").status_code == 200  # the page itself needs no session
+
+
+def test_a_signed_out_visitor_of_a_mounted_platform_is_sent_to_its_own_login_page(
+    seeded: tuple[Settings, dict[str, str]],
+) -> None:
+    app = Litestar(plugins=[ShenbaoPlugin(seeded[0], path="/shenbao")])
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        for path in ("/shenbao/staff/", "/shenbao/staff/people", "/shenbao/staff/a/1/check"):
+            response = client.get(path, follow_redirects=False)
+            assert response.status_code == 303, path
+            assert response.headers["location"] == "/shenbao/staff/login", path

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from shenbao import store
 from shenbao.settings import Settings
-from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
+from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
 from tests.support.beside import last_code
 from tests.support.keys import TEST_KEYS
 from tests.support.staff import PASSWORD

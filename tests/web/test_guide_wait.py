@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.settings import Settings
-from shenbao.web.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
+from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, mark_path, sign_mark
 
 Client = TestClient[Litestar]
 ZIZHU = "/f/gansu-zizhu-2021"

@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 from shenbao.app import create_app
 from shenbao.plugin import ShenbaoPlugin
 from shenbao.settings import Settings, SettingsError, https_from_env
-from shenbao.web.api_body import MAX_DEPTH, depth_of
+from shenbao.web.api.body import MAX_DEPTH, depth_of
 from shenbao.web.security import inline_script_hashes
 from tests.support.web import csrf_of, migrated_settings, read_guide
 
@@ -122,7 +122,7 @@ def test_a_500_is_logged_with_its_traceback_and_the_id_shown_on_the_page(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr("shenbao.web.farmer.html_response", broken)
+    monkeypatch.setattr("shenbao.web.farmer.apply.html_response", broken)
     with caplog.at_level(logging.ERROR, logger="shenbao"):
         response = client.get("/")
     assert response.status_code == 500
@@ -142,7 +142,7 @@ def test_an_api_500_answers_json_with_the_id(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("evaluation broke")
 
-    monkeypatch.setattr("shenbao.web.api.evaluate", broken)
+    monkeypatch.setattr("shenbao.web.api.controller.evaluate", broken)
     with caplog.at_level(logging.ERROR, logger="shenbao"):
         response = client.post(
             f"{API}/evaluate", json={"answers": {}}, headers={"X-Request-ID": "hotline-42"}

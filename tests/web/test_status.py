@@ -139,7 +139,7 @@ def seeded(database_url: str, tmp_path: Path) -> Seeded:
 
 
 def pin_today(monkeypatch: pytest.MonkeyPatch, today: dt.date) -> None:
-    monkeypatch.setattr("shenbao.web.status._today", lambda: today)
+    monkeypatch.setattr("shenbao.web.farmer.status._today", lambda: today)
 
 
 @pytest.fixture
@@ -385,7 +385,7 @@ def test_the_township_sees_the_appeal_in_the_history(
 ) -> None:
     page = open_status(client, seeded, seeded.refused)
     client.post(f"/status/{seeded.refused}/appeal", data=_appeal_form(page))
-    monkeypatch.setattr("shenbao.web.staff_applications.today_in_china", lambda: dt.date(2026, 6, 3))
+    monkeypatch.setattr("shenbao.web.staff.applications.today_in_china", lambda: dt.date(2026, 6, 3))
     assert sign_in(client, "township", PASSWORD).status_code == 303
     (application_id,) = seeded.fetch("SELECT id FROM application WHERE receipt_number = $1", seeded.refused)[
         0

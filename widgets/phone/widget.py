@@ -23,8 +23,8 @@ from litestar.exceptions import NotFoundException
 from shenbao.forms.model import Phone
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.phone_codes import SEND, VERIFY, Action, code_action, code_field, needs_code
+from shenbao.web.posted import client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import client_address
 from shenbao.widgets import WidgetHooks
 
 

@@ -1,1 +1,3 @@
-"""The web layer: farmer pages (Jinja2 + htmx), the JSON API, static files. Thin: the work is in forms/ and store/."""
+"""The web layer, one package per audience, each a Litestar ``Router``: ``farmer`` (Jinja2 + htmx pages), ``staff``
+(the pages under ``/staff``) and ``api`` (the JSON API); what they share sits here. Thin: the work is in the layers
+below."""

@@ -18,8 +18,9 @@ from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 from shenbao import store
 from shenbao.store.staff import application_in_region
 from shenbao.web.drafts import draft_scope, draft_token
+from shenbao.web.posted import client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import client_address, signed_in_staff
+from shenbao.web.staff.session import signed_in_staff
 from shenbao.web.upload_quota import UploadQuota, address_quota, draft_quota, staff_quota
 from shenbao.widgets import WidgetServices, widget_services
 

@@ -41,16 +41,12 @@ from shenbao.store.staff import (
     application_in_region,
 )
 from shenbao.web.display import display_answer
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import (
-    CSRF_FIELD,
-    client_address,
-    posting_staff,
-    region_names,
-    signed_in_staff,
-)
-from shenbao.web.staff_history import history_rows, notice_rows, recorded_check
-from shenbao.web.staff_inbox import FLAG_LABELS
+from shenbao.web.staff.history import history_rows, notice_rows, recorded_check
+from shenbao.web.staff.home import region_names
+from shenbao.web.staff.inbox import FLAG_LABELS
+from shenbao.web.staff.session import posting_staff
 from shenbao.workflow import Action, TransitionRefused, apply
 from shenbao.workflow.calendar import CalendarError, deadline_status
 from shenbao.workflow.engine import ACTION_LABELS
@@ -238,7 +234,7 @@ def _application_page(
 class StaffApplicationController(Controller):
     """One application of the staff member's region, and the decisions on it."""
 
-    path = "/staff/a"
+    path = "/a"
     include_in_schema = False
 
     @get("/{application_id:int}", name="staff:application")
@@ -247,11 +243,9 @@ class StaffApplicationController(Controller):
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         application_id: FromPath[int],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The application, its answers and history, and the actions this staff member may take now."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         found = await _found_or_404(services, signed_in.staff, application_id)
         notices = await notices_of(services.database, application_id)
         return _application_page(services, signed_in, found, notices=notices)

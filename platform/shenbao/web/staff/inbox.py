@@ -1,6 +1,6 @@
 """What the staff inbox page shows: its tabs and filters (plain links with counts), its rows, its pager.
 
-The handler (``GET /staff/`` in :mod:`shenbao.web.staff`) reads the signed-in staff member and calls
+The handler (``GET /staff/`` in :mod:`shenbao.web.staff.home`) reads the signed-in staff member and calls
 :func:`inbox_view`; the query itself is :func:`shenbao.store.inbox.inbox_page`. Everything travels in GET
 parameters, so the page works without JavaScript and a link can be bookmarked or shared:
 

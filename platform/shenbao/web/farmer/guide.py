@@ -8,7 +8,7 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
 
 from shenbao.forms import CompiledForm, evaluate
-from shenbao.web.guide_wait import guide_wait
+from shenbao.web.farmer.guide_wait import guide_wait
 from shenbao.web.sections import shown_sections
 from shenbao.web.services import Services
 

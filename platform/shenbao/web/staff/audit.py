@@ -16,15 +16,16 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
-from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.china_time import CHINA
 from shenbao.roles import role_label
 from shenbao.store.audit import AuditEntry, AuditFilter, audit_page
 from shenbao.store.receipts import format_receipt, parse_receipt
+from shenbao.store.staff import SignedIn
+from shenbao.web.posted import CSRF_FIELD
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, region_names, signed_in_staff
+from shenbao.web.staff.home import region_names
 from shenbao.workflow.engine import ACTION_LABELS
 
 __all__ = ["ACTION_CHOICES", "AuditQuery", "StaffAuditController", "action_label", "parse_audit_query"]
@@ -125,17 +126,17 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
 class StaffAuditController(Controller):
     """The audit log, for the province admin only."""
 
-    path = "/staff/audit"
+    path = "/audit"
     include_in_schema = False
 
     @get("/", name="staff:audit")
     async def audit(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """Newest first, filtered by username, action, day and target; others get 403."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         if signed_in.staff.role != "province":
             raise PermissionDeniedException("只有省级管理员可以查看审计日志")
         query = parse_audit_query(dict(request.query_params))

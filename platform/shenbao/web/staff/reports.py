@@ -20,7 +20,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
-from litestar.response import File, Redirect
+from litestar.response import File
 
 from shenbao.china_time import CHINA
 from shenbao.china_time import today as _today  # the statistics' today (the tests pin it here)
@@ -30,15 +30,11 @@ from shenbao.roles import ROLE_NAMES, Role
 from shenbao.statuses import STATUS_LABELS
 from shenbao.store.audit import record_audit
 from shenbao.store.reports import ApprovedApplication, approved_in_region, region_statistics
-from shenbao.store.staff import StaffRecord
-from shenbao.web.report_views import status_rows, sub_region_rows, week_chart
+from shenbao.store.staff import SignedIn, StaffRecord
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import (
-    CSRF_FIELD,
-    client_address,
-    region_names,
-    signed_in_staff,
-)
+from shenbao.web.staff.home import region_names
+from shenbao.web.staff.report_views import status_rows, sub_region_rows, week_chart
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
 
@@ -85,17 +81,17 @@ class _Export:
 class StaffReportsController(Controller):
     """The statistics of the staff member's region, and the xlsx of its approved applications."""
 
-    path = "/staff"
+    path = "/"
     include_in_schema = False
 
     @get("/stats", name="staff:stats")
     async def statistics(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """Counts by status and by sub-region, overdue and green-channel cases, and a chart of the last 12 weeks."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         staff = signed_in.staff
         names = region_names(staff.region_code)
         today = _today()
@@ -120,12 +116,12 @@ class StaffReportsController(Controller):
 
     @get("/export.xlsx", name="staff:export")
     async def export(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The approved applications of the region as xlsx, written to a temporary file a batch at a time."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         staff = signed_in.staff
         handle, name = tempfile.mkstemp(prefix="shenbao-export-", suffix=".xlsx")
         os.close(handle)

@@ -4,7 +4,7 @@ Every page works with full page loads; with JavaScript, each answer is posted by
 in only what changed (questions shown or hidden, errors, progress, the way forward).
 
 A browser with no draft of a form has not started it yet: until the form's guide wait is over
-(:mod:`shenbao.web.guide_wait`), every page that would start it (a section, its posts, the review, submit)
+(:mod:`shenbao.web.farmer.guide_wait`), every page that would start it (a section, its posts, the review, submit)
 shows the guide instead, saying how many seconds are left, with status 200: it is the page the farmer is meant
 to read, not an error, and no phone browser swaps its own error page in for it.
 """
@@ -28,14 +28,14 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
 from shenbao.web.display import display_answer
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
-from shenbao.web.guide import guide_html, qr_region, refusal_for
-from shenbao.web.guide_wait import guide_wait
+from shenbao.web.farmer.guide import guide_html, qr_region, refusal_for
+from shenbao.web.farmer.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
+from shenbao.web.posted import client_address
 from shenbao.web.render import current_language
 from shenbao.web.section_flow import Flow, post_answer, post_section
 from shenbao.web.sections import section_context, section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.web.staff import client_address
 from shenbao.web.widget_routes import SECTION_CEILING
 from shenbao.widgets import set_page_facts
 

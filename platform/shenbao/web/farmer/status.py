@@ -5,7 +5,7 @@ phone is one the application confirmed at submission (:func:`~shenbao.cases.phon
 otherwise the page answers exactly the same and the same rate limits count (a decoy code, see
 :meth:`~shenbao.notify.otp.PhoneVerifier.issue_code`), so nobody learns whether a receipt exists or which
 phone it has; the SMS itself leaves after the answer, so the time taken tells nothing either. A verified code
-gives a 30-minute signed pass for that receipt (:mod:`shenbao.web.status_access`).
+gives a 30-minute signed pass for that receipt (:mod:`shenbao.web.farmer.status_access`).
 
 The page shows the steps in plain words (:func:`~shenbao.workflow.progress.applicant_view`) and, while a
 refusal may be appealed, the "申请复核" form: the appeal goes through the workflow engine and is stored with its
@@ -43,9 +43,7 @@ from shenbao.notify.otp import VerificationRefused
 from shenbao.notify.sms import Sms
 from shenbao.privacy.masking import mask_phone
 from shenbao.store.receipts import format_receipt, parse_receipt
-from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, require_csrf
-from shenbao.web.status_access import (
+from shenbao.web.farmer.status_access import (
     PASS_LIFETIME,
     code_scope,
     issue_pass,
@@ -54,6 +52,8 @@ from shenbao.web.status_access import (
     start_try,
     try_token,
 )
+from shenbao.web.posted import CSRF_FIELD, require_csrf
+from shenbao.web.services import Services
 from shenbao.workflow import TransitionRefused
 from shenbao.workflow.engine import MAX_APPEAL_CHARS
 from shenbao.workflow.progress import applicant_view, day_text

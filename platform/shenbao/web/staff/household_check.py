@@ -26,10 +26,11 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import text_of
 from shenbao.store.staff import SignedIn, StaffApplication, application_in_region
 from shenbao.web.display import display_answer
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
+from shenbao.web.staff.session import posting_staff
 from shenbao.web.upload_access import check_token
 from shenbao.web.upload_quota import draft_quota, staff_quota
 from shenbao.widgets import AT_HOUSEHOLD_VISIT, CHECK_APPLICATION, set_page_facts
@@ -121,7 +122,7 @@ async def _posting(services: Services, request: Request[Any, Any, Any], applicat
 class HouseholdCheckController(Controller):
     """``/staff/a/{id}/check``: the household check's sections, its review, and saving it."""
 
-    path = "/staff/a/{application_id:int}/check"
+    path = "/a/{application_id:int}/check"
     include_in_schema = False
 
     @get("/", name="staff:check")
@@ -130,11 +131,9 @@ class HouseholdCheckController(Controller):
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         application_id: FromPath[int],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """Open the check where the handler left it (a draft), or at its first section."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         check = await _check(services, application_id, signed_in)
         first = shown_sections(check.form, evaluate(check.form, check.flow.draft))[0]
         return Redirect(f"{check.flow.url}/s/{check.section or first}", status_code=303)
@@ -146,10 +145,8 @@ class HouseholdCheckController(Controller):
         request: Request[Any, Any, Any],
         application_id: FromPath[int],
         section_id: FromPath[str],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         check = await _check(services, application_id, signed_in)
         section_of(check.form, section_id)
         answers = check.flow.draft
@@ -192,10 +189,8 @@ class HouseholdCheckController(Controller):
         services: NamedDependency[Services],
         request: Request[Any, Any, Any],
         application_id: FromPath[int],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         check = await _check(services, application_id, signed_in)
         return _review(services, check, evaluate(check.form, check.flow.draft))
 

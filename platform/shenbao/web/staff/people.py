@@ -24,15 +24,16 @@ from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
 from shenbao.staff.rules import AccountForm, region_filter
 from shenbao.store.staff import SignedIn
 from shenbao.store.staff_admin import StaffQuery
+from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.services import Services
-from shenbao.web.staff import CSRF_FIELD, client_address, posting_staff, signed_in_staff
-from shenbao.web.staff_people_views import (
+from shenbao.web.staff.people_views import (
     account_form,
     account_view,
     picker_for,
     region_label,
     role_options,
 )
+from shenbao.web.staff.session import posting_staff, signed_in_staff
 
 __all__ = ["StaffPeopleController"]
 
@@ -76,17 +77,17 @@ def _common(signed_in: SignedIn) -> dict[str, Any]:
 class StaffPeopleController(Controller):
     """The accounts a province or county admin manages: list, add, deactivate, reset a password, change a phone."""
 
-    path = "/staff/people"
+    path = "/people"
     include_in_schema = False
 
     @get("/", name="staff:people")
     async def people(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The accounts below the manager, 30 a page: by role, region (code or name), name or username, status."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         admin = _admin(services, request, signed_in)
         params = request.query_params
         asked = {key: str(params.get(key) or "").strip() for key in ("role", "region", "q", "status")}
@@ -119,12 +120,12 @@ class StaffPeopleController(Controller):
 
     @get("/new", name="staff:people_new")
     async def new(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The form for a new account."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         _admin(services, request, signed_in)
         return self._new_page(services, signed_in, AccountForm(role=role_options(signed_in.staff)[0][0]), "")
 
@@ -212,12 +213,13 @@ class StaffPeopleController(Controller):
 
     @get("/{staff_id:int}", name="staff:person")
     async def person(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any], staff_id: FromPath[int]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        staff_id: FromPath[int],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """One account: its details and the forms that change it."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         admin = _admin(services, request, signed_in)
         done = str(request.query_params.get("done") or "")
         return await self._person_page(services, signed_in, admin, staff_id, message=_DONE.get(done, ""))

@@ -25,7 +25,7 @@ from shenbao.cases.phones import with_phone_checks
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
 from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
-from shenbao.web.api_body import ApiRequest
+from shenbao.web.api.body import ApiRequest
 from shenbao.web.services import Services
 from shenbao.web.upload_quota import UploadQuota, address_quota, draft_quota
 from shenbao.widgets import receive_answers
@@ -214,7 +214,7 @@ def _outcome_view(evaluation: Evaluation) -> OutcomeView | None:
 
 
 class ApiController(Controller):
-    path = "/api/v1"
+    path = "/"
     tags = ["forms"]  # noqa: RUF012  (Litestar declares it as a plain attribute)
     request_class = ApiRequest
 

@@ -17,7 +17,6 @@ history rows it was drawn from), so a second identical post finds the history gr
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any, TypeVar
 
@@ -41,71 +40,15 @@ from shenbao.staff.rules import MANAGED_ROLES
 from shenbao.store.outbox import OutboxMessage, undelivered_messages
 from shenbao.store.staff import SignedIn
 from shenbao.store.verification import SentMessage, recent_sms
-from shenbao.text import scrubbed_form
+from shenbao.web.posted import CSRF_FIELD, client_address, require_csrf
 from shenbao.web.services import Services
-from shenbao.web.staff_inbox import inbox_view
+from shenbao.web.staff.inbox import inbox_view
+from shenbao.web.staff.session import LOGIN_COOKIE, STAFF_COOKIE, cookie_path, signed_in_staff
 
-__all__ = [
-    "CSRF_FIELD",
-    "LOGIN_COOKIE",
-    "STAFF_COOKIE",
-    "StaffController",
-    "client_address",
-    "posting_staff",
-    "region_names",
-    "require_csrf",
-    "signed_in_staff",
-]
+__all__ = ["StaffController", "region_names"]
 
-STAFF_COOKIE = "sb_staff"
-LOGIN_COOKIE = "sb_staff_login"
-"""Holds the sign-in form's CSRF token until the staff member signs in."""
-CSRF_FIELD = "_csrf"
 _LOGIN_FORM_LIFE = 60 * 60
 _Message = TypeVar("_Message", SentMessage, OutboxMessage)
-_PASSWORDS = frozenset({"password", "password_again"})
-
-
-def client_address(request: Request[Any, Any, Any]) -> str:
-    """The address a request came from (what sessions and the audit log keep)."""
-    return request.client.host if request.client else "unknown"
-
-
-def _cookie_path(services: Services) -> str:
-    return services.base or "/"
-
-
-async def signed_in_staff(services: Services, request: Request[Any, Any, Any]) -> SignedIn | None:
-    return await StaffAccounts(services.database).session(request.cookies.get(STAFF_COOKIE))
-
-
-async def require_csrf(request: Request[Any, Any, Any], expected: str | None) -> dict[str, str]:
-    """The posted form, once its CSRF field matches ``expected``.
-
-    Raises:
-        PermissionDeniedException: the field is missing or wrong (403).
-    """
-    data = await request.form()
-    # Control characters and invisible marks can only be noise in a staff form: dropped, passwords kept as typed.
-    form = scrubbed_form({key: str(data.get(key) or "") for key in data}, keep=_PASSWORDS)
-    sent = form.get(CSRF_FIELD, "")
-    if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise PermissionDeniedException("页面已过期或请求无效，请返回后刷新页面再试")
-    return form
-
-
-async def posting_staff(
-    services: Services, request: Request[Any, Any, Any]
-) -> tuple[SignedIn, dict[str, str]]:
-    """The signed-in staff member and the posted form, once the form's CSRF token matches the session's.
-
-    Raises:
-        PermissionDeniedException: no session, or the field is missing or wrong (403).
-    """
-    signed_in = await signed_in_staff(services, request)
-    form = await require_csrf(request, signed_in.csrf_token if signed_in else None)
-    assert signed_in is not None  # require_csrf refuses a missing session
-    return signed_in, form
 
 
 def _without_codes(messages: list[_Message]) -> list[_Message]:
@@ -139,7 +82,7 @@ def region_names(code: str) -> list[str]:
 class StaffController(Controller):
     """Staff pages: an account bound to a region, which scopes everything shown."""
 
-    path = "/staff"
+    path = "/"
     include_in_schema = False
 
     def _login_page(
@@ -160,7 +103,7 @@ class StaffController(Controller):
             max_age=_LOGIN_FORM_LIFE,
             httponly=True,
             samesite="strict",
-            path=_cookie_path(services),
+            path=cookie_path(services),
         )
         return response
 
@@ -194,9 +137,9 @@ class StaffController(Controller):
             max_age=int(SESSION_LIFETIME.total_seconds()),
             httponly=True,
             samesite="strict",
-            path=_cookie_path(services),
+            path=cookie_path(services),
         )
-        response.delete_cookie(LOGIN_COOKIE, path=_cookie_path(services))
+        response.delete_cookie(LOGIN_COOKIE, path=cookie_path(services))
         return response
 
     @post("/logout", name="staff:logout", status_code=HTTP_200_OK)
@@ -209,18 +152,18 @@ class StaffController(Controller):
         if token:
             await StaffAccounts(services.database).logout(token, client=client_address(request))
         response: Response[Any] = Redirect(f"{services.base}/staff/login", status_code=303)
-        response.delete_cookie(STAFF_COOKIE, path=_cookie_path(services))
+        response.delete_cookie(STAFF_COOKIE, path=cookie_path(services))
         return response
 
     @get("/sms", name="staff:sms")
     async def sent_messages(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The province admin's view of the text messages (others get 403): those the gateway could not send
         (with its error), then the newest the database gateway kept; verification codes masked."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         if signed_in.staff.role != "province":
             raise PermissionDeniedException("只有省级管理员可以查看已发送的短信")
         return services.renderer.page(
@@ -232,12 +175,12 @@ class StaffController(Controller):
 
     @get("/", name="staff:inbox")
     async def inbox(
-        self, services: NamedDependency[Services], request: Request[Any, Any, Any]
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """The applications of the staff member's region in deadline order, filtered by GET parameters."""
-        signed_in = await signed_in_staff(services, request)
-        if signed_in is None:
-            return Redirect(f"{services.base}/staff/login", status_code=303)
         staff = signed_in.staff
         view = await inbox_view(services, staff, dict(request.query_params), _today())
         return services.renderer.page(

@@ -1,6 +1,6 @@
 """What the staff-account pages draw: the new-account form from a post, its region picker, rows of the list.
 
-Kept apart from the controller (``web/staff_people.py``) so it stays thin: these functions read posted fields
+Kept apart from the controller (``web/staff/people.py``) so it stays thin: these functions read posted fields
 and build template context; they neither touch the database nor decide who may do what.
 """
 
