@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import BrowserContext, Page, Request, Response, expect
 
-from e2e.conftest import KEYS, SECRET, Server
+from e2e.support import KEYS, SECRET, Server
 from shenbao.forms.identity import check_char
 from shenbao.store.sealing import open_answers, phone_digests
 from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, mark_path, sign_mark

@@ -14,8 +14,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from e2e.conftest import ARTIFACTS, PHONE, Server
 from e2e.farmer import YIJIAN, ZIZHU, applications, id_number, read_guide, sms_code
+from e2e.support import ARTIFACTS, PHONE, Server
 
 Shot = Callable[[str], object]
 """Takes a screenshot by name (``snap`` with a page bound), for the helpers that show a page worth looking at."""

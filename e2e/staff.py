@@ -9,7 +9,6 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from e2e import noscript
-from e2e.conftest import KEYS, Server
 from e2e.farmer import (
     YIJIAN,
     choose,
@@ -22,6 +21,7 @@ from e2e.farmer import (
     verify_phone,
 )
 from e2e.noscript import Shot
+from e2e.support import KEYS, Server
 from shenbao.store.sealing import open_text
 
 PASSWORD = "e2e-staff-pass-1"

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Server
 from e2e.farmer import codes_sent_a_minute_ago, open_status
 from e2e.staff import (
     CHAIN_STAFF,
@@ -19,6 +18,7 @@ from e2e.staff import (
     sign_in,
     submit_one_click,
 )
+from e2e.support import Server
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from e2e.conftest import Server
 from e2e.farmer import applications, codes_sent_a_minute_ago, open_status
 from e2e.noscript import (
     context_without_script,
@@ -28,6 +27,7 @@ from e2e.noscript import (
     zizhu_to_review,
 )
 from e2e.staff import add_chain_staff, decide, record_household_check_without_script, sign_in
+from e2e.support import Server
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Server
 from e2e.farmer import (
     VILLAGE,
     YIJIAN,
@@ -24,6 +23,7 @@ from e2e.farmer import (
     tick,
     verify_phone,
 )
+from e2e.support import Server
 
 
 def test_a_complete_2021_declaration_reaches_the_receipt(page: Page, server: Server, shot: Any) -> None:

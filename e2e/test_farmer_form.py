@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from e2e.conftest import ARTIFACTS, PHONE, Server
 from e2e.farmer import read_guide, verify_phone
+from e2e.support import ARTIFACTS, PHONE, Server
 
 FORM = "/f/gansu-zizhu-2021"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import Server
 from e2e.noscript import context_without_script, small_jpeg, snap, submit, yijian_applicant, zizhu_to_review
+from e2e.support import Server
 
 
 @pytest.fixture

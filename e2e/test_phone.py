@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Server
 from e2e.farmer import YIJIAN, sms_code
+from e2e.support import Server
 
 
 def test_five_wrong_codes_lock_the_code_and_the_form_waits(page: Page, server: Server, shot: Any) -> None:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.staff.inbox_cases import FORM_2021, Case, add_case
 
-from e2e.conftest import KEYS, Server
+from e2e.support import KEYS, Server
 from shenbao import china_time, store
 from shenbao.staff.accounts import StaffAccounts
 

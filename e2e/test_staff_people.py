@@ -7,8 +7,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ARTIFACTS, PHONE, Server
 from e2e.farmer import pick_region
+from e2e.support import ARTIFACTS, PHONE, Server
 
 PASSWORD = "province-pass-1"
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.reports.known_set import add_application, yijian, zizhu
 from tests.support.applications import YIJIAN, ZIZHU
 
-from e2e.conftest import KEYS, Server
+from e2e.support import KEYS, Server
 from shenbao import store
 from shenbao.china_time import CHINA
 

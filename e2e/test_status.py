@@ -9,7 +9,6 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ARTIFACTS, KEYS, Server
 from e2e.farmer import (
     YIJIAN,
     applications,
@@ -23,6 +22,7 @@ from e2e.farmer import (
     verify_phone,
 )
 from e2e.staff import record_household_check
+from e2e.support import ARTIFACTS, KEYS, Server
 from shenbao.store.sealing import open_text
 
 PHONE = "13912340077"

@@ -7,7 +7,6 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Server
 from e2e.farmer import (
     VILLAGE,
     ZIZHU,
@@ -17,6 +16,7 @@ from e2e.farmer import (
     sign_and_submit_zizhu,
 )
 from e2e.staff import CHAIN_STAFF, add_chain_staff, outbox, sign_in
+from e2e.support import Server
 
 
 def test_a_2021_declaration_from_the_village_qr_code_reaches_its_handler(

@@ -14,7 +14,6 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from e2e.conftest import ARTIFACTS, LANZHOU, PHONE, Server
 from e2e.farmer import (
     YIJIAN,
     ZIZHU,
@@ -34,6 +33,7 @@ from e2e.farmer import (
     take_photo,
     verify_phone,
 )
+from e2e.support import ARTIFACTS, LANZHOU, PHONE, Server
 from shenbao.forms import CompiledForm, evaluate
 from shenbao.packs import FormRegistry
 from shenbao.widgets import installed_widgets
