@@ -15,12 +15,11 @@ from shenbao import store
 from shenbao.settings import Settings
 from shenbao.store.receipts import check_digit
 from tests.staff.checks import record_check
-from tests.staff.test_decisions import _act
 from tests.support.applications import APPLICANT_PHONE, ZIZHU, add_application
 from tests.support.beside import Flow
 from tests.support.samples import id_number, one_click_2023
 from tests.support.staff import PLACES
-from tests.support.web import Client, csrf_of, sign_in
+from tests.support.web import Client, act_on_page, csrf_of, sign_in
 
 APPLICANT_ID = one_click_2023()["id_number"]
 AUDIT_COLUMNS = "staff_id, username, role, region, action, target, detail, address"
@@ -52,9 +51,9 @@ def _reveal(client: Client, flow: Flow, **data: str) -> Any:
 
 def test_each_decision_writes_a_row_naming_the_application(client: Client, flow: Flow) -> None:
     sign_in(client, "village")
-    assert _act(client, flow, "accept").status_code == 303
+    assert act_on_page(client, flow, "accept").status_code == 303
     assert record_check(client, flow.id).status_code == 303
-    assert _act(client, flow, "pass_up", note="请乡镇审核").status_code == 303
+    assert act_on_page(client, flow, "pass_up", note="请乡镇审核").status_code == 303
     rows = _audit(flow, "action LIKE 'decision.%'")
     assert [row["action"] for row in rows] == ["decision.accept", "decision.record_check", "decision.pass_up"]
     staff_id = flow.fetch("SELECT id FROM staff WHERE username = 'village'")[0][0]
@@ -72,7 +71,7 @@ def test_each_decision_writes_a_row_naming_the_application(client: Client, flow:
 def test_a_refused_decision_writes_no_row(client: Client, flow: Flow) -> None:
     sign_in(client, "village")
     assert record_check(client, flow.id).status_code == 303
-    assert _act(client, flow, "refuse", reason="").status_code == 422  # the reason is missing
+    assert act_on_page(client, flow, "refuse", reason="").status_code == 422  # the reason is missing
     _switch(client, "township")
     page = client.get(f"/staff/a/{flow.id}")
     data = {"_csrf": csrf_of(page.text), "action": "pass_up", "seen": "2"}
@@ -103,7 +102,7 @@ def test_a_decision_that_fails_after_its_row_leaves_neither(
 
     monkeypatch.setattr(decisions, "record_audit", record_then_fail)
     sign_in(client, "village")
-    assert _act(client, flow, "accept").status_code == 500
+    assert act_on_page(client, flow, "accept").status_code == 500
     assert _audit(flow, "action LIKE 'decision.%'") == []
     assert flow.state() == ("household_check", 1, "in_progress") and flow.outbox() == []
 
@@ -118,7 +117,7 @@ def test_a_decision_whose_sms_fails_writes_no_row(
 
     monkeypatch.setattr(decisions, "queue_notices", broken_queue)
     sign_in(client, "village")
-    assert _act(client, flow, "accept").status_code == 500
+    assert act_on_page(client, flow, "accept").status_code == 500
     assert _audit(flow, "action LIKE 'decision.%'") == []
 
 

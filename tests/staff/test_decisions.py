@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from tests.staff.checks import record_check
 from tests.support.applications import APPLICANT_PHONE
 from tests.support.beside import Flow
-from tests.support.web import Client, csrf_of, sign_in
-
-
-def _act(client: Client, flow: Flow, action: str, **fields: str) -> Any:
-    page = client.get(f"/staff/a/{flow.id}")
-    assert page.status_code == 200, page.text
-    seen = re.search(r'name="seen" value="(\d+)"', page.text)
-    data = {"_csrf": csrf_of(page.text), "action": action, "seen": seen.group(1) if seen else "0", **fields}
-    return client.post(f"/staff/a/{flow.id}/act", data=data, follow_redirects=False)
+from tests.support.web import Client, act_on_page, csrf_of, sign_in
 
 
 def test_the_page_shows_the_application_and_the_village_handlers_actions(client: Client, flow: Flow) -> None:
@@ -33,13 +22,13 @@ def test_the_page_shows_the_application_and_the_village_handlers_actions(client:
 def test_a_village_handler_accepts_records_and_passes_up(client: Client, flow: Flow) -> None:
     sign_in(client, "village")
     assert flow.state() == ("household_check", 1, "in_progress")
-    response = _act(client, flow, "accept")
+    response = act_on_page(client, flow, "accept")
     assert response.status_code == 303
     assert flow.state() == ("household_check", 2, "in_progress")
     assert (APPLICANT_PHONE, "accepted") in [(phone, template) for phone, template, _ in flow.outbox()]
     assert record_check(client, flow.id, conclusion={"remarks": "入户核查，情况属实"}).status_code == 303
     assert flow.state() == ("check_answer", 3, "in_progress")
-    assert _act(client, flow, "pass_up", note="").status_code == 303
+    assert act_on_page(client, flow, "pass_up", note="").status_code == 303
     assert flow.state() == ("village_review", 4, "in_progress")
     page = client.get(f"/staff/a/{flow.id}")
     assert "入户核查，情况属实" in page.text and "village" in page.text and "受理" in page.text
@@ -67,7 +56,7 @@ def test_staff_of_another_village_get_404(client: Client, flow: Flow) -> None:
 def test_a_refusal_without_a_reason_is_an_error_at_the_field(client: Client, flow: Flow) -> None:
     sign_in(client, "village")
     record_check(client, flow.id)
-    response = _act(client, flow, "refuse", reason="")
+    response = act_on_page(client, flow, "refuse", reason="")
     assert response.status_code == 422
     assert 'id="error-reason"' in response.text and "reason" in response.text
     assert flow.state() == ("check_answer", 2, "in_progress")
@@ -76,7 +65,7 @@ def test_a_refusal_without_a_reason_is_an_error_at_the_field(client: Client, flo
 def test_a_refusal_sends_the_applicant_its_reason(client: Client, flow: Flow) -> None:
     sign_in(client, "village")
     record_check(client, flow.id)
-    assert _act(client, flow, "refuse", reason="家庭收入高于标准").status_code == 303
+    assert act_on_page(client, flow, "refuse", reason="家庭收入高于标准").status_code == 303
     assert flow.state() == ("check_answer", 3, "refused")
     assert flow.fetch(f"SELECT status FROM application WHERE id = {flow.id}") == [("refused",)]
     inbox = client.get("/staff/?view=all").text  # the inbox says so too, among the region's cases

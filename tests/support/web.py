@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -102,3 +103,12 @@ def sign_in(client: TestClient[Litestar], username: str, password: str = PASSWOR
         data={"_csrf": csrf_of(page.text), "username": username, "password": password},
         follow_redirects=False,
     )
+
+
+def act_on_page(client: TestClient[Litestar], flow: Any, action: str, **fields: str) -> Any:
+    """What a handler does on the application's page: the action's button, with the page's CSRF token and history."""
+    page = client.get(f"/staff/a/{flow.id}")
+    assert page.status_code == 200, page.text
+    seen = re.search(r'name="seen" value="(\d+)"', page.text)
+    data = {"_csrf": csrf_of(page.text), "action": action, "seen": seen.group(1) if seen else "0", **fields}
+    return client.post(f"/staff/a/{flow.id}/act", data=data, follow_redirects=False)

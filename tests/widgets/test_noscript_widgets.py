@@ -22,7 +22,7 @@ from shenbao.settings import Settings
 from tests.support.images import GPS_IFD, MAKE, jpeg_bytes
 from tests.support.staff import add_accounts
 from tests.support.web import migrated_settings, read_guide, sign_in
-from tests.web.test_farmer import HOUSEHOLD, INCOME, MEMBERS, METHOD, PROPERTY, RESIDENCE, post_section
+from tests.support.zizhu_pages import HOUSEHOLD, INCOME, MEMBERS, METHOD, PROPERTY, RESIDENCE, post_section
 
 Client = TestClient[Litestar]
 PLEDGE = "/f/gansu-zizhu-2021/s/pledge"
