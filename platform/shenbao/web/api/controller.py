@@ -26,6 +26,7 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
 from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
 from shenbao.web.api.body import ApiRequest
+from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 from shenbao.web.upload_quota import UploadQuota, address_quota, draft_quota
 from shenbao.widgets import receive_answers
@@ -237,7 +238,7 @@ class ApiController(Controller):
     ) -> EvaluationView:
         """Pictures sent as data URLs are checked as a submission checks them, and never kept."""
         form = _form(services, form_id)
-        gate = UploadQuota(services.database, address_quota(_client(request)))
+        gate = UploadQuota(services.database, address_quota(client_address(request)))
         answers = await receive_answers(form, data.answers, services.settings, gate=gate, keep=False)
         evaluation = evaluate(form, answers)
         return EvaluationView(
@@ -284,7 +285,7 @@ class ApiController(Controller):
         form = _form(services, form_id)
         scope = _api_scope(form, idempotency_key)
         # Pictures are kept for this submission's key: its quota, and the address's.
-        gate = UploadQuota(services.database, draft_quota(scope), address_quota(_client(request)))
+        gate = UploadQuota(services.database, draft_quota(scope), address_quota(client_address(request)))
         evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings, gate=gate))
         evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
@@ -346,7 +347,7 @@ class ApiController(Controller):
         phone = normalise_phone(data.phone)
         if not is_mobile(phone):
             return _malformed_phone(phone)
-        client = _client(request)
+        client = client_address(request)
         try:
             await services.phones.send_code(
                 scope=_api_scope(form, idempotency_key), phone=phone, client=client
@@ -398,10 +399,6 @@ def _malformed_phone(phone: str) -> Response[PhoneCodeResult]:
     """A number that is no mainland mobile is the client's mistake (422), not a limit reached (429)."""
     detail = "phone 不是手机号码：请填写11位手机号码，以1开头，只写数字"
     return Response(PhoneCodeResult(phone, detail=detail), status_code=HTTP_422_UNPROCESSABLE_ENTITY)
-
-
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _api_scope(form: CompiledForm, idempotency_key: str | None) -> str:

@@ -52,7 +52,7 @@ from shenbao.web.farmer.status_access import (
     start_try,
     try_token,
 )
-from shenbao.web.posted import CSRF_FIELD, require_csrf
+from shenbao.web.posted import CSRF_FIELD, client_address, require_csrf
 from shenbao.web.services import Services
 from shenbao.workflow import TransitionRefused
 from shenbao.workflow.engine import MAX_APPEAL_CHARS
@@ -68,10 +68,6 @@ APPEALED = "复核申请已提交。乡镇会重新审核，结果会用短信�
 PASS_NEEDED = "验证已过期（验证后30分钟内有效）：请重新获取验证码，打开办理进度后再提交复核申请"
 _TYPED = 40
 """At most this many characters of what was typed are read back into a page."""
-
-
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _deliver(services: Services, message: Sms) -> None:
@@ -167,7 +163,10 @@ class StatusController(Controller):
         )
         try:
             message = await services.phones.issue_code(
-                scope=code_scope(receipt, token), phone=phone, client=_client(request), decoy=not theirs
+                scope=code_scope(receipt, token),
+                phone=phone,
+                client=client_address(request),
+                decoy=not theirs,
             )
         except VerificationRefused as refused:
             return self._lookup(
