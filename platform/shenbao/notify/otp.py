@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from shenbao.notify.sms import Gateway, GatewayError, Sms
 from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.store import Database
+from shenbao.store.database import as_utc
 from shenbao.store.limits import Refused, take_try
+from shenbao.store.sealing import phone_digests
 from shenbao.store.verification import (
     add_challenge,
     latest_challenge,
@@ -108,8 +110,10 @@ class PhoneVerifier:
         digested = f"decoy:{secrets.token_hex(16)}" if decoy else code
         # The three limits and the code are one transaction: a refused request gives back the tries it took.
         async with self.database.transaction():
-            await self._take(f"otp.resend:{self._limit_id(phone)}", 1, RESEND_AFTER, now, resend=True)
-            await self._take(f"otp.phone:{self._limit_id(phone)}", PER_PHONE_PER_HOUR, _HOUR, now)
+            # The phone in a key is its look-up digest (as the codes keep it), never the number.
+            digest = phone_digests(self.database.require_keys(), phone)[0]
+            await self._take(f"otp.resend:{digest}", 1, RESEND_AFTER, now, resend=True)
+            await self._take(f"otp.phone:{digest}", PER_PHONE_PER_HOUR, _HOUR, now)
             await self._take(f"otp.address:{client[:150]}", self.per_address_per_hour, _HOUR, now)
             await add_challenge(
                 self.database,
@@ -137,10 +141,6 @@ class PhoneVerifier:
             raise VerificationRefused("这个号码获取验证码太频繁了，请一小时后再试")
         raise VerificationRefused("获取验证码太频繁了，请稍后再试")
 
-    def _limit_id(self, phone: str) -> str:
-        """The phone in a limit's key: its keyed digest, never the number."""
-        return hmac.new(self._key, f"limit\n{phone}".encode(), hashlib.sha256).hexdigest()
-
     async def deliver(self, message: Sms) -> None:
         """Send a code's SMS made by :meth:`issue_code`.
 
@@ -165,7 +165,7 @@ class PhoneVerifier:
         if challenge.verified_at is not None:
             return
         now = self._clock()
-        if now > _aware(challenge.expires_at):
+        if now > as_utc(challenge.expires_at):
             raise VerificationRefused("验证码已过期（5分钟内有效），请重新获取验证码")
         code = code.strip()
         if not _CODE.fullmatch(code):
@@ -187,8 +187,3 @@ class PhoneVerifier:
     async def verified(self, *, scope: str, phone: str) -> bool:
         """Whether ``phone`` has been verified for ``scope``."""
         return await phone_verified(self.database, scope, phone)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from shenbao.store.database import Database
+from shenbao.store.database import Database, as_utc
 from shenbao.store.staff import StaffRecord
 from shenbao.store.tables import AuditLog
 
@@ -225,7 +225,7 @@ async def _rows(condition: Any, *, newest_first: bool, limit: int) -> list[Audit
     if condition is not None:
         query = query.where(condition)
     rows = await query.order_by(AuditLog.id, ascending=not newest_first).limit(limit)
-    return [msgspec.convert({**row, "at": _aware(row["at"])}, AuditEntry) for row in rows]
+    return [msgspec.convert({**row, "at": as_utc(row["at"])}, AuditEntry) for row in rows]
 
 
 async def _exists(condition: Any) -> bool:
@@ -236,8 +236,3 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("an audit filter's moments must carry their time zone")
     return moment.astimezone(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

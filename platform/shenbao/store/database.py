@@ -21,6 +21,7 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -40,6 +41,7 @@ __all__ = [
     "DatabaseNotBoundError",
     "DatabaseUnavailableError",
     "InvalidDatabaseURLError",
+    "as_utc",
     "open_database",
     "redact_url",
     "sqlite_path",
@@ -209,6 +211,11 @@ async def open_database(
     for table in ALL_TABLES:
         table._meta.db = engine
     return Database(engine, url=url, keys=keys)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment, aware: SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def sqlite_path(url: str) -> Path:

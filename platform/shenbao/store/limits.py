@@ -14,11 +14,11 @@ the fifth). Once a window has passed, the next try starts a new one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
-from shenbao.store.database import Database
+from shenbao.store.database import Database, as_utc
 from shenbao.store.tables import RateLimit
 
 __all__ = ["Refused", "clear_tries", "forget_stale_limits", "take_try"]
@@ -73,7 +73,7 @@ async def take_try(db: Database, key: str, *, limit: int, window: timedelta, now
     if rows:
         return int(rows[0]["hits"])
     started = await RateLimit.select(RateLimit.window_start).where(RateLimit.key == key).first()
-    begun = _aware(started["window_start"]) if started else now
+    begun = as_utc(started["window_start"]) if started else now
     return Refused(until=begun + window)
 
 
@@ -92,8 +92,3 @@ async def forget_stale_limits(db: Database, *, older_than: datetime) -> int:
     db.check_bound()
     rows = await db.fetch("DELETE FROM rate_limit WHERE window_start < {} RETURNING key", older_than)
     return len(rows)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

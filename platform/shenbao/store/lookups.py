@@ -6,12 +6,12 @@ The database never holds the values in clear: a look-up digests what was typed u
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from shenbao.store.database import Database
+from shenbao.store.database import Database, as_utc
 from shenbao.store.receipts import parse_receipt
 from shenbao.store.sealing import id_number_digests, phone_digests
 from shenbao.store.staff import region_bounds
@@ -76,7 +76,7 @@ async def applications_by_id_number(
         .output(load_json=True)
     )
     return [
-        msgspec.convert({**row, "created_at": _aware(row["created_at"])}, FoundApplication) for row in rows
+        msgspec.convert({**row, "created_at": as_utc(row["created_at"])}, FoundApplication) for row in rows
     ]
 
 
@@ -107,8 +107,3 @@ async def receipt_belongs_to_phone(db: Database, receipt: str, phone: str) -> bo
             & Application.phone_hash.is_in(phone_digests(db.require_keys(), phone))
         )
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from shenbao.roles import ROLE_CODE_LENGTHS, Role
-from shenbao.store.database import Database
+from shenbao.store.database import Database, as_utc
 from shenbao.store.records import ApplicationRecord
 from shenbao.store.sealing import application_record
 from shenbao.store.tables import Staff, StaffSession
@@ -222,7 +222,7 @@ async def session_staff(db: Database, token_digest: str, now: datetime) -> Signe
     if row is None or not row["active"]:
         return None
     return SignedIn(
-        staff=_staff(row), csrf_token=str(session["csrf_token"]), expires_at=_aware(session["expires_at"])
+        staff=_staff(row), csrf_token=str(session["csrf_token"]), expires_at=as_utc(session["expires_at"])
     )
 
 
@@ -303,8 +303,8 @@ async def application_in_region(
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
     state = row.pop("workflow_state", None)
-    row["created_at"] = _aware(_moment(row["created_at"]))
-    row["updated_at"] = _aware(_moment(row["updated_at"]))
+    row["created_at"] = as_utc(_moment(row["created_at"]))
+    row["updated_at"] = as_utc(_moment(row["updated_at"]))
     return StaffApplication(record=application_record(row, db.keys), workflow_state=state)
 
 
@@ -313,13 +313,8 @@ def _moment(value: Any) -> datetime:
 
 
 def _staff(row: dict[str, Any]) -> StaffRecord:
-    fields = {**row, "active": bool(row["active"]), "created_at": _aware(row["created_at"])}
+    fields = {**row, "active": bool(row["active"]), "created_at": as_utc(row["created_at"])}
     return msgspec.convert(fields, StaffRecord)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:
