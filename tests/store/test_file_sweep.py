@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import re
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -126,3 +129,41 @@ def test_the_command_sweeps_the_data_folder(
     assert cli.main(["sweep-files"]) == 0
     assert "1 unreferenced picture(s) older than 24 h deleted" in capsys.readouterr().out
     assert not orphan.exists()
+
+
+async def test_two_processes_sweeping_at_once_delete_each_orphan_once_and_keep_the_rest(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    """Nothing is claimed: two sweeps of one folder and database (two servers' housekeeping, or cron beside one)."""
+    files = FileStore(tmp_path / "files", secret="test-secret")
+    orphans = [await _kept(files, f"orphan {number}") for number in range(30)]
+    kept = await _kept(files, "draft")
+    await store.save_draft(
+        db, "token-1", "gansu-zizhu-2021", 1, {"q46": kept.as_value()}, "pledge", personal=ZIZHU_FIELDS
+    )
+    env = {**os.environ, "SHENBAO_DATABASE_URL": database_url, "SHENBAO_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "shenbao", "sweep-files"]
+    sweeps = [
+        await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = await asyncio.wait_for(asyncio.gather(*(sweep.communicate() for sweep in sweeps)), 120)
+    assert [sweep.returncode for sweep in sweeps] == [0, 0], outputs
+    deleted = [int(re.search(rb"(\d+) unreferenced", out).group(1)) for out, _ in outputs]  # type: ignore[union-attr]
+    assert sum(deleted) == 30  # each orphan deleted by one of them
+    assert not any(_there(files, orphan) for orphan in orphans) and _there(files, kept)
+
+
+async def test_a_file_another_sweep_is_setting_aside_is_left_to_it(db: Database, files: FileStore) -> None:
+    """A fresh ``.sweep`` file belongs to a sweep mid-way (it may still put it back); an old one was abandoned."""
+    live, abandoned = (
+        await _kept(files, "live", thumbnail=False),
+        await _kept(files, "abandoned", thumbnail=False),
+    )
+    marks = {live: int(NOW.timestamp()), abandoned: int(NOW.timestamp()) - 3600}
+    for ref, mark in marks.items():
+        path = files.path_of(ref)
+        path.rename(path.with_name(f"{path.name}.{mark}-0a1b2c3d.sweep"))
+    report = await sweep_files(db, files, now=NOW)
+    assert report.deleted == 1
+    assert [p.name.split(".")[0] for p in files.root.rglob("*.sweep")] == [live.file]

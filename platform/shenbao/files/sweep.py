@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,8 @@ GRACE = timedelta(hours=24)
 
 _HASHED = re.compile(r"^([0-9a-f]{64})\.")
 _ASIDE = ".sweep"
+_ABANDONED = 600
+"""Seconds after which a file set aside is an interrupted sweep's leftover; before, the sweep that set it aside owns it."""
 _BATCH = 500
 
 _DOCUMENTS = """(
@@ -110,9 +113,9 @@ async def sweep_files(
         if digest in referenced:
             report.restored += await anyio.to_thread.run_sync(_restore_aside, paths)
             continue
-        freed, restored = await anyio.to_thread.run_sync(_remove_all, paths, cutoff)
+        freed, restored, took = await anyio.to_thread.run_sync(_remove_all, paths, cutoff)
         report.freed_bytes += freed
-        report.deleted += freed > 0
+        report.deleted += took  # counted by the sweep that removed the picture itself, not a thumbnail
         report.restored += restored
     return report
 
@@ -143,37 +146,59 @@ def _old_groups(root: Path, cutoff: float) -> dict[str, list[Path]]:
     return {digest: paths for digest, paths in groups.items() if digest not in young}
 
 
-def _remove_all(paths: list[Path], cutoff: float) -> tuple[int, int]:
-    """Delete a picture's files, the original first; stop at one refreshed meanwhile. (bytes freed, restored)."""
-    freed = 0
+def _remove_all(paths: list[Path], cutoff: float) -> tuple[int, int, int]:
+    """Delete a picture's files, the original first; stop at one refreshed meanwhile.
+
+    Returns:
+        Bytes freed, pictures put back (0 or 1), and whether this sweep removed the picture itself (0 or 1).
+    """
+    freed = took = 0
     for path in sorted(paths, key=lambda path: (path.name.count("."), path.name)):
         removed = _remove(path, cutoff)
         if removed is None:
-            return freed, 1
+            return freed, 1, took
+        if removed and _is_original(path):
+            took = 1  # the picture itself, not a thumbnail: another sweep may have taken it first
         freed += removed
-    return freed, 0
+    return freed, 0, took
 
 
 def _remove(path: Path, cutoff: float) -> int | None:
     """Move ``path`` aside, then delete it unless it was refreshed meanwhile (then put it back: ``None``)."""
     if path.name.endswith(_ASIDE):
-        return _unlink(path)  # left aside by an interrupted sweep, and still unreferenced
-    aside = path.with_name(f"{path.name}.{secrets.token_hex(4)}{_ASIDE}")
+        # Left aside by an interrupted sweep, and still unreferenced; a fresh one is another sweep's, mid-way.
+        return _unlink(path) if _abandoned(path) else 0
+    aside = path.with_name(f"{path.name}.{int(time.time())}-{secrets.token_hex(4)}{_ASIDE}")
     try:
         os.rename(path, aside)
+        refreshed = aside.stat().st_mtime >= cutoff
     except FileNotFoundError:
         return 0  # deleted by another sweep
-    if aside.stat().st_mtime >= cutoff:
+    if refreshed:
         os.replace(aside, path)  # an answer claimed it just now; same hash, same bytes
         return None
     return _unlink(aside)
+
+
+def _is_original(path: Path) -> bool:
+    """``<hash>.jpg`` (or what a sweep set aside of it), not a thumbnail ``<hash>.w480.jpg``."""
+    name = path.name.rsplit(".", 2)[0] if path.name.endswith(_ASIDE) else path.name
+    return name.count(".") == 1
+
+
+def _abandoned(aside: Path) -> bool:
+    """Whether a file set aside was left by a sweep that stopped (set aside long ago, or by a version that did
+    not say when)."""
+    mark = aside.name.rsplit(".", 2)[1]
+    moment, dash, _ = mark.partition("-")
+    return not (dash and moment.isdigit()) or time.time() - int(moment) > _ABANDONED
 
 
 def _restore_aside(paths: list[Path]) -> int:
     """Put back a referenced picture an interrupted sweep left aside; how many were put back."""
     restored = 0
     for path in paths:
-        if path.name.endswith(_ASIDE):
+        if path.name.endswith(_ASIDE) and _abandoned(path):
             original = path.with_name(path.name.rsplit(".", 2)[0])
             if not original.exists():
                 os.replace(path, original)
