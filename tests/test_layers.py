@@ -20,9 +20,10 @@ FORBIDDEN = {
     "store": ("shenbao.web", "shenbao.cases", "litestar"),
     "cases": ("shenbao.web", "litestar"),
     "notify": ("shenbao.web", "shenbao.cases", "litestar"),
-    "web/farmer": ("shenbao.web.staff", "shenbao.web.api"),
-    "web/staff": ("shenbao.web.farmer", "shenbao.web.api"),
-    "web/api": ("shenbao.web.farmer", "shenbao.web.staff"),
+    "web/farmer": ("shenbao.web.staff", "shenbao.web.api", "shenbao.web.admin"),
+    "web/staff": ("shenbao.web.farmer", "shenbao.web.api", "shenbao.web.admin"),
+    "web/api": ("shenbao.web.farmer", "shenbao.web.staff", "shenbao.web.admin"),
+    "web/admin": ("shenbao.web.farmer", "shenbao.web.api"),
 }
 """Each layer (a package under ``shenbao``) and the modules it may never import. Each audience of ``web`` is one
 package that imports none of the others: what two of them share sits at ``web/`` level."""

@@ -53,6 +53,8 @@ from shenbao.settings import (
     check_sms_gateway,
 )
 from shenbao.text import UNUSABLE
+from shenbao.web.admin import admin_router
+from shenbao.web.admin.preview import PREVIEW_PATH
 from shenbao.web.api.router import api_router
 from shenbao.web.farmer.router import farmer_router
 from shenbao.web.pages import SKIP_COMPRESSION
@@ -321,6 +323,7 @@ class ShenbaoPlugin(InitPlugin):
             route_handlers=[
                 farmer_router(demo=self.settings.demo),
                 staff_router(),
+                admin_router(),
                 api_router(),
                 self._static_files(),
                 widget_router(self.settings),
@@ -355,7 +358,9 @@ class ShenbaoPlugin(InitPlugin):
         policy = content_security_policy(
             inline_script_hashes(tuple(widget_roots(self.settings.form_defs, self.settings.packs)))
         )
-        app_config.before_send.append(ResponseHeaders(self.path, https=self.settings.https, csp=policy))
+        app_config.before_send.append(
+            ResponseHeaders(self.path, https=self.settings.https, csp=policy, framed=PREVIEW_PATH)
+        )
 
     @staticmethod
     def _configure_compression(app_config: AppConfig) -> None:

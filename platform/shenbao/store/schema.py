@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from shenbao.store import schema_sql as sql
 from shenbao.store.database import Database, open_database
+from shenbao.store.schema_sql_authoring import authored_forms
 
 __all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "migrate_url", "schema_version"]
 
@@ -120,6 +121,12 @@ STEPS: tuple[Step, ...] = (
         name="limits counted by one statement per try (sign-ins, verification codes)",
         sqlite=sql.rate_limits("sqlite"),
         postgres=sql.rate_limits("postgres"),
+    ),
+    Step(
+        version=12,
+        name="forms authored in the admin builder, their revisions and who has them open",
+        sqlite=authored_forms("sqlite"),
+        postgres=authored_forms("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

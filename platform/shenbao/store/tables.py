@@ -15,9 +15,12 @@ __all__ = [
     "ALL_TABLES",
     "Application",
     "AuditLog",
+    "AuthoredForm",
     "DeadlineNotice",
     "Division",
     "Draft",
+    "FormEditor",
+    "FormRevision",
     "OtpChallenge",
     "Outbox",
     "RateLimit",
@@ -234,6 +237,64 @@ class AuditLog(Table, tablename="audit_log"):
     address = Varchar(length=64, default="")
 
 
+class AuthoredForm(Table, tablename="authored_form"):
+    """A form authored in the admin builder: its current definition and the revision it is at.
+
+    ``definition`` is the form in the ``form_defs/`` format (it may hold lint errors while it is a draft);
+    ``revision`` counts every change, so a save names the revision it was made on and a stale one is refused.
+    ``owner_region`` is the province or county whose form admins may edit it; ``source`` says where it began
+    (``pack:<form id>`` for a copy of a pack's form, ``import``, or empty for a new form).
+    """
+
+    id = Serial(primary_key=True)
+    form_id = Varchar(length=60, unique=True, index=False)
+    title = Varchar(length=200)
+    state = Varchar(length=16, default="draft")
+    definition = JSONB(default={})
+    revision = Integer(default=1)
+    owner_region = Varchar(length=12)
+    source = Varchar(length=100, default="")
+    created_by = Integer()
+    created_at = Timestamptz()
+    updated_by = Integer()
+    updated_at = Timestamptz()
+
+
+class FormRevision(Table, tablename="form_revision"):
+    """One change of an authored form, append-only: the definition after it, who made it and what it was.
+
+    ``state_of`` is the revision whose content this one holds (an edit holds its own; an undo holds the one
+    before the edit it undid); ``parent`` is, for an edit, the ``state_of`` of the revision it was made on.
+    Undo and redo are computed from these two, so they survive a restart and two admins see the same history.
+    """
+
+    id = Serial(primary_key=True)
+    form = Integer(index=False)
+    number = Integer()
+    action = Varchar(length=16)
+    state_of = Integer()
+    parent = Integer(null=True, default=None)
+    summary = Varchar(length=200, default="")
+    definition = JSONB(default={})
+    staff_id = Integer()
+    username = Varchar(length=64)
+    at = Timestamptz()
+
+    form_number_unique = Unique([form, number])
+
+
+class FormEditor(Table, tablename="form_editor"):
+    """Who has an authored form open in the builder, and when they were last seen there."""
+
+    id = Serial(primary_key=True)
+    form = Integer(index=False)
+    staff_id = Integer()
+    display_name = Varchar(length=100)
+    seen_at = Timestamptz()
+
+    form_staff_unique = Unique([form, staff_id])
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Application,
     Draft,
@@ -246,5 +307,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Outbox,
     AuditLog,
     DeadlineNotice,
+    AuthoredForm,
+    FormRevision,
+    FormEditor,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -107,10 +107,13 @@ class ResponseHeaders:
     With ``https``, every cookie the response sets is made ``Secure`` and ``Strict-Transport-Security`` is sent.
     """
 
-    __slots__ = ("_document", "_fixed", "_names", "https", "prefix")
+    __slots__ = ("_document", "_fixed", "_framed", "_framed_document", "_names", "https", "prefix")
 
-    def __init__(self, prefix: str, *, https: bool, csp: str) -> None:
+    def __init__(self, prefix: str, *, https: bool, csp: str, framed: str | None = None) -> None:
+        """``framed``: a path (under ``prefix``) whose pages the platform's own pages may frame (the builder's
+        phone preview); every other page refuses any frame."""
         self.prefix = prefix
+        self._framed = f"{prefix}{framed}" if framed else None
         self.https = https
         fixed = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
         if https:
@@ -124,6 +127,12 @@ class ResponseHeaders:
         # Encoded once: this runs on every response, so it appends raw pairs instead of searching by name each time.
         self._fixed = _raw(fixed)
         self._document = _raw(document)
+        self._framed_document = _raw(
+            {
+                "Content-Security-Policy": csp.replace("frame-ancestors 'none'", "frame-ancestors 'self'"),
+                "X-Frame-Options": "SAMEORIGIN",
+            }
+        )
         self._names = {name for name, _ in (*self._fixed, *self._document)} | {
             REQUEST_ID_HEADER.lower().encode()
         }
@@ -147,7 +156,8 @@ class ResponseHeaders:
             kept.append((name, value))
         kept += self._fixed
         if html and not any(name == b"hx-request" for name, _ in scope.get("headers", ())):
-            kept += self._document
+            framed = self._framed is not None and scope.get("path", "").startswith(self._framed)
+            kept += self._framed_document if framed else self._document
         kept.append((b"x-request-id", request_id(scope).encode("latin-1")))
         message["headers"] = kept
 

@@ -1,0 +1,448 @@
+"""The builder's edits: each change an admin makes to a form, as a value, and the pure function that applies it.
+
+An edit names what it changes by id (a question, a section, an option's stored value), never by position on a
+page the admin may have had open for a while, and :func:`apply_edit` checks that it still exists. The result
+is a new :class:`~shenbao.forms.model.FormDef`, decoded by msgspec as a definition file is, so an edit can never
+leave the definition format; what the format allows but the linter refuses (a rule naming a deleted question)
+is kept and shown in the builder until fixed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, TypeAlias
+
+import msgspec
+
+from shenbao.forms.model import Base, FormDef, Label, Question, text_of
+
+__all__ = [
+    "QUESTION_TYPES",
+    "AddOption",
+    "AddQuestion",
+    "AddSection",
+    "DeleteOption",
+    "DeleteQuestion",
+    "DeleteSection",
+    "DuplicateQuestion",
+    "Edit",
+    "EditError",
+    "MoveOption",
+    "MoveQuestion",
+    "MoveSection",
+    "PlaceQuestion",
+    "UpdateForm",
+    "UpdateOption",
+    "UpdateQuestion",
+    "UpdateSection",
+    "apply_edit",
+    "describe_edit",
+    "new_form",
+]
+
+QUESTION_TYPES: dict[str, str] = {
+    "single_choice": "单选题",
+    "multiple_choice": "多选题",
+    "text": "填空题",
+    "number": "数字题",
+    "fields": "多项填空",
+    "phone": "手机号码",
+    "id_number": "身份证号码",
+    "region": "地区选择",
+    "geolocation": "当前位置",
+    "photo": "现场拍照",
+    "signature": "电子签名",
+    "upload": "上传材料",
+    "notice": "说明文字",
+}
+"""Every question type the builder offers, with the name the toolbox shows."""
+
+QuestionType: TypeAlias = Literal[
+    "single_choice", "multiple_choice", "text", "number", "fields", "phone", "id_number", "region",
+    "geolocation", "photo", "signature", "upload", "notice",
+]  # fmt: skip
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied; the message says why in Chinese, for the builder to show."""
+
+
+class _Edit(Base, tag_field="op", frozen=True, kw_only=True):
+    """What every edit shares: the policy of the definition models, tagged by ``op``."""
+
+
+class AddQuestion(_Edit, tag="add_question", frozen=True, kw_only=True):
+    """Add a question of type ``kind`` to ``section``, after ``after`` (at the end when ``None``)."""
+
+    kind: QuestionType
+    section: str
+    after: str | None = None
+
+
+class DuplicateQuestion(_Edit, tag="duplicate_question", frozen=True, kw_only=True):
+    """Copy a question, with a new id, right after it."""
+
+    question: str
+
+
+class DeleteQuestion(_Edit, tag="delete_question", frozen=True, kw_only=True):
+    question: str
+
+
+class MoveQuestion(_Edit, tag="move_question", frozen=True, kw_only=True):
+    """Move a question one place up (``by=-1``) or down (``by=1``), into the next section at an edge."""
+
+    question: str
+    by: Literal[-1, 1]
+
+
+class PlaceQuestion(_Edit, tag="place_question", frozen=True, kw_only=True):
+    """Put a question into ``section`` before ``before`` (at its end when ``None``): a drag and drop."""
+
+    question: str
+    section: str
+    before: str | None = None
+
+
+class UpdateQuestion(_Edit, tag="update_question", frozen=True, kw_only=True):
+    """Set some of a question's properties (``label``, ``required``, ``max_chars``...); the rest stay."""
+
+    question: str
+    values: dict[str, Any]
+
+
+class AddOption(_Edit, tag="add_option", frozen=True, kw_only=True):
+    question: str
+
+
+class UpdateOption(_Edit, tag="update_option", frozen=True, kw_only=True):
+    """Change an option's label, group or exclusive flag; its stored ``value`` never changes with its label."""
+
+    question: str
+    value: str | int
+    values: dict[str, Any]
+
+
+class DeleteOption(_Edit, tag="delete_option", frozen=True, kw_only=True):
+    question: str
+    value: str | int
+
+
+class MoveOption(_Edit, tag="move_option", frozen=True, kw_only=True):
+    question: str
+    value: str | int
+    by: Literal[-1, 1]
+
+
+class AddSection(_Edit, tag="add_section", frozen=True, kw_only=True):
+    """Add an empty page after ``after`` (at the end when ``None``)."""
+
+    after: str | None = None
+
+
+class UpdateSection(_Edit, tag="update_section", frozen=True, kw_only=True):
+    section: str
+    title: Label
+
+
+class DeleteSection(_Edit, tag="delete_section", frozen=True, kw_only=True):
+    """Delete an empty page (a page with questions is refused: move or delete them first)."""
+
+    section: str
+
+
+class MoveSection(_Edit, tag="move_section", frozen=True, kw_only=True):
+    section: str
+    by: Literal[-1, 1]
+
+
+class UpdateForm(_Edit, tag="update_form", frozen=True, kw_only=True):
+    """Set some of the form's own properties (``title``, ``guide``, ``pledge``...)."""
+
+    values: dict[str, Any]
+
+
+Edit: TypeAlias = (
+    AddQuestion
+    | DuplicateQuestion
+    | DeleteQuestion
+    | MoveQuestion
+    | PlaceQuestion
+    | UpdateQuestion
+    | AddOption
+    | UpdateOption
+    | DeleteOption
+    | MoveOption
+    | AddSection
+    | UpdateSection
+    | DeleteSection
+    | MoveSection
+    | UpdateForm
+)
+
+_FORM_FIELDS = frozenset(
+    {"title", "description", "guide", "guide_min_seconds", "pledge", "pledge_before", "submit_label",
+     "applicant_name", "chain"}
+)  # fmt: skip
+_FIXED_QUESTION_FIELDS = frozenset({"id", "type", "options", "fields", "jumps", "checks"})
+_NUMBERED_ID = re.compile(r"^([a-z]+)(\d+)$")
+
+
+def new_form(form_id: str, title: str) -> FormDef:
+    """A new form: one page with one question, the applicant's name, ready to build on."""
+    return msgspec.convert(
+        {
+            "id": form_id,
+            "version": 1,
+            "title": title,
+            "sections": [
+                {
+                    "id": "s1",
+                    "title": "基本情况",
+                    "questions": [{"type": "text", "id": "q1", "label": "申请人姓名"}],
+                }
+            ],
+            "applicant_name": "q1",
+        },
+        FormDef,
+    )
+
+
+def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef:
+    """The form after ``edit``.
+
+    Raises:
+        EditError: what the edit names is not in the form (any more), or the values are not allowed; the
+            message says what to do, in Chinese.
+    """
+    data = msgspec.to_builtins(form)
+    sections: list[dict[str, Any]] = data["sections"]
+    match edit:
+        case AddQuestion():
+            section = _section(sections, edit.section)
+            question = _blank_question(edit.kind, _free_id(data, "q"), region_root)
+            index = len(section["questions"]) if edit.after is None else _position(section, edit.after) + 1
+            section["questions"].insert(index, question)
+        case DuplicateQuestion():
+            section, index = _find(sections, edit.question)
+            copy = dict(section["questions"][index])
+            copy["id"] = _free_id(data, _prefix(edit.question))
+            copy["label"] = _suffixed(copy["label"], "（副本）")
+            section["questions"].insert(index + 1, copy)
+        case DeleteQuestion():
+            section, index = _find(sections, edit.question)
+            del section["questions"][index]
+        case MoveQuestion():
+            _move_question(sections, edit.question, edit.by)
+        case PlaceQuestion():
+            section, index = _find(sections, edit.question)
+            target = _section(sections, edit.section)
+            if edit.before == edit.question:
+                return form
+            question = section["questions"].pop(index)
+            at = len(target["questions"]) if edit.before is None else _position(target, edit.before)
+            target["questions"].insert(at, question)
+        case UpdateQuestion():
+            section, index = _find(sections, edit.question)
+            fixed = _FIXED_QUESTION_FIELDS & set(edit.values)
+            if fixed:
+                raise EditError(f"不能在这里修改{'、'.join(sorted(fixed))}")
+            section["questions"][index] = _without_none({**section["questions"][index], **edit.values})
+        case AddOption():
+            options = _options(sections, edit.question)
+            value = _free_option_value(options)
+            options.append({"value": value, "label": f"选项{len(options) + 1}"})
+        case UpdateOption():
+            options = _options(sections, edit.question)
+            option = options[_option_index(options, edit.value)]
+            if "value" in edit.values:
+                raise EditError("选项的存储值不能修改：规则和已收到的申请都用它，改文字即可")
+            option.update(edit.values)
+            options[_option_index(options, edit.value)] = _without_none(option)
+        case DeleteOption():
+            options = _options(sections, edit.question)
+            if len(options) <= 1:
+                raise EditError("选择题至少要有一个选项：请先添加新选项再删除这个")
+            del options[_option_index(options, edit.value)]
+        case MoveOption():
+            options = _options(sections, edit.question)
+            _swap(options, _option_index(options, edit.value), edit.by)
+        case AddSection():
+            index = (
+                len(sections) if edit.after is None else sections.index(_section(sections, edit.after)) + 1
+            )
+            new_id = _free_id(data, "s")
+            sections.insert(index, {"id": new_id, "title": f"第{len(sections) + 1}页", "questions": []})
+        case UpdateSection():
+            _section(sections, edit.section)["title"] = edit.title
+        case DeleteSection():
+            section = _section(sections, edit.section)
+            if section["questions"]:
+                raise EditError("这一页还有题目：请先把题目移到别的页或删除，再删这一页")
+            if len(sections) == 1:
+                raise EditError("表单至少要有一页")
+            sections.remove(section)
+        case MoveSection():
+            _swap(sections, sections.index(_section(sections, edit.section)), edit.by)
+        case UpdateForm():
+            unknown = set(edit.values) - _FORM_FIELDS
+            if unknown:
+                raise EditError(f"不能在这里修改{'、'.join(sorted(unknown))}")
+            data = _without_none({**data, **edit.values})
+    return _decoded(data)
+
+
+def _decoded(data: dict[str, Any]) -> FormDef:
+    try:
+        return msgspec.convert(data, FormDef)
+    except msgspec.ValidationError as error:
+        raise EditError(f"这个修改不符合表单格式：{error}") from None
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Properties set to ``None`` are removed: they go back to their defaults."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _section(sections: list[dict[str, Any]], section_id: str) -> dict[str, Any]:
+    for section in sections:
+        if section["id"] == section_id:
+            return section
+    raise EditError("这一页已不存在（可能刚被别人删除），请刷新后再试")
+
+
+def _find(sections: list[dict[str, Any]], question_id: str) -> tuple[dict[str, Any], int]:
+    for section in sections:
+        for index, question in enumerate(section["questions"]):
+            if question["id"] == question_id:
+                return section, index
+    raise EditError("这道题已不存在（可能刚被删除），请刷新后再试")
+
+
+def _position(section: dict[str, Any], question_id: str) -> int:
+    for index, question in enumerate(section["questions"]):
+        if question["id"] == question_id:
+            return index
+    raise EditError("这道题已不在这一页，请刷新后再试")
+
+
+def _options(sections: list[dict[str, Any]], question_id: str) -> list[dict[str, Any]]:
+    section, index = _find(sections, question_id)
+    question = section["questions"][index]
+    if "options" not in question:
+        raise EditError("这道题没有选项")
+    options: list[dict[str, Any]] = question["options"]
+    return options
+
+
+def _option_index(options: list[dict[str, Any]], value: str | int) -> int:
+    for index, option in enumerate(options):
+        if str(option["value"]) == str(value):
+            return index
+    raise EditError("这个选项已不存在，请刷新后再试")
+
+
+def _swap(items: list[Any], index: int, by: int) -> None:
+    other = index + by
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+
+
+def _move_question(sections: list[dict[str, Any]], question_id: str, by: int) -> None:
+    """One place up or down; past the first or last question of a page, into the page before or after."""
+    section, index = _find(sections, question_id)
+    questions = section["questions"]
+    if 0 <= index + by < len(questions):
+        _swap(questions, index, by)
+        return
+    page = sections.index(section) + by
+    if not 0 <= page < len(sections):
+        return
+    question = questions.pop(index)
+    neighbour = sections[page]["questions"]
+    neighbour.insert(len(neighbour) if by < 0 else 0, question)
+
+
+def _taken_ids(data: dict[str, Any]) -> set[str]:
+    taken = {section["id"] for section in data["sections"]}
+    taken |= {question["id"] for section in data["sections"] for question in section["questions"]}
+    taken |= {outcome["id"] for outcome in data.get("outcomes", [])}
+    return taken
+
+
+def _prefix(identifier: str) -> str:
+    match = _NUMBERED_ID.match(identifier)
+    return match.group(1) if match else "q"
+
+
+def _free_id(data: dict[str, Any], prefix: str) -> str:
+    """``<prefix><n>`` with ``n`` one above the highest such number in use (ids are never reused in a form)."""
+    taken = _taken_ids(data)
+    numbers = [
+        int(match.group(2))
+        for each in taken
+        if (match := _NUMBERED_ID.match(each)) and match.group(1) == prefix
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1}"
+
+
+def _free_option_value(options: list[dict[str, Any]]) -> str:
+    taken = {str(option["value"]) for option in options}
+    number = len(options) + 1
+    while f"opt{number}" in taken:
+        number += 1
+    return f"opt{number}"
+
+
+def _suffixed(label: Any, suffix: str) -> Any:
+    if isinstance(label, str):
+        return label + suffix
+    return {lang: text + suffix if lang == "zh" else text for lang, text in label.items()}
+
+
+def _blank_question(kind: str, question_id: str, region_root: str) -> dict[str, Any]:
+    question: dict[str, Any] = {"type": kind, "id": question_id, "label": f"新的{QUESTION_TYPES[kind]}"}
+    if kind in ("single_choice", "multiple_choice"):
+        question["options"] = [{"value": "opt1", "label": "选项1"}, {"value": "opt2", "label": "选项2"}]
+    elif kind == "fields":
+        question["fields"] = [{"id": "f1", "label": "填空1"}]
+    elif kind == "region":
+        question["root"] = region_root
+    elif kind == "notice":
+        question["label"] = "请阅读"
+    return question
+
+
+def describe_edit(form: FormDef, edit: Edit) -> str:
+    """What ``edit`` does to ``form``, in Chinese, for the form's history (``删除了“家庭人口数”``)."""
+    match edit:
+        case AddQuestion():
+            return f"添加了一道{QUESTION_TYPES[edit.kind]}"
+        case AddSection():
+            return "添加了一页"
+        case UpdateSection():
+            return f"修改了页标题“{_short(text_of(edit.title))}”"
+        case DeleteSection():
+            return "删除了一页"
+        case MoveSection():
+            return "调整了页的顺序"
+        case UpdateForm():
+            return "修改了表单设置"
+        case AddOption() | UpdateOption() | DeleteOption() | MoveOption():
+            return f"修改了{_named(form, edit.question)}的选项"
+    verbs = {
+        DuplicateQuestion: "复制了",
+        DeleteQuestion: "删除了",
+        MoveQuestion: "移动了",
+        PlaceQuestion: "移动了",
+    }
+    return f"{verbs.get(type(edit), '修改了')}{_named(form, edit.question)}"
+
+
+def _named(form: FormDef, question_id: str) -> str:
+    question: Question | None = next((each for each in form.questions() if each.id == question_id), None)
+    return f"“{_short(text_of(question.label))}”" if question is not None else question_id
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,295 @@
+"""The builder: a form's outline beside the property panel of one question (or of the form), and the phone preview.
+
+Every change is a POST that names the revision it was made on; the use case saves it as the next revision or
+refuses it (another admin saved first, or what it names is gone) and the page says so. Without script each POST
+answers with the page again (303); with htmx it answers with the parts that changed:
+
+- a change in the panel (saved when a field loses focus) answers with the outline, the bar and the panel's
+  messages, out of band, so the field the admin moved to keeps its focus;
+- a button (add, duplicate, delete, move, undo, redo) answers with the whole builder.
+
+Each saved change tells the page (``HX-Trigger: preview-changed``) to reload the preview.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
+
+from shenbao.cases import authoring
+from shenbao.cases.authoring import Refused, Saved, Stale
+from shenbao.forms.editing import QUESTION_TYPES, Edit
+from shenbao.forms.model import MultipleChoice, SingleChoice
+from shenbao.store import authoring as stored
+from shenbao.store.authoring import AuthoredFormRecord
+from shenbao.store.staff import SignedIn
+from shenbao.web.admin.access import editable_form, posting_author
+from shenbao.web.admin.edits import form_edits, label_values, question_edits
+from shenbao.web.admin.views import common, draft_of, panel_fields
+from shenbao.web.posted import client_address
+from shenbao.web.services import Services
+from shenbao.widgets import installed_widgets
+
+__all__ = ["BuilderController"]
+
+_OPS = frozenset(
+    {"add_question", "duplicate_question", "delete_question", "move_question", "place_question", "add_option",
+     "delete_option", "move_option", "add_section", "update_section", "delete_section", "move_section"}
+)  # fmt: skip
+_OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "title")
+
+
+def _htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _expected(posted: dict[str, str]) -> int:
+    raw = posted.get("rev", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
+class BuilderController(Controller):
+    """``/admin/forms/<n>``: build one form."""
+
+    path = "/forms/{form_pk:int}"
+    include_in_schema = False
+
+    @get("/", name="admin:builder")
+    async def builder(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        signed_in: NamedDependency[SignedIn],
+        form_pk: FromPath[int],
+    ) -> Response[str]:
+        """The builder, with the question ``?q=`` (or the form's settings, ``?panel=form``) in the panel."""
+        form = await editable_form(services, signed_in, form_pk)
+        selected = request.query_params.get("q")
+        panel = "form" if request.query_params.get("panel") == "form" or not selected else "question"
+        return await _page(services, signed_in, form, selected=selected, panel=panel)
+
+    @post("/question/{question_id:str}", name="admin:question", status_code=HTTP_200_OK)
+    async def question(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        question_id: FromPath[str],
+    ) -> Response[Any]:
+        """Save the panel of one question: its properties and its options' labels."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        question = draft_of(authoring.definition_of(form)).question(question_id)
+        if question is None:
+            return await _answer(
+                services,
+                request,
+                signed_in,
+                form,
+                Refused(message="这道题已不存在（可能刚被删除），请刷新后再试"),
+                selected=None,
+            )
+        edits, errors = question_edits(question, posted)
+        if errors:
+            return await _answer(
+                services,
+                request,
+                signed_in,
+                form,
+                None,
+                selected=question_id,
+                posted=posted,
+                errors=errors,
+                panel_only=True,
+            )
+        result = await authoring.apply_to_form(
+            services.database,
+            signed_in.staff,
+            form,
+            edits,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await _answer(
+            services, request, signed_in, form, result, selected=question_id, panel_only=True
+        )
+
+    @post("/settings", name="admin:settings", status_code=HTTP_200_OK)
+    async def settings(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
+    ) -> Response[Any]:
+        """Save the form's own settings (title, guide, pledge...)."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        edits, errors = form_edits(authoring.definition_of(form), posted)
+        if errors:
+            return await _answer(
+                services,
+                request,
+                signed_in,
+                form,
+                None,
+                selected=None,
+                posted=posted,
+                errors=errors,
+                panel_only=True,
+            )
+        result = await authoring.apply_to_form(
+            services.database,
+            signed_in.staff,
+            form,
+            edits,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await _answer(services, request, signed_in, form, result, selected=None, panel_only=True)
+
+    @post("/do", name="admin:do", status_code=HTTP_200_OK)
+    async def do(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
+    ) -> Response[Any]:
+        """A button of the outline or the panel: add, duplicate, delete or move a question, an option or a page."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        op, _, arguments = posted.get("op", "").partition(
+            "?"
+        )  # a button says what it does: move_question?by=-1
+        fields = {name: posted[name] for name in _OP_FIELDS if posted.get(name)}
+        fields.update((name, value) for name, value in parse_qsl(arguments) if name in _OP_FIELDS)
+        try:
+            if op not in _OPS:
+                raise msgspec.ValidationError(op)
+            edit = msgspec.convert({"op": op, **fields}, Edit, strict=False)
+        except msgspec.ValidationError:
+            result: Saved | Stale | Refused = Refused(message="无法识别这个操作，请刷新页面后再试")
+        else:
+            result = await authoring.apply_to_form(
+                services.database,
+                signed_in.staff,
+                form,
+                edit,
+                expected=_expected(posted),
+                address=client_address(request),
+            )
+        selected = posted.get("question") or None
+        if isinstance(result, Saved) and op in ("add_question", "duplicate_question"):
+            before = {each.id for each in authoring.definition_of(form).questions()}
+            added = [
+                each.id for each in authoring.definition_of(result.form).questions() if each.id not in before
+            ]
+            selected = added[0] if added else selected
+        if op == "delete_question" and isinstance(result, Saved):
+            selected = None
+        return await _answer(services, request, signed_in, form, result, selected=selected)
+
+    @post("/undo", name="admin:undo", status_code=HTTP_200_OK)
+    async def undo(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
+    ) -> Response[Any]:
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        result = await authoring.undo(
+            services.database,
+            signed_in.staff,
+            form,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await _answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
+
+    @post("/redo", name="admin:redo", status_code=HTTP_200_OK)
+    async def redo(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
+    ) -> Response[Any]:
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        result = await authoring.redo(
+            services.database,
+            signed_in.staff,
+            form,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await _answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
+
+
+async def _answer(
+    services: Services,
+    request: Request[Any, Any, Any],
+    signed_in: SignedIn,
+    form: AuthoredFormRecord,
+    result: Saved | Stale | Refused | None,
+    *,
+    selected: str | None,
+    posted: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    panel_only: bool = False,
+) -> Response[Any]:
+    """What a POST answers: the builder again (or its changed parts, for htmx), with what happened."""
+    current = result.form if isinstance(result, Saved | Stale) else form
+    panel = "question" if selected else "form"
+    if not _htmx(request) and isinstance(result, Saved):
+        query = f"?q={selected}" if selected else ""
+        return Redirect(f"{services.base}/admin/forms/{form.id}/{query}", status_code=303)
+    status = HTTP_200_OK
+    if not _htmx(request):
+        status = HTTP_409_CONFLICT if isinstance(result, Stale) else HTTP_422_UNPROCESSABLE_ENTITY
+    response = await _page(
+        services, signed_in, current, selected=selected, panel=panel, result=result, posted=posted, errors=errors,
+        fragment=("admin/_saved.html" if panel_only else "admin/_builder.html") if _htmx(request) else None,
+        status_code=status,
+    )  # fmt: skip
+    if isinstance(result, Saved):
+        response.headers["HX-Trigger"] = "preview-changed"
+    return response
+
+
+async def _page(
+    services: Services,
+    signed_in: SignedIn,
+    form: AuthoredFormRecord,
+    *,
+    selected: str | None,
+    panel: str,
+    result: Saved | Stale | Refused | None = None,
+    posted: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    fragment: str | None = None,
+    status_code: int = HTTP_200_OK,
+) -> Response[str]:
+    draft = draft_of(authoring.definition_of(form), cleaners=installed_widgets().cleaners())
+    question = draft.question(selected) if panel == "question" else None
+    target = question if question is not None else draft.definition
+    others = await authoring.note_editor(services.database, signed_in.staff, form)
+    can_undo, can_redo = await authoring.can_undo_redo(services.database, form)
+    history = await stored.latest_revisions(services.database, form.id, limit=8)
+    first_section = draft.definition.sections[0].id if draft.definition.sections else ""
+    return services.renderer.page(
+        fragment or "admin/builder.html",
+        status_code=status_code,
+        **common(signed_in),
+        form=form,
+        draft=draft,
+        question=question,
+        fields=panel_fields(target, posted, errors),
+        errors=errors or {},
+        others=others,
+        can_undo=can_undo,
+        can_redo=can_redo,
+        history=history,
+        stale=result if isinstance(result, Stale) else None,
+        refused=result.message if isinstance(result, Refused) else "",
+        question_types=QUESTION_TYPES,
+        options=[(option, label_values(option.label)) for option in question.options]
+        if isinstance(question, SingleChoice | MultipleChoice)
+        else None,
+        builder_url=f"{services.base}/admin/forms/{form.id}",
+        preview_url=f"{services.base}/admin/preview/{form.id}/s/{first_section}?rev={form.revision}",
+    )

@@ -1,0 +1,24 @@
+"""The admin router: every page under ``/admin`` needs a signed-in staff member who may author forms."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from shenbao.web.admin.access import require_author
+from shenbao.web.admin.builder import BuilderController
+from shenbao.web.admin.forms import FormsController
+from shenbao.web.admin.preview import PreviewController
+from shenbao.web.staff.session import NotSignedIn, to_login
+
+__all__ = ["admin_router"]
+
+
+def admin_router() -> Router:
+    """``/admin``: the list of forms, a new form or a copy, the builder, and the preview of a form being built."""
+    return Router(
+        path="/admin",
+        route_handlers=[FormsController, BuilderController, PreviewController],
+        dependencies={"signed_in": Provide(require_author)},
+        exception_handlers={NotSignedIn: to_login},
+    )

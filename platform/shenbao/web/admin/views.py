@@ -1,0 +1,151 @@
+"""What the admin pages show: the builder's outline, its panel and the draft's problems, built for the templates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from shenbao.forms import CompiledForm, compile_form
+from shenbao.forms.editing import QUESTION_TYPES
+from shenbao.forms.lint import lint_form
+from shenbao.forms.model import FormDef, Question, text_of
+from shenbao.forms.values import Cleaner
+from shenbao.roles import ROLE_NAMES
+from shenbao.store.staff import SignedIn
+from shenbao.web.admin.edits import FORM_FIELDS, FieldSpec, label_values, question_fields
+from shenbao.web.posted import CSRF_FIELD
+
+__all__ = ["Draft", "Field", "OutlineRow", "common", "draft_of", "panel_fields", "question_kind"]
+
+LABEL_LIMIT = 300
+"""The most characters a question's label may have (a farmer reads it on a phone)."""
+
+
+def common(signed_in: SignedIn) -> dict[str, Any]:
+    """What every admin page needs: who is signed in and the CSRF token of their forms."""
+    staff = signed_in.staff
+    return {
+        "staff": staff,
+        "role_label": ROLE_NAMES[staff.role],
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": signed_in.csrf_token,
+    }
+
+
+def question_kind(question: Question) -> str:
+    """The question's type tag (``single_choice``)."""
+    return str(type(question).__struct_config__.tag)
+
+
+class OutlineRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One question in the outline: its number, label, type and how many problems it has."""
+
+    id: str
+    number: int | None
+    label: str
+    kind: str
+    kind_name: str
+    conditional: bool
+    problems: int
+
+
+class Field(msgspec.Struct, frozen=True, kw_only=True):
+    """One input of the property panel, with its current values (per language) and its error."""
+
+    spec: FieldSpec
+    value: Any
+    texts: dict[str, str]
+    error: str = ""
+
+
+class Draft(msgspec.Struct, frozen=True, kw_only=True):
+    """A form being built, checked: its problems by question (``None``: the form's own), and its compiled form
+    when it compiles (the preview needs it)."""
+
+    definition: FormDef
+    problems: dict[str | None, list[str]]
+    compiled: CompiledForm | None
+    numbers: dict[str, int]
+
+    def outline(self) -> list[tuple[Any, list[OutlineRow]]]:
+        """Each page with its questions' rows."""
+        return [
+            (
+                section,
+                [
+                    OutlineRow(
+                        id=question.id,
+                        number=self.numbers.get(question.id),
+                        label=text_of(question.label) or "（未填写题目文字）",
+                        kind=question_kind(question),
+                        kind_name=QUESTION_TYPES.get(question_kind(question), question_kind(question)),
+                        conditional=bool(question.visible_if or question.jumps),
+                        problems=len(self.problems.get(question.id, ())),
+                    )
+                    for question in section.questions
+                ],
+            )
+            for section in self.definition.sections
+        ]
+
+    def question(self, question_id: str | None) -> Question | None:
+        """The question ``question_id``, if the form has it."""
+        return next((each for each in self.definition.questions() if each.id == question_id), None)
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(each) for each in self.problems.values())
+
+
+def draft_of(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = None) -> Draft:
+    """Check ``definition`` as the builder shows it: the linter's problems, and too-long labels; compile it
+    (with the installed widgets' ``cleaners``) when it has none."""
+    problems: dict[str | None, list[str]] = defaultdict(list)
+    for problem in lint_form(definition, "builder"):
+        problems[problem.question].append(f"{problem.code} {problem.message}")
+    for question in definition.questions():
+        label = text_of(question.label)
+        if len(label) > LABEL_LIMIT:
+            problems[question.id].append(
+                f"题目文字最多{LABEL_LIMIT}个字，现在有{len(label)}个字：请缩短，详细说明可以写在“填写说明”里"
+            )
+    compiled = None
+    if not problems:
+        try:
+            compiled = compile_form(definition, cleaners=cleaners)
+        except ValueError as error:
+            problems[None].append(f"表单无法预览：{error}")
+    numbers: dict[str, int] = {}
+    for question in definition.questions():
+        if question.numbered:
+            numbers[question.id] = len(numbers) + 1
+    return Draft(definition=definition, problems=dict(problems), compiled=compiled, numbers=numbers)
+
+
+def panel_fields(
+    target: Question | FormDef, posted: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> list[Field]:
+    """The panel's inputs for a question or the form's settings, filled from what is stored (or was just posted)."""
+    specs = question_fields(target) if not isinstance(target, FormDef) else FORM_FIELDS
+    stored = msgspec.to_builtins(target)
+    defaults = {name: getattr(target, name, None) for name in (spec.name for spec in specs)}
+    fields = []
+    for spec in specs:
+        value = defaults[spec.name]
+        texts = label_values(stored.get(spec.name)) if spec.translated else {}
+        if posted is not None and spec.name in posted:
+            value = posted[spec.name]
+            texts = {
+                **texts,
+                "zh": posted[spec.name],
+                **{
+                    k.split(".", 1)[1]: v
+                    for k, v in posted.items()
+                    if k.startswith(f"{spec.name}.") and not k.endswith("._shown")
+                },
+            }
+        fields.append(Field(spec=spec, value=value, texts=texts, error=(errors or {}).get(spec.name, "")))
+    return fields
