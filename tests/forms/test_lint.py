@@ -116,6 +116,22 @@ BROKEN = [
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": {"zh": "选了{a}", "bo": "{b}"},
                                             "values": {"a": "a"}}])),
                  [("E018", "a")], id="E018 in another language"),
+    pytest.param(form(choice("a"), choice("b", visible_if='a == "yes"'),
+                      scenarios=[{"name": "选否也显示乙", "answers": {"a": "no"}, "expect": {"visible": ["b"]}}]),
+                 [("E019", "b")], id="E019 a scenario fails"),
+    pytest.param(form(choice("a", jumps=[{"when": 'a == "yes"', "to": "stop"}]),
+                      scenarios=[{"name": "选是不能申请", "answers": {"a": "yes"}, "expect": {"outcome": None}}]),
+                 [("E019", None)], id="E019 a scenario expects no outcome"),
+    pytest.param(form(choice("a"), scenarios=[{"name": "答了丙", "answers": {"c": "yes"}, "expect": {}}]),
+                 [("E020", None)], id="E020 a scenario answers no question of the form"),
+    pytest.param(form(choice("a"), scenarios=[{"name": "转到别处", "answers": {}, "expect": {"outcome": "x"}}]),
+                 [("E020", None)], id="E020 a scenario expects an unknown outcome"),
+    pytest.param(form(choice("a"), scenarios=[{"name": "同名", "answers": {}, "expect": {}}] * 2),
+                 [("E020", None)], id="E020 two scenarios of one name"),
+    pytest.param(form(choice("a", visible_if="b"), choice("b"),
+                      scenarios=[{"name": "不运行", "answers": {}, "expect": {"visible": ["zzz"]}}]),
+                 [("E006", "a")],
+                 id="scenarios do not run on a form whose rules are broken"),
 ]  # fmt: skip
 
 

@@ -37,6 +37,14 @@ def test_form_view_is_normalised(client: Client) -> None:
     assert questions["q12"]["options"] == []
 
 
+def test_form_view_leaves_out_the_forms_scenarios(client: Client) -> None:
+    """A form file's scenarios are its admins' tests: the API's view of the form never carries them."""
+    response = client.get(FORM)
+    assert "scenarios" not in response.json()
+    assert "家里除本人还有其他人" not in response.text  # a scenario's name
+    assert "620123101203" not in response.text  # a scenario's answer
+
+
 def test_unknown_form_is_a_json_404(client: Client) -> None:
     response = client.get("/api/v1/forms/no-such-form")
     assert response.status_code == 404

@@ -75,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sweep.add_argument("--grace-hours", type=float, default=24.0, help="default: 24")
     lint = commands.add_parser(
-        "lint", help="check forms, chains and exports (default: every pack in form_defs/)"
+        "lint",
+        help="check forms (and run their scenarios), chains and exports (default: every pack in form_defs/)",
     )
     lint.add_argument("path", nargs="?")
     regions = commands.add_parser("regions", help="administrative division data")

@@ -1,7 +1,7 @@
 """The form linter: finds what would break a form before any farmer meets it.
 
 Staged like a compiler: decode (the format), then structure (ids, options, outcomes), then expressions
-(compile, references, order, cycles), then reachability. Each problem carries a stable code from
+(compile, references, order, cycles), then reachability, then the form's own scenarios (each must pass). Each problem carries a stable code from
 :data:`CODES`, the file and the question id, so the output is testable and greppable.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from shenbao.forms.engine import compile_form
 from shenbao.forms.expressions import CompiledExpression, ExpressionError, compile_expression, new_context
 from shenbao.forms.loader import DefinitionError, form_files, load_form
 from shenbao.forms.messages import placeholders
@@ -26,6 +27,7 @@ from shenbao.forms.model import (
     SingleChoice,
     TextQuestion,
 )
+from shenbao.forms.scenarios import run_scenario, scenario_problems
 from shenbao.forms.values import empty_value
 
 __all__ = ["CODES", "Problem", "lint_form", "lint_path"]
@@ -52,7 +54,12 @@ CODES = {
     "E017": "outcome {detail} is blocked: nothing is stored, so the form cannot resume after it; remove "
     "resume_at or make the outcome flagged",
     "E018": "{detail} {error}",
+    "E019": 'scenario "{detail}" fails: {error}',
+    "E020": 'scenario "{detail}" cannot run: {error}',
 }
+
+_UNCOMPILABLE = frozenset({"E002", "E004", "E005", "E006", "E007", "E009"})
+"""Problems after which the form does not compile (or evaluates ambiguously), so its scenarios are not run."""
 
 _MAX_COMBINATIONS = 4096
 
@@ -302,11 +309,33 @@ def _may_hold(rule: CompiledExpression, by_id: dict[str, Question]) -> bool:
     return False
 
 
+def _scenarios(form: FormDef, path: str) -> Iterator[Problem]:
+    """Run the form's scenarios: each difference of a failing one is an E019, a scenario that cannot run E020."""
+    if not form.scenarios:
+        return
+    compiled = compile_form(form)
+    named: set[str] = set()
+    for scenario in form.scenarios:
+        if scenario.name in named:
+            error = "另一个场景也叫这个名字：请给每个场景起不同的名字"
+            yield _problem(path, None, "E020", detail=scenario.name, error=error)
+        named.add(scenario.name)
+        problems = scenario_problems(form, scenario)
+        for error in problems:
+            yield _problem(path, None, "E020", detail=scenario.name, error=error)
+        if problems:
+            continue
+        for difference in run_scenario(compiled, scenario).differences:
+            yield _problem(path, difference.question, "E019", detail=scenario.name, error=difference.text)
+
+
 def lint_form(form: FormDef, path: str) -> list[Problem]:
-    """Every problem in one decoded form."""
+    """Every problem in one decoded form; its scenarios run when its rules compile."""
     problems = [*_structure(form, path), *_expressions(form, path)]
     if not any(problem.code in {"E004", "E005", "E006", "E009"} for problem in problems):
         problems += _reachability(form, path)
+    if not any(problem.code in _UNCOMPILABLE for problem in problems):
+        problems += _scenarios(form, path)
     return problems
 
 

@@ -6,13 +6,15 @@ is generated from these classes, so the format is written down exactly once.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 __all__ = [
     "CameraPhoto",
     "Check",
+    "Expectation",
     "Field",
     "FieldsQuestion",
     "FormDef",
@@ -28,6 +30,7 @@ __all__ = [
     "Phone",
     "Question",
     "Region",
+    "Scenario",
     "Section",
     "Signature",
     "SingleChoice",
@@ -249,6 +252,34 @@ class Outcome(Base, frozen=True, kw_only=True):
     the jump and it are skipped and their answers are not stored. Without it the form ends at the jump."""
 
 
+class Expectation(Base, frozen=True, kw_only=True):
+    """What must follow from a scenario's answers; a part left out is not checked.
+
+    ``visible`` and ``hidden`` list questions that must be shown and must not be. ``errors`` maps a question to
+    texts its error messages must contain, one substring each; an empty list says the question must have no
+    error. ``missing`` is the exact set of required questions left unanswered: ``[]`` says nothing is missing.
+    ``outcome`` is the id of the outcome the answers must reach; ``null`` says they must reach none.
+    """
+
+    visible: list[Identifier] = []
+    hidden: list[Identifier] = []
+    errors: dict[Identifier, list[str]] = {}
+    missing: list[Identifier] | UnsetType = UNSET
+    outcome: Identifier | UnsetType | None = UNSET
+
+
+class Scenario(Base, frozen=True, kw_only=True):
+    """A form's own test: answers as a farmer would give them and what must follow (the seed's annotations).
+
+    Scenarios are for admins and the linter only (``shenbao lint`` runs them); farmers never see them.
+    """
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    """What it proves, in Chinese (``有劳动力的学生家庭``): the linter and the builder name it so."""
+    answers: dict[Identifier, Any]
+    expect: Expectation
+
+
 class FormDef(Base, frozen=True, kw_only=True):
     """A whole form: the guide, the sections of questions, the terminal outcomes and the pledge."""
 
@@ -273,6 +304,8 @@ class FormDef(Base, frozen=True, kw_only=True):
     ) = None
     """Where the applicant's name is, for staff lists: a text question's id (``name``), or a fields
     question's id and the id of its text field (``q4.name``)."""
+    scenarios: list[Scenario] = []
+    """Answers with what must follow: the form's own tests, kept in its file (see :mod:`shenbao.forms.scenarios`)."""
 
     def questions(self) -> list[Question]:
         """Every question in display order."""
