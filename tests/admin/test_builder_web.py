@@ -118,3 +118,52 @@ def test_a_stale_save_is_refused_and_says_what_changed(admin: TestClient[Litesta
     assert refused.status_code == 409
     assert "您的修改没有保存" in refused.text and "province2" in refused.text
     assert "户主姓名" in admin.get(f"{url}/?q=q1").text
+
+
+def test_a_copy_runs_the_packs_scenarios_and_a_broken_rule_fails_them(admin: TestClient[Litestar]) -> None:
+    page = admin.get("/admin/")
+    copied = admin.post(
+        "/admin/forms/copy",
+        data={"_csrf": csrf_of(page.text), "form_id": "gansu-zizhu-2021"},
+        follow_redirects=False,
+    )
+    url = str(copied.headers["location"]).rstrip("/")
+    assert "51个场景全部通过" in admin.get(f"{url}/").text
+
+    page = admin.get(f"{url}/?q=q12")
+    label = re.search(r'<textarea id="f-label" name="label"[^>]*>([^<]*)<', page.text)
+    assert label
+    _post(
+        admin, url, "question/q12", label=label.group(1), required="1", **{"required._shown": "1"}
+    )  # 必须回答
+
+    builder = admin.get(f"{url}/?panel=scenarios")
+    assert "个没有通过" in builder.text
+    assert "第12题不应是未填写的必答题，实际没有填写" in builder.text
+
+    _post(admin, url, "do", op="delete_question", question="q8")
+    builder = admin.get(f"{url}/?q=q9")
+    assert "改好问题后才能运行场景" in builder.text
+    assert "显示条件用到的题目 q8 已不存在" in builder.text  # q9's display rule, at q9, in Chinese
+
+
+def test_the_preview_answers_become_a_scenario(admin: TestClient[Litestar]) -> None:
+    url = _new_form(admin)
+    _post(admin, url, "do", op="add_question", kind="single_choice", section="s1")
+    form_pk = url.rsplit("/", 1)[1]
+    preview = admin.get(f"/admin/preview/{form_pk}/s/s1")
+    assert preview.status_code == 200, preview.text
+    assert "新的单选题" in preview.text
+    answered = admin.post(
+        f"/admin/preview/{form_pk}/s/s1/answer",
+        data={"_csrf": csrf_of(preview.text), "_q": ["q1", "q2"], "q1": "张三", "q2": "opt1"},
+    )
+    assert answered.status_code == 200, answered.text
+
+    saved = _post(admin, url, "scenarios", name="选了选项1")
+
+    assert saved.status_code == 303  # type: ignore[attr-defined]
+    page = admin.get(f"{url}/?panel=scenarios")
+    assert "1个场景全部通过" in page.text and "选了选项1" in page.text
+    _post(admin, url, "question/q2", label="新的单选题", required="", **{"required._shown": "1"})
+    assert "1个场景全部通过" in admin.get(f"{url}/?panel=scenarios").text

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import msgspec
 
@@ -22,7 +21,7 @@ from shenbao.forms.model import FormDef, text_of
 from shenbao.store import Database
 from shenbao.store import authoring as stored
 from shenbao.store.audit import record_audit
-from shenbao.store.authoring import AuthoredFormRecord, Editor, RevisionRecord
+from shenbao.store.authoring import AuthoredFormRecord, Editor, RevisionAction, RevisionRecord
 from shenbao.store.staff import StaffRecord
 
 __all__ = [
@@ -129,60 +128,137 @@ async def apply_to_form(
 ) -> Saved | Stale | Refused:
     """Apply ``edits`` (one, or several made together in the property panel) to ``form`` as one new revision.
 
-    ``expected`` is the revision the admin made them on. Edits that change nothing save nothing.
+    ``expected`` is the revision the admin made them on. When revisions were saved since, by this admin only (a
+    field saved as they clicked a button, a second tab), the edits apply to the newest: they name what they change
+    by id, and nobody else's work is in between. A revision by anyone else in between refuses them (:class:`Stale`).
+    Edits that change nothing save nothing.
     """
     edits = [edits] if not isinstance(edits, Sequence) else list(edits)
+    async with db.transaction():
+        result = await _apply_held(db, staff, form, edits, expected=expected, address=address)
+    return result
+
+
+async def _apply_held(
+    db: Database,
+    staff: StaffRecord,
+    form: AuthoredFormRecord,
+    edits: list[Edit],
+    *,
+    expected: int,
+    address: str,
+) -> Saved | Stale | Refused:
+    base = await _base(db, staff, form.id, expected)
+    if isinstance(base, Stale | Refused):
+        return base
     try:
-        before = after = definition_of(form)
+        before = after = definition_of(base)
         for edit in edits:
-            after = apply_edit(after, edit, region_root=form.owner_region[:2])
+            after = apply_edit(after, edit, region_root=base.owner_region[:2])
     except EditError as refused:
         return Refused(message=str(refused))
-    if form.revision != expected:
-        return await _stale(db, form.id, expected)
     if after == before:
-        return Saved(form=form)
+        return Saved(form=base)
     return await _save(
-        db, staff, form.id, after, expected=expected, action="edit", summary=describe_edit(before, edits[0]),
-        state_of=None, parent=await _content_of(db, form), address=address,
+        db, staff, base, after, action="edit", summary=describe_edit(before, edits[0]), state_of=None,
+        parent=await _content_of(db, base), address=address,
     )  # fmt: skip
+
+
+async def _base(
+    db: Database, staff: StaffRecord, form_pk: int, expected: int
+) -> AuthoredFormRecord | Stale | Refused:
+    """The form to apply an admin's change to, locked for the caller's transaction: as it is now, if every
+    revision after ``expected`` is theirs."""
+    current = await stored.authored_form(db, form_pk, for_update=True)
+    if current is None:
+        return Refused(message="这张表单已不存在")
+    if current.revision == expected:
+        return current
+    since = await stored.revisions_after(db, form_pk, expected)
+    if expected < 1 or any(each.staff_id != staff.id for each in since):
+        return Stale(form=current, since=since)
+    return current
 
 
 async def undo(
     db: Database, staff: StaffRecord, form: AuthoredFormRecord, *, expected: int, address: str = ""
 ) -> Saved | Stale | Refused:
     """Restore the content the current content's edit was made on."""
-    if form.revision != expected:
-        return await _stale(db, form.id, expected)
-    content = await _content_of(db, form)
-    parent = await stored.revision_parent(db, form.id, content)
+    async with db.transaction():
+        result = await _undo_held(db, staff, form, expected=expected, address=address)
+    return result
+
+
+async def _undo_held(
+    db: Database, staff: StaffRecord, form: AuthoredFormRecord, *, expected: int, address: str
+) -> Saved | Stale | Refused:
+    base = await _base(db, staff, form.id, expected)
+    if isinstance(base, Stale | Refused):
+        return base
+    content = await _content_of(db, base)
+    parent = await stored.revision_parent(db, base.id, content)
     if parent is None:
         return Refused(message="没有可以撤销的修改了")
-    definition = await stored.revision_definition(db, form.id, parent)
-    assert definition is not None  # revisions are never deleted while their form exists
-    return await _save(
-        db, staff, form.id, msgspec.convert(definition, FormDef), expected=expected, action="undo",
-        summary=f"撤销：{await _summary_of(db, form.id, content)}", state_of=parent, parent=None, address=address,
-    )  # fmt: skip
+    return await _restore(
+        db,
+        staff,
+        base,
+        parent,
+        action="undo",
+        summary=f"撤销：{await _summary_of(db, base.id, content)}",
+        address=address,
+    )
 
 
 async def redo(
     db: Database, staff: StaffRecord, form: AuthoredFormRecord, *, expected: int, address: str = ""
 ) -> Saved | Stale | Refused:
     """Restore the edit most recently undone, unless something was edited since."""
-    if form.revision != expected:
-        return await _stale(db, form.id, expected)
-    latest = (await stored.latest_revisions(db, form.id, limit=1))[0]
+    async with db.transaction():
+        result = await _redo_held(db, staff, form, expected=expected, address=address)
+    return result
+
+
+async def _redo_held(
+    db: Database, staff: StaffRecord, form: AuthoredFormRecord, *, expected: int, address: str
+) -> Saved | Stale | Refused:
+    base = await _base(db, staff, form.id, expected)
+    if isinstance(base, Stale | Refused):
+        return base
+    latest = (await stored.latest_revisions(db, base.id, limit=1))[0]
     target = None
     if latest.action in ("undo", "redo"):
-        target = await stored.undone_edit(db, form.id, state_of=latest.state_of, before=latest.number)
+        target = await stored.undone_edit(db, base.id, state_of=latest.state_of, before=latest.number)
     if target is None:
         return Refused(message="没有可以重做的修改")
-    definition = await stored.revision_definition(db, form.id, target)
-    assert definition is not None
+    return await _restore(
+        db,
+        staff,
+        base,
+        target,
+        action="redo",
+        summary=f"重做：{await _summary_of(db, base.id, target)}",
+        address=address,
+    )
+
+
+async def _restore(
+    db: Database,
+    staff: StaffRecord,
+    form: AuthoredFormRecord,
+    number: int,
+    *,
+    action: RevisionAction,
+    summary: str,
+    address: str,
+) -> Saved:
+    """Make revision ``number``'s content the form's again, as a new revision (inside the caller's transaction)."""
+    definition = await stored.revision_definition(db, form.id, number)
+    assert definition is not None  # revisions are never deleted while their form exists
     return await _save(
-        db, staff, form.id, msgspec.convert(definition, FormDef), expected=expected, action="redo",
-        summary=f"重做：{await _summary_of(db, form.id, target)}", state_of=target, parent=None, address=address,
+        db, staff, form, msgspec.convert(definition, FormDef), action=action, summary=summary, state_of=number,
+        parent=None, address=address,
     )  # fmt: skip
 
 
@@ -219,41 +295,32 @@ async def _summary_of(db: Database, form_pk: int, number: int) -> str:
     return found[0].summary if found else ""
 
 
-async def _stale(db: Database, form_pk: int, expected: int) -> Stale | Refused:
-    current = await stored.authored_form(db, form_pk)
-    if current is None:
-        return Refused(message="这张表单已不存在")
-    return Stale(form=current, since=await stored.revisions_after(db, form_pk, expected))
-
-
 async def _save(
     db: Database,
     staff: StaffRecord,
-    form_pk: int,
+    form: AuthoredFormRecord,
     definition: FormDef,
     *,
-    expected: int,
-    action: Any,
+    action: RevisionAction,
     summary: str,
     state_of: int | None,
     parent: int | None,
     address: str,
-) -> Saved | Stale | Refused:
+) -> Saved:
+    """Save ``definition`` as the revision after ``form``'s, with its audit row, in the caller's transaction (which
+    holds the form's row: see :func:`_base`)."""
     now = datetime.now(UTC)
-    async with db.transaction():
-        number = await stored.save_revision(
-            db, form_pk, expected=expected, definition=msgspec.to_builtins(definition),
-            title=text_of(definition.title), action=action, state_of=state_of, parent=parent, summary=summary,
-            staff=staff, now=now,
-        )  # fmt: skip
-        if number is not None:
-            await record_audit(
-                db, action=f"form.{action}", staff=staff, target=definition.id,
-                detail=f"第{number}版：{summary}", address=address, at=now,
-            )  # fmt: skip
-            await stored.see_editor(db, form_pk, staff, now)
-    if number is None:
-        return await _stale(db, form_pk, expected)
-    form = await stored.authored_form(db, form_pk)
-    assert form is not None
-    return Saved(form=form)
+    number = await stored.save_revision(
+        db, form.id, expected=form.revision, definition=msgspec.to_builtins(definition),
+        title=text_of(definition.title), action=action, state_of=state_of, parent=parent, summary=summary,
+        staff=staff, now=now,
+    )  # fmt: skip
+    assert number is not None, "the form's row is held by this transaction"
+    await record_audit(
+        db, action=f"form.{action}", staff=staff, target=definition.id, detail=f"第{number}版：{summary}",
+        address=address, at=now,
+    )  # fmt: skip
+    await stored.see_editor(db, form.id, staff, now)
+    saved = await stored.authored_form(db, form.id)
+    assert saved is not None
+    return Saved(form=saved)

@@ -14,15 +14,17 @@ from typing import Any, Literal, TypeAlias
 
 import msgspec
 
-from shenbao.forms.model import Base, FormDef, Label, Question, text_of
+from shenbao.forms.model import Base, FormDef, Label, Question, Scenario, text_of
 
 __all__ = [
     "QUESTION_TYPES",
     "AddOption",
     "AddQuestion",
+    "AddScenario",
     "AddSection",
     "DeleteOption",
     "DeleteQuestion",
+    "DeleteScenario",
     "DeleteSection",
     "DuplicateQuestion",
     "Edit",
@@ -162,6 +164,16 @@ class UpdateForm(_Edit, tag="update_form", frozen=True, kw_only=True):
     values: dict[str, Any]
 
 
+class AddScenario(_Edit, tag="add_scenario", frozen=True, kw_only=True):
+    """Keep a scenario with the form (its name must be new)."""
+
+    scenario: Scenario
+
+
+class DeleteScenario(_Edit, tag="delete_scenario", frozen=True, kw_only=True):
+    name: str
+
+
 Edit: TypeAlias = (
     AddQuestion
     | DuplicateQuestion
@@ -178,6 +190,8 @@ Edit: TypeAlias = (
     | DeleteSection
     | MoveSection
     | UpdateForm
+    | AddScenario
+    | DeleteScenario
 )
 
 _FORM_FIELDS = frozenset(
@@ -289,6 +303,16 @@ def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef
             if unknown:
                 raise EditError(f"不能在这里修改{'、'.join(sorted(unknown))}")
             data = _without_none({**data, **edit.values})
+        case AddScenario():
+            scenarios = data.setdefault("scenarios", [])
+            if any(each["name"] == edit.scenario.name for each in scenarios):
+                raise EditError(f"已经有一个场景叫“{edit.scenario.name}”：请换一个名字")
+            scenarios.append(msgspec.to_builtins(edit.scenario))
+        case DeleteScenario():
+            kept = [each for each in data.get("scenarios", []) if each["name"] != edit.name]
+            if len(kept) == len(data.get("scenarios", [])):
+                raise EditError("这个场景已不存在，请刷新后再试")
+            data["scenarios"] = kept
     return _decoded(data)
 
 
@@ -428,6 +452,10 @@ def describe_edit(form: FormDef, edit: Edit) -> str:
             return "调整了页的顺序"
         case UpdateForm():
             return "修改了表单设置"
+        case AddScenario():
+            return f"添加了场景“{_short(edit.scenario.name)}”"
+        case DeleteScenario():
+            return f"删除了场景“{_short(edit.name)}”"
         case AddOption() | UpdateOption() | DeleteOption() | MoveOption():
             return f"修改了{_named(form, edit.question)}的选项"
     verbs = {

@@ -71,6 +71,8 @@ class Problem(msgspec.Struct, frozen=True):
     path: str
     question: str | None
     message: str
+    values: dict[str, str] = {}
+    """What filled the message's placeholders (``detail``, ``name``, ``error``), for other languages' messages."""
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.question}" if self.question else self.path
@@ -78,7 +80,7 @@ class Problem(msgspec.Struct, frozen=True):
 
 
 def _problem(path: str, question: str | None, code: str, **values: Any) -> Problem:
-    return Problem(code, path, question, CODES[code].format(**values))
+    return Problem(code, path, question, CODES[code].format(**values), {k: str(v) for k, v in values.items()})
 
 
 def _labels(question: Question) -> Iterator[tuple[str, Label]]:
@@ -329,12 +331,13 @@ def _scenarios(form: FormDef, path: str) -> Iterator[Problem]:
             yield _problem(path, difference.question, "E019", detail=scenario.name, error=difference.text)
 
 
-def lint_form(form: FormDef, path: str) -> list[Problem]:
-    """Every problem in one decoded form; its scenarios run when its rules compile."""
+def lint_form(form: FormDef, path: str, *, scenarios: bool = True) -> list[Problem]:
+    """Every problem in one decoded form; its scenarios run when its rules compile (unless ``scenarios`` is off:
+    the builder runs them itself, to show each one's result)."""
     problems = [*_structure(form, path), *_expressions(form, path)]
     if not any(problem.code in {"E004", "E005", "E006", "E009"} for problem in problems):
         problems += _reachability(form, path)
-    if not any(problem.code in _UNCOMPILABLE for problem in problems):
+    if scenarios and not any(problem.code in _UNCOMPILABLE for problem in problems):
         problems += _scenarios(form, path)
     return problems
 

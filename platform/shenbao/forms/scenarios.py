@@ -23,7 +23,8 @@ scenario tests the form's rules, not the widgets' own checks. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import msgspec
 from msgspec import UNSET
@@ -38,6 +39,7 @@ __all__ = [
     "ScenarioResult",
     "run_scenario",
     "run_scenarios",
+    "scenario_from",
     "scenario_problems",
     "summary",
 ]
@@ -234,3 +236,26 @@ def summary(results: Sequence[ScenarioResult]) -> str:
     if not failed:
         return f"{len(results)}个场景全部通过"
     return f"{len(results)}个场景中{failed}个没有通过"
+
+
+def scenario_from(
+    form: CompiledForm, name: str, answers: Mapping[str, Any], *, today: dt.date | None = None
+) -> Scenario:
+    """A scenario that keeps what ``answers`` lead to now: the builder's "存为场景" from the preview's answers.
+
+    It lists every question as shown or hidden, the first message of each question with an error, exactly
+    what is missing, and the outcome (or none), so any later edit that changes one of these fails it.
+    """
+    evaluation = evaluate(form, answers, today=today)
+    shown = set(evaluation.visible)
+    return Scenario(
+        name=name,
+        answers={key: value for key, value in answers.items() if key in form.by_id},
+        expect=Expectation(
+            visible=list(evaluation.visible),
+            hidden=[question.id for question in form.questions if question.id not in shown],
+            errors={question_id: messages[:1] for question_id, messages in evaluation.errors.items()},
+            missing=list(evaluation.missing),
+            outcome=evaluation.outcome.id if evaluation.outcome is not None else None,
+        ),
+    )

@@ -179,16 +179,18 @@ async def _insert_revision(
     )
 
 
-async def authored_form(db: Database, form_pk: int) -> AuthoredFormRecord | None:
-    """The authored form with database id ``form_pk``, or ``None``."""
+async def authored_form(db: Database, form_pk: int, *, for_update: bool = False) -> AuthoredFormRecord | None:
+    """The authored form with database id ``form_pk``, or ``None``.
+
+    ``for_update`` locks the row until the caller's transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's
+    ``BEGIN IMMEDIATE`` transaction already holds the write lock), for a read-then-write.
+    """
     db.check_bound()
-    row = (
-        await AuthoredForm.select(*_FORM_COLUMNS)
-        .where(AuthoredForm.id == form_pk)
-        .output(load_json=True)
-        .first()
-    )
-    return _form(row) if row else None
+    query = AuthoredForm.select(*_FORM_COLUMNS).where(AuthoredForm.id == form_pk).output(load_json=True)
+    if for_update and db.kind == "postgres":
+        query = query.lock_rows()
+    rows = await query
+    return _form(rows[0]) if rows else None
 
 
 async def authored_form_by_form_id(db: Database, form_id: str) -> AuthoredFormRecord | None:

@@ -23,15 +23,18 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 
+from shenbao import store
 from shenbao.cases import authoring
 from shenbao.cases.authoring import Refused, Saved, Stale
-from shenbao.forms.editing import QUESTION_TYPES, Edit
+from shenbao.forms.editing import QUESTION_TYPES, AddScenario, Edit
 from shenbao.forms.model import MultipleChoice, SingleChoice
+from shenbao.forms.scenarios import scenario_from
 from shenbao.store import authoring as stored
 from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
+from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.views import common, draft_of, panel_fields
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
@@ -41,9 +44,10 @@ __all__ = ["BuilderController"]
 
 _OPS = frozenset(
     {"add_question", "duplicate_question", "delete_question", "move_question", "place_question", "add_option",
-     "delete_option", "move_option", "add_section", "update_section", "delete_section", "move_section"}
+     "delete_option", "move_option", "add_section", "update_section", "delete_section", "move_section",
+     "delete_scenario"}
 )  # fmt: skip
-_OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "title")
+_OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "title", "name")
 
 
 def _htmx(request: Request[Any, Any, Any]) -> bool:
@@ -72,7 +76,8 @@ class BuilderController(Controller):
         """The builder, with the question ``?q=`` (or the form's settings, ``?panel=form``) in the panel."""
         form = await editable_form(services, signed_in, form_pk)
         selected = request.query_params.get("q")
-        panel = "form" if request.query_params.get("panel") == "form" or not selected else "question"
+        asked = request.query_params.get("panel")
+        panel = asked if asked in ("form", "scenarios") else "question" if selected else "form"
         return await _page(services, signed_in, form, selected=selected, panel=panel)
 
     @post("/question/{question_id:str}", name="admin:question", status_code=HTTP_200_OK)
@@ -178,7 +183,7 @@ class BuilderController(Controller):
                 expected=_expected(posted),
                 address=client_address(request),
             )
-        selected = posted.get("question") or None
+        selected = fields.get("question") or None
         if isinstance(result, Saved) and op in ("add_question", "duplicate_question"):
             before = {each.id for each in authoring.definition_of(form).questions()}
             added = [
@@ -187,7 +192,44 @@ class BuilderController(Controller):
             selected = added[0] if added else selected
         if op == "delete_question" and isinstance(result, Saved):
             selected = None
-        return await _answer(services, request, signed_in, form, result, selected=selected)
+        panel = "scenarios" if op == "delete_scenario" else None
+        return await _answer(services, request, signed_in, form, result, selected=selected, panel=panel)
+
+    @post("/scenarios", name="admin:add_scenario", status_code=HTTP_200_OK)
+    async def add_scenario(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
+    ) -> Response[Any]:
+        """存为场景: keep the preview's current answers with what they lead to now, as a scenario of the form."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        name = posted.get("name", "").strip()
+        draft = draft_of(authoring.definition_of(form), cleaners=installed_widgets().cleaners())
+        errors = {}
+        saved = await store.load_draft(services.database, preview_token(signed_in), draft.definition.id)
+        if not name or len(name) > 60:
+            errors["scenario_name"] = "请给场景起个名字（60个字以内），说明它验证什么，例如“非农户籍不能申请”"
+        elif draft.compiled is None:
+            errors["scenario_name"] = "表单还有问题，改好后才能保存场景"
+        elif saved is None or not saved.answers:
+            errors["scenario_name"] = "预览里还没有回答：请先在右边的手机预览里作答，再保存为场景"
+        if errors or draft.compiled is None or saved is None:
+            return await _answer(
+                services,
+                request,
+                signed_in,
+                form,
+                None,
+                selected=None,
+                panel="scenarios",
+                errors=errors,
+                posted=posted,
+            )
+        scenario = scenario_from(draft.compiled, name, saved.answers)
+        result = await authoring.apply_to_form(
+            services.database, signed_in.staff, form, AddScenario(scenario=scenario), expected=_expected(posted),
+            address=client_address(request),
+        )  # fmt: skip
+        return await _answer(services, request, signed_in, form, result, selected=None, panel="scenarios")
 
     @post("/undo", name="admin:undo", status_code=HTTP_200_OK)
     async def undo(
@@ -231,12 +273,13 @@ async def _answer(
     posted: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     panel_only: bool = False,
+    panel: str | None = None,
 ) -> Response[Any]:
     """What a POST answers: the builder again (or its changed parts, for htmx), with what happened."""
     current = result.form if isinstance(result, Saved | Stale) else form
-    panel = "question" if selected else "form"
+    panel = panel or ("question" if selected else "form")
     if not _htmx(request) and isinstance(result, Saved):
-        query = f"?q={selected}" if selected else ""
+        query = f"?q={selected}" if selected else f"?panel={panel}"
         return Redirect(f"{services.base}/admin/forms/{form.id}/{query}", status_code=303)
     status = HTTP_200_OK
     if not _htmx(request):
@@ -278,7 +321,8 @@ async def _page(
         form=form,
         draft=draft,
         question=question,
-        fields=panel_fields(target, posted, errors),
+        fields=panel_fields(target, posted, errors) if panel != "scenarios" else [],
+        panel=panel,
         errors=errors or {},
         others=others,
         can_undo=can_undo,

@@ -29,13 +29,13 @@ from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.widgets import installed_widgets, set_page_facts
 
-__all__ = ["PREVIEW_PATH", "PreviewController"]
+__all__ = ["PREVIEW_PATH", "PreviewController", "preview_token"]
 
 PREVIEW_PATH = "/admin/preview/"
 """Where the preview's pages live (under the platform's prefix): the only pages another page of ours may frame."""
 
 
-def _token(signed_in: SignedIn) -> str:
+def preview_token(signed_in: SignedIn) -> str:
     """The admin's preview draft key: one per admin and form (the draft table keys drafts by token and form id)."""
     return f"preview-{signed_in.staff.id}"
 
@@ -61,12 +61,12 @@ class _Preview:
         compiled = self.draft.compiled
         if compiled is None:
             return None
-        saved = await store.load_draft(services.database, _token(signed_in), compiled.id)
+        saved = await store.load_draft(services.database, preview_token(signed_in), compiled.id)
         set_page_facts(form_id=compiled.id)
         return Flow(
             form=compiled,
             url=self.url,
-            token=_token(signed_in),
+            token=preview_token(signed_in),
             draft=dict(saved.answers) if saved else {},
             context=self.context,
             client=client_address(request),
@@ -114,7 +114,7 @@ class PreviewController(Controller):
         """Clear the admin's preview answers (their own scratch draft) and start again."""
         form = await editable_form(services, signed_in, form_pk)
         definition = authoring.definition_of(form)
-        await store.delete_draft(services.database, _token(signed_in), definition.id)
+        await store.delete_draft(services.database, preview_token(signed_in), definition.id)
         return Redirect(f"{services.base}{PREVIEW_PATH}{form.id}/", status_code=303)
 
     @get("/s/{section_id:str}", name="admin:preview_section")

@@ -11,7 +11,9 @@ import msgspec
 from shenbao.forms import CompiledForm, compile_form
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import lint_form
+from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FormDef, Question, text_of
+from shenbao.forms.scenarios import ScenarioResult, run_scenarios, summary
 from shenbao.forms.values import Cleaner
 from shenbao.roles import ROLE_NAMES
 from shenbao.store.staff import SignedIn
@@ -69,6 +71,16 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     problems: dict[str | None, list[str]]
     compiled: CompiledForm | None
     numbers: dict[str, int]
+    scenarios: list[ScenarioResult]
+    """Each scenario's result (none while the form does not compile)."""
+
+    @property
+    def scenario_summary(self) -> str:
+        return summary(self.scenarios) if self.compiled is not None else "改好问题后才能运行场景"
+
+    @property
+    def scenarios_failed(self) -> int:
+        return sum(not result.passed for result in self.scenarios)
 
     def outline(self) -> list[tuple[Any, list[OutlineRow]]]:
         """Each page with its questions' rows."""
@@ -104,8 +116,10 @@ def draft_of(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = No
     """Check ``definition`` as the builder shows it: the linter's problems, and too-long labels; compile it
     (with the installed widgets' ``cleaners``) when it has none."""
     problems: dict[str | None, list[str]] = defaultdict(list)
-    for problem in lint_form(definition, "builder"):
-        problems[problem.question].append(f"{problem.code} {problem.message}")
+    for problem in lint_form(
+        definition, "builder", scenarios=False
+    ):  # the builder shows each scenario's result
+        problems[problem.question].append(in_chinese(problem))
     for question in definition.questions():
         label = text_of(question.label)
         if len(label) > LABEL_LIMIT:
@@ -122,7 +136,10 @@ def draft_of(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = No
     for question in definition.questions():
         if question.numbered:
             numbers[question.id] = len(numbers) + 1
-    return Draft(definition=definition, problems=dict(problems), compiled=compiled, numbers=numbers)
+    results = run_scenarios(compiled) if compiled is not None else []
+    return Draft(
+        definition=definition, problems=dict(problems), compiled=compiled, numbers=numbers, scenarios=results
+    )
 
 
 def panel_fields(

@@ -1,0 +1,127 @@
+"""The form builder in Chromium on a 1366×768 office screen, tried as a new admin would: by visible text, with
+the mouse, the phone preview beside the outline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from e2e.staff import PASSWORD
+from e2e.support import ARTIFACTS, Server
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def desk(browser: Browser, server: Server) -> Iterator[Page]:
+    """A province admin at an office PC, signed in."""
+    server.shenbao(
+        "staff", "add", "form-admin", "--role", "province", "--region", "62", "--password", PASSWORD
+    )
+    context = browser.new_context(base_url=server.url, **DESKTOP)
+    page = context.new_page()
+    page.goto("/staff/login")
+    page.fill("#username", "form-admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    yield page
+    context.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"builder-{name}.png"))
+
+
+def _saving(page: Page, action: Callable[[], object]) -> None:
+    """Do ``action``, which posts one change, and wait until its answer is on the page."""
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        action()
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+
+
+def _settle(page: Page) -> None:
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+
+
+def _add(page: Page, kind: str) -> None:
+    page.locator("form.add").last.locator("select[name=kind]").select_option(label=kind)
+    _saving(page, page.locator("form.add").last.get_by_role("button", name="＋ 添加题目").click)
+    expect(page.locator("#panel h2")).to_contain_text(kind)
+
+
+def _type(page: Page, selector: str, text: str) -> None:
+    """Type into a field of the panel and leave it: the panel saves it."""
+    field = page.locator(selector)
+    field.fill(text)
+    _saving(page, field.blur)
+
+
+def _label(page: Page, text: str) -> None:
+    _type(page, "#f-label", text)
+
+
+def test_an_admin_builds_a_form_and_tries_it_on_the_phone(desk: Page) -> None:
+    page = desk
+    page.goto("/admin/")
+    page.get_by_role("link", name="＋ 新建表单").click()
+    page.get_by_label("表单名称").fill("临时救助申请")
+    page.get_by_label(re.compile("代号")).fill("relief-e2e")
+    page.get_by_role("button", name="建好，开始添加题目").click()
+    expect(page.locator("#form-title")).to_have_text("临时救助申请")
+
+    _add(page, "单选题")
+    _label(page, "家里有没有人生病")
+    _type(page, "input[name='option.opt1']", "有")
+    _type(page, "input[name='option.opt2']", "没有")
+    expect(page.locator("#o-q2")).to_contain_text("家里有没有人生病")
+
+    _add(page, "多选题")
+    _label(page, "家里有哪些困难")
+    _saving(page, page.get_by_role("button", name="＋ 添加选项").click)
+    _type(page, "input[name='option.opt1']", "看病花钱多")
+    _type(page, "input[name='option.opt2']", "孩子上学")
+    _type(page, "input[name='option.opt3']", "以上都没有")
+    _saving(page, page.locator("input[name='exclusive.opt3']").check)
+
+    _add(page, "数字题")
+    _label(page, "家里几口人")
+    _type(page, "#f-max", "二十")
+    expect(page.locator("#e-max")).to_have_text("“最大值”请填整数，例如 10")
+    _type(page, "#f-max", "20")
+    expect(page.locator("#e-max")).to_be_empty()
+
+    _add(page, "填空题")
+    _label(page, "说说您家的情况")
+    _add(page, "地区选择")
+    _label(page, "您家住在哪里")
+    _saving(page, lambda: page.locator("#f-depth").select_option(label="村（社区）"))
+    _add(page, "手机号码")
+    _label(page, "联系电话")
+    expect(page.locator("ol[data-section] li")).to_have_count(7)
+    expect(page.locator("#o-q3")).to_contain_text("多选题")
+    expect(page.locator("#problem-count")).to_have_text("没有问题")
+    _shot(page, "six-questions")
+
+    preview = page.frame_locator("#preview")
+    expect(preview.get_by_text("家里有没有人生病")).to_be_visible()
+    preview.get_by_text("看病花钱多").click()
+    preview.get_by_text("以上都没有").click()
+    expect(
+        preview.get_by_text("选了“以上都没有”就不能再选其他项")
+    ).to_be_visible()  # the exclusive flag, working
+    preview.get_by_text("看病花钱多").click()
+    expect(preview.get_by_text("选了“以上都没有”就不能再选其他项")).to_be_hidden()
+
+    _saving(page, page.locator("#undo").click)
+    expect(page.locator("#o-q7")).to_contain_text("新的手机号码")  # the label undone
+    _saving(page, page.locator("#undo").click)
+    expect(page.locator("#o-q7")).to_have_count(0)  # the question undone
+    _saving(page, page.locator("#redo").click)
+    _saving(page, page.locator("#redo").click)
+    expect(page.locator("#o-q7")).to_contain_text("联系电话")
+    expect(page.locator("#redo")).to_be_disabled()
+    _shot(page, "redo")

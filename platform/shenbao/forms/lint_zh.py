@@ -1,0 +1,68 @@
+"""The linter's problems in Chinese, for the people who fix them in the builder (the linter itself speaks English
+to engineers on the command line): each says where the problem is and what to do."""
+
+from __future__ import annotations
+
+import re
+
+from shenbao.forms.lint import Problem
+
+__all__ = ["CODES_ZH", "in_chinese", "place_name"]
+
+CODES_ZH = {
+    "E001": "表单格式不对：{detail}",
+    "E002": "题目代号 {detail} 用了不止一次：每道题的代号要不同",
+    "E003": "选项的存储值 {detail} 重复了：请删掉重复的选项，或给它换一个存储值",
+    "E004": "{place}写得不对，无法运行（{error}）：请改正，或用条件编辑器重新设置",
+    "E005": "{place}用到的题目 {name} 已不存在（可能已删除）：请重新选择题目，或删掉这个条件",
+    "E006": "{place}用到了后面的题目 {name}：显示和跳转条件只能用这道题之前的题目，请换一道前面的题",
+    "E007": "跳转的去向 {detail} 不是本表单的结果：请重新选择去向",
+    "E008": "这道题永远不会显示：没有哪种回答能让它的显示条件成立，请检查显示条件",
+    "E009": "显示和跳转条件互相依赖，绕成了一个圈（{detail}）：请去掉其中一个条件",
+    "E010": "{what}没有中文：请填写中文（其他语言可以不填）",
+    "E011": "“至少选几项”是 {detail}，比选项还多：请改小，或添加选项",
+    "E012": "承诺书要放在题目 {detail} 之前，但表单里没有这道题：请在表单设置里重新选择",
+    "E013": "结果的代号 {detail} 和一道题的代号相同：请给结果换一个代号",
+    "E014": "“申请人姓名”指向的 {detail} 不是填空题：请在表单设置里选一道填姓名的填空题",
+    "E015": "结果 {detail} 要从题目 {name} 接着填，但表单里没有这道题：请重新选择接着填的题目",
+    "E016": "跳到结果 {detail} 后要从 {name} 接着填，但 {name} 不在这道题之后：请选一道后面的题目",
+    "E017": "结果 {detail} 是“不能申请”，不会保存申请，所以不能接着填：请去掉“接着填”，或改为“可以申请但标记”",
+    "E018": "{place}的提示文字不对：{error}",
+    "E019": "场景“{detail}”没有通过：{error}",
+    "E020": "场景“{detail}”无法运行：{error}",
+}
+"""Each code of :data:`shenbao.forms.lint.CODES`, in Chinese."""
+
+_INDEXED = re.compile(r"^(jumps|checks)\[(\d+)\](.*)$")
+
+
+def place_name(where: str) -> str:
+    """Where in a question a rule is (``visible_if``, ``jumps[0]``, ``checks[1].values.sum``), as the builder names it."""
+    if where == "visible_if":
+        return "显示条件"
+    found = _INDEXED.match(where)
+    if found is None:
+        return where
+    kind = "跳转条件" if found.group(1) == "jumps" else "检查规则"
+    return f"第{int(found.group(2)) + 1}个{kind}"
+
+
+def _what(detail: str) -> str:
+    """A label's place as E010 names it (``label``, ``help``, ``option yes``)."""
+    if detail.startswith("option "):
+        return f"选项 {detail[7:]} 的文字"
+    return {"label": "题目文字", "help": "填写说明"}.get(detail, detail)
+
+
+def in_chinese(problem: Problem) -> str:
+    """``problem``'s message in Chinese (its English message when the code has no Chinese yet)."""
+    template = CODES_ZH.get(problem.code)
+    if template is None:
+        return problem.message
+    values = dict(problem.values)
+    values.setdefault("detail", "")
+    values.setdefault("name", "")
+    values.setdefault("error", "")
+    values["place"] = place_name(values["detail"].split(".message")[0])
+    values["what"] = _what(values["detail"])
+    return template.format(**values)
