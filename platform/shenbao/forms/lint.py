@@ -23,9 +23,11 @@ from shenbao.forms.model import (
     Label,
     MultipleChoice,
     Question,
+    Rule,
     SingleChoice,
     TextQuestion,
 )
+from shenbao.forms.rules import rule_source
 from shenbao.forms.values import empty_value
 
 __all__ = ["CODES", "Problem", "lint_form", "lint_path"]
@@ -137,7 +139,7 @@ def _names_text(form: FormDef, where: str) -> bool:
     return isinstance(question, TextQuestion) and not field_id
 
 
-def _ordered_rules(question: Question) -> Iterator[tuple[str, str]]:
+def _ordered_rules(question: Question) -> Iterator[tuple[str, str | Rule]]:
     """The rules that decide flow (and so may only look back): display and jump conditions."""
     if question.visible_if:
         yield "visible_if", question.visible_if
@@ -150,7 +152,7 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
     position = {question.id: index for index, question in enumerate(questions)}
     graph: dict[str, set[str]] = {}
     for question in questions:
-        checks = [
+        checks: list[tuple[str, str | Rule]] = [
             (where, source)
             for index, check in enumerate(question.checks)
             for where, source in [
@@ -159,9 +161,9 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
             ]
         ]
         yield from _check_messages(question, path)
-        for where, source in [*_ordered_rules(question), *checks]:
+        for where, rule in [*_ordered_rules(question), *checks]:
             try:
-                compiled = compile_expression(source)
+                compiled = compile_expression(rule_source(rule, form))
             except ExpressionError as error:
                 yield _problem(path, question.id, "E004", detail=where, error=error)
                 continue
@@ -264,7 +266,11 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
             yield _problem(path, question.id, "E008", detail=detail)
             continue
         for jump in question.jumps:
-            if jump.when.strip() == "true":
+            try:
+                always = rule_source(jump.when, form).strip() == "true"
+            except ExpressionError:
+                always = False  # reported already
+            if always:
                 unconditional_end = question.id
                 target = outcomes.get(jump.to)
                 resume = target.resume_at if target is not None and target.kind == "flagged" else None
@@ -272,7 +278,7 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
         if not question.visible_if:
             continue
         try:
-            rule = compile_expression(question.visible_if)
+            rule = compile_expression(rule_source(question.visible_if, form))
         except ExpressionError:
             continue  # reported already
         if not _may_hold(rule, by_id):
