@@ -52,6 +52,7 @@ __all__ = [
     "fits",
     "int_valued",
     "is_list_answer",
+    "operand_problem",
     "questions_by_id",
     "rule_source",
     "walk",
