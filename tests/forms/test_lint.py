@@ -116,6 +116,13 @@ BROKEN = [
     pytest.param(form(choice("a", checks=[{"rule": "a != 1", "message": {"zh": "选了{a}", "bo": "{b}"},
                                             "values": {"a": "a"}}])),
                  [("E018", "a")], id="E018 in another language"),
+    pytest.param(form(choice("a", checks=[{"rule": {"kind": "condition", "question": "a", "op": "is", "value": "maybe"},
+                                           "message": "请选是"}])),
+                 [("E019", "a")], id="E019 a rule tree compares with an option the question does not have"),
+    pytest.param(form(choice("a", checks=[{"rule": {"kind": "any", "rules": [
+                     {"kind": "condition", "question": "a", "op": "gt", "value": 1}, {"kind": "all"}]},
+                                           "message": "请选是"}])),
+                 [("E019", "a"), ("E019", "a")], id="E019 an operator that does not fit, an empty group"),
 ]  # fmt: skip
 
 

@@ -268,13 +268,12 @@ def test_a_definition_stores_trees_and_evaluates_them_like_their_cel() -> None:
 def test_the_linter_checks_references_order_and_operands_of_trees() -> None:
     raw = msgspec.to_builtins(_with_tree_rules())
     questions = raw["sections"][0]["questions"]
-    questions[0]["visible_if"] = {"kind": "condition", "question": "q3", "op": "answered"}
+    questions[0]["visible_if"] = {"kind": "condition", "question": "q2", "op": "answered"}
     questions[1]["visible_if"] = {"kind": "condition", "question": "gone", "op": "answered"}
     questions[2]["jumps"] = [{"when": {"kind": "condition", "question": "q1", "op": "is"}, "to": "q48"}]
     problems = lint_form(msgspec.convert(raw, FormDef), "tree.json")
     assert {(problem.question, problem.code) for problem in problems} == {
         ("q1", "E006"),
-        ("q1", "E009"),  # q3 is shown when q1 is "proxy"
         ("q2", "E005"),
         ("q3", "E004"),
     }
@@ -291,3 +290,15 @@ def test_the_schema_accepts_a_tree_where_it_accepts_cel() -> None:
         msgspec.json.decode(
             b'{"when": {"kind": "condition", "question": "q5", "op": "near"}, "to": "q48"}', type=Jump
         )
+
+
+def test_the_linter_says_what_the_builder_would_of_a_stale_tree() -> None:
+    raw = msgspec.to_builtins(_with_tree_rules())
+    for section in raw["sections"]:
+        for question in section["questions"]:
+            if question["id"] == "q9":
+                question["visible_if"] = {"kind": "condition", "question": "q8", "op": "is", "value": "maybe"}
+    problems = lint_form(msgspec.convert(raw, FormDef), "tree.json")
+    # and since no answer is "maybe", q9 is never shown
+    assert [(problem.question, problem.code) for problem in problems] == [("q9", "E019"), ("q9", "E008")]
+    assert "第8题的选项“maybe”已不存在" in problems[0].message

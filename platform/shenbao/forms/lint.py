@@ -27,6 +27,9 @@ from shenbao.forms.model import (
     SingleChoice,
     TextQuestion,
 )
+from shenbao.forms.rule_problems import CODES as RULE_CODES
+from shenbao.forms.rule_problems import rule_problems
+from shenbao.forms.rule_text import Place
 from shenbao.forms.rules import rule_source
 from shenbao.forms.values import empty_value
 
@@ -54,7 +57,11 @@ CODES = {
     "E017": "outcome {detail} is blocked: nothing is stored, so the form cannot resume after it; remove "
     "resume_at or make the outcome flagged",
     "E018": "{detail} {error}",
+    "E019": "{detail}, the rule builder's tree at {where}: {problem} ({message})",
 }
+
+_TREE_CHECKED_ELSEWHERE = frozenset({"R001", "R002"})
+"""Rule problems the expression stage reports already, tree or CEL alike (E005, E006)."""
 
 _MAX_COMBINATIONS = 4096
 
@@ -162,6 +169,8 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
         ]
         yield from _check_messages(question, path)
         for where, rule in [*_ordered_rules(question), *checks]:
+            if not isinstance(rule, str):
+                yield from _tree_problems(form, path, question, where, rule)
             try:
                 compiled = compile_expression(rule_source(rule, form))
             except ExpressionError as error:
@@ -176,6 +185,23 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
                     if position[name] > position[question.id]:
                         yield _problem(path, question.id, "E006", detail=where, name=name)
     yield from _cycles(graph, path)
+
+
+def _tree_problems(form: FormDef, path: str, question: Question, where: str, rule: Rule) -> Iterator[Problem]:
+    """What the builder would say of a stored tree: a removed option, an operator that does not fit, ..."""
+    place: Place = "visible_if" if where == "visible_if" else "jump" if where.startswith("jumps") else "check"
+    for problem in rule_problems(rule, form, question.id, place):
+        if problem.code in _TREE_CHECKED_ELSEWHERE or problem.code == "R004":  # R004: E004 says it
+            continue
+        yield _problem(
+            path,
+            question.id,
+            "E019",
+            detail=where,
+            where=problem.path or "its root",
+            problem=RULE_CODES[problem.code],
+            message=problem.message,
+        )
 
 
 def _check_messages(question: Question, path: str) -> Iterator[Problem]:
