@@ -132,6 +132,13 @@ BROKEN = [
                       scenarios=[{"name": "不运行", "answers": {}, "expect": {"visible": ["zzz"]}}]),
                  [("E006", "a")],
                  id="scenarios do not run on a form whose rules are broken"),
+    pytest.param(form(choice("a", checks=[{"rule": {"kind": "condition", "question": "a", "op": "is", "value": "maybe"},
+                                           "message": "请选是"}])),
+                 [("E021", "a")], id="E021 a rule tree compares with an option the question does not have"),
+    pytest.param(form(choice("a", checks=[{"rule": {"kind": "any", "rules": [
+                     {"kind": "condition", "question": "a", "op": "gt", "value": 1}, {"kind": "all"}]},
+                                           "message": "请选是"}])),
+                 [("E021", "a"), ("E021", "a")], id="E021 an operator that does not fit, an empty group"),
 ]  # fmt: skip
 
 

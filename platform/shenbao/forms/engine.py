@@ -13,8 +13,19 @@ import msgspec
 
 from shenbao.forms.expressions import CompiledExpression, compile_expression, new_context
 from shenbao.forms.messages import fill
-from shenbao.forms.model import Check, FieldsQuestion, FormDef, Label, Notice, Outcome, Question, text_of
+from shenbao.forms.model import (
+    Check,
+    FieldsQuestion,
+    FormDef,
+    Label,
+    Notice,
+    Outcome,
+    Question,
+    Rule,
+    text_of,
+)
 from shenbao.forms.personal import PersonalFields, personal_fields
+from shenbao.forms.rules import FormLike, rule_source
 from shenbao.forms.values import CLEANERS, Cleaner, blank_problems, clean, empty_value, is_answered
 
 __all__ = ["CompiledForm", "Evaluation", "compile_form", "evaluate"]
@@ -36,8 +47,8 @@ class _Check:
         return fill(message, {name: value.value(context) for name, value in self.values})
 
 
-def _compile_check(check: Check) -> _Check:
-    rule = compile_expression(check.rule)
+def _compile_check(check: Check, form: FormLike) -> _Check:
+    rule = compile_expression(rule_source(check.rule, form))
     values = tuple((name, compile_expression(source)) for name, source in check.values.items())
     reads = rule.reads.union(*(value.reads for _, value in values))
     return _Check(rule=rule, message=check.message, values=values, reads=reads)
@@ -139,24 +150,30 @@ def compile_form(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None 
             regions, locations and images).
 
     Raises:
-        ExpressionError: an expression does not compile. Run the linter first for messages naming the file
-            and the question.
+        ExpressionError: an expression does not compile, or a rule tree's condition lacks its operand
+            (:class:`~shenbao.forms.rules.RuleError`). Run the linter first for messages naming the file and
+            the question.
         KeyError: a jump names an outcome the form does not define.
     """
     questions = tuple(definition.questions())
+    by_id = {question.id: question for question in questions}
     outcomes = {outcome.id: outcome for outcome in definition.outcomes}
+
+    def compiled(rule: str | Rule) -> CompiledExpression:
+        return compile_expression(rule_source(rule, by_id))
+
     rules = {
         question.id: _Rules(
-            visible_if=compile_expression(question.visible_if) if question.visible_if else None,
-            jumps=tuple((compile_expression(jump.when), outcomes[jump.to]) for jump in question.jumps),
-            checks=tuple(_compile_check(check) for check in question.checks),
+            visible_if=compiled(question.visible_if) if question.visible_if else None,
+            jumps=tuple((compiled(jump.when), outcomes[jump.to]) for jump in question.jumps),
+            checks=tuple(_compile_check(check, by_id) for check in question.checks),
         )
         for question in questions
     }
     return CompiledForm(
         definition=definition,
         questions=questions,
-        by_id={question.id: question for question in questions},
+        by_id=by_id,
         numbers={
             question.id: number
             for number, question in enumerate(

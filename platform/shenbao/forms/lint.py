@@ -24,9 +24,14 @@ from shenbao.forms.model import (
     Label,
     MultipleChoice,
     Question,
+    Rule,
     SingleChoice,
     TextQuestion,
 )
+from shenbao.forms.rule_problems import CODES as RULE_CODES
+from shenbao.forms.rule_problems import rule_problems
+from shenbao.forms.rule_text import Place
+from shenbao.forms.rules import rule_source
 from shenbao.forms.scenarios import run_scenario, scenario_problems
 from shenbao.forms.values import empty_value
 
@@ -56,10 +61,14 @@ CODES = {
     "E018": "{detail} {error}",
     "E019": 'scenario "{detail}" fails: {error}',
     "E020": 'scenario "{detail}" cannot run: {error}',
+    "E021": "{detail}, the rule builder's tree at {where}: {problem} ({message})",
 }
 
-_UNCOMPILABLE = frozenset({"E002", "E004", "E005", "E006", "E007", "E009"})
+_UNCOMPILABLE = frozenset({"E002", "E004", "E005", "E006", "E007", "E009", "E021"})
 """Problems after which the form does not compile (or evaluates ambiguously), so its scenarios are not run."""
+
+_TREE_CHECKED_ELSEWHERE = frozenset({"R001", "R002"})
+"""Rule problems the expression stage reports already, tree or CEL alike (E005, E006)."""
 
 _MAX_COMBINATIONS = 4096
 
@@ -146,7 +155,7 @@ def _names_text(form: FormDef, where: str) -> bool:
     return isinstance(question, TextQuestion) and not field_id
 
 
-def _ordered_rules(question: Question) -> Iterator[tuple[str, str]]:
+def _ordered_rules(question: Question) -> Iterator[tuple[str, str | Rule]]:
     """The rules that decide flow (and so may only look back): display and jump conditions."""
     if question.visible_if:
         yield "visible_if", question.visible_if
@@ -159,7 +168,7 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
     position = {question.id: index for index, question in enumerate(questions)}
     graph: dict[str, set[str]] = {}
     for question in questions:
-        checks = [
+        checks: list[tuple[str, str | Rule]] = [
             (where, source)
             for index, check in enumerate(question.checks)
             for where, source in [
@@ -168,9 +177,11 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
             ]
         ]
         yield from _check_messages(question, path)
-        for where, source in [*_ordered_rules(question), *checks]:
+        for where, rule in [*_ordered_rules(question), *checks]:
+            if not isinstance(rule, str):
+                yield from _tree_problems(form, path, question, where, rule)
             try:
-                compiled = compile_expression(source)
+                compiled = compile_expression(rule_source(rule, form))
             except ExpressionError as error:
                 yield _problem(path, question.id, "E004", detail=where, error=error)
                 continue
@@ -183,6 +194,23 @@ def _expressions(form: FormDef, path: str) -> Iterator[Problem]:
                     if position[name] > position[question.id]:
                         yield _problem(path, question.id, "E006", detail=where, name=name)
     yield from _cycles(graph, path)
+
+
+def _tree_problems(form: FormDef, path: str, question: Question, where: str, rule: Rule) -> Iterator[Problem]:
+    """What the builder would say of a stored tree: a removed option, an operator that does not fit, ..."""
+    place: Place = "visible_if" if where == "visible_if" else "jump" if where.startswith("jumps") else "check"
+    for problem in rule_problems(rule, form, question.id, place):
+        if problem.code in _TREE_CHECKED_ELSEWHERE or problem.code == "R004":  # R004: E004 says it
+            continue
+        yield _problem(
+            path,
+            question.id,
+            "E021",
+            detail=where,
+            where=problem.path or "its root",
+            problem=RULE_CODES[problem.code],
+            message=problem.message,
+        )
 
 
 def _check_messages(question: Question, path: str) -> Iterator[Problem]:
@@ -273,7 +301,11 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
             yield _problem(path, question.id, "E008", detail=detail)
             continue
         for jump in question.jumps:
-            if jump.when.strip() == "true":
+            try:
+                always = rule_source(jump.when, form).strip() == "true"
+            except ExpressionError:
+                always = False  # reported already
+            if always:
                 unconditional_end = question.id
                 target = outcomes.get(jump.to)
                 resume = target.resume_at if target is not None and target.kind == "flagged" else None
@@ -281,7 +313,7 @@ def _reachability(form: FormDef, path: str) -> Iterator[Problem]:
         if not question.visible_if:
             continue
         try:
-            rule = compile_expression(question.visible_if)
+            rule = compile_expression(rule_source(question.visible_if, form))
         except ExpressionError:
             continue  # reported already
         if not _may_hold(rule, by_id):

@@ -30,6 +30,7 @@ CODES_ZH = {
     "E018": "{place}的提示文字不对：{error}",
     "E019": "场景“{detail}”没有通过：{error}",
     "E020": "场景“{detail}”无法运行：{error}",
+    "E021": "{place}：{message}",
 }
 """Each code of :data:`shenbao.forms.lint.CODES`, in Chinese."""
 

@@ -12,8 +12,11 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 __all__ = [
+    "AllOf",
+    "AnyOf",
     "CameraPhoto",
     "Check",
+    "Condition",
     "Expectation",
     "Field",
     "FieldsQuestion",
@@ -25,11 +28,13 @@ __all__ = [
     "MultipleChoice",
     "Notice",
     "NumberQuestion",
+    "Operator",
     "Option",
     "Outcome",
     "Phone",
     "Question",
     "Region",
+    "Rule",
     "Scenario",
     "Section",
     "Signature",
@@ -57,6 +62,72 @@ class Base(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     """The policy every definition model shares: strict, immutable, keyword-only."""
 
 
+Value: TypeAlias = str | int
+"""What a rule compares an answer with: an option's value, a number or a text."""
+
+Operator: TypeAlias = Literal[
+    "is",
+    "is_not",
+    "any_of",
+    "all_of",
+    "none_of",
+    "count_at_least",
+    "count_at_most",
+    "count_is",
+    "gt",
+    "lt",
+    "between",
+    "answered",
+    "unanswered",
+    "chars_at_least",
+    "chars_at_most",
+    "is_sum_of",
+]
+"""What a condition asks of its question's answer (see :class:`Condition` for the operand each one takes)."""
+
+
+class Condition(Base, tag="condition", tag_field="kind", frozen=True, kw_only=True):
+    """One condition on one question's answer, as the rule builder makes it (第8题选“有”).
+
+    Each operator takes one kind of operand, and only that one:
+
+    - ``is``, ``is_not``: ``value``, an option's value (single choice), a number or a text;
+    - ``any_of``, ``all_of``, ``none_of``: ``values``, option values (on a single choice ``any_of`` means
+      "is one of them" and ``all_of`` does not apply);
+    - ``count_at_least``, ``count_at_most``, ``count_is``: ``value``, how many options of a multiple choice
+      are ticked;
+    - ``gt``, ``lt``: ``value``, a whole number; ``between``: ``low`` and ``high``, both included;
+    - ``answered``, ``unanswered``: nothing;
+    - ``chars_at_least``, ``chars_at_most``: ``value``, characters of a text answer;
+    - ``is_sum_of``: ``questions``, whose answers added up equal this one's (``q13 == total([q15, q16])``).
+    """
+
+    question: Identifier
+    op: Operator
+    value: Value | None = None
+    values: list[Value] = []
+    low: int | None = None
+    high: int | None = None
+    questions: list[Identifier] = []
+
+
+class AllOf(Base, tag="all", tag_field="kind", frozen=True, kw_only=True):
+    """A group that holds when every rule in it holds (全部满足)."""
+
+    rules: list[Rule] = []
+
+
+class AnyOf(Base, tag="any", tag_field="kind", frozen=True, kw_only=True):
+    """A group that holds when at least one rule in it holds (任一满足)."""
+
+    rules: list[Rule] = []
+
+
+Rule: TypeAlias = AllOf | AnyOf | Condition
+"""The rule builder's typed tree: conditions in nested all/any groups. It compiles to CEL
+(:func:`shenbao.forms.rules.compile_rule`); a rule of a definition is either this tree or a CEL string."""
+
+
 class Option(Base, frozen=True, kw_only=True):
     """One choice. ``value`` is what is stored and what rules compare; ``label`` is what the farmer reads."""
 
@@ -78,7 +149,7 @@ class Check(Base, frozen=True, kw_only=True):
     scolded about something they have not reached yet.
     """
 
-    rule: Expression
+    rule: Expression | Rule
     message: Label
     values: dict[Identifier, Expression] = {}
 
@@ -86,7 +157,7 @@ class Check(Base, frozen=True, kw_only=True):
 class Jump(Base, frozen=True, kw_only=True):
     """When ``when`` holds, the form ends at the terminal outcome ``to`` (the seed's "选择有转第49题")."""
 
-    when: Expression
+    when: Expression | Rule
     to: Identifier
 
 
@@ -102,7 +173,7 @@ class _QuestionBase(Base, frozen=True, kw_only=True):
     numbered: bool = True
     """Whether it takes a display number (第N题). An unnumbered question, one added beyond the seed, leaves the
     seed's numbers as they are; its messages name it by its label instead."""
-    visible_if: Expression | None = None
+    visible_if: Expression | Rule | None = None
     jumps: list[Jump] = []
     checks: list[Check] = []
 

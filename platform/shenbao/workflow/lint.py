@@ -18,6 +18,7 @@ from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.lint import Problem, lint_path
 from shenbao.forms.loader import DefinitionError, loadable_forms
 from shenbao.forms.model import FormDef, Label, Region
+from shenbao.forms.rules import rule_source
 from shenbao.regions.divisions import LEVELS
 from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
@@ -249,7 +250,10 @@ def _unanswered_when(form: FormDef, router: Region) -> str:
     if not router.required:
         return "it is optional"
     if router.visible_if:
-        return f"it is shown only when {router.visible_if}"
+        try:
+            return f"it is shown only when {rule_source(router.visible_if, form)}"
+        except ExpressionError:
+            return "it is shown only under a display rule"
     questions = form.questions()
     position = {question.id: index for index, question in enumerate(questions)}
     outcomes = {outcome.id: outcome for outcome in form.outcomes}

@@ -23,6 +23,7 @@ from litestar.status_codes import (
 from shenbao.cases import submit_evaluated
 from shenbao.cases.phones import with_phone_checks
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
+from shenbao.forms.rules import rule_source
 from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.notify.otp import VerificationRefused
 from shenbao.web.api.body import ApiRequest
@@ -202,7 +203,7 @@ def _form_view(form: CompiledForm) -> FormView:
                     OptionView(value=option.value, label=text_of(option.label))
                     for option in getattr(question, "options", ())
                 ],
-                visible_if=question.visible_if,
+                visible_if=rule_source(question.visible_if, form) if question.visible_if else None,
             )
             for question in form.questions
         ],
