@@ -43,6 +43,14 @@ def _saving(page: Page, action: Callable[[], object]) -> None:
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
 
 
+def _open(page: Page, question_id: str) -> None:
+    """Click a question in the outline: it opens in the panel."""
+    with page.expect_response(lambda response: f"q={question_id}" in response.url):
+        page.locator(f"#o-{question_id} a").click()
+    _settle(page)
+    expect(page.locator(f"#o-{question_id}")).to_have_class(re.compile("selected"))
+
+
 def _settle(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
 
@@ -124,4 +132,51 @@ def test_an_admin_builds_a_form_and_tries_it_on_the_phone(desk: Page) -> None:
     _saving(page, page.locator("#redo").click)
     expect(page.locator("#o-q7")).to_contain_text("联系电话")
     expect(page.locator("#redo")).to_be_disabled()
-    _shot(page, "redo")
+
+    # 说说您家的情况 shows only when both hold: 家里有哪些困难 ticks 看病花钱多, and someone is ill
+    _open(page, "q5")
+    _saving(page, page.get_by_role("button", name="＋ 设置显示条件").click)
+    _saving(page, page.get_by_role("button", name="＋ 并且").click)
+    second = page.locator("#rule-visible_if-0 .cond").nth(1)
+    _saving(
+        page, lambda: second.locator("select[name='q.r.1']").select_option(label="第2题：家里有没有人生病")
+    )
+    expect(page.locator("#sentence-visible_if-0")).to_have_text(
+        "第3题选了“看病花钱多”，并且第2题选“有”时显示"
+    )
+    _shot(page, "two-conditions")
+
+    # 家里有没有人生病 选“没有” ends the form: a jump to a 不能申请 page
+    _open(page, "q2")
+    _saving(page, page.get_by_role("button", name="＋ 跳转到结果页").click)
+    _saving(page, lambda: page.locator("#rule-jump-0 select[name='v.r']").select_option(label="没有"))
+    expect(page.locator("#sentence-jump-0")).to_contain_text("第2题选“没有”时转到结束页")
+
+    preview = page.frame_locator("#preview")
+    preview.get_by_role("link", name=re.compile("清空答案")).click()
+    expect(preview.get_by_text("说说您家的情况")).to_be_hidden()
+    preview.get_by_text("有", exact=True).click()
+    preview.get_by_text("看病花钱多").click()
+    expect(preview.get_by_text("说说您家的情况")).to_be_visible()
+    preview.get_by_text("没有", exact=True).click()
+    expect(preview.get_by_text("您不能申请")).to_be_visible()
+    _shot(page, "blocked-in-preview")
+
+    # the answers that end the form become a scenario, which passes
+    with page.expect_response(lambda response: "panel=scenarios" in response.url):
+        page.locator("#scenario-badge").click()
+    _settle(page)
+    page.get_by_label("场景名称").fill("没人生病不能申请")
+    _saving(page, page.get_by_role("button", name="把预览里的回答存为场景").click)
+    expect(page.locator("#scenario-badge")).to_have_text("1个场景全部通过")
+
+    # deleting the option 有 breaks both rules that name it: the error is at 说说您家的情况
+    _open(page, "q2")
+    _saving(page, page.locator("#opt-1").get_by_role("button", name="删").click)
+    expect(page.locator("#o-q5")).to_contain_text("处问题")
+    _open(page, "q5")
+    expect(page.locator("#panel-problems")).to_contain_text("选项“opt1”已不存在")
+    _shot(page, "broken-rule")
+    _saving(page, page.locator("#undo").click)
+    expect(page.locator("#problem-count")).to_have_text("没有问题")
+    expect(page.locator("#scenario-badge")).to_have_text("1个场景全部通过")

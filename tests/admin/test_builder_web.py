@@ -167,3 +167,30 @@ def test_the_preview_answers_become_a_scenario(admin: TestClient[Litestar]) -> N
     assert "1个场景全部通过" in page.text and "选了选项1" in page.text
     _post(admin, url, "question/q2", label="新的单选题", required="", **{"required._shown": "1"})
     assert "1个场景全部通过" in admin.get(f"{url}/?panel=scenarios").text
+
+
+def test_the_preview_says_why_a_question_is_hidden(admin: TestClient[Litestar]) -> None:
+    page = admin.get("/admin/")
+    copied = admin.post(
+        "/admin/forms/copy",
+        data={"_csrf": csrf_of(page.text), "form_id": "gansu-zizhu-2021"},
+        follow_redirects=False,
+    )
+    form_pk = str(copied.headers["location"]).rstrip("/").rsplit("/", 1)[1]
+    preview = admin.get(f"/admin/preview/{form_pk}/s/household")
+    assert preview.status_code == 200
+    assert "第9题“" in preview.text and "第8题选“有”时显示；现在第8题还没有回答" in preview.text
+
+    swap = admin.post(
+        f"/admin/preview/{form_pk}/s/household/answer",
+        data={"_csrf": csrf_of(preview.text), "_q": ["q8"], "q8": "no"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert 'id="why-hidden" hx-swap-oob="true"' in swap.text
+    assert "现在第8题选的是“没有”" in swap.text and "第10题“" not in swap.text  # q10 shows now
+
+
+def test_a_farmers_page_never_explains_hidden_questions(admin: TestClient[Litestar]) -> None:
+    page = admin.get("/f/gansu-zizhu-2021/s/household")
+    assert "why-hidden" not in page.text

@@ -14,16 +14,23 @@ from typing import Any, Literal, TypeAlias
 
 import msgspec
 
+from shenbao.forms import edit_rules
+from shenbao.forms.edit_rules import RulePlace
 from shenbao.forms.model import Base, FormDef, Label, Question, Scenario, text_of
+from shenbao.forms.rules import Rule
 
 __all__ = [
     "QUESTION_TYPES",
     "AddOption",
+    "AddOutcome",
     "AddQuestion",
+    "AddRule",
     "AddScenario",
     "AddSection",
     "DeleteOption",
+    "DeleteOutcome",
     "DeleteQuestion",
+    "DeleteRule",
     "DeleteScenario",
     "DeleteSection",
     "DuplicateQuestion",
@@ -33,9 +40,12 @@ __all__ = [
     "MoveQuestion",
     "MoveSection",
     "PlaceQuestion",
+    "SetRule",
     "UpdateForm",
     "UpdateOption",
+    "UpdateOutcome",
     "UpdateQuestion",
+    "UpdateRule",
     "UpdateSection",
     "apply_edit",
     "describe_edit",
@@ -174,6 +184,53 @@ class DeleteScenario(_Edit, tag="delete_scenario", frozen=True, kw_only=True):
     name: str
 
 
+class AddRule(_Edit, tag="add_rule", frozen=True, kw_only=True):
+    """Start a display rule, a jump or a check of a question, from a first condition the admin then changes."""
+
+    question: str
+    place: RulePlace
+
+
+class SetRule(_Edit, tag="set_rule", frozen=True, kw_only=True):
+    """Replace a rule's condition: a tree from the rule builder, or a CEL expression typed by hand."""
+
+    question: str
+    place: RulePlace
+    index: int = 0
+    rule: Rule | str
+
+
+class UpdateRule(_Edit, tag="update_rule", frozen=True, kw_only=True):
+    """Where a jump goes (``to``), or what a check says when it fails (``message``)."""
+
+    question: str
+    place: RulePlace
+    index: int = 0
+    to: str | None = None
+    message: Label | None = None
+
+
+class DeleteRule(_Edit, tag="delete_rule", frozen=True, kw_only=True):
+    question: str
+    place: RulePlace
+    index: int = 0
+
+
+class AddOutcome(_Edit, tag="add_outcome", frozen=True, kw_only=True):
+    """A terminal outcome a jump can go to: 不能申请 (``blocked``) or 可以申请但标记 (``flagged``)."""
+
+    kind: Literal["blocked", "flagged"] = "blocked"
+
+
+class UpdateOutcome(_Edit, tag="update_outcome", frozen=True, kw_only=True):
+    outcome: str
+    values: dict[str, Any]
+
+
+class DeleteOutcome(_Edit, tag="delete_outcome", frozen=True, kw_only=True):
+    outcome: str
+
+
 Edit: TypeAlias = (
     AddQuestion
     | DuplicateQuestion
@@ -192,6 +249,13 @@ Edit: TypeAlias = (
     | UpdateForm
     | AddScenario
     | DeleteScenario
+    | AddRule
+    | SetRule
+    | UpdateRule
+    | DeleteRule
+    | AddOutcome
+    | UpdateOutcome
+    | DeleteOutcome
 )
 
 _FORM_FIELDS = frozenset(
@@ -308,6 +372,22 @@ def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef
             if any(each["name"] == edit.scenario.name for each in scenarios):
                 raise EditError(f"已经有一个场景叫“{edit.scenario.name}”：请换一个名字")
             scenarios.append(msgspec.to_builtins(edit.scenario))
+        case AddRule():
+            edit_rules.add_rule(data, form, edit.question, edit.place, EditError)
+        case SetRule():
+            edit_rules.set_rule(data, edit.question, edit.place, edit.index, edit.rule, EditError)
+        case UpdateRule():
+            edit_rules.update_rule_details(
+                data, edit.question, edit.place, edit.index, to=edit.to, message=edit.message, error=EditError
+            )
+        case DeleteRule():
+            edit_rules.delete_rule(data, edit.question, edit.place, edit.index, EditError)
+        case AddOutcome():
+            edit_rules.add_outcome(data, edit.kind)
+        case UpdateOutcome():
+            edit_rules.update_outcome(data, edit.outcome, edit.values, EditError)
+        case DeleteOutcome():
+            edit_rules.delete_outcome(data, edit.outcome, EditError)
         case DeleteScenario():
             kept = [each for each in data.get("scenarios", []) if each["name"] != edit.name]
             if len(kept) == len(data.get("scenarios", [])):
@@ -452,6 +532,16 @@ def describe_edit(form: FormDef, edit: Edit) -> str:
             return "调整了页的顺序"
         case UpdateForm():
             return "修改了表单设置"
+        case AddOutcome() | UpdateOutcome() | DeleteOutcome():
+            return {AddOutcome: "添加了", UpdateOutcome: "修改了", DeleteOutcome: "删除了"}[
+                type(edit)
+            ] + "一个结果页"
+        case AddRule() | SetRule() | UpdateRule() | DeleteRule():
+            what = {"visible_if": "显示条件", "jump": "跳转", "check": "检查规则"}[edit.place]
+            verb = {AddRule: "添加了", SetRule: "修改了", UpdateRule: "修改了", DeleteRule: "删除了"}[
+                type(edit)
+            ]
+            return f"{verb}{_named(form, edit.question)}的{what}"
         case AddScenario():
             return f"添加了场景“{_short(edit.scenario.name)}”"
         case DeleteScenario():

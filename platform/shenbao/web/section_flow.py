@@ -22,7 +22,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.forms import CompiledForm, Evaluation, evaluate
-from shenbao.forms.model import Region
+from shenbao.forms.model import Region, text_of
+from shenbao.forms.rule_text import explain_hidden
 from shenbao.web.answers import PostedForm, merge, read_posted, received_section_answers
 from shenbao.web.drafts import draft_scope
 from shenbao.web.phone_codes import CodeStatus, section_codes
@@ -50,6 +51,8 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
         client: the client's address (the per-address limits of verification codes and pictures).
         quotas: what each new picture counts against; by default the draft's and the client address's
             (:mod:`shenbao.web.upload_quota`).
+        explain_hidden: the builder's preview: under the page, say why each hidden question of the section is
+            hidden (its display rule and the answers that made it so), kept current by every swap.
     """
 
     form: CompiledForm
@@ -60,12 +63,25 @@ class Flow(msgspec.Struct, frozen=True, kw_only=True):
     region: str = ""
     client: str = "unknown"
     quotas: tuple[Quota, ...] = ()
+    explain_hidden: bool = False
 
     def query(self, answers: dict[str, Any]) -> str:
         """What a link to the flow's next page carries: ``?region=…`` while a region question of the form
         has no answer in ``answers``, else nothing."""
         waiting = any(isinstance(q, Region) and q.id not in answers for q in self.form.questions)
         return f"?{urlencode({'region': self.region})}" if self.region and waiting else ""
+
+
+def _why_hidden(flow: Flow, section_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """The preview's "为什么没显示" for each hidden question of the section (nothing for any other flow)."""
+    if not flow.explain_hidden:
+        return {}
+    reasons = []
+    for question in section_of(flow.form, section_id).questions:
+        reason = explain_hidden(flow.form, answers, question.id)
+        if reason is not None:
+            reasons.append((flow.form.name_of(question.id), text_of(question.label), reason))
+    return {"why_hidden": reasons}
 
 
 def _gate(services: Services, flow: Flow) -> UploadQuota:
@@ -99,6 +115,7 @@ def section_page(
         form_url=flow.url,
         preset_region=flow.region,
         **section_context(flow.form, section_id, answers, evaluation),
+        **_why_hidden(flow, section_id, answers),
         **flow.context,
     )
 
@@ -207,4 +224,5 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: Pos
         or neighbour(form, before, section_id, +1) != context["following"],
         show_missing=False,
         **context,
+        **_why_hidden(flow, section_id, answers),
     )

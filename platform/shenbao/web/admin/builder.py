@@ -35,6 +35,7 @@ from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
 from shenbao.web.admin.preview import preview_token
+from shenbao.web.admin.rule_form import rule_editors
 from shenbao.web.admin.views import common, draft_of, panel_fields
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
@@ -93,7 +94,7 @@ class BuilderController(Controller):
         form = await editable_form(services, signed_in, form_pk)
         question = draft_of(authoring.definition_of(form)).question(question_id)
         if question is None:
-            return await _answer(
+            return await answer(
                 services,
                 request,
                 signed_in,
@@ -103,7 +104,7 @@ class BuilderController(Controller):
             )
         edits, errors = question_edits(question, posted)
         if errors:
-            return await _answer(
+            return await answer(
                 services,
                 request,
                 signed_in,
@@ -122,9 +123,7 @@ class BuilderController(Controller):
             expected=_expected(posted),
             address=client_address(request),
         )
-        return await _answer(
-            services, request, signed_in, form, result, selected=question_id, panel_only=True
-        )
+        return await answer(services, request, signed_in, form, result, selected=question_id, panel_only=True)
 
     @post("/settings", name="admin:settings", status_code=HTTP_200_OK)
     async def settings(
@@ -135,7 +134,7 @@ class BuilderController(Controller):
         form = await editable_form(services, signed_in, form_pk)
         edits, errors = form_edits(authoring.definition_of(form), posted)
         if errors:
-            return await _answer(
+            return await answer(
                 services,
                 request,
                 signed_in,
@@ -154,7 +153,7 @@ class BuilderController(Controller):
             expected=_expected(posted),
             address=client_address(request),
         )
-        return await _answer(services, request, signed_in, form, result, selected=None, panel_only=True)
+        return await answer(services, request, signed_in, form, result, selected=None, panel_only=True)
 
     @post("/do", name="admin:do", status_code=HTTP_200_OK)
     async def do(
@@ -193,7 +192,7 @@ class BuilderController(Controller):
         if op == "delete_question" and isinstance(result, Saved):
             selected = None
         panel = "scenarios" if op == "delete_scenario" else None
-        return await _answer(services, request, signed_in, form, result, selected=selected, panel=panel)
+        return await answer(services, request, signed_in, form, result, selected=selected, panel=panel)
 
     @post("/scenarios", name="admin:add_scenario", status_code=HTTP_200_OK)
     async def add_scenario(
@@ -213,7 +212,7 @@ class BuilderController(Controller):
         elif saved is None or not saved.answers:
             errors["scenario_name"] = "预览里还没有回答：请先在右边的手机预览里作答，再保存为场景"
         if errors or draft.compiled is None or saved is None:
-            return await _answer(
+            return await answer(
                 services,
                 request,
                 signed_in,
@@ -229,7 +228,7 @@ class BuilderController(Controller):
             services.database, signed_in.staff, form, AddScenario(scenario=scenario), expected=_expected(posted),
             address=client_address(request),
         )  # fmt: skip
-        return await _answer(services, request, signed_in, form, result, selected=None, panel="scenarios")
+        return await answer(services, request, signed_in, form, result, selected=None, panel="scenarios")
 
     @post("/undo", name="admin:undo", status_code=HTTP_200_OK)
     async def undo(
@@ -244,7 +243,7 @@ class BuilderController(Controller):
             expected=_expected(posted),
             address=client_address(request),
         )
-        return await _answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
+        return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
 
     @post("/redo", name="admin:redo", status_code=HTTP_200_OK)
     async def redo(
@@ -259,10 +258,10 @@ class BuilderController(Controller):
             expected=_expected(posted),
             address=client_address(request),
         )
-        return await _answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
+        return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
 
 
-async def _answer(
+async def answer(
     services: Services,
     request: Request[Any, Any, Any],
     signed_in: SignedIn,
@@ -331,6 +330,7 @@ async def _page(
         stale=result if isinstance(result, Stale) else None,
         refused=result.message if isinstance(result, Refused) else "",
         question_types=QUESTION_TYPES,
+        rules=rule_editors(draft.definition, question) if question is not None else [],
         options=[(option, label_values(option.label)) for option in question.options]
         if isinstance(question, SingleChoice | MultipleChoice)
         else None,

@@ -70,6 +70,7 @@ class _Preview:
             draft=dict(saved.answers) if saved else {},
             context=self.context,
             client=client_address(request),
+            explain_hidden=True,
         )
 
 

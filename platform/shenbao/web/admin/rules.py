@@ -1,0 +1,189 @@
+"""The rule builder's routes: start, change and remove a question's display rule, jumps and checks.
+
+A rule is changed through its rows (:mod:`.rule_form`) or typed as a CEL expression; a typed expression that fits
+the builder's grammar is stored as a tree (so it opens as rows next time), any other is kept as typed. An expression
+is checked as it is typed (:meth:`RulesController.check`), without saving.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK
+
+from shenbao.cases import authoring
+from shenbao.forms.edit_rules import RulePlace
+from shenbao.forms.editing import AddRule, DeleteRule, Edit, SetRule, UpdateRule
+from shenbao.forms.expressions import ExpressionError, compile_expression
+from shenbao.forms.rule_reading import read_rule
+from shenbao.forms.rule_text import describe_place
+from shenbao.web.admin.access import editable_form, posting_author
+from shenbao.web.admin.builder import answer
+from shenbao.web.admin.rule_form import posted_rule
+from shenbao.web.posted import client_address
+from shenbao.web.services import Services
+
+__all__ = ["RulesController"]
+
+_PLACES = ("visible_if", "jump", "check")
+
+
+def _place(place: str) -> RulePlace:
+    if place not in _PLACES:
+        raise NotFoundException("没有这种规则")
+    return cast(RulePlace, place)
+
+
+def _expected(posted: dict[str, str]) -> int:
+    raw = posted.get("rev", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
+class RulesController(Controller):
+    """``/admin/forms/<n>/question/<id>/rules/<place>/...``: one question's rules."""
+
+    path = "/forms/{form_pk:int}/question/{question_id:str}/rules"
+    include_in_schema = False
+
+    @post("/{place:str}/add", name="admin:add_rule", status_code=HTTP_200_OK)
+    async def add(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        question_id: FromPath[str],
+        place: FromPath[str],
+    ) -> Response[Any]:
+        """＋ 显示条件 / ＋ 跳转 / ＋ 检查: a first condition on the nearest choice question, to change from there."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        edit = AddRule(question=question_id, place=_place(place))
+        result = await authoring.apply_to_form(
+            services.database,
+            signed_in.staff,
+            form,
+            edit,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await answer(services, request, signed_in, form, result, selected=question_id)
+
+    @post("/{place:str}/{index:int}", name="admin:set_rule", status_code=HTTP_200_OK)
+    async def change(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        question_id: FromPath[str],
+        place: FromPath[str],
+        index: FromPath[int],
+    ) -> Response[Any]:
+        """Save the rule's rows (``mode=tree``, with the button pressed) or its typed expression (``mode=expression``),
+        with where a jump goes or what a check says."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        where = _place(place)
+        definition = authoring.definition_of(form)
+        edits: list[Edit] = []
+        if posted.get("mode") == "expression":
+            typed = posted.get("expression", "").strip()
+            if typed:
+                edits.append(
+                    SetRule(
+                        question=question_id,
+                        place=where,
+                        index=index,
+                        rule=read_rule(typed, definition) or typed,
+                    )
+                )
+        else:
+            rule = posted_rule(definition, question_id, where, posted)
+            edits.append(
+                SetRule(question=question_id, place=where, index=index, rule=rule)
+                if rule is not None
+                else DeleteRule(question=question_id, place=where, index=index)
+            )
+        if where == "jump" and posted.get("to"):
+            edits.append(UpdateRule(question=question_id, place=where, index=index, to=posted["to"]))
+        if where == "check" and posted.get("message", "").strip():
+            edits.append(
+                UpdateRule(question=question_id, place=where, index=index, message=posted["message"].strip())
+            )
+        result = await authoring.apply_to_form(
+            services.database,
+            signed_in.staff,
+            form,
+            edits,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await answer(services, request, signed_in, form, result, selected=question_id)
+
+    @post("/{place:str}/{index:int}/delete", name="admin:delete_rule", status_code=HTTP_200_OK)
+    async def delete(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        question_id: FromPath[str],
+        place: FromPath[str],
+        index: FromPath[int],
+    ) -> Response[Any]:
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        edit = DeleteRule(question=question_id, place=_place(place), index=index)
+        result = await authoring.apply_to_form(
+            services.database,
+            signed_in.staff,
+            form,
+            edit,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await answer(services, request, signed_in, form, result, selected=question_id)
+
+    @post("/{place:str}/{index:int}/check", name="admin:check_rule", status_code=HTTP_200_OK)
+    async def check(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        question_id: FromPath[str],
+        place: FromPath[str],
+        index: FromPath[int],
+    ) -> Response[str]:
+        """htmx, as an expression is typed: does it compile, and what does it say; nothing is saved."""
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        definition = authoring.definition_of(form)
+        typed = posted.get("expression", "").strip()
+        where = _place(place)
+        if not typed:
+            message, good = '请写一个表达式，例如 q8 == "yes"', False
+        else:
+            try:
+                compile_expression(typed)
+            except ExpressionError as error:
+                message, good = f"表达式有错，不能运行：{error}", False
+            else:
+                tree = read_rule(typed, definition)
+                question = next((each for each in definition.questions() if each.id == question_id), None)
+                to = (
+                    question.jumps[index].to
+                    if question is not None and where == "jump" and index < len(question.jumps)
+                    else None
+                )
+                message = describe_place(tree if tree is not None else typed, definition, where, to=to)
+                message += (
+                    "（保存后可以用条件编辑器修改）"
+                    if tree is not None
+                    else "（条件编辑器无法显示，将按表达式保存）"
+                )
+                good = True
+        return services.renderer.page(
+            "admin/_rule_check.html", message=message, good=good, key=f"{where}-{index}"
+        )
