@@ -116,12 +116,12 @@ def test_an_admin_builds_a_form_and_tries_it_on_the_phone(desk: Page) -> None:
 
     preview = page.frame_locator("#preview")
     expect(preview.get_by_text("家里有没有人生病")).to_be_visible()
-    preview.get_by_text("看病花钱多").click()
+    preview.get_by_text("看病花钱多", exact=True).click()
     preview.get_by_text("以上都没有").click()
     expect(
         preview.get_by_text("选了“以上都没有”就不能再选其他项")
     ).to_be_visible()  # the exclusive flag, working
-    preview.get_by_text("看病花钱多").click()
+    preview.get_by_text("看病花钱多", exact=True).click()
     expect(preview.get_by_text("选了“以上都没有”就不能再选其他项")).to_be_hidden()
 
     _saving(page, page.locator("#undo").click)
@@ -154,12 +154,17 @@ def test_an_admin_builds_a_form_and_tries_it_on_the_phone(desk: Page) -> None:
 
     preview = page.frame_locator("#preview")
     preview.get_by_role("link", name=re.compile("清空答案")).click()
-    expect(preview.get_by_text("说说您家的情况")).to_be_hidden()
+    hidden_q5 = preview.locator("#why-hidden")
+    expect(preview.locator("legend", has_text="说说您家的情况")).to_be_hidden()
+    hidden_q5.get_by_text("第5题“说说您家的情况”为什么没显示").click()
+    expect(hidden_q5).to_contain_text("第3题选了“看病花钱多”，并且第2题选“有”时显示；现在第2题还没有回答")
     preview.get_by_text("有", exact=True).click()
-    preview.get_by_text("看病花钱多").click()
-    expect(preview.get_by_text("说说您家的情况")).to_be_visible()
+    preview.get_by_text("看病花钱多", exact=True).click()
+    expect(preview.locator("legend", has_text="说说您家的情况")).to_be_visible()
+    expect(hidden_q5).to_contain_text("本页的题目都显示了")
     preview.get_by_text("没有", exact=True).click()
-    expect(preview.get_by_text("您不能申请")).to_be_visible()
+    expect(preview.locator("strong", has_text="您不能申请")).to_be_visible()
+    expect(hidden_q5).to_contain_text("第2题选“没有”时转到结束页")
     _shot(page, "blocked-in-preview")
 
     # the answers that end the form become a scenario, which passes
