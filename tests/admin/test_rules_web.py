@@ -98,3 +98,40 @@ def test_a_typed_expression_is_checked_as_it_is_typed_and_kept(admin: TestClient
     assert typed.status_code == 303
     page = admin.get(f"{url}/?q=q9").text
     assert "q8 == &#34;yes&#34; || size(q10) &gt; 99" in page or "size(q10)" in page
+
+
+def test_outcomes_are_added_changed_and_kept_while_a_jump_goes_there(admin: TestClient[Litestar]) -> None:
+    page = admin.get("/admin/forms/new")
+    made = admin.post("/admin/forms", data={"_csrf": csrf_of(page.text), "title": "试", "form_id": "try-outcomes"}, follow_redirects=False)
+    url = str(made.headers["location"]).rstrip("/")
+    page = admin.get(f"{url}/?panel=form").text
+    admin.post(f"{url}/outcomes/add", data={**_keys(page), "kind": "flagged"})
+    page = admin.get(f"{url}/?panel=form").text
+    assert 'id="outcome-end1"' in page and "可以申请，但标记为不符合政策" in page
+    changed = admin.post(
+        f"{url}/outcomes/end1", data={**_keys(page), "kind": "blocked", "message": "非农户籍不能申请"}, follow_redirects=False
+    )
+    assert changed.status_code == 303
+    page = admin.get(f"{url}/?q=q1").text
+    admin.post(f"{url}/question/q1/rules/jump/add", data=_keys(page))
+    page = admin.get(f"{url}/?panel=form").text
+    assert "非农户籍不能申请" in page
+
+    refused = admin.post(f"{url}/outcomes/end1/delete", data=_keys(page))
+
+    assert refused.status_code == 422
+    assert "还有1道题的跳转转到这个结果" in refused.text
+
+
+def test_the_region_pickers_root_is_chosen_one_level_at_a_time(admin: TestClient[Litestar]) -> None:
+    url = _copy(admin, "gansu-zizhu-2021")
+    page = admin.get(f"{url}/?q=q6").text
+    assert "从哪里开始选：</strong>甘肃省" in page
+    assert page.count('<option value="62') == 14  # the cities of Gansu, not their 17,718 villages
+    narrowed = admin.post(f"{url}/question/q6/root", data={**_keys(page), "root": "6201"}, follow_redirects=False)
+    assert narrowed.status_code == 303, narrowed.text[:500]
+    page = admin.get(f"{url}/?q=q6").text
+    assert "甘肃省 › 兰州市" in page and 'id="root-up"' in page
+
+    refused = admin.post(f"{url}/question/q6/root", data={**_keys(page), "root": "64"})
+    assert refused.status_code == 422 and "只能选您所在地区之内的地方" in refused.text

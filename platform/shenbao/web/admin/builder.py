@@ -27,7 +27,7 @@ from shenbao import store
 from shenbao.cases import authoring
 from shenbao.cases.authoring import Refused, Saved, Stale
 from shenbao.forms.editing import QUESTION_TYPES, AddScenario, Edit
-from shenbao.forms.model import MultipleChoice, SingleChoice
+from shenbao.forms.model import MultipleChoice, Region, SingleChoice
 from shenbao.forms.scenarios import scenario_from
 from shenbao.store import authoring as stored
 from shenbao.store.authoring import AuthoredFormRecord
@@ -36,7 +36,7 @@ from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
 from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.rule_form import rule_editors
-from shenbao.web.admin.views import common, draft_of, panel_fields
+from shenbao.web.admin.views import common, draft_of, panel_fields, region_root
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 from shenbao.widgets import installed_widgets
@@ -331,6 +331,7 @@ async def _page(
         refused=result.message if isinstance(result, Refused) else "",
         question_types=QUESTION_TYPES,
         rules=rule_editors(draft.definition, question) if question is not None else [],
+        region=region_root(question, form.owner_region) if isinstance(question, Region) else None,
         options=[(option, label_values(option.label)) for option in question.options]
         if isinstance(question, SingleChoice | MultipleChoice)
         else None,

@@ -20,6 +20,7 @@ __all__ = [
     "QUESTION_FIELDS",
     "FieldSpec",
     "form_edits",
+    "form_fields",
     "label_values",
     "question_edits",
     "question_fields",
@@ -102,6 +103,45 @@ FORM_FIELDS: tuple[FieldSpec, ...] = (
 )
 """The form's own settings."""
 
+
+def form_fields(form: FormDef) -> tuple[FieldSpec, ...]:
+    """The form settings' fields, with the choices that depend on its questions (where the pledge goes, which
+    answer is the applicant's name)."""
+    numbered = {question.id: question for question in form.questions()}
+    names = [(question.id, _choice_label(question)) for question in numbered.values()]
+    text_answers = [
+        (question.id, _choice_label(question))
+        for question in numbered.values()
+        if type(question).__struct_config__.tag == "text"
+    ] + [
+        (f"{question.id}.{field.id}", f"{_choice_label(question)} · {text_of(field.label)}")
+        for question in numbered.values()
+        for field in getattr(question, "fields", [])
+        if field.kind == "text"
+    ]
+    return (
+        *FORM_FIELDS,
+        FieldSpec(
+            name="pledge_before",
+            label="承诺书放在哪道题前面",
+            kind="select",
+            choices=(("", "（不放承诺书）"), *names),
+        ),
+        FieldSpec(
+            name="applicant_name",
+            label="申请人姓名取自",
+            kind="select",
+            choices=(("", "（不指定）"), *text_answers),
+            hint="工作人员的待办列表用它显示申请人",
+        ),
+    )
+
+
+def _choice_label(question: Question) -> str:
+    text = text_of(question.label)
+    return f"{question.id}：{text if len(text) <= 16 else text[:15] + '…'}"
+
+
 _LANGUAGES = ("bo",)
 """Languages the panel offers beside Chinese; a label's other languages are kept as they are."""
 
@@ -166,7 +206,7 @@ def _read(
             if raw not in allowed:
                 errors[spec.name] = f"请从“{spec.label}”的选项中选一个"
             else:
-                values[spec.name] = raw
+                values[spec.name] = raw or None
         else:
             values[spec.name] = raw or None
     return values, errors
@@ -199,12 +239,15 @@ def question_edits(question: Question, posted: Mapping[str, str]) -> tuple[list[
 def form_edits(form: FormDef, posted: Mapping[str, str]) -> tuple[list[Edit], dict[str, str]]:
     """The edits a post of the form's settings asks for, or the errors of the fields that could not be read."""
     current = msgspec.to_builtins(form)
-    values, errors = _read(FORM_FIELDS, posted, current)
+    values, errors = _read(form_fields(form), posted, current)
     if "guide_min_seconds" in values and (values["guide_min_seconds"] or 0) > 600:
         errors["guide_min_seconds"] = "“指南至少阅读几秒”最多600秒（10分钟）"
     if errors:
         return [], errors
     if values.get("guide", "") is None:
         values["guide"] = ""
+    if "title" in values and not values["title"]:
+        errors["title"] = "请填写表单名称"
+        return [], errors
     changed = {name: value for name, value in values.items() if current.get(name) != value}
     return ([UpdateForm(values=changed)] if changed else []), {}

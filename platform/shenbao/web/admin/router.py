@@ -9,7 +9,8 @@ from shenbao.web.admin.access import require_author
 from shenbao.web.admin.builder import BuilderController
 from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.preview import PreviewController
-from shenbao.web.admin.rules import RulesController
+from shenbao.web.admin.region_root import RegionRootController
+from shenbao.web.admin.rules import OutcomesController, RulesController
 from shenbao.web.staff.session import NotSignedIn, to_login
 
 __all__ = ["admin_router"]
@@ -19,7 +20,14 @@ def admin_router() -> Router:
     """``/admin``: the list of forms, a new form or a copy, the builder, and the preview of a form being built."""
     return Router(
         path="/admin",
-        route_handlers=[FormsController, BuilderController, RulesController, PreviewController],
+        route_handlers=[
+            FormsController,
+            BuilderController,
+            RulesController,
+            OutcomesController,
+            RegionRootController,
+            PreviewController,
+        ],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},
     )

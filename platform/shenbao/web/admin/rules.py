@@ -17,7 +17,16 @@ from litestar.status_codes import HTTP_200_OK
 
 from shenbao.cases import authoring
 from shenbao.forms.edit_rules import RulePlace
-from shenbao.forms.editing import AddRule, DeleteRule, Edit, SetRule, UpdateRule
+from shenbao.forms.editing import (
+    AddOutcome,
+    AddRule,
+    DeleteOutcome,
+    DeleteRule,
+    Edit,
+    SetRule,
+    UpdateOutcome,
+    UpdateRule,
+)
 from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.rule_reading import read_rule
 from shenbao.forms.rule_text import describe_place
@@ -27,7 +36,7 @@ from shenbao.web.admin.rule_form import posted_rule
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 
-__all__ = ["RulesController"]
+__all__ = ["OutcomesController", "RulesController"]
 
 _PLACES = ("visible_if", "jump", "check")
 
@@ -187,3 +196,63 @@ class RulesController(Controller):
         return services.renderer.page(
             "admin/_rule_check.html", message=message, good=good, key=f"{where}-{index}"
         )
+
+
+class OutcomesController(Controller):
+    """``/admin/forms/<n>/outcomes``: the pages a jump ends the form at (不能申请, or 可以申请但标记)."""
+
+    path = "/forms/{form_pk:int}/outcomes"
+    include_in_schema = False
+
+    async def _apply(
+        self, services: Services, request: Request[Any, Any, Any], form_pk: int, edit: Edit
+    ) -> Response[Any]:
+        signed_in, posted = await posting_author(services, request)
+        form = await editable_form(services, signed_in, form_pk)
+        result = await authoring.apply_to_form(
+            services.database,
+            signed_in.staff,
+            form,
+            edit,
+            expected=_expected(posted),
+            address=client_address(request),
+        )
+        return await answer(services, request, signed_in, form, result, selected=None, panel="form")
+
+    @post("/add", name="admin:add_outcome", status_code=HTTP_200_OK)
+    async def add(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
+    ) -> Response[Any]:
+        posted = await request.form()
+        flagged = posted.get("kind") == "flagged"
+        return await self._apply(
+            services, request, form_pk, AddOutcome(kind="flagged" if flagged else "blocked")
+        )
+
+    @post("/{outcome_id:str}", name="admin:update_outcome", status_code=HTTP_200_OK)
+    async def update(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        outcome_id: FromPath[str],
+    ) -> Response[Any]:
+        """Its kind, its message (Chinese, and Tibetan if given) and, for a flagged one, where the form goes on."""
+        posted = await request.form()
+        values: dict[str, Any] = {"kind": "flagged" if posted.get("kind") == "flagged" else "blocked"}
+        message = str(posted.get("message") or "").strip()
+        tibetan = str(posted.get("message.bo") or "").strip()
+        if message:
+            values["message"] = {"zh": message, "bo": tibetan} if tibetan else message
+        values["resume_at"] = str(posted.get("resume_at") or "") or None
+        return await self._apply(services, request, form_pk, UpdateOutcome(outcome=outcome_id, values=values))
+
+    @post("/{outcome_id:str}/delete", name="admin:delete_outcome", status_code=HTTP_200_OK)
+    async def delete(
+        self,
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        form_pk: FromPath[int],
+        outcome_id: FromPath[str],
+    ) -> Response[Any]:
+        return await self._apply(services, request, form_pk, DeleteOutcome(outcome=outcome_id))

@@ -12,15 +12,26 @@ from shenbao.forms import CompiledForm, compile_form
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import lint_form
 from shenbao.forms.lint_zh import in_chinese
-from shenbao.forms.model import FormDef, Question, text_of
+from shenbao.forms.model import FormDef, Question, Region, text_of
 from shenbao.forms.scenarios import ScenarioResult, run_scenarios, summary
 from shenbao.forms.values import Cleaner
+from shenbao.regions import LEVELS, Division, installed_divisions, parent_of
 from shenbao.roles import ROLE_NAMES
 from shenbao.store.staff import SignedIn
-from shenbao.web.admin.edits import FORM_FIELDS, FieldSpec, label_values, question_fields
+from shenbao.web.admin.edits import FieldSpec, form_fields, label_values, question_fields
 from shenbao.web.posted import CSRF_FIELD
 
-__all__ = ["Draft", "Field", "OutlineRow", "common", "draft_of", "panel_fields", "question_kind"]
+__all__ = [
+    "Draft",
+    "Field",
+    "OutlineRow",
+    "RegionRoot",
+    "common",
+    "draft_of",
+    "panel_fields",
+    "question_kind",
+    "region_root",
+]
 
 LABEL_LIMIT = 300
 """The most characters a question's label may have (a farmer reads it on a phone)."""
@@ -146,7 +157,7 @@ def panel_fields(
     target: Question | FormDef, posted: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> list[Field]:
     """The panel's inputs for a question or the form's settings, filled from what is stored (or was just posted)."""
-    specs = question_fields(target) if not isinstance(target, FormDef) else FORM_FIELDS
+    specs = question_fields(target) if not isinstance(target, FormDef) else form_fields(target)
     stored = msgspec.to_builtins(target)
     defaults = {name: getattr(target, name, None) for name in (spec.name for spec in specs)}
     fields = []
@@ -166,3 +177,25 @@ def panel_fields(
             }
         fields.append(Field(spec=spec, value=value, texts=texts, error=(errors or {}).get(spec.name, "")))
     return fields
+
+
+class RegionRoot(msgspec.Struct, frozen=True, kw_only=True):
+    """The picker's root as the panel shows it: its path from the top, the children it may narrow to, and the
+    parent it may widen to (``""`` when that would leave the admin's region)."""
+
+    path: list[Division]
+    children: list[Division]
+    parent: str
+
+
+def region_root(question: Region, owner: str) -> RegionRoot:
+    """The root block of ``question``'s panel, for a form owned by the region ``owner``."""
+    divisions = installed_divisions()
+    depth = LEVELS.index(question.depth)
+    children = [child for child in divisions.children(question.root) if LEVELS.index(child.level) < depth]
+    parent = parent_of(question.root)
+    return RegionRoot(
+        path=divisions.path(question.root),
+        children=children,
+        parent=parent if parent and parent.startswith(owner) else "",
+    )
