@@ -102,14 +102,20 @@ def test_a_typed_expression_is_checked_as_it_is_typed_and_kept(admin: TestClient
 
 def test_outcomes_are_added_changed_and_kept_while_a_jump_goes_there(admin: TestClient[Litestar]) -> None:
     page = admin.get("/admin/forms/new")
-    made = admin.post("/admin/forms", data={"_csrf": csrf_of(page.text), "title": "试", "form_id": "try-outcomes"}, follow_redirects=False)
+    made = admin.post(
+        "/admin/forms",
+        data={"_csrf": csrf_of(page.text), "title": "试", "form_id": "try-outcomes"},
+        follow_redirects=False,
+    )
     url = str(made.headers["location"]).rstrip("/")
     page = admin.get(f"{url}/?panel=form").text
     admin.post(f"{url}/outcomes/add", data={**_keys(page), "kind": "flagged"})
     page = admin.get(f"{url}/?panel=form").text
     assert 'id="outcome-end1"' in page and "可以申请，但标记为不符合政策" in page
     changed = admin.post(
-        f"{url}/outcomes/end1", data={**_keys(page), "kind": "blocked", "message": "非农户籍不能申请"}, follow_redirects=False
+        f"{url}/outcomes/end1",
+        data={**_keys(page), "kind": "blocked", "message": "非农户籍不能申请"},
+        follow_redirects=False,
     )
     assert changed.status_code == 303
     page = admin.get(f"{url}/?q=q1").text
@@ -128,10 +134,25 @@ def test_the_region_pickers_root_is_chosen_one_level_at_a_time(admin: TestClient
     page = admin.get(f"{url}/?q=q6").text
     assert "从哪里开始选：</strong>甘肃省" in page
     assert page.count('<option value="62') == 14  # the cities of Gansu, not their 17,718 villages
-    narrowed = admin.post(f"{url}/question/q6/root", data={**_keys(page), "root": "6201"}, follow_redirects=False)
+    narrowed = admin.post(
+        f"{url}/question/q6/root", data={**_keys(page), "root": "6201"}, follow_redirects=False
+    )
     assert narrowed.status_code == 303, narrowed.text[:500]
     page = admin.get(f"{url}/?q=q6").text
     assert "甘肃省 › 兰州市" in page and 'id="root-up"' in page
 
     refused = admin.post(f"{url}/question/q6/root", data={**_keys(page), "root": "64"})
     assert refused.status_code == 422 and "只能选您所在地区之内的地方" in refused.text
+
+
+def test_a_region_question_too_shallow_for_the_chain_is_a_problem_at_it(admin: TestClient[Litestar]) -> None:
+    url = _copy(admin, "gansu-zizhu-2021")
+    page = admin.get(f"{url}/?q=q6").text
+    label = re.search(r'<textarea id="f-label" name="label"[^>]*>([^<]*)<', page)
+    assert label
+    admin.post(f"{url}/question/q6", data={**_keys(page), "label": label.group(1), "depth": "township"})
+
+    page = admin.get(f"{url}/?q=q6").text
+
+    assert "只选到乡镇（街道）" in page or "只选到乡镇" in page
+    assert "请把“选到哪一级”改为村级" in page

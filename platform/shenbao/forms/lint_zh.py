@@ -31,8 +31,15 @@ CODES_ZH = {
     "E019": "场景“{detail}”没有通过：{error}",
     "E020": "场景“{detail}”无法运行：{error}",
     "E021": "{place}：{message}",
+    "C009": "表单设置里选的审批流程 {name} 不存在：请重新选择审批流程",
+    "C022": "这道地区题决定申请送到哪个村，但只选到{depth_name}；审批流程的“{at}”一步由{level_name}办理，"
+    "他们永远看不到申请：请把“选到哪一级”改为{level_name}",
+    "C023": "表单用了审批流程 {chain}，但没有地区题来决定申请送到哪里：请添加一道必答的地区题，选到{level_name}",
+    "C024": "这道地区题决定申请送到哪里，但不是每份申请都会回答它：请设为必答、不设显示条件，并放在任何跳转之前",
 }
 """Each code of :data:`shenbao.forms.lint.CODES`, in Chinese."""
+
+_LEVEL_NAMES = {"city": "市州", "county": "县级", "township": "乡镇", "village": "村级", "province": "省级"}
 
 _INDEXED = re.compile(r"^(jumps|checks)\[(\d+)\](.*)$")
 
@@ -65,5 +72,7 @@ def in_chinese(problem: Problem) -> str:
     values.setdefault("name", "")
     values.setdefault("error", "")
     values["place"] = place_name(values["detail"].split(".message")[0])
+    for key in ("depth", "level"):
+        values[f"{key}_name"] = _LEVEL_NAMES.get(values.get(key, ""), values.get(key, ""))
     values["what"] = _what(values["detail"])
     return template.format(**values)

@@ -78,7 +78,7 @@ overdue, only in the escalation template)."""
 
 
 def _problem(path: str, step: str | None, code: str, **values: Any) -> Problem:
-    return Problem(code, path, step, CODES[code].format(**values))
+    return Problem(code, path, step, CODES[code].format(**values), {k: str(v) for k, v in values.items()})
 
 
 def decode_chain(data: bytes | str, *, source: str = "<chain>") -> Chain:

@@ -36,7 +36,7 @@ from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
 from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.rule_form import rule_editors
-from shenbao.web.admin.views import common, draft_of, panel_fields, region_root
+from shenbao.web.admin.views import Draft, chain_choices, common, draft_of, panel_fields, region_root
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 from shenbao.widgets import installed_widgets
@@ -92,7 +92,9 @@ class BuilderController(Controller):
         """Save the panel of one question: its properties and its options' labels."""
         signed_in, posted = await posting_author(services, request)
         form = await editable_form(services, signed_in, form_pk)
-        question = draft_of(authoring.definition_of(form)).question(question_id)
+        question = next(
+            (each for each in authoring.definition_of(form).questions() if each.id == question_id), None
+        )
         if question is None:
             return await answer(
                 services,
@@ -132,7 +134,7 @@ class BuilderController(Controller):
         """Save the form's own settings (title, guide, pledge...)."""
         signed_in, posted = await posting_author(services, request)
         form = await editable_form(services, signed_in, form_pk)
-        edits, errors = form_edits(authoring.definition_of(form), posted)
+        edits, errors = form_edits(authoring.definition_of(form), posted, chain_choices(services.chains))
         if errors:
             return await answer(
                 services,
@@ -202,7 +204,7 @@ class BuilderController(Controller):
         signed_in, posted = await posting_author(services, request)
         form = await editable_form(services, signed_in, form_pk)
         name = posted.get("name", "").strip()
-        draft = draft_of(authoring.definition_of(form), cleaners=installed_widgets().cleaners())
+        draft = builder_draft(services, form)
         errors = {}
         saved = await store.load_draft(services.database, preview_token(signed_in), draft.definition.id)
         if not name or len(name) > 60:
@@ -261,6 +263,16 @@ class BuilderController(Controller):
         return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
 
 
+def builder_draft(services: Services, form: AuthoredFormRecord) -> Draft:
+    """The authored form checked as the builder and its preview show it: with the installed widgets' checks and
+    against the platform's approval chains."""
+    return draft_of(
+        authoring.definition_of(form),
+        cleaners=installed_widgets().cleaners(),
+        chains={chain.id: chain for chain in services.chains},
+    )
+
+
 async def answer(
     services: Services,
     request: Request[Any, Any, Any],
@@ -306,7 +318,7 @@ async def _page(
     fragment: str | None = None,
     status_code: int = HTTP_200_OK,
 ) -> Response[str]:
-    draft = draft_of(authoring.definition_of(form), cleaners=installed_widgets().cleaners())
+    draft = builder_draft(services, form)
     question = draft.question(selected) if panel == "question" else None
     target = question if question is not None else draft.definition
     others = await authoring.note_editor(services.database, signed_in.staff, form)
@@ -320,7 +332,9 @@ async def _page(
         form=form,
         draft=draft,
         question=question,
-        fields=panel_fields(target, posted, errors) if panel != "scenarios" else [],
+        fields=panel_fields(target, posted, errors, chains=chain_choices(services.chains))
+        if panel != "scenarios"
+        else [],
         panel=panel,
         errors=errors or {},
         others=others,

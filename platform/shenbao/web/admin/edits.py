@@ -7,7 +7,7 @@ what the format allows but the linter does not (a label too long) is saved and s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -104,9 +104,9 @@ FORM_FIELDS: tuple[FieldSpec, ...] = (
 """The form's own settings."""
 
 
-def form_fields(form: FormDef) -> tuple[FieldSpec, ...]:
+def form_fields(form: FormDef, chains: Sequence[tuple[str, str]] = ()) -> tuple[FieldSpec, ...]:
     """The form settings' fields, with the choices that depend on its questions (where the pledge goes, which
-    answer is the applicant's name)."""
+    answer is the applicant's name) and on the platform's approval chains (``(id, title)``)."""
     numbered = {question.id: question for question in form.questions()}
     names = [(question.id, _choice_label(question)) for question in numbered.values()]
     text_answers = [
@@ -133,6 +133,13 @@ def form_fields(form: FormDef) -> tuple[FieldSpec, ...]:
             kind="select",
             choices=(("", "（不指定）"), *text_answers),
             hint="工作人员的待办列表用它显示申请人",
+        ),
+        FieldSpec(
+            name="chain",
+            label="提交后走哪个审批流程",
+            kind="select",
+            choices=(("", "（还没有选）"), *chains),
+            hint="申请按地区题的回答送到村里，再逐级审批",
         ),
     )
 
@@ -236,10 +243,12 @@ def question_edits(question: Question, posted: Mapping[str, str]) -> tuple[list[
     return edits, {}
 
 
-def form_edits(form: FormDef, posted: Mapping[str, str]) -> tuple[list[Edit], dict[str, str]]:
+def form_edits(
+    form: FormDef, posted: Mapping[str, str], chains: Sequence[tuple[str, str]] = ()
+) -> tuple[list[Edit], dict[str, str]]:
     """The edits a post of the form's settings asks for, or the errors of the fields that could not be read."""
     current = msgspec.to_builtins(form)
-    values, errors = _read(form_fields(form), posted, current)
+    values, errors = _read(form_fields(form, chains), posted, current)
     if "guide_min_seconds" in values and (values["guide_min_seconds"] or 0) > 600:
         errors["guide_min_seconds"] = "“指南至少阅读几秒”最多600秒（10分钟）"
     if errors:

@@ -44,7 +44,11 @@ class _Preview:
     """A form's preview for one admin: its compiled draft (or why it cannot be compiled) and the flow."""
 
     def __init__(self, services: Services, signed_in: SignedIn, form: AuthoredFormRecord) -> None:
-        self.draft = draft_of(authoring.definition_of(form), cleaners=installed_widgets().cleaners())
+        self.draft = draft_of(
+            authoring.definition_of(form),
+            cleaners=installed_widgets().cleaners(),
+            chains={chain.id: chain for chain in services.chains},
+        )
         self.url = f"{services.base}{PREVIEW_PATH}{form.id}"
         self.builder = f"{services.base}/admin/forms/{form.id}/"
         self.context: dict[str, Any] = {

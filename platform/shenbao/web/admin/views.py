@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -20,12 +20,15 @@ from shenbao.roles import ROLE_NAMES
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.edits import FieldSpec, form_fields, label_values, question_fields
 from shenbao.web.posted import CSRF_FIELD
+from shenbao.workflow.lint import form_chain_problems
+from shenbao.workflow.model import Chain
 
 __all__ = [
     "Draft",
     "Field",
     "OutlineRow",
     "RegionRoot",
+    "chain_choices",
     "common",
     "draft_of",
     "panel_fields",
@@ -35,6 +38,11 @@ __all__ = [
 
 LABEL_LIMIT = 300
 """The most characters a question's label may have (a farmer reads it on a phone)."""
+
+
+def chain_choices(chains: Iterable[Chain]) -> list[tuple[str, str]]:
+    """The approval chains a form may use, as ``(id, title)``."""
+    return [(chain.id, text_of(chain.title)) for chain in chains]
 
 
 def common(signed_in: SignedIn) -> dict[str, Any]:
@@ -123,13 +131,20 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
         return sum(len(each) for each in self.problems.values())
 
 
-def draft_of(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = None) -> Draft:
+def draft_of(
+    definition: FormDef,
+    *,
+    cleaners: Mapping[str, Cleaner] | None = None,
+    chains: Mapping[str, Chain | None] | None = None,
+) -> Draft:
     """Check ``definition`` as the builder shows it: the linter's problems, and too-long labels; compile it
     (with the installed widgets' ``cleaners``) when it has none."""
     problems: dict[str | None, list[str]] = defaultdict(list)
-    for problem in lint_form(
-        definition, "builder", scenarios=False
-    ):  # the builder shows each scenario's result
+    found = [
+        *lint_form(definition, "builder", scenarios=False),  # the builder shows each scenario's result itself
+        *form_chain_problems(definition, "builder", chains or {}),  # its region question routes to its chain
+    ]
+    for problem in found:
         problems[problem.question].append(in_chinese(problem))
     for question in definition.questions():
         label = text_of(question.label)
@@ -138,11 +153,10 @@ def draft_of(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = No
                 f"题目文字最多{LABEL_LIMIT}个字，现在有{len(label)}个字：请缩短，详细说明可以写在“填写说明”里"
             )
     compiled = None
-    if not problems:
-        try:
-            compiled = compile_form(definition, cleaners=cleaners)
-        except ValueError as error:
-            problems[None].append(f"表单无法预览：{error}")
+    try:  # a draft with problems still previews, as long as its rules compile
+        compiled = compile_form(definition, cleaners=cleaners)
+    except (ValueError, KeyError):
+        problems[None].append("表单的规则还有错，改好后才能预览和运行场景（错在哪里已在题目上标出）")
     numbers: dict[str, int] = {}
     for question in definition.questions():
         if question.numbered:
@@ -154,10 +168,14 @@ def draft_of(definition: FormDef, *, cleaners: Mapping[str, Cleaner] | None = No
 
 
 def panel_fields(
-    target: Question | FormDef, posted: dict[str, str] | None = None, errors: dict[str, str] | None = None
+    target: Question | FormDef,
+    posted: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    *,
+    chains: Sequence[tuple[str, str]] = (),
 ) -> list[Field]:
     """The panel's inputs for a question or the form's settings, filled from what is stored (or was just posted)."""
-    specs = question_fields(target) if not isinstance(target, FormDef) else form_fields(target)
+    specs = question_fields(target) if not isinstance(target, FormDef) else form_fields(target, chains)
     stored = msgspec.to_builtins(target)
     defaults = {name: getattr(target, name, None) for name in (spec.name for spec in specs)}
     fields = []
