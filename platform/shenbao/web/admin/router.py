@@ -9,16 +9,18 @@ from shenbao.web.admin.access import require_author
 from shenbao.web.admin.builder import BuilderController
 from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.preview import PreviewController
+from shenbao.web.admin.trial import TrialLinkController
 from shenbao.web.staff.session import NotSignedIn, to_login
 
 __all__ = ["admin_router"]
 
 
 def admin_router() -> Router:
-    """``/admin``: the list of forms, a new form or a copy, the builder, and the preview of a form being built."""
+    """``/admin``: the list of forms, a new form or a copy, the builder, the preview of a form being built, and its
+    trial link."""
     return Router(
         path="/admin",
-        route_handlers=[FormsController, BuilderController, PreviewController],
+        route_handlers=[FormsController, BuilderController, PreviewController, TrialLinkController],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},
     )
