@@ -270,3 +270,24 @@ def test_only_the_forms_own_links_draw_a_qr_code(admin: TestClient[Litestar], bu
     other, _ = sign_trial("test", form_pk + 1, "relief-2027")
     assert admin.get(f"{built}/trial/qr.svg?t={other}").status_code == 404
     assert admin.get(f"/admin/forms/{form_pk + 100}/trial").status_code == 404
+
+
+def test_a_phone_question_sends_no_code_in_a_trial(
+    admin: TestClient[Litestar], built: str, phone: Phone, admin_settings: Settings
+) -> None:
+    _edit(admin, built, "do", op="add_question", kind="phone", section="s1")
+    trial = _path(_make_link(admin, built))
+    with phone as client:
+        page = client.get(f"{trial}/s/s1")
+        assert page.status_code == 200, page.text
+        assert 'name="q3"' in page.text and "试填不发短信验证码" in page.text
+        assert "发送验证码</button>" not in page.text and "/widgets/phone/send" not in page.text
+        pressed = client.post(
+            f"{trial}/s/s1",
+            data={"_q": ["q1", "q2", "q3"], "q1": "张三", "q3": "13800138000", "_otp_send": "q3"},
+            follow_redirects=False,
+        )
+        assert pressed.status_code == 200  # without script: back on the page, as the button would
+        assert 'value="13800138000"' in pressed.text
+    assert _rows(admin_settings, "SELECT count(*) FROM otp_challenge") == [(0,)]
+    assert _rows(admin_settings, "SELECT count(*) FROM outbox") == [(0,)]

@@ -101,7 +101,7 @@ async def _open(services: Services, token: str) -> _Trial | Response[str]:
     compiled = _current(record)
     if compiled is None:
         return _page(services, "表单正在修改", _FIXING, HTTP_200_OK)
-    set_page_facts(form_id=compiled.id)
+    set_page_facts(form_id=compiled.id, no_sms=True)  # the phone widget shows no code buttons
     return _Trial(form=compiled, url=f"{services.base}{TRIAL_PATH}/{token}")
 
 
