@@ -14,6 +14,8 @@ problems a page saying it is being fixed; each in Chinese, saying what to do. Ev
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -48,6 +50,9 @@ __all__ = ["TRIAL_COOKIE", "TrialController"]
 TRIAL_COOKIE = "sb_trial"
 """The trial draft's token: HttpOnly, SameSite=Lax, sent to ``<base>/try/`` only."""
 _TOKEN_PREFIX = "trial-"
+_CACHE_SIZE = 16
+_compiled: OrderedDict[tuple[int, str, int, datetime], CompiledForm | None] = OrderedDict()
+"""Authored forms compiled for trials, by their saved state (``None``: that state has problems)."""
 
 _BAD_LINK = (
     "这个试填链接不完整或有误。请把管理员发来的链接完整地复制到浏览器里，或重新扫描表单制作页上的二维码。"
@@ -75,16 +80,25 @@ def _current(record: AuthoredFormRecord) -> CompiledForm | None:
     """``record``'s definition compiled as the farmer's pages would use it, or ``None`` while it has problems.
 
     The builder's own checks: it decodes, the linter finds nothing, and it compiles with the installed widgets'
-    answer checks. It is done on every page (as the builder does on every edit: a few milliseconds even for
-    the 2021 questionnaire), so the phone never sees a revision older than the one it asked after.
+    answer checks. Each saved state is compiled once per process (some forms take tens of milliseconds): it is
+    known by the row, its form id, its revision and when it was saved, so every new revision is compiled anew
+    and a row that reuses a deleted form's number is never taken for it.
     """
+    key = (record.id, record.form_id, record.revision, record.updated_at)
+    if key in _compiled:
+        _compiled.move_to_end(key)
+        return _compiled[key]
+    compiled: CompiledForm | None = None
     try:
         definition = authoring.definition_of(record)
-        if lint_form(definition, "trial", scenarios=False):
-            return None
-        return compile_form(definition, cleaners=installed_widgets().cleaners())
+        if not lint_form(definition, "trial", scenarios=False):
+            compiled = compile_form(definition, cleaners=installed_widgets().cleaners())
     except (msgspec.ValidationError, ValueError):
-        return None
+        compiled = None
+    _compiled[key] = compiled
+    while len(_compiled) > _CACHE_SIZE:
+        _compiled.popitem(last=False)
+    return compiled
 
 
 async def _open(services: Services, token: str) -> _Trial | Response[str]:
