@@ -11,13 +11,15 @@ from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.preview import PreviewController
 from shenbao.web.admin.region_root import RegionRootController
 from shenbao.web.admin.rules import OutcomesController, RulesController
+from shenbao.web.admin.trial import TrialLinkController
 from shenbao.web.staff.session import NotSignedIn, to_login
 
 __all__ = ["admin_router"]
 
 
 def admin_router() -> Router:
-    """``/admin``: the list of forms, a new form or a copy, the builder, and the preview of a form being built."""
+    """``/admin``: the list of forms, a new form or a copy, the builder, the preview of a form being built, and its
+    trial link."""
     return Router(
         path="/admin",
         route_handlers=[
@@ -27,6 +29,7 @@ def admin_router() -> Router:
             OutcomesController,
             RegionRootController,
             PreviewController,
+            TrialLinkController,
         ],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},
