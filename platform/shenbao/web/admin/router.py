@@ -9,6 +9,7 @@ from shenbao.web.admin.access import require_author
 from shenbao.web.admin.builder import BuilderController
 from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.preview import PreviewController
+from shenbao.web.admin.transfer import TransferController
 from shenbao.web.staff.session import NotSignedIn, to_login
 
 __all__ = ["admin_router"]
@@ -18,7 +19,7 @@ def admin_router() -> Router:
     """``/admin``: the list of forms, a new form or a copy, the builder, and the preview of a form being built."""
     return Router(
         path="/admin",
-        route_handlers=[FormsController, BuilderController, PreviewController],
+        route_handlers=[FormsController, BuilderController, PreviewController, TransferController],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},
     )
