@@ -318,3 +318,16 @@ def test_a_replace_on_a_stale_page_is_refused(admin: Client) -> None:
     assert refused.status_code == 409
     assert "没有导入" in refused.text and "province2" in refused.text
     assert _definition(admin, url).questions()[0].label == "户主"
+
+
+def test_kept_text_that_is_not_utf8_is_reported(admin: Client) -> None:
+    csrf = csrf_of(admin.get("/admin/").text)
+    body = (
+        b'--XX\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n' + csrf.encode() + b"\r\n--XX\r\n"
+        b'Content-Disposition: form-data; name="content"\r\n\r\n\xff\xfe{}\r\n--XX--\r\n'
+    )
+    answered = admin.post(
+        "/admin/forms/import", content=body, headers={"content-type": "multipart/form-data; boundary=XX"}
+    )
+
+    assert answered.status_code == 422 and "不是 UTF-8 编码" in answered.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -17,7 +18,7 @@ import msgspec
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import lint_form
 from shenbao.forms.lint_zh import in_chinese
-from shenbao.forms.model import FormDef, text_of
+from shenbao.forms.model import FormDef, Label
 from shenbao.forms.transfer_zh import place_of, validation_in_chinese
 
 __all__ = [
@@ -133,10 +134,12 @@ def findings_of(definition: FormDef, name: str) -> list[Finding]:
     by_question: dict[str | None, list[str]] = {}
     for problem in problems:
         by_question.setdefault(problem.question, []).append(in_chinese(problem))
+    for question_id, message in _untranslated(definition):
+        by_question.setdefault(question_id, []).append(message)
     numbers: dict[str, int] = {}
     labels: dict[str, str] = {}
     for question in definition.questions():
-        labels.setdefault(question.id, text_of(question.label))
+        labels.setdefault(question.id, _zh(question.label))
         if question.numbered and question.id not in numbers:
             numbers[question.id] = len(numbers) + 1
     findings = []
@@ -157,8 +160,46 @@ def findings_of(definition: FormDef, name: str) -> list[Finding]:
     return findings
 
 
+_TO_DO = "没有中文：请填写中文（其他语言可以不填）"
+
+
+def _zh(label: Label | None) -> str:
+    """The Chinese of ``label``, or empty (a file may lack it: the linter says so)."""
+    return label if isinstance(label, str) else (label or {}).get("zh", "")
+
+
+def _untranslated(definition: FormDef) -> Iterator[tuple[str | None, str]]:
+    """Texts without Chinese that the linter does not look at (it checks questions' labels, help and options), and
+    that the builder and the farmer's pages need: each with its question (``None``: the form's own)."""
+    named = {
+        "title": "表单名称",
+        "guide": "办事指南",
+        "pledge": "诚信承诺书",
+        "submit_label": "提交按钮的文字",
+    }
+    for field, name in named.items():
+        if isinstance(label := getattr(definition, field), dict) and not label.get("zh"):
+            yield None, f"{name}{_TO_DO}"
+    for number, section in enumerate(definition.sections, 1):
+        if not _zh(section.title):
+            yield None, f"第{number}页的标题{_TO_DO}"
+    for outcome in definition.outcomes:
+        if not _zh(outcome.message):
+            yield None, f"结果 {outcome.id} 的提示文字{_TO_DO}"
+    for question in definition.questions():
+        texts: list[tuple[str, Label | None]] = [
+            (f"填空 {each.id} 的名称", each.label) for each in getattr(question, "fields", ())
+        ]
+        texts += [(f"选项 {each.value} 的分组", each.group) for each in getattr(question, "options", ())]
+        texts += [(f"第{n}个检查规则的提示文字", each.message) for n, each in enumerate(question.checks, 1)]
+        texts += [("正文", getattr(question, "body", None)), ("拍摄内容", getattr(question, "subject", None))]
+        for what, label in texts:
+            if isinstance(label, dict) and not label.get("zh"):
+                yield question.id, f"{what}{_TO_DO}"
+
+
 def _question_heading(question_id: str, number: int | None, label: str | None) -> str:
-    named = f"“{_short(label)}”（{question_id}）" if label else question_id
+    named = f"“{_short(label)}”（{question_id}）" if label else f"（{question_id}）"
     return f"第{number}题{named}" if number is not None else named
 
 
@@ -178,6 +219,7 @@ _MALFORMED = {
     "expected ','": "少了一个逗号",
     "expected ':'": "少了一个冒号",
     "expected '\"'": "应当是带双引号的名字",
+    "object keys must be strings": "应当是带双引号的名字",
     "trailing characters": "JSON 结束以后还有多余的内容",
     "invalid escape character in string": "字符串里有不认识的反斜杠转义",
     "invalid number": "数字写得不对",

@@ -107,6 +107,8 @@ def place_of(path: str, document: Any) -> tuple[str, str | None]:
                 pieces.append(("的" if pieces else "") + piece)
             else:
                 pieces.append(f"的第{token + 1}项")
+        elif token == "...":  # msgspec's name for a key of a mapping
+            pieces.append("里的一项")
         elif isinstance(token, str):
             following = tokens[position + 1] if position + 1 < len(tokens) else None
             if token == "visible_if":

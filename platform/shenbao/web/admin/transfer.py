@@ -7,7 +7,7 @@ uploaded text in the page, so nothing uploaded is lost. Plain forms (``multipart
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -41,6 +41,7 @@ _BODY_LIMIT = MAX_FILE_BYTES + 256 * 1024
 """The largest upload request read: the file, the form's other fields and the multipart framing. A bigger one is
 answered with the report's "文件太大" before it is read."""
 
+_NOT_UTF8 = "提交的内容不是 UTF-8 编码的文字：请重新选择文件导入（文件请用 UTF-8 保存）"
 _NO_FILE = "没有收到文件：请点“选择文件”选一个表单文件（.json），再点导入"
 
 
@@ -92,12 +93,9 @@ class TransferController(Controller):
         signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """导入表单文件: a new form from a file (or, after its id was taken, the kept text and another id)."""
-        try:
-            _, posted = await posting_author(services, request)
-        except RequestEntityTooLarge:
-            return _report(
-                services, signed_in, _too_large_check(request), status=HTTP_413_REQUEST_ENTITY_TOO_LARGE
-            )
+        posted = await _posted(services, request)
+        if isinstance(posted, Unread):
+            return _report(services, signed_in, posted.checked, status=posted.status)
         upload = await _uploaded(request, posted)
         if isinstance(upload, Checked):
             return _report(services, signed_in, upload)
@@ -129,16 +127,9 @@ class TransferController(Controller):
     ) -> Response[Any]:
         """导入替换: the file's form becomes the draft's next revision (one edit, undoable), if it is clean."""
         form = await editable_form(services, signed_in, form_pk)
-        try:
-            _, posted = await posting_author(services, request)
-        except RequestEntityTooLarge:
-            return _report(
-                services,
-                signed_in,
-                _too_large_check(request),
-                form=form,
-                status=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        posted = await _posted(services, request)
+        if isinstance(posted, Unread):
+            return _report(services, signed_in, posted.checked, form=form, status=posted.status)
         upload = await _uploaded(request, posted)
         if isinstance(upload, Checked):
             return _report(services, signed_in, upload, form=form)
@@ -172,10 +163,26 @@ def _download(definition: FormDef) -> Response[bytes]:
     )
 
 
-def _too_large_check(request: Request[Any, Any, Any]) -> Checked:
-    """The report of an upload refused for its size before it was read (its announced length, when it has one)."""
-    size = request.headers.get("content-length", "")
-    return Checked(definition=None, findings=[too_large(int(size) if size.isdigit() else _BODY_LIMIT + 1)])
+class Unread(NamedTuple):
+    """A post refused before its fields could be read: what the report says, and its status."""
+
+    checked: Checked
+    status: int
+
+
+async def _posted(services: Services, request: Request[Any, Any, Any]) -> dict[str, str] | Unread:
+    """The posted form once its CSRF field matches (else 403), or why it could not be read: too large (its
+    announced length, when it has one), or a field that is not UTF-8 text."""
+    try:
+        _, posted = await posting_author(services, request)
+    except RequestEntityTooLarge:
+        size = request.headers.get("content-length", "")
+        finding = too_large(int(size) if size.isdigit() else _BODY_LIMIT + 1)
+        return Unread(Checked(definition=None, findings=[finding]), HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    except UnicodeDecodeError:
+        finding = Finding(where="整个文件", messages=[_NOT_UTF8])
+        return Unread(Checked(definition=None, findings=[finding]), HTTP_422_UNPROCESSABLE_ENTITY)
+    return posted
 
 
 async def _uploaded(request: Request[Any, Any, Any], posted: dict[str, str]) -> tuple[str, bytes] | Checked:
