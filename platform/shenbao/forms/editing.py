@@ -40,6 +40,7 @@ __all__ = [
     "MoveQuestion",
     "MoveSection",
     "PlaceQuestion",
+    "ReplaceForm",
     "SetRule",
     "UpdateForm",
     "UpdateOption",
@@ -231,6 +232,16 @@ class DeleteOutcome(_Edit, tag="delete_outcome", frozen=True, kw_only=True):
     outcome: str
 
 
+class ReplaceForm(_Edit, tag="replace_form", frozen=True, kw_only=True):
+    """Put a whole definition (an imported file, checked by the linter first) in place of the form's content.
+
+    The form keeps its own id (the file's is rewritten); ``file_name`` is what the history names.
+    """
+
+    definition: FormDef
+    file_name: str = ""
+
+
 Edit: TypeAlias = (
     AddQuestion
     | DuplicateQuestion
@@ -256,6 +267,7 @@ Edit: TypeAlias = (
     | AddOutcome
     | UpdateOutcome
     | DeleteOutcome
+    | ReplaceForm
 )
 
 _FORM_FIELDS = frozenset(
@@ -393,6 +405,8 @@ def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef
             if len(kept) == len(data.get("scenarios", [])):
                 raise EditError("这个场景已不存在，请刷新后再试")
             data["scenarios"] = kept
+        case ReplaceForm():
+            data = msgspec.to_builtins(msgspec.structs.replace(edit.definition, id=form.id, schema=None))
     return _decoded(data)
 
 
@@ -546,6 +560,12 @@ def describe_edit(form: FormDef, edit: Edit) -> str:
             return f"添加了场景“{_short(edit.scenario.name)}”"
         case DeleteScenario():
             return f"删除了场景“{_short(edit.name)}”"
+        case ReplaceForm():
+            return (
+                f"导入了文件“{_short(edit.file_name)}”，替换了全部内容"
+                if edit.file_name
+                else "导入了文件，替换了全部内容"
+            )
         case AddOption() | UpdateOption() | DeleteOption() | MoveOption():
             return f"修改了{_named(form, edit.question)}的选项"
     verbs = {

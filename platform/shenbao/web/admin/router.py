@@ -11,6 +11,7 @@ from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.preview import PreviewController
 from shenbao.web.admin.region_root import RegionRootController
 from shenbao.web.admin.rules import OutcomesController, RulesController
+from shenbao.web.admin.transfer import TransferController
 from shenbao.web.admin.trial import TrialLinkController
 from shenbao.web.staff.session import NotSignedIn, to_login
 
@@ -18,8 +19,8 @@ __all__ = ["admin_router"]
 
 
 def admin_router() -> Router:
-    """``/admin``: the list of forms, a new form or a copy, the builder, the preview of a form being built, and its
-    trial link."""
+    """``/admin``: the list of forms, a new form, a copy or an imported file, the builder (questions, rules,
+    outcomes, the region picker's root), the preview of a form being built, its trial link and its export."""
     return Router(
         path="/admin",
         route_handlers=[
@@ -30,6 +31,7 @@ def admin_router() -> Router:
             RegionRootController,
             PreviewController,
             TrialLinkController,
+            TransferController,
         ],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},
