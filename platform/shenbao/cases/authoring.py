@@ -34,6 +34,7 @@ __all__ = [
     "may_author",
     "may_edit",
     "note_editor",
+    "other_editors",
     "redo",
     "start_form",
     "undo",
@@ -270,6 +271,12 @@ async def can_undo_redo(db: Database, form: AuthoredFormRecord) -> tuple[bool, b
         await stored.undone_edit(db, form.id, state_of=latest.state_of, before=latest.number) is not None
     )
     return can_undo, can_redo
+
+
+async def other_editors(db: Database, staff: StaffRecord, form: AuthoredFormRecord) -> list[Editor]:
+    """The others who had ``form`` open within the last minutes (nothing noted: a save notes its author)."""
+    since = datetime.now(UTC) - EDITING_WINDOW
+    return [each for each in await stored.editors_since(db, form.id, since) if each.staff_id != staff.id]
 
 
 async def note_editor(db: Database, staff: StaffRecord, form: AuthoredFormRecord) -> list[Editor]:

@@ -33,7 +33,6 @@ from shenbao.forms.rule_problems import rule_problems
 from shenbao.forms.rule_text import Place
 from shenbao.forms.rules import rule_source
 from shenbao.forms.scenarios import run_scenario, scenario_problems
-from shenbao.forms.values import empty_value
 
 __all__ = ["CODES", "Problem", "lint_form", "lint_path"]
 
@@ -333,9 +332,7 @@ def _may_hold(rule: CompiledExpression, by_id: dict[str, Question]) -> bool:
     for count, combination in enumerate(itertools.product(*domains)):
         if count >= _MAX_COMBINATIONS:
             return True
-        context = new_context()
-        for name in by_id:
-            context.add_variable(name, empty_value(by_id[name]))
+        context = new_context()  # only what the rule reads: the rest cannot change whether it holds
         for name, value in zip(names, combination, strict=True):
             context.add_variable(name, value)
         if rule.holds(context):

@@ -133,7 +133,7 @@ async def create_authored_form(
         "ON CONFLICT (form_id) DO NOTHING RETURNING id",
         form_id,
         title[:200],
-        json.dumps(definition, ensure_ascii=False),
+        msgspec.json.encode(definition).decode(),
         owner_region,
         source[:100],
         staff.id,
@@ -250,7 +250,7 @@ async def save_revision(
     rows = await db.fetch(
         "UPDATE authored_form SET definition = {}, title = {}, revision = revision + 1, updated_by = {}, "
         "updated_at = {} WHERE id = {} AND revision = {} RETURNING revision",
-        json.dumps(definition, ensure_ascii=False),
+        msgspec.json.encode(definition).decode(),
         title[:200],
         staff.id,
         now,

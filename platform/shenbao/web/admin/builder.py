@@ -36,10 +36,9 @@ from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
 from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.rule_form import rule_editors
-from shenbao.web.admin.views import Draft, chain_choices, common, draft_of, panel_fields, region_root
+from shenbao.web.admin.views import Draft, chain_choices, checked_draft, common, panel_fields, region_root
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
-from shenbao.widgets import installed_widgets
 
 __all__ = ["BuilderController"]
 
@@ -80,6 +79,19 @@ class BuilderController(Controller):
         asked = request.query_params.get("panel")
         panel = asked if asked in ("form", "scenarios") else "question" if selected else "form"
         return await _page(services, signed_in, form, selected=selected, panel=panel)
+
+    @get("/badge", name="admin:scenario_badge")
+    async def badge(
+        self,
+        services: NamedDependency[Services],
+        signed_in: NamedDependency[SignedIn],
+        form_pk: FromPath[int],
+    ) -> Response[str]:
+        """htmx, right after a change is shown: run the scenarios on the saved revision and show how they fared."""
+        form = await editable_form(services, signed_in, form_pk)
+        draft = builder_draft(services, form)
+        url = f"{services.base}/admin/forms/{form.id}"
+        return services.renderer.page("admin/_badge.html", draft=draft, builder_url=url)
 
     @post("/question/{question_id:str}", name="admin:question", status_code=HTTP_200_OK)
     async def question(
@@ -265,12 +277,8 @@ class BuilderController(Controller):
 
 def builder_draft(services: Services, form: AuthoredFormRecord) -> Draft:
     """The authored form checked as the builder and its preview show it: with the installed widgets' checks and
-    against the platform's approval chains."""
-    return draft_of(
-        authoring.definition_of(form),
-        cleaners=installed_widgets().cleaners(),
-        chains={chain.id: chain for chain in services.chains},
-    )
+    against the platform's approval chains (once per revision: :func:`~.views.checked_draft`)."""
+    return checked_draft(form.definition, chains=services.chains)
 
 
 async def answer(
@@ -321,7 +329,10 @@ async def _page(
     draft = builder_draft(services, form)
     question = draft.question(selected) if panel == "question" else None
     target = question if question is not None else draft.definition
-    others = await authoring.note_editor(services.database, signed_in.staff, form)
+    if fragment is None:  # a page opened: this admin is here now (a save notes its author itself)
+        others = await authoring.note_editor(services.database, signed_in.staff, form)
+    else:
+        others = await authoring.other_editors(services.database, signed_in.staff, form)
     can_undo, can_redo = await authoring.can_undo_redo(services.database, form)
     history = await stored.latest_revisions(services.database, form.id, limit=8)
     first_section = draft.definition.sections[0].id if draft.definition.sections else ""
@@ -336,6 +347,7 @@ async def _page(
         if panel != "scenarios"
         else [],
         panel=panel,
+        lazy_scenarios=fragment is not None and panel != "scenarios",
         errors=errors or {},
         others=others,
         can_undo=can_undo,

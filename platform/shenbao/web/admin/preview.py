@@ -21,13 +21,13 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import editable_form
-from shenbao.web.admin.views import draft_of
+from shenbao.web.admin.views import checked_draft
 from shenbao.web.display import display_answer
 from shenbao.web.posted import CSRF_FIELD, client_address, require_csrf
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.widgets import installed_widgets, set_page_facts
+from shenbao.widgets import set_page_facts
 
 __all__ = ["PREVIEW_PATH", "PreviewController", "preview_token"]
 
@@ -44,11 +44,7 @@ class _Preview:
     """A form's preview for one admin: its compiled draft (or why it cannot be compiled) and the flow."""
 
     def __init__(self, services: Services, signed_in: SignedIn, form: AuthoredFormRecord) -> None:
-        self.draft = draft_of(
-            authoring.definition_of(form),
-            cleaners=installed_widgets().cleaners(),
-            chains={chain.id: chain for chain in services.chains},
-        )
+        self.draft = checked_draft(form.definition, chains=services.chains)
         self.url = f"{services.base}{PREVIEW_PATH}{form.id}"
         self.builder = f"{services.base}/admin/forms/{form.id}/"
         self.context: dict[str, Any] = {

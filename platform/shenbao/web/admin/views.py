@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import msgspec
@@ -20,6 +22,7 @@ from shenbao.roles import ROLE_NAMES
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.edits import FieldSpec, form_fields, label_values, question_fields
 from shenbao.web.posted import CSRF_FIELD
+from shenbao.widgets import installed_widgets
 from shenbao.workflow.lint import form_chain_problems
 from shenbao.workflow.model import Chain
 
@@ -29,6 +32,7 @@ __all__ = [
     "OutlineRow",
     "RegionRoot",
     "chain_choices",
+    "checked_draft",
     "common",
     "draft_of",
     "panel_fields",
@@ -82,16 +86,26 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
     error: str = ""
 
 
-class Draft(msgspec.Struct, frozen=True, kw_only=True):
-    """A form being built, checked: its problems by question (``None``: the form's own), and its compiled form
-    when it compiles (the preview needs it)."""
+class Draft:
+    """A form being built, checked: its problems by question (``None``: the form's own), its compiled form when its
+    rules compile (the preview needs it), and its scenarios' results, run when first asked for."""
 
-    definition: FormDef
-    problems: dict[str | None, list[str]]
-    compiled: CompiledForm | None
-    numbers: dict[str, int]
-    scenarios: list[ScenarioResult]
-    """Each scenario's result (none while the form does not compile)."""
+    def __init__(
+        self,
+        definition: FormDef,
+        problems: dict[str | None, list[str]],
+        compiled: CompiledForm | None,
+        numbers: dict[str, int],
+    ) -> None:
+        self.definition = definition
+        self.problems = problems
+        self.compiled = compiled
+        self.numbers = numbers
+
+    @cached_property
+    def scenarios(self) -> list[ScenarioResult]:
+        """Each scenario's result (none while the form does not compile)."""
+        return run_scenarios(self.compiled) if self.compiled is not None else []
 
     @property
     def scenario_summary(self) -> str:
@@ -161,10 +175,32 @@ def draft_of(
     for question in definition.questions():
         if question.numbered:
             numbers[question.id] = len(numbers) + 1
-    results = run_scenarios(compiled) if compiled is not None else []
-    return Draft(
-        definition=definition, problems=dict(problems), compiled=compiled, numbers=numbers, scenarios=results
-    )
+    return Draft(definition, dict(problems), compiled, numbers)
+
+
+_CHECKED: OrderedDict[tuple[bytes, int, int], Draft] = OrderedDict()
+_CHECKED_SIZE = 32
+
+
+def checked_draft(stored: Mapping[str, Any], *, chains: Iterable[Chain]) -> Draft:
+    """:func:`draft_of` a stored definition, computed once per content (the edit that saves a revision checks it;
+    the preview's reload and the next pages reuse that).
+
+    Keyed by a digest of the content (a revision never changes), so it is a memo of a pure function and nothing
+    else: another process computes the same.
+    """
+    widgets = installed_widgets()
+    key = (hashlib.blake2b(msgspec.json.encode(stored), digest_size=16).digest(), id(widgets), id(chains))
+    found = _CHECKED.get(key)
+    if found is None:
+        known = {chain.id: chain for chain in chains}
+        definition = msgspec.convert(stored, FormDef)
+        found = _CHECKED[key] = draft_of(definition, cleaners=widgets.cleaners(), chains=known)
+        while len(_CHECKED) > _CHECKED_SIZE:
+            _CHECKED.popitem(last=False)
+    else:
+        _CHECKED.move_to_end(key)
+    return found
 
 
 def panel_fields(
