@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["evaluate.py", "page_weight.py", "swap_time.py", "render_rps.py", "widgets.py", "inbox.py"]
+SCRIPTS = [
+    "evaluate.py",
+    "page_weight.py",
+    "swap_time.py",
+    "render_rps.py",
+    "widgets.py",
+    "builder.py",
+    "inbox.py",
+]
 TIMEOUTS = {"inbox.py": 1800}
 """Seconds a script may take (default 300): the inbox loads a million applications into PostgreSQL first."""
 
