@@ -11,8 +11,11 @@ as nothing new was edited since.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -30,6 +33,8 @@ __all__ = [
     "Saved",
     "Stale",
     "apply_to_form",
+    "content_key",
+    "decoded_definition",
     "definition_of",
     "may_author",
     "may_edit",
@@ -74,8 +79,31 @@ def may_edit(staff: StaffRecord, form: AuthoredFormRecord) -> bool:
 
 
 def definition_of(form: AuthoredFormRecord) -> FormDef:
-    """The stored definition, decoded."""
-    return msgspec.convert(form.definition, FormDef)
+    """The stored definition, decoded (once per content: decoding a 47-question form takes a millisecond or two, and
+    a builder request would do it several times)."""
+    return decoded_definition(form.definition)
+
+
+_DECODED: OrderedDict[bytes, FormDef] = OrderedDict()
+_DECODED_SIZE = 32
+
+
+def content_key(stored: Mapping[str, Any]) -> bytes:
+    """A digest of a stored definition: what memos of pure computations on it are keyed by."""
+    return hashlib.blake2b(msgspec.json.encode(stored), digest_size=16).digest()
+
+
+def decoded_definition(stored: Mapping[str, Any], known: FormDef | None = None) -> FormDef:
+    """``stored`` as a :class:`FormDef`, from a memo keyed by its content (``known``: its decoded form, to keep)."""
+    key = content_key(stored)
+    found = _DECODED.get(key)
+    if found is None:
+        found = _DECODED[key] = known if known is not None else msgspec.convert(stored, FormDef)
+        while len(_DECODED) > _DECODED_SIZE:
+            _DECODED.popitem(last=False)
+    else:
+        _DECODED.move_to_end(key)
+    return found
 
 
 async def start_form(
@@ -317,10 +345,11 @@ async def _save(
     """Save ``definition`` as the revision after ``form``'s, with its audit row, in the caller's transaction (which
     holds the form's row: see :func:`_base`)."""
     now = datetime.now(UTC)
+    content = msgspec.to_builtins(definition)
+    decoded_definition(content, definition)  # what the next requests will decode
     number = await stored.save_revision(
-        db, form.id, expected=form.revision, definition=msgspec.to_builtins(definition),
-        title=text_of(definition.title), action=action, state_of=state_of, parent=parent, summary=summary,
-        staff=staff, now=now,
+        db, form.id, expected=form.revision, definition=content, title=text_of(definition.title), action=action,
+        state_of=state_of, parent=parent, summary=summary, staff=staff, now=now,
     )  # fmt: skip
     assert number is not None, "the form's row is held by this transaction"
     await record_audit(
@@ -328,6 +357,8 @@ async def _save(
         address=address, at=now,
     )  # fmt: skip
     await stored.see_editor(db, form.id, staff, now)
-    saved = await stored.authored_form(db, form.id)
-    assert saved is not None
+    saved = msgspec.structs.replace(
+        form, definition=content, title=text_of(definition.title)[:200], revision=number, updated_by=staff.id,
+        updated_at=now,
+    )  # fmt: skip
     return Saved(form=saved)

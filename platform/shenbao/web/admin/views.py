@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
@@ -10,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from shenbao.cases.authoring import content_key, decoded_definition
 from shenbao.forms import CompiledForm, compile_form
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import lint_form
@@ -190,11 +190,11 @@ def checked_draft(stored: Mapping[str, Any], *, chains: Iterable[Chain]) -> Draf
     else: another process computes the same.
     """
     widgets = installed_widgets()
-    key = (hashlib.blake2b(msgspec.json.encode(stored), digest_size=16).digest(), id(widgets), id(chains))
+    key = (content_key(stored), id(widgets), id(chains))
     found = _CHECKED.get(key)
     if found is None:
         known = {chain.id: chain for chain in chains}
-        definition = msgspec.convert(stored, FormDef)
+        definition = decoded_definition(stored)
         found = _CHECKED[key] = draft_of(definition, cleaners=widgets.cleaners(), chains=known)
         while len(_CHECKED) > _CHECKED_SIZE:
             _CHECKED.popitem(last=False)
