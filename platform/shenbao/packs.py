@@ -75,7 +75,11 @@ class FormRegistry:
 
 
 def _compiled(
-    root: Path, pack: str, folder: str, cleaners: Mapping[str, Cleaner] | None
+    root: Path,
+    pack: str,
+    folder: str,
+    cleaners: Mapping[str, Cleaner] | None,
+    widgets: Mapping[str, str | None] | None = None,
 ) -> list[CompiledForm]:
     """Each form of ``<root>/<pack>/<folder>``, linted and compiled (a pack without step forms has none)."""
     found = root / pack / folder
@@ -86,7 +90,7 @@ def _compiled(
     forms: list[CompiledForm] = []
     for path in sorted(found.glob("*.json")):
         definition = load_form(path)
-        problems = lint_form(definition, str(path))
+        problems = lint_form(definition, str(path), widgets=widgets)
         if problems:
             raise PackError("\n".join(map(str, problems)))
         forms.append(compile_form(definition, cleaners=cleaners))
@@ -101,9 +105,16 @@ class PackForms(NamedTuple):
 
     @classmethod
     def from_packs(
-        cls, packs: Iterable[str], root: Path | None = None, *, cleaners: Mapping[str, Cleaner] | None = None
+        cls,
+        packs: Iterable[str],
+        root: Path | None = None,
+        *,
+        cleaners: Mapping[str, Cleaner] | None = None,
+        widgets: Mapping[str, str | None] | None = None,
     ) -> PackForms:
         """Load, lint and compile each pack's ``forms/`` and ``chains/forms/`` in one pass over the packs.
+
+        ``widgets`` (each installed widget and the question type it draws) checks the questions' own widgets.
 
         Raises:
             PackError: as :meth:`FormRegistry.from_packs`.
@@ -112,8 +123,8 @@ class PackForms(NamedTuple):
         forms: list[CompiledForm] = []
         step_forms: list[CompiledForm] = []
         for pack in packs:
-            forms += _compiled(root, pack, FARMER_FORMS, cleaners)
-            step_forms += _compiled(root, pack, STEP_FORMS, cleaners)
+            forms += _compiled(root, pack, FARMER_FORMS, cleaners, widgets)
+            step_forms += _compiled(root, pack, STEP_FORMS, cleaners, widgets)
         return cls(forms=FormRegistry(forms), step_forms=FormRegistry(step_forms))
 
 

@@ -176,8 +176,13 @@ class ShenbaoPlugin(InitPlugin):
         async with AsyncExitStack() as opened:
             database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
             opened.push_async_callback(database.close)
-            cleaners = installed_widgets().cleaners()
-            packs = PackForms.from_packs(self.settings.packs, self.settings.form_defs, cleaners=cleaners)
+            widgets = installed_widgets()
+            packs = PackForms.from_packs(
+                self.settings.packs,
+                self.settings.form_defs,
+                cleaners=widgets.cleaners(),
+                widgets={widget.name: widget.draws for widget in widgets},
+            )
             chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
             check_routing(packs.forms, chains)  # before anything process-wide is set for these packs
             await _use_imported_divisions(database, packs.forms)

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
+import msgspec
 import pytest
 
-from shenbao.forms.lint import CODES, lint_path
+from shenbao.forms.lint import CODES, lint_form, lint_path
+from shenbao.forms.model import FormDef
 from shenbao.paths import form_defs_dir
 
 
@@ -147,10 +149,30 @@ def test_broken_definition(tmp_path: Path, definition: dict[str, Any], expected:
     assert _lint(tmp_path, definition) == expected
 
 
+WIDGET_CODES = {"E022", "E023"}
+"""Checked against the installed widgets, which a file linted on its own does not have: see the test below."""
+
+
 def test_every_code_is_exercised() -> None:
     expected = (cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN)
     exercised = {code for problems in expected for code, _ in problems}
-    assert exercised == set(CODES)
+    assert exercised | WIDGET_CODES == set(CODES)
+
+
+def test_a_questions_own_widget_is_installed_and_made_for_its_type() -> None:
+    definition = msgspec.convert(
+        form(
+            {"type": "number", "id": "stars", "label": "几颗星", "widget": "stars"},
+            {"type": "text", "id": "said", "label": "说说", "widget": "score"},
+            {"type": "number", "id": "scored", "label": "几分", "widget": "score"},
+        ),
+        FormDef,
+    )
+    problems = lint_form(definition, "f.json", widgets={"score": "number", "text": None})
+    assert [(problem.code, problem.question) for problem in problems] == [("E022", "stars"), ("E023", "said")]
+    assert (
+        lint_form(definition, "f.json") == []
+    )  # without the installed widgets, nothing to check them against
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ the same rule as any edit: another admin's revision since the page was opened re
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from datetime import UTC, datetime
 
 import msgspec
@@ -52,6 +52,7 @@ async def import_file(
     file_name: str,
     form_id: str = "",
     reserved: Container[str] = (),
+    widgets: Mapping[str, str | None] | None = None,
     address: str = "",
 ) -> Imported | NotImported:
     """Store the form of the file ``data`` as a new form of ``staff``'s region, if it is clean.
@@ -63,9 +64,10 @@ async def import_file(
         file_name: the file's name, for the report and the form's history (``导入自文件 <name>``).
         form_id: another id for the form than the file's (its own is taken); empty keeps the file's.
         reserved: ids no authored form may take (the packs' forms).
+        widgets: the installed widgets and the question type each draws (a question's own widget must be one).
         address: the client's address, for the audit log.
     """
-    checked = check_form_file(data, name=file_name)
+    checked = check_form_file(data, name=file_name, widgets=widgets)
     if checked.definition is None or not checked.clean:
         return NotImported(checked=checked)
     definition = checked.definition
@@ -91,6 +93,7 @@ async def replace_with_file(
     *,
     file_name: str,
     expected: int,
+    widgets: Mapping[str, str | None] | None = None,
     address: str = "",
 ) -> Saved | Stale | Refused | Checked:
     """Make the file's form the content of ``form`` (keeping its id), as one revision made on ``expected``.
@@ -98,7 +101,7 @@ async def replace_with_file(
     Returns:
         The check, when the file is not clean (nothing replaced); else what :func:`authoring.apply_to_form` says.
     """
-    checked = check_form_file(data, name=file_name)
+    checked = check_form_file(data, name=file_name, widgets=widgets)
     if checked.definition is None or not checked.clean:
         return checked
     edit = ReplaceForm(definition=checked.definition, file_name=file_name)

@@ -90,6 +90,8 @@ class AddQuestion(_Edit, tag="add_question", frozen=True, kw_only=True):
     kind: QuestionType
     section: str
     after: str | None = None
+    widget: str | None = None
+    """A pack's own widget made for ``kind`` (the type's own when ``None``)."""
 
 
 class DuplicateQuestion(_Edit, tag="duplicate_question", frozen=True, kw_only=True):
@@ -311,6 +313,8 @@ def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef
         case AddQuestion():
             section = _section(sections, edit.section)
             question = _blank_question(edit.kind, _free_id(data, "q"), region_root)
+            if edit.widget:
+                question["widget"] = edit.widget
             index = len(section["questions"]) if edit.after is None else _position(section, edit.after) + 1
             section["questions"].insert(index, question)
         case DuplicateQuestion():

@@ -8,7 +8,7 @@ Staged like a compiler: decode (the format), then structure (ids, options, outco
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,10 @@ CODES = {
     "E019": 'scenario "{detail}" fails: {error}',
     "E020": 'scenario "{detail}" cannot run: {error}',
     "E021": "{detail}, the rule builder's tree at {where}: {problem} ({message})",
+    "E022": "{detail} is drawn by widget {name}, which is not installed: add form_defs/<pack>/widgets/{name}/ to "
+    "the pack, or remove the question's widget",
+    "E023": "{detail} is a {kind} question, but widget {name} is made for {draws} questions: choose a widget made "
+    "for its type, or remove the question's widget",
 }
 
 _UNCOMPILABLE = frozenset({"E002", "E004", "E005", "E006", "E007", "E009", "E021"})
@@ -360,15 +364,34 @@ def _scenarios(form: FormDef, path: str) -> Iterator[Problem]:
             yield _problem(path, difference.question, "E019", detail=scenario.name, error=difference.text)
 
 
-def lint_form(form: FormDef, path: str, *, scenarios: bool = True) -> list[Problem]:
+def lint_form(
+    form: FormDef, path: str, *, scenarios: bool = True, widgets: Mapping[str, str | None] | None = None
+) -> list[Problem]:
     """Every problem in one decoded form; its scenarios run when its rules compile (unless ``scenarios`` is off:
-    the builder runs them itself, to show each one's result)."""
+    the builder runs them itself, to show each one's result). With ``widgets`` (each installed widget's name and
+    the question type it is made for), a question's own ``widget`` must be one of them, made for its type."""
     problems = [*_structure(form, path), *_expressions(form, path)]
+    if widgets is not None:
+        problems += _widgets(form, path, widgets)
     if not any(problem.code in {"E004", "E005", "E006", "E009"} for problem in problems):
         problems += _reachability(form, path)
     if scenarios and not any(problem.code in _UNCOMPILABLE for problem in problems):
         problems += _scenarios(form, path)
     return problems
+
+
+def _widgets(form: FormDef, path: str, widgets: Mapping[str, str | None]) -> Iterator[Problem]:
+    for question in form.questions():
+        if question.widget is None:
+            continue
+        kind = str(question.__struct_config__.tag)
+        if question.widget not in widgets:
+            yield _problem(path, question.id, "E022", detail=question.id, name=question.widget)
+        elif widgets[question.widget] not in (None, kind):
+            draws = widgets[question.widget]
+            yield _problem(
+                path, question.id, "E023", detail=question.id, name=question.widget, kind=kind, draws=draws
+            )
 
 
 def lint_path(root: Path) -> tuple[list[Path], list[Problem]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import Problem
 
 __all__ = ["CODES_ZH", "in_chinese", "place_name"]
@@ -31,6 +32,8 @@ CODES_ZH = {
     "E019": "场景“{detail}”没有通过：{error}",
     "E020": "场景“{detail}”无法运行：{error}",
     "E021": "{place}：{message}",
+    "E022": "这道题用的组件 {name} 没有安装：请在本省的组件文件夹里添加它，或改用这种题型自带的组件",
+    "E023": "组件 {name} 是给{draws_name}用的，这道题是{kind_name}：请换一个给{kind_name}用的组件，或改用自带的组件",
     "C009": "表单设置里选的审批流程 {name} 不存在：请重新选择审批流程",
     "C022": "这道地区题决定申请送到哪个村，但只选到{depth_name}；审批流程的“{at}”一步由{level_name}办理，"
     "他们永远看不到申请：请把“选到哪一级”改为{level_name}",
@@ -74,5 +77,7 @@ def in_chinese(problem: Problem) -> str:
     values["place"] = place_name(values["detail"].split(".message")[0])
     for key in ("depth", "level"):
         values[f"{key}_name"] = _LEVEL_NAMES.get(values.get(key, ""), values.get(key, ""))
+    for key in ("kind", "draws"):
+        values[f"{key}_name"] = QUESTION_TYPES.get(values.get(key, ""), values.get(key, ""))
     values["what"] = _what(values["detail"])
     return template.format(**values)

@@ -176,6 +176,9 @@ class _QuestionBase(Base, frozen=True, kw_only=True):
     visible_if: Expression | Rule | None = None
     jumps: list[Jump] = []
     checks: list[Check] = []
+    widget: Identifier | None = None
+    """The widget that draws it, when not its type's own: a province pack's widget (``form_defs/<pack>/widgets/
+    <name>/``) made for this question type, e.g. a star rating for a number."""
 
 
 class SingleChoice(_QuestionBase, tag="single_choice", frozen=True, kw_only=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import msgspec
@@ -87,8 +87,11 @@ def too_large(size: int) -> Finding:
     )
 
 
-def check_form_file(data: bytes, *, name: str = "导入的文件") -> Checked:
-    """Decode ``data`` as a form definition and lint it, scenarios included.
+def check_form_file(
+    data: bytes, *, name: str = "导入的文件", widgets: Mapping[str, str | None] | None = None
+) -> Checked:
+    """Decode ``data`` as a form definition and lint it, scenarios included (and its questions' own widgets against
+    ``widgets``, the installed ones and the question type each draws).
 
     Never raises on any input: a file that is not JSON, not a definition or that the linter cannot finish gives
     a finding that says what to do.
@@ -118,13 +121,15 @@ def check_form_file(data: bytes, *, name: str = "导入的文件") -> Checked:
             definition=None,
             findings=[_whole_file("文件嵌套得太深（条件里套了太多层）：请简化显示和跳转条件")],
         )
-    return Checked(definition=definition, findings=findings_of(definition, name))
+    return Checked(definition=definition, findings=findings_of(definition, name, widgets=widgets))
 
 
-def findings_of(definition: FormDef, name: str) -> list[Finding]:
+def findings_of(
+    definition: FormDef, name: str, *, widgets: Mapping[str, str | None] | None = None
+) -> list[Finding]:
     """The linter's problems of ``definition``, in Chinese, grouped at their questions in the form's order."""
     try:
-        problems = lint_form(definition, name)
+        problems = lint_form(definition, name, widgets=widgets)
     except Exception as error:  # any input must get an answer, never a server error
         return [
             _whole_file(

@@ -292,7 +292,8 @@ def clean(question: Question, raw: Any, cleaners: Mapping[str, Cleaner] = CLEANE
     anywhere is refused, and bidi overrides and zero-width characters are removed before the type's cleaner
     sees it (:mod:`shenbao.text`).
     """
-    cleaner = cleaners.get(question.__struct_config__.tag)  # type: ignore[arg-type]
+    own = cleaners.get(question.widget) if question.widget else None  # a pack's widget checks its own answers
+    cleaner = own or cleaners.get(question.__struct_config__.tag)  # type: ignore[arg-type]
     if cleaner is None:  # a notice has nothing to answer
         return None, []
     problem = _unusable(question, raw)

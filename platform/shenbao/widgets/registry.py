@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import re
 import sys
+import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,9 @@ class Widget:
     uses: tuple[str, ...] = ()
     css: str = ""
     """Its styles, read once: pages inline them."""
+    draws: str | None = None
+    """The question type it is made for (the type parameter of its class: ``WidgetHooks[NumberQuestion]`` draws
+    ``number``); ``None`` when it does not say. The builder offers a pack's widget for its type only."""
     version: str = field(default="")
     """A hash of the assets, for cache-busting URLs."""
 
@@ -95,6 +99,7 @@ class Widget:
             styles=styles,
             uses=tuple(hooks.USES),
             css="".join((folder / style).read_text("utf-8") for style in styles),
+            draws=_drawn_type(type(hooks)),
             version=digest.hexdigest()[:10],
         )
 
@@ -112,6 +117,18 @@ def _import(name: str, path: Path) -> ModuleType:
         del sys.modules[module_name]
         raise WidgetError(f"{path} failed to import: {error}") from error
     return module
+
+
+def _drawn_type(hooks: type) -> str | None:
+    """The question type tag a hooks class is parametrised with (``WidgetHooks[NumberQuestion]`` → ``number``)."""
+    for klass in hooks.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if typing.get_origin(base) is WidgetHooks:
+                arguments = typing.get_args(base)
+                config = getattr(arguments[0], "__struct_config__", None) if arguments else None
+                tag = getattr(config, "tag", None)
+                return tag if isinstance(tag, str) else None
+    return None
 
 
 def _assets(declared: Sequence[str] | None, hook: str, folder: Path, default: str) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from shenbao import store
 from shenbao.cases import authoring
 from shenbao.cases.authoring import Refused, Saved, Stale
 from shenbao.forms.editing import QUESTION_TYPES, AddScenario, Edit
-from shenbao.forms.model import MultipleChoice, Region, SingleChoice
+from shenbao.forms.model import MultipleChoice, Question, Region, SingleChoice
 from shenbao.forms.scenarios import scenario_from
 from shenbao.store import authoring as stored
 from shenbao.store.authoring import AuthoredFormRecord
@@ -36,7 +36,15 @@ from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
 from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.rule_form import rule_editors
-from shenbao.web.admin.views import Draft, chain_choices, checked_draft, common, panel_fields, region_root
+from shenbao.web.admin.views import (
+    Draft,
+    chain_choices,
+    checked_draft,
+    common,
+    pack_widgets,
+    panel_fields,
+    region_root,
+)
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 
@@ -47,7 +55,7 @@ _OPS = frozenset(
      "delete_option", "move_option", "add_section", "update_section", "delete_section", "move_section",
      "delete_scenario"}
 )  # fmt: skip
-_OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "title", "name")
+_OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "title", "name", "widget")
 
 
 def _htmx(request: Request[Any, Any, Any]) -> bool:
@@ -116,7 +124,7 @@ class BuilderController(Controller):
                 Refused(message="这道题已不存在（可能刚被删除），请刷新后再试"),
                 selected=None,
             )
-        edits, errors = question_edits(question, posted)
+        edits, errors = question_edits(question, posted, _widget_choices(question))
         if errors:
             return await answer(
                 services,
@@ -181,6 +189,8 @@ class BuilderController(Controller):
         )  # a button says what it does: move_question?by=-1
         fields = {name: posted[name] for name in _OP_FIELDS if posted.get(name)}
         fields.update((name, value) for name, value in parse_qsl(arguments) if name in _OP_FIELDS)
+        if "@" in fields.get("kind", ""):  # a pack's widget in the toolbox: number@stars
+            fields["kind"], fields["widget"] = fields["kind"].split("@", 1)
         try:
             if op not in _OPS:
                 raise msgspec.ValidationError(op)
@@ -275,6 +285,13 @@ class BuilderController(Controller):
         return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
 
 
+def _widget_choices(question: Question | None) -> list[tuple[str, str]]:
+    """The pack widgets ``question``'s panel offers: those made for its type."""
+    if question is None:
+        return []
+    return [(name, label) for name, _, label in pack_widgets(str(question.__struct_config__.tag))]
+
+
 def builder_draft(services: Services, form: AuthoredFormRecord) -> Draft:
     """The authored form checked as the builder and its preview show it: with the installed widgets' checks and
     against the platform's approval chains (once per revision: :func:`~.views.checked_draft`)."""
@@ -343,7 +360,9 @@ async def _page(
         form=form,
         draft=draft,
         question=question,
-        fields=panel_fields(target, posted, errors, chains=chain_choices(services.chains))
+        fields=panel_fields(
+            target, posted, errors, chains=chain_choices(services.chains), widgets=_widget_choices(question)
+        )
         if panel != "scenarios"
         else [],
         panel=panel,
@@ -356,6 +375,7 @@ async def _page(
         stale=result if isinstance(result, Stale) else None,
         refused=result.message if isinstance(result, Refused) else "",
         question_types=QUESTION_TYPES,
+        pack_widgets=pack_widgets(),
         rules=rule_editors(draft.definition, question) if question is not None else [],
         region=region_root(question, form.owner_region) if isinstance(question, Region) else None,
         options=[(option, label_values(option.label)) for option in question.options]

@@ -153,11 +153,18 @@ _LANGUAGES = ("bo",)
 """Languages the panel offers beside Chinese; a label's other languages are kept as they are."""
 
 
-def question_fields(question: Question) -> tuple[FieldSpec, ...]:
-    """The panel's fields for ``question``."""
+def question_fields(question: Question, widgets: Sequence[tuple[str, str]] = ()) -> tuple[FieldSpec, ...]:
+    """The panel's fields for ``question``; ``widgets`` are the pack widgets made for its type (name, label),
+    offered beside the type's own."""
     kind = type(question).__struct_config__.tag
     common = _COMMON if kind != "notice" else tuple(each for each in _COMMON if each.name != "required")
-    return common + QUESTION_FIELDS[str(kind)]
+    own: tuple[FieldSpec, ...] = ()
+    if widgets or question.widget:
+        choices = (("", "这种题型自带的"), *widgets)
+        if question.widget and question.widget not in dict(widgets):
+            choices = (*choices, (question.widget, f"{question.widget}（没有安装）"))
+        own = (FieldSpec(name="widget", label="用哪个组件显示", kind="select", choices=choices),)
+    return common + own + QUESTION_FIELDS[str(kind)]
 
 
 def label_values(label: Label | None) -> dict[str, str]:
@@ -219,14 +226,16 @@ def _read(
     return values, errors
 
 
-def question_edits(question: Question, posted: Mapping[str, str]) -> tuple[list[Edit], dict[str, str]]:
+def question_edits(
+    question: Question, posted: Mapping[str, str], widgets: Sequence[tuple[str, str]] = ()
+) -> tuple[list[Edit], dict[str, str]]:
     """The edits a post of ``question``'s panel asks for, or the errors of the fields that could not be read.
 
     The panel posts the question's properties and, for a choice question, each option's label
     (``option.<value>``, ``option.<value>.bo``) and exclusive flag (``exclusive.<value>``).
     """
     current = msgspec.to_builtins(question)
-    values, errors = _read(question_fields(question), posted, current)
+    values, errors = _read(question_fields(question, widgets), posted, current)
     if errors:
         return [], errors
     changed = {name: value for name, value in values.items() if current.get(name) != value}

@@ -35,6 +35,7 @@ __all__ = [
     "checked_draft",
     "common",
     "draft_of",
+    "pack_widgets",
     "panel_fields",
     "question_kind",
     "region_root",
@@ -42,6 +43,18 @@ __all__ = [
 
 LABEL_LIMIT = 300
 """The most characters a question's label may have (a farmer reads it on a phone)."""
+
+
+def pack_widgets(kind: str | None = None) -> list[tuple[str, str, str]]:
+    """The installed widgets of the packs (not the platform's own types): ``(name, type it draws, label)``, all
+    of them or those for one question type."""
+    return [
+        (widget.name, widget.draws, f"{QUESTION_TYPES[widget.draws]}·{widget.name}（本省组件）")
+        for widget in installed_widgets()
+        if widget.name not in QUESTION_TYPES
+        and widget.draws in QUESTION_TYPES
+        and kind in (None, widget.draws)
+    ]
 
 
 def chain_choices(chains: Iterable[Chain]) -> list[tuple[str, str]]:
@@ -150,12 +163,15 @@ def draft_of(
     *,
     cleaners: Mapping[str, Cleaner] | None = None,
     chains: Mapping[str, Chain | None] | None = None,
+    widgets: Mapping[str, str | None] | None = None,
 ) -> Draft:
     """Check ``definition`` as the builder shows it: the linter's problems, and too-long labels; compile it
     (with the installed widgets' ``cleaners``) when it has none."""
     problems: dict[str | None, list[str]] = defaultdict(list)
     found = [
-        *lint_form(definition, "builder", scenarios=False),  # the builder shows each scenario's result itself
+        *lint_form(
+            definition, "builder", scenarios=False, widgets=widgets
+        ),  # the builder shows each scenario's result itself
         *form_chain_problems(definition, "builder", chains or {}),  # its region question routes to its chain
     ]
     for problem in found:
@@ -195,7 +211,8 @@ def checked_draft(stored: Mapping[str, Any], *, chains: Iterable[Chain]) -> Draf
     if found is None:
         known = {chain.id: chain for chain in chains}
         definition = decoded_definition(stored)
-        found = _CHECKED[key] = draft_of(definition, cleaners=widgets.cleaners(), chains=known)
+        drawn = {widget.name: widget.draws for widget in widgets}
+        found = _CHECKED[key] = draft_of(definition, cleaners=widgets.cleaners(), chains=known, widgets=drawn)
         while len(_CHECKED) > _CHECKED_SIZE:
             _CHECKED.popitem(last=False)
     else:
@@ -209,9 +226,12 @@ def panel_fields(
     errors: dict[str, str] | None = None,
     *,
     chains: Sequence[tuple[str, str]] = (),
+    widgets: Sequence[tuple[str, str]] = (),
 ) -> list[Field]:
     """The panel's inputs for a question or the form's settings, filled from what is stored (or was just posted)."""
-    specs = question_fields(target) if not isinstance(target, FormDef) else form_fields(target, chains)
+    specs = (
+        question_fields(target, widgets) if not isinstance(target, FormDef) else form_fields(target, chains)
+    )
     stored = msgspec.to_builtins(target)
     defaults = {name: getattr(target, name, None) for name in (spec.name for spec in specs)}
     fields = []
