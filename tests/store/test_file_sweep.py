@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -160,7 +161,10 @@ async def test_a_file_another_sweep_is_setting_aside_is_left_to_it(db: Database,
         await _kept(files, "live", thumbnail=False),
         await _kept(files, "abandoned", thumbnail=False),
     )
-    marks = {live: int(NOW.timestamp()), abandoned: int(NOW.timestamp()) - 3600}
+    set_aside = int(
+        time.time()
+    )  # a sweep marks what it sets aside with the wall clock, not the ``now`` it is given
+    marks = {live: set_aside, abandoned: set_aside - 3600}
     for ref, mark in marks.items():
         path = files.path_of(ref)
         path.rename(path.with_name(f"{path.name}.{mark}-0a1b2c3d.sweep"))
