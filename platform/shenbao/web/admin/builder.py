@@ -32,8 +32,9 @@ from shenbao.forms.scenarios import scenario_from
 from shenbao.store import authoring as stored
 from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.store.staff import SignedIn
-from shenbao.web.admin.access import editable_form, posting_author
+from shenbao.web.admin.access import editable_form
 from shenbao.web.admin.edits import form_edits, label_values, question_edits
+from shenbao.web.admin.posting import open_posting, posted_revision
 from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.rule_form import rule_editors
 from shenbao.web.admin.views import (
@@ -60,11 +61,6 @@ _OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "
 
 def _htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
-
-
-def _expected(posted: dict[str, str]) -> int:
-    raw = posted.get("rev", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
 class BuilderController(Controller):
@@ -110,8 +106,7 @@ class BuilderController(Controller):
         question_id: FromPath[str],
     ) -> Response[Any]:
         """Save the panel of one question: its properties and its options' labels."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         question = next(
             (each for each in authoring.definition_of(form).questions() if each.id == question_id), None
         )
@@ -137,23 +132,16 @@ class BuilderController(Controller):
                 errors=errors,
                 panel_only=True,
             )
-        result = await authoring.apply_to_form(
-            services.database,
-            signed_in.staff,
-            form,
-            edits,
-            expected=_expected(posted),
-            address=client_address(request),
+        return await save_edits(
+            services, request, signed_in, form, posted, edits, selected=question_id, panel_only=True
         )
-        return await answer(services, request, signed_in, form, result, selected=question_id, panel_only=True)
 
     @post("/settings", name="admin:settings", status_code=HTTP_200_OK)
     async def settings(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
     ) -> Response[Any]:
         """Save the form's own settings (title, guide, pledge...)."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         edits, errors = form_edits(authoring.definition_of(form), posted, chain_choices(services.chains))
         if errors:
             return await answer(
@@ -167,23 +155,16 @@ class BuilderController(Controller):
                 errors=errors,
                 panel_only=True,
             )
-        result = await authoring.apply_to_form(
-            services.database,
-            signed_in.staff,
-            form,
-            edits,
-            expected=_expected(posted),
-            address=client_address(request),
+        return await save_edits(
+            services, request, signed_in, form, posted, edits, selected=None, panel_only=True
         )
-        return await answer(services, request, signed_in, form, result, selected=None, panel_only=True)
 
     @post("/do", name="admin:do", status_code=HTTP_200_OK)
     async def do(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
     ) -> Response[Any]:
         """A button of the outline or the panel: add, duplicate, delete or move a question, an option or a page."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         op, _, arguments = posted.get("op", "").partition(
             "?"
         )  # a button says what it does: move_question?by=-1
@@ -203,7 +184,7 @@ class BuilderController(Controller):
                 signed_in.staff,
                 form,
                 edit,
-                expected=_expected(posted),
+                expected=posted_revision(posted),
                 address=client_address(request),
             )
         selected = fields.get("question") or None
@@ -223,8 +204,7 @@ class BuilderController(Controller):
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
     ) -> Response[Any]:
         """存为场景: keep the preview's current answers with what they lead to now, as a scenario of the form."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         name = posted.get("name", "").strip()
         draft = builder_draft(services, form)
         errors = {}
@@ -247,24 +227,21 @@ class BuilderController(Controller):
                 errors=errors,
                 posted=posted,
             )
-        scenario = scenario_from(draft.compiled, name, saved.answers)
-        result = await authoring.apply_to_form(
-            services.database, signed_in.staff, form, AddScenario(scenario=scenario), expected=_expected(posted),
-            address=client_address(request),
-        )  # fmt: skip
-        return await answer(services, request, signed_in, form, result, selected=None, panel="scenarios")
+        edit = AddScenario(scenario=scenario_from(draft.compiled, name, saved.answers))
+        return await save_edits(
+            services, request, signed_in, form, posted, edit, selected=None, panel="scenarios"
+        )
 
     @post("/undo", name="admin:undo", status_code=HTTP_200_OK)
     async def undo(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
     ) -> Response[Any]:
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         result = await authoring.undo(
             services.database,
             signed_in.staff,
             form,
-            expected=_expected(posted),
+            expected=posted_revision(posted),
             address=client_address(request),
         )
         return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
@@ -273,13 +250,12 @@ class BuilderController(Controller):
     async def redo(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_pk: FromPath[int]
     ) -> Response[Any]:
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         result = await authoring.redo(
             services.database,
             signed_in.staff,
             form,
-            expected=_expected(posted),
+            expected=posted_revision(posted),
             address=client_address(request),
         )
         return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
@@ -296,6 +272,28 @@ def builder_draft(services: Services, form: AuthoredFormRecord) -> Draft:
     """The authored form checked as the builder and its preview show it: with the installed widgets' checks and
     against the platform's approval chains (once per revision: :func:`~.views.checked_draft`)."""
     return checked_draft(form.definition, chains=services.chains)
+
+
+async def save_edits(
+    services: Services,
+    request: Request[Any, Any, Any],
+    signed_in: SignedIn,
+    form: AuthoredFormRecord,
+    posted: dict[str, str],
+    edits: Edit | list[Edit],
+    *,
+    selected: str | None,
+    panel_only: bool = False,
+    panel: str | None = None,
+) -> Response[Any]:
+    """Apply ``edits`` made on the posted revision (one use case, one transaction) and answer with the builder."""
+    result = await authoring.apply_to_form(
+        services.database, signed_in.staff, form, edits, expected=posted_revision(posted),
+        address=client_address(request),
+    )  # fmt: skip
+    return await answer(
+        services, request, signed_in, form, result, selected=selected, panel_only=panel_only, panel=panel
+    )
 
 
 async def answer(

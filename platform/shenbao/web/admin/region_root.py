@@ -19,9 +19,8 @@ from shenbao.cases.authoring import Refused
 from shenbao.forms.editing import UpdateQuestion
 from shenbao.forms.model import Region
 from shenbao.regions import LEVELS, installed_divisions, level_of
-from shenbao.web.admin.access import editable_form, posting_author
-from shenbao.web.admin.builder import answer
-from shenbao.web.posted import client_address
+from shenbao.web.admin.builder import answer, save_edits
+from shenbao.web.admin.posting import open_posting
 from shenbao.web.services import Services
 
 __all__ = ["RegionRootController"]
@@ -53,8 +52,7 @@ class RegionRootController(Controller):
         form_pk: FromPath[int],
         question_id: FromPath[str],
     ) -> Response[Any]:
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         question = next(
             (each for each in authoring.definition_of(form).questions() if each.id == question_id), None
         )
@@ -64,14 +62,9 @@ class RegionRootController(Controller):
             if isinstance(question, Region)
             else "这道题不是地区题"
         )
-        result: Any
         if problem is not None:
-            result = Refused(message=problem)
-        else:
-            raw = posted.get("rev", "")
-            expected = int(raw) if raw.isdigit() and len(raw) < 10 else -1
-            result = await authoring.apply_to_form(
-                services.database, signed_in.staff, form, UpdateQuestion(question=question_id, values={"root": root}),
-                expected=expected, address=client_address(request),
-            )  # fmt: skip
-        return await answer(services, request, signed_in, form, result, selected=question_id)
+            return await answer(
+                services, request, signed_in, form, Refused(message=problem), selected=question_id
+            )
+        edit = UpdateQuestion(question=question_id, values={"root": root})
+        return await save_edits(services, request, signed_in, form, posted, edit, selected=question_id)

@@ -30,10 +30,9 @@ from shenbao.forms.editing import (
 from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.rule_reading import read_rule
 from shenbao.forms.rule_text import describe_place
-from shenbao.web.admin.access import editable_form, posting_author
-from shenbao.web.admin.builder import answer
+from shenbao.web.admin.builder import save_edits
+from shenbao.web.admin.posting import open_posting
 from shenbao.web.admin.rule_form import posted_rule
-from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 
 __all__ = ["OutcomesController", "RulesController"]
@@ -45,11 +44,6 @@ def _place(place: str) -> RulePlace:
     if place not in _PLACES:
         raise NotFoundException("没有这种规则")
     return cast(RulePlace, place)
-
-
-def _expected(posted: dict[str, str]) -> int:
-    raw = posted.get("rev", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
 class RulesController(Controller):
@@ -68,18 +62,9 @@ class RulesController(Controller):
         place: FromPath[str],
     ) -> Response[Any]:
         """＋ 显示条件 / ＋ 跳转 / ＋ 检查: a first condition on the nearest choice question, to change from there."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         edit = AddRule(question=question_id, place=_place(place))
-        result = await authoring.apply_to_form(
-            services.database,
-            signed_in.staff,
-            form,
-            edit,
-            expected=_expected(posted),
-            address=client_address(request),
-        )
-        return await answer(services, request, signed_in, form, result, selected=question_id)
+        return await save_edits(services, request, signed_in, form, posted, edit, selected=question_id)
 
     @post("/{place:str}/{index:int}", name="admin:set_rule", status_code=HTTP_200_OK)
     async def change(
@@ -93,8 +78,7 @@ class RulesController(Controller):
     ) -> Response[Any]:
         """Save the rule's rows (``mode=tree``, with the button pressed) or its typed expression (``mode=expression``),
         with where a jump goes or what a check says."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         where = _place(place)
         definition = authoring.definition_of(form)
         edits: list[Edit] = []
@@ -122,15 +106,7 @@ class RulesController(Controller):
             edits.append(
                 UpdateRule(question=question_id, place=where, index=index, message=posted["message"].strip())
             )
-        result = await authoring.apply_to_form(
-            services.database,
-            signed_in.staff,
-            form,
-            edits,
-            expected=_expected(posted),
-            address=client_address(request),
-        )
-        return await answer(services, request, signed_in, form, result, selected=question_id)
+        return await save_edits(services, request, signed_in, form, posted, edits, selected=question_id)
 
     @post("/{place:str}/{index:int}/delete", name="admin:delete_rule", status_code=HTTP_200_OK)
     async def delete(
@@ -142,18 +118,9 @@ class RulesController(Controller):
         place: FromPath[str],
         index: FromPath[int],
     ) -> Response[Any]:
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        signed_in, posted, form = await open_posting(services, request, form_pk)
         edit = DeleteRule(question=question_id, place=_place(place), index=index)
-        result = await authoring.apply_to_form(
-            services.database,
-            signed_in.staff,
-            form,
-            edit,
-            expected=_expected(posted),
-            address=client_address(request),
-        )
-        return await answer(services, request, signed_in, form, result, selected=question_id)
+        return await save_edits(services, request, signed_in, form, posted, edit, selected=question_id)
 
     @post("/{place:str}/{index:int}/check", name="admin:check_rule", status_code=HTTP_200_OK)
     async def check(
@@ -166,8 +133,7 @@ class RulesController(Controller):
         index: FromPath[int],
     ) -> Response[str]:
         """htmx, as an expression is typed: does it compile, and what does it say; nothing is saved."""
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
+        _, posted, form = await open_posting(services, request, form_pk)
         definition = authoring.definition_of(form)
         typed = posted.get("expression", "").strip()
         where = _place(place)
@@ -207,17 +173,8 @@ class OutcomesController(Controller):
     async def _apply(
         self, services: Services, request: Request[Any, Any, Any], form_pk: int, edit: Edit
     ) -> Response[Any]:
-        signed_in, posted = await posting_author(services, request)
-        form = await editable_form(services, signed_in, form_pk)
-        result = await authoring.apply_to_form(
-            services.database,
-            signed_in.staff,
-            form,
-            edit,
-            expected=_expected(posted),
-            address=client_address(request),
-        )
-        return await answer(services, request, signed_in, form, result, selected=None, panel="form")
+        signed_in, posted, form = await open_posting(services, request, form_pk)
+        return await save_edits(services, request, signed_in, form, posted, edit, selected=None, panel="form")
 
     @post("/add", name="admin:add_outcome", status_code=HTTP_200_OK)
     async def add(
