@@ -3,6 +3,7 @@ the mouse, the phone preview beside the outline."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 
@@ -13,18 +14,19 @@ from e2e.staff import PASSWORD
 from e2e.support import ARTIFACTS, Server
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+_ADMINS = itertools.count(1)
+"""The server lives for the session: each test's admin is a new account."""
 
 
 @pytest.fixture
 def desk(browser: Browser, server: Server) -> Iterator[Page]:
     """A province admin at an office PC, signed in."""
-    server.shenbao(
-        "staff", "add", "form-admin", "--role", "province", "--region", "62", "--password", PASSWORD
-    )
+    username = f"form-admin{next(_ADMINS)}"
+    server.shenbao("staff", "add", username, "--role", "province", "--region", "62", "--password", PASSWORD)
     context = browser.new_context(base_url=server.url, **DESKTOP)
     page = context.new_page()
     page.goto("/staff/login")
-    page.fill("#username", "form-admin")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     yield page
@@ -185,3 +187,34 @@ def test_an_admin_builds_a_form_and_tries_it_on_the_phone(desk: Page) -> None:
     _saving(page, page.locator("#undo").click)
     expect(page.locator("#problem-count")).to_have_text("没有问题")
     expect(page.locator("#scenario-badge")).to_have_text("1个场景全部通过")
+
+
+def test_an_admin_edits_the_blanks_of_a_fields_question(desk: Page) -> None:
+    page = desk
+    page.goto("/admin/")
+    page.get_by_role("link", name="＋ 新建表单").click()
+    page.get_by_label("表单名称").fill("联系方式登记")
+    page.get_by_label(re.compile("代号")).fill("blanks-e2e")
+    page.get_by_role("button", name="建好，开始添加题目").click()
+    expect(page.locator("#form-title")).to_have_text("联系方式登记")
+
+    _add(page, "多项填空")
+    _saving(page, page.get_by_role("button", name="＋ 添加填空").click)
+    expect(page.locator("#blanks .blank")).to_have_count(2)
+    _type(page, "#blank-f2-label", "联系电话")
+    expect(page.locator("#blank-f2-verify")).to_be_hidden()
+    _saving(page, lambda: page.locator("#blank-f2-kind").select_option(label="手机号码"))
+    expect(page.locator("#blank-f2-verify")).to_be_visible()  # shown as soon as it is a phone blank
+    _saving(page, page.locator("#blank-f2-verify").check)
+    _type(page, "#blank-f2-max_chars", "十一")
+    expect(page.locator("#e-blank-f2")).to_contain_text("“联系电话”的最多字数请填整数")
+    _type(page, "#blank-f2-max_chars", "11")
+    expect(page.locator("#e-blank-f2")).to_be_empty()
+    _saving(page, page.locator("#blank-2").get_by_role("button", name="↑").click)
+    expect(page.locator("#blank-1 input[name='field.f2.label']")).to_have_value("联系电话")
+    expect(page.locator("#blank-f2-verify")).to_be_checked()
+    expect(page.frame_locator("#preview").get_by_text("联系电话")).to_be_visible()
+    _shot(page, "blanks")
+    _saving(page, page.locator("#blank-2").get_by_role("button", name="删").click)
+    expect(page.locator("#blanks .blank")).to_have_count(1)
+    expect(page.locator("#blank-1").get_by_role("button", name="删")).to_be_disabled()

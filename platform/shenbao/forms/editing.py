@@ -20,13 +20,16 @@ from shenbao.forms.model import Base, FormDef, Label, Question, Scenario, text_o
 from shenbao.forms.rules import Rule
 
 __all__ = [
+    "FIELD_PROPERTIES",
     "QUESTION_TYPES",
+    "AddField",
     "AddOption",
     "AddOutcome",
     "AddQuestion",
     "AddRule",
     "AddScenario",
     "AddSection",
+    "DeleteField",
     "DeleteOption",
     "DeleteOutcome",
     "DeleteQuestion",
@@ -36,12 +39,14 @@ __all__ = [
     "DuplicateQuestion",
     "Edit",
     "EditError",
+    "MoveField",
     "MoveOption",
     "MoveQuestion",
     "MoveSection",
     "PlaceQuestion",
     "ReplaceForm",
     "SetRule",
+    "UpdateField",
     "UpdateForm",
     "UpdateOption",
     "UpdateOutcome",
@@ -146,6 +151,33 @@ class DeleteOption(_Edit, tag="delete_option", frozen=True, kw_only=True):
 class MoveOption(_Edit, tag="move_option", frozen=True, kw_only=True):
     question: str
     value: str | int
+    by: Literal[-1, 1]
+
+
+class AddField(_Edit, tag="add_field", frozen=True, kw_only=True):
+    """Add a blank to a fields question (多项填空), at its end, with a new id (``f<n>``)."""
+
+    question: str
+
+
+class UpdateField(_Edit, tag="update_field", frozen=True, kw_only=True):
+    """Change a blank's label, kind, required, max_chars or verify; its ``id`` never changes with its label."""
+
+    question: str
+    field: str
+    values: dict[str, Any]
+
+
+class DeleteField(_Edit, tag="delete_field", frozen=True, kw_only=True):
+    """Delete a blank (not the last one, nor the one the applicant's name is taken from)."""
+
+    question: str
+    field: str
+
+
+class MoveField(_Edit, tag="move_field", frozen=True, kw_only=True):
+    question: str
+    field: str
     by: Literal[-1, 1]
 
 
@@ -255,6 +287,10 @@ Edit: TypeAlias = (
     | UpdateOption
     | DeleteOption
     | MoveOption
+    | AddField
+    | UpdateField
+    | DeleteField
+    | MoveField
     | AddSection
     | UpdateSection
     | DeleteSection
@@ -276,6 +312,8 @@ _FORM_FIELDS = frozenset(
     {"title", "description", "guide", "guide_min_seconds", "pledge", "pledge_before", "submit_label",
      "applicant_name", "chain"}
 )  # fmt: skip
+FIELD_PROPERTIES = frozenset({"label", "kind", "required", "max_chars", "verify"})
+"""What :class:`UpdateField` may set on a blank (its ``id`` is fixed)."""
 _FIXED_QUESTION_FIELDS = frozenset({"id", "type", "options", "fields", "jumps", "checks"})
 _NUMBERED_ID = re.compile(r"^([a-z]+)(\d+)$")
 
@@ -361,6 +399,33 @@ def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef
         case MoveOption():
             options = _options(sections, edit.question)
             _swap(options, _option_index(options, edit.value), edit.by)
+        case AddField():
+            fields = _fields(sections, edit.question)
+            number = _free_field_number(fields)
+            fields.append({"id": f"f{number}", "label": f"填空{number}"})
+        case UpdateField():
+            fields = _fields(sections, edit.question)
+            index = _field_index(fields, edit.field)
+            if "id" in edit.values:
+                raise EditError("填空的编号不能修改：规则和已收到的申请都用它，改文字即可")
+            unknown = set(edit.values) - FIELD_PROPERTIES
+            if unknown:
+                raise EditError(f"不能在这里修改填空的{'、'.join(sorted(unknown))}")
+            field = _without_none({**fields[index], **edit.values})
+            if field.get("kind", "text") != "phone":
+                field.pop("verify", None)  # only a phone blank is confirmed by a code
+            fields[index] = field
+        case DeleteField():
+            fields = _fields(sections, edit.question)
+            index = _field_index(fields, edit.field)
+            if len(fields) <= 1:
+                raise EditError("多项填空至少要有一个填空：请先添加新填空再删除这个")
+            if data.get("applicant_name") == f"{edit.question}.{edit.field}":
+                raise EditError("申请人姓名取自这个填空：请先在“表单设置”里修改“申请人姓名取自”，再删除它")
+            del fields[index]
+        case MoveField():
+            fields = _fields(sections, edit.question)
+            _swap(fields, _field_index(fields, edit.field), edit.by)
         case AddSection():
             index = (
                 len(sections) if edit.after is None else sections.index(_section(sections, edit.after)) + 1
@@ -462,6 +527,32 @@ def _option_index(options: list[dict[str, Any]], value: str | int) -> int:
         if str(option["value"]) == str(value):
             return index
     raise EditError("这个选项已不存在，请刷新后再试")
+
+
+def _fields(sections: list[dict[str, Any]], question_id: str) -> list[dict[str, Any]]:
+    section, index = _find(sections, question_id)
+    question = section["questions"][index]
+    if "fields" not in question:
+        raise EditError("这道题没有填空")
+    fields: list[dict[str, Any]] = question["fields"]
+    return fields
+
+
+def _field_index(fields: list[dict[str, Any]], field_id: str) -> int:
+    for index, field in enumerate(fields):
+        if field["id"] == field_id:
+            return index
+    raise EditError("这个填空已不存在，请刷新后再试")
+
+
+def _free_field_number(fields: list[dict[str, Any]]) -> int:
+    """One above the highest ``f<n>`` among the blanks (a blank named otherwise, ``name``, takes no number)."""
+    numbers = [
+        int(match.group(2))
+        for field in fields
+        if (match := _NUMBERED_ID.match(field["id"])) and match.group(1) == "f"
+    ]
+    return max(numbers, default=0) + 1
 
 
 def _swap(items: list[Any], index: int, by: int) -> None:
@@ -572,6 +663,8 @@ def describe_edit(form: FormDef, edit: Edit) -> str:
             )
         case AddOption() | UpdateOption() | DeleteOption() | MoveOption():
             return f"修改了{_named(form, edit.question)}的选项"
+        case AddField() | UpdateField() | DeleteField() | MoveField():
+            return f"修改了{_named(form, edit.question)}的填空"
     verbs = {
         DuplicateQuestion: "复制了",
         DeleteQuestion: "删除了",

@@ -27,7 +27,7 @@ from shenbao import store
 from shenbao.cases import authoring
 from shenbao.cases.authoring import Refused, Saved, Stale
 from shenbao.forms.editing import QUESTION_TYPES, AddScenario, Edit
-from shenbao.forms.model import MultipleChoice, Question, Region, SingleChoice
+from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Region, SingleChoice
 from shenbao.forms.scenarios import scenario_from
 from shenbao.store import authoring as stored
 from shenbao.store.authoring import AuthoredFormRecord
@@ -39,6 +39,7 @@ from shenbao.web.admin.preview import preview_token
 from shenbao.web.admin.rule_form import rule_editors
 from shenbao.web.admin.views import (
     Draft,
+    blank_rows,
     chain_choices,
     checked_draft,
     common,
@@ -53,10 +54,22 @@ __all__ = ["BuilderController"]
 
 _OPS = frozenset(
     {"add_question", "duplicate_question", "delete_question", "move_question", "place_question", "add_option",
-     "delete_option", "move_option", "add_section", "update_section", "delete_section", "move_section",
+     "delete_option", "move_option", "add_field", "delete_field", "move_field", "add_section", "update_section", "delete_section", "move_section",
      "delete_scenario"}
 )  # fmt: skip
-_OP_FIELDS = ("kind", "section", "after", "question", "by", "value", "before", "title", "name", "widget")
+_OP_FIELDS = (
+    "kind",
+    "section",
+    "after",
+    "question",
+    "by",
+    "value",
+    "field",
+    "before",
+    "title",
+    "name",
+    "widget",
+)
 
 
 def _htmx(request: Request[Any, Any, Any]) -> bool:
@@ -379,6 +392,7 @@ async def _page(
         options=[(option, label_values(option.label)) for option in question.options]
         if isinstance(question, SingleChoice | MultipleChoice)
         else None,
+        blanks=blank_rows(question, posted, errors) if isinstance(question, FieldsQuestion) else None,
         builder_url=f"{services.base}/admin/forms/{form.id}",
         preview_url=f"{services.base}/admin/preview/{form.id}/s/{first_section}?rev={form.revision}",
     )

@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 import msgspec
 
-from shenbao.forms.editing import Edit, UpdateForm, UpdateOption, UpdateQuestion
-from shenbao.forms.model import FormDef, Label, Question, text_of
+from shenbao.forms.editing import Edit, UpdateField, UpdateForm, UpdateOption, UpdateQuestion
+from shenbao.forms.model import Field, FormDef, Label, Question, text_of
 
 __all__ = [
+    "BLANK_KINDS",
     "FORM_FIELDS",
     "QUESTION_FIELDS",
     "FieldSpec",
@@ -86,6 +87,14 @@ QUESTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "id_number": (),
 }  # fmt: skip
 """The fields of each question type, after :data:`_COMMON` (a notice has no ``required``)."""
+
+BLANK_KINDS: tuple[tuple[str, str], ...] = (
+    ("text", "填空"),
+    ("phone", "手机号码"),
+    ("id_number", "身份证号码"),
+    ("number", "数字"),
+)
+"""What a blank of a fields question (多项填空) can be, as its panel names it."""
 
 FORM_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(name="title", label="表单名称", translated=True, optional=False),
@@ -232,7 +241,9 @@ def question_edits(
     """The edits a post of ``question``'s panel asks for, or the errors of the fields that could not be read.
 
     The panel posts the question's properties and, for a choice question, each option's label
-    (``option.<value>``, ``option.<value>.bo``) and exclusive flag (``exclusive.<value>``).
+    (``option.<value>``, ``option.<value>.bo``) and exclusive flag (``exclusive.<value>``); for a fields question
+    each blank's ``field.<id>.label`` (and ``.label.bo``), ``.kind``, ``.required``, ``.max_chars`` and, for a
+    phone blank, ``.verify`` (a box with its ``._shown`` marker).
     """
     current = msgspec.to_builtins(question)
     values, errors = _read(question_fields(question, widgets), posted, current)
@@ -249,7 +260,51 @@ def question_edits(
             update["exclusive"] = posted.get(f"exclusive.{option.value}") == "1" or None
         if update["label"] != option.label or update.get("exclusive") != (option.exclusive or None):
             edits.append(UpdateOption(question=question.id, value=option.value, values=update))
+    for field in getattr(question, "fields", ()):
+        edit, blank_errors = _blank_edit(question.id, field, posted)
+        errors.update(blank_errors)
+        if edit is not None:
+            edits.append(edit)
+    if errors:
+        return [], errors
     return edits, {}
+
+
+_BLANK_DEFAULTS = {each.name: each.default for each in msgspec.structs.fields(Field)}
+
+
+def _blank_edit(
+    question_id: str, field: Field, posted: Mapping[str, str]
+) -> tuple[UpdateField | None, dict[str, str]]:
+    """The change a post asks of one blank (``None``: none), or the errors of its inputs (``field.<id>.<name>``)."""
+    key = f"field.{field.id}"
+    if f"{key}.label" not in posted:
+        return None, {}
+    name = text_of(field.label) or field.id
+    errors: dict[str, str] = {}
+    wanted: dict[str, Any] = {"label": _label(posted, f"{key}.label", field.label) or ""}
+    kind = posted.get(f"{key}.kind", field.kind)
+    if kind not in dict(BLANK_KINDS):
+        errors[f"{key}.kind"] = f"请从“{name}”的类型中选一个"
+    wanted["kind"] = kind
+    if f"{key}.required._shown" in posted:
+        wanted["required"] = posted.get(f"{key}.required") == "1"
+    if f"{key}.max_chars" in posted:
+        raw = posted[f"{key}.max_chars"].strip()
+        if not raw:
+            wanted["max_chars"] = _BLANK_DEFAULTS["max_chars"]
+        elif not raw.isdigit() or len(raw) > 9:
+            errors[f"{key}.max_chars"] = f"“{name}”的最多字数请填整数，例如 20"
+        elif int(raw) < 1:
+            errors[f"{key}.max_chars"] = f"“{name}”的最多字数不能小于1"
+        else:
+            wanted["max_chars"] = int(raw)
+    if kind == "phone" and f"{key}.verify._shown" in posted:
+        wanted["verify"] = posted.get(f"{key}.verify") == "1"
+    if errors:
+        return None, errors
+    changed = {prop: value for prop, value in wanted.items() if getattr(field, prop) != value}
+    return (UpdateField(question=question_id, field=field.id, values=changed) if changed else None), {}
 
 
 def form_edits(

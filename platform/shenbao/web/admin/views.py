@@ -14,23 +14,25 @@ from shenbao.forms import CompiledForm, compile_form
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import lint_form
 from shenbao.forms.lint_zh import in_chinese
-from shenbao.forms.model import FormDef, Question, Region, text_of
+from shenbao.forms.model import FieldsQuestion, FormDef, Question, Region, text_of
 from shenbao.forms.scenarios import ScenarioResult, run_scenarios, summary
 from shenbao.forms.values import Cleaner
 from shenbao.regions import LEVELS, Division, installed_divisions, parent_of
 from shenbao.roles import ROLE_NAMES
 from shenbao.store.staff import SignedIn
-from shenbao.web.admin.edits import FieldSpec, form_fields, label_values, question_fields
+from shenbao.web.admin.edits import BLANK_KINDS, FieldSpec, form_fields, label_values, question_fields
 from shenbao.web.posted import CSRF_FIELD
 from shenbao.widgets import installed_widgets
 from shenbao.workflow.lint import form_chain_problems
 from shenbao.workflow.model import Chain
 
 __all__ = [
+    "Blank",
     "Draft",
     "Field",
     "OutlineRow",
     "RegionRoot",
+    "blank_rows",
     "chain_choices",
     "checked_draft",
     "common",
@@ -251,6 +253,51 @@ def panel_fields(
             }
         fields.append(Field(spec=spec, value=value, texts=texts, error=(errors or {}).get(spec.name, "")))
     return fields
+
+
+class Blank(msgspec.Struct, frozen=True, kw_only=True):
+    """One blank of a fields question as its panel shows it: what is stored (or was just posted) and its errors."""
+
+    id: str
+    texts: dict[str, str]
+    kind: str
+    required: bool
+    max_chars: str
+    verify: bool
+    error: str = ""
+
+
+def blank_rows(
+    question: FieldsQuestion, posted: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> tuple[list[Blank], tuple[tuple[str, str], ...]]:
+    """The blanks of ``question``'s panel, each with its inputs' values, and the kinds a blank may be."""
+    rows = []
+    for field in question.fields:
+        key = f"field.{field.id}"
+        texts = label_values(field.label)
+        kind: str = field.kind
+        required, max_chars, verify = field.required, str(field.max_chars), field.verify
+        if posted is not None and f"{key}.label" in posted:  # a refused post: what was typed stays
+            texts = {**texts, "zh": posted[f"{key}.label"], "bo": posted.get(f"{key}.label.bo", "")}
+            kind = posted.get(f"{key}.kind", kind)
+            max_chars = posted.get(f"{key}.max_chars", max_chars)
+            if f"{key}.required._shown" in posted:
+                required = posted.get(f"{key}.required") == "1"
+            if f"{key}.verify._shown" in posted:
+                verify = posted.get(f"{key}.verify") == "1"
+        error = "；".join(message for name, message in (errors or {}).items() if name.startswith(f"{key}."))
+        rows.append(
+            Blank(
+                id=field.id,
+                texts=texts,
+                kind=kind,
+                required=required,
+                max_chars=max_chars,
+                verify=verify,
+                error=error,
+            )
+        )
+    return rows, BLANK_KINDS
 
 
 class RegionRoot(msgspec.Struct, frozen=True, kw_only=True):
