@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import msgspec
 import pytest
 
 from shenbao import store
@@ -176,22 +175,3 @@ async def test_who_else_has_the_form_open(db: store.Database) -> None:
     others = await authoring.note_editor(db, second, form)
 
     assert [each.display_name for each in others] == ["王芳"]
-
-
-def test_only_province_accounts_author_and_only_their_own_forms() -> None:
-    def staff(role: str, region: str) -> StaffRecord:
-        return msgspec.convert(
-            {"id": 1, "username": "x", "display_name": "", "phone": "", "role": role, "region_code": region,
-             "active": True, "created_at": "2026-12-01T00:00:00Z"},
-            StaffRecord,
-        )  # fmt: skip
-
-    form = msgspec.convert(
-        {"id": 1, "form_id": "f", "title": "t", "state": "draft", "definition": {}, "revision": 1,
-         "owner_region": "62", "source": "", "created_by": 1, "created_at": "2026-12-01T00:00:00Z",
-         "updated_by": 1, "updated_at": "2026-12-01T00:00:00Z"},
-        stored.AuthoredFormRecord,
-    )  # fmt: skip
-    assert authoring.may_edit(staff("province", "62"), form)
-    assert not authoring.may_edit(staff("province", "64"), form)
-    assert not authoring.may_author(staff("county", "620102"))

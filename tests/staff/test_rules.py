@@ -15,6 +15,7 @@ from shenbao.staff.rules import (
     check_new_password,
     check_phone,
     generate_password,
+    may_grant_form_admin,
     may_manage,
     region_filter,
 )
@@ -50,6 +51,27 @@ GOOD = AccountForm(
 )
 def test_who_manages_whom(manager: Role, region: str, role: str, target: str, allowed: bool) -> None:
     assert may_manage(manager, region, role, target) is allowed
+
+
+@pytest.mark.parametrize(
+    ("manager", "region", "role", "target", "allowed"),
+    [
+        ("province", "62", "county", "620102", True),
+        ("province", "62", "county", "620103", True),
+        ("province", "62", "county", "640104", False),  # a county of another province
+        ("province", "64", "county", "620102", False),  # another province's admin
+        ("province", "62", "township", "620102001", False),  # only county accounts hold the grant
+        ("province", "62", "village", "620102001001", False),
+        ("province", "62", "province", "62", False),  # province accounts author without it
+        ("county", "620102", "county", "620102", False),  # nor a county admin, to itself
+        ("county", "620102", "township", "620102001", False),
+        ("township", "620102001", "village", "620102001001", False),
+        ("village", "620102001001", "village", "620102001001", False),
+    ],
+    ids=lambda value: str(value),
+)
+def test_who_grants_form_admin(manager: Role, region: str, role: str, target: str, allowed: bool) -> None:
+    assert may_grant_form_admin(manager, region, role, target) is allowed
 
 
 def test_a_good_account_is_tidied_up() -> None:

@@ -21,6 +21,7 @@ VILLAGE = StaffRecord(
     role="village",
     region_code="620102001001",
     active=True,
+    form_admin=False,
     created_at=datetime(2026, 1, 1, tzinfo=UTC),
 )
 START = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)

@@ -21,6 +21,7 @@ import msgspec
 
 from shenbao.forms.editing import Edit, EditError, apply_edit, describe_edit
 from shenbao.forms.model import FormDef, text_of
+from shenbao.staff.rules import FORM_ADMIN_ROLES
 from shenbao.store import Database
 from shenbao.store import authoring as stored
 from shenbao.store.audit import record_audit
@@ -69,12 +70,16 @@ class Refused(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def may_author(staff: StaffRecord) -> bool:
-    """Whether ``staff`` may author forms: province accounts."""
-    return staff.role == "province" and staff.active
+    """Whether ``staff`` may author forms: active province accounts, and active county accounts the province
+    admin granted 表单管理权限 (``form_admin``); the flag means nothing on any other role."""
+    if not staff.active:
+        return False
+    return staff.role == "province" or (staff.role in FORM_ADMIN_ROLES and staff.form_admin)
 
 
 def may_edit(staff: StaffRecord, form: AuthoredFormRecord) -> bool:
-    """Whether ``staff`` may open and change ``form``: an author whose region contains the form's owner."""
+    """Whether ``staff`` may open and change ``form``: an author whose region contains the form's owner (a county
+    author its own county's forms; the province admin every form of the province, its counties' included)."""
     return may_author(staff) and form.owner_region.startswith(staff.region_code)
 
 
@@ -183,7 +188,7 @@ async def _apply_held(
     try:
         before = after = definition_of(base)
         for edit in edits:
-            after = apply_edit(after, edit, region_root=base.owner_region[:2])
+            after = apply_edit(after, edit, region_root=base.owner_region)  # a county's form: its county
     except EditError as refused:
         return Refused(message=str(refused))
     if after == before:

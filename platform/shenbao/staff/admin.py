@@ -1,4 +1,5 @@
-"""A manager's work on staff accounts: list, add, deactivate or reactivate, reset a password, change a phone.
+"""A manager's work on staff accounts: list, add, deactivate or reactivate, reset a password, change a phone,
+grant or withdraw 表单管理权限 (the province admin, to a county account).
 
 :class:`StaffAdmin` is bound to the signed-in manager; every read and change goes through their
 :class:`~shenbao.store.staff_admin.StaffScope` (see :mod:`shenbao.staff.rules` for who manages whom), so an
@@ -14,6 +15,8 @@ import anyio.to_thread
 from shenbao.regions import Divisions
 from shenbao.staff.accounts import hash_password
 from shenbao.staff.rules import (
+    FORM_ADMIN_GRANTORS,
+    FORM_ADMIN_ROLES,
     MANAGED_ROLES,
     AccountForm,
     CheckedAccount,
@@ -34,6 +37,7 @@ from shenbao.store.staff_admin import (
     managed_account,
     managed_staff,
     set_staff_active,
+    set_staff_form_admin,
     set_staff_password_hash,
     set_staff_phone,
 )
@@ -87,7 +91,8 @@ class StaffAdmin:
         address: where the manager's request came from, for the audit log.
 
     Every change is written to the audit log in the same transaction (``staff.add``, ``staff.deactivate``,
-    ``staff.reactivate``, ``staff.reset_password``, ``staff.change_phone``), naming the account changed.
+    ``staff.reactivate``, ``staff.reset_password``, ``staff.change_phone``, ``staff.form_admin.grant``,
+    ``staff.form_admin.revoke``), naming the account changed.
 
     Raises:
         NotManaged: the manager's role manages no accounts (township and village staff).
@@ -212,6 +217,30 @@ class StaffAdmin:
             await self._audit("staff.change_phone", changed)
         return changed
 
+    async def set_form_admin(self, staff_id: int, granted: bool) -> StaffRecord:
+        """Grant (``granted``) or withdraw a county account's 表单管理权限: it authors its own county's forms.
+
+        The account's next request sees the change (the admin pages read the account on every request). Granting
+        what is already granted (a second tap) changes nothing and writes no audit row.
+
+        Raises:
+            NotManaged: the manager is not the province admin, or the account is not in their scope.
+            FormProblems: the account is not a county account (``form_admin``: what to do instead).
+        """
+        if self.manager.role not in FORM_ADMIN_GRANTORS:
+            raise NotManaged("只有省级管理员可以授予或收回表单管理权限；如需要，请联系省级管理员")
+        account = await self.account(staff_id)
+        if account.role not in FORM_ADMIN_ROLES:
+            raise FormProblems({"form_admin": _NOT_A_COUNTY})
+        scope = StaffScope(region_code=self.manager.region_code, roles=FORM_ADMIN_ROLES)
+        async with self.database.transaction():
+            changed = await set_staff_form_admin(self.database, scope, staff_id, granted)
+            if changed is not None:
+                await self._audit("staff.form_admin.grant" if granted else "staff.form_admin.revoke", changed)
+        if changed is None:  # already so (a second tap): nothing changed, nothing logged
+            return _managed(await managed_account(self.database, scope, staff_id))
+        return changed
+
     async def _audit(self, action: str, account: StaffRecord, detail: str = "") -> None:
         """The change's audit row, inside the change's transaction: who changed which account."""
         await record_audit(
@@ -240,4 +269,5 @@ class StaffAdmin:
         return _TAKEN.format(username=existing.username)
 
 
+_NOT_A_COUNTY = "表单管理权限只能授予县级账号；乡镇和村级账号不能制作表单，请把权限授予其所在县的县级账号"
 _TAKEN = "用户名{username}已有人使用，请换一个，例如在后面加上数字"

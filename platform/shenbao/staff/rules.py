@@ -9,6 +9,10 @@ Who manages whom:
 Nobody manages an account at or above their own level (so nobody manages themselves or a colleague of the
 same level), and nobody reaches outside their region's subtree. Province accounts are made on the command
 line (``shenbao staff add``) by whoever runs the platform.
+
+表单管理权限 (the ``form_admin`` flag): only the province admin grants or withdraws it, and only to the county
+accounts of its province (:func:`may_grant_form_admin`); a county account holding it authors its own county's
+forms in the admin area (see :func:`shenbao.cases.authoring.may_author`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from shenbao.regions import LEVEL_LABELS, Divisions, Level, level_of
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, ROLES, Role
 
 __all__ = [
+    "FORM_ADMIN_GRANTORS",
+    "FORM_ADMIN_ROLES",
     "MANAGED_ROLES",
     "MAX_NAME_LENGTH",
     "MIN_PASSWORD_LENGTH",
@@ -34,6 +40,7 @@ __all__ = [
     "check_new_password",
     "check_phone",
     "generate_password",
+    "may_grant_form_admin",
     "may_manage",
     "region_filter",
 ]
@@ -48,6 +55,10 @@ MANAGED_ROLES: dict[Role, tuple[Role, ...]] = {
     "village": (),
 }
 """The roles whose accounts each role manages, inside its own region's subtree."""
+FORM_ADMIN_ROLES: tuple[Role, ...] = ("county",)
+"""The roles whose accounts may be granted 表单管理权限 (province accounts author forms without it)."""
+FORM_ADMIN_GRANTORS: tuple[Role, ...] = ("province",)
+"""The roles that grant and withdraw 表单管理权限, to the accounts of :data:`FORM_ADMIN_ROLES` they manage."""
 _MAX_REGION_MATCHES = 50
 # No 0/o, 1/l/i: a generated password is read out over the phone or copied from a screen.
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -66,6 +77,23 @@ def may_manage(manager_role: Role, manager_region: str, role: str, region_code: 
         role in MANAGED_ROLES[manager_role]
         and region_code.startswith(manager_region)
         and len(region_code) > len(manager_region)
+    )
+
+
+def may_grant_form_admin(manager_role: Role, manager_region: str, role: str, region_code: str) -> bool:
+    """Whether an account of ``manager_role`` at ``manager_region`` grants or withdraws 表单管理权限 of one of
+    ``role`` at ``region_code``: the province admin, for the county accounts of its province.
+
+    Args:
+        manager_role: the signed-in staff member's role.
+        manager_region: their region code.
+        role: the other account's role.
+        region_code: the other account's region code.
+    """
+    return (
+        manager_role in FORM_ADMIN_GRANTORS
+        and role in FORM_ADMIN_ROLES
+        and may_manage(manager_role, manager_region, role, region_code)
     )
 
 

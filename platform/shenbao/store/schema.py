@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from shenbao.store import schema_sql as sql
 from shenbao.store.database import Database, open_database
 from shenbao.store.schema_sql_authoring import authored_forms
+from shenbao.store.schema_sql_form_admin import staff_form_admin
 
 __all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "migrate_url", "schema_version"]
 
@@ -127,6 +128,12 @@ STEPS: tuple[Step, ...] = (
         name="forms authored in the admin builder, their revisions and who has them open",
         sqlite=authored_forms("sqlite"),
         postgres=authored_forms("postgres"),
+    ),
+    Step(
+        version=13,
+        name="staff accounts' 表单管理 grant: county accounts that author their county's forms",
+        sqlite=staff_form_admin("sqlite"),
+        postgres=staff_form_admin("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

@@ -56,6 +56,8 @@ class StaffRecord(msgspec.Struct, frozen=True, kw_only=True):
         region_code: the division they serve; they see its whole subtree and nothing else.
         active: whether they may sign in.
         created_at: when the account was made (UTC).
+        form_admin: 表单管理权限, granted by the province admin to a county account: it authors its county's
+            forms (province accounts author forms whether or not it is set).
     """
 
     id: int
@@ -66,6 +68,7 @@ class StaffRecord(msgspec.Struct, frozen=True, kw_only=True):
     region_code: str
     active: bool
     created_at: datetime
+    form_admin: bool
 
 
 class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
@@ -91,6 +94,7 @@ _STAFF_COLUMNS = (
     Staff.region_code,
     Staff.active,
     Staff.created_at,
+    Staff.form_admin,
 )
 
 
@@ -136,6 +140,7 @@ async def add_staff(
         "region_code": region_code,
         "active": True,
         "created_at": _now(),
+        "form_admin": False,
     }
     rows = await Staff.insert(Staff(password_hash=password_hash, **fields)).returning(Staff.id)
     return msgspec.convert({**fields, "id": int(rows[0]["id"])}, StaffRecord)
@@ -313,7 +318,12 @@ def _moment(value: Any) -> datetime:
 
 
 def _staff(row: dict[str, Any]) -> StaffRecord:
-    fields = {**row, "active": bool(row["active"]), "created_at": as_utc(row["created_at"])}
+    fields = {
+        **row,
+        "active": bool(row["active"]),
+        "form_admin": bool(row["form_admin"]),
+        "created_at": as_utc(row["created_at"]),
+    }
     return msgspec.convert(fields, StaffRecord)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "managed_account",
     "managed_staff",
     "set_staff_active",
+    "set_staff_form_admin",
     "set_staff_password_hash",
     "set_staff_phone",
 ]
@@ -74,6 +75,7 @@ _COLUMNS = (
     Staff.region_code,
     Staff.active,
     Staff.created_at,
+    Staff.form_admin,
 )
 
 
@@ -230,6 +232,29 @@ async def set_staff_phone(db: Database, scope: StaffScope, staff_id: int, phone:
     return await _update(scope, staff_id, {Staff.phone: phone})
 
 
+async def set_staff_form_admin(
+    db: Database, scope: StaffScope, staff_id: int, granted: bool
+) -> StaffRecord | None:
+    """Grant (``granted``) or withdraw an account's 表单管理权限, when it is in ``scope`` and not already so.
+
+    The caller narrows ``scope`` to the roles that may hold the grant (county accounts); the condition is part of
+    the ``UPDATE`` itself, so an account outside it is never changed whatever was checked before.
+
+    Returns:
+        The account as changed, or ``None`` when nothing changed (not in scope, or already granted or withdrawn).
+    """
+    db.check_bound()
+    condition = _in_scope(scope)
+    if condition is None:
+        return None
+    rows = (
+        await Staff.update({Staff.form_admin: granted})
+        .where(condition & (Staff.id == staff_id) & (Staff.form_admin != granted))
+        .returning(*_COLUMNS)
+    )
+    return _record(rows[0]) if rows else None
+
+
 def is_unique_violation(error: Exception) -> bool:
     """Whether ``error`` is the database refusing a duplicate (SQLite's or PostgreSQL's unique violation)."""
     if isinstance(error, sqlite3.IntegrityError):
@@ -243,4 +268,10 @@ def _record(row: dict[str, Any]) -> StaffRecord:
         created = datetime.fromisoformat(str(created))
     if created.tzinfo is None:  # SQLite hands timestamps back without their zone; they were written in UTC
         created = created.replace(tzinfo=UTC)
-    return msgspec.convert({**row, "active": bool(row["active"]), "created_at": created}, StaffRecord)
+    fields = {
+        **row,
+        "active": bool(row["active"]),
+        "form_admin": bool(row["form_admin"]),
+        "created_at": created,
+    }
+    return msgspec.convert(fields, StaffRecord)

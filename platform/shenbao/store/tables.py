@@ -175,7 +175,8 @@ class Staff(Table, tablename="staff"):
 
     ``role`` is ``village``, ``township``, ``county`` or ``province``; ``region_code`` has that level's length
     (12, 9, 6 or 2 digits). Every staff query is scoped to the region's subtree. ``password_hash`` is an
-    argon2id hash (never the password).
+    argon2id hash (never the password). ``form_admin`` (表单管理权限, schema step 13) lets a county account
+    author its county's forms; the province admin grants and withdraws it.
     """
 
     id = Serial(primary_key=True)
@@ -187,6 +188,7 @@ class Staff(Table, tablename="staff"):
     password_hash = Varchar(length=255)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    form_admin = Boolean(default=False)
 
 
 class StaffSession(Table, tablename="staff_session"):

@@ -1,4 +1,8 @@
-"""Who may use the admin pages: a signed-in staff member who may author forms, on forms of their own region."""
+"""Who may use the admin pages: a signed-in staff member who may author forms, on forms of their own region.
+
+Both are checked on every request against the account as stored now, so a withdrawn 表单管理权限 shuts a county
+account out of the next page it asks for.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from shenbao.web.staff.session import posting_staff, require_staff
 
 __all__ = ["NOT_AN_AUTHOR", "editable_form", "posting_author", "require_author"]
 
-NOT_AN_AUTHOR = "只有省级账号可以制作和修改表单；如需使用，请联系省级管理员。"
+NOT_AN_AUTHOR = "只有省级账号可以制作和修改表单，县级账号要由省级管理员授予“表单管理权限”后才能使用；如需使用，请联系省级管理员。"
 
 
 async def require_author(services: NamedDependency[Services], request: Request[Any, Any, Any]) -> SignedIn:

@@ -39,6 +39,8 @@ ACTION_CHOICES: dict[str, str] = {
     "view.unmasked": "查看完整个人信息",
     "export": "导出",
     "staff.add": "新增账号",
+    "staff.form_admin.grant": "授予表单管理权限",
+    "staff.form_admin.revoke": "收回表单管理权限",
 }
 """The action filter's choices: a code, or a family (``decision.*``), and how the page names it."""
 _APPLICATION_ACTIONS = ("decision.", "view.unmasked", "export")

@@ -30,6 +30,7 @@ from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
 )
 
+from shenbao.cases.authoring import may_author
 from shenbao.china_time import today as _today  # the overdue filter's today (the tests pin it here)
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
 from shenbao.privacy.masking import mask_code
@@ -189,6 +190,7 @@ class StaffController(Controller):
             role_label=ROLE_NAMES[staff.role],
             region=" ".join(region_names(staff.region_code)),
             manages_staff=bool(MANAGED_ROLES[staff.role]),
+            authors_forms=may_author(staff),
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,
             **view,

@@ -1,5 +1,8 @@
 """The staff-account pages under ``/staff/people``: the province and county admins manage the accounts below them.
 
+The province admin also grants and withdraws a county account's 表单管理权限 on its page (``POST
+/staff/people/<id>/form-admin``); the control is drawn for no one else, and a post from anyone else is refused.
+
 Who may do what is :mod:`shenbao.staff.rules`; every read and change goes through
 :class:`~shenbao.staff.admin.StaffAdmin`, bound to the signed-in manager. An account outside the manager's
 scope, or a signed-in township or village handler, gets 403 on every page here and nothing changes. Every
@@ -21,7 +24,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from shenbao.regions import installed_divisions
 from shenbao.roles import ROLE_NAMES
 from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
-from shenbao.staff.rules import AccountForm, region_filter
+from shenbao.staff.rules import AccountForm, may_grant_form_admin, region_filter
 from shenbao.store.staff import SignedIn
 from shenbao.store.staff_admin import StaffQuery
 from shenbao.web.posted import CSRF_FIELD, client_address
@@ -42,6 +45,8 @@ _DONE = {
     "phone": "手机号码已修改，以后的短信发到新号码。",
     "deactivated": "账号已停用：此人已退出登录，不能再登录。",
     "reactivated": "账号已重新启用，此人可以用原来的密码登录。",
+    "form_admin_granted": "已授予表单管理权限：此人下次打开页面时，可以在“表单管理”里制作和修改本县的表单。",
+    "form_admin_revoked": "已收回表单管理权限：此人从下一次打开页面起，不能再制作和修改表单。",
 }
 _STATUS = {"active": True, "inactive": False}
 
@@ -241,11 +246,15 @@ class StaffPeopleController(Controller):
         except NotManaged as refused:
             raise PermissionDeniedException(str(refused)) from refused
         person = account_view(account, signed_in.staff.region_code, admin.divisions)
+        manager = signed_in.staff
         return services.renderer.page(
             "staff/person.html",
             status_code=status_code,
             **_common(signed_in),
             person=person,
+            may_grant=may_grant_form_admin(
+                manager.role, manager.region_code, account.role, account.region_code
+            ),
             message=message,
             problems=problems or {},
             phone=person["phone"] if phone is None else phone,
@@ -317,3 +326,28 @@ class StaffPeopleController(Controller):
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Redirect(f"{services.base}/staff/people/{staff_id}?done=phone", status_code=303)
+
+    @post("/{staff_id:int}/form-admin", name="staff:person_form_admin", status_code=HTTP_200_OK)
+    async def form_admin(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], staff_id: FromPath[int]
+    ) -> Response[Any]:
+        """Grant (``form_admin=1``) or withdraw (``form_admin=0``) a county account's 表单管理权限."""
+        signed_in, admin, form = await _posting(services, request)
+        wanted = form.get("form_admin", "")
+        if wanted not in ("0", "1"):
+            raise PermissionDeniedException("请求无效，请返回后刷新页面再试")
+        try:
+            await admin.set_form_admin(staff_id, wanted == "1")
+        except NotManaged as refused:
+            raise PermissionDeniedException(str(refused)) from refused
+        except FormProblems as wrong:
+            return await self._person_page(
+                services,
+                signed_in,
+                admin,
+                staff_id,
+                problems=wrong.problems,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        done = "form_admin_granted" if wanted == "1" else "form_admin_revoked"
+        return Redirect(f"{services.base}/staff/people/{staff_id}?done={done}", status_code=303)

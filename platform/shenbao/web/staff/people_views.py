@@ -12,7 +12,7 @@ from typing import Any
 from shenbao.privacy.masking import mask_phone
 from shenbao.regions import LEVELS, Divisions, Level, PickerView, picker_view, walk_choices
 from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, Role
-from shenbao.staff.rules import MANAGED_ROLES, AccountForm
+from shenbao.staff.rules import FORM_ADMIN_ROLES, MANAGED_ROLES, AccountForm
 from shenbao.store.staff import StaffRecord
 
 __all__ = [
@@ -95,5 +95,7 @@ def account_view(account: StaffRecord, manager_region: str, divisions: Divisions
         "phone": account.phone,
         "phone_masked": mask_phone(account.phone) if account.phone else "未填",
         "active": account.active,
+        "form_admin": account.form_admin and account.role in FORM_ADMIN_ROLES,
+        "county": account.role in FORM_ADMIN_ROLES,
         "created": account.created_at,
     }
