@@ -98,6 +98,7 @@ def run_demo(settings: Settings, host: str, port: int, serve: Callable[[Settings
         print(f"  {form.title()}: http://{host}:{port}/f/{form.id}")
     print(f"  JSON API: http://{host}:{port}/api/v1/forms   OpenAPI: http://{host}:{port}/api/schema")
     print(f"  Text messages the demo sent (verification codes): http://{host}:{port}/demo/sms")
+    print(f"  Form builder (the province account): http://{host}:{port}/admin/")
     print(f"  Staff sign-in: http://{host}:{port}/staff/login  (username / password, role, region):")
     print("\n".join(asyncio.run(seed_demo_staff(settings))) + "\n", flush=True)
     demo = msgspec.structs.replace(settings, demo=True, sms_gateway=settings.sms_gateway or "database")
