@@ -156,3 +156,24 @@ def test_a_region_question_too_shallow_for_the_chain_is_a_problem_at_it(admin: T
 
     assert "只选到乡镇（街道）" in page or "只选到乡镇" in page
     assert "请把“选到哪一级”改为村级" in page
+
+
+def test_an_options_group_heading_is_edited_and_kept(admin: TestClient[Litestar]) -> None:
+    url = _copy(admin, "gansu-zizhu-2021")
+    page = admin.get(f"{url}/?q=q9").text
+    groups = re.findall(r'name="option\.([^"]+)\.group" value="([^"]*)"', page)
+    assert groups and any(heading for _, heading in groups)  # q9's topics came with the copy
+    value = groups[0][0]
+    label = re.search(r'<textarea id="f-label" name="label"[^>]*>([^<]*)<', page)
+    assert label
+    option = re.search(rf'name="option\.{re.escape(value)}" value="([^"]*)"', page)
+    assert option
+    data = {
+        **_keys(page),
+        "label": label.group(1),
+        f"option.{value}": option.group(1),
+        f"option.{value}.group": "家庭情况",
+    }
+    saved = admin.post(f"{url}/question/q9", data=data, follow_redirects=False)
+    assert saved.status_code == 303
+    assert f'name="option.{value}.group" value="家庭情况"' in admin.get(f"{url}/?q=q9").text

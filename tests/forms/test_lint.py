@@ -255,3 +255,30 @@ def test_shipped_definitions_lint_clean() -> None:
     files, problems = lint_path(form_defs_dir())
     assert {"gansu-yijian-2023.json", "gansu-zizhu-2021.json"} <= {file.name for file in files}
     assert [str(problem) for problem in problems] == []
+
+
+def test_shenbao_lint_checks_questions_widgets_against_the_packs_widgets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shenbao.cli.commands import lint
+
+    forms = tmp_path / "demo" / "forms"
+    forms.mkdir(parents=True)
+    widget = tmp_path / "demo" / "widgets" / "score"
+    widget.mkdir(parents=True)
+    (widget / "widget.html").write_text("{% macro render(q, value) %}{% endmacro %}", encoding="utf-8")
+    (widget / "widget.py").write_text(
+        "from shenbao.forms.model import NumberQuestion\nfrom shenbao.widgets import WidgetHooks\n\n\n"
+        "class Score(WidgetHooks[NumberQuestion]):\n    pass\n",
+        encoding="utf-8",
+    )
+    questions = [
+        {"type": "number", "id": "scored", "label": "几分", "widget": "score"},
+        {"type": "number", "id": "stars", "label": "几颗星", "widget": "stars"},
+    ]
+    (forms / "f.json").write_text(json.dumps(form(*questions), ensure_ascii=False), encoding="utf-8")
+
+    assert lint(str(tmp_path)) == 1
+
+    printed = capsys.readouterr().out
+    assert "stars: E022" in printed and "scored" not in printed

@@ -29,7 +29,7 @@ def lint(path: str | None) -> int:
     root = Path(path) if path else form_defs_dir()
     files, problems = lint_exports(root)
     if not (root.is_file() and root.name == EXPORT_FILE):
-        form_files, form_problems = lint_path(root)
+        form_files, form_problems = lint_path(root, widgets=_installed_widgets(root))
         files, problems = [*form_files, *files], [*form_problems, *problems]
     for problem in problems:
         print(problem)
@@ -37,6 +37,22 @@ def lint(path: str | None) -> int:
         f"{len(files)} file(s) checked (forms, chains, exports), {len(problems)} problem(s)", file=sys.stderr
     )
     return 1 if problems or not files else 0
+
+
+def _installed_widgets(root: Path) -> dict[str, str | None]:
+    """The widgets the forms at ``root`` may name: the platform's and those of the packs beside them, with the
+    question type each draws (a pack is a folder with a ``forms`` folder; ``root`` may be a pack, its parent or a
+    file in one)."""
+    from shenbao.widgets import WidgetRegistry, widget_roots
+
+    folder = root if root.is_dir() else root.parent
+    pack = next((each for each in (folder, *folder.parents) if (each / "forms").is_dir()), None)
+    base = pack.parent if pack is not None else folder
+    packs = (
+        [each.name for each in sorted(base.iterdir()) if (each / "forms").is_dir()] if base.is_dir() else []
+    )
+    registry = WidgetRegistry.discover(widget_roots(base, packs))
+    return {widget.name: widget.draws for widget in registry}
 
 
 async def migrate(settings: Settings) -> None:

@@ -394,8 +394,11 @@ def _widgets(form: FormDef, path: str, widgets: Mapping[str, str | None]) -> Ite
             )
 
 
-def lint_path(root: Path) -> tuple[list[Path], list[Problem]]:
-    """Lint every form file at or below ``root``; return the files read and the problems found."""
+def lint_path(
+    root: Path, *, widgets: Mapping[str, str | None] | None = None
+) -> tuple[list[Path], list[Problem]]:
+    """Lint every form file at or below ``root`` (with ``widgets``: against the installed widgets, as
+    :func:`lint_form`); return the files read and the problems found."""
     files = form_files(root)
     problems: list[Problem] = []
     for file in files:
@@ -404,5 +407,5 @@ def lint_path(root: Path) -> tuple[list[Path], list[Problem]]:
         except DefinitionError as error:
             problems.append(_problem(str(file), None, "E001", detail=str(error).split(": ", 1)[-1]))
             continue
-        problems += lint_form(form, str(file))
+        problems += lint_form(form, str(file), widgets=widgets)
     return files, problems

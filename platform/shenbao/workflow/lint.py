@@ -350,10 +350,13 @@ def _form_packs(root: Path) -> list[Path]:
     return [folder.parent for folder in root.glob("**/forms") if folder.parent.name != "chains"]
 
 
-def lint_all(root: Path) -> tuple[list[Path], list[Problem]]:
-    """Forms and chains at or below ``root`` (a folder, a form file or a chain file): what ``shenbao lint`` runs."""
+def lint_all(
+    root: Path, *, widgets: Mapping[str, str | None] | None = None
+) -> tuple[list[Path], list[Problem]]:
+    """Forms and chains at or below ``root`` (a folder, a form file or a chain file): what ``shenbao lint`` runs;
+    ``widgets``: the installed widgets the forms' questions may name, with the question type each draws."""
     if root.is_file() and root.parent.name == "chains":
         return lint_chains(root)
-    form_files, form_problems = lint_path(root)
+    form_files, form_problems = lint_path(root, widgets=widgets)
     chains, chain_problems = lint_chains(root)
     return [*form_files, *chains], [*form_problems, *chain_problems]
