@@ -260,8 +260,8 @@ def question_edits(
             update["exclusive"] = posted.get(f"exclusive.{option.value}") == "1" or None
         if f"{key}.group" in posted:  # the heading consecutive options share (2021 q9's topics)
             update["group"] = _label(posted, f"{key}.group", option.group)
-        changed = update["label"] != option.label or update.get("exclusive") != (option.exclusive or None)
-        if changed or ("group" in update and update["group"] != option.group):
+        differs = update["label"] != option.label or update.get("exclusive") != (option.exclusive or None)
+        if differs or ("group" in update and update["group"] != option.group):
             edits.append(UpdateOption(question=question.id, value=option.value, values=update))
     for field in getattr(question, "fields", ()):
         edit, blank_errors = _blank_edit(question.id, field, posted)
