@@ -177,3 +177,11 @@ def test_an_options_group_heading_is_edited_and_kept(admin: TestClient[Litestar]
     saved = admin.post(f"{url}/question/q9", data=data, follow_redirects=False)
     assert saved.status_code == 303
     assert f'name="option.{value}.group" value="家庭情况"' in admin.get(f"{url}/?q=q9").text
+
+
+def test_a_check_may_add_up_later_questions(admin: TestClient[Litestar]) -> None:
+    url = _copy(admin, "gansu-zizhu-2021")
+    page = admin.get(f"{url}/?q=q13").text
+    assert "不能选" not in page  # a check reads any question: q14–q19 come after q13
+    for addend in ("q15", "q16", "q17", "q18", "q19"):
+        assert re.search(rf'name="sum\.r\.1\.{addend}" value="1" checked', page), addend

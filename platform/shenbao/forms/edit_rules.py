@@ -36,16 +36,19 @@ _OUTCOME_MESSAGES = {
 
 
 def rule_candidates(form: FormDef, question_id: str, place: RulePlace) -> list[Question]:
-    """The questions a rule of ``question_id`` at ``place`` may read: those before it; a jump and a check also
-    its own answer (a check may read any question, but the builder offers those up to its own)."""
+    """The questions a rule of ``question_id`` at ``place`` may read: a display rule those before it, a jump those
+    and its own answer, a check any question of the form (2021 q13 adds up q15–q19)."""
     questions = form.questions()
+    if place == "check":
+        return questions  # a check is run once the form is answered: it may compare with any question
     position = next((index for index, each in enumerate(questions) if each.id == question_id), len(questions))
     return questions[: position + (0 if place == "visible_if" else 1)]
 
 
 def default_condition(form: FormDef, question_id: str, place: RulePlace) -> Condition | None:
-    """A first condition to start a rule from: on the nearest choice question it may read, its first option."""
-    candidates = rule_candidates(form, question_id, place)
+    """A first condition to start a rule from: on the nearest choice question at or before this one that it may
+    read, its first option."""
+    candidates = rule_candidates(form, question_id, "jump" if place == "check" else place)
     chosen = next(
         (each for each in reversed(candidates) if isinstance(each, SingleChoice | MultipleChoice)),
         candidates[-1] if candidates else None,

@@ -128,7 +128,9 @@ def _row(
         ops=ops,
         operand=_operand(condition.op, question),
         value="" if condition.value is None else str(condition.value),
-        ticked=[str(value) for value in condition.values],
+        ticked=[
+            str(value) for value in (condition.questions if condition.op == "is_sum_of" else condition.values)
+        ],
         low="" if condition.low is None else str(condition.low),
         high="" if condition.high is None else str(condition.high),
         options=options,
