@@ -87,9 +87,19 @@ class StaffController(Controller):
     include_in_schema = False
 
     def _login_page(
-        self, services: Services, *, error: str = "", username: str = "", status_code: int = HTTP_200_OK
+        self,
+        services: Services,
+        *,
+        error: str = "",
+        username: str = "",
+        status_code: int = HTTP_200_OK,
+        token: str | None = None,
     ) -> Response[str]:
-        token = secrets.token_urlsafe(32)
+        """The sign-in page with its form's CSRF token: ``token`` (the one a refused try was sent with) or a new one.
+
+        A refused try keeps the token: a second tab, or a double tap still in flight, holds the same one, and a new
+        token would turn its answer into "页面已过期" instead of the refusal it earned."""
+        token = token or secrets.token_urlsafe(32)
         response = services.renderer.page(
             "staff/login.html",
             status_code=status_code,
@@ -129,7 +139,11 @@ class StaffController(Controller):
             )
         except LoginRefused as refused:
             return self._login_page(
-                services, error=str(refused), username=username, status_code=HTTP_401_UNAUTHORIZED
+                services,
+                error=str(refused),
+                username=username,
+                status_code=HTTP_401_UNAUTHORIZED,
+                token=request.cookies.get(LOGIN_COOKIE),
             )
         response: Response[Any] = Redirect(f"{services.base}/staff/", status_code=303)
         response.set_cookie(
