@@ -133,20 +133,8 @@ class BuilderController(Controller):
                 selected=None,
             )
         edits, errors = question_edits(question, posted, _widget_choices(question))
-        if errors:
-            return await answer(
-                services,
-                request,
-                signed_in,
-                form,
-                None,
-                selected=question_id,
-                posted=posted,
-                errors=errors,
-                panel_only=True,
-            )
-        return await save_edits(
-            services, request, signed_in, form, posted, edits, selected=question_id, panel_only=True
+        return await _save_panel(
+            services, request, signed_in, form, posted, edits, errors, selected=question_id
         )
 
     @post("/settings", name="admin:settings", status_code=HTTP_200_OK)
@@ -156,21 +144,7 @@ class BuilderController(Controller):
         """Save the form's own settings (title, guide, pledge...)."""
         signed_in, posted, form = await open_posting(services, request, form_pk)
         edits, errors = form_edits(authoring.definition_of(form), posted, chain_choices(services.chains))
-        if errors:
-            return await answer(
-                services,
-                request,
-                signed_in,
-                form,
-                None,
-                selected=None,
-                posted=posted,
-                errors=errors,
-                panel_only=True,
-            )
-        return await save_edits(
-            services, request, signed_in, form, posted, edits, selected=None, panel_only=True
-        )
+        return await _save_panel(services, request, signed_in, form, posted, edits, errors, selected=None)
 
     @post("/do", name="admin:do", status_code=HTTP_200_OK)
     async def do(
@@ -285,6 +259,28 @@ def builder_draft(services: Services, form: AuthoredFormRecord) -> Draft:
     """The authored form checked as the builder and its preview show it: with the installed widgets' checks and
     against the platform's approval chains (once per revision: :func:`~.views.checked_draft`)."""
     return checked_draft(form.definition, chains=services.chains)
+
+
+async def _save_panel(
+    services: Services,
+    request: Request[Any, Any, Any],
+    signed_in: SignedIn,
+    form: AuthoredFormRecord,
+    posted: dict[str, str],
+    edits: list[Edit],
+    errors: dict[str, str],
+    *,
+    selected: str | None,
+) -> Response[Any]:
+    """A post of the panel: its fields' errors (nothing saved, what was typed kept), or its edits saved."""
+    if errors:
+        return await answer(
+            services, request, signed_in, form, None, selected=selected, posted=posted, errors=errors,
+            panel_only=True,
+        )  # fmt: skip
+    return await save_edits(
+        services, request, signed_in, form, posted, edits, selected=selected, panel_only=True
+    )
 
 
 async def save_edits(

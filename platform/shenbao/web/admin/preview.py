@@ -74,6 +74,14 @@ class _Preview:
         )
 
 
+async def _opened(
+    services: Services, request: Request[Any, Any, Any], signed_in: SignedIn, form_pk: int
+) -> tuple[_Preview, Flow | None]:
+    """The preview of the form ``form_pk`` for ``signed_in`` and its flow (``None`` while its rules do not compile)."""
+    preview = _Preview(services, signed_in, await editable_form(services, signed_in, form_pk))
+    return preview, await preview.flow(services, signed_in, request)
+
+
 async def _form_data(request: Request[Any, Any, Any], signed_in: SignedIn) -> dict[str, list[Any]]:
     await require_csrf(request, signed_in.csrf_token)
     data = await request.form()
@@ -127,9 +135,7 @@ class PreviewController(Controller):
         form_pk: FromPath[int],
         section_id: FromPath[str],
     ) -> Response[Any]:
-        form = await editable_form(services, signed_in, form_pk)
-        preview = _Preview(services, signed_in, form)
-        flow = await preview.flow(services, signed_in, request)
+        preview, flow = await _opened(services, request, signed_in, form_pk)
         if flow is None:
             return self._broken(services, preview)
         if section_id not in {section.id for section in flow.form.definition.sections}:
@@ -147,9 +153,7 @@ class PreviewController(Controller):
         form_pk: FromPath[int],
         section_id: FromPath[str],
     ) -> Response[Any]:
-        form = await editable_form(services, signed_in, form_pk)
-        preview = _Preview(services, signed_in, form)
-        flow = await preview.flow(services, signed_in, request)
+        preview, flow = await _opened(services, request, signed_in, form_pk)
         if flow is None:
             return self._broken(services, preview)
         section_of(flow.form, section_id)
@@ -169,9 +173,7 @@ class PreviewController(Controller):
         form_pk: FromPath[int],
         section_id: FromPath[str],
     ) -> Response[Any]:
-        form = await editable_form(services, signed_in, form_pk)
-        preview = _Preview(services, signed_in, form)
-        flow = await preview.flow(services, signed_in, request)
+        preview, flow = await _opened(services, request, signed_in, form_pk)
         if flow is None:
             return self._broken(services, preview)
         section_of(flow.form, section_id)
@@ -186,9 +188,7 @@ class PreviewController(Controller):
         form_pk: FromPath[int],
     ) -> Response[Any]:
         """The farmer's review page, ending the preview where the farmer would submit."""
-        form = await editable_form(services, signed_in, form_pk)
-        preview = _Preview(services, signed_in, form)
-        flow = await preview.flow(services, signed_in, request)
+        preview, flow = await _opened(services, request, signed_in, form_pk)
         if flow is None:
             return self._broken(services, preview)
         evaluation = evaluate(flow.form, flow.draft)
