@@ -39,6 +39,10 @@ CODES_ZH = {
     "他们永远看不到申请：请把“选到哪一级”改为{level_name}",
     "C023": "表单用了审批流程 {chain}，但没有地区题来决定申请送到哪里：请添加一道必答的地区题，选到{level_name}",
     "C024": "这道地区题决定申请送到哪里，但不是每份申请都会回答它：请设为必答、不设显示条件，并放在任何跳转之前",
+    "C025": "短信模板“{detail}”用了{{{name}}}（{name_zh}），但“{event_zh}”时发的短信没有这一项，会空着发出：请删掉它；"
+    "这条短信能用的有{available_zh}",
+    "C026": "短信模板“{detail}”按最长的内容算有{length}个字（含签名），超过一条短信的{limit}个字，会分成{parts}条发送、"
+    "按{parts}条收费：请精简文字",
 }
 """Each code of :data:`shenbao.forms.lint.CODES`, in Chinese."""
 

@@ -22,11 +22,14 @@ from shenbao.forms.rules import rule_source
 from shenbao.regions.divisions import LEVELS
 from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
+from shenbao.workflow.sms_templates import SMS_CODES, SMS_WARNINGS, sms_problems, sms_warnings
 
 __all__ = [
     "CODES",
     "PLACEHOLDERS",
+    "WARNING_CODES",
     "chain_files",
+    "chain_warnings",
     "decode_chain",
     "form_chain_problems",
     "lint_all",
@@ -70,7 +73,12 @@ CODES = {
     "C024": "region question {detail} routes the application but is not always answered ({why}): an "
     "application without it reaches no handler; make it required, shown to everyone, and asked before any "
     "jump to a flagged outcome ends the form",
+    **SMS_CODES,
 }
+
+WARNING_CODES = {**SMS_WARNINGS}
+"""Warnings: the chain works as it is, but something costs more than it should (a template longer than one
+SMS). :func:`lint_chain` does not report them; :func:`chain_warnings` does."""
 
 PLACEHOLDERS = frozenset({"receipt", "step", "due", "reason", "label", "days"})
 """What an SMS template may use: the store fills {receipt}; the engine the rest ({days}, the working days
@@ -210,6 +218,7 @@ def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Pr
         *_steps(chain, path, forms),
         *_public_names(chain, path),
         *_templates(chain, path),
+        *sms_problems(chain, path),
         *_reminders(chain, path),
         *_appeals(chain, path),
         *_green(chain, path, users),
@@ -217,6 +226,17 @@ def lint_chain(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> list[Pr
     if Path(path).suffix == ".json" and Path(path).stem != chain.id:
         problems.append(_problem(path, None, "C012", detail=chain.id))
     return problems
+
+
+def chain_warnings(chain: Chain, path: str, *, sign: str = "") -> list[Problem]:
+    """The warnings of one decoded chain (:data:`WARNING_CODES`): templates longer than one SMS as sent.
+
+    Args:
+        chain: the chain.
+        path: its file, as the warnings name it.
+        sign: the sign the messages go out with; ``""``: the one each template begins with.
+    """
+    return sms_warnings(chain, path, sign=sign)
 
 
 def routing_problems(form: FormDef, path: str, chain: Chain) -> Iterator[Problem]:
