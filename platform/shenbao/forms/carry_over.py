@@ -97,10 +97,21 @@ def _without_removed_blanks(
     had = {field.id for field in old.fields}
     has = {field.id for field in new.fields}
     removed = [blank for blank in value if blank in had and blank not in has]
-    for blank in removed:
-        if is_answered(value[blank]):
-            dropped.append(f"{question_id}.{blank}")
+    if not removed:
+        return value
+    dropped += [f"{question_id}.{blank}" for blank in removed if is_answered(value[blank])]
     return {blank: entry for blank, entry in value.items() if blank not in removed}
+
+
+def _retyped_sealed_blank(old: Question, new: Question, value: Any) -> str | None:
+    """The label of a sealed blank whose kind changed: a sealed value is only known to fit its own kind."""
+    if not (isinstance(old, FieldsQuestion) and isinstance(new, FieldsQuestion) and isinstance(value, dict)):
+        return None
+    before = {field.id: field.kind for field in old.fields}
+    for field in new.fields:
+        if _is_sealed(value.get(field.id)) and before.get(field.id) != field.kind:
+            return text_of(field.label)
+    return None
 
 
 def _why(old: Question, new: Question, problem: str) -> str:
@@ -140,6 +151,10 @@ def carry_over(old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any])
             refused[question_id] = f"{_quoted(question)}的题型改了，请重新回答"
             continue
         value = _without_removed_blanks(was, question, answers[question_id], question_id, dropped)
+        retyped = _retyped_sealed_blank(was, question, value)
+        if retyped is not None:
+            refused[question_id] = f"{_quoted(question)}的“{retyped}”改了，请重新填写"
+            continue
         _, problems = clean(question, _checkable(question, value), new.cleaners)
         if problems:
             refused[question_id] = _why(was, question, problems[0])
@@ -172,4 +187,5 @@ def carry_over(old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any])
         and not isinstance(question, Notice)
         and not is_answered(answers.get(question.id))
     ]
+    dropped.sort(key=lambda path: position.get(path.partition(".")[0], len(position)))
     return CarryOver(answers=kept, again=again, new=fresh, dropped=dropped)
