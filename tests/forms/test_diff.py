@@ -378,6 +378,42 @@ CLASSIFICATION = [
         id="outcome-kind",
     ),
     pytest.param(
+        [set_q("q45", signers="applicant")],
+        [("limits", "q45", "safe")],
+        [("limits", "q45", "breaking")],
+        "「签名」（第7页，第45题）的签名人由全家人改为申请人本人",
+        id="signers",
+    ),
+    pytest.param(
+        [set_q("materials", max_files=3)],
+        [("limits", "materials", "breaking")],
+        [("limits", "materials", "safe")],
+        "「户口簿、身份证照片」（第7页）的最多能传的文件数由6个改为3个，要求更严了：已填的答案可能要改",
+        id="upload-files",
+    ),
+    pytest.param(
+        [set_q("q47", body="提交后请留意短信")],
+        [("label", "q47", "safe")],
+        [("label", "q47", "safe")],
+        "新增「记得点击确定并申请按钮,才能正式完成申请!」（第7页，第47题）的正文「提交后请留意短信」",
+        id="notice-body",
+    ),
+    pytest.param(
+        [set_q("q6", widget="map_picker")],
+        [("display", "q6", "safe")],
+        [("display", "q6", "safe")],
+        "「户籍地址」（第2页，第6题）的显示方式（控件）由“默认”改为“map_picker”",
+        id="widget",
+    ),
+    pytest.param(
+        [set_form(applicant_name="q3.name")],
+        [("form", None, "safe")],
+        [("form", None, "safe")],
+        "员工列表里的申请人姓名原来取自「申请人基本信息」（第1页，第4题）的「户主姓名」，"
+        "现在取自「代办人基本信息」（第1页，第3题）的「代办人姓名」",
+        id="applicant-name",
+    ),
+    pytest.param(
         [set_q("materials", numbered=True)],
         [("display", "materials", "safe")],
         [("display", "materials", "safe")],
@@ -548,3 +584,138 @@ def test_a_rule_the_builder_rewrote_as_its_tree_is_the_same_rule(form: FormDef) 
     assert [change.text for change in changed.changes] == [
         "「您家里有没有以下情况」（第3页，第9题）的显示条件改了：原来第8题选“有”时显示，现在第8题选“没有”时显示"
     ]
+
+
+@pytest.fixture(scope="module")
+def one_click() -> FormDef:
+    """The 2023 form with a number question and a photo added, so each type's limits can change."""
+    return edited(
+        gansu_form("gansu-yijian-2023").definition,
+        add_q("applicant", None, id="people", type="number", label="家里有几口人", min=1, max=20, unit="人"),
+        add_q("applicant", None, id="house", type="photo", label="房屋照片"),
+    )
+
+
+# Each row: an edit of the 2023 form (with a number question and a photo), what diff(old, new) and diff(new, old)
+# find, and the first forward sentence whole.
+BY_TYPE = [
+    pytest.param(
+        [set_q("people", max=10)],
+        [("limits", "people", "breaking")],
+        [("limits", "people", "safe")],
+        "「家里有几口人」（第1页，第7题）的最大值由20改为10，要求更严了：已填的答案可能要改",
+        id="number-max-lowered",
+    ),
+    pytest.param(
+        [set_q("people", min=0)],
+        [("limits", "people", "safe")],
+        [("limits", "people", "breaking")],
+        "「家里有几口人」（第1页，第7题）的最小值由1改为0，要求放宽了",
+        id="number-min-lowered",
+    ),
+    pytest.param(
+        [set_q("people", unit="口")],
+        [("label", "people", "safe")],
+        [("label", "people", "safe")],
+        "「家里有几口人」（第1页，第7题）的单位由「人」改为「口」",
+        id="number-unit",
+    ),
+    pytest.param(
+        [set_q("house", max_bytes=2 * 1024 * 1024)],
+        [("limits", "house", "breaking")],
+        [("limits", "house", "safe")],
+        "「房屋照片」（第1页，第8题）的照片大小上限由5MB改为2MB，要求更严了：已填的答案可能要改",
+        id="photo-size",
+    ),
+    pytest.param(
+        [set_q("house", subject="房屋")],
+        [("label", "house", "safe")],
+        [("label", "house", "safe")],
+        "新增「房屋照片」（第1页，第8题）要拍的内容「房屋」",
+        id="photo-subject",
+    ),
+    pytest.param(
+        [set_q("phone", verify=False)],
+        [("limits", "phone", "safe")],
+        [("limits", "phone", "breaking")],
+        "「手机号码」（第1页，第3题）不再要短信验证码确认",
+        id="phone-verified",
+    ),
+    pytest.param(
+        [set_q("name", max_chars=40)],
+        [("limits", "name", "safe")],
+        [("limits", "name", "breaking")],
+        "「申请人姓名」（第1页，第1题）的最多字数由30个字改为40个字，要求放宽了",
+        id="text-max-length",
+    ),
+    pytest.param(
+        [set_q("name", multiline=True)],
+        [("display", "name", "safe")],
+        [("display", "name", "safe")],
+        "「申请人姓名」（第1页，第1题）的填写框改为多行",
+        id="text-box",
+    ),
+    pytest.param(
+        [set_q("consent", display="select")],
+        [("display", "consent", "safe")],
+        [("display", "consent", "safe")],
+        "「是否同意对您和家里所有人的家庭经济状况进行核查？」（第1页，第6题）的显示方式由圆点单选改为下拉选择",
+        id="choice-display",
+    ),
+    pytest.param(
+        [set_q("consent", checks=[{"rule": 'consent == "agree"', "message": "请选同意"}])],
+        [("rule", "consent", "safe")],
+        [("rule", "consent", "safe")],
+        "「是否同意对您和家里所有人的家庭经济状况进行核查？」（第1页，第6题）检查不通过时的提示改为「请选同意」",
+        id="check-message",
+    ),
+    pytest.param(
+        [set_q("address", root="6201")],
+        [("region", "address", "breaking")],
+        [("region", "address", "breaking")],
+        "「户口所在的村」（第1页，第4题）可选的地区范围由“62”以下改为“6201”以下",
+        id="region-root",
+    ),
+    pytest.param(
+        [set_form(guide_min_seconds=30)],
+        [("form", None, "safe")],
+        [("form", None, "safe")],
+        "阅读申报指南的最少时间由0秒改为30秒",
+        id="guide-wait",
+    ),
+    pytest.param(
+        [set_form(submit_label="提交申请")],
+        [("form", None, "safe")],
+        [("form", None, "safe")],
+        "申请按钮由「确定并申请」改为「提交申请」",
+        id="submit-label",
+    ),
+    pytest.param(
+        [set_form(applicant_name=None)],
+        [("form", None, "safe")],
+        [("form", None, "safe")],
+        "员工列表里的申请人姓名原来取自「申请人姓名」（第1页，第1题），现在不显示",
+        id="applicant-name",
+    ),
+    pytest.param(
+        [set_form(pledge="我承诺所填内容属实", pledge_before="consent")],
+        [("form", None, "safe"), ("form", None, "safe")],
+        [("form", None, "safe")],
+        "新增了承诺书",
+        id="pledge-added",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edits", "forward", "backward", "sentence"), BY_TYPE)
+def test_each_question_types_own_changes_are_classed_both_ways(
+    one_click: FormDef,
+    edits: list[Edit],
+    forward: list[tuple[str, str | None, str]],
+    backward: list[tuple[str, str | None, str]],
+    sentence: str,
+) -> None:
+    new = edited(one_click, *edits)
+    there, back = diff_forms(one_click, new), diff_forms(new, one_click)
+    assert (summary(there), summary(back)) == (forward, backward)
+    assert there.changes[0].text == sentence

@@ -149,21 +149,22 @@ def diff_forms(old: FormDef, new: FormDef) -> FormDiff:
     """
     before, after = Version.of(old), Version.of(new)
     found = _Collector([])
-    for severity_kind_text in _form_changes(before, after):
-        found.add((-1, 0, 0), *severity_kind_text)
+    for change in _form_changes(before, after):
+        found.add((-1, 0, 0), *change)
     old_tokens, new_tokens = _tokens(old), _tokens(new)
     position = {token: index for index, token in enumerate(new_tokens)}
     _sections(before, after, position, found)
     kept = [question.id for question in new.questions() if question.id in before.by_id]
     last_kept = max((position[("q", question_id)] for question_id in kept), default=-1)
+    shuffled = _shuffled(before, after)
     for question in new.questions():
         key = (position[("q", question.id)], 0, 0)
         if question.id not in before.by_id:
             _added(after, question.id, position[("q", question.id)] > last_kept, key, found)
             continue
-        for change in compare_question(before, after, question.id):
-            found.add(key, *change)
-        moved = _moved(before, after, question.id)
+        for difference in compare_question(before, after, question.id):
+            found.add(key, *difference)
+        moved = _moved(before, after, question.id, shuffled)
         if moved:
             found.add(key, "moved", question.id, moved, "safe")
     anchor = -1
@@ -183,8 +184,8 @@ def diff_forms(old: FormDef, new: FormDef) -> FormDiff:
                 "safe",
             )
     end = len(new_tokens)
-    for kind_text in _outcome_changes(before, after):
-        found.add((end, 0, 0), *kind_text)
+    for change in _outcome_changes(before, after):
+        found.add((end, 0, 0), *change)
     return FormDiff(changes=found.sorted())
 
 
@@ -211,13 +212,8 @@ def _form_changes(before: Version, after: Version) -> Iterator[tuple[str, str | 
         ("form", None, text, "safe") for text in label_changes("申请按钮", old.submit_label, new.submit_label)
     )
     if old.applicant_name != new.applicant_name:
-        where = new.applicant_name or "（不取）"
-        yield (
-            "form",
-            None,
-            f"员工列表里的申请人姓名改为取自“{where}”（原来是“{old.applicant_name or '不取'}”）",
-            "safe",
-        )
+        was, now = _applicant(before, old.applicant_name), _applicant(after, new.applicant_name)
+        yield "form", None, f"员工列表里的申请人姓名原来{was}，现在{now}", "safe"
     if old.chain != new.chain:
         text = (
             f"审批流程由“{old.chain or '未设置'}”改为“{new.chain or '未设置'}”："
@@ -229,6 +225,17 @@ def _form_changes(before: Version, after: Version) -> Iterator[tuple[str, str | 
         was = name(before, old_router) if old_router else "没有"
         now = name(after, new_router) if new_router else "没有"
         yield "region", None, f"申请按哪道题的地址分派给村里，由{was}改为{now}", "breaking"
+
+
+def _applicant(version: Version, path: str | None) -> str:
+    """Where the applicant's name is taken from: a question, or a blank of a multi-field question."""
+    question_id, _, blank = (path or "").partition(".")
+    question = version.by_id.get(question_id)
+    if question is None:
+        return "不显示" if path is None else f"取自“{path}”"
+    where = name(version, question_id)
+    field = next((each for each in getattr(question, "fields", []) if each.id == blank), None)
+    return f"取自{where}" + (f"的{quoted(text_of(field.label))}" if field is not None else "")
 
 
 def _router(version: Version) -> str | None:
@@ -272,19 +279,27 @@ def _added(
         found.add(key, "added", question_id, text, "breaking")
 
 
-def _moved(before: Version, after: Version, question_id: str) -> str:
+def _shuffled(before: Version, after: Version) -> set[str]:
+    """The questions that stayed on their page but not in their order among the page's other questions."""
+    found: set[str] = set()
+    for section_id, section in after.sections.items():
+        if section_id not in before.sections:
+            continue
+        stayed = [q.id for q in section.questions if before.section_of.get(q.id) == section_id]
+        was = [
+            q.id for q in before.sections[section_id].questions if after.section_of.get(q.id) == section_id
+        ]
+        found |= set(stayed) - _unmoved(was, stayed)
+    return found
+
+
+def _moved(before: Version, after: Version, question_id: str, shuffled: set[str]) -> str:
     """The sentence for a question that moved to another page or among its page's questions, or ``""``."""
     old_section, new_section = before.section_of[question_id], after.section_of[question_id]
     if old_section != new_section:
         was, now = before.page[question_id], after.page[question_id]
         return f"{name(after, question_id, page=False)}由第{was}页移到了第{now}页"
-    common = [
-        q.id for q in after.sections[new_section].questions if before.section_of.get(q.id) == new_section
-    ]
-    old_order = [
-        q.id for q in before.sections[old_section].questions if after.section_of.get(q.id) == old_section
-    ]
-    if question_id in _unmoved(old_order, common):
+    if question_id not in shuffled:
         return ""
     questions = after.sections[new_section].questions
     index = next(index for index, each in enumerate(questions) if each.id == question_id)
