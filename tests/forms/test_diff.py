@@ -414,6 +414,27 @@ CLASSIFICATION = [
         id="applicant-name",
     ),
     pytest.param(
+        [set_q("q7", fallback_depth="village")],
+        [("limits", "q7", "breaking")],
+        [("limits", "q7", "safe")],
+        "「当前居住地址」（第2页，第7题）定位不到时要选到的一级由乡镇改为村",
+        id="location-fallback",
+    ),
+    pytest.param(
+        [set_option("q9", "inpatient", group="家里有病人")],
+        [("options", "q9", "safe")],
+        [("options", "q9", "safe")],
+        "「您家里有没有以下情况」（第3页，第9题）的选项「有住院病人」的分组标题由「今年一年里家里有病人」改为「家里有病人」",
+        id="option-group",
+    ),
+    pytest.param(
+        [fields("q4", lambda each: each[::-1])],
+        [("fields", "q4", "safe")],
+        [("fields", "q4", "safe")],
+        "「申请人基本信息」（第1页，第4题）各填空的顺序调整了",
+        id="blank-order",
+    ),
+    pytest.param(
         [set_q("materials", numbered=True)],
         [("display", "materials", "safe")],
         [("display", "materials", "safe")],
@@ -631,7 +652,7 @@ BY_TYPE = [
         [set_q("house", subject="房屋")],
         [("label", "house", "safe")],
         [("label", "house", "safe")],
-        "新增「房屋照片」（第1页，第8题）要拍的内容「房屋」",
+        "新增「房屋照片」（第1页，第8题）的拍照内容「房屋」",
         id="photo-subject",
     ),
     pytest.param(

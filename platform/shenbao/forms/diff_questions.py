@@ -168,15 +168,11 @@ def compare_question(before: Version, after: Version, question_id: str) -> Itera
         else:
             yield "required", question_id, f"{named}由必答改为可选", "safe"
     if old.numbered != new.numbered:
-        text = f"{named}开始编号" if new.numbered else f"{name(after, question_id)}不再编号"
-        yield "display", question_id, f"{text}，后面的题号跟着变", "safe"
+        text = f"{named}{'开始编号' if new.numbered else '不再编号'}，后面的题号跟着变"
+        yield "display", question_id, text, "safe"
     if old.widget != new.widget:
-        yield (
-            "display",
-            question_id,
-            f"{named}的显示方式（控件）由“{old.widget or '默认'}”改为“{new.widget or '默认'}”",
-            "safe",
-        )
+        text = f"{named}的显示方式（控件）由“{old.widget or '默认'}”改为“{new.widget or '默认'}”"
+        yield "display", question_id, text, "safe"
     yield from _own(old, new, named, question_id)
     yield from _rules(before, after, question_id, named)
 
@@ -208,43 +204,40 @@ def _limit(
         yield "limits", question_id, f"{text}，要求放宽了", "safe"
 
 
+_LIMITS: Mapping[type, tuple[tuple[str, str, bool, str], ...]] = {
+    MultipleChoice: (("min_selections", "最少要选的项数", True, "项"), ("max_selections", "最多能选的项数", False, "项")),
+    TextQuestion: (("min_chars", "最少字数", True, "个字"), ("max_chars", "最多字数", False, "个字")),
+    NumberQuestion: (("min", "最小值", True, ""), ("max", "最大值", False, "")),
+    CameraPhoto: (("max_bytes", "照片大小上限", False, "MB"),),
+    Upload: (("max_files", "最多能传的文件数", False, "个"), ("max_bytes", "每个文件的大小上限", False, "MB")),
+}  # fmt: skip
+"""Each type's limits: attribute, name, whether a higher value is tighter, unit."""
+
+_WORDING: Mapping[type, tuple[tuple[str, str], ...]] = {
+    NumberQuestion: (("unit", "单位"),),
+    Notice: (("body", "正文"),),
+    CameraPhoto: (("subject", "拍照内容"),),
+}
+"""Each type's own texts: attribute and name."""
+
+
 def _own(old: Question, new: Question, named: str, question_id: str) -> Iterator[Found]:
-    """What only some question types have: options, limits, blanks, regions, units..."""
+    """What only some question types have: options, limits, blanks, regions, units... (``old`` and ``new``
+    are of the same type)."""
+    for attr, noun, higher, unit in _LIMITS.get(type(new), ()):
+        yield from _limit(named, question_id, noun, getattr(old, attr), getattr(new, attr), higher, unit)
+    for attr, noun in _WORDING.get(type(new), ()):
+        for text in label_changes(f"{named}的{noun}", getattr(old, attr), getattr(new, attr)):
+            yield "label", question_id, text, "safe"
     if isinstance(old, SingleChoice | MultipleChoice) and isinstance(new, SingleChoice | MultipleChoice):
         yield from _options(old.options, new.options, named, question_id)
     if isinstance(old, SingleChoice) and isinstance(new, SingleChoice) and old.display != new.display:
         look = {"radio": "圆点单选", "select": "下拉选择"}
         yield "display", question_id, f"{named}的显示方式由{look[old.display]}改为{look[new.display]}", "safe"
-    if isinstance(old, MultipleChoice) and isinstance(new, MultipleChoice):
-        yield from _limit(
-            named, question_id, "最少要选的项数", old.min_selections, new.min_selections, True, "项"
-        )
-        yield from _limit(
-            named, question_id, "最多能选的项数", old.max_selections, new.max_selections, False, "项"
-        )
-    if isinstance(old, TextQuestion) and isinstance(new, TextQuestion):
-        yield from _limit(named, question_id, "最少字数", old.min_chars, new.min_chars, True, "个字")
-        yield from _limit(named, question_id, "最多字数", old.max_chars, new.max_chars, False, "个字")
-        if old.multiline != new.multiline:
-            box = "多行" if new.multiline else "单行"
-            yield "display", question_id, f"{named}的填写框改为{box}", "safe"
-    if isinstance(old, NumberQuestion) and isinstance(new, NumberQuestion):
-        yield from _limit(named, question_id, "最小值", old.min, new.min, True)
-        yield from _limit(named, question_id, "最大值", old.max, new.max, False)
-        for text in label_changes(f"{named}的单位", old.unit, new.unit):
-            yield "label", question_id, text, "safe"
+    if isinstance(old, TextQuestion) and isinstance(new, TextQuestion) and old.multiline != new.multiline:
+        yield "display", question_id, f"{named}的填写框改为{'多行' if new.multiline else '单行'}", "safe"
     if isinstance(old, FieldsQuestion) and isinstance(new, FieldsQuestion):
         yield from _fields(old, new, named, question_id)
-    if isinstance(old, Notice) and isinstance(new, Notice):
-        for text in label_changes(f"{named}的正文", old.body, new.body):
-            yield "label", question_id, text, "safe"
-    if isinstance(old, CameraPhoto) and isinstance(new, CameraPhoto):
-        yield from _limit(named, question_id, "照片大小上限", old.max_bytes, new.max_bytes, False, "MB")
-        for text in label_changes(f"{named}要拍的内容", old.subject, new.subject):
-            yield "label", question_id, text, "safe"
-    if isinstance(old, Upload) and isinstance(new, Upload):
-        yield from _limit(named, question_id, "最多能传的文件数", old.max_files, new.max_files, False, "个")
-        yield from _limit(named, question_id, "每个文件的大小上限", old.max_bytes, new.max_bytes, False, "MB")
     if isinstance(old, Signature) and isinstance(new, Signature) and old.signers != new.signers:
         who = {"applicant": "申请人本人", "household": "全家人"}
         text = f"{named}的签名人由{who[old.signers]}改为{who[new.signers]}"
@@ -259,26 +252,19 @@ def _own(old: Question, new: Question, named: str, question_id: str) -> Iterator
             text = f"{named}要选到的一级由{_LEVEL_NAMES[old.depth]}改为{_LEVEL_NAMES[new.depth]}：已选的地址要重新选"
             yield "region", question_id, text, "breaking"
         if old.root != new.root:
-            yield (
-                "region",
-                question_id,
-                f"{named}可选的地区范围由“{old.root}”以下改为“{new.root}”以下",
-                "breaking",
-            )
+            text = f"{named}可选的地区范围由“{old.root}”以下改为“{new.root}”以下"
+            yield "region", question_id, text, "breaking"
     if (
         isinstance(old, Geolocation)
         and isinstance(new, Geolocation)
         and old.fallback_depth != new.fallback_depth
     ):
-        deeper = _LEVELS.index(new.fallback_depth) > _LEVELS.index(old.fallback_depth)
-        text = (
-            f"{named}定位不到时要选到的一级由{_LEVEL_NAMES[old.fallback_depth]}"
-            f"改为{_LEVEL_NAMES[new.fallback_depth]}"
-        )
-        yield "limits", question_id, text, "breaking" if deeper else "safe"
+        was, now = old.fallback_depth, new.fallback_depth
+        text = f"{named}定位不到时要选到的一级由{_LEVEL_NAMES[was]}改为{_LEVEL_NAMES[now]}"
+        yield "limits", question_id, text, "breaking" if _LEVELS.index(now) > _LEVELS.index(was) else "safe"
 
 
-def _option_key(option: Option) -> str:
+def _label(option: Option) -> str:
     return text_of(option.label)
 
 
@@ -291,17 +277,13 @@ def _options(old: list[Option], new: list[Option], named: str, question_id: str)
     renamed: dict[str | int, Option] = {}
     for option in gone:
         twin = next(
-            (
-                each
-                for each in came
-                if _option_key(each) == _option_key(option) and each not in renamed.values()
-            ),
+            (each for each in came if _label(each) == _label(option) and each not in renamed.values()),
             None,
         )
         if twin is not None:
             renamed[option.value] = twin
     for option in gone:
-        label = quoted(_option_key(option))
+        label = quoted(_label(option))
         if option.value in renamed:
             text = f"{named}的选项{label}的值由“{option.value}”改为“{renamed[option.value].value}”：选了它的农户要重新选"
         else:
@@ -309,19 +291,19 @@ def _options(old: list[Option], new: list[Option], named: str, question_id: str)
         yield "option_removed", question_id, text, "breaking"
     for option in came:
         if option not in renamed.values():
-            yield "options", question_id, f"{named}新增选项{quoted(_option_key(option))}", "safe"
+            yield "options", question_id, f"{named}新增选项{quoted(_label(option))}", "safe"
     for option in new:
         was = old_by_value.get(option.value)
         if was is None:
             continue
-        for text in label_changes(f"{named}的选项{quoted(_option_key(was))}", was.label, option.label):
+        for text in label_changes(f"{named}的选项{quoted(_label(was))}", was.label, option.label):
             yield "options", question_id, text, "safe"
         for text in label_changes(
-            f"{named}的选项{quoted(_option_key(option))}的分组标题", was.group, option.group
+            f"{named}的选项{quoted(_label(option))}的分组标题", was.group, option.group
         ):
             yield "options", question_id, text, "safe"
         if was.exclusive != option.exclusive:
-            label = quoted(_option_key(option))
+            label = quoted(_label(option))
             if option.exclusive:
                 text = f"{named}的选项{label}改为“选了它就不能选别的”：同时选了别的农户要重新选"
                 yield "options", question_id, text, "breaking"
