@@ -125,7 +125,7 @@ AGAIN = [
     pytest.param(
         household_2021(q12="家里老人常年吃药，开销很大"),
         [set_q("q12", type="number", min_chars=None, max_chars=None, multiline=None)],
-        {"q12": "「请描述具体原因」的题型改了，请重新回答"},
+        {"q12": "「请描述具体原因」这道题改了，请重新回答"},
         id="type-changed",
     ),
     pytest.param(
@@ -228,3 +228,10 @@ def test_the_one_click_form_carries_its_own_draft() -> None:
     definition: FormDef = yijian.definition
     result = carry_over(yijian, compile_form(edited(definition, set_q("name", label="户主姓名"))), answers)
     assert result == CarryOver(answers=answers, again={}, new=[], dropped=[])
+
+
+def test_an_answer_the_draft_already_had_wrong_is_asked_again_as_it_is_wrong(zizhu: CompiledForm) -> None:
+    answers = household_2021(q12="开销大")  # q12 asks for at least 10 characters, in every version
+    result = moved(zizhu, answers, set_q("q8", label="家里还有别人吗"))
+    assert result.again == {"q12": "「请描述具体原因」：如果填写，请写10到200个字，现在只有3个字"}
+    assert "q12" not in result.answers

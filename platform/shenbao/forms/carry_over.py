@@ -13,6 +13,7 @@ valid number of its kind (a rule that reads it, such as ``id_age``, sees the sam
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -114,22 +115,34 @@ def _retyped_sealed_blank(old: Question, new: Question, value: Any) -> str | Non
     return None
 
 
-def _why(old: Question, new: Question, problem: str) -> str:
+def _option_gone(question: Question, value: Any) -> bool:
+    """Whether ``value`` chose an option the choice question no longer has."""
+    if not isinstance(question, SingleChoice | MultipleChoice):
+        return False
+    offered = {str(option.value) for option in question.options}
+    chosen = value if isinstance(value, list) else [value]
+    return any(str(each).strip() not in offered for each in chosen)
+
+
+def _why(old: Question, new: Question, value: Any, problem: str) -> str:
     """Why an answer the new version refuses must be given again."""
     if old == new:
         return f"{_quoted(new)}：{problem}"
-    if isinstance(new, SingleChoice | MultipleChoice) and "不在选项里" in problem:
+    if _option_gone(new, value):
         return f"{_quoted(new)}的选项改了，请重新选择"
     return f"{_quoted(new)}的要求改了：{problem}"
 
 
-def carry_over(old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any]) -> CarryOver:
+def carry_over(
+    old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any], *, today: dt.date | None = None
+) -> CarryOver:
     """Move a draft filled on ``old`` onto ``new``.
 
     Args:
         old: the version the draft was filled on.
         new: the version it moves to.
         answers: the draft's answers as stored (identity numbers and phones may be sealed).
+        today: the day rules that compute an age count on, as for :func:`~shenbao.forms.engine.evaluate`.
 
     Returns:
         What is kept, what must be answered again and why, what is new and what is no longer asked.
@@ -148,7 +161,7 @@ def carry_over(old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any])
             continue
         was = old.by_id.get(question_id, question)
         if was.__struct_config__.tag != question.__struct_config__.tag:
-            refused[question_id] = f"{_quoted(question)}的题型改了，请重新回答"
+            refused[question_id] = f"{_quoted(question)}这道题改了，请重新回答"
             continue
         value = _without_removed_blanks(was, question, answers[question_id], question_id, dropped)
         retyped = _retyped_sealed_blank(was, question, value)
@@ -157,13 +170,15 @@ def carry_over(old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any])
             continue
         _, problems = clean(question, _checkable(question, value), new.cleaners)
         if problems:
-            refused[question_id] = _why(was, question, problems[0])
+            refused[question_id] = _why(was, question, value, problems[0])
         else:
             kept[question_id] = value
     checked = {question_id: _checkable(new.by_id[question_id], value) for question_id, value in kept.items()}
-    after = evaluate(new, checked)
+    after = evaluate(new, checked, today=today)
     before = evaluate(
-        old, {key: _checkable(old.by_id[key], answers[key]) for key in answered if key in old.by_id}
+        old,
+        {key: _checkable(old.by_id[key], answers[key]) for key in answered if key in old.by_id},
+        today=today,
     )
     shown = set(after.visible)
     for question_id, messages in after.errors.items():
@@ -172,7 +187,7 @@ def carry_over(old: CompiledForm, new: CompiledForm, answers: Mapping[str, Any])
             refused[question_id] = f"{_quoted(new.by_id[question_id])}：{messages[0].removeprefix(prefix)}"
             del kept[question_id]
     if kept.keys() != checked.keys():
-        after = evaluate(new, {key: checked[key] for key in kept})
+        after = evaluate(new, {key: checked[key] for key in kept}, today=today)
         shown = set(after.visible)
     again = {
         question_id: refused[question_id]
