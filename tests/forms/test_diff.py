@@ -740,3 +740,11 @@ def test_each_question_types_own_changes_are_classed_both_ways(
     there, back = diff_forms(one_click, new), diff_forms(new, one_click)
     assert (summary(there), summary(back)) == (forward, backward)
     assert there.changes[0].text == sentence
+
+
+def test_a_draft_naming_a_question_it_does_not_have_is_still_told(form: FormDef) -> None:
+    new = edited(form, set_form(pledge_before="gone"), set_outcome("q49", resume_at="q46"))
+    assert [change.text for change in diff_forms(form, new).changes] == [
+        "承诺书改为显示在不存在的题目“gone”之前",
+        "到了结果页「从现行政策规定看,您的家庭中存在不符合纳入监测…」之后，改为从「请上传您的照片」（第7页，第46题）继续",
+    ]

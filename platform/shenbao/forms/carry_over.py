@@ -189,9 +189,10 @@ def carry_over(
     if kept.keys() != checked.keys():
         after = evaluate(new, {key: checked[key] for key in kept}, today=today)
         shown = set(after.visible)
+    order = {question.id: index for index, question in enumerate(new.questions)}
     again = {
         question_id: refused[question_id]
-        for question_id in sorted(refused, key=lambda each: new.questions.index(new.by_id[each]))
+        for question_id in sorted(refused, key=lambda each: order[each])
         if question_id in shown
     }
     fresh = [

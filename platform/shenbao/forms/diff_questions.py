@@ -92,8 +92,11 @@ def quoted(text: str, limit: int = _QUOTED_MAX) -> str:
 
 
 def name(version: Version, question_id: str, *, page: bool = True) -> str:
-    """「label」（第3页，第5题）: the label, then where it is (its page, and its number when numbered)."""
-    question = version.by_id[question_id]
+    """「label」（第3页，第5题）: the label, then where it is (its page, and its number when numbered); a
+    question the version does not have (a draft's dangling reference) by its id."""
+    question = version.by_id.get(question_id)
+    if question is None:
+        return f"不存在的题目“{question_id}”"
     places = [f"第{version.page[question_id]}页"] if page else []
     if question_id in version.numbers:
         places.append(f"第{version.numbers[question_id]}题")
