@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import msgspec
 
 from shenbao.forms import CompiledForm, compile_form, load_form
 from shenbao.forms.lint import lint_form
+from shenbao.forms.model import FormDef
 from shenbao.forms.values import Cleaner
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.calendar import WorkingCalendar, load_calendar
@@ -36,10 +39,23 @@ class PackError(RuntimeError):
 
 
 class FormRegistry:
-    """The published forms, compiled once at start-up and looked up by id."""
+    """The forms farmers get, by id, and every published version of each, compiled once when first needed.
 
-    def __init__(self, forms: Iterable[CompiledForm]) -> None:
-        self._forms = {form.id: form for form in forms}
+    Built from the packs at start-up; publishing (:mod:`shenbao.cases.publishing`) adds versions and moves which one
+    is current. A version never changes once published, so a compiled version is kept for good; only the map of
+    current versions moves, and every process reloads it from the database (:mod:`shenbao.cases.catalog`).
+    """
+
+    def __init__(
+        self, forms: Iterable[CompiledForm], *, cleaners: Mapping[str, Cleaner] | None = None
+    ) -> None:
+        self._cleaners = cleaners
+        self._compiled: dict[tuple[str, int], CompiledForm] = {}
+        self._stored: dict[tuple[str, int], dict[str, Any]] = {}
+        self._current: dict[str, int] = {}
+        for form in forms:
+            self._compiled[form.id, form.version] = form
+            self._current[form.id] = form.version
 
     @classmethod
     def from_packs(
@@ -62,16 +78,51 @@ class FormRegistry:
             PackError: a pack folder is missing, or a form has lint errors (run ``shenbao lint`` to see them).
         """
         root = root or form_defs_dir()
-        return cls(form for pack in packs for form in _compiled(root, pack, folder, cleaners))
+        found = (form for pack in packs for form in _compiled(root, pack, folder, cleaners))
+        return cls(found, cleaners=cleaners)
 
     def get(self, form_id: str) -> CompiledForm | None:
-        return self._forms.get(form_id)
+        """The version of ``form_id`` farmers get now, or ``None``."""
+        version = self._current.get(form_id)
+        return None if version is None else self.version(form_id, version)
+
+    def version(self, form_id: str, version: int) -> CompiledForm | None:
+        """Version ``version`` of ``form_id`` as it was published, or ``None`` when this process does not know it."""
+        key = (form_id, version)
+        found = self._compiled.get(key)
+        if found is None and key in self._stored:
+            definition = msgspec.convert(self._stored.pop(key), FormDef)
+            found = self._compiled[key] = compile_form(definition, cleaners=self._cleaners)
+        return found
+
+    def of(self, form_id: str, version: int) -> CompiledForm | None:
+        """The version an application or a draft was filled on; the current one if that version is unknown here
+        (an application stored before versions were kept, of a file changed in place)."""
+        return self.version(form_id, version) or self.get(form_id)
+
+    def knows(self, form_id: str, version: int) -> bool:
+        """Whether version ``version`` of ``form_id`` is known here."""
+        return (form_id, version) in self._compiled or (form_id, version) in self._stored
+
+    def add(self, form_id: str, version: int, definition: Mapping[str, Any]) -> None:
+        """Know a published version (compiled when first asked for); a version already known stays as it is."""
+        if not self.knows(form_id, version):
+            self._stored[form_id, version] = dict(definition)
+
+    def use(self, current: Mapping[str, int]) -> None:
+        """Serve these versions (by form id) to farmers from now on; a form not named keeps its current version."""
+        self._current.update({form_id: v for form_id, v in current.items() if self.knows(form_id, v)})
+
+    def current(self) -> dict[str, int]:
+        """The version farmers get, by form id."""
+        return dict(self._current)
 
     def __iter__(self) -> Iterator[CompiledForm]:
-        return iter(self._forms.values())
+        """The current version of every form."""
+        return (form for form in map(self.get, list(self._current)) if form is not None)
 
     def __len__(self) -> int:
-        return len(self._forms)
+        return len(self._current)
 
 
 def _compiled(
@@ -97,11 +148,24 @@ def _compiled(
     return forms
 
 
+def _file_json(root: Path, pack: str, form_id: str) -> dict[str, Any]:
+    """The JSON of the pack file that holds form ``form_id`` (its name is the form's id)."""
+    for path in (root / pack / FARMER_FORMS).glob("*.json"):
+        raw = msgspec.json.decode(path.read_bytes())
+        if isinstance(raw, dict) and raw.get("id") == form_id:
+            return raw
+    raise PackError(f"pack {pack!r} has no file for form {form_id!r}")
+
+
 class PackForms(NamedTuple):
     """The packs' forms, each compiled once: the farmer's forms and the forms staff fill at a chain's step."""
 
     forms: FormRegistry
     step_forms: FormRegistry
+    pack_of: Mapping[str, str] = {}
+    """The pack each farmer's form came from, by form id."""
+    files: Mapping[str, dict[str, Any]] = {}
+    """Each farmer's form as its file holds it (JSON), by form id: what a published version is compared with."""
 
     @classmethod
     def from_packs(
@@ -122,10 +186,20 @@ class PackForms(NamedTuple):
         root = root or form_defs_dir()
         forms: list[CompiledForm] = []
         step_forms: list[CompiledForm] = []
+        pack_of: dict[str, str] = {}
+        files: dict[str, dict[str, Any]] = {}
         for pack in packs:
-            forms += _compiled(root, pack, FARMER_FORMS, cleaners, widgets)
+            found = _compiled(root, pack, FARMER_FORMS, cleaners, widgets)
+            pack_of.update((form.id, pack) for form in found)
+            files.update((form.id, _file_json(root, pack, form.id)) for form in found)
+            forms += found
             step_forms += _compiled(root, pack, STEP_FORMS, cleaners, widgets)
-        return cls(forms=FormRegistry(forms), step_forms=FormRegistry(step_forms))
+        return cls(
+            forms=FormRegistry(forms, cleaners=cleaners),
+            step_forms=FormRegistry(step_forms, cleaners=cleaners),
+            pack_of=pack_of,
+            files=files,
+        )
 
 
 class PackChain(NamedTuple):

@@ -34,6 +34,7 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap
 
 from shenbao import store
+from shenbao.cases.catalog import Catalog, sync_pack_versions
 from shenbao.cases.deadlines import fill_pending_deadlines
 from shenbao.exports import load_exports
 from shenbao.files import FileStore
@@ -154,8 +155,16 @@ class ShenbaoPlugin(InitPlugin):
         self.state_key = f"shenbao{self.path}"
         """Where the running platform's :class:`Services` live in ``app.state``."""
 
+    async def fresh_services(self, state: State) -> Services:
+        """The running platform's services, their published forms brought up to date (at most once a second):
+        the ``services`` dependency of every handler."""
+        services = self.services(state)
+        if services.catalog is not None:
+            await services.catalog.fresh()
+        return services
+
     def services(self, state: State) -> Services:
-        """The running platform's services (the ``services`` dependency of every handler)."""
+        """The running platform's services."""
         services = state.get(self.state_key)
         if services is None:
             raise RuntimeError(
@@ -186,8 +195,12 @@ class ShenbaoPlugin(InitPlugin):
             chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
             check_routing(packs.forms, chains)  # before anything process-wide is set for these packs
             await _use_imported_divisions(database, packs.forms)
+            await sync_pack_versions(database, packs)  # the files' versions, as published versions
+            catalog = Catalog(database, packs.forms)
+            await catalog.refresh()  # what admins published since: served from now on
             gateway = gateway_for(self.settings, database, chains)
             app.state[self.state_key] = services = self._services(database, packs, chains, gateway)
+            services.catalog = catalog
             opened.push_async_callback(self._stop, app)
             install_widgets(services)
             await fill_pending_deadlines(database, packs.forms, chains)
@@ -333,7 +346,7 @@ class ShenbaoPlugin(InitPlugin):
                 self._static_files(),
                 widget_router(self.settings),
             ],
-            dependencies={"services": Provide(self.services, sync_to_thread=False)},
+            dependencies={"services": Provide(self.fresh_services)},
             before_request=_before_request,
             after_request=remember_language,
             exception_handlers=self._exception_handlers(),

@@ -262,7 +262,7 @@ def test_export_is_for_those_who_may_edit_and_is_audited(admin_settings: Any, ad
         rows = connection.execute(
             "SELECT target, detail FROM audit_log WHERE action = 'form.export'"
         ).fetchall()
-    assert rows == [("yijian-import", "第1版")]
+    assert rows == [("yijian-import", "第1次保存")]
 
 
 def test_a_clean_file_replaces_a_draft_as_one_undoable_revision(admin: Client) -> None:
@@ -277,7 +277,7 @@ def test_a_clean_file_replaces_a_draft_as_one_undoable_revision(admin: Client) -
     assert after.id == "yijian-import"  # the draft keeps its own id
     assert after.questions()[0].label == "户主姓名"
     page = admin.get(f"{url}/")
-    assert "第2版" in page.text and "导入了文件“changed.json”，替换了全部内容" in page.text
+    assert "第2次保存" in page.text and "导入了文件“changed.json”，替换了全部内容" in page.text
 
     undone = admin.post(
         f"{url}/undo", data={"_csrf": csrf_of(page.text), "rev": _rev(page.text)}, follow_redirects=False
@@ -296,7 +296,7 @@ def test_a_broken_file_replaces_nothing(admin: Client) -> None:
     assert "表单没有被替换" in refused.text and "用到了后面的题目 consent" in refused.text
     assert 'action="http://127.0.0.1/admin/forms/' in refused.text or f"{url}/import" in refused.text
     assert _definition(admin, url) == before
-    assert "第1版" in admin.get(f"{url}/").text
+    assert "第1次保存" in admin.get(f"{url}/").text
 
 
 def test_a_replace_on_a_stale_page_is_refused(admin: Client) -> None:

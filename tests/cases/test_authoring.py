@@ -60,7 +60,7 @@ async def test_an_edit_is_a_new_revision_with_its_audit_row(db: store.Database) 
     ]
     rows = (await audit_page(db, AuditFilter(action="form.edit"))).entries
     assert [(row.username, row.target, row.detail) for row in rows] == [
-        ("admin1", "relief-2027", "第2版：添加了一道数字题")
+        ("admin1", "relief-2027", "第2次保存：添加了一道数字题")
     ]
 
 

@@ -247,7 +247,7 @@ def test_a_2021_row_for_the_county_has_every_field_whole() -> None:
     assert row["村（居）代码"] == "620102001001" and row["村（居）"]
     assert row["申请日期"] == dt.date(2026, 6, 2)  # the day in China, not in UTC
     assert row["审批日期"] == dt.date(2026, 6, 10)
-    assert row["当前环节"] == "已办结" and row["申请表"] == forms().get(ZIZHU).title()  # type: ignore[union-attr]
+    assert row["当前环节"] == "已办结" and row["申请表"] == f"{forms().get(ZIZHU).title()}（第1版）"  # type: ignore[union-attr]
 
 
 def test_a_2023_row_masks_identity_and_takes_the_household_size_from_the_check() -> None:
@@ -277,7 +277,7 @@ def test_a_row_without_columns_or_form_keeps_what_the_application_itself_says() 
     assert (
         row["乡镇（街道）代码"] == "620102001"
         and row["村（居）代码"] == ""
-        and row["申请表"] == "retired-form"
+        and row["申请表"] == "retired-form（第1版）"
     )
 
 

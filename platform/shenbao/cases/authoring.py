@@ -358,7 +358,7 @@ async def _save(
     )  # fmt: skip
     assert number is not None, "the form's row is held by this transaction"
     await record_audit(
-        db, action=f"form.{action}", staff=staff, target=definition.id, detail=f"第{number}版：{summary}",
+        db, action=f"form.{action}", staff=staff, target=definition.id, detail=f"第{number}次保存：{summary}",
         address=address, at=now,
     )  # fmt: skip
     await stored.see_editor(db, form.id, staff, now)

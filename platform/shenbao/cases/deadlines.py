@@ -26,7 +26,9 @@ _FINISHED = ("approved", "refused")
 async def fill_pending_deadlines(database: store.Database, forms: FormRegistry, chains: ChainRegistry) -> int:
     """Compute the deadlines left pending by a calendar that lacked their year; return how many were filled."""
     rows = await (
-        Application.select(Application.id, Application.form_id, Application.workflow_state)
+        Application.select(
+            Application.id, Application.form_id, Application.form_version, Application.workflow_state
+        )
         .where(Application.deadline.is_null())
         .where(Application.workflow_state.is_not_null())
         .where(Application.status.not_in(list(_FINISHED)))
@@ -35,7 +37,7 @@ async def fill_pending_deadlines(database: store.Database, forms: FormRegistry, 
     for row in rows:
         raw: Any = row["workflow_state"]
         stored: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else raw
-        form = forms.get(row["form_id"])
+        form = forms.of(row["form_id"], row["form_version"])
         workflow = chains.get(form.definition.chain) if form is not None and form.definition.chain else None
         if workflow is None:
             continue

@@ -66,7 +66,7 @@ async def queue_notices(
 
 def _applicant_phone(platform: Platform, record: store.ApplicationRecord) -> str | None:
     """The applicant's phone: the first one the form confirmed by a code, else the first phone question's."""
-    form = platform.forms.get(record.form_id)
+    form = platform.forms.of(record.form_id, record.form_version)
     if form is None:
         return None
     confirmed = stored_verified_phones(form, record.answers)

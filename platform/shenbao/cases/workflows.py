@@ -33,7 +33,7 @@ def actor_of(staff: StaffRecord) -> Actor:
 
 def workflow_of(platform: Platform, found: StaffApplication) -> Workflow | None:
     """The application's workflow: ``None`` when its form has no chain the packs know, or nothing is stored."""
-    form = platform.forms.get(found.record.form_id)
+    form = platform.forms.of(found.record.form_id, found.record.form_version)
     chain_id = form.definition.chain if form is not None else None
     workflow = platform.chains.get(chain_id) if chain_id else None
     if workflow is None or not found.workflow_state:

@@ -167,7 +167,8 @@ def national_row(
 
     Args:
         application: the approved application.
-        form: its form (``None`` when the form is no longer published: the answers' labels stay raw).
+        form: its form, in the version the application was filled on (``None`` when unknown: the answers' labels
+            stay raw).
         columns: which answers fill the identity, household and risk columns (``None``: left blank).
         chain: its approval chain, to name the step it waits at and to find what its steps' forms recorded.
         divisions: the division names.
@@ -193,5 +194,5 @@ def national_row(
         to_china(application.created_at).date(),
         approval_day(application.workflow_state, application.status),
         _current_step(application, chain),
-        form.title() if form is not None else application.form_id,
+        f"{form.title() if form is not None else application.form_id}（第{application.form_version}版）",
     ]

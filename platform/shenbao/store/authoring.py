@@ -24,6 +24,7 @@ __all__ = [
     "RevisionRecord",
     "authored_form",
     "authored_form_by_form_id",
+    "authored_form_ids",
     "authored_forms",
     "create_authored_form",
     "editors_since",
@@ -212,6 +213,12 @@ async def authored_forms(db: Database, *, within: str | None = None) -> list[Aut
     if within is not None:
         query = query.where(AuthoredForm.owner_region.like(f"{within}%"))
     return [_form(row) for row in await query.output(load_json=True)]
+
+
+async def authored_form_ids(db: Database) -> set[str]:
+    """The form ids of every authored form, of any region (which published forms are not a pack's own)."""
+    db.check_bound()
+    return {str(row["form_id"]) for row in await AuthoredForm.select(AuthoredForm.form_id)}
 
 
 async def save_revision(

@@ -74,3 +74,6 @@ class DraftRecord(msgspec.Struct, frozen=True, kw_only=True):
     answers: dict[str, Any]
     section: str
     updated_at: datetime
+    carried: dict[str, Any] | None = None
+    """What changed when the draft moved to a newer version of its form (see :mod:`shenbao.cases.drafts`), until
+    the farmer has been shown it."""

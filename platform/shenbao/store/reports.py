@@ -86,6 +86,7 @@ class ApprovedApplication(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     receipt_number: str
     form_id: str
+    form_version: int = 1
     region_code: str
     status: str
     answers: dict[str, Any]
@@ -248,8 +249,8 @@ async def approved_in_region(
             ("", []) if after is None else (" AND (region_code, id) > ({}, {})", list(after))
         )
         rows = await db.fetch(
-            "SELECT id, receipt_number, form_id, region_code, status, answers, workflow_state, created_at "
-            f"FROM application WHERE {where} AND {condition}{keyset} "
+            "SELECT id, receipt_number, form_id, form_version, region_code, status, answers, workflow_state, "
+            f"created_at FROM application WHERE {where} AND {condition}{keyset} "
             "ORDER BY region_code, id LIMIT {}",
             *args,
             "approved",

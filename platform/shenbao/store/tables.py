@@ -19,8 +19,11 @@ __all__ = [
     "DeadlineNotice",
     "Division",
     "Draft",
+    "FormCurrent",
     "FormEditor",
+    "FormPublication",
     "FormRevision",
+    "FormVersion",
     "OtpChallenge",
     "Outbox",
     "RateLimit",
@@ -77,6 +80,8 @@ class Draft(Table, tablename="draft"):
     answers = JSONB(default={})
     section = Varchar(length=64, default="")
     updated_at = Timestamptz()
+    carried = JSONB(null=True, default=None)
+    """What changed when the draft moved to a newer version of its form, until the farmer has been shown it."""
 
     token_form_unique = Unique([token, form_id])
 
@@ -297,6 +302,53 @@ class FormEditor(Table, tablename="form_editor"):
     form_staff_unique = Unique([form, staff_id])
 
 
+class FormVersion(Table, tablename="form_version"):
+    """A published version of a form, never changed once stored: its definition as published, who and why.
+
+    ``digest`` is the SHA-256 of the definition's canonical JSON (a pack file's version is checked against it at
+    start: a published version's content may not change). ``source`` is ``pack:<pack>`` for a version read from
+    a pack's files, ``admin`` for one published in the builder.
+    """
+
+    id = Serial(primary_key=True)
+    form_id = Varchar(length=64)
+    version = Integer()
+    title = Varchar(length=200)
+    definition = JSONB(default={})
+    digest = Varchar(length=64)
+    source = Varchar(length=100, default="")
+    owner_region = Varchar(length=12, default="")
+    staff_id = Integer(null=True, default=None)
+    username = Varchar(length=64, default="")
+    reason = Varchar(length=500, default="")
+    at = Timestamptz()
+
+    form_version_unique = Unique([form_id, version])
+
+
+class FormCurrent(Table, tablename="form_current"):
+    """Which version of each form farmers get: moved by publishing and by a rollback."""
+
+    form_id = Varchar(length=64, primary_key=True)
+    version = Integer()
+    at = Timestamptz()
+
+
+class FormPublication(Table, tablename="form_publication"):
+    """Every publication of a form version, append-only: ``publish`` (a new version), ``rollback`` (an older one
+    again) or ``pack`` (a pack file's newer version found at start); ``previous`` is the version it replaced."""
+
+    id = Serial(primary_key=True)
+    form_id = Varchar(length=64)
+    version = Integer()
+    previous = Integer(null=True, default=None)
+    action = Varchar(length=16)
+    staff_id = Integer(null=True, default=None)
+    username = Varchar(length=64, default="")
+    reason = Varchar(length=500, default="")
+    at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Application,
     Draft,
@@ -312,5 +364,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AuthoredForm,
     FormRevision,
     FormEditor,
+    FormVersion,
+    FormCurrent,
+    FormPublication,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shenbao.cases.catalog import Catalog
 from shenbao.exports import PackExports
 from shenbao.housekeeping import HousekeepingJob
 from shenbao.notify.dispatcher import OutboxDispatcher
@@ -41,5 +42,7 @@ class Services:
     """Sends the outbox's SMS in the background while the application runs."""
     reminders: ReminderJob | None = None
     """Reminds handlers of deadlines and escalates overdue cases (running when ``settings.remind_minutes``)."""
+    catalog: Catalog | None = None
+    """Keeps ``forms`` in step with the versions published in the database (any process's)."""
     housekeeping: HousekeepingJob | None = None
     """Sweeps orphan pictures and forgets old rate-limit counts while the application runs."""

@@ -390,5 +390,6 @@ async def _page(
         else None,
         blanks=blank_rows(question, posted, errors) if isinstance(question, FieldsQuestion) else None,
         builder_url=f"{services.base}/admin/forms/{form.id}",
+        published=services.forms.current().get(form.form_id),
         preview_url=f"{services.base}/admin/preview/{form.id}/s/{first_section}?rev={form.revision}",
     )

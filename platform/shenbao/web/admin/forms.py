@@ -43,11 +43,13 @@ class FormsController(Controller):
         self, services: NamedDependency[Services], signed_in: NamedDependency[SignedIn]
     ) -> Response[str]:
         authored = await stored.authored_forms(services.database, within=signed_in.staff.region_code)
+        drafted = await stored.authored_form_ids(services.database)  # listed with their drafts (if theirs)
         return services.renderer.page(
             "admin/forms.html",
             **common(signed_in),
-            packs=[form.definition for form in services.forms],
+            packs=[form.definition for form in services.forms if form.id not in drafted],
             authored=authored,
+            current=services.forms.current(),
         )
 
     @get("/forms/new", name="admin:new_form")

@@ -9,6 +9,7 @@ from shenbao.web.admin.access import require_author
 from shenbao.web.admin.builder import BuilderController
 from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.preview import PreviewController
+from shenbao.web.admin.publishing import PublishingController
 from shenbao.web.admin.region_root import RegionRootController
 from shenbao.web.admin.rules import OutcomesController, RulesController
 from shenbao.web.admin.transfer import TransferController
@@ -20,7 +21,7 @@ __all__ = ["admin_router"]
 
 def admin_router() -> Router:
     """``/admin``: the list of forms, a new form, a copy or an imported file, the builder (questions, rules,
-    outcomes, the region picker's root), the preview of a form being built, its trial link and its export."""
+    outcomes, the region picker's root), the preview of a form being built, its trial link and its export; publishing, versions and rollback."""
     return Router(
         path="/admin",
         route_handlers=[
@@ -32,6 +33,7 @@ def admin_router() -> Router:
             PreviewController,
             TrialLinkController,
             TransferController,
+            PublishingController,
         ],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},

@@ -63,7 +63,7 @@ class TransferController(Controller):
         form = await editable_form(services, signed_in, form_pk)
         definition = authoring.definition_of(form)
         await record_export(
-            services.database, signed_in.staff, form_id=form.form_id, detail=f"第{form.revision}版",
+            services.database, signed_in.staff, form_id=form.form_id, detail=f"第{form.revision}次保存",
             address=client_address(request),
         )  # fmt: skip
         return _download(definition)

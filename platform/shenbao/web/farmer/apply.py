@@ -23,6 +23,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao import store
 from shenbao.cases import submit_evaluated
+from shenbao.cases.drafts import Carried, draft_on_current, take_carried
 from shenbao.cases.phones import mark_unverified, verified_phones
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
@@ -60,16 +61,21 @@ class FarmerController(Controller):
     include_in_schema = False
 
     async def _draft(
-        self, services: Services, request: Request[Any, Any, Any], form: CompiledForm
-    ) -> tuple[str, dict[str, Any], str | None]:
-        """The draft token (new if none), the draft's answers and the section the farmer was last on."""
+        self, services: Services, request: Request[Any, Any, Any], form: CompiledForm, *, tell: bool = False
+    ) -> tuple[str, dict[str, Any], str | None, Carried | None]:
+        """The draft token (new if none), the draft's answers, the section the farmer was last on and, with
+        ``tell`` (a page the farmer reads), what changed when the draft moved to the form's newer version.
+
+        A draft filled on an older version moves to the current one here (:mod:`shenbao.cases.drafts`)."""
         token = draft_token(request)
         if not token:
-            return new_draft_token(), {}, None
+            return new_draft_token(), {}, None, None
         draft = await store.load_draft(services.database, token, form.id)
         if draft is None:
-            return token, {}, None
-        return token, dict(draft.answers), draft.section
+            return token, {}, None, None
+        draft = await draft_on_current(services, form, draft)
+        updated = await take_carried(services, draft) if tell else None
+        return token, dict(draft.answers), draft.section, updated
 
     def _with_cookie(self, response: Response[Any], services: Services, token: str) -> Response[Any]:
         return remember_draft(response, services.base, token)
@@ -94,15 +100,23 @@ class FarmerController(Controller):
         a QR code's village, it is rendered for this browser.
         """
         form = _form(services, form_id)
-        _, answers, section = await self._draft(services, request, form)
+        _, answers, section, updated = await self._draft(services, request, form, tell=True)
         wait = guide_wait(request, secret=services.settings.secrets, base=services.base, form=form)
         cookies = [wait.cookie] if wait.cookie is not None else []
         region = qr_region(request.query_params.get("region"))  # a village's QR code: carried to the form
 
         def render() -> str:
-            return guide_html(services, form, answers=answers, section=section, region=region, wait=wait.left)
+            return guide_html(
+                services,
+                form,
+                answers=answers,
+                section=section,
+                region=region,
+                wait=wait.left,
+                updated=updated,
+            )
 
-        if answers or region or 0 < wait.left < form.definition.guide_min_seconds:
+        if answers or updated or region or 0 < wait.left < form.definition.guide_min_seconds:
             return html_response(request, render(), cookies=cookies)
         key = ("guide", form.id, form.version, current_language(), wait.left)  # the whole wait, or none left
         return html_response(request, services.first_visit.get(key, render), cookies=cookies)
@@ -113,7 +127,7 @@ class FarmerController(Controller):
     ) -> Response[Any]:
         """重新填写: say what clearing the draft loses, and ask again (a page, so it works without script)."""
         form = _form(services, form_id)
-        _, answers, section = await self._draft(services, request, form)
+        _, answers, section, _ = await self._draft(services, request, form)
         if not answers:
             return Redirect(f"{services.base}/f/{form.id}", status_code=303)  # nothing to clear
         evaluation = evaluate(form, answers)
@@ -151,10 +165,10 @@ class FarmerController(Controller):
         """A section page. No draft cookie is set here: the first answer posted makes the draft."""
         form = _form(services, form_id)
         section_of(form, section_id)
-        token, answers, section = await self._draft(services, request, form)
+        token, answers, section, updated = await self._draft(services, request, form, tell=True)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
             return html_response(request, refusal.html, cookies=refusal.cookies())
-        if not answers and not set(request.query_params) - {"lang"}:
+        if not answers and not updated and not set(request.query_params) - {"lang"}:
             # A first visit: the same page for everyone, rendered once.
             set_page_facts(form_id=form.id)
             key = ("section", form.id, form.version, section_id, current_language())
@@ -162,7 +176,9 @@ class FarmerController(Controller):
             return html_response(request, page)
         region = qr_region(request.query_params.get("region"))
         evaluation = await _evaluated(services, form, answers, token, region=region)
-        html = self._render_section(services, form, section_id, answers, evaluation, region=region)
+        html = self._render_section(
+            services, form, section_id, answers, evaluation, region=region, updated=updated
+        )
         return html_response(request, html)
 
     def _render_section(
@@ -174,6 +190,7 @@ class FarmerController(Controller):
         evaluation: Evaluation | None = None,
         *,
         region: str = "",
+        updated: Carried | None = None,
     ) -> str:
         context = section_context(form, section_id, answers, evaluation or evaluate(form, answers))
         return services.renderer.render(
@@ -182,6 +199,7 @@ class FarmerController(Controller):
             show_missing=False,
             form_url=f"{services.base}/f/{form.id}",
             preset_region=region,
+            updated=updated,
             **context,
         )
 
@@ -205,7 +223,7 @@ class FarmerController(Controller):
         """
         form = _form(services, form_id)
         section_of(form, section_id)
-        token, draft, section = await self._draft(services, request, form)
+        token, draft, section, _ = await self._draft(services, request, form)
         if section is None and (refusal := refusal_for(services, request, form, unsaved=True)) is not None:
             return refusal.response()
         data = await _form_data(request)
@@ -236,7 +254,7 @@ class FarmerController(Controller):
         """
         form = _form(services, form_id)
         section_of(form, section_id)
-        token, draft, section = await self._draft(services, request, form)
+        token, draft, section, _ = await self._draft(services, request, form)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
             return refusal.redirect(f"{services.base}/f/{form.id}/s/{section_id}")
         flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
@@ -248,10 +266,11 @@ class FarmerController(Controller):
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
     ) -> Response[str]:
         form = _form(services, form_id)
-        token, answers, section = await self._draft(services, request, form)
+        token, answers, section, updated = await self._draft(services, request, form, tell=True)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
             return refusal.response()
-        return self._review_page(services, form, answers, await _evaluated(services, form, answers, token))
+        evaluation = await _evaluated(services, form, answers, token)
+        return self._review_page(services, form, answers, evaluation, updated=updated)
 
     def _review_page(
         self,
@@ -260,6 +279,7 @@ class FarmerController(Controller):
         answers: dict[str, Any],
         evaluation: Evaluation,
         status_code: int = HTTP_200_OK,
+        updated: Carried | None = None,
     ) -> Response[str]:
         rows = [
             (form.by_id[question_id], value, display_answer(form.by_id[question_id], value))
@@ -273,6 +293,7 @@ class FarmerController(Controller):
             ev=evaluation,
             rows=rows,
             started=bool(answers),
+            updated=updated,
         )
 
     @post("/f/{form_id:str}/submit", name="farmer:submit", status_code=HTTP_200_OK)
@@ -281,7 +302,7 @@ class FarmerController(Controller):
     ) -> Response[Any]:
         """Check everything again on the server, then store the application once, however often it is posted."""
         form = _form(services, form_id)
-        token, answers, section = await self._draft(services, request, form)
+        token, answers, section, _ = await self._draft(services, request, form)
         if not answers:
             # Nothing in the draft: either already submitted (a double tap) or never started.
             previous = await store.application_by_idempotency_key(services.database, _web_key(token, form))
@@ -308,7 +329,7 @@ class FarmerController(Controller):
         application = await store.application_by_receipt(services.database, receipt)
         if application is None:
             raise NotFoundException(f"没有找到回执号 {receipt} 的申请，请核对回执号")
-        form = services.forms.get(application.form_id)
+        form = services.forms.of(application.form_id, application.form_version)
         return services.renderer.page("farmer/receipt.html", application=application, form=form)
 
 

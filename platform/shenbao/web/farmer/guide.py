@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
 
+from shenbao.cases.drafts import Carried
 from shenbao.forms import CompiledForm, evaluate
 from shenbao.web.farmer.guide_wait import guide_wait
 from shenbao.web.sections import shown_sections
@@ -35,6 +36,7 @@ def guide_html(
     wait: int,
     refused: bool = False,
     unsaved: bool = False,
+    updated: Carried | None = None,
 ) -> str:
     """The guide (``farmer/guide.html``).
 
@@ -47,6 +49,7 @@ def guide_html(
         wait: the seconds the start button counts down (the server's seconds left).
         refused: shown instead of a page of the form: the page says to read the guide and how long to wait.
         unsaved: the refused request posted answers; the page says they were not kept.
+        updated: what changed when the draft moved to the form's newer version, told once.
     """
     return services.renderer.render(
         "farmer/guide.html",
@@ -57,6 +60,7 @@ def guide_html(
         wait=wait,
         refused=refused,
         unsaved=unsaved,
+        updated=updated,
     )
 
 

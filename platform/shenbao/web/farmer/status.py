@@ -155,7 +155,7 @@ class StatusController(Controller):
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         record = await store.application_by_receipt(services.database, receipt)
-        form_def = services.forms.get(record.form_id) if record is not None else None
+        form_def = services.forms.of(record.form_id, record.form_version) if record is not None else None
         theirs = (
             record is not None
             and form_def is not None
@@ -270,7 +270,7 @@ class StatusController(Controller):
             view = applicant_view(
                 workflow.chain, workflow.state, workflow.history, today=today, calendar=workflow.calendar
             )
-        form = services.forms.get(record.form_id)
+        form = services.forms.of(record.form_id, record.form_version)
         return services.renderer.page(
             "farmer/status.html",
             status_code=status_code,

@@ -142,7 +142,7 @@ def _application_page(
 ) -> Response[str]:
     staff = signed_in.staff
     record = found.record
-    form = services.forms.get(record.form_id)
+    form = services.forms.of(record.form_id, record.form_version)
     answers = []
     if form is not None:
         for question in form.questions:
@@ -313,7 +313,7 @@ class StaffApplicationController(Controller):
         if not may_unmask(staff.role):
             raise PermissionDeniedException(MAY_NOT_UNMASK.format(role=ROLE_NAMES[staff.role]))
         found = await _found_or_404(services, staff, application_id)
-        form = services.forms.get(found.record.form_id)
+        form = services.forms.of(found.record.form_id, found.record.form_version)
         revealed = masked_fields(form.questions if form else (), found.record.answers)
         if revealed:  # nothing masked, nothing disclosed: no row
             await record_audit(

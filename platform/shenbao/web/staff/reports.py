@@ -61,7 +61,7 @@ class _Export:
     def add(self, batch: list[ApprovedApplication]) -> None:
         rows = []
         for application in batch:
-            form = self.services.forms.get(application.form_id)
+            form = self.services.forms.of(application.form_id, application.form_version)
             chain_id = form.definition.chain if form is not None else None
             chain = self.services.chains.get(chain_id) if chain_id else None
             rows.append(
