@@ -35,6 +35,7 @@ from litestar.types import ExceptionHandlersMap
 
 from shenbao import store
 from shenbao.cases.deadlines import fill_pending_deadlines
+from shenbao.cases.holidays import load_holiday_years
 from shenbao.exports import load_exports
 from shenbao.files import FileStore
 from shenbao.housekeeping import HousekeepingJob
@@ -190,6 +191,7 @@ class ShenbaoPlugin(InitPlugin):
             app.state[self.state_key] = services = self._services(database, packs, chains, gateway)
             opened.push_async_callback(self._stop, app)
             install_widgets(services)
+            await load_holiday_years(database, chains)  # the saved years first: the deadlines may need them
             await fill_pending_deadlines(database, packs.forms, chains)
             self._start_jobs(services)
             yield
