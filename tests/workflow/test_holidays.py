@@ -9,6 +9,8 @@ import pytest
 from shenbao.workflow.calendar import WorkingCalendar, YearOverride
 from shenbao.workflow.holidays import (
     check_year,
+    date_ranges,
+    dates_text,
     library_years,
     parse_dates,
     spring_festival,
@@ -187,3 +189,10 @@ def test_a_saved_year_replaces_the_files_entry_for_that_year_whole() -> None:
     assert saved.is_working_day(D("2027-01-04"))  # the file's day off is gone with its entry
     assert saved.is_working_day(D("2027-02-20"))  # an adjusted working Saturday
     assert saved.source == "f" and sorted(saved.years) == [2027]
+
+
+def test_saved_days_are_shown_as_ranges_the_parser_reads_back() -> None:
+    text = dates_text(GOOD_HOLIDAYS)
+    assert text == "2027-01-01\n2027-02-05 至 2027-02-08\n2027-10-01"
+    assert parse_dates(text).days == sorted(GOOD_HOLIDAYS)
+    assert date_ranges([]) == []

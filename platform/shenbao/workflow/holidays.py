@@ -26,6 +26,8 @@ __all__ = [
     "ParsedDates",
     "YearProblem",
     "check_year",
+    "date_ranges",
+    "dates_text",
     "library_years",
     "parse_dates",
     "spring_festival",
@@ -107,6 +109,25 @@ def _read(token: str, days: list[dt.date]) -> str:
         return f"有{length}天，超过{LONGEST_RANGE}天：请核对，一次放假不会这么长"
     days.extend(first + dt.timedelta(days=offset) for offset in range(length))
     return ""
+
+
+def date_ranges(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """The days as runs of consecutive days, in order: ``(first, last)`` each (one day: ``first == last``)."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def dates_text(days: list[dt.date]) -> str:
+    """The days as an admin would type them, one date or range per line (what :func:`parse_dates` reads back)."""
+    return "\n".join(
+        first.isoformat() if first == last else f"{first.isoformat()} 至 {last.isoformat()}"
+        for first, last in date_ranges(days)
+    )
 
 
 def spring_festival(year: int) -> dt.date:
