@@ -22,6 +22,7 @@ from shenbao.cases import submit_evaluated
 from shenbao.forms import evaluate
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.settings import Settings
+from shenbao.store import holidays as stored
 from shenbao.web.services import Services
 from shenbao.workflow.calendar import CHINA
 from tests.support.beside import fetch
@@ -221,3 +222,26 @@ def test_only_the_province_admin_sees_the_link_to_the_page(admin: Client, admin_
     assert sign_in(admin, "county").status_code == 303  # type: ignore[attr-defined]
     listed = admin.get("/admin/")
     assert listed.status_code == 200 and 'id="holidays-link"' not in listed.text
+
+
+def test_a_year_saved_before_a_start_fills_the_waiting_deadline_at_that_start(
+    admin_settings: Settings,
+) -> None:
+    _submit_pending(admin_settings)
+
+    async def saved_while_stopped() -> None:
+        database = await store.open_database(admin_settings.database_url, keys=admin_settings.keys)
+        try:
+            await stored.save_holiday_year(
+                database, pack="gansu", year=2027, holidays=[dt.date(2027, 1, 1), dt.date(2027, 2, 6)], workdays=[],
+                note="", expected=0, staff_id=1, now=dt.datetime.now(dt.UTC),
+            )  # fmt: skip
+        finally:
+            await database.close()
+
+    asyncio.run(saved_while_stopped())
+    with TestClient(create_app(admin_settings), base_url="http://127.0.0.1"):
+        [(deadline,)] = fetch(admin_settings.database_url, "SELECT deadline FROM application")
+    assert (
+        str(deadline) == "2027-01-05"
+    )  # the saved year is installed before the pending deadlines are filled

@@ -216,7 +216,7 @@ class HolidaysController(Controller):
         if len(values["note"].strip()) > 200:
             errors["note"] = [f"依据最多200个字，现在有{len(values['note'].strip())}个字，请缩短"]
         if errors:
-            return _refused(services, signed_in, pack, year, values, errors)
+            return await _refused(services, signed_in, pack, year, values, errors)
         result = await case.save_holiday_year(
             services.database, services.chains, services.forms, signed_in.staff, pack=pack, year=year,
             holidays=boxes["holidays"].days, workdays=boxes["workdays"].days, note=values["note"],
@@ -225,7 +225,7 @@ class HolidaysController(Controller):
         if isinstance(result, case.HolidayRefused):
             for problem in result.problems:
                 errors.setdefault(problem.field, []).append(problem.message)
-            return _refused(services, signed_in, pack, year, values, errors)
+            return await _refused(services, signed_in, pack, year, values, errors)
         if isinstance(result, case.HolidayStale):
             return _stale(services, signed_in, pack, year, values, result.current)
         return Redirect(
@@ -293,7 +293,7 @@ def _year_form(
     )  # fmt: skip
 
 
-def _refused(
+async def _refused(
     services: Services,
     signed_in: SignedIn,
     pack: str,
@@ -302,12 +302,13 @@ def _refused(
     errors: dict[str, list[str]],
 ) -> Response[str]:
     """The form again with what the admin typed and each problem at its box (422); nothing was saved."""
+    record = await stored.holiday_year(services.database, pack, year)
     return _year_form(
         services,
         signed_in,
         pack,
         year,
-        None,
+        record,
         values=values,
         errors=errors,
         status=HTTP_422_UNPROCESSABLE_ENTITY,
