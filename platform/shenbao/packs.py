@@ -13,7 +13,7 @@ from shenbao.forms.lint import lint_form
 from shenbao.forms.model import FormDef
 from shenbao.forms.values import Cleaner
 from shenbao.paths import form_defs_dir
-from shenbao.workflow.calendar import WorkingCalendar, load_calendar
+from shenbao.workflow.calendar import WorkingCalendar, YearOverride, load_calendar
 from shenbao.workflow.lint import decode_chain, form_chain_problems
 from shenbao.workflow.model import Chain
 
@@ -203,17 +203,44 @@ class PackForms(NamedTuple):
 
 
 class PackChain(NamedTuple):
-    """A chain with the working-day calendar of its pack (its ``holidays.json`` over chinesecalendar)."""
+    """A chain with the working-day calendar of its pack (chinesecalendar, its ``holidays.json``, the saved years)."""
 
     chain: Chain
     calendar: WorkingCalendar
 
 
 class ChainRegistry:
-    """The packs' approval chains by id, each with its pack's working-day calendar, loaded once at start-up."""
+    """The packs' approval chains by id, each with its pack's working-day calendar.
 
-    def __init__(self, chains: Mapping[str, tuple[Chain, WorkingCalendar]] | None = None) -> None:
-        self._chains = {chain_id: PackChain(*pair) for chain_id, pair in (chains or {}).items()}
+    The chains are loaded once at start-up. A pack's calendar is chinesecalendar, then the pack's ``holidays.json``,
+    then the years its admins saved (:meth:`use_years`, e.g. 2027 once the State Council publishes it): installing
+    them swaps in a new calendar for every chain of the pack at once, and the next :meth:`get` sees it.
+    """
+
+    def __init__(
+        self,
+        chains: Mapping[str, tuple[Chain, WorkingCalendar]] | None = None,
+        *,
+        packs: Mapping[str, str] | None = None,
+    ) -> None:
+        """Hold ``chains`` (by id, each with its calendar).
+
+        Args:
+            chains: each chain and the calendar of its pack's files.
+            packs: each chain's pack (a folder of ``form_defs/``); a chain not named is a pack of its own (its id).
+        """
+        self._chains: dict[str, Chain] = {}
+        self._pack_of: dict[str, str] = {}
+        self._files: dict[str, WorkingCalendar] = {}
+        for chain_id, (chain, calendar) in (chains or {}).items():
+            pack = (packs or {}).get(chain_id, chain_id)
+            self._chains[chain_id] = chain
+            self._pack_of[chain_id] = pack
+            self._files.setdefault(pack, calendar)
+        self._calendars: dict[str, WorkingCalendar] = dict(self._files)
+        self._saved: dict[str, dict[int, YearOverride]] = {pack: {} for pack in self._files}
+        self.generation = -1
+        """The catalog generation the saved years were loaded at (-1: not loaded yet)."""
 
     @classmethod
     def from_packs(cls, packs: Iterable[str], root: Path | None = None) -> ChainRegistry:
@@ -225,21 +252,61 @@ class ChainRegistry:
         """
         root = root or form_defs_dir()
         chains: dict[str, tuple[Chain, WorkingCalendar]] = {}
+        pack_of: dict[str, str] = {}
         for pack in packs:
             holidays = root / pack / "holidays.json"
             calendar = load_calendar(holidays if holidays.is_file() else None)
             for path in sorted((root / pack / "chains").glob("*.json")):
                 chain = decode_chain(path.read_bytes(), source=str(path))
                 chains[chain.id] = (chain, calendar)
-        return cls(chains)
+                pack_of[chain.id] = pack
+        return cls(chains, packs=pack_of)
 
     def get(self, chain_id: str) -> PackChain | None:
-        """The chain called ``chain_id`` and its calendar, or ``None``."""
-        return self._chains.get(chain_id)
+        """The chain called ``chain_id`` and its pack's calendar as it is now, or ``None``."""
+        chain = self._chains.get(chain_id)
+        if chain is None:
+            return None
+        return PackChain(chain, self._calendars[self._pack_of[chain_id]])
 
     def __iter__(self) -> Iterator[Chain]:
         """Every chain."""
-        return (chain for chain, _ in self._chains.values())
+        return iter(self._chains.values())
+
+    def packs(self) -> list[str]:
+        """The packs that have chains, in the order they were loaded."""
+        return list(self._files)
+
+    def pack_of(self, chain_id: str) -> str | None:
+        """The pack of chain ``chain_id``, or ``None`` for a chain not loaded."""
+        return self._pack_of.get(chain_id)
+
+    def calendar(self, pack: str) -> WorkingCalendar:
+        """The pack's calendar as it is now (its files and its saved years).
+
+        Raises:
+            KeyError: no chain of this pack is loaded.
+        """
+        return self._calendars[pack]
+
+    def file_years(self, pack: str) -> dict[int, YearOverride]:
+        """The years the pack's ``holidays.json`` adds to chinesecalendar."""
+        return self._files[pack].years
+
+    def saved_years(self, pack: str) -> dict[int, YearOverride]:
+        """The years saved by the pack's admins that are installed now."""
+        return dict(self._saved[pack])
+
+    def use_years(self, pack: str, years: Mapping[int, YearOverride]) -> None:
+        """Install the pack's saved years (all of them: a year left out is no longer saved) over its files' calendar.
+
+        Raises:
+            KeyError: no chain of this pack is loaded.
+            CalendarError: a day is listed under another year.
+        """
+        calendar = self._files[pack].with_years(years)
+        self._saved[pack] = dict(years)
+        self._calendars[pack] = calendar
 
 
 def check_routing(forms: FormRegistry, chains: ChainRegistry) -> None:

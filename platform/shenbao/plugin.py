@@ -36,6 +36,7 @@ from litestar.types import ExceptionHandlersMap
 from shenbao import store
 from shenbao.cases.catalog import Catalog, sync_pack_versions
 from shenbao.cases.deadlines import fill_pending_deadlines
+from shenbao.cases.holidays import load_holiday_years
 from shenbao.exports import load_exports
 from shenbao.files import FileStore
 from shenbao.housekeeping import HousekeepingJob
@@ -203,6 +204,7 @@ class ShenbaoPlugin(InitPlugin):
             services.catalog = catalog
             opened.push_async_callback(self._stop, app)
             install_widgets(services)
+            await load_holiday_years(database, chains)  # the saved years first: the deadlines may need them
             await fill_pending_deadlines(database, packs.forms, chains)
             self._start_jobs(services)
             yield

@@ -1,8 +1,9 @@
 """Deadlines written as pending (期限待定) because their year was missing from the calendar, filled in later.
 
-A pack's calendar changes only when the platform starts (``holidays.json`` and chinesecalendar are read
-then), so the plugin runs :func:`fill_pending_deadlines` once at start-up: every open application whose
-deadline is still unknown gets it computed, where the calendar now knows the year.
+A pack's calendar learns a year when the platform starts (``holidays.json``, chinesecalendar and the years saved
+on the admin page are read then) and when a province admin saves one (:mod:`shenbao.cases.holidays`). Each time,
+:func:`fill_pending_deadlines` runs: every open application whose deadline is still unknown gets it computed, where
+the calendar now knows the year.
 """
 
 from __future__ import annotations

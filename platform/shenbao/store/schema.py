@@ -24,6 +24,7 @@ from shenbao.store import schema_sql as sql
 from shenbao.store.database import Database, open_database
 from shenbao.store.schema_sql_authoring import authored_forms
 from shenbao.store.schema_sql_form_admin import staff_form_admin
+from shenbao.store.schema_sql_holidays import holiday_years
 from shenbao.store.schema_sql_versions import form_versions
 
 __all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "migrate_url", "schema_version"]
@@ -135,6 +136,12 @@ STEPS: tuple[Step, ...] = (
         name="staff accounts' 表单管理 grant: county accounts that author their county's forms",
         sqlite=staff_form_admin("sqlite"),
         postgres=staff_form_admin("postgres"),
+    ),
+    Step(
+        version=14,
+        name="holiday years admins keep per pack, and the generation of the published catalog",
+        sqlite=holiday_years("sqlite"),
+        postgres=holiday_years("postgres"),
     ),
     Step(
         version=15,

@@ -7,7 +7,18 @@ app opens its database at start (:func:`shenbao.store.open_database`), which bin
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, BigSerial, Boolean, Date, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Date,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.constraints import Unique
 from piccolo.table import Table
 
@@ -16,6 +27,7 @@ __all__ = [
     "Application",
     "AuditLog",
     "AuthoredForm",
+    "CatalogGeneration",
     "DeadlineNotice",
     "Division",
     "Draft",
@@ -24,6 +36,7 @@ __all__ = [
     "FormPublication",
     "FormRevision",
     "FormVersion",
+    "HolidayYear",
     "OtpChallenge",
     "Outbox",
     "RateLimit",
@@ -302,6 +315,34 @@ class FormEditor(Table, tablename="form_editor"):
     form_staff_unique = Unique([form, staff_id])
 
 
+class HolidayYear(Table, tablename="holiday_year"):
+    """A pack's year of statutory holidays and adjusted working days (调休上班), saved by a province admin.
+
+    ``holidays`` and ``workdays`` are JSON lists of ISO dates; the year replaces that year of the pack's
+    ``holidays.json`` (chinesecalendar's years are not saved here). ``note`` names the notice it follows
+    (国办发明电〔2026〕…); ``revision`` counts saves, so a save names the revision it was made on.
+    """
+
+    id = Serial(primary_key=True)
+    pack = Varchar(length=60)
+    year = Integer()
+    holidays = JSONB(default=[])
+    workdays = JSONB(default=[])
+    note = Varchar(length=200, default="")
+    revision = Integer(default=1)
+    updated_by = Integer()
+    updated_at = Timestamptz()
+
+    pack_year_unique = Unique([pack, year])
+
+
+class CatalogGeneration(Table, tablename="catalog_generation"):
+    """One row (``id`` 1): a number that goes up whenever published data changes (:mod:`shenbao.store.catalog`)."""
+
+    id = Integer(primary_key=True)
+    generation = BigInt(default=0)
+
+
 class FormVersion(Table, tablename="form_version"):
     """A published version of a form, never changed once stored: its definition as published, who and why.
 
@@ -364,6 +405,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AuthoredForm,
     FormRevision,
     FormEditor,
+    HolidayYear,
+    CatalogGeneration,
     FormVersion,
     FormCurrent,
     FormPublication,

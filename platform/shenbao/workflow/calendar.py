@@ -8,6 +8,9 @@ province pack's ``holidays.json`` adds years it does not know yet, in this shape
 For a year in the file, the file decides every day it lists; other days of that year follow
 ``chinesecalendar`` when it knows the year, else the plain week (Monday to Friday). A year that neither
 knows raises :class:`CalendarError` naming the year: a deadline is never computed from a guess.
+
+A province admin may also save years on the admin page (``/admin/holidays``); a saved year replaces the file's
+entry for that year (:meth:`WorkingCalendar.with_years`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ __all__ = [
     "WorkingCalendar",
     "YearOverride",
     "deadline_status",
+    "library_knows",
     "load_calendar",
+    "read_overrides",
 ]
 
 
@@ -43,7 +48,8 @@ class YearOverride(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
     workdays: list[dt.date] = []
 
 
-def _library_knows(year: int) -> bool:
+def library_knows(year: int) -> bool:
+    """Whether the installed ``chinesecalendar`` has the State Council's arrangement of ``year``."""
     try:
         chinese_calendar.is_workday(dt.date(year, 1, 1))
     except NotImplementedError:
@@ -62,6 +68,7 @@ class WorkingCalendar:
             source: where the overrides came from, named in errors (the file's path).
         """
         self._source = source or "the province's holidays.json"
+        self._overrides = dict(overrides or {})
         self._holidays: set[dt.date] = set()
         self._workdays: set[dt.date] = set()
         self._years = frozenset(overrides or {})
@@ -73,10 +80,28 @@ class WorkingCalendar:
             self._workdays.update(override.workdays)
         self._known: dict[int, bool] = {}
 
+    @property
+    def years(self) -> dict[int, YearOverride]:
+        """The years given to this calendar over chinesecalendar's (a copy)."""
+        return dict(self._overrides)
+
+    @property
+    def source(self) -> str:
+        """Where those years came from, as named in errors."""
+        return self._source
+
+    def with_years(self, years: Mapping[int, YearOverride]) -> WorkingCalendar:
+        """A new calendar with ``years`` over this one's: each replaces this calendar's entry for its year whole.
+
+        Raises:
+            CalendarError: a day is listed under another year.
+        """
+        return WorkingCalendar({**self._overrides, **years}, source=self._source)
+
     def knows(self, year: int) -> bool:
         """Whether the working days of ``year`` are known (from the library or the overrides)."""
         if year not in self._known:
-            self._known[year] = year in self._years or _library_knows(year)
+            self._known[year] = year in self._years or library_knows(year)
         return self._known[year]
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -92,9 +117,10 @@ class WorkingCalendar:
         if not self.knows(day.year):
             raise CalendarError(
                 f"{day.year}年的节假日安排还不知道：chinesecalendar 没有 {day.year} 年的数据，"
-                f'请在 {self._source} 里加上 "{day.year}" 的放假日期（holidays）和调休上班日期（workdays）'
+                f"请省级管理员在“节假日安排”页面（/admin/holidays）添加{day.year}年的放假日期和调休上班日期，"
+                f'或在 {self._source} 里加上 "{day.year}" 的 holidays 和 workdays'
             )
-        if day.year in self._years and not _library_knows(day.year):
+        if day.year in self._years and not library_knows(day.year):
             return day.weekday() < 5
         return bool(chinese_calendar.is_workday(day))
 
@@ -149,6 +175,15 @@ def load_calendar(path: Path | None) -> WorkingCalendar:
     """
     if path is None:
         return WorkingCalendar()
+    return WorkingCalendar(read_overrides(path), source=str(path))
+
+
+def read_overrides(path: Path) -> dict[int, YearOverride]:
+    """The years of a pack's ``holidays.json``, by year.
+
+    Raises:
+        CalendarError: the file is not valid JSON or not in the override format (the message names the path).
+    """
     try:
         raw = msgspec.json.decode(path.read_bytes(), type=dict[str, YearOverride])
     except msgspec.DecodeError as error:
@@ -158,4 +193,4 @@ def load_calendar(path: Path | None) -> WorkingCalendar:
         if not (key.isascii() and key.isdigit() and len(key) == 4):
             raise CalendarError(f'{path}: {key!r} is not a year: use keys like "2027"')
         overrides[int(key)] = override
-    return WorkingCalendar(overrides, source=str(path))
+    return overrides

@@ -1,0 +1,143 @@
+"""Adding 2027's holidays in Chromium on a 1366×768 office screen, as a new province admin would: by visible text.
+
+This test runs its own server: saving a year changes the calendar of every deadline the server computes, and the
+other browser tests share theirs. One application waits for 2027 before the server starts (submitted on 28 December
+2026, its deadline falls in 2027): the save computes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+import time_machine
+from playwright.sync_api import Browser, Page, expect
+from tests.support.samples import one_click_2023
+
+from e2e.staff import PASSWORD
+from e2e.support import ARTIFACTS, KEYS, Server, environment, free_port
+from shenbao import store
+from shenbao.cases import submit_evaluated
+from shenbao.forms import evaluate
+from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.web.services import Services
+from shenbao.workflow.calendar import CHINA
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+# Test data only, not the State Council's arrangement for 2027 (its Spring Festival is Saturday 6 February).
+HOLIDAYS = "元旦：2027-01-01\n春节：2027-02-05 至 2027-02-11\n国庆节：2027-10-01 至 2027-10-07"
+
+
+async def _waiting_application(database_url: str) -> None:
+    database = await store.open_database(database_url, keys=KEYS)
+    try:
+        form = FormRegistry.from_packs(["gansu"]).get("gansu-yijian-2023")
+        assert form is not None
+        services = cast(
+            Services, SimpleNamespace(database=database, chains=ChainRegistry.from_packs(["gansu"]))
+        )
+        with time_machine.travel(dt.datetime(2026, 12, 28, 10, 0, tzinfo=CHINA), tick=False):
+            await submit_evaluated(
+                services, form, evaluate(form, one_click_2023()), idempotency_key="e2e-2027", draft_token=None
+            )
+    finally:
+        await database.close()
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of this test's own, with one application waiting for 2027."""
+    data_dir = tmp_path_factory.mktemp("shenbao-holidays")
+    port = free_port()
+    server = Server(f"http://127.0.0.1:{port}", f"sqlite:///{data_dir / 'e2e.db'}", data_dir)
+    server.shenbao("migrate")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API holds this thread's event loop
+        pool.submit(asyncio.run, _waiting_application(server.database_url)).result()
+    server.shenbao(
+        "staff", "add", "holiday-admin", "--role", "province", "--region", "62", "--password", PASSWORD
+    )
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shenbao", "serve", "--port", str(port)],
+        env=environment(server),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_up(server, process, data_dir)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def _wait_until_up(server: Server, process: subprocess.Popen[bytes], data_dir: Path) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(server.url + "/", timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the server did not start:\n{(data_dir / 'server.log').read_text()}"
+                ) from None
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def desk(browser: Browser, own_server: Server) -> Iterator[Page]:
+    """The province admin at an office PC, signed in."""
+    context = browser.new_context(base_url=own_server.url, **DESKTOP)
+    page = context.new_page()
+    page.goto("/staff/login")
+    page.fill("#username", "holiday-admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    yield page
+    context.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"holidays-{name}.png"))
+
+
+def test_a_province_admin_adds_2027_and_the_waiting_deadline_is_computed(desk: Page) -> None:
+    desk.get_by_role("link", name="表单管理").click()
+    desk.get_by_role("link", name="节假日安排").click()
+    expect(desk.get_by_text("2027年的节假日安排还没有。")).to_be_visible()
+    expect(desk.get_by_text("现在有 1 件在等", exact=False)).to_be_visible()
+    expect(desk.get_by_text("chinesecalendar 自带")).to_be_visible()
+    _shot(desk, "missing")
+
+    desk.get_by_role("link", name="添加2027年").click()
+    desk.get_by_label("放假日期").fill(HOLIDAYS)
+    desk.get_by_label("调休上班日期").fill("2027-02-20、2027-10-07")  # 7 October is also a day off: refused
+    desk.get_by_label("依据").fill("国办发明电〔2026〕测试号")
+    desk.get_by_role("button", name="保存2027年").click()
+
+    expect(desk.get_by_text("2027-10-07 既写在放假日期里，又写在调休上班日期里")).to_be_visible()
+    expect(desk.get_by_label("放假日期")).to_have_value(HOLIDAYS)  # nothing typed is lost
+    _shot(desk, "overlap")
+    desk.get_by_label("调休上班日期").fill("2027-02-20、2027-10-09")
+    desk.get_by_role("button", name="保存2027年").click()
+
+    expect(desk.get_by_text("已保存2027年的节假日安排，1 个待定的期限已算出")).to_be_visible()
+    row = desk.locator("tr", has_text="2027年")
+    expect(row).to_contain_text("在这里保存")
+    expect(row).to_contain_text("2月5日至11日")
+    expect(row).to_contain_text("国办发明电〔2026〕测试号")
+    expect(desk.get_by_text("2028年的节假日安排还没有。")).to_be_visible()
+    _shot(desk, "saved")
