@@ -197,7 +197,7 @@ class ShenbaoPlugin(InitPlugin):
             check_routing(packs.forms, chains)  # before anything process-wide is set for these packs
             await _use_imported_divisions(database, packs.forms)
             await sync_pack_versions(database, packs)  # the files' versions, as published versions
-            catalog = Catalog(database, packs.forms)
+            catalog = Catalog(database, packs.forms, chains)
             await catalog.refresh()  # what admins published since: served from now on
             gateway = gateway_for(self.settings, database, chains)
             app.state[self.state_key] = services = self._services(database, packs, chains, gateway)

@@ -15,10 +15,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from shenbao.cases.holidays import refresh_holiday_years
 from shenbao.forms import CompiledForm
-from shenbao.packs import FormRegistry, PackError, PackForms
+from shenbao.packs import ChainRegistry, FormRegistry, PackError, PackForms
 from shenbao.store import Database
 from shenbao.store import versions as stored
+from shenbao.store.catalog import bump_generation, generation
 
 __all__ = ["Catalog", "sync_pack_versions"]
 
@@ -29,22 +31,44 @@ REFRESH_SECONDS = 1.0
 
 
 class Catalog:
-    """Brings a process's :class:`FormRegistry` up to date with the database's published versions."""
+    """Brings a process's forms and working-day calendars up to date with what is published in the database.
 
-    def __init__(self, database: Database, forms: FormRegistry, *, every: float = REFRESH_SECONDS) -> None:
+    Every change of published data bumps the catalog's generation in its own transaction; a look that finds the
+    generation it saw last costs one one-row read.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        forms: FormRegistry,
+        chains: ChainRegistry | None = None,
+        *,
+        every: float = REFRESH_SECONDS,
+    ) -> None:
         self._database = database
         self._forms = forms
+        self._chains = chains
         self._every = every
         self._last_row = 0
+        self._generation: int | None = None
         self._checked = float("-inf")
 
     async def refresh(self) -> None:
-        """Read the versions stored since the last look and the current map, now."""
+        """Look now: when the generation moved, read the versions stored since the last look, the current map and
+        (when they changed) the saved holiday years."""
         self._checked = time.monotonic()
+        seen = await generation(
+            self._database
+        )  # read first: a change made while loading shows at the next look
+        if seen == self._generation:
+            return
         for record in await stored.versions_since(self._database, self._last_row):
             self._forms.add(record.form_id, record.version, record.definition)
             self._last_row = max(self._last_row, record.row)
         self._forms.use(await stored.current_versions(self._database))
+        if self._chains is not None:
+            await refresh_holiday_years(self._database, self._forms, self._chains)
+        self._generation = seen
 
     async def fresh(self) -> None:
         """:meth:`refresh` when the last look is older than a second (every request calls this)."""
@@ -93,6 +117,7 @@ async def _sync_one(
     if current is not None and current >= form.version:
         return
     if await stored.move_current(database, form.id, expected=current, version=form.version, now=now):
+        await bump_generation(database)
         await stored.record_publication(
             database, form_id=form.id, version=form.version, previous=current, action="pack", staff=None,
             reason=f"{pack} 包的文件", now=now,

@@ -27,6 +27,7 @@ from shenbao.store import Database
 from shenbao.store import authoring as drafts
 from shenbao.store import versions as stored
 from shenbao.store.audit import record_audit
+from shenbao.store.catalog import bump_generation
 from shenbao.store.staff import StaffRecord
 from shenbao.workflow.lint import form_chain_problems
 from shenbao.workflow.model import Chain
@@ -199,6 +200,7 @@ async def _publish_held(
         raise _Lost(f"另一位管理员刚发布了第{version}版：请重新打开发布页，看过改动和影响后再发布")
     if not await stored.move_current(db, draft.form_id, expected=current, version=version, now=now):
         raise _Lost(_moved(None))
+    await bump_generation(db)
     await stored.record_publication(
         db, form_id=draft.form_id, version=version, previous=current, action="publish", staff=staff,
         reason=reason, now=now,
@@ -258,6 +260,7 @@ async def republish(
                     return NotPublished(message="有不能直接回退的改动", refused=list(changes.refused))
         if not await stored.move_current(db, form_id, expected=current, version=version, now=now):
             return NotPublished(message=_moved(None))
+        await bump_generation(db)
         await stored.record_publication(
             db, form_id=form_id, version=version, previous=current, action="rollback", staff=staff,
             reason=why, now=now,
