@@ -1,6 +1,7 @@
 """The published forms every process serves, kept in step with the database.
 
-The database holds every published version (``form_version``) and which one farmers get (``form_current``). At
+The database holds every published version (``published_version``) and which one farmers get
+(``published_current``). At
 start, :func:`sync_pack_versions` records each pack file's version there (once; a file whose version was
 published with other content is refused). A process then serves from its :class:`~shenbao.packs.FormRegistry`
 and :class:`Catalog` brings that up to date: at most once a second, on the next request, it reads the versions
@@ -63,7 +64,8 @@ class Catalog:
         if seen == self._generation:
             return
         for record in await stored.versions_since(self._database, self._last_row):
-            self._forms.add(record.form_id, record.version, record.definition)
+            if record.kind == "form":
+                self._forms.add(record.item_id, record.version, record.definition)
             self._last_row = max(self._last_row, record.row)
         self._forms.use(await stored.current_versions(self._database))
         if self._chains is not None:
@@ -99,7 +101,7 @@ async def _sync_one(
     database: Database, form: CompiledForm, raw: dict[str, Any], pack: str, now: datetime
 ) -> None:
     stored_now = await stored.store_version(
-        database, form_id=form.id, version=form.version, definition=raw, title=form.title(),
+        database, item_id=form.id, version=form.version, definition=raw, title=form.title(),
         source=f"pack:{pack}", owner_region="", staff=None, reason=f"{pack} 包的文件", now=now,
     )  # fmt: skip
     found = await stored.version_record(database, form.id, form.version)
@@ -119,7 +121,7 @@ async def _sync_one(
     if await stored.move_current(database, form.id, expected=current, version=form.version, now=now):
         await bump_generation(database)
         await stored.record_publication(
-            database, form_id=form.id, version=form.version, previous=current, action="pack", staff=None,
+            database, item_id=form.id, version=form.version, previous=current, action="pack", staff=None,
             reason=f"{pack} 包的文件", now=now,
         )  # fmt: skip
         log.info("form %s: version %d of pack %s is served", form.id, form.version, pack)

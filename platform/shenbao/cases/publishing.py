@@ -160,8 +160,8 @@ async def publish(
     if isinstance(result, Published):
         record = await stored.version_record(db, result.form_id, result.version)
         if record is not None:
-            forms.add(record.form_id, record.version, record.definition)
-            forms.use({record.form_id: record.version})
+            forms.add(record.item_id, record.version, record.definition)
+            forms.use({record.item_id: record.version})
     return result
 
 
@@ -194,7 +194,7 @@ async def _publish_held(
     version = await stored.next_version(db, draft.form_id)
     published = {**draft.definition, "version": version}
     if not await stored.store_version(
-        db, form_id=draft.form_id, version=version, definition=published, title=draft.title,
+        db, item_id=draft.form_id, version=version, definition=published, title=draft.title,
         source="admin", owner_region=draft.owner_region, staff=staff, reason=reason, now=now,
     ):  # fmt: skip
         raise _Lost(f"另一位管理员刚发布了第{version}版：请重新打开发布页，看过改动和影响后再发布")
@@ -202,7 +202,7 @@ async def _publish_held(
         raise _Lost(_moved(None))
     await bump_generation(db)
     await stored.record_publication(
-        db, form_id=draft.form_id, version=version, previous=current, action="publish", staff=staff,
+        db, item_id=draft.form_id, version=version, previous=current, action="publish", staff=staff,
         reason=reason, now=now,
     )  # fmt: skip
     await record_audit(
@@ -262,7 +262,7 @@ async def republish(
             return NotPublished(message=_moved(None))
         await bump_generation(db)
         await stored.record_publication(
-            db, form_id=form_id, version=version, previous=current, action="rollback", staff=staff,
+            db, item_id=form_id, version=version, previous=current, action="rollback", staff=staff,
             reason=why, now=now,
         )  # fmt: skip
         await record_audit(

@@ -25,7 +25,7 @@ from shenbao.store.database import Database, open_database
 from shenbao.store.schema_sql_authoring import authored_forms
 from shenbao.store.schema_sql_form_admin import staff_form_admin
 from shenbao.store.schema_sql_holidays import holiday_years
-from shenbao.store.schema_sql_versions import form_versions
+from shenbao.store.schema_sql_versions import published_versions
 
 __all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "migrate_url", "schema_version"]
 
@@ -145,9 +145,9 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         version=15,
-        name="published form versions: each version kept as published, which one farmers get, every publication",
-        sqlite=form_versions("sqlite"),
-        postgres=form_versions("postgres"),
+        name="published versions of forms and chains: each kept as published, which one is served, every publication",
+        sqlite=published_versions("sqlite"),
+        postgres=published_versions("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

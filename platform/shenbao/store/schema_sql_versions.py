@@ -1,23 +1,25 @@
-"""The SQL of the schema step that stores published form versions (frozen once released)."""
+"""The SQL of the schema step that stores published versions of forms and chains (frozen once released)."""
 
 from __future__ import annotations
 
-__all__ = ["form_versions"]
+__all__ = ["published_versions"]
 
 
-def form_versions(kind: str) -> tuple[str, ...]:
-    # A published version never changes: form_version is append-only (one row per form and number); which version
-    # farmers get is form_current's one row per form, moved by one conditional UPDATE, so of two admins publishing
-    # at once exactly one wins. form_publication is the append-only record of every publication and rollback.
+def published_versions(kind: str) -> tuple[str, ...]:
+    # A published version never changes: published_version is append-only (one row per kind, item and number);
+    # which version is served is published_current's one row per item, moved by one conditional UPDATE, so of two
+    # admins publishing at once exactly one wins. publication is the append-only record of every publication and
+    # rollback. ``kind`` is 'form' or 'chain'; ``item_id`` the form's or the chain's id.
     if kind == "sqlite":
         pk, json, obj = "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "json_type({}) = 'object'"
     else:
         pk, json, obj = "SERIAL PRIMARY KEY", "JSONB", "jsonb_typeof({}) = 'object'"
     return (
         f"""
-        CREATE TABLE form_version (
+        CREATE TABLE published_version (
             id {pk},
-            form_id VARCHAR(64) NOT NULL,
+            kind VARCHAR(8) NOT NULL,
+            item_id VARCHAR(64) NOT NULL,
             version INTEGER NOT NULL,
             title VARCHAR(200) NOT NULL,
             definition {json} NOT NULL CHECK ({obj.format("definition")}),
@@ -28,18 +30,21 @@ def form_versions(kind: str) -> tuple[str, ...]:
             username VARCHAR(64) NOT NULL DEFAULT '',
             reason VARCHAR(500) NOT NULL DEFAULT '',
             at TIMESTAMPTZ NOT NULL,
-            CONSTRAINT form_version_form_version_unique UNIQUE (form_id, version)
+            CONSTRAINT published_version_unique UNIQUE (kind, item_id, version)
         )""",
         """
-        CREATE TABLE form_current (
-            form_id VARCHAR(64) PRIMARY KEY,
+        CREATE TABLE published_current (
+            kind VARCHAR(8) NOT NULL,
+            item_id VARCHAR(64) NOT NULL,
             version INTEGER NOT NULL,
-            at TIMESTAMPTZ NOT NULL
+            at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (kind, item_id)
         )""",
         f"""
-        CREATE TABLE form_publication (
+        CREATE TABLE publication (
             id {pk},
-            form_id VARCHAR(64) NOT NULL,
+            kind VARCHAR(8) NOT NULL,
+            item_id VARCHAR(64) NOT NULL,
             version INTEGER NOT NULL,
             previous INTEGER,
             action VARCHAR(16) NOT NULL,
@@ -48,9 +53,11 @@ def form_versions(kind: str) -> tuple[str, ...]:
             reason VARCHAR(500) NOT NULL DEFAULT '',
             at TIMESTAMPTZ NOT NULL
         )""",
-        "CREATE INDEX form_publication_form ON form_publication (form_id, id)",
+        "CREATE INDEX publication_item ON publication (kind, item_id, id)",
         "CREATE INDEX draft_form_version ON draft (form_id, form_version)",
         # What a draft's farmer is told once when the draft moves to a newer version (null once shown).
         f"ALTER TABLE draft ADD COLUMN carried {json} NULL",
         "CREATE INDEX application_form_version ON application (form_id, form_version, status)",
+        # The chain version an open case started on (it finishes on it), for the chain editor's impact.
+        "ALTER TABLE application ADD COLUMN chain_version INTEGER NULL",
     )

@@ -31,14 +31,14 @@ __all__ = [
     "DeadlineNotice",
     "Division",
     "Draft",
-    "FormCurrent",
     "FormEditor",
-    "FormPublication",
     "FormRevision",
-    "FormVersion",
     "HolidayYear",
     "OtpChallenge",
     "Outbox",
+    "Publication",
+    "PublishedCurrent",
+    "PublishedVersion",
     "RateLimit",
     "SmsMessage",
     "Staff",
@@ -80,6 +80,8 @@ class Application(Table, tablename="application"):
     """The keyed digest of the applicant's identity number (:mod:`shenbao.privacy.keyring`), to find their applications."""
     phone_hash = Varchar(length=100, null=True, default=None, index=True)
     """The keyed digest of the applicant's phone, to check that a receipt number belongs to a phone."""
+    chain_version = Integer(null=True, default=None)
+    """The version of its chain the case started on, and finishes on (``None`` before chains were versioned)."""
 
 
 class Draft(Table, tablename="draft"):
@@ -343,16 +345,17 @@ class CatalogGeneration(Table, tablename="catalog_generation"):
     generation = BigInt(default=0)
 
 
-class FormVersion(Table, tablename="form_version"):
-    """A published version of a form, never changed once stored: its definition as published, who and why.
+class PublishedVersion(Table, tablename="published_version"):
+    """A published version of a form or a chain (``kind``), never changed once stored: as published, who and why.
 
     ``digest`` is the SHA-256 of the definition's canonical JSON (a pack file's version is checked against it at
     start: a published version's content may not change). ``source`` is ``pack:<pack>`` for a version read from
-    a pack's files, ``admin`` for one published in the builder.
+    a pack's files, ``admin`` for one published in the admin pages.
     """
 
     id = Serial(primary_key=True)
-    form_id = Varchar(length=64)
+    kind = Varchar(length=8)
+    item_id = Varchar(length=64)
     version = Integer()
     title = Varchar(length=200)
     definition = JSONB(default={})
@@ -364,23 +367,25 @@ class FormVersion(Table, tablename="form_version"):
     reason = Varchar(length=500, default="")
     at = Timestamptz()
 
-    form_version_unique = Unique([form_id, version])
+    published_version_unique = Unique([kind, item_id, version])
 
 
-class FormCurrent(Table, tablename="form_current"):
-    """Which version of each form farmers get: moved by publishing and by a rollback."""
+class PublishedCurrent(Table, tablename="published_current"):
+    """Which version of each form or chain is served: moved by publishing and by a rollback (one row per item)."""
 
-    form_id = Varchar(length=64, primary_key=True)
+    kind = Varchar(length=8, primary_key=True)
+    item_id = Varchar(length=64)
     version = Integer()
     at = Timestamptz()
 
 
-class FormPublication(Table, tablename="form_publication"):
-    """Every publication of a form version, append-only: ``publish`` (a new version), ``rollback`` (an older one
-    again) or ``pack`` (a pack file's newer version found at start); ``previous`` is the version it replaced."""
+class Publication(Table, tablename="publication"):
+    """Every publication, append-only: ``publish`` (a new version), ``rollback`` (an older one again) or ``pack`` (a
+    pack file's newer version found at start); ``previous`` is the version it replaced."""
 
     id = Serial(primary_key=True)
-    form_id = Varchar(length=64)
+    kind = Varchar(length=8)
+    item_id = Varchar(length=64)
     version = Integer()
     previous = Integer(null=True, default=None)
     action = Varchar(length=16)
@@ -407,8 +412,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     FormEditor,
     HolidayYear,
     CatalogGeneration,
-    FormVersion,
-    FormCurrent,
-    FormPublication,
+    PublishedVersion,
+    PublishedCurrent,
+    Publication,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -1,4 +1,5 @@
-"""Queries for published form versions: each version as published, which one farmers get, every publication.
+"""Queries for published versions of forms and chains: each version as published, which one is served, every
+publication. ``kind`` says which (``"form"`` or ``"chain"``); ``item_id`` is the form's or the chain's id.
 
 A version is stored once and never changed (``INSERT ... ON CONFLICT DO NOTHING``: of two admins publishing the
 same next number, one stores it). Which version farmers get moves by ONE conditional statement
@@ -23,6 +24,7 @@ from shenbao.store.staff import StaffRecord
 
 __all__ = [
     "Impact",
+    "Kind",
     "PublicationAction",
     "PublicationRecord",
     "VersionRecord",
@@ -43,15 +45,17 @@ __all__ = [
 ]
 
 PublicationAction = Literal["publish", "rollback", "pack"]
+Kind = Literal["form", "chain"]
 
 _FINISHED = ("approved", "refused")
 
 
 class VersionRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """A published version: ``definition`` is the form in the ``form_defs/`` format, exactly as published."""
+    """A published version: ``definition`` is the form (or chain) in the ``form_defs/`` format, exactly as published."""
 
     row: int
-    form_id: str
+    kind: Kind
+    item_id: str
     version: int
     title: str
     definition: dict[str, Any]
@@ -68,7 +72,8 @@ class PublicationRecord(msgspec.Struct, frozen=True, kw_only=True):
     """One publication: which version became the one farmers get, which it replaced, who, when and why."""
 
     id: int
-    form_id: str
+    kind: Kind
+    item_id: str
     version: int
     previous: int | None
     action: PublicationAction
@@ -90,7 +95,10 @@ def definition_digest(definition: dict[str, Any]) -> str:
     return hashlib.sha256(msgspec.json.encode(definition, order="sorted")).hexdigest()
 
 
-_COLUMNS = "id AS row, form_id, version, title, definition, digest, source, owner_region, staff_id, username, reason, at"
+_COLUMNS = (
+    "id AS row, kind, item_id, version, title, definition, digest, source, owner_region, staff_id, username, "
+    "reason, at"
+)
 
 
 def _version(row: dict[str, Any]) -> VersionRecord:
@@ -103,7 +111,8 @@ def _version(row: dict[str, Any]) -> VersionRecord:
 async def store_version(
     db: Database,
     *,
-    form_id: str,
+    kind: Kind = "form",
+    item_id: str,
     version: int,
     definition: dict[str, Any],
     title: str,
@@ -113,16 +122,17 @@ async def store_version(
     reason: str,
     now: datetime,
 ) -> bool:
-    """Store version ``version`` of ``form_id``; ``False`` when that number is already stored (by anyone).
+    """Store version ``version`` of ``item_id``; ``False`` when that number is already stored (by anyone).
 
     Joins the caller's transaction (the use case owns it).
     """
     db.check_bound()
     inserted = await db.fetch(
-        "INSERT INTO form_version (form_id, version, title, definition, digest, source, owner_region, staff_id, "
-        "username, reason, at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-        "ON CONFLICT (form_id, version) DO NOTHING RETURNING id",
-        form_id,
+        "INSERT INTO published_version (kind, item_id, version, title, definition, digest, source, owner_region, "
+        "staff_id, username, reason, at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+        "ON CONFLICT (kind, item_id, version) DO NOTHING RETURNING id",
+        kind,
+        item_id,
         version,
         title[:200],
         msgspec.json.encode(definition).decode(),
@@ -137,69 +147,85 @@ async def store_version(
     return bool(inserted)
 
 
-async def next_version(db: Database, form_id: str) -> int:
-    """One more than the highest version of ``form_id`` ever stored (1 for a form never published)."""
-    rows = await db.fetch("SELECT MAX(version) AS top FROM form_version WHERE form_id = {}", form_id)
+async def next_version(db: Database, item_id: str, *, kind: Kind = "form") -> int:
+    """One more than the highest version of ``item_id`` ever stored (1 for one never published)."""
+    rows = await db.fetch(
+        "SELECT MAX(version) AS top FROM published_version WHERE kind = {} AND item_id = {}", kind, item_id
+    )
     top = rows[0]["top"] if rows else None
     return int(top or 0) + 1
 
 
-async def version_record(db: Database, form_id: str, version: int) -> VersionRecord | None:
-    """Version ``version`` of ``form_id`` as published, or ``None``."""
+async def version_record(
+    db: Database, item_id: str, version: int, *, kind: Kind = "form"
+) -> VersionRecord | None:
+    """Version ``version`` of ``item_id`` as published, or ``None``."""
     rows = await db.fetch(
-        f"SELECT {_COLUMNS} FROM form_version WHERE form_id = {{}} AND version = {{}}", form_id, version
+        f"SELECT {_COLUMNS} FROM published_version WHERE kind = {{}} AND item_id = {{}} AND version = {{}}",
+        kind,
+        item_id,
+        version,
     )
     return _version(rows[0]) if rows else None
 
 
-async def versions_of(db: Database, form_id: str) -> list[VersionRecord]:
-    """Every published version of ``form_id``, newest first."""
+async def versions_of(db: Database, item_id: str, *, kind: Kind = "form") -> list[VersionRecord]:
+    """Every published version of ``item_id``, newest first."""
     rows = await db.fetch(
-        f"SELECT {_COLUMNS} FROM form_version WHERE form_id = {{}} ORDER BY version DESC", form_id
+        f"SELECT {_COLUMNS} FROM published_version WHERE kind = {{}} AND item_id = {{}} ORDER BY version DESC",
+        kind,
+        item_id,
     )
     return [_version(row) for row in rows]
 
 
 async def versions_since(db: Database, row: int) -> list[VersionRecord]:
-    """Every version stored after row ``row`` (the table is append-only: a process catches up from its last)."""
-    rows = await db.fetch(f"SELECT {_COLUMNS} FROM form_version WHERE id > {{}} ORDER BY id", row)
+    """Every version of any kind stored after row ``row`` (append-only: a process catches up from its last look)."""
+    rows = await db.fetch(f"SELECT {_COLUMNS} FROM published_version WHERE id > {{}} ORDER BY id", row)
     return [_version(each) for each in rows]
 
 
-async def current_versions(db: Database) -> dict[str, int]:
-    """The version farmers get, by form id."""
-    rows = await db.fetch("SELECT form_id, version FROM form_current")
-    return {str(row["form_id"]): int(row["version"]) for row in rows}
+async def current_versions(db: Database, *, kind: Kind = "form") -> dict[str, int]:
+    """The version served, by form (or chain) id."""
+    rows = await db.fetch("SELECT item_id, version FROM published_current WHERE kind = {}", kind)
+    return {str(row["item_id"]): int(row["version"]) for row in rows}
 
 
-async def current_version(db: Database, form_id: str, *, for_update: bool = False) -> int | None:
-    """The version of ``form_id`` farmers get, or ``None`` for a form never published."""
+async def current_version(
+    db: Database, item_id: str, *, kind: Kind = "form", for_update: bool = False
+) -> int | None:
+    """The version of ``item_id`` served, or ``None`` for one never published."""
     lock = " FOR UPDATE" if for_update and db.kind == "postgres" else ""
-    rows = await db.fetch(f"SELECT version FROM form_current WHERE form_id = {{}}{lock}", form_id)
+    rows = await db.fetch(
+        f"SELECT version FROM published_current WHERE kind = {{}} AND item_id = {{}}{lock}", kind, item_id
+    )
     return int(rows[0]["version"]) if rows else None
 
 
 async def move_current(
-    db: Database, form_id: str, *, expected: int | None, version: int, now: datetime
+    db: Database, item_id: str, *, kind: Kind = "form", expected: int | None, version: int, now: datetime
 ) -> bool:
-    """Make ``version`` the one farmers get, if ``expected`` is still the current one (``None``: none yet).
+    """Serve ``version`` from now on, if ``expected`` is still the current one (``None``: none yet).
 
     ONE statement either way, so of two publications made on the same view exactly one moves it.
     """
     if expected is None:
         rows = await db.fetch(
-            "INSERT INTO form_current (form_id, version, at) VALUES ({}, {}, {}) "
-            "ON CONFLICT (form_id) DO NOTHING RETURNING version",
-            form_id,
+            "INSERT INTO published_current (kind, item_id, version, at) VALUES ({}, {}, {}, {}) "
+            "ON CONFLICT (kind, item_id) DO NOTHING RETURNING version",
+            kind,
+            item_id,
             version,
             now,
         )
     else:
         rows = await db.fetch(
-            "UPDATE form_current SET version = {}, at = {} WHERE form_id = {} AND version = {} RETURNING version",
+            "UPDATE published_current SET version = {}, at = {} "
+            "WHERE kind = {} AND item_id = {} AND version = {} RETURNING version",
             version,
             now,
-            form_id,
+            kind,
+            item_id,
             expected,
         )
     return bool(rows)
@@ -208,7 +234,8 @@ async def move_current(
 async def record_publication(
     db: Database,
     *,
-    form_id: str,
+    kind: Kind = "form",
+    item_id: str,
     version: int,
     previous: int | None,
     action: PublicationAction,
@@ -218,9 +245,10 @@ async def record_publication(
 ) -> None:
     """Append a publication (inside the caller's transaction)."""
     await db.fetch(
-        "INSERT INTO form_publication (form_id, version, previous, action, staff_id, username, reason, at) "
-        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
-        form_id,
+        "INSERT INTO publication (kind, item_id, version, previous, action, staff_id, username, reason, at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+        kind,
+        item_id,
         version,
         previous,
         action,
@@ -231,12 +259,13 @@ async def record_publication(
     )
 
 
-async def publications(db: Database, form_id: str) -> list[PublicationRecord]:
-    """Every publication of ``form_id``, newest first."""
+async def publications(db: Database, item_id: str, *, kind: Kind = "form") -> list[PublicationRecord]:
+    """Every publication of ``item_id``, newest first."""
     rows = await db.fetch(
-        "SELECT id, form_id, version, previous, action, staff_id, username, reason, at FROM form_publication "
-        "WHERE form_id = {} ORDER BY id DESC",
-        form_id,
+        "SELECT id, kind, item_id, version, previous, action, staff_id, username, reason, at FROM publication "
+        "WHERE kind = {} AND item_id = {} ORDER BY id DESC",
+        kind,
+        item_id,
     )
     return [msgspec.convert({**row, "at": as_utc(row["at"])}, PublicationRecord) for row in rows]
 
