@@ -230,11 +230,15 @@ class ChainRegistry:
             packs: each chain's pack (a folder of ``form_defs/``); a chain not named is a pack of its own (its id).
         """
         self._chains: dict[str, Chain] = {}
+        self._versions: dict[tuple[str, int], Chain] = {}
         self._pack_of: dict[str, str] = {}
         self._files: dict[str, WorkingCalendar] = {}
+        self.raw: dict[str, dict[str, Any]] = {}
+        """Each chain as its pack file holds it (JSON), by id: what a published version is compared with."""
         for chain_id, (chain, calendar) in (chains or {}).items():
             pack = (packs or {}).get(chain_id, chain_id)
             self._chains[chain_id] = chain
+            self._versions[chain_id, chain.version] = chain
             self._pack_of[chain_id] = pack
             self._files.setdefault(pack, calendar)
         self._calendars: dict[str, WorkingCalendar] = dict(self._files)
@@ -253,6 +257,7 @@ class ChainRegistry:
         root = root or form_defs_dir()
         chains: dict[str, tuple[Chain, WorkingCalendar]] = {}
         pack_of: dict[str, str] = {}
+        raw: dict[str, dict[str, Any]] = {}
         for pack in packs:
             holidays = root / pack / "holidays.json"
             calendar = load_calendar(holidays if holidays.is_file() else None)
@@ -260,17 +265,47 @@ class ChainRegistry:
                 chain = decode_chain(path.read_bytes(), source=str(path))
                 chains[chain.id] = (chain, calendar)
                 pack_of[chain.id] = pack
-        return cls(chains, packs=pack_of)
+                raw[chain.id] = msgspec.json.decode(path.read_bytes())
+        registry = cls(chains, packs=pack_of)
+        registry.raw = raw
+        return registry
 
     def get(self, chain_id: str) -> PackChain | None:
-        """The chain called ``chain_id`` and its pack's calendar as it is now, or ``None``."""
+        """The version of chain ``chain_id`` new cases start on, with its pack's calendar as it is now, or ``None``."""
         chain = self._chains.get(chain_id)
         if chain is None:
             return None
         return PackChain(chain, self._calendars[self._pack_of[chain_id]])
 
+    def of(self, chain_id: str, version: int | None) -> PackChain | None:
+        """The version a case started on (it finishes on it), with its pack's calendar; the current one when the
+        case predates versions or this process does not know that version."""
+        chain = self._versions.get((chain_id, version)) if version is not None else None
+        if chain is None:
+            return self.get(chain_id)
+        return PackChain(chain, self._calendars[self._pack_of[chain_id]])
+
+    def add(self, chain_id: str, version: int, definition: Mapping[str, Any]) -> None:
+        """Know a published version of a chain of a loaded pack (a chain of no loaded pack is ignored)."""
+        if chain_id in self._pack_of and (chain_id, version) not in self._versions:
+            self._versions[chain_id, version] = decode_chain(msgspec.json.encode(definition), source=chain_id)
+
+    def use(self, current: Mapping[str, int]) -> None:
+        """Start new cases on these versions (by chain id) from now on."""
+        for chain_id, version in current.items():
+            if (chain_id, version) in self._versions:
+                self._chains[chain_id] = self._versions[chain_id, version]
+
+    def current(self) -> dict[str, int]:
+        """The version new cases start on, by chain id."""
+        return {chain_id: chain.version for chain_id, chain in self._chains.items()}
+
+    def versions(self) -> Iterator[Chain]:
+        """Every version of every chain this process knows (a case may be on any of them)."""
+        return iter(self._versions.values())
+
     def __iter__(self) -> Iterator[Chain]:
-        """Every chain."""
+        """The current version of every chain."""
         return iter(self._chains.values())
 
     def packs(self) -> list[str]:

@@ -196,7 +196,7 @@ class ShenbaoPlugin(InitPlugin):
             chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
             check_routing(packs.forms, chains)  # before anything process-wide is set for these packs
             await _use_imported_divisions(database, packs.forms)
-            await sync_pack_versions(database, packs)  # the files' versions, as published versions
+            await sync_pack_versions(database, packs, chains)  # the files' versions, as published versions
             catalog = Catalog(database, packs.forms, chains)
             await catalog.refresh()  # what admins published since: served from now on
             gateway = gateway_for(self.settings, database, chains)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from shenbao.cases.holidays import refresh_holiday_years
-from shenbao.forms import CompiledForm
+from shenbao.forms.model import text_of
 from shenbao.packs import ChainRegistry, FormRegistry, PackError, PackForms
 from shenbao.store import Database
 from shenbao.store import versions as stored
@@ -66,8 +66,12 @@ class Catalog:
         for record in await stored.versions_since(self._database, self._last_row):
             if record.kind == "form":
                 self._forms.add(record.item_id, record.version, record.definition)
+            elif self._chains is not None:
+                self._chains.add(record.item_id, record.version, record.definition)
             self._last_row = max(self._last_row, record.row)
         self._forms.use(await stored.current_versions(self._database))
+        if self._chains is not None:
+            self._chains.use(await stored.current_versions(self._database, kind="chain"))
         if self._chains is not None:
             await refresh_holiday_years(self._database, self._forms, self._chains)
         self._generation = seen
@@ -78,8 +82,22 @@ class Catalog:
             await self.refresh()
 
 
-async def sync_pack_versions(database: Database, packs: PackForms, *, now: datetime | None = None) -> None:
-    """Record each pack file's form version as published, once; a file newer than the current version becomes it.
+class _FileVersion(NamedTuple):
+    """One pack file's form or chain, as its version is to be published."""
+
+    kind: stored.Kind
+    item_id: str
+    version: int
+    title: str
+    raw: dict[str, Any]
+    pack: str
+
+
+async def sync_pack_versions(
+    database: Database, packs: PackForms, chains: ChainRegistry | None = None, *, now: datetime | None = None
+) -> None:
+    """Record each pack file's form (and chain) version as published, once; a file newer than the version served
+    becomes it.
 
     Safe with several processes starting at once: each statement is conditional, and a lost race is read again.
 
@@ -88,40 +106,49 @@ async def sync_pack_versions(database: Database, packs: PackForms, *, now: datet
             changes: the file must take the next number).
     """
     now = now or datetime.now(UTC)
-    for form in packs.forms:
-        raw = packs.files.get(form.id)
-        if raw is None:
-            continue
-        pack = packs.pack_of.get(form.id, "")
+    files = [
+        _FileVersion("form", form.id, form.version, form.title(), raw, packs.pack_of.get(form.id, ""))
+        for form in packs.forms
+        if (raw := packs.files.get(form.id)) is not None
+    ]
+    if chains is not None:
+        files += [
+            _FileVersion(
+                "chain", chain.id, chain.version, text_of(chain.title), raw, chains.pack_of(chain.id) or ""
+            )
+            for chain in chains
+            if (raw := chains.raw.get(chain.id)) is not None
+        ]
+    for file in files:
         async with database.transaction():
-            await _sync_one(database, form, raw, pack, now)
+            await _sync_one(database, file, now)
 
 
-async def _sync_one(
-    database: Database, form: CompiledForm, raw: dict[str, Any], pack: str, now: datetime
-) -> None:
+async def _sync_one(database: Database, file: _FileVersion, now: datetime) -> None:
+    kind, item_id, version, pack = file.kind, file.item_id, file.version, file.pack
     stored_now = await stored.store_version(
-        database, item_id=form.id, version=form.version, definition=raw, title=form.title(),
+        database, kind=kind, item_id=item_id, version=version, definition=file.raw, title=file.title,
         source=f"pack:{pack}", owner_region="", staff=None, reason=f"{pack} 包的文件", now=now,
     )  # fmt: skip
-    found = await stored.version_record(database, form.id, form.version)
-    if found is None or found.digest != stored.definition_digest(raw):
+    found = await stored.version_record(database, item_id, version, kind=kind)
+    if found is None or found.digest != stored.definition_digest(file.raw):
+        free = await stored.next_version(database, item_id, kind=kind)
         raise PackError(
-            f"form {form.id}: version {form.version} in pack {pack!r} differs from the version {form.version} "
-            f"published {found.at:%Y-%m-%d} ({found.source or found.username}); a published version never changes: "
-            f"give the file the next free version number ({await stored.next_version(database, form.id)})"
+            f"{kind} {item_id}: version {version} in pack {pack!r} differs from the version {version} published "
+            f"{found.at:%Y-%m-%d} ({found.source or found.username}); a published version never changes: give the "
+            f"file the next free version number ({free})"
             if found
-            else f"form {form.id}: version {form.version} could not be stored"
+            else f"{kind} {item_id}: version {version} could not be stored"
         )
     if not stored_now:  # known already: an admin may have published or rolled back since; leave that be
         return
-    current = await stored.current_version(database, form.id, for_update=True)
-    if current is not None and current >= form.version:
+    current = await stored.current_version(database, item_id, kind=kind, for_update=True)
+    if current is not None and current >= version:
         return
-    if await stored.move_current(database, form.id, expected=current, version=form.version, now=now):
+    if await stored.move_current(database, item_id, kind=kind, expected=current, version=version, now=now):
         await bump_generation(database)
         await stored.record_publication(
-            database, item_id=form.id, version=form.version, previous=current, action="pack", staff=None,
+            database, kind=kind, item_id=item_id, version=version, previous=current, action="pack", staff=None,
             reason=f"{pack} 包的文件", now=now,
         )  # fmt: skip
-        log.info("form %s: version %d of pack %s is served", form.id, form.version, pack)
+        log.info("%s %s: version %d of pack %s is served", kind, item_id, version, pack)

@@ -38,12 +38,11 @@ async def fill_pending_deadlines(database: store.Database, forms: FormRegistry, 
     for row in rows:
         raw: Any = row["workflow_state"]
         stored: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else raw
-        form = forms.of(row["form_id"], row["form_version"])
-        workflow = chains.get(form.definition.chain) if form is not None and form.definition.chain else None
+        state, history = history_of(stored)
+        workflow = chains.of(state.chain, state.chain_version)  # the version the case started on
         if workflow is None:
             continue
         chain, calendar = workflow
-        state, history = history_of(stored)
         new = fill_deadlines(chain, state, calendar)
         if new == state:
             continue

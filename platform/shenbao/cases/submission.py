@@ -108,6 +108,7 @@ async def _open_workflow(
         state=workflow_json(state, [], events),
         deadline=state.due_on,
         green=state.green,
+        chain_version=chain.version,
     )
     await queue_notices(platform, chain, events, record, now=now, handlers_only=True)
 

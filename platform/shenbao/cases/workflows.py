@@ -32,13 +32,14 @@ def actor_of(staff: StaffRecord) -> Actor:
 
 
 def workflow_of(platform: Platform, found: StaffApplication) -> Workflow | None:
-    """The application's workflow: ``None`` when its form has no chain the packs know, or nothing is stored."""
-    form = platform.forms.of(found.record.form_id, found.record.form_version)
-    chain_id = form.definition.chain if form is not None else None
-    workflow = platform.chains.get(chain_id) if chain_id else None
-    if workflow is None or not found.workflow_state:
+    """The application's workflow on the chain version it started on: ``None`` when nothing is stored or its chain
+    is in no loaded pack."""
+    if not found.workflow_state:
         return None
     state, history = history_of(found.workflow_state)
+    workflow = platform.chains.of(state.chain, state.chain_version)  # the version the case started on
+    if workflow is None:
+        return None
     return Workflow(chain=workflow.chain, calendar=workflow.calendar, state=state, history=history)
 
 

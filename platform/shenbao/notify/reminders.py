@@ -71,7 +71,7 @@ def _decide(
         msgspec.ValidationError: the stored state is not an engine state.
     """
     state, _ = history_of(stored)
-    found = chains.get(state.chain)
+    found = chains.of(state.chain, state.chain_version)  # the version the case started on
     if found is None:
         raise LookupError(f"chain {state.chain!r} is in no loaded pack (SHENBAO_PACKS)")
     chain, calendar = found

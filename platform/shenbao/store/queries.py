@@ -234,6 +234,7 @@ async def set_workflow_state(
     deadline: date | None,
     green: bool,
     status: str | None = None,
+    chain_version: int | None = None,
 ) -> None:
     """Store an application's workflow state (the engine's ``ApplicationState`` as JSON), its deadline and
     whether it is in the green channel (and its status, when a decision changed it); joins the caller's
@@ -246,6 +247,7 @@ async def set_workflow_state(
         deadline: the current step's deadline, if known.
         green: whether the green-channel rule picked the application.
         status: the application's new status (``in_progress``, ``approved``, ``refused``); unchanged if ``None``.
+        chain_version: the chain version the case started on (set when it starts); unchanged if ``None``.
     """
     db.check_bound()
     values: dict[Any, Any] = {
@@ -256,6 +258,8 @@ async def set_workflow_state(
     }
     if status is not None:
         values[Application.status] = status
+    if chain_version is not None:
+        values[Application.chain_version] = chain_version
     await Application.update(values).where(Application.id == application_id)
 
 

@@ -189,6 +189,7 @@ def start(
     """
     state = ApplicationState(
         chain=chain.id,
+        chain_version=chain.version,
         region=region,
         submitted_on=submitted_on,
         step=chain.steps[0].id,

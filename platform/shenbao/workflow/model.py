@@ -185,6 +185,9 @@ class ApplicationState(Base, frozen=True, kw_only=True):
     """Where an application stands in its chain. Dates are calendar dates in China Standard Time."""
 
     chain: str
+    chain_version: int | None = None
+    """The version of the chain the case started on: it finishes on it, whatever is published since (``None`` for a
+    case started before chains were versioned: the current version)."""
     region: str
     """The applicant's village (12-digit division code): every handler's region is a prefix of it."""
     submitted_on: dt.date

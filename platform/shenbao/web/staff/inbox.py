@@ -79,13 +79,12 @@ def turn_keys(forms: Iterable[CompiledForm], chains: ChainRegistry, role: Role) 
     """
     keys: set[str] = set()
     for form in forms:
-        found = chains.get(form.definition.chain) if form.definition.chain else None
-        if found is None:
-            continue
-        chain = found[0]
-        keys.update(f"{form.id}/{step.id}" for step in chain.steps if step.role == role)
-        if chain.steps[0].role == role:
-            keys.add(f"{form.id}/")
+        for chain in chains.versions():  # a case may be on any version of its chain
+            if chain.id != form.definition.chain:
+                continue
+            keys.update(f"{form.id}/{step.id}" for step in chain.steps if step.role == role)
+            if chain.steps[0].role == role:
+                keys.add(f"{form.id}/")
     return frozenset(keys)
 
 

@@ -62,8 +62,14 @@ class _Export:
         rows = []
         for application in batch:
             form = self.services.forms.of(application.form_id, application.form_version)
-            chain_id = form.definition.chain if form is not None else None
-            chain = self.services.chains.get(chain_id) if chain_id else None
+            state = application.workflow_state or {}
+            chain_id = state.get("chain") or (form.definition.chain if form is not None else None)
+            version = state.get("chain_version")
+            chain = (
+                self.services.chains.of(chain_id, version if isinstance(version, int) else None)
+                if chain_id
+                else None
+            )
             rows.append(
                 national_row(
                     application,
