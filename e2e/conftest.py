@@ -6,10 +6,6 @@ so these tests see exactly what a farmer's phone sees. Screenshots go to ``e2e/a
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,38 +13,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, WebError
 
-from e2e.support import ARTIFACTS, CHROMIUM, LANZHOU, PHONE, Server, environment, free_port
+from e2e.support import ARTIFACTS, CHROMIUM, LANZHOU, PHONE, Server, free_port, serving
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("shenbao-data")
-    port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", f"sqlite:///{data_dir / 'e2e.db'}", data_dir)
+    server = Server(f"http://127.0.0.1:{free_port()}", f"sqlite:///{data_dir / 'e2e.db'}", data_dir)
     server.shenbao("migrate")
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shenbao", "serve", "--port", str(port)],
-        env=environment(server),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(server.url + "/", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(
-                    f"the server did not start:\n{(data_dir / 'server.log').read_text()}"
-                ) from None
-            time.sleep(0.2)
-    yield server
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with serving(server):
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +25,7 @@ __all__ = [
     "Server",
     "environment",
     "free_port",
+    "serving",
 ]
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -80,3 +85,34 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    """Run ``shenbao serve`` for ``server`` (its database migrated and seeded by the caller) until the block ends."""
+    port = server.url.rsplit(":", 1)[1]
+    log = (server.data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shenbao", "serve", "--port", port],
+        env=environment(server),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(server.url + "/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise RuntimeError(
+                        f"the server did not start:\n{(server.data_dir / 'server.log').read_text()}"
+                    ) from None
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
 
@@ -25,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.support.samples import one_click_2023
 
 from e2e.staff import PASSWORD
-from e2e.support import ARTIFACTS, KEYS, Server, environment, free_port
+from e2e.support import ARTIFACTS, KEYS, Server, free_port, serving
 from shenbao import store
 from shenbao.cases import submit_evaluated
 from shenbao.forms import evaluate
@@ -66,34 +61,8 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.shenbao(
         "staff", "add", "holiday-admin", "--role", "province", "--region", "62", "--password", PASSWORD
     )
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shenbao", "serve", "--port", str(port)],
-        env=environment(server),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_until_up(server, process, data_dir)
+    with serving(server):
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-def _wait_until_up(server: Server, process: subprocess.Popen[bytes], data_dir: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(server.url + "/", timeout=1).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"the server did not start:\n{(data_dir / 'server.log').read_text()}"
-                ) from None
-            time.sleep(0.2)
 
 
 @pytest.fixture

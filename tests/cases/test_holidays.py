@@ -208,7 +208,9 @@ async def test_saved_years_are_loaded_at_start_and_by_a_process_that_did_not_sav
     assert isinstance(saved, holidays.HolidaySaved) and saved.filled == 1
     assert not elsewhere.calendar("gansu").knows(2027) and await _deadline(db, application) == D("2027-01-05")
 
-    assert await holidays.refresh_holiday_years(db, FORMS, elsewhere) == 0  # learnt the year; nothing left to fill
+    assert (
+        await holidays.refresh_holiday_years(db, FORMS, elsewhere) == 0
+    )  # learnt the year; nothing left to fill
 
     assert elsewhere.calendar("gansu").knows(2027)
     assert await holidays.refresh_holiday_years(db, FORMS, elsewhere) == 0  # nothing new since

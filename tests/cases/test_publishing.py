@@ -87,11 +87,11 @@ async def test_a_draft_is_published_as_version_1_then_2_and_each_version_stays_a
     form = await _draft(db, admin)
 
     first = await _publish(db, forms, admin, form, current=None, reason="第一次发布")
-    assert first == publishing.Published(form_id="relief-2027", version=1, previous=None)
+    assert first == publishing.Published(item_id="relief-2027", version=1, previous=None)
     form = await _edit(db, admin, form, UpdateQuestion(question="q1", values={"label": "户主姓名"}))
     second = await _publish(db, forms, admin, form, current=1)
 
-    assert second == publishing.Published(form_id="relief-2027", version=2, previous=1)
+    assert second == publishing.Published(item_id="relief-2027", version=2, previous=1)
     assert await stored.current_version(db, "relief-2027") == 2
     one, two = (
         await stored.version_record(db, "relief-2027", 1),
@@ -214,7 +214,7 @@ async def test_a_rollback_serves_an_older_version_again_and_is_recorded(db: stor
     again = await publishing.republish(db, forms, admin, "relief-2027", 1, seen_current=1, reason="再回退")
 
     assert isinstance(stale, publishing.NotPublished) and "现在农户用的是第2版" in stale.message
-    assert done == publishing.Published(form_id="relief-2027", version=1, previous=2)
+    assert done == publishing.Published(item_id="relief-2027", version=1, previous=2)
     assert isinstance(again, publishing.NotPublished) and "用的就是第1版" in again.message
     served = forms.get("relief-2027")
     assert served is not None and served.version == 1

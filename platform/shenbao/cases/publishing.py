@@ -45,9 +45,9 @@ REASON_LIMIT = 200
 
 
 class Published(msgspec.Struct, frozen=True, kw_only=True):
-    """Version ``version`` of ``form_id`` is what farmers get now; it replaced ``previous``."""
+    """Version ``version`` of ``item_id`` (a form's or a chain's id) is served now; it replaced ``previous``."""
 
-    form_id: str
+    item_id: str
     version: int
     previous: int | None
 
@@ -158,7 +158,7 @@ async def publish(
     except _Lost as lost:
         return NotPublished(message=lost.message)
     if isinstance(result, Published):
-        record = await stored.version_record(db, result.form_id, result.version)
+        record = await stored.version_record(db, result.item_id, result.version)
         if record is not None:
             forms.add(record.item_id, record.version, record.definition)
             forms.use({record.item_id: record.version})
@@ -209,7 +209,7 @@ async def _publish_held(
         db, action="form.publish", staff=staff, target=draft.form_id,
         detail=f"发布第{version}版（原为{_named(current)}）：{reason}", address=address, at=now,
     )  # fmt: skip
-    return Published(form_id=draft.form_id, version=version, previous=current)
+    return Published(item_id=draft.form_id, version=version, previous=current)
 
 
 def _named(version: int | None) -> str:
@@ -271,7 +271,7 @@ async def republish(
         )  # fmt: skip
     forms.add(form_id, version, definition)
     forms.use({form_id: version})
-    return Published(form_id=form_id, version=version, previous=current)
+    return Published(item_id=form_id, version=version, previous=current)
 
 
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> FormDiff:

@@ -7,6 +7,7 @@ import re
 
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import Problem
+from shenbao.roles import ROLE_NAMES
 
 __all__ = ["CODES_ZH", "in_chinese", "place_name"]
 
@@ -34,7 +35,27 @@ CODES_ZH = {
     "E021": "{place}：{message}",
     "E022": "这道题用的组件 {name} 没有安装：请在本省的组件文件夹里添加它，或改用这种题型自带的组件",
     "E023": "组件 {name} 是给{draws_name}用的，这道题是{kind_name}：请换一个给{kind_name}用的组件，或改用自带的组件",
+    "C001": "流程的格式不对：{detail}",
+    "C002": "环节代号 {detail} 用了不止一次：每个环节的代号要不同",
+    "C003": "这个环节的操作设置不对：{why_zh}",
+    "C004": "这一步要填的表 {detail} 不在本省的配置包里：请重新选择，或选“不填表”",
+    "C005": "有一条短信用的模板 {detail} 不存在：请先在“短信模板”里添加它，或换一条模板",
+    "C006": "绿色通道的规则写得不对，无法运行（{detail}）：请改正",
+    "C007": "绿色通道的规则用到了 {detail}，但用这个流程的表单（{forms}）里没有这道题：请改用表单里的题目",
+    "C008": "短信模板“{detail}”里的{{{name}}}不是可用的变量（可用：{known}）：请删掉或改正",
     "C009": "表单设置里选的审批流程 {name} 不存在：请重新选择审批流程",
+    "C010": "这一步的期限（提交后{detail}个工作日）比整个流程的期限（{total}个工作日）还晚：请缩短这一步，或放宽整个流程",
+    "C011": "这一步在“{detail}”时发短信，但这一步不能做这个操作：请删掉这条短信，或勾选这个操作",
+    "C012": "流程代号 {detail} 和文件名不一致：请让文件名与代号相同",
+    "C013": "可以先行救助的{role_name}在这个流程里不办理任何一步：请取消勾选，或加一个由{role_name}办理的环节",
+    "C014": "{field_name}用的短信模板 {detail} 不存在：请重新选择",
+    "C015": "短信模板“{detail}”用了{{days}}（超期工作日数），但只有超期催办的短信有这一项：请删掉它",
+    "C016": "复核由{role_name}受理，但这个流程里没有{role_name}办理的环节：复核的申请会没有人办，请换一个受理的级别",
+    "C017": "设置了谁受理复核，却没有设置几个工作日内可以申请复核：请填写天数",
+    "C018": "复核从“{detail}”这一步重新办理，但这一步在“申请人申请复核”时不给办理人发短信：没人会知道有人申请了复核，请加一条短信",
+    "C019": "设置了复核的天数，却没有设置由谁受理复核：请选择受理的级别",
+    "C020": "这一步没有农户看到的名称：请用农户的话填写，例如“村里核查”",
+    "C021": "农户看到的名称“{detail}”和“{name}”一步相同：农户会分不清这两步，请换一个名称",
     "C022": "这道地区题决定申请送到哪个村，但只选到{depth_name}；审批流程的“{at}”一步由{level_name}办理，"
     "他们永远看不到申请：请把“选到哪一级”改为{level_name}",
     "C023": "表单用了审批流程 {chain}，但没有地区题来决定申请送到哪里：请添加一道必答的地区题，选到{level_name}",
@@ -49,6 +70,15 @@ CODES_ZH = {
 _LEVEL_NAMES = {"city": "市州", "county": "县级", "township": "乡镇", "village": "村级", "province": "省级"}
 
 _INDEXED = re.compile(r"^(jumps|checks)\[(\d+)\](.*)$")
+
+
+_C003 = {
+    "no_advance": "没有一个能办到下一步的操作：请至少勾选“记录入户核查”“上报”“审批通过”中的一个",
+    "no_finish": "最后一步要能办结：请勾选“审批通过”或“上报”",
+    "first_return": "第一步没有上一步可退回：请取消勾选“退回重办”",
+    "relief": "“先行救助”不是环节的操作：请在绿色通道里勾选可以先行救助的级别",
+}
+"""C003's reasons, by the ``why`` the chain linter gives."""
 
 
 def place_name(where: str) -> str:
@@ -84,4 +114,10 @@ def in_chinese(problem: Problem) -> str:
     for key in ("kind", "draws"):
         values[f"{key}_name"] = QUESTION_TYPES.get(values.get(key, ""), values.get(key, ""))
     values["what"] = _what(values["detail"])
+    values["role_name"] = ROLE_NAMES.get(values["detail"], values["detail"])  # type: ignore[call-overload]
+    values["field_name"] = {"remind": "到期提醒", "escalate": "超期催办"}.get(values.get("field", ""), "")
+    values["why_zh"] = _C003.get(values.get("why", ""), values["detail"])
+    values.setdefault("forms", "")
+    values.setdefault("known", "")
+    values.setdefault("total", "")
     return template.format(**values)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from shenbao.store import schema_sql as sql
 from shenbao.store.database import Database, open_database
 from shenbao.store.schema_sql_authoring import authored_forms
+from shenbao.store.schema_sql_chain_drafts import chain_drafts
 from shenbao.store.schema_sql_form_admin import staff_form_admin
 from shenbao.store.schema_sql_holidays import holiday_years
 from shenbao.store.schema_sql_versions import published_versions
@@ -148,6 +149,12 @@ STEPS: tuple[Step, ...] = (
         name="published versions of forms and chains: each kept as published, which one is served, every publication",
         sqlite=published_versions("sqlite"),
         postgres=published_versions("postgres"),
+    ),
+    Step(
+        version=16,
+        name="the chain editor's drafts: one per chain, at its revision",
+        sqlite=chain_drafts("sqlite"),
+        postgres=chain_drafts("postgres"),
     ),
 )
 """Every schema change, oldest first. Append; never edit a released step."""

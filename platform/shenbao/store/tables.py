@@ -28,6 +28,7 @@ __all__ = [
     "AuditLog",
     "AuthoredForm",
     "CatalogGeneration",
+    "ChainDraft",
     "DeadlineNotice",
     "Division",
     "Draft",
@@ -395,6 +396,21 @@ class Publication(Table, tablename="publication"):
     at = Timestamptz()
 
 
+class ChainDraft(Table, tablename="chain_draft"):
+    """The chain editor's draft of a chain: its definition (the chain file's format), the revision it is at, the
+    published version it started from, and who saved it last with what."""
+
+    id = Serial(primary_key=True)
+    chain_id = Varchar(length=64, unique=True, index=False)
+    definition = JSONB(default={})
+    revision = Integer(default=1)
+    base_version = Integer()
+    updated_by = Integer()
+    username = Varchar(length=64, default="")
+    summary = Varchar(length=200, default="")
+    updated_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Application,
     Draft,
@@ -415,5 +431,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     PublishedVersion,
     PublishedCurrent,
     Publication,
+    ChainDraft,
 )
 """Every table the platform owns, in creation order (a table after those it refers to)."""

@@ -130,15 +130,17 @@ def _steps(chain: Chain, path: str, forms: Mapping[str, FormDef]) -> Iterator[Pr
         actions = set(step.actions)
         if position < last and not actions & ADVANCING:
             detail = f"no action moves on from this step: allow one of {sorted(ADVANCING)}"
-            yield _problem(path, step.id, "C003", detail=detail)
+            yield _problem(path, step.id, "C003", detail=detail, why="no_advance")
         if position == last and not actions & FINISHING:
             detail = f"the last step must be able to finish the chain: allow one of {sorted(FINISHING)}"
-            yield _problem(path, step.id, "C003", detail=detail)
+            yield _problem(path, step.id, "C003", detail=detail, why="no_finish")
         if position == 0 and "return" in actions:
-            yield _problem(path, step.id, "C003", detail="the first step has no step to return to")
+            yield _problem(
+                path, step.id, "C003", detail="the first step has no step to return to", why="first_return"
+            )
         if "relief" in actions:
             detail = "relief is not a step action: list the roles in green_channel.relief_roles"
-            yield _problem(path, step.id, "C003", detail=detail)
+            yield _problem(path, step.id, "C003", detail=detail, why="relief")
         if step.form is not None and step.form not in forms:
             yield _problem(path, step.id, "C004", detail=step.form)
         for notification in step.notify:

@@ -64,7 +64,7 @@ class PublishingController(Controller):
         )  # fmt: skip
         if isinstance(result, Published):
             return Redirect(
-                f"{services.base}/admin/versions/{result.form_id}?published={result.version}", status_code=303
+                f"{services.base}/admin/versions/{result.item_id}?published={result.version}", status_code=303
             )
         form = await editable_form(services, signed_in, form_pk)  # as it is now
         stale = "另一位管理员" in result.message or "草稿又有了改动" in result.message

@@ -1,0 +1,117 @@
+"""The chain editor through its pages, without script: a step's deadline changed and the timeline's dates with it,
+each bad input refused where it is, a stale save told, the draft published as the chain's next version (new cases
+start on it, an open one keeps its own), and only province accounts let in."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from shenbao.app import create_app
+from shenbao.settings import Settings
+from tests.support.web import csrf_of, sign_in
+
+Client = TestClient[Litestar]
+CHAIN = "/admin/chains/gansu-yijian-2023"
+
+
+def _rev(html: str) -> str:
+    found = re.search(r'name="rev" value="(\d+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def _edit(admin: Client, **data: str) -> Any:
+    page = admin.get(CHAIN)
+    return admin.post(
+        f"{CHAIN}/edit",
+        data={"_csrf": csrf_of(page.text), "rev": _rev(page.text), **data},
+        follow_redirects=False,
+    )
+
+
+def _step(admin: Client, step: str, **changes: str) -> Any:
+    page = admin.get(CHAIN).text
+    section = page[page.index(f'id="step-{step}"') :]
+    form = section[section.index('class="step-form"') :]
+    form = form[: form.index("</form>")]
+    values = dict(re.findall(r'name="(name|public_name)" value="([^"]*)"', form))
+    role = re.search(r'name="role">.*?<option value="(\w+)" selected', form, re.S)
+    days = re.search(r'name="working_days" value="(\d+)"', form)
+    start = re.search(r'<option value="(\w+)" selected>(?:提交申请之日|进入这一步之日)', form)
+    ticked = re.findall(r'name="(action\.\w+)" value="1" checked', form)
+    assert role and days and start, form
+    data = {
+        "op": "step", "step": step, **values, "role": role.group(1), "working_days": days.group(1),
+        "start": start.group(1), "actions._shown": "1", **dict.fromkeys(ticked, "1"), "form": "",
+    }  # fmt: skip
+    chosen = re.search(r'name="form">.*?<option value="([\w-]+)" selected', form, re.S)
+    if chosen:
+        data["form"] = chosen.group(1)
+    return _edit(admin, **{**data, **changes})
+
+
+def test_the_chains_are_listed_and_one_opens_with_its_steps_and_dates(admin: Client) -> None:
+    listed = admin.get("/admin/chains")
+    assert listed.status_code == 200 and "gansu-yijian-2023" in listed.text and "第1版" in listed.text
+    page = admin.get(f"{CHAIN}?on=2026-09-28")
+    assert page.status_code == 200
+    assert "村级核查" in page.text or "入户核查" in page.text
+    assert 'id="due-household_check"' in page.text and "10月10日" in page.text  # 调休 Saturday 10 October
+    assert "国庆节" in page.text and "调休上班" in page.text
+
+
+def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_version(
+    admin: Client,
+) -> None:
+    before = admin.get(f"{CHAIN}?on=2026-09-28").text
+    assert re.search(r'id="due-household_check">.*?10月10日', before, re.S)
+
+    saved = _step(admin, "household_check", working_days="7")
+    assert saved.status_code == 303, saved.text
+
+    after = admin.get(f"{CHAIN}?on=2026-09-28").text
+    assert re.search(
+        r'id="due-household_check">.*?10月13日', after, re.S
+    )  # 7 working days: 29, 30 Sep, 8, 9, 10 (调休), 12, 13 Oct
+    assert "第2次保存" in after
+    page = admin.get(CHAIN)
+    published = admin.post(
+        f"{CHAIN}/publish",
+        data={
+            "_csrf": csrf_of(page.text),
+            "rev": _rev(page.text),
+            "current": "1",
+            "reason": "核查期限放宽到7天",
+        },
+        follow_redirects=False,
+    )
+    assert published.status_code == 303 and published.headers["location"].endswith("?published=2")
+    shown = admin.get(published.headers["location"]).text
+    assert "已发布为第2版" in shown and "新申请现用第2版" in shown
+
+
+def test_bad_input_is_refused_where_it_is_and_changes_nothing(admin: Client) -> None:
+    refused = _step(admin, "household_check", working_days="十")
+    assert refused.status_code == 422 and "“期限”请填1到250之间的整数" in refused.text
+    unknown = _edit(
+        admin, op="sms", template="refused", text="您的申请{receipt}被驳回，原因：{reason}，{nonsense}"
+    )
+    assert unknown.status_code == 303  # kept in the draft: the check names it, and publishing stays closed
+    page = admin.get(CHAIN).text
+    assert "{nonsense}不是可用的变量" in page and 'id="publish-chain" disabled' in page
+    stale = admin.post(
+        f"{CHAIN}/edit",
+        data={"_csrf": csrf_of(page), "rev": "1", "op": "chain_deadline", "working_days": "20"},
+        follow_redirects=False,
+    )
+    assert stale.status_code == 409 and "你的修改没有保存" in stale.text
+
+
+def test_only_province_accounts_edit_chains(admin_settings: Settings) -> None:
+    with TestClient(create_app(admin_settings), base_url="http://127.0.0.1") as client:
+        sign_in(client, "county")
+        assert client.get("/admin/chains").status_code == 403
