@@ -62,6 +62,7 @@ def test_the_chains_are_listed_and_one_opens_with_its_steps_and_dates(admin: Cli
     assert "村级核查" in page.text or "入户核查" in page.text
     assert 'id="due-household_check"' in page.text and "10月10日" in page.text  # 调休 Saturday 10 October
     assert "国庆节" in page.text and "调休上班" in page.text
+    assert "也就是：第5题选了“因灾（遭受自然灾害）”“因意外事故”中任一项" in page.text  # the green channel's rule
 
 
 def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_version(
@@ -92,6 +93,20 @@ def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_
     assert published.status_code == 303 and published.headers["location"].endswith("?published=2")
     shown = admin.get(published.headers["location"]).text
     assert "已发布为第2版" in shown and "新申请现用第2版" in shown
+
+    rolled = admin.post(
+        f"{CHAIN}/rollback",
+        data={"_csrf": csrf_of(shown), "version": "1", "current": "2", "reason": "7天太长，恢复原来的5天"},
+        follow_redirects=False,
+    )
+    assert rolled.status_code == 303
+    back = admin.get(f"{CHAIN}?on=2026-09-28").text
+    assert "新申请现用第1版" in back and "回退到第1版 · province：7天太长，恢复原来的5天" in back
+    stale = admin.post(
+        f"{CHAIN}/rollback",
+        data={"_csrf": csrf_of(shown), "version": "2", "current": "2", "reason": "再换回来"},
+    )
+    assert stale.status_code == 409 and "现在新申请用的是第1版" in stale.text
 
 
 def test_bad_input_is_refused_where_it_is_and_changes_nothing(admin: Client) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from shenbao.cases.publishing import NotPublished, Published
+from shenbao.cases.publishing import NotPublished, Published, may_edit_chains
 from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FormDef, text_of
 from shenbao.packs import ChainRegistry
@@ -74,11 +74,6 @@ class ChainChecked(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def problem_count(self) -> int:
         return sum(map(len, self.problems.values()))
-
-
-def may_edit_chains(staff: StaffRecord) -> bool:
-    """Whether ``staff`` may edit and publish chains: active province accounts (a chain serves the whole pack)."""
-    return staff.active and staff.role == "province"
 
 
 def draft_chain(draft: ChainDraftRecord) -> Chain:

@@ -22,19 +22,21 @@ from shenbao.forms.diff import Change, FormDiff, diff_forms
 from shenbao.forms.lint import lint_form
 from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FormDef
-from shenbao.packs import FormRegistry
+from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.store import Database
 from shenbao.store import authoring as drafts
 from shenbao.store import versions as stored
 from shenbao.store.audit import record_audit
 from shenbao.store.catalog import bump_generation
 from shenbao.store.staff import StaffRecord
+from shenbao.store.versions import Kind
 from shenbao.workflow.lint import form_chain_problems
 from shenbao.workflow.model import Chain
 
 __all__ = [
     "NotPublished",
     "Published",
+    "may_edit_chains",
     "may_publish",
     "publish",
     "publish_problems",
@@ -216,62 +218,75 @@ def _named(version: int | None) -> str:
     return f"第{version}版" if version is not None else "未发布"
 
 
-def _moved(current: int | None) -> str:
-    now_serving = f"现在农户用的是第{current}版" if current is not None else "它的发布已被撤回"
-    return f"另一位管理员刚发布了这个表单（{now_serving}）：请重新打开发布页，看过改动和影响后再发布"
+def _moved(current: int | None, noun: str = "表单") -> str:
+    now_serving = (
+        f"现在{'农户' if noun == '表单' else '新申请'}用的是第{current}版"
+        if current is not None
+        else "它的发布已被撤回"
+    )
+    return f"另一位管理员刚发布了这个{noun}（{now_serving}）：请重新打开页面，看过改动和影响后再发布"
 
 
 async def republish(
     db: Database,
-    forms: FormRegistry,
+    registry: FormRegistry | ChainRegistry,
     staff: StaffRecord,
-    form_id: str,
+    item_id: str,
     version: int,
     *,
+    kind: Kind = "form",
     seen_current: int | None,
     reason: str,
     address: str = "",
     now: datetime | None = None,
 ) -> Published | NotPublished:
-    """Serve an older published version again (a rollback): farmers get version ``version`` of ``form_id`` from now
-    on; nothing of a submitted application changes."""
+    """Serve an older published version of a form (or a chain) again: a rollback. Farmers get (new cases start on)
+    version ``version`` from now on; nothing of a submitted application, or of a case already open, changes."""
     now = now or datetime.now(UTC)
     why = _reason(reason)
+    noun = "表单" if kind == "form" else "流程"
     if why is None:
         return NotPublished(message=_NO_REASON.replace("发布", "回退到这一版", 1))
     async with db.transaction():
-        record = await stored.version_record(db, form_id, version)
+        record = await stored.version_record(db, item_id, version, kind=kind)
         if record is None:
             return NotPublished(message=f"没有第{version}版")
         definition = record.definition
-        newest = (await stored.versions_of(db, form_id))[0]
-        if not may_publish(staff, newest.owner_region):
-            return NotPublished(message="你没有发布这个表单的权限")
-        current = await stored.current_version(db, form_id, for_update=True)
+        newest = (await stored.versions_of(db, item_id, kind=kind))[0]
+        allowed = may_publish(staff, newest.owner_region) if kind == "form" else may_edit_chains(staff)
+        if not allowed:
+            return NotPublished(message=f"你没有发布这个{noun}的权限")
+        current = await stored.current_version(db, item_id, kind=kind, for_update=True)
         if current != seen_current:
-            return NotPublished(message=_moved(current))
+            return NotPublished(message=_moved(current, noun))
         if current == version:
-            return NotPublished(message=f"农户现在用的就是第{version}版")
-        if current is not None:
-            serving = await stored.version_record(db, form_id, current)
+            return NotPublished(message=f"现在用的就是第{version}版")
+        if kind == "form" and current is not None:
+            serving = await stored.version_record(db, item_id, current)
             if serving is not None:
                 changes = _diff(serving.definition, record.definition)
                 if changes.refused:
                     return NotPublished(message="有不能直接回退的改动", refused=list(changes.refused))
-        if not await stored.move_current(db, form_id, expected=current, version=version, now=now):
-            return NotPublished(message=_moved(None))
+        if not await stored.move_current(db, item_id, kind=kind, expected=current, version=version, now=now):
+            return NotPublished(message=_moved(None, noun))
         await bump_generation(db)
         await stored.record_publication(
-            db, item_id=form_id, version=version, previous=current, action="rollback", staff=staff,
+            db, kind=kind, item_id=item_id, version=version, previous=current, action="rollback", staff=staff,
             reason=why, now=now,
         )  # fmt: skip
         await record_audit(
-            db, action="form.rollback", staff=staff, target=form_id,
+            db, action=f"{kind}.rollback", staff=staff, target=item_id,
             detail=f"回退到第{version}版（原为{_named(current)}）：{why}", address=address, at=now,
         )  # fmt: skip
-    forms.add(form_id, version, definition)
-    forms.use({form_id: version})
-    return Published(item_id=form_id, version=version, previous=current)
+    registry.add(item_id, version, definition)
+    registry.use({item_id: version})
+    return Published(item_id=item_id, version=version, previous=current)
+
+
+def may_edit_chains(staff: StaffRecord) -> bool:
+    """Whether ``staff`` may edit, publish and roll back chains: active province accounts (a chain serves the whole
+    pack)."""
+    return staff.active and staff.role == "province"
 
 
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> FormDiff:

@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any, Literal, get_args
 
 from shenbao.cases.chain_editing import check_chain
-from shenbao.forms.model import text_of
+from shenbao.forms.model import FormDef, text_of
+from shenbao.forms.rule_reading import read_rule
+from shenbao.forms.rule_text import describe_rule
 from shenbao.roles import ROLE_NAMES, Role
 from shenbao.store import chain_drafts as drafts
 from shenbao.web.services import Services
@@ -44,7 +46,7 @@ from shenbao.workflow.sms_templates import (
 )
 from shenbao.workflow.timeline import month_grids, timeline
 
-__all__ = ["chain_edits", "editor_context"]
+__all__ = ["chain_edits", "editor_context", "green_sentence"]
 
 ACTIONS: tuple[str, ...] = get_args(ActionName)
 ROLES: tuple[Role, ...] = tuple(ROLE_NAMES)
@@ -180,6 +182,18 @@ def _sms_rows(chain: Chain, sign: str) -> list[dict[str, Any]]:
     return rows
 
 
+def green_sentence(chain: Chain, forms: list[FormDef]) -> str:
+    """The green-channel rule as a Chinese sentence over the questions of the first form using the chain ("" when
+    there is no rule, no such form, or the rule is beyond the builder's grammar: the expression is shown then)."""
+    if chain.green_channel is None or not forms:
+        return ""
+    try:
+        rule = read_rule(chain.green_channel.when, forms[0])
+    except (ValueError, KeyError):
+        return ""
+    return describe_rule(rule, forms[0]) if rule is not None else ""
+
+
 async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> dict[str, Any]:
     """Everything the editor's page shows beside the draft ``chain``."""
     found = services.chains.get(chain.id)
@@ -206,4 +220,7 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
         "events": [(event, EVENT_NAMES.get(event, event)) for event in NOTIFY_EVENTS],
         "step_forms": [form.id for form in services.step_forms],
         "templates": list(chain.sms),
+        "green_sentence": green_sentence(
+            chain, [form.definition for form in services.forms if form.id in users]
+        ),
     }

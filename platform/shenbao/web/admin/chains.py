@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTI
 
 from shenbao.cases import chain_editing as editing
 from shenbao.cases.chain_editing import ChainRefused, ChainSaved, ChainStale
-from shenbao.cases.publishing import NotPublished, Published
+from shenbao.cases.publishing import NotPublished, Published, republish
 from shenbao.china_time import today
 from shenbao.forms.model import FormDef
 from shenbao.store import chain_drafts as drafts
@@ -151,6 +151,31 @@ class ChainsController(Controller):
             else HTTP_422_UNPROCESSABLE_ENTITY,
         )  # fmt: skip
 
+    @post("/chains/{chain_id:str}/rollback", name="admin:chain_rollback", status_code=303)
+    async def rollback(
+        self, services: NamedDependency[Services], request: Request[Any, Any, Any], chain_id: FromPath[str]
+    ) -> Response[Any]:
+        """回退: new cases start on an older version again; open cases keep theirs."""
+        signed_in, posted = await posting_author(services, request)
+        _province(signed_in)
+        current, version = posted.get("current", ""), posted.get("version", "")
+        result = await republish(
+            services.database, services.chains, signed_in.staff, chain_id,
+            int(version) if version.isascii() and version.isdigit() else 0, kind="chain",
+            seen_current=int(current) if current.isascii() and current.isdigit() else None,
+            reason=posted.get("reason", ""), address=client_address(request),
+        )  # fmt: skip
+        if isinstance(result, Published):
+            return Redirect(
+                f"{services.base}/admin/chains/{chain_id}?published={result.version}", status_code=303
+            )
+        draft = await drafts.chain_draft(services.database, chain_id)
+        if draft is None:
+            raise NotFoundException(f"没有找到审批流程“{chain_id}”的草稿")
+        return await self._page(
+            services, signed_in, draft, refused=result.message, at="publish", status_code=HTTP_409_CONFLICT
+        )
+
     async def _page(
         self,
         services: Services,
@@ -179,6 +204,7 @@ class ChainsController(Controller):
             reason=reason,
             current=services.chains.current().get(chain.id),
             publications=await stored.publications(services.database, chain.id, kind="chain"),
+            versions=await stored.versions_of(services.database, chain.id, kind="chain"),
         )
 
 
