@@ -9,8 +9,8 @@ tests share theirs. One case is open before the server starts (submitted on 28 S
 from __future__ import annotations
 
 import asyncio
-import json
 import datetime as dt
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
