@@ -33,10 +33,31 @@ def lint(path: str | None) -> int:
         files, problems = [*form_files, *files], [*form_problems, *problems]
     for problem in problems:
         print(problem)
+    warnings = _chain_warnings(files)
+    for warning in warnings:
+        print(f"{warning} (warning)")
     print(
-        f"{len(files)} file(s) checked (forms, chains, exports), {len(problems)} problem(s)", file=sys.stderr
+        f"{len(files)} file(s) checked (forms, chains, exports), {len(problems)} problem(s), "
+        f"{len(warnings)} warning(s)",
+        file=sys.stderr,
     )
     return 1 if problems or not files else 0
+
+
+def _chain_warnings(files: list[Path]) -> list[object]:
+    """What a chain may do but should not (an SMS longer than one message): told, never failing the lint."""
+    from shenbao.forms.loader import DefinitionError
+    from shenbao.workflow.lint import chain_warnings, decode_chain
+
+    found: list[object] = []
+    for path in files:
+        if path.parent.name != "chains" or path.suffix != ".json":
+            continue
+        try:
+            found += chain_warnings(decode_chain(path.read_bytes(), source=str(path)), str(path))
+        except DefinitionError:
+            continue  # already a problem above
+    return found
 
 
 def _installed_widgets(root: Path) -> dict[str, str | None]:
