@@ -117,6 +117,11 @@ class FormRegistry:
         """The version farmers get, by form id."""
         return dict(self._current)
 
+    def all_versions(self) -> list[CompiledForm]:
+        """Every version of every form this process knows, compiled (an export reads applications of any)."""
+        keys = sorted({*self._compiled, *self._stored})
+        return [found for key in keys if (found := self.version(*key)) is not None]
+
     def __iter__(self) -> Iterator[CompiledForm]:
         """The current version of every form."""
         return (form for form in map(self.get, list(self._current)) if form is not None)

@@ -317,9 +317,15 @@ def test_shenbao_lint_checks_the_export_file(tmp_path: Path, capsys: pytest.Capt
     assert main(["lint", str(tmp_path / EXPORT_FILE)]) == 1  # the export file alone is not read as a form
     out, _ = capsys.readouterr()
     assert "X003" in out and "E001" not in out
-    assert main(["lint"]) == 0  # the shipped packs: no problem; their longest SMS told as warnings, not failing
+    assert (
+        main(["lint"]) == 0
+    )  # the shipped packs: no problem; their longest SMS told as warnings, not failing
     out, err = capsys.readouterr()
-    assert "C026 SMS template appeal is 75 characters long" in out and "(warning)" in out and "4 warning(s)" in err
+    assert (
+        "C026 SMS template appeal is 75 characters long" in out
+        and "(warning)" in out
+        and "4 warning(s)" in err
+    )
 
 
 def test_the_latest_check_counts_after_a_second_visit() -> None:

@@ -61,6 +61,16 @@ def _tile(html: str, name: str) -> int:
     return int(match.group(1))
 
 
+def _answers_sheet(client: Client) -> list[dict[str, Any]]:
+    """The second sheet: every answer, each application read in its own form version."""
+    response = client.get("/staff/export.xlsx")
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert workbook.sheetnames[1] == "全部回答"
+    rows = [list(row) for row in workbook["全部回答"].iter_rows(values_only=True)]
+    workbook.close()
+    return [dict(zip(rows[0], row, strict=False)) for row in rows[1:]]  # trailing blank cells are not read
+
+
 def _sheet(client: Client) -> list[dict[str, Any]]:
     response = client.get("/staff/export.xlsx")
     assert response.status_code == 200, response.text
@@ -137,9 +147,15 @@ def test_the_county_exports_its_approved_applications_whole(
         d["审批日期"].date().isoformat() == "2026-06-12" and d["申请日期"].date().isoformat() == "2026-06-01"
     )
     assert e["当前环节"] == "录入国家系统" and e["审批日期"].date().isoformat() == "2026-06-11"
-    assert asyncio.run(_audited(seeded[0].database_url)) == [
-        ("county", "620102", "已审批通过的申请3条，身份证号和手机号完整")
-    ]
+    answers = {row["受理号"]: row for row in _answers_sheet(client)}
+    assert set(answers) == {applications[key].receipt for key in "cde"}
+    first = answers[applications["c"].receipt]
+    assert first["版本"] == 1 and first["申请日期"] is not None
+    assert id_number(serial="103") in [str(value) for value in first.values()]  # whole, for the county
+    assert (
+        asyncio.run(_audited(seeded[0].database_url))
+        == [("county", "620102", "已审批通过的申请3条，身份证号和手机号完整")] * 2
+    )  # the second export: the one whose answers sheet was read
 
 
 async def _audited(url: str) -> list[tuple[str, str, str]]:
@@ -164,6 +180,9 @@ def test_other_roles_export_their_region_masked(
         assert re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", row["身份证号"]), row["身份证号"]
         assert re.fullmatch(r"1\d{2}\*{4}\d{4}", row["联系电话"]), row["联系电话"]
         assert row["姓名"]
+    for row in _answers_sheet(client):  # every answer too: no identity number or phone whole
+        cells = " ".join(str(value) for value in row.values() if value is not None)
+        assert not re.search(r"\d{17}[\dX]", cells) and not re.search(r"1\d{10}", cells), cells
 
 
 def test_the_temporary_workbook_is_deleted_after_it_is_sent(client: Client) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from PIL import Image, PngImagePlugin
 
+from shenbao.display import display_answer
 from shenbao.files import parse_ref
 from shenbao.forms.model import Signature
-from shenbao.web.display import display_answer
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
 from tests.support.images import NAME_STROKES, jpeg_bytes, png_bytes
 

@@ -18,7 +18,7 @@ names of the family members present), and the answer records that no handwritten
 phone: ``{"name": "张三", "sign_at_visit": true}`` for one signer, and for a household each signer as
 ``{"name": "李四", "role": "member", "sign_at_visit": true}`` in place of ``file`` and ``type``. The check
 accepts it (the names are checked as usual), and the staff pages show "未在手机上手写签名，入户核查时须当面签字"
-for it (``shenbao.web.display``): the village handler has the paper authorisation signed at the visit. On the
+for it (``shenbao.display``): the village handler has the paper authorisation signed at the visit. On the
 household check itself (the handler's phone at the visit) the page says so to the handler: "这部手机的浏览器不能
 手写签名。请写下签名人的姓名，再请他们当场在纸质材料上签字。" A signature already drawn on the phone is kept: the
 typed names are asked for only when there is none.
@@ -45,7 +45,7 @@ from shenbao.files import (
     parse_ref,
 )
 from shenbao.forms.model import Signature
-from shenbao.web.display import SIGN_AT_VISIT, signs_at_visit
+from shenbao.display import SIGN_AT_VISIT, signs_at_visit
 from shenbao.web.services import Services
 from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import upload_response

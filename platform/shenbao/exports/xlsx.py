@@ -1,4 +1,4 @@
-"""A one-sheet xlsx workbook written row by row with openpyxl's write-only mode.
+"""An xlsx workbook written row by row with openpyxl's write-only mode, one sheet after another.
 
 Write-only mode streams each row to a temporary file as it is appended, so a sheet of 100,000 applications
 takes the memory of one row, not of the whole sheet; :meth:`XlsxSheet.save` then zips it into the workbook.
@@ -35,8 +35,10 @@ class XlsxSheet:
         headers: each column's header and width in characters.
     """
 
-    def __init__(self, title: str, headers: Sequence[tuple[str, float]]) -> None:
-        self._workbook = Workbook(write_only=True)
+    def __init__(
+        self, title: str, headers: Sequence[tuple[str, float]], *, workbook: Workbook | None = None
+    ) -> None:
+        self._workbook = workbook or Workbook(write_only=True)
         self._sheet = self._workbook.create_sheet(title[:_SHEET_TITLE_LIMIT])
         for index, (_, width) in enumerate(headers, start=1):
             self._sheet.column_dimensions[get_column_letter(index)].width = width
@@ -66,6 +68,10 @@ class XlsxSheet:
             cell.number_format = _DATE_FORMAT
             return cell
         return value
+
+    def next_sheet(self, title: str, headers: Sequence[tuple[str, float]]) -> XlsxSheet:
+        """Another sheet of the same workbook, after this one (saving either saves both)."""
+        return XlsxSheet(title, headers, workbook=self._workbook)
 
     def save(self, path: Path) -> None:
         """Write the workbook to ``path``; the sheet takes no more rows after."""

@@ -17,12 +17,12 @@ from litestar.status_codes import HTTP_200_OK
 
 from shenbao import store
 from shenbao.cases import authoring
+from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import editable_form
 from shenbao.web.admin.views import checked_draft
-from shenbao.web.display import display_answer
 from shenbao.web.posted import CSRF_FIELD, client_address, require_csrf
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections

@@ -25,9 +25,9 @@ from shenbao import store
 from shenbao.cases import submit_evaluated
 from shenbao.cases.drafts import Carried, draft_on_current, take_carried
 from shenbao.cases.phones import mark_unverified, verified_phones
+from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
-from shenbao.web.display import display_answer
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.farmer.guide import guide_html, qr_region, refusal_for
 from shenbao.web.farmer.guide_wait import guide_wait

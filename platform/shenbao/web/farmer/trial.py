@@ -29,12 +29,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND, HTTP_410_GONE
 
 from shenbao import store
 from shenbao.cases import authoring
+from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, compile_form, evaluate
 from shenbao.forms.lint import lint_form
 from shenbao.store import authoring as stored
 from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.web.answers import PostedForm
-from shenbao.web.display import display_answer
 from shenbao.web.drafts import new_draft_token
 from shenbao.web.phone_codes import SEND_BUTTON, VERIFY_BUTTON
 from shenbao.web.posted import client_address

@@ -27,6 +27,7 @@ from litestar.status_codes import (
 from shenbao import cases
 from shenbao.cases import POLICY_MISMATCH, Workflow, actor_of, check_form_of, workflow_of
 from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
+from shenbao.display import display_answer
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.privacy.masking import mask_answer, masked_fields, may_unmask
@@ -40,7 +41,6 @@ from shenbao.store.staff import (
     StaffRecord,
     application_in_region,
 )
-from shenbao.web.display import display_answer
 from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.services import Services
 from shenbao.web.staff.history import history_rows, notice_rows, recorded_check

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from shenbao.cases import Workflow
+from shenbao.display import display_answer
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.roles import ROLE_NAMES
 from shenbao.store.reminders import SentNotice
-from shenbao.web.display import display_answer
 from shenbao.web.services import Services
 from shenbao.workflow.engine import ACTION_LABELS
 from shenbao.workflow.reminders import NOTICE_LABELS

@@ -22,10 +22,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from shenbao import cases, store
 from shenbao.cases import Workflow, actor_of, check_form_of, workflow_of
 from shenbao.china_time import today as today_in_china  # the staff pages' today (the tests pin it here)
+from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.forms.model import text_of
 from shenbao.store.staff import SignedIn, StaffApplication, application_in_region
-from shenbao.web.display import display_answer
 from shenbao.web.posted import CSRF_FIELD, client_address
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections

@@ -25,6 +25,7 @@ from litestar.response import File
 from shenbao.china_time import CHINA
 from shenbao.china_time import today as _today  # the statistics' today (the tests pin it here)
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE, XlsxSheet, national_row
+from shenbao.exports.answers import FIXED_HEADERS, answer_columns, answer_row
 from shenbao.regions import installed_divisions
 from shenbao.roles import ROLE_NAMES, Role
 from shenbao.statuses import STATUS_LABELS
@@ -57,6 +58,10 @@ class _Export:
         self.divisions = installed_divisions()
         self.step_forms = {form.id: form for form in services.step_forms}
         self.sheet = XlsxSheet(services.exports.title, HEADERS)
+        self.columns = answer_columns(services.forms.all_versions())
+        self.answers = self.sheet.next_sheet(
+            "全部回答", [*FIXED_HEADERS, *((column.header, column.width) for column in self.columns)]
+        )
 
     def add(self, batch: list[ApprovedApplication]) -> None:
         rows = []
@@ -82,6 +87,15 @@ class _Export:
                 )
             )
         self.sheet.append(rows)
+        self.answers.append(
+            answer_row(
+                application,
+                self.services.forms.of(application.form_id, application.form_version),
+                self.columns,
+                full_identity=self.full_identity,
+            )
+            for application in batch
+        )
 
 
 class StaffReportsController(Controller):

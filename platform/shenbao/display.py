@@ -1,4 +1,4 @@
-"""How an answer reads back to a person (the review page, and later the staff pages)."""
+"""How an answer reads back to a person: the review page, the staff pages and the export of every answer."""
 
 from __future__ import annotations
 
