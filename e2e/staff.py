@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import re
 import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
-from playwright.sync_api import Page, expect
+import time_machine
+from playwright.sync_api import Browser, Page, expect
+from tests.support.samples import one_click_2023
 
 from e2e import noscript
 from e2e.farmer import (
@@ -21,8 +30,13 @@ from e2e.farmer import (
     verify_phone,
 )
 from e2e.noscript import Shot
-from e2e.support import KEYS, Server
+from e2e.support import KEYS, Server, free_port, serving
+from shenbao import store
+from shenbao.cases import submit_evaluated
+from shenbao.forms import evaluate
+from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.store.sealing import open_text
+from shenbao.web.services import Services
 
 PASSWORD = "e2e-staff-pass-1"
 CHAIN_STAFF = {
@@ -83,6 +97,32 @@ def submit_one_click(page: Page, server: Server, name: str, phone: str, *hardshi
     page.click("#submit")
     expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
     return page.locator("#receipt").inner_text().replace(" ", "")
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+"""An office PC: where admins author forms, chains and holidays."""
+
+
+@contextmanager
+def at_desk(
+    browser: Browser, server: Server, username: str, *, add: bool = True, **options: Any
+) -> Iterator[Page]:
+    """A province admin at an office PC (1366×768), signed in; the account is added first unless ``add`` is off.
+    ``options`` go to the browser context (``accept_downloads=True``)."""
+    if add:
+        server.shenbao(
+            "staff", "add", username, "--role", "province", "--region", "62", "--password", PASSWORD
+        )
+    context = browser.new_context(base_url=server.url, **DESKTOP, **options)
+    page = context.new_page()
+    page.goto("/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -184,3 +224,32 @@ def record_household_check_without_script(
     page.get_by_role("button", name="保存核查结果").click()
     expect(page).to_have_url(re.compile(r"/staff/a/\d+$"))
     expect(page.locator("#check")).to_contain_text("不安全（C级或D级危房）")
+
+
+async def _one_click_at(database_url: str, moment: dt.datetime) -> None:
+    database = await store.open_database(database_url, keys=KEYS)
+    try:
+        form = FormRegistry.from_packs(["gansu"]).get("gansu-yijian-2023")
+        assert form is not None
+        services = cast(
+            Services, SimpleNamespace(database=database, chains=ChainRegistry.from_packs(["gansu"]))
+        )
+        with time_machine.travel(moment, tick=False):
+            await submit_evaluated(
+                services, form, evaluate(form, one_click_2023()), idempotency_key=f"e2e-{moment.isoformat()}",
+                draft_token=None,
+            )  # fmt: skip
+    finally:
+        await database.close()
+
+
+@contextmanager
+def serving_alone(data_dir: Path, *, submitted_at: dt.datetime) -> Iterator[Server]:
+    """A server of a test's own (one that changes what every other test's server would compute: a chain, a
+    holiday year), with one 2023 one-click application submitted at ``submitted_at`` before it starts."""
+    server = Server(f"http://127.0.0.1:{free_port()}", f"sqlite:///{data_dir / 'e2e.db'}", data_dir)
+    server.shenbao("migrate")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API holds this thread's event loop
+        pool.submit(asyncio.run, _one_click_at(server.database_url, submitted_at)).result()
+    with serving(server):
+        yield server

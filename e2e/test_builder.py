@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.staff import PASSWORD
+from e2e.staff import at_desk
 from e2e.support import ARTIFACTS, Server
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
@@ -21,16 +21,8 @@ _ADMINS = itertools.count(1)
 @pytest.fixture
 def desk(browser: Browser, server: Server) -> Iterator[Page]:
     """A province admin at an office PC, signed in."""
-    username = f"form-admin{next(_ADMINS)}"
-    server.shenbao("staff", "add", username, "--role", "province", "--region", "62", "--password", PASSWORD)
-    context = browser.new_context(base_url=server.url, **DESKTOP)
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    yield page
-    context.close()
+    with at_desk(browser, server, f"form-admin{next(_ADMINS)}") as page:
+        yield page
 
 
 def _shot(page: Page, name: str) -> None:

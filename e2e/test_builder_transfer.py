@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.staff import PASSWORD
+from e2e.staff import at_desk
 from e2e.support import ARTIFACTS, Server
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
@@ -19,17 +19,8 @@ DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 @pytest.fixture
 def desk(browser: Browser, server: Server) -> Iterator[Page]:
     """A province admin at an office PC, signed in (an account of its own: the server is shared)."""
-    server.shenbao(
-        "staff", "add", "transfer-admin", "--role", "province", "--region", "62", "--password", PASSWORD
-    )
-    context = browser.new_context(base_url=server.url, accept_downloads=True, **DESKTOP)
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#username", "transfer-admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    yield page
-    context.close()
+    with at_desk(browser, server, "transfer-admin", accept_downloads=True) as page:
+        yield page
 
 
 def _shot(page: Page, name: str) -> None:

@@ -8,73 +8,34 @@ tests share theirs. One case is open before the server starts (submitted on 28 S
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
-import time_machine
 from playwright.sync_api import Browser, Page, expect
-from tests.support.samples import one_click_2023
 
 from e2e.farmer import applications
-from e2e.staff import PASSWORD, submit_one_click
-from e2e.support import ARTIFACTS, KEYS, PHONE, Server, free_port, serving
-from shenbao import store
-from shenbao.cases import submit_evaluated
-from shenbao.forms import evaluate
-from shenbao.packs import ChainRegistry, FormRegistry
-from shenbao.web.services import Services
+from e2e.staff import at_desk, serving_alone, submit_one_click
+from e2e.support import ARTIFACTS, PHONE, Server
 from shenbao.workflow.calendar import CHINA
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 
 
-async def _open_case(database_url: str) -> None:
-    database = await store.open_database(database_url, keys=KEYS)
-    try:
-        form = FormRegistry.from_packs(["gansu"]).get("gansu-yijian-2023")
-        assert form is not None
-        services = cast(
-            Services, SimpleNamespace(database=database, chains=ChainRegistry.from_packs(["gansu"]))
-        )
-        with time_machine.travel(dt.datetime(2026, 9, 28, 10, 0, tzinfo=CHINA), tick=False):
-            await submit_evaluated(
-                services, form, evaluate(form, one_click_2023()), idempotency_key="e2e-open", draft_token=None
-            )
-    finally:
-        await database.close()
-
-
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of this test's own, with one case open on the chain's first version."""
-    data_dir = tmp_path_factory.mktemp("shenbao-chains")
-    server = Server(f"http://127.0.0.1:{free_port()}", f"sqlite:///{data_dir / 'e2e.db'}", data_dir)
-    server.shenbao("migrate")
-    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API holds this thread's event loop
-        pool.submit(asyncio.run, _open_case(server.database_url)).result()
-    server.shenbao(
-        "staff", "add", "chain-admin", "--role", "province", "--region", "62", "--password", PASSWORD
-    )
-    with serving(server):
+    with serving_alone(
+        tmp_path_factory.mktemp("shenbao-chains"), submitted_at=dt.datetime(2026, 9, 28, 10, 0, tzinfo=CHINA)
+    ) as server:
         yield server
 
 
 @pytest.fixture
 def desk(browser: Browser, own_server: Server) -> Iterator[Page]:
-    context = browser.new_context(base_url=own_server.url, **DESKTOP)
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#username", "chain-admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    yield page
-    context.close()
+    with at_desk(browser, own_server, "chain-admin") as page:
+        yield page
 
 
 def _shot(page: Page, name: str) -> None:

@@ -7,25 +7,14 @@ other browser tests share theirs. One application waits for 2027 before the serv
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
-import time_machine
 from playwright.sync_api import Browser, Page, expect
-from tests.support.samples import one_click_2023
 
-from e2e.staff import PASSWORD
-from e2e.support import ARTIFACTS, KEYS, Server, free_port, serving
-from shenbao import store
-from shenbao.cases import submit_evaluated
-from shenbao.forms import evaluate
-from shenbao.packs import ChainRegistry, FormRegistry
-from shenbao.web.services import Services
+from e2e.staff import at_desk, serving_alone
+from e2e.support import ARTIFACTS, Server
 from shenbao.workflow.calendar import CHINA
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
@@ -33,49 +22,21 @@ DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 HOLIDAYS = "元旦：2027-01-01\n春节：2027-02-05 至 2027-02-11\n国庆节：2027-10-01 至 2027-10-07"
 
 
-async def _waiting_application(database_url: str) -> None:
-    database = await store.open_database(database_url, keys=KEYS)
-    try:
-        form = FormRegistry.from_packs(["gansu"]).get("gansu-yijian-2023")
-        assert form is not None
-        services = cast(
-            Services, SimpleNamespace(database=database, chains=ChainRegistry.from_packs(["gansu"]))
-        )
-        with time_machine.travel(dt.datetime(2026, 12, 28, 10, 0, tzinfo=CHINA), tick=False):
-            await submit_evaluated(
-                services, form, evaluate(form, one_click_2023()), idempotency_key="e2e-2027", draft_token=None
-            )
-    finally:
-        await database.close()
-
-
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of this test's own, with one application waiting for 2027."""
-    data_dir = tmp_path_factory.mktemp("shenbao-holidays")
-    port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", f"sqlite:///{data_dir / 'e2e.db'}", data_dir)
-    server.shenbao("migrate")
-    with ThreadPoolExecutor(max_workers=1) as pool:  # Playwright's sync API holds this thread's event loop
-        pool.submit(asyncio.run, _waiting_application(server.database_url)).result()
-    server.shenbao(
-        "staff", "add", "holiday-admin", "--role", "province", "--region", "62", "--password", PASSWORD
-    )
-    with serving(server):
+    with serving_alone(
+        tmp_path_factory.mktemp("shenbao-holidays"),
+        submitted_at=dt.datetime(2026, 12, 28, 10, 0, tzinfo=CHINA),
+    ) as server:
         yield server
 
 
 @pytest.fixture
 def desk(browser: Browser, own_server: Server) -> Iterator[Page]:
     """The province admin at an office PC, signed in."""
-    context = browser.new_context(base_url=own_server.url, **DESKTOP)
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#username", "holiday-admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    yield page
-    context.close()
+    with at_desk(browser, own_server, "holiday-admin") as page:
+        yield page
 
 
 def _shot(page: Page, name: str) -> None:

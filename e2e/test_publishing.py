@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.farmer import choose, id_number, next_page, pick_region, verify_phone
-from e2e.staff import PASSWORD, add_chain_staff, open_application, sign_in
+from e2e.staff import add_chain_staff, at_desk, open_application, sign_in
 from e2e.support import ARTIFACTS, PHONE, Server
 from shenbao.paths import form_defs_dir
 
@@ -26,17 +26,8 @@ URL = f"/f/{FORM}"
 @pytest.fixture
 def desk(browser: Browser, server: Server) -> Iterator[Page]:
     """A province admin at an office PC, signed in (an account of its own: the server is shared)."""
-    server.shenbao(
-        "staff", "add", "publish-admin", "--role", "province", "--region", "62", "--password", PASSWORD
-    )
-    context = browser.new_context(base_url=server.url, **DESKTOP)
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#username", "publish-admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    yield page
-    context.close()
+    with at_desk(browser, server, "publish-admin") as page:
+        yield page
 
 
 def _shot(page: Page, name: str) -> None:

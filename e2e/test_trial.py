@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.staff import PASSWORD
+from e2e.staff import at_desk
 from e2e.support import ARTIFACTS, Server
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
@@ -18,17 +18,8 @@ DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 @pytest.fixture
 def desk(browser: Browser, server: Server) -> Iterator[Page]:
     """A province admin at an office PC, signed in."""
-    server.shenbao(
-        "staff", "add", "trial-admin", "--role", "province", "--region", "62", "--password", PASSWORD
-    )
-    context = browser.new_context(base_url=server.url, **DESKTOP)
-    page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#username", "trial-admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    yield page
-    context.close()
+    with at_desk(browser, server, "trial-admin") as page:
+        yield page
 
 
 def test_a_phone_tries_a_draft_through_its_trial_link(desk: Page, page: Page) -> None:
