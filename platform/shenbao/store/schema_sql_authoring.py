@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-__all__ = ["authored_forms"]
+__all__ = ["authored_forms", "json_columns"]
+
+
+def json_columns(kind: str) -> tuple[str, str, str]:
+    """For an engine kind: the serial key's type, the JSON column's type, and a check that a JSON value is an
+    object (a template with ``{}`` for the column's name)."""
+    if kind == "sqlite":
+        return "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "json_type({}) = 'object'"
+    return "SERIAL PRIMARY KEY", "JSONB", "jsonb_typeof({}) = 'object'"
 
 
 def authored_forms(kind: str) -> tuple[str, ...]:
     # A form's definition is JSON in the form_defs/ format; each change appends a revision holding the whole
     # definition (a 47-question form is ~40 KB), so any revision can be shown, compared or restored as it was.
-    if kind == "sqlite":
-        pk, json, obj = "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "json_type({}) = 'object'"
-    else:
-        pk, json, obj = "SERIAL PRIMARY KEY", "JSONB", "jsonb_typeof({}) = 'object'"
+    pk, json, obj = json_columns(kind)
     return (
         f"""
         CREATE TABLE authored_form (

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from shenbao.store.schema_sql_authoring import json_columns
+
 __all__ = ["chain_drafts"]
 
 
 def chain_drafts(kind: str) -> tuple[str, ...]:
     # One draft per chain: the chain being edited, in the chain file's format, and the revision it is at (an edit
     # names the revision it was made on: one conditional UPDATE, so of two admins saving at once one wins).
-    if kind == "sqlite":
-        pk, json, obj = "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "json_type({}) = 'object'"
-    else:
-        pk, json, obj = "SERIAL PRIMARY KEY", "JSONB", "jsonb_typeof({}) = 'object'"
+    pk, json, obj = json_columns(kind)
     return (
         f"""
         CREATE TABLE chain_draft (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shenbao.store.schema_sql_authoring import json_columns
+
 __all__ = ["published_versions"]
 
 
@@ -10,10 +12,7 @@ def published_versions(kind: str) -> tuple[str, ...]:
     # which version is served is published_current's one row per item, moved by one conditional UPDATE, so of two
     # admins publishing at once exactly one wins. publication is the append-only record of every publication and
     # rollback. ``kind`` is 'form' or 'chain'; ``item_id`` the form's or the chain's id.
-    if kind == "sqlite":
-        pk, json, obj = "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "json_type({}) = 'object'"
-    else:
-        pk, json, obj = "SERIAL PRIMARY KEY", "JSONB", "jsonb_typeof({}) = 'object'"
+    pk, json, obj = json_columns(kind)
     return (
         f"""
         CREATE TABLE published_version (

@@ -96,9 +96,7 @@ class ChainsController(Controller):
         """One form of the editor: the edits it makes, saved as one revision of the draft (or refused, shown)."""
         signed_in, posted = await posting_author(services, request)
         _province(signed_in)
-        draft = await drafts.chain_draft(services.database, chain_id)
-        if draft is None:
-            raise NotFoundException(f"没有找到审批流程“{chain_id}”的草稿")
+        draft = await _draft(services, chain_id)
         found = chain_edits(editing.draft_chain(draft), posted)
         if isinstance(found, str):
             return await self._page(
@@ -141,9 +139,7 @@ class ChainsController(Controller):
             return Redirect(
                 f"{services.base}/admin/chains/{chain_id}?published={result.version}", status_code=303
             )
-        draft = await drafts.chain_draft(services.database, chain_id)
-        if draft is None:
-            raise NotFoundException(f"没有找到审批流程“{chain_id}”的草稿")
+        draft = await _draft(services, chain_id)
         failed: NotPublished = result
         return await self._page(
             services, signed_in, draft, refused=failed.message, at="publish", reason=posted.get("reason", ""),
@@ -169,9 +165,7 @@ class ChainsController(Controller):
             return Redirect(
                 f"{services.base}/admin/chains/{chain_id}?published={result.version}", status_code=303
             )
-        draft = await drafts.chain_draft(services.database, chain_id)
-        if draft is None:
-            raise NotFoundException(f"没有找到审批流程“{chain_id}”的草稿")
+        draft = await _draft(services, chain_id)
         return await self._page(
             services, signed_in, draft, refused=result.message, at="publish", status_code=HTTP_409_CONFLICT
         )
@@ -206,6 +200,13 @@ class ChainsController(Controller):
             publications=await stored.publications(services.database, chain.id, kind="chain"),
             versions=await stored.versions_of(services.database, chain.id, kind="chain"),
         )
+
+
+async def _draft(services: Services, chain_id: str) -> drafts.ChainDraftRecord:
+    draft = await drafts.chain_draft(services.database, chain_id)
+    if draft is None:
+        raise NotFoundException(f"没有找到审批流程“{chain_id}”的草稿，请从流程列表打开它")
+    return draft
 
 
 def _revision(posted: dict[str, str]) -> int:
