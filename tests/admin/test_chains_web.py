@@ -81,6 +81,7 @@ def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_
         r'id="due-household_check">.*?10月13日', after, re.S
     )  # 7 working days: 29, 30 Sep, 8, 9, 10 (调休), 12, 13 Oct
     assert "第2次保存" in after
+    assert "与第1版相比" in after and "“村级入户核查”的期限由提交后5个工作日改为提交后7个工作日" in after
     page = admin.get(CHAIN)
     published = admin.post(
         f"{CHAIN}/publish",
@@ -95,6 +96,7 @@ def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_
     assert published.status_code == 303 and published.headers["location"].endswith("?published=2")
     shown = admin.get(published.headers["location"]).text
     assert "已发布为第2版" in shown and "新申请现用第2版" in shown
+    assert "与第2版相比：</strong>没有改动" in shown and 'id="publish-chain" disabled' in shown
 
     rolled = admin.post(
         f"{CHAIN}/rollback",

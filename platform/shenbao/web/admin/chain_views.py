@@ -13,6 +13,7 @@ from shenbao.forms.rule_text import describe_rule
 from shenbao.roles import ROLE_NAMES, Role
 from shenbao.store import chain_drafts as drafts
 from shenbao.web.services import Services
+from shenbao.workflow.chain_diff import diff_chains
 from shenbao.workflow.chain_edits import (
     AddNotification,
     AddStep,
@@ -203,7 +204,10 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
     forms = {form.id: form.definition for form in [*services.forms, *services.step_forms]}
     users = [form.id for form in services.forms if form.definition.chain == chain.id]
     roles = await drafts.roles_with_accounts(services.database, "")  # anywhere: a pack serves one province
+    serving = found.chain
     return {
+        "changes": diff_chains(serving, chain),
+        "serving_version": serving.version,
         "timeline": line,
         "grids": month_grids(line),
         "on": on,
