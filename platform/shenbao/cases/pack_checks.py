@@ -212,54 +212,111 @@ async def _against_published(
 
 
 def _same(first: YearOverride, second: YearOverride) -> bool:
-    return sorted(first.holidays) == sorted(second.holidays) and sorted(first.workdays) == sorted(
-        second.workdays
+    return (sorted(first.holidays), sorted(first.workdays)) == (
+        sorted(second.holidays),
+        sorted(second.workdays),
     )
 
 
 async def _holiday_years(
     database: Database, pack: Path, file_years: Mapping[int, YearOverride]
 ) -> list[Planned]:
+    """Each year of the pack's ``holidays.json``: the same as saved (or as the installed file has it), or a year
+    to save once it passes the holidays page's checks."""
     path = f"{pack.name}/{HOLIDAYS}"
     try:
         years = read_overrides(pack / HOLIDAYS)
     except CalendarError as error:
         detail = str(error).replace(str(pack / HOLIDAYS), path)
-        return [
-            _refused(
-                pack.name, path, "holidays", "", [f"节假日文件的格式不对（{detail}）：请对照导出的文件改正"]
-            )
-        ]
+        message = f"节假日文件的格式不对（{detail}）：请对照导出的文件改正"
+        return [_refused(pack.name, path, "holidays", "", [message])]
+
+    def row(number: int, status: FileStatus, message: str | list[str], **more: Any) -> Planned:
+        messages = [message] if isinstance(message, str) else message
+        found = FileReport(
+            pack=pack.name, path=path, kind="holidays", item=str(number), status=status, messages=messages
+        )
+        return Planned(found, **more)
+
     planned: list[Planned] = []
     for year, override in sorted(years.items()):
         saved = await saved_years.holiday_year(database, pack.name, year)
-        row = {"pack": pack.name, "path": path, "kind": "holidays", "item": str(year)}
         if saved is not None and _same(
             override, YearOverride(holidays=saved.holidays, workdays=saved.workdays)
         ):
-            message = f"{year}年的安排和已保存的第{saved.revision}版相同"
-            planned.append(Planned(FileReport(**row, status="unchanged", messages=[message])))  # type: ignore[arg-type]
-            continue
-        if saved is None and year in file_years and _same(override, file_years[year]):
-            message = f"{year}年的安排和配置包的 holidays.json 相同"
-            planned.append(Planned(FileReport(**row, status="unchanged", messages=[message])))  # type: ignore[arg-type]
-            continue
-        refusal = year_refusal(year)
-        problems = (
-            [refusal]
-            if refusal
-            else [p.message for p in year_problems(year, override.holidays, override.workdays)]
-        )
-        if problems:
-            planned.append(Planned(FileReport(**row, status="refused", messages=problems)))  # type: ignore[arg-type]
-            continue
-        replaces = f"，替换已保存的第{saved.revision}版" if saved is not None else ""
-        message = f"将保存{year}年的安排：放假{len(override.holidays)}天，调休上班{len(override.workdays)}天{replaces}"
-        planned.append(Planned(
-            FileReport(**row, status="new", messages=[message]),  # type: ignore[arg-type]
-            year=override, revision=saved.revision if saved is not None else 0,
-        ))  # fmt: skip
+            planned.append(row(year, "unchanged", f"{year}年的安排和已保存的第{saved.revision}版相同"))
+        elif saved is None and year in file_years and _same(override, file_years[year]):
+            planned.append(row(year, "unchanged", f"{year}年的安排和配置包的 holidays.json 相同"))
+        elif problems := _year_problems(year, override):
+            planned.append(row(year, "refused", problems))
+        else:
+            replaces = f"，替换已保存的第{saved.revision}版" if saved is not None else ""
+            counts = f"放假{len(override.holidays)}天，调休上班{len(override.workdays)}天"
+            revision = saved.revision if saved is not None else 0
+            planned.append(
+                row(
+                    year, "new", f"将保存{year}年的安排：{counts}{replaces}", year=override, revision=revision
+                )
+            )
     return planned
+
+
+def _year_problems(year: int, override: YearOverride) -> list[str]:
+    """What the holidays page would say of the year (it is chinesecalendar's, or its days do not add up)."""
+    refusal = year_refusal(year)
+    if refusal:
+        return [refusal]
+    return [problem.message for problem in year_problems(year, override.holidays, override.workdays)]
+
+
+async def _versioned(
+    database: Database,
+    pack: str,
+    kind: stored.Kind,
+    files: list[_Read],
+    known: tuple[dict[str, FormDef], dict[str, Chain | None]],
+    serving: Mapping[str, Any],
+) -> list[Planned]:
+    """Each form (or chain) file of a pack: linted against the pack's forms and chains, then against what is
+    published."""
+    known_forms, known_chains = known
+    twice = _duplicates(files)
+    noun = "表单" if kind == "form" else "审批流程"
+    planned: list[Planned] = []
+    for read in files:
+        problems = list(read.problems)
+        if isinstance(read.definition, FormDef):
+            problems += [_zh(p) for p in form_chain_problems(read.definition, read.path, known_chains)]
+        elif isinstance(read.definition, Chain):
+            problems += [_zh(p) for p in lint_chain(read.definition, read.path, known_forms)]
+        item = read.definition.id if read.definition is not None else Path(read.path).stem
+        if read.definition is not None and item in twice:
+            problems.append(f"“{item}”在这个配置包里有不止一个文件：每个{noun}只留一个文件")
+        if problems or read.definition is None:
+            planned.append(_refused(pack, read.path, kind, item, problems))
+        else:
+            planned.append(await _against_published(database, pack, kind, read, serving))
+    return planned
+
+
+def _step_forms(pack: str, files: list[_Read]) -> list[Planned]:
+    planned: list[Planned] = []
+    for read in files:
+        item = read.definition.id if read.definition is not None else Path(read.path).stem
+        if read.problems or read.definition is None:
+            planned.append(_refused(pack, read.path, "step_form", item, read.problems))
+            continue
+        report = FileReport(
+            pack=pack, path=read.path, kind="step_form", item=item, version=read.definition.version,
+            status="file_only", messages=[_STEP_FORM],
+        )  # fmt: skip
+        planned.append(Planned(report))
+    return planned
+
+
+_STEP_FORM = (
+    "员工在审批步骤里填的表单不按版本保存：文件检查通过，导入不会改变它；要改它，请更新配置包的文件后重新部署"
+)
 
 
 async def check_folder(
@@ -281,64 +338,36 @@ async def check_folder(
     """
     found = packs_in(folder)
     if not found:
-        message = "没有找到配置包：文件夹里要有配置包的文件夹（例如 gansu/，里面有 forms/、chains/ 或 holidays.json）"
-        return [_refused("", folder.name, "pack", "", [message])]
+        return [_refused("", folder.name, "pack", "", [_NO_PACK])]
     serving_forms, serving_chains = await _serving(database, "form"), await _serving(database, "chain")
     planned: list[Planned] = []
     for pack in found:
         name = pack.name
         if not _PACK_NAME.fullmatch(name) or (packs is not None and name not in packs):
             used = "、".join(packs or []) or "无"
-            planned.append(_refused(name, name, "pack", name, [
-                f"配置包“{name}”没有在这个平台上使用（在用的是：{used}）：请检查配置包文件夹的名字"
-            ]))  # fmt: skip
+            message = f"配置包“{name}”没有在这个平台上使用（在用的是：{used}）：请检查配置包文件夹的名字"
+            planned.append(_refused(name, name, "pack", name, [message]))
             continue
-        forms, steps, pack_chains = (
-            _read_forms(pack, FARMER_FORMS, widgets),
-            _read_forms(pack, STEP_FORMS, widgets),
-            _read_chains(pack),
-        )
+        forms, steps = _read_forms(pack, FARMER_FORMS, widgets), _read_forms(pack, STEP_FORMS, widgets)
+        pack_chains = _read_chains(pack)
         known_forms: dict[str, FormDef] = {**serving_forms}
         known_forms.update(
-            (each.definition.id, each.definition)
-            for each in [*steps, *forms]
-            if isinstance(each.definition, FormDef)
+            (e.definition.id, e.definition) for e in [*steps, *forms] if isinstance(e.definition, FormDef)
         )
         known_chains: dict[str, Chain | None] = {**serving_chains}
         known_chains.update(
-            (each.definition.id, each.definition)
-            for each in pack_chains
-            if isinstance(each.definition, Chain)
+            (e.definition.id, e.definition) for e in pack_chains if isinstance(e.definition, Chain)
         )
-        for kind, read_files in (("form", forms), ("chain", pack_chains)):
-            twice = _duplicates(read_files)
-            for read in read_files:
-                problems = list(read.problems)
-                if isinstance(read.definition, FormDef):
-                    problems += [
-                        in_chinese(p) for p in form_chain_problems(read.definition, read.path, known_chains)
-                    ]
-                elif isinstance(read.definition, Chain):
-                    problems += [_zh(p) for p in lint_chain(read.definition, read.path, known_forms)]
-                item = read.definition.id if read.definition is not None else Path(read.path).stem
-                if read.definition is not None and item in twice:
-                    problems.append(
-                        f"“{item}”在这个配置包里有不止一个文件：每个{'表单' if kind == 'form' else '审批流程'}只留一个文件"
-                    )
-                if problems or read.definition is None:
-                    planned.append(_refused(name, read.path, kind, item, problems))  # type: ignore[arg-type]
-                else:
-                    serving = serving_forms if kind == "form" else serving_chains
-                    planned.append(await _against_published(database, name, kind, read, serving))  # type: ignore[arg-type]
-        for read in steps:
-            item = read.definition.id if read.definition is not None else Path(read.path).stem
-            if read.problems or read.definition is None:
-                planned.append(_refused(name, read.path, "step_form", item, read.problems))
-                continue
-            message = "员工在审批步骤里填的表单不按版本保存：文件检查通过，导入不会改变它；要改它，请更新配置包的文件后重新部署"
-            planned.append(Planned(FileReport(pack=name, path=read.path, kind="step_form", item=item,
-                                              version=read.definition.version, status="file_only", messages=[message])))  # fmt: skip
+        known = (known_forms, known_chains)
+        planned += await _versioned(database, name, "form", forms, known, serving_forms)
+        planned += await _versioned(database, name, "chain", pack_chains, known, serving_chains)
+        planned += _step_forms(name, steps)
         if (pack / HOLIDAYS).is_file():
             file_years = chains.file_years(name) if chains is not None and name in chains.packs() else {}
             planned += await _holiday_years(database, pack, file_years)
     return planned
+
+
+_NO_PACK = (
+    "没有找到配置包：文件夹里要有配置包的文件夹（例如 gansu/，里面有 forms/、chains/ 或 holidays.json）"
+)
