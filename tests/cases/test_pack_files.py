@@ -27,7 +27,11 @@ pytestmark = pytest.mark.anyio
 YIJIAN = "gansu-yijian-2023"
 D = dt.date.fromisoformat
 # Test data only, not the State Council's arrangement for 2027 (its Spring Festival is Saturday 6 February).
-HOLIDAYS_2027 = [D("2027-01-01"), *(D("2027-02-05") + dt.timedelta(days=n) for n in range(7)), D("2027-10-01")]
+HOLIDAYS_2027 = [
+    D("2027-01-01"),
+    *(D("2027-02-05") + dt.timedelta(days=n) for n in range(7)),
+    D("2027-10-01"),
+]
 WORKDAYS_2027 = [D("2027-02-20")]
 
 
@@ -61,7 +65,9 @@ async def test_an_exported_pack_loads_with_equal_definitions_and_imports_back_as
     )
     loaded = PackForms.from_packs(["gansu"], tmp_path)
     loaded_chains = ChainRegistry.from_packs(["gansu"], tmp_path)
-    assert {form.id: form.definition for form in loaded.forms} == {form.id: form.definition for form in packs.forms}
+    assert {form.id: form.definition for form in loaded.forms} == {
+        form.id: form.definition for form in packs.forms
+    }
     assert {form.id: form.definition for form in loaded.step_forms} == {
         form.id: form.definition for form in packs.step_forms
     }
@@ -78,10 +84,14 @@ async def test_an_exported_pack_loads_with_equal_definitions_and_imports_back_as
     assert not report.stored and not report.refused and not report.new
     assert {each.status for each in report.files} == {"unchanged", "file_only"}
     assert await generation(db) == before
-    await sync_pack_versions(db, loaded, loaded_chains)  # a platform started on the exported folder: nothing refused
+    await sync_pack_versions(
+        db, loaded, loaded_chains
+    )  # a platform started on the exported folder: nothing refused
 
 
-async def test_a_dry_run_says_what_would_be_published_and_stores_nothing(db: store.Database, tmp_path: Path) -> None:
+async def test_a_dry_run_says_what_would_be_published_and_stores_nothing(
+    db: store.Database, tmp_path: Path
+) -> None:
     _, chains = await _installed(db)
     await export_pack(db, "gansu", tmp_path, chains=chains)
     _edit(tmp_path / "gansu/forms/gansu-yijian-2023.json", version=2, title="一键报贫（第二版）")
@@ -90,7 +100,12 @@ async def test_a_dry_run_says_what_would_be_published_and_stores_nothing(db: sto
     report = await import_pack(db, tmp_path / "gansu", dry_run=True, staff=None)
 
     [new] = report.new
-    assert (new.path, new.item, new.version, new.current) == ("gansu/forms/gansu-yijian-2023.json", YIJIAN, 2, 1)
+    assert (new.path, new.item, new.version, new.current) == (
+        "gansu/forms/gansu-yijian-2023.json",
+        YIJIAN,
+        2,
+        1,
+    )
     assert new.messages == ["将发布为第2版（现在用的是第1版）"]
     assert report.dry_run and not report.stored
     assert [each.version for each in await stored.versions_of(db, YIJIAN)] == [1]
@@ -119,13 +134,20 @@ async def test_a_changed_file_under_a_published_number_refuses_the_whole_import(
     ("file", "changes", "expected"),
     [
         pytest.param(
-            "forms/gansu-yijian-2023.json", {"version": 2, "chain": "no-such-chain"}, "审批流程 no-such-chain 不存在",
+            "forms/gansu-yijian-2023.json",
+            {"version": 2, "chain": "no-such-chain"},
+            "审批流程 no-such-chain 不存在",
             id="form-of-a-chain-that-does-not-exist",
         ),
         pytest.param(
-            "forms/gansu-yijian-2023.json", {"version": 2, "sections": "not a list"}, "格式", id="form-not-in-format"
+            "forms/gansu-yijian-2023.json",
+            {"version": 2, "sections": "not a list"},
+            "格式",
+            id="form-not-in-format",
         ),
-        pytest.param("chains/gansu-zizhu-2021.json", {"version": 2, "id": "renamed"}, "", id="chain-failing-lint"),
+        pytest.param(
+            "chains/gansu-zizhu-2021.json", {"version": 2, "id": "renamed"}, "", id="chain-failing-lint"
+        ),
         pytest.param("forms/gansu-yijian-2023.json", {"version": 0}, "", id="version-zero"),
     ],
 )
@@ -210,7 +232,10 @@ async def test_holiday_years_are_exported_and_imported_through_the_years_checks(
     assert [each.status for each in unchanged.files if each.kind == "holidays"] == ["unchanged"]
 
     years["2027"]["workdays"] = ["2027-02-20", "2027-02-21"]
-    years["2028"] = {"holidays": ["2028-01-01"], "workdays": ["2028-01-01"]}  # a working day that is a holiday
+    years["2028"] = {
+        "holidays": ["2028-01-01"],
+        "workdays": ["2028-01-01"],
+    }  # a working day that is a holiday
     (tmp_path / "gansu/holidays.json").write_text(json.dumps(years), "utf-8")
     refused = await import_pack(db, tmp_path, dry_run=False, staff=admin, chains=chains)
     assert [each.item for each in refused.refused] == ["2028"] and not refused.stored
@@ -223,6 +248,9 @@ async def test_holiday_years_are_exported_and_imported_through_the_years_checks(
         ["将保存2027年的安排：放假9天，调休上班2天，替换已保存的第1版"]
     ]
     record = await saved_years.holiday_year(db, "gansu", 2027)
-    assert record is not None and (record.revision, record.workdays) == (2, [D("2027-02-20"), D("2027-02-21")])
+    assert record is not None and (record.revision, record.workdays) == (
+        2,
+        [D("2027-02-20"), D("2027-02-21")],
+    )
     page = await audit_page(db, AuditFilter(action="holidays.import"))
     assert [row.target for row in page.entries] == ["gansu:2027"]
