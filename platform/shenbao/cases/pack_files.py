@@ -59,6 +59,7 @@ __all__ = [
     "pack_of_version",
     "pack_years",
     "packs_in",
+    "published_in_pack",
 ]
 
 NOT_PROVINCE = "只有省级管理员可以导出和导入整个配置包；如需导入，请联系省级管理员。"
@@ -124,7 +125,7 @@ def pack_of_version(versions: list[stored.VersionRecord], chains: ChainRegistry)
     return packs[0] if len(packs) == 1 else None
 
 
-async def _published(
+async def published_in_pack(
     database: Database, pack: str, chains: ChainRegistry, kind: stored.Kind
 ) -> dict[str, stored.VersionRecord]:
     """The version served now of each form (or chain) of ``pack``, by id."""
@@ -191,10 +192,10 @@ async def export_pack(
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target / relative)
                 written.append(f"{pack}/{relative}")
-    forms = await _published(database, pack, chains, "form")
+    forms = await published_in_pack(database, pack, chains, "form")
     for form_id, record in forms.items():
         write(f"{FARMER_FORMS}/{form_id}.json", definition_file(record.definition, "form"))
-    pack_chains = await _published(database, pack, chains, "chain")
+    pack_chains = await published_in_pack(database, pack, chains, "chain")
     for chain_id, record in pack_chains.items():
         write(f"{CHAINS}/{chain_id}.json", definition_file(record.definition, "chain"))
     years = await pack_years(database, pack, chains)

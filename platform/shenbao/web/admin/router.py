@@ -9,6 +9,7 @@ from shenbao.web.admin.access import require_author
 from shenbao.web.admin.builder import BuilderController
 from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.holidays import HolidaysController
+from shenbao.web.admin.packs import PacksController
 from shenbao.web.admin.preview import PreviewController
 from shenbao.web.admin.publishing import PublishingController
 from shenbao.web.admin.region_root import RegionRootController
@@ -23,7 +24,7 @@ __all__ = ["admin_router"]
 def admin_router() -> Router:
     """``/admin``: the list of forms, a new form, a copy or an imported file, the builder (questions, rules,
     outcomes, the region picker's root), the preview of a form being built, its trial link and its export;
-    publishing, versions and rollback; the packs' holiday years (province admins only)."""
+    publishing, versions and rollback; the packs' holiday years, and whole packs as files (province admins only)."""
     return Router(
         path="/admin",
         route_handlers=[
@@ -37,6 +38,7 @@ def admin_router() -> Router:
             TransferController,
             PublishingController,
             HolidaysController,
+            PacksController,
         ],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},
