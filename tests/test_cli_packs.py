@@ -1,4 +1,4 @@
-"""``shenbao pack export`` and ``shenbao pack import [--dry-run]``: the report printed, exit 1 when a file is refused."""
+"""``shenbao pack export`` and ``shenbao pack import [--dry-run]``: the report printed; exit 1 when refused."""
 
 from __future__ import annotations
 

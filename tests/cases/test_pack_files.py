@@ -146,9 +146,9 @@ async def test_a_changed_file_under_a_published_number_refuses_the_whole_import(
             id="form-not-in-format",
         ),
         pytest.param(
-            "chains/gansu-zizhu-2021.json", {"version": 2, "id": "renamed"}, "", id="chain-failing-lint"
+            "chains/gansu-zizhu-2021.json", {"version": 2, "id": "renamed"}, "C012", id="chain-failing-lint"
         ),
-        pytest.param("forms/gansu-yijian-2023.json", {"version": 0}, "", id="version-zero"),
+        pytest.param("forms/gansu-yijian-2023.json", {"version": 0}, "应当不小于1", id="version-zero"),
     ],
 )
 async def test_a_file_that_does_not_lint_is_refused_in_chinese(
@@ -163,6 +163,42 @@ async def test_a_file_that_does_not_lint_is_refused_in_chinese(
     [refused] = report.refused
     assert refused.path == f"gansu/{file}" and refused.messages
     assert expected in " ".join(refused.messages)
+    assert not report.stored
+
+
+@pytest.mark.parametrize(
+    ("file", "changes", "expected"),
+    [
+        pytest.param(
+            "chains/new-chain.json",
+            {"id": "new-chain"},
+            "平台上还没有审批流程“new-chain”",
+            id="a-chain-not-deployed",
+        ),
+        pytest.param(
+            "chains/forms/household-check.json",
+            {"title": "改过的入户核查"},
+            "导入不能添加或改变它",
+            id="a-changed-step-form",
+        ),
+    ],
+)
+async def test_what_the_running_platform_lacks_is_refused(
+    db: store.Database, tmp_path: Path, file: str, changes: dict[str, Any], expected: str
+) -> None:
+    packs, chains = await _installed(db)
+    await export_pack(db, "gansu", tmp_path, chains=chains)
+    pack = tmp_path / "gansu"
+    running = {"chains": chains, "step_forms": packs.step_forms}
+    assert not (await import_pack(db, tmp_path, dry_run=True, staff=None, **running)).refused
+    if not (pack / file).exists():
+        (pack / file).write_bytes((pack / "chains/gansu-zizhu-2021.json").read_bytes())
+    _edit(pack / file, **changes)
+
+    report = await import_pack(db, tmp_path, dry_run=False, staff=None, **running)
+
+    [refused] = report.refused
+    assert refused.path == f"gansu/{file}" and expected in refused.messages[0]
     assert not report.stored
 
 

@@ -2,8 +2,8 @@
 
 An uploaded zip is unpacked only after every entry is checked: no absolute path or ``..`` (nothing lands outside the
 folder), at most :data:`MAX_ENTRIES` files and :data:`MAX_UNPACKED_BYTES` in all, counted as read rather than as the
-zip claims (a small zip that unpacks to gigabytes is refused part-way). The folders macOS and Windows add (``__MACOSX/``,
-``.DS_Store``, ``Thumbs.db``) are skipped.
+zip claims (a small zip that unpacks to gigabytes is refused part-way). The folders macOS and Windows add
+(``__MACOSX/``, ``.DS_Store``, ``Thumbs.db``) are skipped.
 """
 
 from __future__ import annotations

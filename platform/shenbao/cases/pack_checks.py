@@ -23,7 +23,7 @@ from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.loader import DefinitionError
 from shenbao.forms.model import FormDef, text_of
 from shenbao.forms.transfer import check_form_file
-from shenbao.packs import FARMER_FORMS, STEP_FORMS, ChainRegistry
+from shenbao.packs import FARMER_FORMS, STEP_FORMS, ChainRegistry, FormRegistry
 from shenbao.store import Database
 from shenbao.store import holidays as saved_years
 from shenbao.store import versions as stored
@@ -276,6 +276,7 @@ async def _versioned(
     files: list[_Read],
     known: tuple[dict[str, FormDef], dict[str, Chain | None]],
     serving: Mapping[str, Any],
+    running: ChainRegistry | None,
 ) -> list[Planned]:
     """Each form (or chain) file of a pack: linted against the pack's forms and chains, then against what is
     published."""
@@ -292,6 +293,8 @@ async def _versioned(
         item = read.definition.id if read.definition is not None else Path(read.path).stem
         if read.definition is not None and item in twice:
             problems.append(f"“{item}”在这个配置包里有不止一个文件：每个{noun}只留一个文件")
+        if isinstance(read.definition, Chain) and running is not None and running.pack_of(item) is None:
+            problems.append(_NEW_CHAIN.format(item=item, pack=pack))
         if problems or read.definition is None:
             planned.append(_refused(pack, read.path, kind, item, problems))
         else:
@@ -299,12 +302,19 @@ async def _versioned(
     return planned
 
 
-def _step_forms(pack: str, files: list[_Read]) -> list[Planned]:
+def _step_forms(pack: str, files: list[_Read], installed: FormRegistry | None) -> list[Planned]:
+    """Each step form of a pack: checked, and (given the platform's) the same as the one it runs."""
     planned: list[Planned] = []
     for read in files:
         item = read.definition.id if read.definition is not None else Path(read.path).stem
         if read.problems or read.definition is None:
             planned.append(_refused(pack, read.path, "step_form", item, read.problems))
+            continue
+        running = installed.get(item) if installed is not None else None
+        if installed is not None and (running is None or running.definition != read.definition):
+            planned.append(
+                _refused(pack, read.path, "step_form", item, [_STEP_FORM_CHANGED.format(pack=pack)])
+            )
             continue
         report = FileReport(
             pack=pack, path=read.path, kind="step_form", item=item, version=read.definition.version,
@@ -314,8 +324,14 @@ def _step_forms(pack: str, files: list[_Read]) -> list[Planned]:
     return planned
 
 
-_STEP_FORM = (
-    "员工在审批步骤里填的表单不按版本保存：文件检查通过，导入不会改变它；要改它，请更新配置包的文件后重新部署"
+_STEP_FORM = "员工在审批步骤里填的表单（不按版本保存）：和平台上的相同"
+_STEP_FORM_CHANGED = (
+    "员工在审批步骤里填的表单不按版本保存，导入不能添加或改变它：请把这个文件放进配置包的文件夹"
+    "（form_defs/{pack}/chains/forms/）后重新部署，或把它改回下载时的样子"
+)
+_NEW_CHAIN = (
+    "平台上还没有审批流程“{item}”：导入只能给已有的审批流程发布新版本；新的审批流程请先放进配置包的文件夹"
+    "（form_defs/{pack}/chains/）后重新部署"
 )
 
 
@@ -325,6 +341,7 @@ async def check_folder(
     *,
     packs: Collection[str] | None = None,
     chains: ChainRegistry | None = None,
+    step_forms: FormRegistry | None = None,
     widgets: Mapping[str, str | None] | None = None,
 ) -> list[Planned]:
     """Check every file of the pack folder(s) at ``folder`` (a pack, or a folder of packs) against the database.
@@ -333,7 +350,10 @@ async def check_folder(
         database: the open database.
         folder: a pack's folder (it has ``forms/``, ``chains/`` or ``holidays.json``), or a folder of them.
         packs: the packs the platform runs (``None``: any); a pack not among them is refused.
-        chains: the running platform's chains, whose packs' ``holidays.json`` years a file may repeat.
+        chains: the running platform's chains: a chain it does not run yet is refused (its file goes into the pack
+            first), and its packs' ``holidays.json`` years count as unchanged.
+        step_forms: the forms the running platform's chains fill at a step: a step form file must be one of them,
+            unchanged (step forms are files only, not versions).
         widgets: the installed widgets and the question type each draws (a question's own widget must be one).
     """
     found = packs_in(folder)
@@ -359,9 +379,9 @@ async def check_folder(
             (e.definition.id, e.definition) for e in pack_chains if isinstance(e.definition, Chain)
         )
         known = (known_forms, known_chains)
-        planned += await _versioned(database, name, "form", forms, known, serving_forms)
-        planned += await _versioned(database, name, "chain", pack_chains, known, serving_chains)
-        planned += _step_forms(name, steps)
+        planned += await _versioned(database, name, "form", forms, known, serving_forms, chains)
+        planned += await _versioned(database, name, "chain", pack_chains, known, serving_chains, chains)
+        planned += _step_forms(name, steps, step_forms)
         if (pack / HOLIDAYS).is_file():
             file_years = chains.file_years(name) if chains is not None and name in chains.packs() else {}
             planned += await _holiday_years(database, pack, file_years)

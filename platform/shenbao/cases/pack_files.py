@@ -33,7 +33,7 @@ import msgspec
 
 from shenbao.cases.pack_checks import CHAINS, HOLIDAYS, FileReport, Planned, check_folder, packs_in
 from shenbao.forms.model import FormDef
-from shenbao.packs import FARMER_FORMS, ChainRegistry
+from shenbao.packs import FARMER_FORMS, ChainRegistry, FormRegistry
 from shenbao.paths import form_defs_dir
 from shenbao.store import Database
 from shenbao.store import holidays as saved_years
@@ -248,6 +248,7 @@ async def import_pack(
     staff: StaffRecord | None,
     packs: Collection[str] | None = None,
     chains: ChainRegistry | None = None,
+    step_forms: FormRegistry | None = None,
     widgets: Mapping[str, str | None] | None = None,
     address: str = "",
     now: datetime | None = None,
@@ -260,7 +261,9 @@ async def import_pack(
         dry_run: only check: say what would happen, store nothing.
         staff: the province admin importing; ``None`` for the command line.
         packs: the packs the platform runs (``None``: any).
-        chains: the running platform's chains (its packs' ``holidays.json`` years count as unchanged).
+        chains: the running platform's chains (a chain it does not run is refused; its packs' ``holidays.json``
+            years count as unchanged).
+        step_forms: the running platform's step forms (a step form file must be one of them, unchanged).
         widgets: the installed widgets and the question type each draws.
         address: the client's address, for the audit log.
         now: when (default: now).
@@ -270,7 +273,9 @@ async def import_pack(
     """
     if staff is not None and not may_import_packs(staff):
         raise PermissionError(NOT_PROVINCE)
-    planned = await check_folder(database, folder, packs=packs, chains=chains, widgets=widgets)
+    planned = await check_folder(
+        database, folder, packs=packs, chains=chains, step_forms=step_forms, widgets=widgets
+    )
     reports = [each.report for each in planned]
     todo = [each for each in planned if each.report.status == "new"]
     if dry_run or not todo or any(each.status == "refused" for each in reports):

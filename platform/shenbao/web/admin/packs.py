@@ -154,8 +154,8 @@ class PacksController(Controller):
                 )
             report = await pack_files.import_pack(
                 services.database, Path(folder), dry_run=not (confirm and checked == digest), staff=signed_in.staff,
-                packs=services.settings.packs, chains=services.chains, widgets=_drawn(),
-                address=client_address(request),
+                packs=services.settings.packs, chains=services.chains, step_forms=services.step_forms,
+                widgets=_drawn(), address=client_address(request),
             )  # fmt: skip
         if report.stored and services.catalog is not None:
             await (
