@@ -45,6 +45,14 @@ def _changed(archive: bytes, name: str, **changes: object) -> bytes:
     return out.getvalue()
 
 
+def _zipped(files: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
 def _upload(client: Client, content: bytes, **fields: str) -> object:
     token = csrf_of(client.get("/admin/packs/").text)
     return client.post(
@@ -123,6 +131,13 @@ def test_an_upload_is_checked_first_then_imported_with_the_same_file(
     [
         pytest.param(None, "第1版已在", id="changed-under-a-published-number"),
         pytest.param(b"not a zip", "不是 zip 压缩包", id="not-a-zip"),
+        pytest.param(
+            _zipped({"../gansu/holidays.json": "{}"}), "指向压缩包以外的位置", id="an-entry-outside"
+        ),
+        pytest.param(_zipped({"forms/x.json": "{}"}), "要先有配置包的文件夹", id="no-pack-folder"),
+        pytest.param(
+            _zipped({"qinghai/holidays.json": "{}"}), "配置包“qinghai”没有在这个平台上使用", id="another-pack"
+        ),
     ],
 )
 def test_a_refused_upload_stores_nothing_and_says_why(

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -45,6 +46,10 @@ _BODY_LIMIT = MAX_ARCHIVE_BYTES + 256 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _NO_FILE = "没有收到文件：请点“选择文件”选一个配置包压缩包（.zip），再点“检查”"
 _TOO_LARGE = f"文件太大：最多可以上传{MAX_ARCHIVE_BYTES // 1024 // 1024} MB 的压缩包"
+_NO_PACK_FOLDER = (
+    "压缩包里要先有配置包的文件夹（例如 gansu/），forms/、chains/ 放在它里面：请上传“下载整个配置包”得到的压缩包，"
+    "或把配置包的文件夹整个压缩"
+)
 _OTHER_FILE = "这次选的压缩包和刚才检查的不是同一个，所以没有导入：下面是它的检查结果，核对后再点“确认导入”"
 
 
@@ -112,7 +117,7 @@ class PacksController(Controller):
                 chains=services.chains,
                 root=services.settings.form_defs,
             )
-            data = zip_folder(Path(folder))
+            data = await anyio.to_thread.run_sync(zip_folder, Path(folder))
         async with services.database.transaction():
             await record_audit(
                 services.database, action="pack.export", staff=signed_in.staff, target=pack,
@@ -147,10 +152,14 @@ class PacksController(Controller):
         confirm = posted.get("confirm") == "1" and bool(_DIGEST.fullmatch(checked))
         with tempfile.TemporaryDirectory(prefix="shenbao-upload-") as folder:
             try:
-                unzip_into(data, Path(folder))
+                await anyio.to_thread.run_sync(unzip_into, data, Path(folder))
             except ArchiveError as error:
                 return await _page(
                     services, signed_in, error=str(error), status=HTTP_422_UNPROCESSABLE_ENTITY
+                )
+            if pack_files.packs_in(Path(folder)) == [Path(folder)]:  # forms/ at the top: which pack is it?
+                return await _page(
+                    services, signed_in, error=_NO_PACK_FOLDER, status=HTTP_422_UNPROCESSABLE_ENTITY
                 )
             report = await pack_files.import_pack(
                 services.database, Path(folder), dry_run=not (confirm and checked == digest), staff=signed_in.staff,
