@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from shenbao import store
 from shenbao.cases import holidays
 from shenbao.cases.catalog import Catalog, sync_pack_versions
-from shenbao.cases.pack_files import export_pack, import_pack
+from shenbao.cases.pack_files import export_pack, import_pack, pack_of_version
 from shenbao.packs import ChainRegistry, PackForms
 from shenbao.store import holidays as saved_years
 from shenbao.store import versions as stored
@@ -49,6 +50,59 @@ async def _admin(db: store.Database) -> StaffRecord:
 def _edit(path: Path, **changes: Any) -> None:
     content = json.loads(path.read_text("utf-8"))
     path.write_text(json.dumps({**content, **changes}, ensure_ascii=False, indent=2), "utf-8")
+
+
+def _version(
+    kind: str, source: str, owner_region: str = "", chain: str | None = None
+) -> stored.VersionRecord:
+    definition: dict[str, Any] = {"id": "relief-2027", "version": 1} | ({"chain": chain} if chain else {})
+    return stored.VersionRecord(
+        row=1, kind=kind, item_id="relief-2027", version=1, title="临时救助", definition=definition, digest="",
+        source=source, owner_region=owner_region, staff_id=None, username="", reason="",
+        at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("versions", "packs", "expected"),
+    [
+        pytest.param(
+            [_version("form", "admin"), _version("form", "pack:gansu")],
+            ["gansu"],
+            "gansu",
+            id="from-a-pack-file",
+        ),
+        pytest.param(
+            [_version("form", "admin", "62", "gansu-zizhu-2021")],
+            ["gansu"],
+            "gansu",
+            id="province-form-on-a-pack-chain",
+        ),
+        pytest.param(
+            [_version("form", "admin", "62")], ["gansu"], "gansu", id="province-form-without-chain-one-pack"
+        ),
+        pytest.param(
+            [_version("form", "admin", "62")], ["gansu", "qinghai"], None, id="without-chain-several-packs"
+        ),
+        pytest.param(
+            [_version("form", "admin", "620102", "gansu-zizhu-2021")], ["gansu"], None, id="a-county-form"
+        ),
+        pytest.param(
+            [_version("form", "admin", "62", "no-such-chain")], ["gansu"], None, id="a-chain-of-no-pack"
+        ),
+    ],
+)
+async def test_which_pack_a_form_published_in_the_builder_belongs_to(
+    versions: list[stored.VersionRecord], packs: list[str], expected: str | None
+) -> None:
+    gansu = ChainRegistry.from_packs(["gansu"])
+    running = {chain.id: (chain, gansu.calendar("gansu")) for chain in gansu}
+    for pack in packs[1:]:  # another pack running beside Gansu, with a chain of its own
+        chain = msgspec.structs.replace(next(iter(gansu)), id=f"{pack}-chain")
+        running[chain.id] = (chain, gansu.calendar("gansu"))
+    chains = ChainRegistry(running, packs={chain_id: chain_id.split("-")[0] for chain_id in running})
+    assert chains.packs() == packs
+    assert pack_of_version(versions, chains) == expected
 
 
 async def test_an_exported_pack_loads_with_equal_definitions_and_imports_back_as_a_no_op(

@@ -68,7 +68,7 @@ _VERSIONED = (f"{FARMER_FORMS}/", f"{CHAINS}/")
 
 
 class Exported(msgspec.Struct, frozen=True, kw_only=True):
-    """What :func:`export_pack` wrote: each file (relative to the folder) and what was left out, and why."""
+    """What :func:`export_pack` wrote: each file (from the folder on), and the versions and years in them."""
 
     pack: str
     files: list[str]
