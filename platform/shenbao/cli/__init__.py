@@ -1,5 +1,5 @@
 """The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, sweep-files, regions
-import, staff add."""
+import, staff add, pack export, pack import."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -36,6 +37,33 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from shenbao.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def _add_pack_commands(commands: Any) -> None:
+    pack = commands.add_parser("pack", help="a pack's published forms, chains and holiday years as files")
+    pack_commands = pack.add_subparsers(dest="pack_command", required=True)
+    export = pack_commands.add_parser(
+        "export",
+        help="write the versions served now of the pack's forms and chains, and its holiday years, into "
+        "<folder>/<pack>/ (the pack layout: review it in git, load it as form_defs/)",
+    )
+    export.add_argument("pack")
+    export.add_argument("folder", type=Path)
+    imported = pack_commands.add_parser(
+        "import",
+        help="publish the new versions of a pack folder's forms and chains and save its holiday years; "
+        "nothing is stored when any file is refused (exit 1)",
+    )
+    imported.add_argument("folder", type=Path, help="a pack folder, or a folder of packs")
+    imported.add_argument("--dry-run", action="store_true", help="only check and report")
+
+
+def _run_pack_command(settings: Settings, args: argparse.Namespace) -> int:
+    from shenbao.cli import packs
+
+    if args.pack_command == "export":
+        return asyncio.run(packs.export_pack(settings, args.pack, args.folder))
+    return packs.import_pack(settings, args.folder, dry_run=args.dry_run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     staff_add.add_argument("--name", default="", help="the person's name")
     staff_add.add_argument("--phone", default="", help="their mobile number")
     staff_add.add_argument("--password", help="for scripts; asked for when omitted")
+    _add_pack_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "lint":
@@ -142,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(tasks.import_regions(settings, args.dist, args.province))
     elif args.command == "staff":
         return asyncio.run(tasks.add_staff(settings, args))
+    elif args.command == "pack":
+        return _run_pack_command(settings, args)
     return 0
 
 

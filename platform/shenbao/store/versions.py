@@ -44,7 +44,9 @@ __all__ = [
     "versions_since",
 ]
 
-PublicationAction = Literal["publish", "rollback", "pack"]
+PublicationAction = Literal["publish", "rollback", "pack", "import"]
+"""How a version became current: published in the builder, rolled back to, a pack file at start-up, or a pack
+folder imported (``shenbao pack import``, ``/admin/packs``)."""
 Kind = Literal["form", "chain"]
 
 _FINISHED = ("approved", "refused")

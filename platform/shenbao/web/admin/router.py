@@ -10,6 +10,7 @@ from shenbao.web.admin.builder import BuilderController
 from shenbao.web.admin.chains import ChainsController
 from shenbao.web.admin.forms import FormsController
 from shenbao.web.admin.holidays import HolidaysController
+from shenbao.web.admin.packs import PacksController
 from shenbao.web.admin.preview import PreviewController
 from shenbao.web.admin.publishing import PublishingController
 from shenbao.web.admin.region_root import RegionRootController
@@ -24,7 +25,8 @@ __all__ = ["admin_router"]
 def admin_router() -> Router:
     """``/admin``: the list of forms, a new form, a copy or an imported file, the builder (questions, rules,
     outcomes, the region picker's root), the preview of a form being built, its trial link and its export;
-    publishing, versions and rollback; the chain editor and the packs' holiday years (province admins only)."""
+    publishing, versions and rollback; the chain editor, the packs' holiday years and whole packs as files (province
+    admins only)."""
     return Router(
         path="/admin",
         route_handlers=[
@@ -39,6 +41,7 @@ def admin_router() -> Router:
             PublishingController,
             HolidaysController,
             ChainsController,
+            PacksController,
         ],
         dependencies={"signed_in": Provide(require_author)},
         exception_handlers={NotSignedIn: to_login},

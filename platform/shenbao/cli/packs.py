@@ -1,0 +1,106 @@
+"""``shenbao pack export <pack> <folder>`` and ``shenbao pack import <folder> [--dry-run]``: a pack's published
+forms, chains and holiday years as files (for git), and a pack folder imported back (checked first, all or nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shenbao.settings import Settings
+
+if TYPE_CHECKING:
+    from shenbao.cases.pack_files import PackImport
+
+__all__ = ["export_pack", "import_pack", "report_lines"]
+
+_STATUS = {"new": "新版本", "unchanged": "不变", "refused": "不能导入", "file_only": "只是文件"}
+_KIND = {"pack": "配置包", "form": "表单", "step_form": "步骤表单", "chain": "审批流程", "holidays": "节假日"}
+
+
+async def export_pack(settings: Settings, pack: str, folder: Path) -> int:
+    """``shenbao pack export``: write the pack as published into ``<folder>/<pack>/``; 2 for a pack not run here."""
+    from shenbao import store
+    from shenbao.cases import pack_files
+    from shenbao.packs import ChainRegistry
+
+    if pack not in settings.packs:
+        print(
+            f"配置包“{pack}”没有在这个平台上使用（SHENBAO_PACKS 是：{'、'.join(settings.packs)}）：请检查名字",
+            file=sys.stderr,
+        )
+        return 2
+    chains = ChainRegistry.from_packs(settings.packs, settings.form_defs)
+    database = await store.open_database(settings.database_url, keys=settings.keys)
+    try:
+        await store.migrate(database)
+        exported = await pack_files.export_pack(
+            database, pack, folder, chains=chains, root=settings.form_defs
+        )
+    finally:
+        await database.close()
+    for form_id, version in exported.forms.items():
+        print(f"表单 {form_id}：第{version}版")
+    for chain_id, version in exported.chains.items():
+        print(f"审批流程 {chain_id}：第{version}版")
+    years = "、".join(map(str, exported.years)) or "无"
+    print(f"{len(exported.files)} 个文件写到了 {folder / pack}（节假日年份：{years}）")
+    if not exported.forms:
+        print(
+            "数据库里还没有这个配置包发布的表单：先启动一次平台（它会把配置包的文件记为已发布的版本），再导出",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def report_lines(report: PackImport) -> list[str]:
+    """The import report as lines: one per file, then what happened."""
+    lines = []
+    for each in report.files:
+        version = f" 第{each.version}版" if each.version is not None else ""
+        head = f"[{_STATUS[each.status]}] {each.path} {_KIND[each.kind]} {each.item}{version}".rstrip()
+        lines.append(f"{head}：{'；'.join(each.messages)}")
+    new, refused = len(report.new), len(report.refused)
+    if refused:
+        lines.append(f"有{refused}个文件不能导入，所以什么都没有导入：请按上面的提示改好后再导入")
+    elif report.stored:
+        lines.append(f"已导入：{new}项新的版本或节假日年份，各进程一秒内开始使用")
+    elif report.dry_run:
+        lines.append(f"检查通过（这次只检查，没有导入）：导入会发布或保存{new}项")
+    else:
+        lines.append("没有要导入的改动：每个文件都已经发布过")
+    return lines
+
+
+def import_pack(settings: Settings, folder: Path, *, dry_run: bool) -> int:
+    """``shenbao pack import``: check the folder, import it unless ``dry_run``; 1 when a file is refused."""
+    if not folder.is_dir():
+        print(f"没有找到文件夹 {folder}：请给出配置包的文件夹（例如导出得到的 gansu/）", file=sys.stderr)
+        return 2
+    report = asyncio.run(_import(settings, folder, dry_run=dry_run))
+    print("\n".join(report_lines(report)))
+    return 1 if report.refused else 0
+
+
+async def _import(settings: Settings, folder: Path, *, dry_run: bool) -> PackImport:
+    from shenbao import store
+    from shenbao.cases import pack_files
+    from shenbao.packs import ChainRegistry, PackForms
+    from shenbao.paths import form_defs_dir
+    from shenbao.widgets import WidgetRegistry, widget_roots
+
+    chains = ChainRegistry.from_packs(settings.packs, settings.form_defs)
+    step_forms = PackForms.from_packs(settings.packs, settings.form_defs).step_forms
+    installed = WidgetRegistry.discover(widget_roots(settings.form_defs or form_defs_dir(), settings.packs))
+    database = await store.open_database(settings.database_url, keys=settings.keys)
+    try:
+        await store.migrate(database)
+        report = await pack_files.import_pack(
+            database, folder, dry_run=dry_run, staff=None, packs=settings.packs, chains=chains,
+            step_forms=step_forms, widgets={widget.name: widget.draws for widget in installed},
+        )  # fmt: skip
+    finally:
+        await database.close()
+    return report
