@@ -36,6 +36,7 @@ def test_a_clean_draft_is_published_and_farmers_get_it_at_once(admin: Client) ->
     page = admin.get(f"{url}/publish")
     assert "✓ 检查通过" in page.text and "第一次发布" in page.text and "发布为第1版" in page.text
     assert admin.get("/f/relief-2027").status_code == 404  # not served before it is published
+    assert "临时救助申请" not in admin.get("/").text
 
     published = _publish(admin, url)
 
@@ -49,6 +50,7 @@ def test_a_clean_draft_is_published_and_farmers_get_it_at_once(admin: Client) ->
     )
     farmer = admin.get("/f/relief-2027")
     assert farmer.status_code == 200 and "临时救助申请" in farmer.text
+    assert "临时救助申请" in admin.get("/").text  # the farmers' list of forms, cached per set of versions
     assert "农户在用第1版" in admin.get(f"{url}/").text
 
 

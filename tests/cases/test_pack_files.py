@@ -200,7 +200,10 @@ async def test_a_changed_file_under_a_published_number_refuses_the_whole_import(
             id="form-not-in-format",
         ),
         pytest.param(
-            "chains/gansu-zizhu-2021.json", {"version": 2, "id": "renamed"}, "和文件名不一致", id="chain-failing-lint"
+            "chains/gansu-zizhu-2021.json",
+            {"version": 2, "id": "renamed"},
+            "和文件名不一致",
+            id="chain-failing-lint",
         ),
         pytest.param("forms/gansu-yijian-2023.json", {"version": 0}, "应当不小于1", id="version-zero"),
     ],

@@ -85,7 +85,11 @@ class FarmerController(Controller):
         self, services: NamedDependency[Services], request: Request[Any, Any, Any]
     ) -> ASGIResponse:
         page = services.first_visit.get(
-            ("index", current_language()),
+            (
+                "index",
+                current_language(),
+                *sorted(services.forms.current().items()),
+            ),  # a publication: a new page
             lambda: services.renderer.render("farmer/index.html", forms=list(services.forms)),
         )
         return html_response(request, page)
