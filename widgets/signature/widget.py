@@ -35,6 +35,7 @@ from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from PIL import Image
 
+from shenbao.display import SIGN_AT_VISIT, signs_at_visit
 from shenbao.files import (
     ImageRejected,
     clean_kept_image,
@@ -45,7 +46,6 @@ from shenbao.files import (
     parse_ref,
 )
 from shenbao.forms.model import Signature
-from shenbao.display import SIGN_AT_VISIT, signs_at_visit
 from shenbao.web.services import Services
 from shenbao.web.upload_access import upload_services
 from shenbao.web.widget_routes import upload_response
