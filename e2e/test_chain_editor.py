@@ -65,6 +65,14 @@ def test_a_deadline_changed_in_the_editor_reaches_new_cases_and_not_the_open_one
     expect(desk.locator("#due-household_check")).to_contain_text("10月13日 周二")
     expect(desk.locator(".chain-head")).to_contain_text("期限改为提交后7个工作日")
     _shot(desk, "after")
+    green = desk.locator("#green-rule")
+    expect(green).to_contain_text("第5题选了“因灾（遭受自然灾害）”“因意外事故”中任一项")
+    green.get_by_label("因病（家里有人生病）").check()
+    green.get_by_role("button", name="保存条件").click()
+    expect(desk.locator("#green-sentence")).to_contain_text(
+        "“因病（家里有人生病）”“因灾（遭受自然灾害）”“因意外事故”中任一项"
+    )
+    desk.locator("#chain-settings").screenshot(path=str(ARTIFACTS / "chain-settings.png"))
 
     desk.get_by_label("为什么发布（记入操作日志）").fill("入户核查放宽到7个工作日")
     desk.get_by_role("button", name="发布新版本").click()

@@ -62,9 +62,7 @@ def test_the_chains_are_listed_and_one_opens_with_its_steps_and_dates(admin: Cli
     assert "村级核查" in page.text or "入户核查" in page.text
     assert 'id="due-household_check"' in page.text and "10月10日" in page.text  # 调休 Saturday 10 October
     assert "国庆节" in page.text and "调休上班" in page.text
-    assert (
-        "也就是：第5题选了“因灾（遭受自然灾害）”“因意外事故”中任一项" in page.text
-    )  # the green channel's rule
+    assert "第5题选了“因灾（遭受自然灾害）”“因意外事故”中任一项</span>" in page.text  # the green channel, said
 
 
 def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_version(
@@ -134,3 +132,22 @@ def test_only_province_accounts_edit_chains(admin_settings: Settings) -> None:
     with TestClient(create_app(admin_settings), base_url="http://127.0.0.1") as client:
         sign_in(client, "county")
         assert client.get("/admin/chains").status_code == 403
+
+
+def test_the_green_channel_is_set_with_the_rule_builders_rows(admin: Client) -> None:
+    rows = {"node.r": "cond", "was.r": "hardship", "q.r": "hardship", "op.r": "any_of"}
+    saved = _edit(admin, op="green_rule", **rows, **{"vs.r.illness": "1", "vs.r.disaster": "1"})
+    assert saved.status_code == 303, saved.text
+    page = admin.get(CHAIN).text
+    assert "第5题选了“因病（家里有人生病）”“因灾（遭受自然灾害）”中任一项" in page
+    assert "绿色通道的规则或设置变了" in page  # what publishing would change
+
+    both = _edit(admin, op="green_rule", act="and", **rows, **{"vs.r.illness": "1"})
+    assert both.status_code == 303
+    grouped = admin.get(CHAIN).text
+    assert 'name="node.r" aria-label="这一组的条件"' in grouped and 'name="node.r.1" value="cond"' in grouped
+
+    removed = _edit(admin, op="green_rule", act="del:r", **rows)
+    assert removed.status_code == 303
+    gone = admin.get(CHAIN).text
+    assert 'id="green-start"' in gone and "green-sentence" not in gone

@@ -7,11 +7,14 @@ import datetime as dt
 from typing import Any, Literal, get_args
 
 from shenbao.cases.chain_editing import check_chain
+from shenbao.forms.edit_rules import default_condition
 from shenbao.forms.model import FormDef, text_of
 from shenbao.forms.rule_reading import read_rule
 from shenbao.forms.rule_text import describe_rule
+from shenbao.forms.rules import Rule, rule_source
 from shenbao.roles import ROLE_NAMES, Role
 from shenbao.store import chain_drafts as drafts
+from shenbao.web.admin.rule_form import ConditionRow, GroupNode, posted_rule, rule_rows
 from shenbao.web.services import Services
 from shenbao.workflow.chain_diff import diff_chains
 from shenbao.workflow.chain_edits import (
@@ -47,7 +50,7 @@ from shenbao.workflow.sms_templates import (
 )
 from shenbao.workflow.timeline import month_grids, timeline
 
-__all__ = ["chain_edits", "editor_context", "green_sentence"]
+__all__ = ["chain_edits", "chain_form", "editor_context", "green_rows", "green_sentence"]
 
 ACTIONS: tuple[str, ...] = get_args(ActionName)
 ROLES: tuple[Role, ...] = tuple(ROLE_NAMES)
@@ -104,9 +107,33 @@ def _step_edits(step: Step, posted: dict[str, str]) -> list[ChainEdit] | str:
     return edits
 
 
-def chain_edits(chain: Chain, posted: dict[str, str]) -> list[ChainEdit] | str:
-    """The edits a posted form of the editor makes (``op`` says which form), or what is wrong with it (Chinese)."""
+def _green_rule(chain: Chain, posted: dict[str, str], form: FormDef | None) -> list[ChainEdit] | str:
+    """The green channel's rule from the rule builder's rows (over the questions of ``form``, the form that uses the
+    chain), kept as the CEL it compiles to; its label and relief roles unchanged."""
+    if form is None or not form.questions():
+        return "没有表单用这个流程，无法按题目设置绿色通道：请在下面直接写表达式"
+    last = form.questions()[-1].id
+    if posted.get("act") == "start":
+        rule: Rule | None = default_condition(form, last, "check")
+    else:
+        rule = posted_rule(form, last, "check", posted)
+    green = chain.green_channel
+    relief, label = (green.relief_roles, green.label) if green else ([], "绿色通道")
+    if rule is None:
+        return [SetGreenChannel(when=None, relief_roles=[], label=label)]
+    try:
+        when = rule_source(rule, form)
+    except ValueError as error:
+        return f"绿色通道的条件还不完整：{error}"
+    return [SetGreenChannel(when=when, relief_roles=list(relief), label=label)]
+
+
+def chain_edits(chain: Chain, posted: dict[str, str], form: FormDef | None = None) -> list[ChainEdit] | str:
+    """The edits a posted form of the editor makes (``op`` says which form), or what is wrong with it (Chinese);
+    ``form`` is the form that uses the chain (the green channel's rule reads its questions)."""
     op = posted.get("op", "")
+    if op == "green_rule":
+        return _green_rule(chain, posted, form)
     step_id = posted.get("step", "")
     step = next((each for each in chain.steps if each.id == step_id), None)
     if op == "step":
@@ -183,6 +210,22 @@ def _sms_rows(chain: Chain, sign: str) -> list[dict[str, Any]]:
     return rows
 
 
+def green_rows(chain: Chain, form: FormDef) -> GroupNode | ConditionRow | None:
+    """The green channel's rule as the rule builder's rows over ``form``'s questions (``None``: no rule yet, or one
+    beyond the builder's grammar, edited as its expression)."""
+    if chain.green_channel is None or not form.questions():
+        return None
+    try:
+        return rule_rows(form, chain.green_channel.when, after=form.questions()[-1].id)
+    except (ValueError, KeyError):
+        return None
+
+
+def chain_form(services: Services, chain_id: str) -> FormDef | None:
+    """The first form that uses the chain: the questions its green channel may read."""
+    return next((form.definition for form in services.forms if form.definition.chain == chain_id), None)
+
+
 def green_sentence(chain: Chain, forms: list[FormDef]) -> str:
     """The green-channel rule as a Chinese sentence over the questions of the first form using the chain ("" when
     there is no rule, no such form, or the rule is beyond the builder's grammar: the expression is shown then)."""
@@ -205,7 +248,10 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
     users = [form.id for form in services.forms if form.definition.chain == chain.id]
     roles = await drafts.roles_with_accounts(services.database, "")  # anywhere: a pack serves one province
     serving = found.chain
+    using = [form.definition for form in services.forms if form.id in users]
     return {
+        "green_rows": green_rows(chain, using[0]) if using else None,
+        "green_form": bool(using),
         "changes": diff_chains(serving, chain),
         "serving_version": serving.version,
         "timeline": line,

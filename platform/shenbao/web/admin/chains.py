@@ -26,7 +26,7 @@ from shenbao.store import chain_drafts as drafts
 from shenbao.store import versions as stored
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import posting_author
-from shenbao.web.admin.chain_views import chain_edits, editor_context
+from shenbao.web.admin.chain_views import chain_edits, chain_form, editor_context
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
@@ -97,7 +97,7 @@ class ChainsController(Controller):
         signed_in, posted = await posting_author(services, request)
         _province(signed_in)
         draft = await _draft(services, chain_id)
-        found = chain_edits(editing.draft_chain(draft), posted)
+        found = chain_edits(editing.draft_chain(draft), posted, chain_form(services, chain_id))
         if isinstance(found, str):
             return await self._page(
                 services, signed_in, draft, refused=found, at=posted.get("at", ""),

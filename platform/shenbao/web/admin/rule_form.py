@@ -33,7 +33,7 @@ from shenbao.forms.rule_reading import read_rule
 from shenbao.forms.rule_text import OPERATOR_NAMES, describe_place, question_name
 from shenbao.forms.rules import OPERATORS, Rule, fits, int_valued, rule_source
 
-__all__ = ["ConditionRow", "GroupNode", "RuleEditor", "posted_rule", "rule_editors"]
+__all__ = ["ConditionRow", "GroupNode", "RuleEditor", "posted_rule", "rule_editors", "rule_rows"]
 
 Operand = Literal["option", "options", "number", "text", "range", "none", "questions"]
 
@@ -195,6 +195,18 @@ def _editor(form: FormDef, question: Question, place: RulePlace, index: int, rul
         to=jump.to if jump else "",
         message=_label(check.message) if check else "",
     )
+
+
+def rule_rows(form: FormDef, rule: Rule | str, *, after: str) -> GroupNode | ConditionRow | None:
+    """``rule`` as rows over every question of ``form`` (a rule read after ``after``, the form's last question: the
+    chain's green channel), with each node's problems; ``None`` when it does not fit the builder's grammar."""
+    tree = read_rule(rule, form) if isinstance(rule, str) else rule
+    if tree is None:
+        return None
+    problems: dict[str, list[str]] = {}
+    for problem in rule_problems(tree, form, after, "check"):
+        problems.setdefault(".".join(["r", *map(str, problem.path)]), []).append(problem.message)
+    return _node(form, rule_candidates(form, after, "check"), tree, "r", problems)
 
 
 def rule_editors(form: FormDef, question: Question) -> list[RuleEditor]:
