@@ -62,7 +62,9 @@ def test_the_chains_are_listed_and_one_opens_with_its_steps_and_dates(admin: Cli
     assert "村级核查" in page.text or "入户核查" in page.text
     assert 'id="due-household_check"' in page.text and "10月10日" in page.text  # 调休 Saturday 10 October
     assert "国庆节" in page.text and "调休上班" in page.text
-    assert "第5题选了“因灾（遭受自然灾害）”“因意外事故”中任一项</span>" in page.text  # the green channel, said
+    assert (
+        "第5题选了“因灾（遭受自然灾害）”“因意外事故”中任一项</span>" in page.text
+    )  # the green channel, said
 
 
 def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_version(
