@@ -153,3 +153,13 @@ def test_the_green_channel_is_set_with_the_rule_builders_rows(admin: Client) -> 
     assert removed.status_code == 303
     gone = admin.get(CHAIN).text
     assert 'id="green-start"' in gone and "green-sentence" not in gone
+
+
+def test_the_sms_length_counts_the_sign_aliyun_sends_with() -> None:
+    from types import SimpleNamespace
+
+    from shenbao.web.admin.chain_views import sms_sign
+
+    aliyun = SimpleNamespace(settings=SimpleNamespace(aliyun_sms=SimpleNamespace(sign_name="陇原防返贫")))
+    assert sms_sign(aliyun) == "【陇原防返贫】"  # type: ignore[arg-type]
+    assert sms_sign(SimpleNamespace(settings=SimpleNamespace(aliyun_sms=None))) == ""  # type: ignore[arg-type]

@@ -50,7 +50,7 @@ from shenbao.workflow.sms_templates import (
 )
 from shenbao.workflow.timeline import month_grids, timeline
 
-__all__ = ["chain_edits", "chain_form", "editor_context", "green_rows", "green_sentence"]
+__all__ = ["chain_edits", "chain_form", "editor_context", "green_rows", "green_sentence", "sms_sign"]
 
 ACTIONS: tuple[str, ...] = get_args(ActionName)
 ROLES: tuple[Role, ...] = tuple(ROLE_NAMES)
@@ -238,6 +238,12 @@ def green_sentence(chain: Chain, forms: list[FormDef]) -> str:
     return describe_rule(rule, forms[0]) if rule is not None else ""
 
 
+def sms_sign(services: Services) -> str:
+    """The sign the messages go out with: Aliyun's configured one (``【签名】``), else each template's own."""
+    aliyun = services.settings.aliyun_sms
+    return f"【{aliyun.sign_name}】" if aliyun is not None else ""
+
+
 async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> dict[str, Any]:
     """Everything the editor's page shows beside the draft ``chain``."""
     found = services.chains.get(chain.id)
@@ -258,7 +264,7 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
         "grids": month_grids(line),
         "on": on,
         "checked": check_chain(chain, forms, roles_with_accounts=roles),
-        "sms": _sms_rows(chain, ""),
+        "sms": _sms_rows(chain, sms_sign(services)),
         "sms_limit": SMS_LIMIT,
         "impact": sorted(
             (await drafts.open_cases_by_chain_version(services.database, users)).items(),
