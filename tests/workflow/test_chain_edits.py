@@ -12,6 +12,7 @@ import pytest
 from shenbao.forms.edit_ops import EditError
 from shenbao.forms.model import text_of
 from shenbao.workflow import Chain
+from shenbao.workflow.chain_edit_text import describe_chain_edit
 from shenbao.workflow.chain_edits import (
     AddNotification,
     AddStep,
@@ -32,7 +33,6 @@ from shenbao.workflow.chain_edits import (
     SetStepNames,
     SetStepRole,
     apply_chain_edit,
-    describe_chain_edit,
 )
 from shenbao.workflow.lint import decode_chain, lint_chain
 from shenbao.workflow.model import Notification

@@ -27,7 +27,8 @@ from shenbao.store.audit import record_audit
 from shenbao.store.catalog import bump_generation
 from shenbao.store.chain_drafts import ChainDraftRecord
 from shenbao.store.staff import StaffRecord
-from shenbao.workflow.chain_edits import ChainEdit, ChainEditError, apply_chain_edit, describe_chain_edit
+from shenbao.workflow.chain_edit_text import describe_chain_edit
+from shenbao.workflow.chain_edits import ChainEdit, ChainEditError, apply_chain_edit
 from shenbao.workflow.lint import chain_warnings, decode_chain, lint_chain
 from shenbao.workflow.model import Chain
 
