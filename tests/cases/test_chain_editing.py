@@ -164,3 +164,25 @@ def test_a_step_whose_role_has_no_account_is_warned_by_name() -> None:
     checked = editing.check_chain(found.chain, {}, roles_with_accounts={"village", "township"})
     county = [message for messages in checked.warnings.values() for message in messages if "县级" in message]
     assert county and "全省还没有一个县级账号" in county[0]
+
+
+def test_a_chain_whose_forms_would_no_longer_reach_its_steps_is_not_published() -> None:
+    """A form's region question picks down to the township; a chain whose first step is the village's would leave
+    every application with nobody: the chain's check says so, naming the form."""
+    import msgspec
+
+    packs = PackForms.from_packs(["gansu"])
+    chains = ChainRegistry.from_packs(["gansu"])
+    found = chains.get(CHAIN)
+    assert found is not None
+    form = packs.forms.get(CHAIN)
+    assert form is not None
+    shallow = msgspec.to_builtins(form.definition)
+    for section in shallow["sections"]:
+        for question in section["questions"]:
+            if question["type"] == "region":
+                question["depth"] = "township"
+    checked = editing.check_chain(found.chain, {CHAIN: msgspec.convert(shallow, type(form.definition))})
+    assert any(
+        message.startswith("表单“甘肃一键报贫”：") and "乡镇" in message for message in checked.problems[None]
+    )

@@ -29,7 +29,7 @@ from shenbao.store.chain_drafts import ChainDraftRecord
 from shenbao.store.staff import StaffRecord
 from shenbao.workflow.chain_edit_text import describe_chain_edit
 from shenbao.workflow.chain_edits import ChainEdit, ChainEditError, apply_chain_edit
-from shenbao.workflow.lint import chain_warnings, decode_chain, lint_chain
+from shenbao.workflow.lint import chain_warnings, decode_chain, form_chain_problems, lint_chain
 from shenbao.workflow.model import Chain
 
 __all__ = [
@@ -154,14 +154,19 @@ async def edit_chain(
 def check_chain(
     chain: Chain, forms: Mapping[str, FormDef], *, roles_with_accounts: set[str] | None = None
 ) -> ChainChecked:
-    """The chain's lint problems and warnings in Chinese, by step; with ``roles_with_accounts``, a warning at each
-    step whose role has no active account anywhere in the province (its cases would reach nobody)."""
+    """The chain's lint problems and warnings in Chinese, by step: with each form of ``forms`` that uses it checked
+    against it (its region question must reach the chain's deepest step); with ``roles_with_accounts``, a warning at
+    each step whose role has no active account anywhere in the province (its cases would reach nobody)."""
     problems: dict[str | None, list[str]] = defaultdict(list)
     warnings: dict[str | None, list[str]] = defaultdict(list)
     for problem in lint_chain(chain, chain.id, forms):
         problems[problem.question].append(in_chinese(problem))
     for problem in chain_warnings(chain, chain.id):
         warnings[problem.question].append(in_chinese(problem))
+    for form in forms.values():  # the forms that use the chain must still route their applications to it
+        if form.chain == chain.id:
+            for problem in form_chain_problems(form, form.id, {chain.id: chain}):
+                problems[None].append(f"表单“{text_of(form.title)}”：{in_chinese(problem)}")
     if roles_with_accounts is not None:
         for step in chain.steps:
             if step.role not in roles_with_accounts:
