@@ -15,6 +15,7 @@ from shenbao.web.staff.audit import StaffAuditController
 from shenbao.web.staff.home import StaffController
 from shenbao.web.staff.household_check import HouseholdCheckController
 from shenbao.web.staff.people import StaffPeopleController
+from shenbao.web.staff.posters import StaffPostersController
 from shenbao.web.staff.reports import StaffReportsController
 from shenbao.web.staff.session import NotSignedIn, require_staff, to_login
 
@@ -23,7 +24,7 @@ __all__ = ["staff_router"]
 
 def staff_router() -> Router:
     """``/staff``: sign-in, the inbox, one application and its household check, the accounts, the audit log, the
-    statistics and the export."""
+    statistics, the export, and the forms' QR codes and posters."""
     return Router(
         path="/staff",
         route_handlers=[
@@ -33,6 +34,7 @@ def staff_router() -> Router:
             StaffPeopleController,
             StaffAuditController,
             StaffReportsController,
+            StaffPostersController,
         ],
         dependencies={"signed_in": Provide(require_staff)},
         exception_handlers={NotSignedIn: to_login},
