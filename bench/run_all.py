@@ -26,6 +26,7 @@ SCRIPTS = [
     "render_rps.py",
     "widgets.py",
     "builder.py",
+    "posters.py",
     "inbox.py",
 ]
 TIMEOUTS = {"inbox.py": 1800}

@@ -132,3 +132,11 @@ def test_a_packs_form_opens_as_the_draft_of_its_next_version(admin: Client) -> N
     assert again.headers["location"] == opened.headers["location"]  # one draft per form
     versions = admin.get("/admin/versions/gansu-yijian-2023")
     assert "包文件 gansu" in versions.text and "修改草稿（下一版）" in versions.text
+
+
+def test_publications_and_rollbacks_are_named_in_the_audit_log(admin: Client) -> None:
+    url = _new_form(admin)
+    _publish(admin, url, reason="上线")
+    log = admin.get("/staff/audit?action=form.*")
+    assert log.status_code == 200
+    assert "发布表单" in log.text and "发布第1版（原为未发布）：上线" in log.text and "新建表单" in log.text

@@ -41,8 +41,32 @@ ACTION_CHOICES: dict[str, str] = {
     "staff.add": "新增账号",
     "staff.form_admin.grant": "授予表单管理权限",
     "staff.form_admin.revoke": "收回表单管理权限",
+    "form.*": "表单的制作、发布和回退",
+    "chain.*": "审批流程的修改、发布和回退",
+    "holidays.*": "节假日安排",
+    "pack.export": "下载配置包",
+    "poster": "打印二维码海报",
 }
 """The action filter's choices: a code, or a family (``decision.*``), and how the page names it."""
+_LABELS: dict[str, str] = {
+    "form.create": "新建表单",
+    "form.edit": "修改表单",
+    "form.undo": "撤销表单修改",
+    "form.redo": "重做表单修改",
+    "form.import": "导入表单",
+    "form.export": "导出表单",
+    "form.trial_link": "生成试填链接",
+    "form.publish": "发布表单",
+    "form.rollback": "回退表单版本",
+    "chain.edit": "修改审批流程",
+    "chain.publish": "发布审批流程",
+    "chain.rollback": "回退审批流程",
+    "chain.import": "导入审批流程",
+    "holidays.save": "保存节假日安排",
+    "holidays.delete": "删除节假日安排",
+    "holidays.import": "导入节假日安排",
+}
+"""How the page names the codes inside a family (``form.publish`` is 发布表单)."""
 _APPLICATION_ACTIONS = ("decision.", "view.unmasked", "export")
 
 
@@ -99,7 +123,7 @@ def action_label(action: str) -> str:
     family, _, name = action.partition(".")
     if family == "decision":
         return f"办理：{ACTION_LABELS.get(name, name)}"
-    return ACTION_CHOICES.get(action, action)
+    return _LABELS.get(action) or ACTION_CHOICES.get(action, action)
 
 
 def _key(value: str | None) -> int | None:
