@@ -311,8 +311,9 @@ def _readme(manifest: PackManifest, form_id: str) -> str:
 
 ```
 shenbao lint <放配置包的文件夹>/{manifest.code}
-SHENBAO_FORM_DEFS=<放配置包的文件夹> SHENBAO_PACKS={manifest.code} shenbao demo
 ```
 
+检查通过后，在平台的设置里加上这个配置包：`SHENBAO_FORM_DEFS=<放配置包的文件夹>`，`SHENBAO_PACKS` 里加上
+`{manifest.code}`（几个配置包用逗号隔开），再启动平台（`shenbao serve`）。
 然后给村、乡镇、县的工作人员开账号（`shenbao staff add`），申请才有人办理。
 """
