@@ -21,6 +21,10 @@ def test_pack_forms_are_the_two_registries_in_one_pass() -> None:
 
 def test_a_pack_without_step_forms_has_none(tmp_path: Path) -> None:
     shutil.copytree(form_defs_dir() / "gansu" / "forms", tmp_path / "plain" / "forms")
+    manifest = (
+        '{"code": "plain", "name": "甘肃省", "version": 1, "province": "62", "sms_sign": "甘肃一键报贫"}'
+    )
+    (tmp_path / "plain" / "pack.json").write_text(manifest, "utf-8")
     both = PackForms.from_packs(["plain"], tmp_path)
     assert len(both.forms) == 2 and len(both.step_forms) == 0
 

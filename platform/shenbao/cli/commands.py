@@ -23,6 +23,7 @@ __all__ = ["add_staff", "encrypt_existing", "import_regions", "lint", "migrate",
 
 def lint(path: str | None) -> int:
     from shenbao.exports import EXPORT_FILE, lint_exports
+    from shenbao.pack_manifest import lint_packs
     from shenbao.paths import form_defs_dir
     from shenbao.workflow.lint import lint_all as lint_path
 
@@ -31,13 +32,15 @@ def lint(path: str | None) -> int:
     if not (root.is_file() and root.name == EXPORT_FILE):
         form_files, form_problems = lint_path(root, widgets=_installed_widgets(root))
         files, problems = [*form_files, *files], [*form_problems, *problems]
+        pack_files, pack_problems = lint_packs(root)
+        files, problems = [*files, *pack_files], [*pack_problems, *problems]
     for problem in problems:
         print(problem)
     warnings = _chain_warnings(files)
     for warning in warnings:
         print(f"{warning} (warning)")
     print(
-        f"{len(files)} file(s) checked (forms, chains, exports), {len(problems)} problem(s), "
+        f"{len(files)} file(s) checked (forms, chains, exports, packs), {len(problems)} problem(s), "
         f"{len(warnings)} warning(s)",
         file=sys.stderr,
     )

