@@ -14,6 +14,7 @@ from shenbao import store
 from shenbao.cases.catalog import sync_pack_versions
 from shenbao.cases.pack_files import export_pack
 from shenbao.cli import main
+from shenbao.forms.lint_zh import in_chinese
 from shenbao.pack_manifest import PACK_FILE, PackManifest, lint_packs, manifests, packs_problems
 from shenbao.pack_new import new_pack
 from shenbao.packs import ChainRegistry, FormRegistry, PackError, PackForms
@@ -160,6 +161,9 @@ def test_lint_reports_the_same_problem_and_fails(
     assert [line for line in out.splitlines() if f": {code} " in line], out
     _, problems = lint_packs(root)
     assert [problem.code for problem in problems] == [code]
+    said = in_chinese(problems[0])  # as the admin pages say it
+    assert (said != problems[0].message and "配置包" in said) or "pack.json" in said
+    assert not any(word in said for word in ("claimed by", "does not match", "says code", "has no pack.json"))
 
 
 def test_packs_that_are_fine_together_load_together(root: Path) -> None:

@@ -44,6 +44,14 @@ CODES_ZH = {
     "C007": "绿色通道的规则用到了 {detail}，但用这个流程的表单（{forms}）里没有这道题：请改用表单里的题目",
     "C008": "短信模板“{detail}”里的{{{name}}}不是可用的变量（可用：{known}）：请删掉或改正",
     "C009": "表单设置里选的审批流程 {name} 不存在：请重新选择审批流程",
+    "P001": "配置包里没有 pack.json：请在 forms/ 旁边写一个，例如 {example}（code 是文件夹的名字，province 是 regions/ 里"
+    "行政区划代码开头的两位省代码，sms_sign 是每条短信开头的签名）",
+    "P002": "pack.json 的格式不对：{detail}",
+    "P003": "pack.json 里的代号是 {detail}，但配置包的文件夹叫 {name}：请改成一样的",
+    "P004": "pack.json 里的省代码是 {detail}，但 regions/{file} 里有 {division}（共{count}个行政区划不在这个省）："
+    "请把 province 改成这些行政区划开头的代码，或用 shenbao pack new 重新生成这个省的 regions/",
+    "P005": "表单代号 {detail} 同时出现在配置包 {name}（{first}）和 {other} 里：请给其中一个换一个代号",
+    "P006": "审批流程代号 {detail} 同时出现在配置包 {name}（{first}）和 {other} 里：请给其中一个换一个代号",
     "C010": "这一步的期限（提交后{detail}个工作日）比整个流程的期限（{total}个工作日）还晚：请缩短这一步，或放宽整个流程",
     "C011": "这一步在“{detail}”时发短信，但这一步不能做这个操作：请删掉这条短信，或勾选这个操作",
     "C012": "流程代号 {detail} 和文件名不一致：请让文件名与代号相同",
