@@ -310,3 +310,26 @@ async def test_a_farmers_draft_moves_to_the_new_version_keeping_its_answers_and_
     assert await take_carried(platform, reloaded) is None  # type: ignore[arg-type]
     impact = await stored.impact(db, "relief-2027")
     assert impact.drafts == {2: 1} and impact.open_cases == {}
+
+
+async def test_a_look_that_fails_serves_what_is_known_and_is_tried_again(
+    db: store.Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    forms = FormRegistry([])
+    catalog = Catalog(db, forms, every=0)
+    await catalog.refresh()
+
+    class Away:
+        """The database gone for a moment."""
+
+        async def fetch(self, *_: Any) -> list[dict[str, Any]]:
+            raise OSError("connection refused")
+
+    catalog._database = Away()  # type: ignore[assignment]
+    await catalog.fresh()  # no error reaches the request
+    assert "could not look for new publications" in caplog.text
+    catalog._database = db
+    admin = await _admin(db)
+    await _publish(db, FormRegistry([]), admin, await _draft(db, admin), current=None)
+    await catalog.fresh()  # tried again: the publication is served
+    assert forms.get("relief-2027") is not None

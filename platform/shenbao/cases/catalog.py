@@ -77,9 +77,17 @@ class Catalog:
         self._generation = seen
 
     async def fresh(self) -> None:
-        """:meth:`refresh` when the last look is older than a second (every request calls this)."""
-        if time.monotonic() - self._checked >= self._every:
+        """:meth:`refresh` when the last look is older than a second (every request calls this).
+
+        A look that fails (the database away for a moment) is logged and tried again a second later; the request goes
+        on with what this process serves already, as a page that needs no database would.
+        """
+        if time.monotonic() - self._checked < self._every:
+            return
+        try:
             await self.refresh()
+        except Exception as error:  # any driver's failure: the look is only an optimisation of freshness
+            log.warning("could not look for new publications (serving what is known): %s", error)
 
 
 class _FileVersion(NamedTuple):
