@@ -133,6 +133,7 @@ async def test_a_publication_on_a_stale_view_or_without_a_reason_changes_nothing
     )  # fmt: skip
 
     assert isinstance(result, publishing.NotPublished) and message in result.message
+    assert result.stale == (revision_delta != 0 or current is not None)  # an out-of-date page: 409, reload
     assert await stored.versions_of(db, "relief-2027") == []
     assert await stored.current_version(db, "relief-2027") is None
 

@@ -197,7 +197,9 @@ async def publish_chain(
         return NotPublished(message="只有省级账号可以发布流程")
     draft = await drafts.chain_draft(db, chain_id)
     if draft is None or draft.revision != seen_revision:
-        return NotPublished(message="你打开发布页之后，草稿又有了改动：请重新打开，看过改动后再发布")
+        return NotPublished(
+            message="你打开发布页之后，草稿又有了改动：请重新打开，看过改动后再发布", stale=True
+        )
     chain = draft_chain(draft)
     checked = check_chain(chain, forms)
     if checked.problems:
@@ -209,7 +211,7 @@ async def publish_chain(
         async with db.transaction():
             version, current = await _publish_held(db, staff, chain, draft, seen_current, why, address, now)
     except _Lost as lost:
-        return NotPublished(message=str(lost))
+        return NotPublished(message=str(lost), stale=True)
     chains.add(chain_id, version, {**draft.definition, "version": version})
     chains.use({chain_id: version})
     return Published(item_id=chain_id, version=version, previous=current)

@@ -61,6 +61,9 @@ class NotPublished(msgspec.Struct, frozen=True, kw_only=True):
     message: str
     problems: dict[str | None, list[str]] = {}
     refused: list[Change] = []
+    stale: bool = False
+    """The admin's page is out of date (the draft changed, or another admin published since): reload and look
+    again; answered with 409 Conflict, the other refusals with 422."""
 
 
 class _Lost(Exception):
@@ -144,7 +147,7 @@ async def publish(
     if draft is None or not may_publish(staff, draft.owner_region):
         return NotPublished(message="没有找到这个表单，或你没有发布它的权限")
     if draft.revision != seen_revision:
-        return NotPublished(message=_CHANGED)
+        return NotPublished(message=_CHANGED, stale=True)
     definition = msgspec.convert(draft.definition, FormDef)
     problems = publish_problems(
         definition, chains=chains, widgets=widgets
@@ -158,7 +161,7 @@ async def publish(
                 db, staff, form_pk, definition, seen_revision, seen_current, why, address, now
             )
     except _Lost as lost:
-        return NotPublished(message=lost.message)
+        return NotPublished(message=lost.message, stale=True)
     if isinstance(result, Published):
         record = await stored.version_record(db, result.item_id, result.version)
         if record is not None:
@@ -183,7 +186,7 @@ async def _publish_held(
 ) -> Published | NotPublished:
     draft = await drafts.authored_form(db, form_pk, for_update=True)
     if draft is None or draft.revision != seen_revision:  # what was checked is no longer the draft
-        return NotPublished(message=_CHANGED)
+        return NotPublished(message=_CHANGED, stale=True)
     current = await stored.current_version(db, draft.form_id, for_update=True)
     if current != seen_current:
         raise _Lost(_moved(current))
@@ -258,7 +261,7 @@ async def republish(
             return NotPublished(message=f"你没有发布这个{noun}的权限")
         current = await stored.current_version(db, item_id, kind=kind, for_update=True)
         if current != seen_current:
-            return NotPublished(message=_moved(current, noun))
+            return NotPublished(message=_moved(current, noun), stale=True)
         if current == version:
             return NotPublished(message=f"现在用的就是第{version}版")
         if kind == "form" and current is not None:
@@ -268,7 +271,7 @@ async def republish(
                 if changes.refused:
                     return NotPublished(message="有不能直接回退的改动", refused=list(changes.refused))
         if not await stored.move_current(db, item_id, kind=kind, expected=current, version=version, now=now):
-            return NotPublished(message=_moved(None, noun))
+            return NotPublished(message=_moved(None, noun), stale=True)
         await bump_generation(db)
         await stored.record_publication(
             db, kind=kind, item_id=item_id, version=version, previous=current, action="rollback", staff=staff,

@@ -27,6 +27,7 @@ from shenbao.store import versions as stored
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import posting_author
 from shenbao.web.admin.chain_views import chain_edits, chain_form, editor_context
+from shenbao.web.admin.posting import posted_number
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
@@ -104,7 +105,7 @@ class ChainsController(Controller):
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )  # fmt: skip
         result = await editing.edit_chain(
-            services.database, signed_in.staff, chain_id, found, expected=_revision(posted),
+            services.database, signed_in.staff, chain_id, found, expected=posted_number(posted.get("rev")) or 0,
             address=client_address(request),
         )  # fmt: skip
         if isinstance(result, ChainSaved):
@@ -129,10 +130,10 @@ class ChainsController(Controller):
         """发布: the draft as the chain's next version; new cases start on it, open ones keep their own."""
         signed_in, posted = await posting_author(services, request)
         _province(signed_in)
-        current = posted.get("current", "")
         result = await editing.publish_chain(
-            services.database, services.chains, signed_in.staff, chain_id, seen_revision=_revision(posted),
-            seen_current=int(current) if current.isdigit() else None, reason=posted.get("reason", ""),
+            services.database, services.chains, signed_in.staff, chain_id,
+            seen_revision=posted_number(posted.get("rev")) or 0,
+            seen_current=posted_number(posted.get("current")), reason=posted.get("reason", ""),
             forms=_forms(services), address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
@@ -143,8 +144,7 @@ class ChainsController(Controller):
         failed: NotPublished = result
         return await self._page(
             services, signed_in, draft, refused=failed.message, at="publish", reason=posted.get("reason", ""),
-            status_code=HTTP_409_CONFLICT if "另一位管理员" in failed.message or "又有了改动" in failed.message
-            else HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=HTTP_409_CONFLICT if failed.stale else HTTP_422_UNPROCESSABLE_ENTITY,
         )  # fmt: skip
 
     @post("/chains/{chain_id:str}/rollback", name="admin:chain_rollback", status_code=303)
@@ -154,11 +154,9 @@ class ChainsController(Controller):
         """回退: new cases start on an older version again; open cases keep theirs."""
         signed_in, posted = await posting_author(services, request)
         _province(signed_in)
-        current, version = posted.get("current", ""), posted.get("version", "")
         result = await republish(
             services.database, services.chains, signed_in.staff, chain_id,
-            int(version) if version.isascii() and version.isdigit() else 0, kind="chain",
-            seen_current=int(current) if current.isascii() and current.isdigit() else None,
+            posted_number(posted.get("version")) or 0, kind="chain", seen_current=posted_number(posted.get("current")),
             reason=posted.get("reason", ""), address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
@@ -167,8 +165,9 @@ class ChainsController(Controller):
             )
         draft = await _draft(services, chain_id)
         return await self._page(
-            services, signed_in, draft, refused=result.message, at="publish", status_code=HTTP_409_CONFLICT
-        )
+            services, signed_in, draft, refused=result.message, at="publish",
+            status_code=HTTP_409_CONFLICT if result.stale else HTTP_422_UNPROCESSABLE_ENTITY,
+        )  # fmt: skip
 
     async def _page(
         self,
@@ -207,8 +206,3 @@ async def _draft(services: Services, chain_id: str) -> drafts.ChainDraftRecord:
     if draft is None:
         raise NotFoundException(f"没有找到审批流程“{chain_id}”的草稿，请从流程列表打开它")
     return draft
-
-
-def _revision(posted: dict[str, str]) -> int:
-    value = posted.get("rev", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else 0

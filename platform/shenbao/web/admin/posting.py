@@ -11,7 +11,7 @@ from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.services import Services
 
-__all__ = ["open_posting", "posted_revision"]
+__all__ = ["open_posting", "posted_number", "posted_revision"]
 
 
 async def open_posting(
@@ -29,5 +29,11 @@ async def open_posting(
 
 def posted_revision(posted: dict[str, str]) -> int:
     """The revision the page was at when the change was made (``rev``); -1 when missing or not a number."""
-    raw = posted.get("rev", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+    found = posted_number(posted.get("rev"))
+    return -1 if found is None else found
+
+
+def posted_number(raw: str | None) -> int | None:
+    """A whole number a page posted (a revision, a version), or ``None`` when missing or not one."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None

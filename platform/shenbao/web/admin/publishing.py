@@ -22,16 +22,13 @@ from shenbao.store import versions as stored
 from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import editable_form, posting_author
+from shenbao.web.admin.posting import posted_number
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
 from shenbao.widgets import installed_widgets
 
 __all__ = ["PublishingController"]
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 9 else None
 
 
 class PublishingController(Controller):
@@ -58,7 +55,8 @@ class PublishingController(Controller):
         form = await editable_form(services, signed_in, form_pk)
         result = await publishing.publish(
             services.database, services.forms, signed_in.staff, form.id,
-            seen_revision=_int(posted.get("revision")) or 0, seen_current=_int(posted.get("current")),
+            seen_revision=posted_number(posted.get("revision")) or 0,
+            seen_current=posted_number(posted.get("current")),
             reason=posted.get("reason", ""), chains=list(services.chains), widgets=_widgets(),
             address=client_address(request),
         )  # fmt: skip
@@ -67,10 +65,9 @@ class PublishingController(Controller):
                 f"{services.base}/admin/versions/{result.item_id}?published={result.version}", status_code=303
             )
         form = await editable_form(services, signed_in, form_pk)  # as it is now
-        stale = "另一位管理员" in result.message or "草稿又有了改动" in result.message
         return await _publish_page(
             services, signed_in, form, refused=result, reason=posted.get("reason", ""),
-            status_code=HTTP_409_CONFLICT if stale else HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=HTTP_409_CONFLICT if result.stale else HTTP_422_UNPROCESSABLE_ENTITY,
         )  # fmt: skip
 
     @get("/versions/{form_id:str}", name="admin:versions")
@@ -96,7 +93,7 @@ class PublishingController(Controller):
         old, new = request.query_params.get("from", ""), request.query_params.get("to", "")
         records = await _readable_versions(services, signed_in, form_id)
         by_number = {record.version: record for record in records}
-        first, second = by_number.get(_int(old) or 0), by_number.get(_int(new) or 0)
+        first, second = by_number.get(posted_number(old) or 0), by_number.get(posted_number(new) or 0)
         if first is None or second is None:
             raise NotFoundException("请选择这张表单已发布的两个版本来比较")
         return services.renderer.page(
@@ -111,8 +108,8 @@ class PublishingController(Controller):
         """回退: serve an older version again, as the admin saw the current one."""
         signed_in, posted = await posting_author(services, request)
         result = await publishing.republish(
-            services.database, services.forms, signed_in.staff, form_id, _int(posted.get("version")) or 0,
-            seen_current=_int(posted.get("current")), reason=posted.get("reason", ""),
+            services.database, services.forms, signed_in.staff, form_id, posted_number(posted.get("version")) or 0,
+            seen_current=posted_number(posted.get("current")), reason=posted.get("reason", ""),
             address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
