@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from shenbao.forms import CompiledForm, compile_form, load_form
+from shenbao.forms import CompiledForm, compile_form
 from shenbao.forms.lint import lint_form
+from shenbao.forms.loader import decode_form
 from shenbao.forms.model import FormDef
 from shenbao.forms.values import Cleaner
 from shenbao.pack_manifest import packs_problems
@@ -154,8 +155,10 @@ def _compiled(
     folder: str,
     cleaners: Mapping[str, Cleaner] | None,
     widgets: Mapping[str, str | None] | None = None,
+    files: dict[str, dict[str, Any]] | None = None,
 ) -> list[CompiledForm]:
-    """Each form of ``<root>/<pack>/<folder>``, linted and compiled (a pack without step forms has none)."""
+    """Each form of ``<root>/<pack>/<folder>``, linted and compiled (a pack without step forms has none); with
+    ``files``, each form's file as JSON is kept there by form id (what a published version is compared with)."""
     found = root / pack / folder
     if not found.is_dir():
         if folder != FARMER_FORMS:
@@ -163,21 +166,15 @@ def _compiled(
         raise PackError(f"pack {pack!r} not found: expected form definitions in {found}")
     forms: list[CompiledForm] = []
     for path in sorted(found.glob("*.json")):
-        definition = load_form(path)
+        data = path.read_bytes()
+        definition = decode_form(data, source=str(path))
+        if files is not None:
+            files[definition.id] = msgspec.json.decode(data)
         problems = lint_form(definition, str(path), widgets=widgets)
         if problems:
             raise PackError("\n".join(map(str, problems)))
         forms.append(compile_form(definition, cleaners=cleaners))
     return forms
-
-
-def _file_json(root: Path, pack: str, form_id: str) -> dict[str, Any]:
-    """The JSON of the pack file that holds form ``form_id`` (its name is the form's id)."""
-    for path in (root / pack / FARMER_FORMS).glob("*.json"):
-        raw = msgspec.json.decode(path.read_bytes())
-        if isinstance(raw, dict) and raw.get("id") == form_id:
-            return raw
-    raise PackError(f"pack {pack!r} has no file for form {form_id!r}")
 
 
 class PackForms(NamedTuple):
@@ -214,9 +211,8 @@ class PackForms(NamedTuple):
         pack_of: dict[str, str] = {}
         files: dict[str, dict[str, Any]] = {}
         for pack in packs:
-            found = _compiled(root, pack, FARMER_FORMS, cleaners, widgets)
+            found = _compiled(root, pack, FARMER_FORMS, cleaners, widgets, files)
             pack_of.update((form.id, pack) for form in found)
-            files.update((form.id, _file_json(root, pack, form.id)) for form in found)
             forms += found
             step_forms += _compiled(root, pack, STEP_FORMS, cleaners, widgets)
         return cls(
@@ -290,10 +286,11 @@ class ChainRegistry:
             holidays = root / pack / "holidays.json"
             calendar = load_calendar(holidays if holidays.is_file() else None)
             for path in sorted((root / pack / "chains").glob("*.json")):
-                chain = decode_chain(path.read_bytes(), source=str(path))
+                data = path.read_bytes()
+                chain = decode_chain(data, source=str(path))
                 chains[chain.id] = (chain, calendar)
                 pack_of[chain.id] = pack
-                raw[chain.id] = msgspec.json.decode(path.read_bytes())
+                raw[chain.id] = msgspec.json.decode(data)
         registry = cls(chains, packs=pack_of)
         registry.raw = raw
         return registry
