@@ -205,7 +205,7 @@ class ShenbaoPlugin(InitPlugin):
             opened.push_async_callback(self._stop, app)
             install_widgets(services)
             await load_holiday_years(database, chains)  # the saved years first: the deadlines may need them
-            await fill_pending_deadlines(database, packs.forms, chains)
+            await fill_pending_deadlines(database, chains)
             self._start_jobs(services)
             yield
 

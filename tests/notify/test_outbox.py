@@ -139,15 +139,14 @@ async def test_an_unknown_year_still_stores_the_application_and_queues_the_sms(d
 async def test_pending_deadlines_are_filled_in_when_the_calendar_learns_the_year(db: Database) -> None:
     await _handler(db)
     record, _ = await _submit(_services(db, years_known=False))
-    forms = FormRegistry.from_packs(["gansu"])
-    assert await fill_pending_deadlines(db, forms, _services(db, years_known=False).chains) == 0
-    assert await fill_pending_deadlines(db, forms, _services(db).chains) == 1
+    assert await fill_pending_deadlines(db, _services(db, years_known=False).chains) == 0
+    assert await fill_pending_deadlines(db, _services(db).chains) == 1
     rows = await db.fetch("SELECT workflow_state, deadline FROM application WHERE id = {}", record.id)
     raw = rows[0]["workflow_state"]
     state = json.loads(raw) if isinstance(raw, str) else raw
     assert rows[0]["deadline"] is not None and state["due_on"] == str(rows[0]["deadline"])
     assert [row["action"] for row in state["history"]] == ["submit"]  # the history is kept
-    assert await fill_pending_deadlines(db, forms, _services(db).chains) == 0
+    assert await fill_pending_deadlines(db, _services(db).chains) == 0
 
 
 async def test_dispatch_sends_once_and_marks_sent(db: Database) -> None:

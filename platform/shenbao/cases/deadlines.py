@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from shenbao import store
-from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.packs import ChainRegistry
 from shenbao.store.tables import Application
 from shenbao.workflow import fill_deadlines
 from shenbao.workflow.stored import history_of, workflow_json
@@ -24,12 +24,11 @@ log = logging.getLogger("shenbao.cases.deadlines")
 _FINISHED = ("approved", "refused")
 
 
-async def fill_pending_deadlines(database: store.Database, forms: FormRegistry, chains: ChainRegistry) -> int:
-    """Compute the deadlines left pending by a calendar that lacked their year; return how many were filled."""
+async def fill_pending_deadlines(database: store.Database, chains: ChainRegistry) -> int:
+    """Compute the deadlines left pending by a calendar that lacked their year, each on the chain version its case
+    started on; return how many were filled."""
     rows = await (
-        Application.select(
-            Application.id, Application.form_id, Application.form_version, Application.workflow_state
-        )
+        Application.select(Application.id, Application.workflow_state)
         .where(Application.deadline.is_null())
         .where(Application.workflow_state.is_not_null())
         .where(Application.status.not_in(list(_FINISHED)))

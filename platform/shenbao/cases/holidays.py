@@ -114,7 +114,7 @@ async def refresh_holiday_years(database: store.Database, forms: FormRegistry, c
     if await generation(database) == chains.generation:
         return 0
     await load_holiday_years(database, chains)
-    return await fill_pending_deadlines(database, forms, chains)
+    return await fill_pending_deadlines(database, chains)
 
 
 def _checked_pack(chains: ChainRegistry, pack: str) -> None:
@@ -237,4 +237,4 @@ async def delete_holiday_year(
 async def _install(database: store.Database, forms: FormRegistry, chains: ChainRegistry) -> int:
     """Load the saved years into this process's calendars and fill the pending deadlines; how many were filled."""
     await load_holiday_years(database, chains)
-    return await fill_pending_deadlines(database, forms, chains)
+    return await fill_pending_deadlines(database, chains)
