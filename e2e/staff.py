@@ -73,11 +73,11 @@ def add_chain_staff(server: Server) -> None:
 
 
 def outbox(server: Server) -> list[tuple[str, str, str]]:
-    """Every queued or sent SMS: phone (decrypted), template, text."""
+    """Every queued or sent SMS: phone (decrypted), template (by its name in its chain: ``approved``), text."""
     path = Path(server.database_url.removeprefix("sqlite:///"))
     with sqlite3.connect(path) as connection:
         rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
-    return [(open_text(phone, KEYS), template, text) for phone, template, text in rows]
+    return [(open_text(phone, KEYS), template.rpartition(".")[2], text) for phone, template, text in rows]
 
 
 def submit_one_click(page: Page, server: Server, name: str, phone: str, *hardships: str) -> str:

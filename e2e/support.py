@@ -10,7 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shenbao.privacy.keyring import Keyring, key_file_lines
@@ -50,6 +50,8 @@ class Server:
     url: str
     database_url: str
     data_dir: Path
+    settings: dict[str, str] = field(default_factory=dict, hash=False)
+    """More of the server's environment (``SHENBAO_PACKS``, ``SHENBAO_FORM_DEFS``), for its commands too."""
 
     def shenbao(self, *args: str) -> str:
         """Run a ``shenbao`` command against this server's database and return its output."""
@@ -78,6 +80,7 @@ def environment(server: Server) -> dict[str, str]:
         "SHENBAO_SMS_GATEWAY": "database",  # the tests read the codes the phones were sent
         "SHENBAO_OTP_PER_ADDRESS_PER_HOUR": "1000",  # every test phone shares 127.0.0.1
         "SHENBAO_HTTPS": "0",  # plain http on loopback: no Secure cookies, no HSTS
+        **server.settings,
     }
 
 

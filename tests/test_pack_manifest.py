@@ -15,10 +15,18 @@ from shenbao.cases.catalog import sync_pack_versions
 from shenbao.cases.pack_files import export_pack
 from shenbao.cli import main
 from shenbao.forms.lint_zh import in_chinese
-from shenbao.pack_manifest import PACK_FILE, PackManifest, lint_packs, manifests, packs_problems
+from shenbao.pack_manifest import (
+    PACK_FILE,
+    PackManifest,
+    lint_packs,
+    manifests,
+    packs_problems,
+    served_by_default,
+)
 from shenbao.pack_new import new_pack
 from shenbao.packs import ChainRegistry, FormRegistry, PackError, PackForms
 from shenbao.paths import form_defs_dir
+from shenbao.settings import Settings
 from tests.regions.test_import import write_dist
 
 _SHAANXI = [
@@ -180,7 +188,14 @@ def test_one_pack_alone_is_not_a_duplicate_of_another_not_loaded(root: Path) -> 
 
 def test_the_shipped_pack_has_its_manifest_and_lints_clean() -> None:
     assert manifests(["gansu"], form_defs_dir()) == {
-        "gansu": PackManifest(code="gansu", name="甘肃省", version=1, province="62", sms_sign="甘肃一键报贫")
+        "gansu": PackManifest(
+            code="gansu",
+            name="甘肃省",
+            version=1,
+            province="62",
+            sms_sign="甘肃一键报贫",
+            demo_village="620102001001",
+        )
     }
     files, problems = lint_packs(form_defs_dir())
     assert problems == [] and form_defs_dir() / "gansu" / PACK_FILE in files
@@ -196,3 +211,18 @@ async def test_pack_json_round_trips_through_export(db: store.Database, tmp_path
         form_defs_dir() / "gansu" / PACK_FILE
     ).read_bytes()
     assert manifests(["gansu"], tmp_path) == manifests(["gansu"], form_defs_dir())
+
+
+def test_packs_served_by_default_are_every_pack_but_the_examples(tmp_path: Path) -> None:
+    for code, example in (("b", False), ("a", False), ("c", True)):
+        (tmp_path / code).mkdir()
+        manifest = {"code": code, "name": "某省", "version": 1, "province": "64", "sms_sign": "某省申报"}
+        (tmp_path / code / PACK_FILE).write_text(
+            json.dumps(manifest | {"example": example}), encoding="utf-8"
+        )
+    (tmp_path / "broken" / "forms").mkdir(parents=True)  # no pack.json: kept, so its loader names the problem
+    (tmp_path / "notes").mkdir()  # neither a pack.json nor forms/: no pack
+    assert served_by_default(tmp_path) == ("a", "b", "broken")
+    environ = {"SHENBAO_SECRET_KEY": "k" * 40, "SHENBAO_FORM_DEFS": str(tmp_path)}
+    assert Settings.from_env(environ).packs == ("a", "b", "broken")
+    assert Settings.from_env(environ | {"SHENBAO_PACKS": "c"}).packs == ("c",)

@@ -22,6 +22,7 @@ import msgspec
 from shenbao.forms.lint import Problem
 from shenbao.regions.divisions import DivisionDataError
 from shenbao.regions.loader import DIVISION_FILE, read_division_file
+from shenbao.workflow.sms_templates import sign_problems
 
 __all__ = [
     "PACK_CODES",
@@ -34,6 +35,7 @@ __all__ = [
     "pack_folders",
     "packs_problems",
     "read_manifest",
+    "served_by_default",
 ]
 
 PACK_FILE = "pack.json"
@@ -67,7 +69,13 @@ class PackManifest(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
     province: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}$")]
     """The province's 2-digit division code: every division the pack ships starts with it."""
     sms_sign: Annotated[str, msgspec.Meta(min_length=2, max_length=20)]
-    """The SMS sign (签名) registered with the gateway, without the 【】 around it."""
+    """The SMS sign (签名) registered with the gateway, without the 【】 around it: every SMS of the pack's chains
+    begins with it, and a provider that sends approved templates (Aliyun) sends them under it."""
+    example: bool = False
+    """An example to learn from, not a province's own pack: served only where ``SHENBAO_PACKS`` names it."""
+    demo_village: Annotated[str, msgspec.Meta(pattern=r"^([0-9]{12})?$")] = ""
+    """The village whose staff ``shenbao demo`` makes accounts for (with its township, county and province); the
+    first village of the pack's divisions when empty."""
 
 
 def _problem(path: Path | str, code: str, **values: Any) -> Problem:
@@ -95,7 +103,8 @@ def _outside(path: Path, stamp: tuple[int, int], province: str) -> tuple[int, st
 
 
 def manifest_problems(pack: Path) -> list[Problem]:
-    """The pack folder's own problems: its ``pack.json`` (P001-P003) and its divisions' province (P004)."""
+    """The pack folder's own problems: its ``pack.json`` (P001-P003), its divisions' province (P004) and its
+    chains' SMS sign (C027)."""
     manifest = read_manifest(pack)
     if isinstance(manifest, Problem):
         return [manifest]
@@ -120,11 +129,27 @@ def manifest_problems(pack: Path) -> list[Problem]:
                     count=count,
                 )
             )
-    return problems
+    return problems + _sign_problems(pack, manifest.sms_sign)
 
 
 class _Claim(msgspec.Struct):
     id: str = ""
+
+
+class _Messages(msgspec.Struct):
+    sms: dict[str, str] = {}
+
+
+def _sign_problems(pack: Path, sign: str) -> list[Problem]:
+    """C027 for each SMS template of the pack's chain files that does not begin with the pack's sign."""
+    problems = []
+    for file in sorted((pack / "chains").glob("*.json")):
+        try:
+            sms = msgspec.json.decode(file.read_bytes(), type=_Messages).sms
+        except msgspec.DecodeError:
+            continue  # the chain linter reports it
+        problems += sign_problems(sms, sign, str(file))
+    return problems
 
 
 def _claims(pack: Path) -> Iterator[tuple[str, str, Path]]:
@@ -181,6 +206,20 @@ def lint_packs(root: Path) -> tuple[list[Path], list[Problem]]:
     problems = [problem for folder in folders for problem in manifest_problems(folder)]
     files = [folder / PACK_FILE for folder in folders if (folder / PACK_FILE).is_file()]
     return files, problems + duplicate_problems(folders)
+
+
+def served_by_default(root: Path) -> tuple[str, ...]:
+    """The packs served when ``SHENBAO_PACKS`` is not set: every pack folder directly under ``root``, by name,
+    except those whose ``pack.json`` says they are examples (a folder whose ``pack.json`` does not load is kept, so
+    the loader names its problem instead of leaving it out in silence)."""
+    folders = sorted(
+        {folder.parent for folder in root.glob("*/forms")} | {f.parent for f in root.glob(f"*/{PACK_FILE}")}
+    )
+    return tuple(
+        folder.name
+        for folder in folders
+        if not (isinstance(manifest := read_manifest(folder), PackManifest) and manifest.example)
+    )
 
 
 def manifests(packs: Iterable[str], root: Path) -> Mapping[str, PackManifest]:

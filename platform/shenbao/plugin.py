@@ -44,7 +44,9 @@ from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import Gateway, gateway_for
+from shenbao.pack_manifest import manifests
 from shenbao.packs import ChainRegistry, FormRegistry, PackForms, check_routing
+from shenbao.paths import form_defs_dir
 from shenbao.privacy.keyring import MISSING_KEYS
 from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import (
@@ -87,6 +89,15 @@ def _static_version() -> str:
     for file in sorted(STATIC_DIR.glob("*")):
         digest.update(file.read_bytes())
     return digest.hexdigest()[:10]
+
+
+def _chain_signs(settings: Settings, chains: ChainRegistry) -> dict[str, str]:
+    """Each chain's SMS sign, by chain id: its pack's ``sms_sign``."""
+    signs = {
+        pack: manifest.sms_sign
+        for pack, manifest in manifests(settings.packs, settings.form_defs or form_defs_dir()).items()
+    }
+    return {chain.id: signs[pack] for chain in chains if (pack := chains.pack_of(chain.id) or "") in signs}
 
 
 async def _use_imported_divisions(database: store.Database, forms: FormRegistry) -> None:
@@ -199,7 +210,7 @@ class ShenbaoPlugin(InitPlugin):
             await sync_pack_versions(database, packs, chains)  # the files' versions, as published versions
             catalog = Catalog(database, packs.forms, chains)
             await catalog.refresh()  # what admins published since: served from now on
-            gateway = gateway_for(self.settings, database, chains)
+            gateway = gateway_for(self.settings, database, chains, signs=_chain_signs(self.settings, chains))
             app.state[self.state_key] = services = self._services(database, packs, chains, gateway)
             services.catalog = catalog
             opened.push_async_callback(self._stop, app)

@@ -124,7 +124,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ``SHENBAO_DEBUG``
         ``1`` shows tracebacks.
     ``SHENBAO_PACKS``
-        comma-separated province packs to publish (default ``gansu``).
+        comma-separated packs to serve (default: every pack in the packs' folder but those whose ``pack.json``
+        marks them as examples).
     ``SHENBAO_SMS_GATEWAY``
         ``aliyun`` (Aliyun SMS, configured by the ``SHENBAO_ALIYUN_SMS_*`` variables: see :class:`AliyunSms`),
         or ``database`` (keep each message for a person to read) or ``console`` (print it), which send nothing.
@@ -153,7 +154,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retired_secret_keys: tuple[str, ...] = ()
     """Earlier secrets, still accepted on what they signed (cookies, thumbnail links, codes), newest first."""
     debug: bool = False
-    packs: tuple[str, ...] = ("gansu",)
+    packs: tuple[str, ...] = msgspec.field(default_factory=lambda: _default_packs(None))
+    """The packs served (``SHENBAO_PACKS``); by default every pack of ``form_defs`` that is not an example."""
     form_defs: Path | None = None
     sms_gateway: str = "database"
     """Empty when ``SHENBAO_SMS_GATEWAY`` is unset (refused at start-up)."""
@@ -183,14 +185,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             check_sms_gateway(gateway)
         secret, *retired = _secrets_from_env(env)
         data_dir = Path(env.get("SHENBAO_DATA_DIR", "data")).resolve()
+        form_defs = Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None
         return cls(
             database_url=env.get("SHENBAO_DATABASE_URL") or f"sqlite:///{data_dir / 'shenbao.db'}",
             data_dir=data_dir,
             secret_key=secret,
             retired_secret_keys=tuple(retired),
             debug=env.get("SHENBAO_DEBUG", "") in {"1", "true", "yes"},
-            packs=tuple(filter(None, env.get("SHENBAO_PACKS", "gansu").split(","))),
-            form_defs=Path(env["SHENBAO_FORM_DEFS"]).resolve() if env.get("SHENBAO_FORM_DEFS") else None,
+            packs=tuple(filter(None, env.get("SHENBAO_PACKS", "").split(","))) or _default_packs(form_defs),
+            form_defs=form_defs,
             sms_gateway=gateway,
             aliyun_sms=_aliyun_from_env(env) if gateway == "aliyun" else None,
             otp_per_address_per_hour=int(env.get("SHENBAO_OTP_PER_ADDRESS_PER_HOUR", "60")),
@@ -203,6 +206,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def secrets(self) -> tuple[str, ...]:
         """Every secret accepted, the current one first."""
         return (self.secret_key, *self.retired_secret_keys)
+
+
+def _default_packs(form_defs: Path | None) -> tuple[str, ...]:
+    from shenbao.pack_manifest import served_by_default  # it reads the pack files; settings load before them
+    from shenbao.paths import form_defs_dir
+
+    return served_by_default(form_defs or form_defs_dir())
 
 
 def signing_order(secrets: str | Sequence[str]) -> list[str]:

@@ -208,7 +208,7 @@ async def test_an_appeal_reopens_a_refused_case_at_the_township_once(setting: An
         and packs.chains.get(FORM_ID)[0].step(taken.state.step).role == "township"
     )
     texts = [row["template"] for row in await _rows(packs.database, "SELECT template FROM outbox")]
-    assert "appeal" in texts  # the township's handlers are told
+    assert f"{FORM_ID}.appeal" in texts  # the township's handlers are told, in the chain's own words
     with pytest.raises(cases.AlreadyDone):
         await cases.appeal(
             packs, record.receipt_number, "我家今年有人住院", seen=str(seen), today=TODAY, now=NOW

@@ -113,7 +113,7 @@ async def test_an_exported_pack_loads_with_equal_definitions_and_imports_back_as
     exported = await export_pack(db, "gansu", tmp_path, chains=chains)
 
     assert exported.forms == {"gansu-yijian-2023": 1, "gansu-zizhu-2021": 1}
-    assert exported.chains == {"gansu-yijian-2023": 1, "gansu-zizhu-2021": 1}
+    assert exported.chains == {"gansu-yijian-2023": 1, "gansu-zizhu-2021": 2}
     assert {"gansu/chains/forms/household-check.json", "gansu/export.json", "gansu/holidays.json"} <= set(
         exported.files
     )
@@ -172,7 +172,7 @@ async def test_a_changed_file_under_a_published_number_refuses_the_whole_import(
     _, chains = await _installed(db)
     await export_pack(db, "gansu", tmp_path, chains=chains)
     _edit(tmp_path / "gansu/forms/gansu-yijian-2023.json", title="改了标题却没改版本号")
-    _edit(tmp_path / "gansu/chains/gansu-zizhu-2021.json", version=2, title="新的流程名称")  # fine on its own
+    _edit(tmp_path / "gansu/chains/gansu-zizhu-2021.json", version=3, title="新的流程名称")  # fine on its own
 
     report = await import_pack(db, tmp_path, dry_run=False, staff=await _admin(db))
 
@@ -181,7 +181,7 @@ async def test_a_changed_file_under_a_published_number_refuses_the_whole_import(
     assert "第1版已在" in refused.messages[0] and '"version" 改成 2' in refused.messages[0]
     assert [each.item for each in report.new] == ["gansu-zizhu-2021"]
     assert not report.stored
-    assert await stored.current_version(db, "gansu-zizhu-2021", kind="chain") == 1
+    assert await stored.current_version(db, "gansu-zizhu-2021", kind="chain") == 2
 
 
 @pytest.mark.parametrize(
@@ -347,3 +347,35 @@ async def test_holiday_years_are_exported_and_imported_through_the_years_checks(
     )
     page = await audit_page(db, AuditFilter(action="holidays.import"))
     assert [row.target for row in page.entries] == ["gansu:2027"]
+
+
+async def test_the_dry_run_reports_exactly_what_the_import_then_does(
+    db: store.Database, tmp_path: Path
+) -> None:
+    _, chains = await _installed(db)
+    await export_pack(db, "gansu", tmp_path, chains=chains)
+    _edit(tmp_path / "gansu/forms/gansu-yijian-2023.json", version=2, title="一键报贫（第二版）")
+    _edit(tmp_path / "gansu/chains/gansu-zizhu-2021.json", version=3, title="自主申报流程（第三版）")
+    (tmp_path / "gansu/holidays.json").write_text(
+        json.dumps({"2027": {"holidays": [str(day) for day in HOLIDAYS_2027], "workdays": ["2027-02-20"]}}),
+        "utf-8",
+    )
+    kinds: list[stored.Kind] = ["form", "chain"]
+    items = {kind: await stored.current_versions(db, kind=kind) for kind in kinds}
+
+    said = await import_pack(db, tmp_path, dry_run=True, staff=None, chains=chains)
+    done = await import_pack(db, tmp_path, dry_run=False, staff=await _admin(db), chains=chains)
+
+    assert done.stored and said.files == done.files  # the same rows, word for word
+    promised = {(each.kind, each.item, each.version) for each in said.new}
+    assert promised == {("form", YIJIAN, 2), ("chain", "gansu-zizhu-2021", 3), ("holidays", "2027", None)}
+    changed = {
+        (kind, item, version)
+        for kind in kinds
+        for item, version in (await stored.current_versions(db, kind=kind)).items()
+        if items[kind].get(item) != version
+    }
+    years = {("holidays", str(year.year), None) for year in await saved_years.holiday_years(db, "gansu")}
+    assert (
+        changed | years == promised
+    )  # what was published and saved is what the dry run listed, nothing else

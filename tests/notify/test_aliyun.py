@@ -14,7 +14,7 @@ from shenbao.notify.aliyun import AliyunGateway, aliyun_client
 from shenbao.notify.dispatcher import dispatch_due
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.sms import GatewayError, MessageRefused, Sms
-from shenbao.notify.templates import template_names
+from shenbao.notify.templates import chain_template, template_names
 from shenbao.packs import ChainRegistry
 from shenbao.settings import AliyunSms, Settings, SettingsError
 from shenbao.store import Database, migrate, open_database, schema
@@ -28,6 +28,8 @@ pytestmark = pytest.mark.anyio
 CHAINS = ChainRegistry.from_packs(["gansu"])
 TEMPLATES = template_names(CHAINS)
 CODES = {name: f"SMS_{1000 + number}" for number, name in enumerate(sorted(TEMPLATES))}
+REFUSED = chain_template("gansu-yijian-2023", "refused")
+STEP_WAITING = chain_template("gansu-yijian-2023", "step_waiting")
 PHONE = "13800138000"
 _NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -63,7 +65,7 @@ def _refusal() -> Sms:
     )
     return Sms(
         phone=PHONE,
-        template="refused",
+        template=REFUSED,
         text=sms_text(chain, event, receipt="G2026-000123"),
         params=sms_params(chain, event, receipt="G2026-000123"),
     )
@@ -80,7 +82,7 @@ async def test_a_message_goes_as_its_aliyun_template_with_its_stored_values_as_p
     assert request.headers["authorization"].startswith("ACS3-HMAC-SHA256 Credential=test-key-id,")
     assert request.query["PhoneNumbers"] == PHONE
     assert request.query["SignName"] == "甘肃一键报贫"
-    assert request.query["TemplateCode"] == CODES["refused"]
+    assert request.query["TemplateCode"] == CODES[REFUSED]
     assert json.loads(request.query["TemplateParam"]) == {
         "receipt": "G2026-000123",
         "step": "村里答复",
@@ -106,9 +108,9 @@ async def test_the_stored_values_go_whatever_the_text_says(aliyun: tuple[FakeAli
     """The text is never read back: a template reworded after queueing changes nothing that is sent."""
     fake, gateway = aliyun
     values = {"receipt": "2606 0100 0001", "step": "乡镇审核", "label": "", "due": "6月8日"}
-    await gateway.send(Sms(phone=PHONE, template="step_waiting", text="模板改过之后的正文", params=values))
+    await gateway.send(Sms(phone=PHONE, template=STEP_WAITING, text="模板改过之后的正文", params=values))
     [request] = fake.received
-    assert request.query["TemplateCode"] == CODES["step_waiting"]
+    assert request.query["TemplateCode"] == CODES[STEP_WAITING]
     assert json.loads(request.query["TemplateParam"]) == values
 
 
@@ -240,8 +242,47 @@ async def test_the_dispatcher_records_each_answer(
 
 
 def test_every_template_needs_an_aliyun_code_at_start_up() -> None:
-    codes = {name: code for name, code in CODES.items() if name not in {"refused", "otp"}}
+    codes = {name: code for name, code in CODES.items() if name not in {REFUSED, "otp"}}
     config = AliyunSms(access_key_id="k", access_key_secret="s", sign_name="签名", templates=codes)
     with pytest.raises(SettingsError, match="SHENBAO_ALIYUN_SMS_TEMPLATES") as raised:
         AliyunGateway(config, TEMPLATES)
-    assert "otp、refused" in str(raised.value)
+    assert f"{REFUSED}、otp" in str(raised.value)
+
+
+def test_a_bare_template_name_gives_the_code_of_every_chain_s_template_of_that_name() -> None:
+    codes = {name: code for name, code in CODES.items() if not name.endswith(".refused")}
+    config = AliyunSms(access_key_id="k", access_key_secret="s", sign_name="签名", templates=codes)
+    with pytest.raises(SettingsError, match="refused"):
+        AliyunGateway(config, TEMPLATES)
+    bare = AliyunGateway(
+        config.__class__(**{**_fields(config), "templates": codes | {"refused": "SMS_9"}}), TEMPLATES
+    )
+    assert bare.request(_refusal()).template_code == "SMS_9"
+    own = {**codes, "refused": "SMS_9", REFUSED: "SMS_8"}  # the chain's own code wins over the bare one
+    chosen = AliyunGateway(config.__class__(**{**_fields(config), "templates": own}), TEMPLATES)
+    assert chosen.request(_refusal()).template_code == "SMS_8"
+
+
+def test_each_chain_s_message_goes_under_its_pack_s_sign() -> None:
+    config = AliyunSms(access_key_id="k", access_key_secret="s", sign_name="平台签名", templates=CODES)
+    gateway = AliyunGateway(
+        config, TEMPLATES, signs={"gansu-yijian-2023": "甘肃一键报贫", "other-chain": "别省申报"}
+    )
+    assert gateway.request(_refusal()).sign_name == "甘肃一键报贫"
+    other = Sms(phone=PHONE, template="other-chain.refused", text="…", params={"receipt": "1"})
+    with pytest.raises(
+        MessageRefused
+    ):  # a chain the gateway has no code for is refused, never sent as another's
+        gateway.request(other)
+    codes = AliyunGateway(
+        config.__class__(**{**_fields(config), "templates": {**CODES, "refused": "SMS_9"}}),
+        TEMPLATES,
+        signs={"other-chain": "别省申报"},
+    )
+    assert codes.request(other).sign_name == "别省申报"
+    otp = Sms(phone=PHONE, template="otp", text="…", params={"code": "123456"})
+    assert gateway.request(otp).sign_name == "平台签名"  # the platform's own messages: the configured sign
+
+
+def _fields(config: AliyunSms) -> dict[str, object]:
+    return {field: getattr(config, field) for field in config.__struct_fields__}

@@ -85,7 +85,7 @@ async def test_a_submit_queues_one_sms_to_the_village_handler(db: Database) -> N
     assert created
     [message] = await outbox_messages(db)
     assert message.phone == HANDLER_PHONE and message.status == "pending"
-    assert message.template == "new_application"
+    assert message.template == "gansu-yijian-2023.new_application"  # the chain's own wording, named
     assert record.receipt_display in message.text and "前入户核查" in message.text
     # the values the text was made from are stored with it: the provider's template gets exactly these
     assert message.params == {"receipt": record.receipt_display, "label": "", "due": message.params["due"]}

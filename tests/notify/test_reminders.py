@@ -69,7 +69,7 @@ async def test_the_reminder_goes_to_the_village_handler_once(db: Database) -> No
     report = await send_deadline_notices(db, CHAINS, at("2026-06-05"))
     assert (report.reminders, report.escalations, report.messages) == (1, 0, 1)
     [(phone, template, text)] = await _sms(db)
-    assert (phone, template) == (VILLAGE_PHONE, "reminder")
+    assert (phone, template) == (VILLAGE_PHONE, "gansu-yijian-2023.reminder")  # the chain's own template
     assert record.receipt_display in text and "村级入户核查环节将于6月8日到期" in text
     [message] = await outbox_messages(db)
     assert message.params == {
@@ -99,7 +99,7 @@ async def test_an_overdue_case_is_escalated_to_its_township_once_per_round(db: D
     assert (report.reminders, report.escalations, report.messages) == (0, 1, 2)
     escalations = await _sms(db)
     assert sorted(phone for phone, _, _ in escalations) == TOWNSHIP_PHONES
-    assert {template for _, template, _ in escalations} == {"overdue"}
+    assert {template for _, template, _ in escalations} == {"gansu-yijian-2023.overdue"}
     assert all(record.receipt_display in text and "已超期1个工作日" in text for _, _, text in escalations)
     assert [message.params["days"] for message in await outbox_messages(db)] == ["1", "1"]
     assert {message.params["receipt"] for message in await outbox_messages(db)} == {record.receipt_display}

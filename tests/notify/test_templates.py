@@ -6,7 +6,7 @@ from string import Formatter
 
 import pytest
 
-from shenbao.notify.templates import template_names
+from shenbao.notify.templates import chain_of, provider_code, template_names
 from shenbao.packs import ChainRegistry
 from shenbao.workflow import Chain, Notify, sms_params, sms_text
 
@@ -73,6 +73,27 @@ def test_the_receipt_given_wins_over_one_in_the_events_values() -> None:
 
 def test_the_names_are_the_chains_and_the_platforms() -> None:
     names = template_names(CHAINS)
-    assert {"otp", "new_application", "step_waiting", "refused", "approved", "reminder", "overdue"} <= names
-    assert names == {"otp"}.union(*(chain.sms for chain in CHAINS))
+    own = {"new_application", "step_waiting", "refused", "approved", "reminder", "overdue"}
+    assert {"otp"} | {f"gansu-yijian-2023.{name}" for name in own} <= names
+    assert names == {"otp"}.union(*({f"{chain.id}.{name}" for name in chain.sms} for chain in CHAINS))
     assert template_names([]) == {"otp"}
+    assert [chain_of(name) for name in ("gansu-zizhu-2021.refused", "otp", "refused")] == [
+        "gansu-zizhu-2021",
+        "",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("codes", "name", "code"),
+    [
+        ({"a.refused": "SMS_1", "refused": "SMS_2"}, "a.refused", "SMS_1"),  # the chain's own code first
+        ({"refused": "SMS_2"}, "a.refused", "SMS_2"),  # else the bare name's, for every chain
+        ({"a.refused": "SMS_1"}, "b.refused", None),  # never another chain's
+        ({"a.refused": "SMS_1", "b.refused": "SMS_1"}, "refused", "SMS_1"),  # queued before: one shared code
+        ({"a.refused": "SMS_1", "b.refused": "SMS_3"}, "refused", None),  # whose wording it was is unknown
+        ({"otp": "SMS_4"}, "otp", "SMS_4"),
+    ],
+)
+def test_the_provider_code_of_a_name(codes: dict[str, str], name: str, code: str | None) -> None:
+    assert provider_code(codes, name) == code

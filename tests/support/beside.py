@@ -67,12 +67,17 @@ class Flow:
         return state.step, len(history), state.status
 
     def outbox(self) -> list[tuple[str, str, str]]:
+        """``(phone, template, text)`` of each queued message, the template by its name in its chain."""
         return [
-            (open_text(row[0], self.settings.keys), row[1], row[2])
+            (open_text(row[0], self.settings.keys), row[1].rpartition(".")[2], row[2])
             for row in self.fetch("SELECT phone, template, text FROM outbox ORDER BY id")
         ]
 
     def outbox_params(self, template: str) -> list[dict[str, str]]:
-        """The stored values of the queued messages made from ``template``."""
-        rows = self.fetch("SELECT params FROM outbox WHERE template = $1 ORDER BY id", template)
+        """The stored values of the queued messages made from ``template`` (any chain's template of that name)."""
+        rows = self.fetch(
+            "SELECT params FROM outbox WHERE template = $1 OR template LIKE $2 ORDER BY id",
+            template,
+            f"%.{template}",
+        )
         return [json.loads(raw) if isinstance(raw, str) else raw for (raw,) in rows]

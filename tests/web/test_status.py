@@ -80,8 +80,9 @@ class Seeded:
         ]
 
     def outbox(self) -> list[tuple[str, str]]:
+        """``(phone, template)`` of each queued message, the template by its name in its chain."""
         rows = self.fetch("SELECT phone, template FROM outbox ORDER BY id")
-        return [(open_text(row[0], TEST_KEYS), row[1]) for row in rows]
+        return [(open_text(row[0], TEST_KEYS), row[1].rpartition(".")[2]) for row in rows]
 
 
 _CHECKED: list[Action] = [Accept(), RecordCheck(answers={"summary": "入户核查"})]

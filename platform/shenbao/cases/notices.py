@@ -10,6 +10,7 @@ from typing import Any
 from shenbao import store
 from shenbao.cases.context import Platform
 from shenbao.cases.phones import stored_verified_phones
+from shenbao.notify.templates import chain_template
 from shenbao.store.outbox import QueuedSms, enqueue_sms
 from shenbao.store.staff import staff_phones
 from shenbao.workflow import Chain, Notify, sms_params, sms_text
@@ -45,6 +46,7 @@ async def queue_notices(
             continue
         text = sms_text(chain, event, receipt=record.receipt_display)
         params = sms_params(chain, event, receipt=record.receipt_display)
+        template = chain_template(chain.id, event.template)
         if event.to == "applicant":
             if handlers_only:
                 continue
@@ -52,15 +54,13 @@ async def queue_notices(
             if phone is None:
                 log.warning("no applicant phone for %s: SMS %s not queued", record.id, event.template)
                 continue
-            messages.append(QueuedSms(phone=phone, template=event.template, text=text, params=params))
+            messages.append(QueuedSms(phone=phone, template=template, text=text, params=params))
             continue
         if event.role is None:
             log.warning("no staff role serves %s: SMS %s not queued", event.region, event.template)
             continue
         phones = await staff_phones(db, event.role, event.region)
-        messages += [
-            QueuedSms(phone=phone, template=event.template, text=text, params=params) for phone in phones
-        ]
+        messages += [QueuedSms(phone=phone, template=template, text=text, params=params) for phone in phones]
     return await enqueue_sms(db, messages, now=now)
 
 

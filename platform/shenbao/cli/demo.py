@@ -4,44 +4,73 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import msgspec
 
+from shenbao.cli.commands import encrypt_existing
 from shenbao.privacy.keyring import KeyringError
 from shenbao.settings import Settings
 
-if TYPE_CHECKING:
-    pass
-
-from shenbao.cli.commands import encrypt_existing
-
-__all__ = ["demo_keys", "run_demo", "seed_demo_staff"]
+__all__ = ["demo_keys", "demo_staff", "run_demo", "seed_demo_staff"]
 
 
-_DEMO_STAFF = (  # the phones are made up: the demo's messages go to /demo/sms, not to a phone
-    ("demo-province", "province", "62", "省级管理员", "13900000001"),
-    ("demo-county", "county", "620102", "城关区管理员", "13900000002"),
-    ("demo-township", "township", "620102001", "酒泉路街道管理员", "13900000003"),
-    ("demo-village", "village", "620102001001", "村级经办人", "13900000004"),
-)
 _DEMO_PASSWORD = "shenbao-demo"
+_DEMO_LEVELS = (
+    ("province", 2, "管理员"),
+    ("county", 6, "管理员"),
+    ("township", 9, "管理员"),
+    ("village", 12, "村级经办人"),
+)
+"""The demo's accounts in each pack: the role, its code's length, and what follows the region in its name."""
+
+
+def demo_staff(packs: Sequence[str], root: Path) -> list[tuple[str, str, str, str, str]]:
+    """``(username, role, region, name, phone)`` of the demo accounts: four per served pack, at its ``pack.json``'s
+    ``demo_village`` (else the first village of its divisions) and the township, county and province above it.
+
+    The first pack's accounts are ``demo-province`` ... ``demo-village``; another pack's carry its code
+    (``demo-<pack>-village``). The phones are made up: the demo's messages go to /demo/sms, not to a phone.
+    """
+    from shenbao.pack_manifest import manifests
+    from shenbao.regions import DIVISION_FILE, load_divisions
+
+    accounts = []
+    for number, (pack, manifest) in enumerate(manifests(packs, root).items()):
+        divisions = load_divisions([root / pack / "regions" / DIVISION_FILE])
+        village = manifest.demo_village or next(
+            (division.code for division in divisions if division.level == "village"), ""
+        )
+        if village not in divisions:
+            continue  # a pack without villages has no one to route to; its lint says so
+        prefix = "demo" if number == 0 else f"demo-{pack}"
+        path = divisions.path(village)
+        for level, (role, length, title) in enumerate(_DEMO_LEVELS):
+            region = village[:length]
+            named = next(division.name for division in path if division.code == region)
+            name = title if role == "village" else f"{named}{title}"
+            accounts.append((f"{prefix}-{role}", role, region, name, f"139{number:04d}{level + 1:04d}"))
+    return accounts
 
 
 async def seed_demo_staff(settings: Settings) -> list[str]:
-    """Add the demo accounts (Lanzhou's Chengguan district, Gansu) unless they exist; one line per account."""
+    """Add the demo accounts of every served pack (:func:`demo_staff`) unless they exist; one line per account."""
     from shenbao import store
-    from shenbao.regions import installed_divisions
+    from shenbao.paths import form_defs_dir
+    from shenbao.regions import DIVISION_FILE, load_divisions
     from shenbao.staff.accounts import StaffAccounts
     from shenbao.store.staff import staff_by_username
 
-    divisions = installed_divisions()
+    root = settings.form_defs or form_defs_dir()
+    divisions = load_divisions(
+        path for pack in settings.packs if (path := root / pack / "regions" / DIVISION_FILE).is_file()
+    )
     lines = []
     database = await store.open_database(settings.database_url)
     try:
         accounts = StaffAccounts(database)
-        for username, role, region, name, phone in _DEMO_STAFF:
+        for username, role, region, name, phone in demo_staff(settings.packs, root):
             if await staff_by_username(database, username) is None:
                 await accounts.add(
                     username=username,
@@ -50,6 +79,7 @@ async def seed_demo_staff(settings: Settings) -> list[str]:
                     password=_DEMO_PASSWORD,
                     display_name=name,
                     phone=phone,
+                    divisions=divisions,
                 )
             place = "".join(division.name for division in divisions.path(region))
             lines.append(f"    {username} / {_DEMO_PASSWORD}  {role}  {place}")

@@ -72,6 +72,8 @@ CODES_ZH = {
     "这条短信能用的有{available_zh}",
     "C026": "短信模板“{detail}”按最长的内容算有{length}个字（含签名），超过一条短信的{limit}个字，会分成{parts}条发送、"
     "按{parts}条收费：请精简文字",
+    "C027": "短信模板“{detail}”开头是{found}，但本配置包的短信签名是【{sign}】（pack.json 的 sms_sign）：请以【{sign}】开头，"
+    "这是本省在短信平台登记的签名",
 }
 """Each code of :data:`shenbao.forms.lint.CODES`, in Chinese."""
 

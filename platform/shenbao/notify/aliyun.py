@@ -8,7 +8,11 @@ the chain is ``${receipt}`` in the Aliyun template). Every stored value goes, no
 receipt number and one value per placeholder of the chain's template (:func:`shenbao.workflow.sms_params`;
 ``{code}`` for ``otp``), what the Aliyun template, approved with the same variables, asks for. An Aliyun template
 with a variable the chain's lacks is refused by Aliyun (``isv.TEMPLATE_MISSING_PARAMETERS``), shown with its
-code on ``/staff/sms``. The sign (``【...】``) is Aliyun's: ``SHENBAO_ALIYUN_SMS_SIGN_NAME``.
+code on ``/staff/sms``. A chain's message is queued under ``<chain id>.<template>``
+(:mod:`shenbao.notify.templates`): its code is the one given for that name, else the one given for the bare
+template name. The sign (``【...】``) of a chain's message is its pack's ``sms_sign``, so two provinces served
+side by side each send under their own; the platform's own messages (the verification code) and those queued
+before names carried their chain go under ``SHENBAO_ALIYUN_SMS_SIGN_NAME``.
 
 The text is never parsed: the wording of a template edited between queueing and sending does not matter, the
 message goes with the values it was made from. Every message queued since the values are kept has some (the
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alibabacloud_dysmsapi20170525.client import Client
@@ -36,6 +40,7 @@ from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 from alibabacloud_tea_openapi.models import Config
 
 from shenbao.notify.sms import GatewayError, MessageRefused, Sms
+from shenbao.notify.templates import chain_of, provider_code
 from shenbao.settings import AliyunSms, SettingsError
 
 __all__ = ["AliyunGateway", "aliyun_client"]
@@ -112,20 +117,30 @@ class AliyunGateway:
         config: the ``SHENBAO_ALIYUN_SMS_*`` settings.
         templates: every template name a message may carry (the chains' and the platform's own:
             :func:`~shenbao.notify.templates.template_names`).
+        signs: each chain's sign, by chain id (its pack's ``sms_sign``); a message of another chain goes under
+            ``config.sign_name``.
         client: the SDK's client; made from ``config`` when omitted.
 
     Raises:
         SettingsError: a template without an Aliyun code (checked at start-up, not at the first refusal).
     """
 
-    def __init__(self, config: AliyunSms, templates: Iterable[str], *, client: Any = None) -> None:
-        missing = sorted(set(templates) - config.templates.keys())
+    def __init__(
+        self,
+        config: AliyunSms,
+        templates: Iterable[str],
+        *,
+        signs: Mapping[str, str] | None = None,
+        client: Any = None,
+    ) -> None:
+        missing = sorted(name for name in set(templates) if provider_code(config.templates, name) is None)
         if missing:
             raise SettingsError(
                 f"SHENBAO_ALIYUN_SMS_TEMPLATES 缺少这些短信模板的阿里云模板代码：{'、'.join(missing)}；"
                 f"请在阿里云短信控制台申请这些模板，审核通过后把代码加上，如 {missing[0]}=SMS_123456789"
             )
         self.config = config
+        self.signs = dict(signs or {})
         self.client = client if client is not None else aliyun_client(config)
 
     def request(self, message: Sms) -> Any:
@@ -135,16 +150,16 @@ class AliyunGateway:
             MessageRefused: the template has no Aliyun code, or the message has no stored values (queued
                 before they were kept).
         """
-        code = self.config.templates.get(message.template)
+        if not message.params:  # queued before they were kept: every message since has a receipt or a code
+            raise MessageRefused(_QUEUED_BEFORE_UPGRADE)
+        code = provider_code(self.config.templates, message.template)
         if code is None:
             raise MessageRefused(
                 f"短信模板 {message.template} 没有对应的阿里云模板代码：请在 SHENBAO_ALIYUN_SMS_TEMPLATES 里加上"
             )
-        if not message.params:  # queued before they were kept: every message since has a receipt or a code
-            raise MessageRefused(_QUEUED_BEFORE_UPGRADE)
         return SendSmsRequest(
             phone_numbers=message.phone,
-            sign_name=self.config.sign_name,
+            sign_name=self.signs.get(chain_of(message.template)) or self.config.sign_name,
             template_code=code,
             template_param=json.dumps(message.params, ensure_ascii=False),
         )

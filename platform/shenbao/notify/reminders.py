@@ -22,6 +22,7 @@ import msgspec
 
 from shenbao.china_time import to_china
 from shenbao.jobs import PeriodicJob
+from shenbao.notify.templates import chain_template
 from shenbao.packs import ChainRegistry
 from shenbao.store import Database, format_receipt
 from shenbao.store.outbox import QueuedSms, enqueue_sms
@@ -111,9 +112,8 @@ async def _send(
         receipt = format_receipt(application.receipt_number)
         text = sms_text(chain, message, receipt=receipt)
         params = sms_params(chain, message, receipt=receipt)
-        sms = [
-            QueuedSms(phone=phone, template=message.template, text=text, params=params) for phone in phones
-        ]
+        template = chain_template(chain.id, message.template)
+        sms = [QueuedSms(phone=phone, template=template, text=text, params=params) for phone in phones]
         await enqueue_sms(db, sms, now=now)
     if not phones:
         log.warning(

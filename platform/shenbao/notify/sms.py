@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -103,8 +103,15 @@ class DatabaseGateway:
         log.warning("SMS to %s: %s", *_for_the_log(message))
 
 
-def gateway_for(settings: Settings, database: Database, chains: Iterable[Chain]) -> Gateway:
-    """The gateway ``SHENBAO_SMS_GATEWAY`` names, ready to send the SMS of ``chains``.
+def gateway_for(
+    settings: Settings,
+    database: Database,
+    chains: Iterable[Chain],
+    *,
+    signs: Mapping[str, str] | None = None,
+) -> Gateway:
+    """The gateway ``SHENBAO_SMS_GATEWAY`` names, ready to send the SMS of ``chains`` (each chain's under its
+    pack's sign, ``signs`` by chain id, where the provider sends the sign itself).
 
     Raises:
         SettingsError: an unknown gateway; the Aliyun gateway without its settings, without its SDK, or
@@ -124,4 +131,4 @@ def gateway_for(settings: Settings, database: Database, chains: Iterable[Chain])
         )
     from shenbao.notify.aliyun import AliyunGateway  # the SDK is an optional dependency: imported when used
 
-    return AliyunGateway(settings.aliyun_sms, template_names(chains))
+    return AliyunGateway(settings.aliyun_sms, template_names(chains), signs=signs)

@@ -137,7 +137,7 @@ class SmsMessage(Table, tablename="sms_message"):
 
     id = Serial(primary_key=True)
     phone = Varchar(length=20, index=True)
-    template = Varchar(length=64)
+    template = Varchar(length=128)
     text = Varchar(length=500)
     created_at = Timestamptz()
 
@@ -153,7 +153,7 @@ class Outbox(Table, tablename="outbox"):
 
     id = Serial(primary_key=True)
     phone = Varchar(length=200)
-    template = Varchar(length=64)
+    template = Varchar(length=128)
     text = Varchar(length=500)
     status = Varchar(length=16, default="pending")
     attempts = Integer(default=0)

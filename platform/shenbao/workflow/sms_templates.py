@@ -47,6 +47,7 @@ __all__ = [
     "allowed_variables",
     "longest_values",
     "sample_text",
+    "sign_problems",
     "sms_length",
     "sms_parts",
     "sms_problems",
@@ -136,6 +137,8 @@ SAMPLES: dict[str, str] = {
 SMS_CODES = {
     "C025": "SMS template {detail} uses {{{name}}}, which the {event} message does not have (it would be sent "
     "blank): it has {available}",
+    "C027": "SMS template {detail} begins with {found} but the pack's sign is 【{sign}】 (pack.json sms_sign): "
+    "begin it with 【{sign}】, the sign the province registered with its SMS provider",
 }
 """The chain linter's codes for SMS variables (part of :data:`shenbao.workflow.lint.CODES`)."""
 SMS_WARNINGS = {
@@ -300,6 +303,28 @@ def _warnings(chain: Chain, path: str, sign: str) -> Iterator[Problem]:
                 limit=SMS_LIMIT,
                 parts=sms_parts(length),
             )
+
+
+def sign_problems(sms: Mapping[str, str], sign: str, path: str = "<chain>") -> list[Problem]:
+    """C027 for each template of ``sms`` (a chain's, by name) that does not begin with ``【sign】``.
+
+    A province registers one sign with its SMS provider (its ``pack.json``'s ``sms_sign``); every message of its
+    chains goes out under it, and the farmer's phone shows it first, so each template starts with it.
+    """
+    opened = f"【{sign}】"
+    return [
+        _problem(
+            path, None, "C027", SMS_CODES, detail=name, sign=sign, found=_opening(text) or f"“{text[:6]}”"
+        )
+        for name, text in sms.items()
+        if not text.startswith(opened)
+    ]
+
+
+def _opening(text: str) -> str:
+    """The ``【...】`` a text begins with, or ``""``."""
+    end = text.find("】")
+    return text[: end + 1] if text.startswith("【") and end > 0 else ""
 
 
 def sms_warnings(chain: Chain, path: str = "<chain>", *, sign: str = "") -> list[Problem]:
