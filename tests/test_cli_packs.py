@@ -60,7 +60,7 @@ def test_export_then_import_a_new_version_and_a_refused_one(
     out = tmp_path / "out"
     assert cli.main(["pack", "export", "gansu", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert f"表单 {FORM}：第1版" in printed and "审批流程 gansu-zizhu-2021：第1版" in printed
+    assert f"表单 {FORM}：第1版" in printed and "审批流程 gansu-zizhu-2021：第2版" in printed
     form_file = out / "gansu" / "forms" / f"{FORM}.json"
     assert json.loads(form_file.read_text("utf-8"))["version"] == 1
 

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
-"""The largest zip an admin may upload (the Gansu pack, divisions included, is about 0.2 MB)."""
+"""The largest zip an admin may upload (a province's pack with its 20,000 divisions is about 0.2 MB)."""
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 """The most an upload may unpack to."""
 MAX_ENTRIES = 2000
@@ -39,7 +39,7 @@ class ArchiveError(ValueError):
 
 
 def zip_folder(folder: Path) -> bytes:
-    """Every file below ``folder``, by its path from ``folder`` (``gansu/forms/...``), compressed."""
+    """Every file below ``folder``, by its path from ``folder`` (``<pack>/forms/...``), compressed."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(each for each in folder.rglob("*") if each.is_file()):

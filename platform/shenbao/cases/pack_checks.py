@@ -78,7 +78,7 @@ class FileReport(msgspec.Struct, frozen=True, kw_only=True):
 
     pack: str
     path: str
-    """The file, from the pack's folder on (``gansu/forms/gansu-yijian-2023.json``)."""
+    """The file, from the pack's folder on (``<pack>/forms/<form id>.json``)."""
     kind: FileKind
     item: str
     """The form's or chain's id, or the year."""
@@ -389,5 +389,5 @@ async def check_folder(
 
 
 _NO_PACK = (
-    "没有找到配置包：文件夹里要有配置包的文件夹（例如 gansu/，里面有 forms/、chains/ 或 holidays.json）"
+    "没有找到配置包：文件夹里要有配置包的文件夹（以配置包代码命名，里面有 forms/、chains/ 或 holidays.json）"
 )

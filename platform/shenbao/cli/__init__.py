@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, summary in (
-        ("demo", "migrate, load the Gansu pack and serve"),
+        ("demo", "migrate, load the packs, add their demo accounts and serve"),
         ("serve", "serve the platform"),
     ):
         command = commands.add_parser(name, help=summary)

@@ -178,7 +178,7 @@ async def import_regions(settings: Settings, dist: Path, provinces: Sequence[str
     bad = [code for code in provinces if len(code) != 2 or not code.isascii() or not code.isdigit()]
     if bad:
         print(
-            f"--province takes a province's 2-digit code (62 for Gansu), not {', '.join(bad)}",
+            f"--province takes a province's 2-digit code (61 for Shaanxi), not {', '.join(bad)}",
             file=sys.stderr,
         )
         return 2

@@ -80,7 +80,7 @@ class CompiledForm:
 
     @property
     def id(self) -> str:
-        """The form's id (``gansu-zizhu-2021``)."""
+        """The form's id, as its definition names it."""
         return self.definition.id
 
     @property

@@ -243,7 +243,7 @@ class Region(_QuestionBase, tag="region", frozen=True, kw_only=True):
 
     depth: Literal["city", "county", "township", "village"] = "township"
     root: str = "62"
-    """The division code the picker starts below (62 is Gansu)."""
+    """The division code the picker starts below (a province's 2 digits, a city's 4, ...)."""
 
 
 class Geolocation(_QuestionBase, tag="geolocation", frozen=True, kw_only=True):

@@ -257,7 +257,7 @@ def _compile(rule: Rule, by_id: Mapping[str, Question], nested: bool) -> str:
 
 
 def compile_rule(rule: Rule, form: FormLike) -> str:
-    """The canonical CEL of ``rule``, in the shapes the Gansu forms are written in.
+    """The canonical CEL of ``rule``, in the shapes the shipped forms are written in.
 
     ``q8 == "yes"``, ``"chronic" in q9``, ``q9.exists(x, x in ["a", "b"])``, ``!q9.exists(...)``,
     ``["a", "b"].all(x, x in q9)``, ``size(q21) > 0``, ``q37 != null``, ``q13 == total([q15, q16])``; groups

@@ -4,8 +4,8 @@
 
     from shenbao.posters import poster_facts, poster_pdf, qr_png
 
-    png = qr_png("https://example.org/f/gansu-yijian-2023?region=620102001001")
-    pdf = poster_pdf([poster_facts(form, chain, divisions, "620102001001", url)])
+    png = qr_png("https://example.org/f/<form id>?region=<village code>")
+    pdf = poster_pdf([poster_facts(form, chain, divisions, "<village code>", url)])
 
 The link a QR code holds names a form and a region, never a version: a republished form needs no reprint.
 The PDF needs a font with Chinese characters (:func:`poster_font`), found from ``SHENBAO_POSTER_FONT`` or the

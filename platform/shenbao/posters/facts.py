@@ -41,7 +41,7 @@ class PosterFacts(msgspec.Struct, frozen=True, kw_only=True):
     Attributes:
         title: the form's title.
         region_code: the division the QR code presets.
-        region_name: its full name from the province down (``甘肃省兰州市城关区酒泉路街道畅家巷社区居委会``).
+        region_name: its full name from the province down (province, city, county, township, village: ``…省…市…县…镇…村``).
         url: the absolute link the QR code holds (the form's guide with ``?region=``).
         steps: the chain's steps in order (empty for a form without a chain).
         total_days: the whole chain's limit in working days from the application, if it has a chain.

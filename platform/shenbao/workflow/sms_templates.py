@@ -14,7 +14,7 @@ The values a template is filled with come from two places, and this module mirro
 The store adds ``{receipt}`` to every message. A variable the event does not fill is sent blank, so
 :func:`sms_problems` reports a template that uses one (C025), naming the template, the variable and the event.
 
-One SMS carries 70 Chinese characters, the sign (``【甘肃一键报贫】``) included; a longer one is split into
+One SMS carries 70 Chinese characters, the sign (``【…】``) included; a longer one is split into
 parts of 67 and charged per part. :func:`sms_length` counts a template as sent with each variable at its
 longest realistic value, and :func:`sms_warnings` warns (C026) where that makes more than one SMS.
 """
@@ -250,7 +250,7 @@ def sms_length(template: str, sign: str, *, values: Mapping[str, str] | None = N
 
     Args:
         template: the template's text.
-        sign: the sign the message goes out with (``【甘肃一键报贫】``). A sign the template itself begins with
+        sign: the sign the message goes out with (``【…】``, a pack's ``sms_sign``). A sign the template itself begins with
             is the one replaced (never counted twice); ``""`` counts the template's own.
         values: longest values to use instead of :data:`LONGEST` (from :func:`longest_values`).
 

@@ -2,7 +2,7 @@
 
 Both are scoped to the signed-in staff member's region subtree (:mod:`shenbao.store.reports`). Who sees identity
 numbers and phones whole in the export: county staff, who enter the approved households into the national
-system (录入国家系统 is the county's step in both Gansu chains). Village, township and province staff get them
+system (录入国家系统 is a county step in the first province's chains). Village, township and province staff get them
 masked (``620102********123X``, ``138****8000``): they count and follow cases, and have no entry to make.
 This is narrower than :func:`shenbao.privacy.masking.may_unmask` on purpose: that reveals one application on one page
 view, where a handler needs to call a farmer; an export is a file of a whole region's households that leaves
