@@ -5,7 +5,7 @@ Each queued message keeps the values its template was filled with (:attr:`shenba
 the provider's gateway needs no more than to know, at start-up, that every name has a provider template.
 
 A chain's message carries its chain's name for the template, ``<chain id>.<template>``
-(``gansu-yijian-2023.new_application``): two provinces served side by side both have a ``new_application``, each in
+(``<chain id>.new_application``): two provinces served side by side both have a ``new_application``, each in
 its own words and under its own sign, and the provider must send each as its own approved template.
 """
 
@@ -46,7 +46,7 @@ def chain_of(name: str) -> str:
 
 def provider_code(codes: Mapping[str, str], name: str) -> str | None:
     """The provider's code for template ``name``: the code given for the chain's own template
-    (``gansu-yijian-2023.new_application=SMS_1``) first, else the one given for every chain's template of that name
+    (``<chain id>.new_application=SMS_1``) first, else the one given for every chain's template of that name
     (``new_application=SMS_1``).
 
     A message queued before names carried their chain has the bare name: it takes the bare code, else the one code
