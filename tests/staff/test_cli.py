@@ -45,7 +45,9 @@ def test_adds_an_account_with_a_hashed_password(env: Path, capsys: pytest.Captur
     assert "taken" in capsys.readouterr().err
 
 
-def test_adds_an_account_of_an_office_and_one_of_a_city(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_adds_an_account_of_an_office_and_one_of_a_city(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _add("minzheng", "--role", "county:民政", "--region", "620102", "--password", "long-enough") == 0
     assert "county:民政" in capsys.readouterr().out
     assert _add("lanzhou", "--role", "city", "--region", "6201", "--password", "long-enough") == 0

@@ -34,7 +34,9 @@ VIEWS: list[tuple[InboxView, InboxFilter]] = [("all", each) for each in FILTERS]
 def turns() -> dict[Role, frozenset[str]]:
     forms = FormRegistry.from_packs(["gansu"])
     chains = ChainRegistry.from_packs(["gansu"])
-    return {role: turn_keys(forms, chains, role) for role in ("village", "township", "county", "city", "province")}
+    return {
+        role: turn_keys(forms, chains, role) for role in ("village", "township", "county", "city", "province")
+    }
 
 
 async def _add(db: store.Database, cases: list[Case]) -> dict[int, Case]:

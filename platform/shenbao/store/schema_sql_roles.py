@@ -27,10 +27,10 @@ def role_offices(kind: str) -> tuple[str, ...]:
     # Dropping ``staff`` deletes its sessions by their cascade: they are kept aside and put back, so nobody is
     # signed out by the upgrade. Renaming the new table to ``staff`` leaves the sessions' reference on ``staff``.
     level = "substr(role, 1, instr(role || ':', ':') - 1)"
-    staff_columns = "id, username, display_name, phone, role, region_code, password_hash, active, created_at, form_admin"
-    notice_columns = (
-        "id, application_id, step, due_on, kind, round, overdue_days, role, region_code, messages, sent_on, created_at"
+    staff_columns = (
+        "id, username, display_name, phone, role, region_code, password_hash, active, created_at, form_admin"
     )
+    notice_columns = "id, application_id, step, due_on, kind, round, overdue_days, role, region_code, messages, sent_on, created_at"
     return (
         "CREATE TABLE staff_session_kept AS SELECT * FROM staff_session",
         f"""

@@ -154,7 +154,11 @@ class StaffReportsController(Controller):
                 await asyncio.to_thread(export.add, batch)
                 rows += len(batch)
             await asyncio.to_thread(export.sheet.save, path)
-            full = "身份证号和手机号完整" if role_level(staff.role) in FULL_IDENTITY_ROLES else "身份证号和手机号已遮盖"
+            full = (
+                "身份证号和手机号完整"
+                if role_level(staff.role) in FULL_IDENTITY_ROLES
+                else "身份证号和手机号已遮盖"
+            )
             await record_audit(
                 services.database,
                 action="export",
