@@ -205,9 +205,9 @@ class Division(Table, tablename="division"):
 class Staff(Table, tablename="staff"):
     """A staff account: a village, township, county, city (市州) or province admin, bound to one region code.
 
-    ``role`` is a level, optionally with an office within it (``county:民政``, :mod:`shenbao.roles`, schema step
-    17); ``region_code`` has that level's length (12, 9, 6, 4 or 2 digits). Every staff query is scoped to the region's subtree. ``password_hash`` is an
-    argon2id hash (never the password). ``form_admin`` (表单管理权限, schema step 13) lets a county account
+    ``role`` is a level, optionally with an office within it (``county:民政``, :mod:`shenbao.roles`, schema
+    step 17); ``region_code`` has that level's length (12, 9, 6, 4 or 2 digits). Every staff query is scoped
+    to the region's subtree. ``password_hash`` is an argon2id hash (never the password). ``form_admin`` (表单管理权限, schema step 13) lets a county account
     author its county's forms; the province admin grants and withdraws it.
     """
 
