@@ -99,3 +99,17 @@ def test_the_words_name_the_office() -> None:
 def test_an_edit_with_a_role_of_no_level_is_not_decoded() -> None:
     with pytest.raises(msgspec.ValidationError, match=r"\$\.role"):
         msgspec.json.decode(b'{"op": "set_step_role", "step": "a", "role": "county:"}', type=ChainEdit)
+
+
+def test_an_office_nobody_holds_is_warned_by_name() -> None:
+    from shenbao.cases.chain_editing import check_chain
+
+    changed = apply_chain_edit(GANSU, SetStepRole(step="county_approval", role="county:民政"))
+    accounts = {"village", "township", "county", "county:乡村振兴"}  # the county, but not its 民政 office
+    warned = [message for messages in check_chain(changed, {}, roles_with_accounts=accounts).warnings.values()
+              for message in messages]  # fmt: skip
+    assert any(
+        "“县级审批”由县级（民政）办理，但全省还没有一个县级（民政）账号" in message for message in warned
+    )
+    held = check_chain(changed, {}, roles_with_accounts=accounts | {"county:民政"}).warnings
+    assert not any("县级（民政）" in message for messages in held.values() for message in messages)
