@@ -227,3 +227,26 @@ async def test_finished_applications_are_left_alone(db: Database) -> None:
     await store.set_workflow_state(db, record.id, state={}, deadline=None, green=False, status="refused")
     report = await send_deadline_notices(db, CHAINS, at("2026-06-09"))
     assert (report.reminders, report.escalations, report.skipped) == (0, 0, 0)
+
+
+async def test_an_overdue_case_is_escalated_to_the_office_of_the_chains_next_step_up(db: Database) -> None:
+    """The chain's township step belongs to the 民政 office: the village's overdue step is escalated to that
+    office's staff of the township, not to the township's other accounts; the notice keeps the office."""
+    import msgspec
+
+    chain, calendar = _chain()
+    steps = [
+        msgspec.structs.replace(step, role="township:民政") if step.role == "township" else step
+        for step in chain.steps
+    ]
+    officed = ChainRegistry(
+        {chain.id: (msgspec.structs.replace(chain, steps=steps), calendar)}, packs={chain.id: "gansu"}
+    )
+    await _staff(db)  # the plain township accounts hear nothing
+    await add_account(db, "township:民政", VILLAGE[:9], username="minzheng", phone="13400134000")
+    record = await _application(db)
+    report = await send_deadline_notices(db, officed, at("2026-06-09"))
+    assert (report.escalations, report.messages) == (1, 1)
+    assert [phone for phone, _, _ in await _sms(db)] == ["13400134000"]
+    [notice] = await notices_of(db, record.id)
+    assert (notice.role, notice.region_code) == ("township:民政", VILLAGE[:9])

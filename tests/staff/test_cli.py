@@ -45,15 +45,31 @@ def test_adds_an_account_with_a_hashed_password(env: Path, capsys: pytest.Captur
     assert "taken" in capsys.readouterr().err
 
 
+def test_adds_an_account_of_an_office_and_one_of_a_city(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _add("minzheng", "--role", "county:民政", "--region", "620102", "--password", "long-enough") == 0
+    assert "county:民政" in capsys.readouterr().out
+    assert _add("lanzhou", "--role", "city", "--region", "6201", "--password", "long-enough") == 0
+    with sqlite3.connect(env) as connection:
+        rows = connection.execute("SELECT username, role, region_code FROM staff ORDER BY id").fetchall()
+    assert rows == [("minzheng", "county:民政", "620102"), ("lanzhou", "city", "6201")]
+
+
 @pytest.mark.parametrize(
     ("role", "region", "message"),
     [
-        ("village", "620102001", "12-digit"),
-        ("township", "620102001001", "9-digit"),
-        ("county", "62", "6-digit"),
-        ("province", "620102", "2-digit"),
-        ("village", "620102001999", "no division"),
-        ("county", "629999", "no division"),
+        ("village", "620102001", "村级账号要绑定12位地区代码"),
+        ("township", "620102001001", "乡镇账号要绑定9位地区代码"),
+        ("county", "62", "县级账号要绑定6位地区代码"),
+        ("county:民政", "6201", "县级（民政）账号要绑定6位地区代码"),
+        ("city", "620102", "市州级账号要绑定4位地区代码"),
+        ("province", "620102", "省级账号要绑定2位地区代码"),
+        ("village", "620102001999", "地区数据里没有地区代码620102001999"),
+        ("county", "629999", "shenbao regions import"),
+        ("county:民政", "650102", "SHENBAO_PACKS"),
+        ("county:民 政", "620102", "科室名称"),
+        ("prefecture", "6201", "没有“prefecture”这个角色"),
     ],
     ids=lambda value: str(value),
 )
@@ -66,7 +82,7 @@ def test_refuses_a_region_that_is_unknown_or_of_another_level(
 
 def test_refuses_a_short_password(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _add("lisi", "--role", "county", "--region", "620102", "--password", "short") == 2
-    assert "8 characters" in capsys.readouterr().err
+    assert "至少要8个字符" in capsys.readouterr().err
 
 
 def test_asks_for_the_password_twice(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

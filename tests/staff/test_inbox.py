@@ -34,7 +34,9 @@ VIEWS: list[tuple[InboxView, InboxFilter]] = [("all", each) for each in FILTERS]
 def turns() -> dict[Role, frozenset[str]]:
     forms = FormRegistry.from_packs(["gansu"])
     chains = ChainRegistry.from_packs(["gansu"])
-    return {role: turn_keys(forms, chains, role) for role in ("village", "township", "county", "province")}
+    return {
+        role: turn_keys(forms, chains, role) for role in ("village", "township", "county", "city", "province")
+    }
 
 
 async def _add(db: store.Database, cases: list[Case]) -> dict[int, Case]:
@@ -136,6 +138,7 @@ async def test_the_mine_view_holds_the_open_cases_at_the_roles_steps(
     assert await mine("township") == {order[2]}
     assert await mine("county") == {order[3]}
     assert await mine("province") == set()  # no step is the province's
+    assert await mine("city") == set()  # nor the city's
     assert turns["province"] == frozenset()
 
 

@@ -46,6 +46,20 @@ GOOD = AccountForm(
         ("county", "620102", "province", "62", False),
         ("township", "620102001", "village", "620102001001", False),
         ("village", "620102001001", "village", "620102001001", False),
+        ("province", "62", "city", "6201", True),
+        ("province", "62", "county:民政", "620102", True),
+        ("city", "6201", "county", "620103", True),  # 七里河区, in 兰州市
+        ("city", "6201", "county:民政", "620102", True),
+        ("city", "6201", "village", "620102001001", True),
+        ("city", "6201", "city", "6201", False),  # themselves
+        ("city", "6201", "city", "6202", False),  # another city
+        ("city", "6201", "county", "620201", False),  # a county of another city
+        ("city", "6201", "province", "62", False),
+        ("county:民政", "620102", "township", "620102001", True),  # an office manages as its level does
+        ("county:民政", "620102", "county:乡村振兴", "620102", False),  # its own level, another office
+        ("county:民政", "620102", "county", "620102", False),
+        ("county", "620102", "county:民政", "620102", False),
+        ("township:民政", "620102001", "village", "620102001001", False),
     ],
     ids=lambda value: str(value),
 )
@@ -195,3 +209,36 @@ def test_the_region_box_takes_a_code_or_part_of_a_name(
     found = region_filter(text, "620102", DIVISIONS)
     assert found.prefixes == prefixes
     assert (problem in found.problem) if problem else found.problem == ""
+
+
+@pytest.mark.parametrize(
+    ("manager", "region", "typed", "role", "problem"),
+    [
+        ("city", "6201", {"role": "county", "office": "民政", "region_code": "620103"}, "county:民政", ""),
+        ("city", "6201", {"role": "county:民政", "region_code": "620103"}, "county:民政", ""),
+        ("city", "6201", {"role": "township", "region_code": "620103001"}, "township", ""),
+        ("city", "6201", {"role": "county", "office": "民 政", "region_code": "620103"}, None, "office"),
+        ("city", "6201", {"role": "city", "region_code": "6201"}, None, "role"),
+        ("city", "6201", {"role": "county", "region_code": "620201"}, None, "region"),  # another city's
+        ("province", "62", {"role": "city", "region_code": "6202"}, "city", ""),
+        (
+            "county:民政",
+            "620102",
+            {"role": "county", "office": "财政", "region_code": "620102"},
+            None,
+            "role",
+        ),
+    ],
+    ids=lambda value: str(value),
+)
+def test_a_new_account_of_a_city_or_an_office(
+    manager: str, region: str, typed: dict[str, str], role: str | None, problem: str
+) -> None:
+    checked, problems = check_account_form(
+        replace(GOOD, **typed), manager_role=manager, manager_region=region, divisions=DIVISIONS
+    )
+    if role is not None:
+        assert checked is not None and (checked.role, problems) == (role, {})
+        return
+    assert checked is None and list(problems) == [problem]
+    assert re.search("[\u4e00-\u9fff]", problems[problem])  # said in Chinese

@@ -1,4 +1,4 @@
-"""The staff builder: accounts by role and region, and the places of 兰州市城关区 around them."""
+"""The staff builder: accounts by role and region (兰州市 for the city), and the places of 兰州市城关区 around them."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ __all__ = [
 PASSWORD = "correct-horse-9"
 ACCOUNTS: dict[Role, str] = {
     "province": "62",
+    "city": "6201",  # 兰州市
     "county": "620102",
     "township": "620102001",
     "village": "620102001001",
@@ -35,10 +36,12 @@ PLACES = {
     "sibling_village": "620102001002",  # same township, another village
     "other_township": "620102002001",  # same county, another township
     "other_county": "620103001001",  # same province, another county
+    "other_city": "620201001001",  # 嘉峪关市: same province, another city
     "other_province": "640104001001",  # Ningxia
 }
 INSIDE = {
-    "province": {"village", "sibling_village", "other_township", "other_county"},
+    "province": {"village", "sibling_village", "other_township", "other_county", "other_city"},
+    "city": {"village", "sibling_village", "other_township", "other_county"},
     "county": {"village", "sibling_village", "other_township"},
     "township": {"village", "sibling_village"},
     "village": {"village"},

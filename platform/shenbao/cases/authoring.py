@@ -21,6 +21,7 @@ import msgspec
 
 from shenbao.forms.editing import Edit, EditError, apply_edit, describe_edit
 from shenbao.forms.model import FormDef, text_of
+from shenbao.roles import role_level
 from shenbao.staff.rules import FORM_ADMIN_ROLES
 from shenbao.store import Database
 from shenbao.store import authoring as stored
@@ -74,7 +75,8 @@ def may_author(staff: StaffRecord) -> bool:
     admin granted 表单管理权限 (``form_admin``); the flag means nothing on any other role."""
     if not staff.active:
         return False
-    return staff.role == "province" or (staff.role in FORM_ADMIN_ROLES and staff.form_admin)
+    level = role_level(staff.role)
+    return level == "province" or (level in FORM_ADMIN_ROLES and staff.form_admin)
 
 
 def may_edit(staff: StaffRecord, form: AuthoredFormRecord) -> bool:

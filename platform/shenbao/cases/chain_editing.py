@@ -19,7 +19,7 @@ from shenbao.cases.publishing import NotPublished, Published, may_edit_chains
 from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FormDef, text_of
 from shenbao.packs import ChainRegistry
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.store import Database
 from shenbao.store import chain_drafts as drafts
 from shenbao.store import versions as stored
@@ -171,7 +171,7 @@ def check_chain(
         for step in chain.steps:
             if step.role not in roles_with_accounts:
                 warnings[step.id].append(
-                    f"“{text_of(step.name)}”由{ROLE_NAMES[step.role]}办理，但全省还没有一个{ROLE_NAMES[step.role]}"
+                    f"“{text_of(step.name)}”由{role_label(step.role)}办理，但全省还没有一个{role_label(step.role)}"
                     "账号：到了这一步的申请没有人能办。请先在“账号管理”里开设账号"
                 )
     return ChainChecked(problems=dict(problems), warnings=dict(warnings))

@@ -20,6 +20,7 @@ import msgspec
 from shenbao import store
 from shenbao.cases.deadlines import fill_pending_deadlines
 from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.roles import role_level
 from shenbao.store import holidays as stored
 from shenbao.store.audit import record_audit
 from shenbao.store.catalog import bump_generation, generation
@@ -75,7 +76,7 @@ class HolidayStale(msgspec.Struct, frozen=True, kw_only=True):
 
 def may_keep_holidays(staff: StaffRecord) -> bool:
     """Whether ``staff`` may save and delete holiday years: active province accounts only."""
-    return staff.active and staff.role == "province"
+    return staff.active and role_level(staff.role) == "province"
 
 
 def pack_form_ids(forms: FormRegistry, chains: ChainRegistry, pack: str) -> list[str]:

@@ -35,6 +35,7 @@ from shenbao.cases.pack_checks import CHAINS, HOLIDAYS, FileReport, Planned, che
 from shenbao.forms.model import FormDef
 from shenbao.packs import FARMER_FORMS, ChainRegistry, FormRegistry
 from shenbao.paths import form_defs_dir
+from shenbao.roles import role_level
 from shenbao.store import Database
 from shenbao.store import holidays as saved_years
 from shenbao.store import versions as stored
@@ -229,7 +230,7 @@ class PackImport(msgspec.Struct, frozen=True, kw_only=True):
 
 def may_import_packs(staff: StaffRecord) -> bool:
     """Whether ``staff`` may export and import whole packs: active province accounts only."""
-    return staff.active and staff.role == "province"
+    return staff.active and role_level(staff.role) == "province"
 
 
 class _Lost(Exception):

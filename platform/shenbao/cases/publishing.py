@@ -23,6 +23,7 @@ from shenbao.forms.lint import lint_form
 from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FormDef
 from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.roles import role_level
 from shenbao.store import Database
 from shenbao.store import authoring as drafts
 from shenbao.store import versions as stored
@@ -80,7 +81,7 @@ def may_publish(staff: StaffRecord, owner_region: str) -> bool:
     if not may_author(staff):
         return False
     if owner_region == "":
-        return staff.role == "province"
+        return role_level(staff.role) == "province"
     return owner_region.startswith(staff.region_code)
 
 
@@ -289,7 +290,7 @@ async def republish(
 def may_edit_chains(staff: StaffRecord) -> bool:
     """Whether ``staff`` may edit, publish and roll back chains: active province accounts (a chain serves the whole
     pack)."""
-    return staff.active and staff.role == "province"
+    return staff.active and role_level(staff.role) == "province"
 
 
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> FormDiff:

@@ -143,8 +143,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     staff_add = staff_commands.add_parser("add", help="add a staff account bound to a region")
     staff_add.add_argument("username")
-    staff_add.add_argument("--role", required=True, choices=["village", "township", "county", "province"])
-    staff_add.add_argument("--region", required=True, help="the region code: 12, 9, 6 or 2 digits by role")
+    staff_add.add_argument(
+        "--role",
+        required=True,
+        metavar="LEVEL[:OFFICE]",
+        help="the level: village, township, county, city (市州) or province; an office within the level goes "
+        "after a colon (county:民政, 1-10 Chinese letters, ASCII letters or digits). A chain step of role "
+        "county:民政 is handled only by county:民政 accounts, a step of role county only by plain county accounts",
+    )
+    staff_add.add_argument(
+        "--region", required=True, help="the region code of the role's level: 12, 9, 6, 4 or 2 digits"
+    )
     staff_add.add_argument("--name", default="", help="the person's name")
     staff_add.add_argument("--phone", default="", help="their mobile number")
     staff_add.add_argument("--password", help="for scripts; asked for when omitted")

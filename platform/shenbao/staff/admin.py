@@ -13,17 +13,18 @@ from dataclasses import dataclass
 import anyio.to_thread
 
 from shenbao.regions import Divisions
+from shenbao.roles import role_level
 from shenbao.staff.accounts import hash_password
 from shenbao.staff.rules import (
     FORM_ADMIN_GRANTORS,
     FORM_ADMIN_ROLES,
-    MANAGED_ROLES,
     AccountForm,
     CheckedAccount,
     check_account_form,
     check_new_password,
     check_phone,
     generate_password,
+    managed_levels,
     may_manage,
 )
 from shenbao.store import Database
@@ -101,13 +102,13 @@ class StaffAdmin:
     def __init__(
         self, database: Database, manager: StaffRecord, divisions: Divisions, *, address: str = ""
     ) -> None:
-        if not MANAGED_ROLES[manager.role]:
-            raise NotManaged("只有省级和县级管理员可以管理工作人员账号")
+        if not managed_levels(manager.role):
+            raise NotManaged("只有省级、市州级和县级管理员可以管理工作人员账号")
         self.database = database
         self.manager = manager
         self.divisions = divisions
         self.address = address
-        self.scope = StaffScope(region_code=manager.region_code, roles=MANAGED_ROLES[manager.role])
+        self.scope = StaffScope(region_code=manager.region_code, roles=managed_levels(manager.role))
 
     async def page(self, query: StaffQuery, *, page: int, size: int) -> StaffPage:
         """Page ``page`` (from 1) of the accounts matching ``query``, ``size`` a page."""
@@ -227,10 +228,10 @@ class StaffAdmin:
             NotManaged: the manager is not the province admin, or the account is not in their scope.
             FormProblems: the account is not a county account (``form_admin``: what to do instead).
         """
-        if self.manager.role not in FORM_ADMIN_GRANTORS:
+        if role_level(self.manager.role) not in FORM_ADMIN_GRANTORS:
             raise NotManaged("只有省级管理员可以授予或收回表单管理权限；如需要，请联系省级管理员")
         account = await self.account(staff_id)
-        if account.role not in FORM_ADMIN_ROLES:
+        if role_level(account.role) not in FORM_ADMIN_ROLES:
             raise FormProblems({"form_admin": _NOT_A_COUNTY})
         scope = StaffScope(region_code=self.manager.region_code, roles=FORM_ADMIN_ROLES)
         async with self.database.transaction():

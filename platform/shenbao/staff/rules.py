@@ -2,9 +2,14 @@
 
 Who manages whom:
 
-- the province admin manages every county, township and village account of the province;
+- the province admin manages every city (市州), county, township and village account of the province;
+- city staff manage the county, township and village accounts of their city;
 - county staff manage the township and village accounts of their county;
 - township and village staff manage no one.
+
+Who manages whom goes by level: an office within a level (``county:民政``, :mod:`shenbao.roles`) manages as
+its level does, and an account of any office of a managed level is managed (a new account's office is typed
+by its manager).
 
 Nobody manages an account at or above their own level (so nobody manages themselves or a colleague of the
 same level), and nobody reaches outside their region's subtree. Province accounts are made on the command
@@ -24,7 +29,15 @@ from dataclasses import dataclass, field
 
 from shenbao.forms.values import is_mobile, normalise_phone
 from shenbao.regions import LEVEL_LABELS, Divisions, Level, level_of
-from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, ROLES, Role
+from shenbao.roles import (
+    ROLE_CODE_LENGTHS,
+    Role,
+    make_role,
+    office_problem,
+    role_label,
+    role_level,
+    role_office,
+)
 
 __all__ = [
     "FORM_ADMIN_GRANTORS",
@@ -40,6 +53,7 @@ __all__ = [
     "check_new_password",
     "check_phone",
     "generate_password",
+    "managed_levels",
     "may_grant_form_admin",
     "may_manage",
     "region_filter",
@@ -48,20 +62,28 @@ __all__ = [
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 MAX_NAME_LENGTH = 100
-MANAGED_ROLES: dict[Role, tuple[Role, ...]] = {
-    "province": ("county", "township", "village"),
+MANAGED_ROLES: dict[Level, tuple[Level, ...]] = {
+    "province": ("city", "county", "township", "village"),
+    "city": ("county", "township", "village"),
     "county": ("township", "village"),
     "township": (),
     "village": (),
 }
-"""The roles whose accounts each role manages, inside its own region's subtree."""
-FORM_ADMIN_ROLES: tuple[Role, ...] = ("county",)
-"""The roles whose accounts may be granted 表单管理权限 (province accounts author forms without it)."""
-FORM_ADMIN_GRANTORS: tuple[Role, ...] = ("province",)
+"""The levels whose accounts each level manages, inside its own region's subtree."""
+FORM_ADMIN_ROLES: tuple[Level, ...] = ("county",)
+"""The levels whose accounts may be granted 表单管理权限 (province accounts author forms without it)."""
+FORM_ADMIN_GRANTORS: tuple[Level, ...] = ("province",)
 """The roles that grant and withdraw 表单管理权限, to the accounts of :data:`FORM_ADMIN_ROLES` they manage."""
 _MAX_REGION_MATCHES = 50
 # No 0/o, 1/l/i: a generated password is read out over the phone or copied from a screen.
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def managed_levels(manager_role: str) -> tuple[Level, ...]:
+    """The levels whose accounts an account of ``manager_role`` manages (any office of theirs; none for a
+    role of no known level)."""
+    level = role_level(manager_role)
+    return MANAGED_ROLES[level] if level is not None else ()
 
 
 def may_manage(manager_role: Role, manager_region: str, role: str, region_code: str) -> bool:
@@ -74,7 +96,7 @@ def may_manage(manager_role: Role, manager_region: str, role: str, region_code: 
         region_code: the other account's region code.
     """
     return (
-        role in MANAGED_ROLES[manager_role]
+        role_level(role) in managed_levels(manager_role)
         and region_code.startswith(manager_region)
         and len(region_code) > len(manager_region)
     )
@@ -91,8 +113,8 @@ def may_grant_form_admin(manager_role: Role, manager_region: str, role: str, reg
         region_code: the other account's region code.
     """
     return (
-        manager_role in FORM_ADMIN_GRANTORS
-        and role in FORM_ADMIN_ROLES
+        role_level(manager_role) in FORM_ADMIN_GRANTORS
+        and role_level(role) in FORM_ADMIN_ROLES
         and may_manage(manager_role, manager_region, role, region_code)
     )
 
@@ -130,6 +152,9 @@ class AccountForm:
     display_name: str = ""
     phone: str = ""
     role: str = "village"
+    """The level chosen (or a whole role, ``county:民政``, whose office is used when ``office`` is empty)."""
+    office: str = ""
+    """The office within the level, typed (empty: the level alone)."""
     region_code: str = ""
     """The code the account is bound to: typed whole, or walked down the drop-downs."""
     password: str = ""
@@ -175,11 +200,16 @@ def check_account_form(
     elif len(display_name) > MAX_NAME_LENGTH:
         problems["display_name"] = f"姓名最多{MAX_NAME_LENGTH}个字，请删短一些"
     phone, problems["phone"] = check_phone(typed.phone)
-    role = typed.role if typed.role in ROLES else None
-    if role is None or role not in MANAGED_ROLES[manager_role]:
-        names = "、".join(ROLE_NAMES[each] for each in MANAGED_ROLES[manager_role])
+    level = role_level(typed.role)
+    office = typed.office.strip() or role_office(typed.role)
+    role: Role | None = None
+    if level is None or level not in managed_levels(manager_role):
+        names = "、".join(role_label(each) for each in managed_levels(manager_role))
         problems["role"] = f"请选择账号的级别：您可以添加{names}账号"
+    elif office_problem(office):
+        problems["office"] = office_problem(office)
     else:
+        role = make_role(level, office)
         problems["region"] = _region_problem(typed.region_code, role, manager_region, divisions)
     if typed.password or typed.password_again:
         problems["password"] = check_new_password(typed.password, typed.password_again)
@@ -193,8 +223,9 @@ def check_account_form(
 
 
 def _region_problem(code: str, role: Role, manager_region: str, divisions: Divisions) -> str:
-    length = ROLE_CODE_LENGTHS[role]
-    wanted = LEVEL_LABELS[_level(role)]
+    level = role_level(role) or "village"
+    length = ROLE_CODE_LENGTHS[level]
+    wanted = LEVEL_LABELS[level]
     if not code:
         return f"请选择此人负责的{wanted}，或直接输入{length}位地区代码"
     if not code.isascii() or not code.isdigit() or level_of(code) is None:
@@ -206,18 +237,13 @@ def _region_problem(code: str, role: Role, manager_region: str, divisions: Divis
         home = divisions.get(manager_region)
         return f"{name}（{code}）不在您管理的{home.name if home else manager_region}以内，请重新选择"
     if len(code) != length:
-        level = LEVEL_LABELS[level_of(code) or "village"]
+        chosen = LEVEL_LABELS[level_of(code) or "village"]
         then = f"请接着选择{wanted}" if len(code) < length else f"请只选到{wanted}为止"
         return (
-            f"{ROLE_NAMES[role]}账号要选到{wanted}（{length}位代码），现在选的{name}是{level}：{then}，"
+            f"{role_label(role)}账号要选到{wanted}（{length}位代码），现在选的{name}是{chosen}：{then}，"
             "或改选账号级别"
         )
     return ""
-
-
-def _level(role: Role) -> Level:
-    """The division level a role's accounts are bound to (roles are named after their levels)."""
-    return role
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from shenbao.store.schema_sql_chain_drafts import chain_drafts
 from shenbao.store.schema_sql_form_admin import staff_form_admin
 from shenbao.store.schema_sql_holidays import holiday_years
 from shenbao.store.schema_sql_messages import chain_template_names
+from shenbao.store.schema_sql_roles import role_offices
 from shenbao.store.schema_sql_versions import published_versions
 
 __all__ = ["STEPS", "SchemaTooNewError", "Step", "migrate", "migrate_url", "schema_version"]
@@ -156,6 +157,12 @@ STEPS: tuple[Step, ...] = (
         name="the chain editor's drafts: one per chain, at its revision",
         sqlite=chain_drafts("sqlite"),
         postgres=chain_drafts("postgres"),
+    ),
+    Step(
+        version=17,
+        name="roles of all five levels (市州 too) with an office within a level: staff and notice roles widened",
+        sqlite=role_offices("sqlite"),
+        postgres=role_offices("postgres"),
     ),
     Step(
         version=18,

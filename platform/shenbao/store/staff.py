@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from shenbao.roles import ROLE_CODE_LENGTHS, Role
+from shenbao.roles import ROLE_CODE_LENGTHS, Role, code_length, is_role
 from shenbao.store.database import Database, as_utc
 from shenbao.store.records import ApplicationRecord
 from shenbao.store.sealing import application_record
@@ -52,7 +52,8 @@ class StaffRecord(msgspec.Struct, frozen=True, kw_only=True):
         username: what the staff member signs in with (lower case).
         display_name: the person's name, e.g. ``张三``.
         phone: where their SMS go.
-        role: ``village``, ``township``, ``county`` or ``province``.
+        role: a level (``village``, ``township``, ``county``, ``city``, ``province``), optionally with an
+            office within it (``county:民政``): see :mod:`shenbao.roles`.
         region_code: the division they serve; they see its whole subtree and nothing else.
         active: whether they may sign in.
         created_at: when the account was made (UTC).
@@ -113,7 +114,7 @@ async def add_staff(
     Args:
         db: the open database.
         username: unique, as the staff member will type it (stored lower case).
-        role: the role; ``region_code`` must have its length (:data:`ROLE_CODE_LENGTHS`).
+        role: the role (``county`` or ``county:民政``); ``region_code`` must have its level's length.
         region_code: the division served.
         password_hash: the argon2 hash of the password (never the password itself).
         display_name: the person's name.
@@ -126,10 +127,12 @@ async def add_staff(
         ValueError: the role is unknown or the region code is not of the role's level.
     """
     db.check_bound()
-    if role not in ROLE_CODE_LENGTHS:
-        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLE_CODE_LENGTHS)}")
-    if len(region_code) != ROLE_CODE_LENGTHS[role] or not region_code.isdigit():
-        raise ValueError(f"a {role} account needs a {ROLE_CODE_LENGTHS[role]}-digit region code")
+    if not is_role(role):
+        raise ValueError(
+            f"unknown role {role!r}: use one of {', '.join(ROLE_CODE_LENGTHS)}, optionally with an office (county:民政)"
+        )
+    if len(region_code) != code_length(role) or not region_code.isdigit():
+        raise ValueError(f"a {role} account needs a {code_length(role)}-digit region code")
     if not password_hash.startswith("$argon2"):
         raise ValueError("password_hash must be an argon2 hash, never the password")
     fields: dict[str, Any] = {
@@ -336,7 +339,7 @@ async def staff_phones(db: Database, role: Role, region_code: str) -> list[str]:
 
     Args:
         db: the open database.
-        role: the staff role, e.g. ``village``.
+        role: the staff role, matched exactly, e.g. ``village`` or ``county:民政``.
         region_code: the division they serve, e.g. the applicant's village.
 
     Returns:

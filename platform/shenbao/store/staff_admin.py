@@ -7,13 +7,14 @@ scope itself, so an account outside it is neither read nor changed whatever the 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
-from shenbao.roles import Role
+from shenbao.regions.divisions import Level
 from shenbao.store.database import Database
 from shenbao.store.limits import clear_tries
 from shenbao.store.staff import StaffRecord, login_limit_key, region_bounds
@@ -39,11 +40,12 @@ class StaffScope(msgspec.Struct, frozen=True, kw_only=True):
 
     Attributes:
         region_code: the manager's region: accounts in its subtree.
-        roles: the roles managed (none: nothing is in scope).
+        roles: the levels managed (none: nothing is in scope); an account of a level is in scope whatever its
+            office (``county`` takes in ``county:民政``).
     """
 
     region_code: str
-    roles: tuple[Role, ...]
+    roles: tuple[Level, ...]
 
     def __post_init__(self) -> None:
         if not self.region_code.isascii() or not self.region_code.isdigit():
@@ -54,13 +56,13 @@ class StaffQuery(msgspec.Struct, frozen=True, kw_only=True):
     """What the list of accounts is narrowed to, inside the scope.
 
     Attributes:
-        roles: only these roles (empty: every role of the scope).
+        roles: only these levels, whatever the office (empty: every level of the scope).
         within: only the subtrees of these codes (empty: the whole scope).
         text: part of the name or username (case-insensitive).
         active: only active (``True``) or deactivated (``False``) accounts; ``None`` for both.
     """
 
-    roles: tuple[Role, ...] = ()
+    roles: tuple[Level, ...] = ()
     within: tuple[str, ...] = ()
     text: str = ""
     active: bool | None = None
@@ -89,7 +91,16 @@ def _in_scope(scope: StaffScope) -> Any | None:
     """The scope as a condition, or ``None`` when nothing is in it."""
     if not scope.roles:
         return None
-    return _subtree(scope.region_code) & Staff.role.is_in(list(scope.roles))
+    return _subtree(scope.region_code) & _of_levels(scope.roles)
+
+
+def _of_levels(levels: Iterable[Level]) -> Any:
+    """The accounts of these levels: the level alone, or with an office after its colon."""
+    condition: Any = None
+    for level in levels:
+        each = (Staff.role == level) | Staff.role.like(f"{level}:%")
+        condition = each if condition is None else condition | each
+    return condition
 
 
 def _like(text: str) -> str:
@@ -105,7 +116,7 @@ def _narrowed(scope: StaffScope, query: StaffQuery) -> Any | None:
         roles = [role for role in query.roles if role in scope.roles]
         if not roles:
             return None
-        condition = condition & Staff.role.is_in(roles)
+        condition = condition & _of_levels(roles)
     if query.within:
         places = [code for code in query.within if code.isascii() and code.isdigit()]
         if not places:

@@ -180,7 +180,7 @@ class DeadlineNotice(Table, tablename="deadline_notice"):
     kind = Varchar(length=16)
     round = Integer(default=0)
     overdue_days = Integer(default=0)
-    role = Varchar(length=16)
+    role = Varchar(length=32)
     region_code = Varchar(length=12)
     messages = Integer(default=0)
     sent_on = Date()
@@ -203,11 +203,11 @@ class Division(Table, tablename="division"):
 
 
 class Staff(Table, tablename="staff"):
-    """A staff account: a village, township, county or province admin, bound to one region code.
+    """A staff account: a village, township, county, city (市州) or province admin, bound to one region code.
 
-    ``role`` is ``village``, ``township``, ``county`` or ``province``; ``region_code`` has that level's length
-    (12, 9, 6 or 2 digits). Every staff query is scoped to the region's subtree. ``password_hash`` is an
-    argon2id hash (never the password). ``form_admin`` (表单管理权限, schema step 13) lets a county account
+    ``role`` is a level, optionally with an office within it (``county:民政``, :mod:`shenbao.roles`, schema
+    step 17); ``region_code`` has that level's length (12, 9, 6, 4 or 2 digits). Every staff query is scoped
+    to the region's subtree. ``password_hash`` is an argon2id hash (never the password). ``form_admin`` (表单管理权限, schema step 13) lets a county account
     author its county's forms; the province admin grants and withdraws it.
     """
 
@@ -215,7 +215,7 @@ class Staff(Table, tablename="staff"):
     username = Varchar(length=64, unique=True, index=False)
     display_name = Varchar(length=100, default="")
     phone = Varchar(length=20, default="")
-    role = Varchar(length=16)
+    role = Varchar(length=32)
     region_code = Varchar(length=12, index=True)
     password_hash = Varchar(length=255)
     active = Boolean(default=True)
@@ -263,7 +263,7 @@ class AuditLog(Table, tablename="audit_log"):
     at = Timestamptz()
     staff_id = Integer(null=True, default=None)
     username = Varchar(length=64, null=True, default=None)
-    role = Varchar(length=16, null=True, default=None)
+    role = Varchar(length=32, null=True, default=None)
     region = Varchar(length=12, null=True, default=None)
     action = Varchar(length=64)
     target = Varchar(length=100, default="")

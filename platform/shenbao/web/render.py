@@ -21,7 +21,7 @@ from shenbao.forms import Question, text_of
 from shenbao.forms.model import Label
 from shenbao.paths import templates_dir, widgets_dir
 from shenbao.privacy.masking import mask_phone
-from shenbao.roles import role_label
+from shenbao.roles import role_label, role_level, role_office
 from shenbao.statuses import applicant_status_label, status_label
 from shenbao.widgets import page_facts
 
@@ -104,6 +104,8 @@ class Renderer:
         self.environment.filters["status_label"] = status_label
         self.environment.filters["applicant_status_label"] = applicant_status_label
         self.environment.filters["role_label"] = role_label
+        self.environment.filters["role_level"] = role_level
+        self.environment.filters["role_office"] = role_office
         self.environment.globals["page_facts"] = page_facts
 
     def render(self, template: str, **context: Any) -> str:

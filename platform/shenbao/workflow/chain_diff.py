@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shenbao.forms.model import text_of
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.workflow.engine import ACTION_LABELS
 from shenbao.workflow.model import Chain, Deadline, Notification, Step
 from shenbao.workflow.sms_templates import EVENT_NAMES
@@ -32,7 +32,7 @@ def _step(old: Step, new: Step) -> Iterator[str]:
     if text_of(old.public_name) != text_of(new.public_name):
         yield f"{name}农户看到的名称由“{text_of(old.public_name)}”改为“{text_of(new.public_name)}”"
     if old.role != new.role:
-        yield f"{name}改由{ROLE_NAMES[new.role]}办理（原为{ROLE_NAMES[old.role]}）"
+        yield f"{name}改由{role_label(new.role)}办理（原为{role_label(old.role)}）"
     if old.deadline != new.deadline:
         yield f"{name}的期限由{_deadline(old.deadline)}改为{_deadline(new.deadline)}"
     added = [ACTION_LABELS.get(each, each) for each in new.actions if each not in old.actions]
@@ -60,7 +60,7 @@ def diff_chains(old: Chain, new: Chain) -> list[str]:
     for position, step in enumerate(new.steps, start=1):
         if step.id not in before:
             said.append(
-                f"新增第{position}步“{text_of(step.name)}”（{ROLE_NAMES[step.role]}，{_deadline(step.deadline)}）"
+                f"新增第{position}步“{text_of(step.name)}”（{role_label(step.role)}，{_deadline(step.deadline)}）"
             )
         else:
             said += _step(before[step.id], step)
@@ -77,7 +77,7 @@ def diff_chains(old: Chain, new: Chain) -> list[str]:
         said.append(
             "复核改为"
             + (
-                f"由{ROLE_NAMES[new.appeal_role]}受理，{new.appeal_days}个工作日内可申请"
+                f"由{role_label(new.appeal_role)}受理，{new.appeal_days}个工作日内可申请"
                 if new.appeal_role
                 else "不能申请"
             )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from shenbao.forms.model import text_of
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.workflow.chain_edits import (
     AddNotification,
     AddStep,
@@ -59,7 +59,7 @@ def describe_chain_edit(edit: ChainEdit, chain: Chain | None = None) -> str:
         case SetStepNames():
             return f"修改了{_step_named(chain, edit.step)}的名称"
         case SetStepRole():
-            return f"把{_step_named(chain, edit.step)}改由{ROLE_NAMES[edit.role]}办理"
+            return f"把{_step_named(chain, edit.step)}改由{role_label(edit.role)}办理"
         case SetStepDeadline():
             origin = "提交后" if edit.start == "submission" else "上一环节期限后"
             return f"把{_step_named(chain, edit.step)}的期限改为{origin}{edit.working_days}个工作日"
@@ -82,7 +82,7 @@ def describe_chain_edit(edit: ChainEdit, chain: Chain | None = None) -> str:
             return f"删除了短信模板“{edit.template}”"
         case AddStep():
             after = f"在{_step_named(chain, edit.after)}后" if edit.after else "在最后"
-            return f"{after}添加了一个{ROLE_NAMES[edit.role]}办理的环节"
+            return f"{after}添加了一个{role_label(edit.role)}办理的环节"
         case RemoveStep():
             return f"删除了{_step_named(chain, edit.step)}"
         case MoveStep():
@@ -92,7 +92,7 @@ def describe_chain_edit(edit: ChainEdit, chain: Chain | None = None) -> str:
         case SetGreenChannel():
             if not edit.when:
                 return "关闭了绿色通道"
-            roles = "、".join(ROLE_NAMES[role] for role in dict.fromkeys(edit.relief_roles)) or "无"
+            roles = "、".join(role_label(role) for role in dict.fromkeys(edit.relief_roles)) or "无"
             return f"修改了绿色通道的条件和能记录先行救助的角色（{roles}）"
         case SetReminders():
             if edit.remind is None and edit.escalate is None:
@@ -101,5 +101,5 @@ def describe_chain_edit(edit: ChainEdit, chain: Chain | None = None) -> str:
         case SetAppeal():
             if edit.role is None:
                 return "关闭了网上申请复核"
-            return f"改为由{ROLE_NAMES[edit.role]}受理申请复核，不予纳入后{edit.days}个工作日内可以申请"
+            return f"改为由{role_label(edit.role)}受理申请复核，不予纳入后{edit.days}个工作日内可以申请"
     raise AssertionError(edit)  # pragma: no cover - every edit is matched above

@@ -19,7 +19,7 @@ from shenbao.forms.edit_ops import EditError
 from shenbao.forms.expressions import ExpressionError, compile_expression
 from shenbao.forms.loader import DefinitionError
 from shenbao.forms.model import Base, Label, text_of
-from shenbao.roles import Role
+from shenbao.roles import Role, RoleText
 from shenbao.workflow.lint import decode_chain
 from shenbao.workflow.model import ActionName, Chain, Recipient
 from shenbao.workflow.sms_templates import template_uses
@@ -88,7 +88,7 @@ class SetStepNames(_StepEdit, tag="set_step_names", frozen=True, kw_only=True):
 class SetStepRole(_StepEdit, tag="set_step_role", frozen=True, kw_only=True):
     """Who acts at the step."""
 
-    role: Role
+    role: RoleText
 
 
 class SetStepDeadline(_StepEdit, tag="set_step_deadline", frozen=True, kw_only=True):
@@ -135,7 +135,7 @@ class AddStep(_ChainEdit, tag="add_step", frozen=True, kw_only=True):
     """Add a new step of ``role`` after ``after`` (at the end when ``None``), 5 working days after the previous."""
 
     after: str | None = None
-    role: Role = "village"
+    role: RoleText = "village"
 
 
 class RemoveStep(_StepEdit, tag="remove_step", frozen=True, kw_only=True):
@@ -159,7 +159,7 @@ class SetGreenChannel(_ChainEdit, tag="set_green_channel", frozen=True, kw_only=
     ``when`` of ``None`` turns the green channel off."""
 
     when: str | None = None
-    relief_roles: list[Role] = msgspec.field(default_factory=list)
+    relief_roles: list[RoleText] = msgspec.field(default_factory=list)
     label: str = "绿色通道"
 
 
@@ -174,7 +174,7 @@ class SetReminders(_ChainEdit, tag="set_reminders", frozen=True, kw_only=True):
 class SetAppeal(_ChainEdit, tag="set_appeal", frozen=True, kw_only=True):
     """Who hears appeals and how many working days after a refusal they may come (``role=None``: no appeals)."""
 
-    role: Role | None = None
+    role: RoleText | None = None
     days: int | None = None
 
 

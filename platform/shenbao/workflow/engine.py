@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeAlias
 import msgspec
 
 from shenbao.forms.model import text_of
-from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, region_at
+from shenbao.roles import code_length, region_at, role_label
 from shenbao.statuses import APPLICANT_STATUS_LABELS, STATUS_LABELS
 from shenbao.workflow.calendar import CalendarError, WorkingCalendar
 from shenbao.workflow.green import is_green
@@ -221,8 +221,8 @@ def _check_actor(chain: Chain, state: ApplicationState, step: Step, action: Acti
         raise TransitionRefused("state", f"这份申请已经办结（{done}），不能再{name}")
     step_name = text_of(step.name)
     if actor.role != step.role:
-        raise TransitionRefused("role", f"现在是“{step_name}”环节，应由{ROLE_NAMES[step.role]}办理人员办理")
-    if len(actor.region) != ROLE_CODE_LENGTHS[step.role] or not state.region.startswith(actor.region):
+        raise TransitionRefused("role", f"现在是“{step_name}”环节，应由{role_label(step.role)}办理人员办理")
+    if len(actor.region) != code_length(step.role) or not state.region.startswith(actor.region):
         raise TransitionRefused("region", "这份申请不在您的辖区，不能办理")
     if _name(action) not in step.actions:
         raise TransitionRefused("action", f"“{step_name}”环节不能{name}")

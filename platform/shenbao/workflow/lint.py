@@ -3,6 +3,10 @@
 Chains are checked against their pack: the forms that use a chain (``FormDef.chain``), the forms its steps
 fill (``forms/`` and ``chains/forms/``), its SMS templates and its green-channel rule. Problems reuse the
 form linter's :class:`~shenbao.forms.lint.Problem`, with the step id where the form linter puts a question.
+
+A step's role (and ``relief_roles``, ``appeal_role``) must be one of the five levels, optionally with an
+office (``county:民政``): anything else is a decode error (C001) naming its path. An office is allowed at
+every level, the province's too (省民政厅 is an office of the province level as 县民政局 is of a county's).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from shenbao.forms.lint import Problem, lint_path
 from shenbao.forms.loader import DefinitionError, loadable_forms
 from shenbao.forms.model import FormDef, Label, Region
 from shenbao.forms.rules import rule_source
-from shenbao.regions.divisions import LEVELS
+from shenbao.regions.divisions import LEVELS, Level
+from shenbao.roles import role_level
 from shenbao.workflow.engine import appeal_step
 from shenbao.workflow.model import ADVANCING, FINISHING, Chain
 from shenbao.workflow.sms_templates import SMS_CODES, SMS_WARNINGS, sms_problems, sms_warnings
@@ -247,14 +252,15 @@ def routing_problems(form: FormDef, path: str, chain: Chain) -> Iterator[Problem
     chain's deepest step, or that step's handlers never see a case."""
     questions = form.questions()
     router = next((question for question in questions if isinstance(question, Region)), None)
-    deepest = max(chain.steps, key=lambda step: LEVELS.index(step.role))  # the first of the deepest
+    deepest = max(chain.steps, key=lambda step: LEVELS.index(_level(step.role)))  # the first of the deepest
+    level = _level(deepest.role)
     if router is None:
-        yield _problem(path, None, "C023", detail=form.id, chain=chain.id, level=deepest.role)
+        yield _problem(path, None, "C023", detail=form.id, chain=chain.id, level=level)
         return
     why = _unanswered_when(form, router)
     if why:
         yield _problem(path, router.id, "C024", detail=router.id, why=why)
-    if LEVELS.index(deepest.role) > LEVELS.index(router.depth):
+    if LEVELS.index(level) > LEVELS.index(router.depth):
         yield _problem(
             path,
             router.id,
@@ -263,8 +269,13 @@ def routing_problems(form: FormDef, path: str, chain: Chain) -> Iterator[Problem
             depth=router.depth,
             at=deepest.id,
             chain=chain.id,
-            level=deepest.role,
+            level=level,
         )
+
+
+def _level(role: str) -> Level:
+    # a decoded chain's roles all match the role pattern; one built in code and never decoded counts as the top
+    return role_level(role) or "province"
 
 
 def _unanswered_when(form: FormDef, router: Region) -> str:

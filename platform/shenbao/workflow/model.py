@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 import msgspec
 
 from shenbao.forms.model import Base, Label, text_of  # one policy for every definition model
-from shenbao.roles import Role
+from shenbao.roles import Role, RoleText
 
 __all__ = [
     "ADVANCING",
@@ -94,8 +94,9 @@ class Step(Base, frozen=True, kw_only=True):
     Words a farmer reads without knowing how the office works, best those of the guide the farmer was shown
     (the notices' 受理单位: 村级核查、乡镇复核、县级审批), and ones that read after "经" (``经村里答复不符合认定标准``).
     Required, so no chain can let a staff word reach a farmer by leaving it out."""
-    role: Role
-    """Who acts: staff of this role whose region contains the application's village."""
+    role: RoleText
+    """Who acts: staff of exactly this role (``county``, or ``county:民政`` for one office of the county level)
+    whose region contains the application's village; see :mod:`shenbao.roles` for the matching rule."""
     deadline: Deadline
     actions: list[ActionName]
     form: str | None = None
@@ -114,7 +115,7 @@ class GreenChannel(Base, frozen=True, kw_only=True):
 
     when: Annotated[str, msgspec.Meta(min_length=1, description="CEL over the application's answers")]
     label: str = "绿色通道"
-    relief_roles: list[Role] = []
+    relief_roles: list[RoleText] = []
     """The roles that may record help given (先行救助) before the normal steps finish."""
 
 
@@ -140,7 +141,7 @@ class Chain(Base, frozen=True, kw_only=True):
     deadline: Deadline
     """The whole chain's limit (15 working days from submission in 2023, 25 in 2021)."""
     steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
-    appeal_role: Role | None = None
+    appeal_role: RoleText | None = None
     """Who hears a refused applicant's appeal (the township, in both Gansu sources); ``None``: no appeals.
 
     An appeal reopens the case at the first step of this role."""
@@ -170,7 +171,8 @@ class Actor(Base, frozen=True, kw_only=True):
     """Who acts: a staff account's id, its role and the division code of its region; or the applicant."""
 
     id: str
-    role: Role | Literal["applicant"]
+    role: Role
+    """A role string (:mod:`shenbao.roles`), or ``applicant``."""
     region: str
 
 

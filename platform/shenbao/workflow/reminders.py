@@ -10,8 +10,9 @@ dates in China Standard Time and working days come from the pack's calendar.
   the last working day before the holiday, and a Monday after an adjusted working Saturday on that Saturday.
   A job that missed that day sends it later, up to the deadline day itself. None when the step began on or
   after the reminder day: the message that announced the step gave the deadline a moment ago.
-- **Escalation** (``overdue``), to the staff one level above the step's role (village → township → county →
-  province) serving the application's region, once a whole working day has passed after the deadline: a
+- **Escalation** (``overdue``), to the staff one level above the step (:func:`role_above`: the role of the
+  chain's next step at a higher level, ``county:民政`` when a county office follows a township step; past the
+  chain's highest step, the province, which oversees every chain) serving the application's region, once a whole working day has passed after the deadline: a
   Friday deadline is escalated on Monday, never over the weekend. It repeats every ``escalate_every`` further
   working days (rounds 1, 2, 3 at 1, 6 and 11 working days overdue, by default) and goes to the same level
   each time: it does not climb, or province staff would get a message for every slow village. A job that
@@ -29,7 +30,7 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
-from shenbao.roles import ROLES, Role, region_at
+from shenbao.roles import ROLES, Role, region_at, role_level
 from shenbao.workflow.calendar import WorkingCalendar
 from shenbao.workflow.model import ApplicationState, Chain, Notify
 
@@ -65,10 +66,24 @@ class DeadlineNotice(msgspec.Struct, frozen=True, kw_only=True):
         return (self.step, self.due_on, self.kind, self.round)
 
 
-def role_above(role: Role) -> Role | None:
-    """The role one level above ``role`` (village → township → county → province), ``None`` above province."""
-    position = ROLES.index(role)
-    return ROLES[position + 1] if position + 1 < len(ROLES) else None
+def role_above(role: Role, chain: Chain | None = None) -> Role | None:
+    """Who hears that a step of ``role`` is overdue: the role one level above it; ``None`` above province.
+
+    With ``chain``, the role (office included) of the chain's first step whose level is above ``role``'s, so a
+    township step followed by ``county:民政`` escalates to that office and a chain passing through 市州 reaches
+    the city. Past the chain's highest step (or without ``chain``) it is the province level, without office:
+    the province oversees every chain, while a city or county level the chain never uses may have no accounts
+    at all (Gansu's chains end at the county and escalate to the province). ``role`` of no known level: ``None``.
+    """
+    level = role_level(role)
+    if level is None or level == "province":
+        return None
+    rank = ROLES.index(level)
+    for step in chain.steps if chain is not None else ():
+        step_level = role_level(step.role)
+        if step_level is not None and ROLES.index(step_level) > rank:
+            return step.role
+    return "province"
 
 
 def reminder_day(due: dt.date, calendar: WorkingCalendar) -> dt.date:
@@ -124,7 +139,7 @@ def deadline_notice(
         return DeadlineNotice(
             kind="reminder", step=step.id, due_on=due, round=0, overdue_days=0, message=message
         )
-    above = role_above(step.role)
+    above = role_above(step.role, chain)
     overdue = calendar.working_days_between(due, today)
     if config.escalate is None or above is None or overdue < 1:
         return None

@@ -12,7 +12,8 @@ from shenbao.forms.model import FormDef, text_of
 from shenbao.forms.rule_reading import read_rule
 from shenbao.forms.rule_text import describe_rule
 from shenbao.forms.rules import Rule, rule_source
-from shenbao.roles import ROLE_NAMES, Role
+from shenbao.regions.divisions import Level
+from shenbao.roles import ROLE_NAMES, Role, is_role, make_role, office_problem, role_label, role_office
 from shenbao.store import chain_drafts as drafts
 from shenbao.web.admin.rule_form import ConditionRow, GroupNode, posted_rule, rule_rows
 from shenbao.web.services import Services
@@ -53,7 +54,7 @@ from shenbao.workflow.timeline import month_grids, timeline
 __all__ = ["chain_edits", "chain_form", "editor_context", "green_rows", "green_sentence", "sms_sign"]
 
 ACTIONS: tuple[str, ...] = get_args(ActionName)
-ROLES: tuple[Role, ...] = tuple(ROLE_NAMES)
+ROLES: tuple[Level, ...] = tuple(ROLE_NAMES)
 NOTIFY_EVENTS = (
     "enter",
     "accept",
@@ -75,8 +76,26 @@ def _days(value: str, what: str) -> int | str:
     return int(value)
 
 
-def _role(value: str) -> Role | None:
-    return next((role for role in ROLES if role == value), None)
+def _role(level: str, office: str = "") -> Role | None:
+    """The role a level's drop-down and an office's text box posted (``None``: no level chosen)."""
+    chosen = next((each for each in ROLES if each == level), None)
+    return None if chosen is None else make_role(chosen, office)
+
+
+def _role_posted(posted: dict[str, str]) -> Role | str | None:
+    """The role posted as ``role`` (a level) and ``office``: the role, ``None`` for no level, or the problem."""
+    problem = office_problem(posted.get("office", ""))
+    if problem:
+        return problem
+    return _role(posted.get("role", ""), posted.get("office", ""))
+
+
+def relief_choices(chain: Chain) -> list[tuple[Role, str]]:
+    """The roles a green channel's relief may be given by: every level, and every office the chain names."""
+    named = [step.role for step in chain.steps]
+    named += chain.green_channel.relief_roles if chain.green_channel else []
+    offices = [role for role in dict.fromkeys(named) if role_office(role)]
+    return [(role, role_label(role)) for role in (*ROLES, *offices)]
 
 
 def _step_edits(step: Step, posted: dict[str, str]) -> list[ChainEdit] | str:
@@ -85,9 +104,11 @@ def _step_edits(step: Step, posted: dict[str, str]) -> list[ChainEdit] | str:
     name, public = posted.get("name", "").strip(), posted.get("public_name", "").strip()
     if name != text_of(step.name) or public != text_of(step.public_name):
         edits.append(SetStepNames(step=step.id, name=name or None, public_name=public or None))
-    role = _role(posted.get("role", ""))
+    role = _role_posted(posted)
     if role is None:
         return "请选择这一步由谁办理"
+    if not is_role(role):
+        return role  # the office's problem
     if role != step.role:
         edits.append(SetStepRole(step=step.id, role=role))
     days = _days(posted.get("working_days", ""), "期限")
@@ -147,7 +168,9 @@ def chain_edits(chain: Chain, posted: dict[str, str], form: FormDef | None = Non
     if op == "sms":
         return [SetSmsTemplate(template=posted.get("template", ""), text=posted.get("text", "").strip())]
     if op == "add_step":
-        role = _role(posted.get("role", "")) or "village"
+        role = _role_posted(posted) or "village"
+        if not is_role(role):
+            return role  # the office's problem
         return [AddStep(after=step_id or None, role=role)]
     if op == "remove_step":
         return [RemoveStep(step=step_id)]
@@ -157,9 +180,11 @@ def chain_edits(chain: Chain, posted: dict[str, str], form: FormDef | None = Non
         days = _days(posted.get("working_days", ""), "整个流程的期限")
         return days if isinstance(days, str) else [SetChainDeadline(working_days=days)]
     if op == "appeal":
-        hears = _role(posted.get("role", ""))
+        hears = _role_posted(posted)
         if hears is None:
             return [SetAppeal(role=None, days=None)]
+        if not is_role(hears):
+            return hears  # the office's problem
         days = _days(posted.get("days", ""), "申诉期限")
         return days if isinstance(days, str) else [SetAppeal(role=hears, days=days)]
     if op == "reminders":
@@ -173,7 +198,7 @@ def chain_edits(chain: Chain, posted: dict[str, str], form: FormDef | None = Non
             )
         ]  # fmt: skip
     if op == "green":
-        relief = [role for role in ROLES if posted.get(f"relief.{role}") == "1"]
+        relief = [role for role, _ in relief_choices(chain) if posted.get(f"relief.{role}") == "1"]
         label = posted.get("label", "").strip() or "绿色通道"
         return [
             SetGreenChannel(when=posted.get("when", "").strip() or None, relief_roles=relief, label=label)
@@ -272,6 +297,7 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
         ),
         "users": [services.forms.get(form_id) for form_id in users],
         "roles": ROLE_NAMES,
+        "relief_choices": relief_choices(chain),
         "actions": [(action, ACTION_LABELS.get(action, action)) for action in ACTIONS],
         "events": [(event, EVENT_NAMES.get(event, event)) for event in NOTIFY_EVENTS],
         "step_forms": [form.id for form in services.step_forms],

@@ -18,7 +18,7 @@ from shenbao.forms.model import FieldsQuestion, FormDef, Question, Region, text_
 from shenbao.forms.scenarios import ScenarioResult, run_scenarios, summary
 from shenbao.forms.values import Cleaner
 from shenbao.regions import LEVELS, Division, installed_divisions, parent_of
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.edits import BLANK_KINDS, FieldSpec, form_fields, label_values, question_fields
 from shenbao.web.posted import CSRF_FIELD
@@ -69,7 +69,7 @@ def common(signed_in: SignedIn) -> dict[str, Any]:
     staff = signed_in.staff
     return {
         "staff": staff,
-        "role_label": ROLE_NAMES[staff.role],
+        "role_label": role_label(staff.role),
         "csrf_field": CSRF_FIELD,
         "csrf_token": signed_in.csrf_token,
     }

@@ -31,7 +31,7 @@ from shenbao.display import display_answer
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.privacy.masking import mask_answer, masked_fields, may_unmask
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.statuses import status_label
 from shenbao.store.audit import record_audit
 from shenbao.store.reminders import SentNotice, notices_of
@@ -311,7 +311,7 @@ class StaffApplicationController(Controller):
         signed_in, _ = await posting_staff(services, request)
         staff = signed_in.staff
         if not may_unmask(staff.role):
-            raise PermissionDeniedException(MAY_NOT_UNMASK.format(role=ROLE_NAMES[staff.role]))
+            raise PermissionDeniedException(MAY_NOT_UNMASK.format(role=role_label(staff.role)))
         found = await _found_or_404(services, staff, application_id)
         form = services.forms.of(found.record.form_id, found.record.form_version)
         revealed = masked_fields(form.questions if form else (), found.record.answers)

@@ -19,7 +19,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.china_time import CHINA
-from shenbao.roles import role_label
+from shenbao.roles import role_label, role_level
 from shenbao.store.audit import AuditEntry, AuditFilter, audit_page
 from shenbao.store.receipts import format_receipt, parse_receipt
 from shenbao.store.staff import SignedIn
@@ -163,7 +163,7 @@ class StaffAuditController(Controller):
         signed_in: NamedDependency[SignedIn],
     ) -> Response[Any]:
         """Newest first, filtered by username, action, day and target; others get 403."""
-        if signed_in.staff.role != "province":
+        if role_level(signed_in.staff.role) != "province":
             raise PermissionDeniedException("只有省级管理员可以查看审计日志")
         query = parse_audit_query(dict(request.query_params))
         rows: list[dict[str, Any]] = []

@@ -9,7 +9,7 @@ from shenbao.cases import Workflow
 from shenbao.display import display_answer
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.store.reminders import SentNotice
 from shenbao.web.services import Services
 from shenbao.workflow.engine import ACTION_LABELS
@@ -77,7 +77,7 @@ def notice_rows(workflow: Workflow, notices: list[SentNotice]) -> list[dict[str,
         due = f"期限{notice.due_on.month}月{notice.due_on.day}日"
         if notice.kind == "overdue":
             due = f"已超期{notice.overdue_days}个工作日"
-        to = f"{ROLE_NAMES[notice.role]}办理人员"
+        to = f"{role_label(notice.role)}办理人员"
         sent = f"已短信通知{to}" if notice.messages else f"{to}没有登记手机号，未发短信"
         action = NOTICE_LABELS[notice.kind]
         rows.append(

@@ -35,9 +35,9 @@ from shenbao.china_time import today as _today  # the overdue filter's today (th
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
 from shenbao.privacy.masking import mask_code
 from shenbao.regions import installed_divisions
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label, role_level
 from shenbao.staff.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
-from shenbao.staff.rules import MANAGED_ROLES
+from shenbao.staff.rules import managed_levels
 from shenbao.store.outbox import OutboxMessage, undelivered_messages
 from shenbao.store.staff import SignedIn
 from shenbao.store.verification import SentMessage, recent_sms
@@ -179,7 +179,7 @@ class StaffController(Controller):
     ) -> Response[Any]:
         """The province admin's view of the text messages (others get 403): those the gateway could not send
         (with its error), then the newest the database gateway kept; verification codes masked."""
-        if signed_in.staff.role != "province":
+        if role_level(signed_in.staff.role) != "province":
             raise PermissionDeniedException("只有省级管理员可以查看已发送的短信")
         return services.renderer.page(
             "demo/sms.html",
@@ -201,9 +201,9 @@ class StaffController(Controller):
         return services.renderer.page(
             "staff/inbox.html",
             staff=staff,
-            role_label=ROLE_NAMES[staff.role],
+            role_label=role_label(staff.role),
             region=" ".join(region_names(staff.region_code)),
-            manages_staff=bool(MANAGED_ROLES[staff.role]),
+            manages_staff=bool(managed_levels(staff.role)),
             authors_forms=may_author(staff),
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,

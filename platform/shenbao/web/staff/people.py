@@ -22,7 +22,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.regions import installed_divisions
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
 from shenbao.staff.rules import AccountForm, may_grant_form_admin, region_filter
 from shenbao.store.staff import SignedIn
@@ -72,7 +72,7 @@ def _common(signed_in: SignedIn) -> dict[str, Any]:
     staff = signed_in.staff
     return {
         "staff": staff,
-        "role_label": ROLE_NAMES[staff.role],
+        "role_label": role_label(staff.role),
         "region": region_label(staff.region_code, installed_divisions()) or staff.region_code,
         "csrf_field": CSRF_FIELD,
         "csrf_token": signed_in.csrf_token,

@@ -11,8 +11,8 @@ from typing import Any
 
 from shenbao.privacy.masking import mask_phone
 from shenbao.regions import LEVELS, Divisions, Level, PickerView, picker_view, walk_choices
-from shenbao.roles import ROLE_CODE_LENGTHS, ROLE_NAMES, Role
-from shenbao.staff.rules import FORM_ADMIN_ROLES, MANAGED_ROLES, AccountForm
+from shenbao.roles import ROLE_CODE_LENGTHS, Role, role_label, role_level
+from shenbao.staff.rules import FORM_ADMIN_ROLES, AccountForm, managed_levels
 from shenbao.store.staff import StaffRecord
 
 __all__ = [
@@ -30,10 +30,11 @@ REGION_FIELD = "region"
 """The picker's name: its drop-downs post ``region.city``, ``region.county``…; a typed code posts ``region_code``."""
 
 
-def form_role(manager_role: Role, posted: str) -> Role:
-    """The role a form is drawn for: the one posted when the manager manages it, else the lowest managed."""
-    managed = MANAGED_ROLES[manager_role]
-    return next((role for role in managed if role == posted), managed[-1])
+def form_role(manager_role: Role, posted: str) -> Level:
+    """The level a form is drawn for: the one posted (or that of a whole role posted, ``county:民政``) when
+    the manager manages it, else the lowest managed."""
+    managed = managed_levels(manager_role)
+    return next((level for level in managed if level == role_level(posted)), managed[-1])
 
 
 def account_form(form: Mapping[str, str], manager: StaffRecord, divisions: Divisions) -> AccountForm:
@@ -46,6 +47,7 @@ def account_form(form: Mapping[str, str], manager: StaffRecord, divisions: Divis
         display_name=form.get("display_name", ""),
         phone=form.get("phone", ""),
         role=role,
+        office=form.get("office", ""),
         # Walked to the deepest level, not the role's: a village still posted after the role was changed to
         # township (no JavaScript to redraw the drop-downs) is refused at the field, not silently dropped.
         region_code=typed_code or walk_choices(divisions, manager.region_code, "village", chosen),
@@ -56,15 +58,14 @@ def account_form(form: Mapping[str, str], manager: StaffRecord, divisions: Divis
 
 def picker_for(manager: StaffRecord, role: str, code: str, divisions: Divisions) -> PickerView:
     """The drop-downs under the manager's region, down to the level of ``role``, set to ``code`` if it fits."""
-    chosen_role = form_role(manager.role, role)
-    depth: Level = chosen_role
-    code = code[: ROLE_CODE_LENGTHS[chosen_role]]
+    depth = form_role(manager.role, role)
+    code = code[: ROLE_CODE_LENGTHS[depth]]
     return picker_view(divisions, name=REGION_FIELD, root=manager.region_code, depth=depth, code=code)
 
 
-def role_options(manager: StaffRecord) -> list[tuple[Role, str]]:
-    """The roles the manager may give, lowest first, with how a page names them."""
-    return [(role, f"{ROLE_NAMES[role]}账号") for role in reversed(MANAGED_ROLES[manager.role])]
+def role_options(manager: StaffRecord) -> list[tuple[Level, str]]:
+    """The levels the manager may give, lowest first, with how a page names them (an office is typed apart)."""
+    return [(level, f"{role_label(level)}账号") for level in reversed(managed_levels(manager.role))]
 
 
 def region_label(code: str, divisions: Divisions) -> str:
@@ -88,14 +89,14 @@ def account_view(account: StaffRecord, manager_region: str, divisions: Divisions
         "id": account.id,
         "username": account.username,
         "name": account.display_name or account.username,
-        "role": f"{ROLE_NAMES[account.role]}账号",
+        "role": f"{role_label(account.role)}账号",
         "place": place_below(account.region_code, manager_region, divisions),
         "region": region_label(account.region_code, divisions) or account.region_code,
         "region_code": account.region_code,
         "phone": account.phone,
         "phone_masked": mask_phone(account.phone) if account.phone else "未填",
         "active": account.active,
-        "form_admin": account.form_admin and account.role in FORM_ADMIN_ROLES,
-        "county": account.role in FORM_ADMIN_ROLES,
+        "form_admin": account.form_admin and role_level(account.role) in FORM_ADMIN_ROLES,
+        "county": role_level(account.role) in FORM_ADMIN_ROLES,
         "created": account.created_at,
     }

@@ -27,7 +27,7 @@ from litestar.params import FromPath
 from shenbao.forms import CompiledForm, text_of
 from shenbao.posters import PosterFontMissing, poster_facts, poster_font, poster_pdf, qr_png, villages_below
 from shenbao.regions import LEVEL_LABELS, Division, Divisions, installed_divisions
-from shenbao.roles import ROLE_NAMES
+from shenbao.roles import role_label
 from shenbao.store.audit import record_audit
 from shenbao.store.staff import SignedIn, StaffRecord
 from shenbao.web.posted import CSRF_FIELD, client_address
@@ -119,7 +119,7 @@ class StaffPostersController(Controller):
         return services.renderer.page(
             "staff/posters.html",
             staff=staff,
-            role_label=ROLE_NAMES[staff.role],
+            role_label=role_label(staff.role),
             forms=forms,
             form=form,
             region=region,

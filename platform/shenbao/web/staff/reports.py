@@ -27,7 +27,8 @@ from shenbao.china_time import today as _today  # the statistics' today (the tes
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE, XlsxSheet, national_row
 from shenbao.exports.answers import FIXED_HEADERS, answer_columns, answer_row
 from shenbao.regions import installed_divisions
-from shenbao.roles import ROLE_NAMES, Role
+from shenbao.regions.divisions import Level
+from shenbao.roles import role_label, role_level
 from shenbao.statuses import STATUS_LABELS
 from shenbao.store.audit import record_audit
 from shenbao.store.reports import ApprovedApplication, approved_in_region, region_statistics
@@ -39,7 +40,7 @@ from shenbao.web.staff.report_views import status_rows, sub_region_rows, week_ch
 
 __all__ = ["FULL_IDENTITY_ROLES", "StaffReportsController"]
 
-FULL_IDENTITY_ROLES: frozenset[Role] = frozenset({"county"})
+FULL_IDENTITY_ROLES: frozenset[Level] = frozenset({"county"})
 """The roles whose export carries ID numbers and phones whole: the county enters them into the national system."""
 _WEEKS = 12
 
@@ -54,7 +55,7 @@ class _Export:
 
     def __init__(self, services: Services, staff: StaffRecord) -> None:
         self.services = services
-        self.full_identity = staff.role in FULL_IDENTITY_ROLES
+        self.full_identity = role_level(staff.role) in FULL_IDENTITY_ROLES
         self.divisions = installed_divisions()
         self.step_forms = {form.id: form for form in services.step_forms}
         self.sheet = XlsxSheet(services.exports.title, HEADERS)
@@ -121,7 +122,7 @@ class StaffReportsController(Controller):
         return services.renderer.page(
             "staff/stats.html",
             staff=staff,
-            role_label=ROLE_NAMES[staff.role],
+            role_label=role_label(staff.role),
             region=" ".join(names),
             region_name=names[-1],
             today=today,
@@ -129,7 +130,7 @@ class StaffReportsController(Controller):
             statuses=status_rows(statistics.by_status),
             chart=week_chart(statistics.weeks),
             sub_regions=sub_region_rows(statistics, installed_divisions()),
-            full_identity=staff.role in FULL_IDENTITY_ROLES,
+            full_identity=role_level(staff.role) in FULL_IDENTITY_ROLES,
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,
         )
@@ -153,7 +154,11 @@ class StaffReportsController(Controller):
                 await asyncio.to_thread(export.add, batch)
                 rows += len(batch)
             await asyncio.to_thread(export.sheet.save, path)
-            full = "身份证号和手机号完整" if staff.role in FULL_IDENTITY_ROLES else "身份证号和手机号已遮盖"
+            full = (
+                "身份证号和手机号完整"
+                if role_level(staff.role) in FULL_IDENTITY_ROLES
+                else "身份证号和手机号已遮盖"
+            )
             await record_audit(
                 services.database,
                 action="export",
