@@ -30,7 +30,7 @@ def chain(*steps: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "title": "小流程",
         "deadline": {"working_days": 15},
         "steps": list(steps) or [step("only")],
-        "sms": {"hello": "申请{receipt}到了{step}"},
+        "sms": {"hello": "【甘肃一键报贫】申请{receipt}到了{step}"},  # the sign of the pack.json _lint writes
         **extra,
     }
 
@@ -193,7 +193,8 @@ def test_every_code_is_exercised() -> None:
         *(cast(list[tuple[str, str | None]], param.values[1]) for param in BROKEN),
         *(cast(list[tuple[str, str | None]], param.values[2]) for param in ROUTING),
     ]
-    assert {code for problems in expected for code, _ in problems} == set(CODES)
+    pack_level = {"C027"}  # the sign is the pack's: sign_problems, in test_sms_templates and the pack checks
+    assert {code for problems in expected for code, _ in problems} == set(CODES) - pack_level
 
 
 def test_the_routing_problem_names_the_form_question_depth_and_step(tmp_path: Path) -> None:

@@ -78,7 +78,10 @@ def report_lines(report: PackImport) -> list[str]:
 def import_pack(settings: Settings, folder: Path, *, dry_run: bool) -> int:
     """``shenbao pack import``: check the folder, import it unless ``dry_run``; 1 when a file is refused."""
     if not folder.is_dir():
-        print(f"没有找到文件夹 {folder}：请给出配置包的文件夹（例如导出得到的、以配置包代码命名的文件夹）", file=sys.stderr)
+        print(
+            f"没有找到文件夹 {folder}：请给出配置包的文件夹（例如导出得到的、以配置包代码命名的文件夹）",
+            file=sys.stderr,
+        )
         return 2
     report = asyncio.run(_import(settings, folder, dry_run=dry_run))
     print("\n".join(report_lines(report)))
