@@ -104,3 +104,22 @@ def test_the_demo_accounts_are_seeded_once(env: Path) -> None:
     assert any("demo-village" in line and "畅家巷社区居委会" in line for line in first)
     with sqlite3.connect(env) as connection:
         assert connection.execute("SELECT count(*) FROM staff").fetchone()[0] == 4
+
+
+def test_the_demo_has_four_accounts_in_each_served_pack_at_its_demo_village() -> None:
+    from shenbao.paths import form_defs_dir
+
+    accounts = cli.demo.demo_staff(("gansu", "example-ningxia"), form_defs_dir())
+    assert [(username, role, region) for username, role, region, _, _ in accounts] == [
+        ("demo-province", "province", "62"),
+        ("demo-county", "county", "620102"),
+        ("demo-township", "township", "620102001"),
+        ("demo-village", "village", "620102001001"),
+        ("demo-example-ningxia-province", "province", "64"),
+        ("demo-example-ningxia-county", "county", "640121"),
+        ("demo-example-ningxia-township", "township", "640121100"),
+        ("demo-example-ningxia-village", "village", "640121100200"),
+    ]
+    names = [name for _, _, _, name, _ in accounts]
+    assert names[1] == "城关区管理员" and names[5] == "永宁县管理员" and names[7] == "村级经办人"
+    assert len({phone for *_, phone in accounts}) == 8  # made up, each its own
