@@ -32,11 +32,12 @@ _DEMO_PASSWORD = "shenbao-demo"
 async def seed_demo_staff(settings: Settings) -> list[str]:
     """Add the demo accounts (Lanzhou's Chengguan district, Gansu) unless they exist; one line per account."""
     from shenbao import store
-    from shenbao.regions import installed_divisions
+    from shenbao.paths import form_defs_dir
+    from shenbao.regions import divisions_of
     from shenbao.staff.accounts import StaffAccounts
     from shenbao.store.staff import staff_by_username
 
-    divisions = installed_divisions()
+    divisions = divisions_of(settings.form_defs or form_defs_dir(), tuple(settings.packs))
     lines = []
     database = await store.open_database(settings.database_url)
     try:
@@ -50,6 +51,7 @@ async def seed_demo_staff(settings: Settings) -> list[str]:
                     password=_DEMO_PASSWORD,
                     display_name=name,
                     phone=phone,
+                    divisions=divisions,
                 )
             place = "".join(division.name for division in divisions.path(region))
             lines.append(f"    {username} / {_DEMO_PASSWORD}  {role}  {place}")

@@ -22,7 +22,7 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from shenbao.regions import Divisions, installed_divisions
+from shenbao.regions import Divisions
 from shenbao.roles import ROLE_NAMES
 from shenbao.staff.rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
@@ -88,7 +88,7 @@ def token_digest(token: str) -> str:
 
 
 def check_new_account(
-    username: str, role: str, region_code: str, password: str, divisions: Divisions | None = None
+    username: str, role: str, region_code: str, password: str, divisions: Divisions
 ) -> Role:
     """Check a new account's username, role, region and password.
 
@@ -97,7 +97,7 @@ def check_new_account(
         role: ``village``, ``township``, ``county`` or ``province``.
         region_code: a division in ``divisions`` of the role's level.
         password: at least :data:`MIN_PASSWORD_LENGTH` characters.
-        divisions: the divisions to check the region against (default: those installed).
+        divisions: the divisions to check the region against (the application's: ``services.packs.divisions``).
 
     Returns:
         The role.
@@ -118,7 +118,7 @@ def check_new_account(
             f"a {role} account is bound to a {length}-digit region code, not {region_code!r} "
             "(village 12 digits, township 9, county 6, province 2)"
         )
-    if region_code not in (divisions or installed_divisions()):
+    if region_code not in divisions:
         raise AccountError(
             f"there is no division {region_code} in the region data: check the code, or import the "
             "province first (shenbao regions import)"
@@ -151,7 +151,7 @@ class StaffAccounts:
         password: str,
         display_name: str = "",
         phone: str = "",
-        divisions: Divisions | None = None,
+        divisions: Divisions,
         by: StaffRecord | None = None,
         client: str = "",
     ) -> StaffRecord:
