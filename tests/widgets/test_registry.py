@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -20,6 +19,7 @@ from shenbao.forms.model import CameraPhoto, NumberQuestion, Region
 from shenbao.pack_runtime import Packs
 from shenbao.paths import widgets_dir
 from shenbao.settings import Settings
+from shenbao.web.services import Services
 from shenbao.web.widget_routes import widget_router
 from shenbao.web.widget_templates import install_widget_templates, widget_assets
 from shenbao.widgets import (
@@ -134,7 +134,8 @@ def test_a_province_widgets_routes_and_script_are_served(tmp_path: Path) -> None
         form_defs=tmp_path / "form_defs",
     )
     packs = Packs.load(settings.packs, settings.form_defs)
-    services = SimpleNamespace(settings=settings, base="", packs=packs)
+    services = Services.__new__(Services)  # what the routes read of a running platform's services
+    services.settings, services.base, services.packs = settings, "", packs
     app = Litestar(
         route_handlers=[widget_router(settings)],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},

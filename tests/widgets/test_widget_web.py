@@ -183,7 +183,9 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     )  # a pad not yet uploaded
     posted = {"_q": ["q45", "q46"], "q45": [signers], "q46": [data_url]}
     answers = asyncio.run(
-        received_section_answers(zizhu, section, Posted(fields=posted), settings, gate=OPEN_GATE)
+        received_section_answers(
+            gansu_widgets(), zizhu, section, Posted(fields=posted), settings, gate=OPEN_GATE
+        )
     )
     assert answers["q46"]["type"] == "image/jpeg" and answers["q45"][0]["type"] == "image/png"
     assert (settings.data_dir / "files").is_dir()
@@ -193,7 +195,12 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     blank_signers = json.dumps([{"name": "张三", "role": "applicant", "image": blank}])
     refused = asyncio.run(
         received_section_answers(
-            zizhu, section, Posted(fields={"_q": ["q45"], "q45": [blank_signers]}), settings, gate=OPEN_GATE
+            gansu_widgets(),
+            zizhu,
+            section,
+            Posted(fields={"_q": ["q45"], "q45": [blank_signers]}),
+            settings,
+            gate=OPEN_GATE,
         )
     )
     assert evaluate(zizhu, refused).errors["q45"] == [
