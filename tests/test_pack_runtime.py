@@ -36,7 +36,9 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> Packs:
 def test_each_pack_has_its_province_and_the_app_all_of_them(packs: Packs) -> None:
     assert packs.codes == ["gansu", "ningxia"] and packs.provinces() == ["62", "64"]
     assert [pack.province for pack in packs] == ["62", "64"]
-    assert packs["gansu"].divisions.default_root() == "62" and packs["ningxia"].divisions.default_root() == "64"
+    assert (
+        packs["gansu"].divisions.default_root() == "62" and packs["ningxia"].divisions.default_root() == "64"
+    )
     assert "640104" in packs.divisions and "620102" in packs.divisions
     assert "640104" not in packs["gansu"].divisions and "620102" not in packs["ningxia"].divisions
     assert packs.of_region("640104001") is packs["ningxia"] and packs.of_region("11") is None
