@@ -26,7 +26,7 @@ import asyncpg
 
 from _common import full_answers_2021, id_number
 from shenbao.china_time import to_china
-from shenbao.regions import installed_divisions
+from shenbao.pack_runtime import Packs
 from shenbao.store.receipts import check_digit
 
 COLUMNS = (
@@ -73,7 +73,9 @@ class Generated:
 
 def villages() -> list[str]:
     """Gansu's village codes from the installed division data (12 digits under 62)."""
-    return [division.code for division in installed_divisions() if len(division.code) == 12]
+    return [
+        division.code for division in Packs.load(["gansu"])["gansu"].divisions if len(division.code) == 12
+    ]
 
 
 def _name(rng: random.Random) -> str:

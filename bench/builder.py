@@ -35,6 +35,7 @@ from _common import FORM_ID, Row, arguments, median, migrated_settings, percenti
 from _html import form_fields, scan
 from shenbao import store
 from shenbao.app import create_app
+from shenbao.pack_runtime import Packs
 from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.web.staff.session import STAFF_COOKIE
@@ -124,7 +125,11 @@ async def seed(settings: Settings) -> None:
     database = await store.open_database(settings.database_url, keys=settings.keys)
     try:
         await StaffAccounts(database).add(
-            username=USERNAME, role="province", region_code="62", password=PASSWORD
+            username=USERNAME,
+            role="province",
+            region_code="62",
+            password=PASSWORD,
+            divisions=Packs.load(["gansu"])["gansu"].divisions,
         )
     finally:
         await database.close()

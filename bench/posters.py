@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 
 from _common import FORM_ID, Row, arguments, median, percentile, report
+from shenbao.pack_runtime import Packs
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.posters import poster_facts, poster_font, poster_pdf, qr_png, villages_below
-from shenbao.regions import installed_divisions
 
 TOWNSHIP = "620171102"  # 秦川镇, 兰州新区: 22 villages
 ORIGIN = "https://shenbao.example.gov.cn"
@@ -28,7 +28,7 @@ def link(region: str) -> str:
 def main() -> int:
     args = arguments(__doc__.splitlines()[0])
     qr_rounds, pdf_rounds = (50, 2) if args.quick else (300, 5)
-    divisions = installed_divisions()
+    divisions = Packs.load(["gansu"])["gansu"].divisions
     form = FormRegistry.from_packs(["gansu"]).get(FORM_ID)
     assert form is not None and form.definition.chain is not None
     found = ChainRegistry.from_packs(["gansu"]).get(form.definition.chain)

@@ -30,9 +30,9 @@ from _html import scan
 from _server import HOST, exit_on_sigterm, migrate, shenbao_env, uvicorn
 from _wire import Wire, request
 from shenbao.app import create_app
-from shenbao.regions import Division, Divisions, installed_divisions
+from shenbao.pack_runtime import Packs
+from shenbao.regions import Division, Divisions
 from shenbao.settings import Settings
-from shenbao.widgets import installed_widgets
 
 CASCADE_BYTES = 4 * 1024
 CASCADE_MS = 5.0
@@ -108,7 +108,7 @@ async def time_cascade(
     measured = CascadeTime()
     app = create_app(settings)
     async with lifespan(app) as state:
-        county = busiest_county(installed_divisions())
+        county = busiest_county(Packs.load(["gansu"])["gansu"].divisions)
         headers = [
             *PHONE_HEADERS,
             *((key.lower().encode(), value.encode()) for key, value in HTMX.items()),
@@ -164,7 +164,7 @@ class Scripts:
 
 def widget_css(html: str) -> list[str]:
     """The photo's and signature's stylesheets as the page inlines them (each must be in the page)."""
-    registry = installed_widgets()
+    registry = Packs.load(["gansu"])["gansu"].widgets
     parts = []
     for name in WIDGETS:
         widget = registry.get(name)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 from tests.staff.inbox_cases import FORM_2021, Case, add_case
+from tests.support.packs import gansu_divisions
 
 from e2e.support import KEYS, Server
 from shenbao import china_time, store
@@ -50,10 +51,18 @@ def seeded(server: Server) -> Server:
         try:
             accounts = StaffAccounts(database)
             await accounts.add(
-                username="inbox-village", role="village", region_code=VILLAGE, password=PASSWORD
+                username="inbox-village",
+                role="village",
+                region_code=VILLAGE,
+                password=PASSWORD,
+                divisions=gansu_divisions(),
             )
             await accounts.add(
-                username="inbox-township", role="township", region_code=VILLAGE[:9], password=PASSWORD
+                username="inbox-township",
+                role="township",
+                region_code=VILLAGE[:9],
+                password=PASSWORD,
+                divisions=gansu_divisions(),
             )
             for case in cases:
                 await add_case(database, case)

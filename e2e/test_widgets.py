@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
+from tests.support.packs import gansu_widgets
 
 from e2e.farmer import (
     YIJIAN,
@@ -36,7 +37,6 @@ from e2e.farmer import (
 from e2e.support import ARTIFACTS, LANZHOU, PHONE, Server
 from shenbao.forms import CompiledForm, evaluate
 from shenbao.packs import FormRegistry
-from shenbao.widgets import installed_widgets
 
 YIJIAN_ID = "gansu-yijian-2023"
 ZIZHU_ID = "gansu-zizhu-2021"
@@ -44,7 +44,7 @@ ZIZHU_ID = "gansu-zizhu-2021"
 
 @cache
 def _forms() -> FormRegistry:
-    return FormRegistry.from_packs(["gansu"], cleaners=installed_widgets().cleaners())
+    return FormRegistry.from_packs(["gansu"], cleaners=gansu_widgets().cleaners())
 
 
 def as_submitted(form_id: str, answers: dict[str, Any]) -> dict[str, Any]:

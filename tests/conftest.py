@@ -141,19 +141,3 @@ async def db(database_url: str, keys: Keyring, anyio_backend: str) -> AsyncItera
         yield database
     finally:
         await database.close()
-
-
-@pytest.fixture
-def restore_installed() -> Iterator[None]:
-    """Put back the widgets and divisions in use after a test whose app publishes packs of its own.
-
-    Both are process-wide (creating an app configures them for its packs), and later tests in the process,
-    the browser tests' helpers among them, read them.
-    """
-    from shenbao.regions import installed_divisions, use_divisions
-    from shenbao.widgets import installed_widgets, use_widgets
-
-    widgets, divisions = installed_widgets(), installed_divisions()
-    yield
-    use_widgets(widgets)
-    use_divisions(divisions)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
@@ -18,6 +18,9 @@ from shenbao.paths import form_defs_dir
 from shenbao.workflow.calendar import WorkingCalendar, YearOverride, load_calendar
 from shenbao.workflow.lint import decode_chain, form_chain_problems
 from shenbao.workflow.model import Chain
+
+if TYPE_CHECKING:
+    from shenbao.pack_runtime import Packs
 
 __all__ = [
     "FARMER_FORMS",
@@ -63,9 +66,16 @@ class FormRegistry:
     """
 
     def __init__(
-        self, forms: Iterable[CompiledForm], *, cleaners: Mapping[str, Cleaner] | None = None
+        self,
+        forms: Iterable[CompiledForm],
+        *,
+        cleaners: Mapping[str, Cleaner] | None = None,
+        pack_of: Mapping[str, str] | None = None,
+        cleaners_of: Callable[[str | None], Mapping[str, Cleaner]] | None = None,
     ) -> None:
         self._cleaners = cleaners
+        self._cleaners_of = cleaners_of
+        self._pack_of: dict[str, str] = dict(pack_of or {})
         self._compiled: dict[tuple[str, int], CompiledForm] = {}
         self._stored: dict[tuple[str, int], dict[str, Any]] = {}
         self._current: dict[str, int] = {}
@@ -111,8 +121,18 @@ class FormRegistry:
         found = self._compiled.get(key)
         if found is None and key in self._stored:
             definition = msgspec.convert(self._stored.pop(key), FormDef)
-            found = self._compiled[key] = compile_form(definition, cleaners=self._cleaners)
+            found = self._compiled[key] = compile_form(definition, cleaners=self.cleaners_for(form_id))
         return found
+
+    def pack_of(self, form_id: str) -> str | None:
+        """The pack ``form_id`` belongs to (its file's, or the one its publication was assigned), if known."""
+        return self._pack_of.get(form_id)
+
+    def cleaners_for(self, form_id: str) -> Mapping[str, Cleaner] | None:
+        """The answer cleaners a version of ``form_id`` is compiled with: its pack's widgets'."""
+        if self._cleaners_of is not None:
+            return self._cleaners_of(self._pack_of.get(form_id))
+        return self._cleaners
 
     def of(self, form_id: str, version: int) -> CompiledForm | None:
         """The version an application or a draft was filled on; the current one if that version is unknown here
@@ -123,8 +143,13 @@ class FormRegistry:
         """Whether version ``version`` of ``form_id`` is known here."""
         return (form_id, version) in self._compiled or (form_id, version) in self._stored
 
-    def add(self, form_id: str, version: int, definition: Mapping[str, Any]) -> None:
-        """Know a published version (compiled when first asked for); a version already known stays as it is."""
+    def add(
+        self, form_id: str, version: int, definition: Mapping[str, Any], *, pack: str | None = None
+    ) -> None:
+        """Know a published version (compiled when first asked for, with ``pack``'s widgets); a version already
+        known stays as it is, and a form keeps the pack it was first known in."""
+        if pack and form_id not in self._pack_of:
+            self._pack_of[form_id] = pack
         if not self.knows(form_id, version):
             self._stored[form_id, version] = dict(definition)
 
@@ -195,10 +220,13 @@ class PackForms(NamedTuple):
         *,
         cleaners: Mapping[str, Cleaner] | None = None,
         widgets: Mapping[str, str | None] | None = None,
+        served: Packs | None = None,
     ) -> PackForms:
         """Load, lint and compile each pack's ``forms/`` and ``chains/forms/`` in one pass over the packs.
 
         ``widgets`` (each installed widget and the question type it draws) checks the questions' own widgets.
+        With ``served`` (the application's packs), each pack's forms are checked against and compiled with that
+        pack's own widgets instead, and versions published later are compiled with their pack's.
 
         Raises:
             PackError: as :meth:`FormRegistry.from_packs`.
@@ -209,15 +237,24 @@ class PackForms(NamedTuple):
         forms: list[CompiledForm] = []
         step_forms: list[CompiledForm] = []
         pack_of: dict[str, str] = {}
+        step_pack_of: dict[str, str] = {}
         files: dict[str, dict[str, Any]] = {}
         for pack in packs:
-            found = _compiled(root, pack, FARMER_FORMS, cleaners, widgets, files)
+            own = served.get(pack) if served is not None else None
+            pack_cleaners = own.widgets.cleaners() if own is not None else cleaners
+            drawn = own.drawn() if own is not None else widgets
+            found = _compiled(root, pack, FARMER_FORMS, pack_cleaners, drawn, files)
             pack_of.update((form.id, pack) for form in found)
             forms += found
-            step_forms += _compiled(root, pack, STEP_FORMS, cleaners, widgets)
+            steps = _compiled(root, pack, STEP_FORMS, pack_cleaners, drawn)
+            step_pack_of.update((form.id, pack) for form in steps)
+            step_forms += steps
+        cleaners_of = served.cleaners_of if served is not None else None
         return cls(
-            forms=FormRegistry(forms, cleaners=cleaners),
-            step_forms=FormRegistry(step_forms, cleaners=cleaners),
+            forms=FormRegistry(forms, cleaners=cleaners, pack_of=pack_of, cleaners_of=cleaners_of),
+            step_forms=FormRegistry(
+                step_forms, cleaners=cleaners, pack_of=step_pack_of, cleaners_of=cleaners_of
+            ),
             pack_of=pack_of,
             files=files,
         )

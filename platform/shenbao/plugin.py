@@ -44,11 +44,9 @@ from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
 from shenbao.notify.sms import Gateway, gateway_for
-from shenbao.pack_manifest import manifests
-from shenbao.packs import ChainRegistry, FormRegistry, PackForms, check_routing
-from shenbao.paths import form_defs_dir
+from shenbao.pack_runtime import Packs
+from shenbao.packs import ChainRegistry, PackForms, check_routing
 from shenbao.privacy.keyring import MISSING_KEYS
-from shenbao.regions import installed_divisions, use_divisions, with_provinces
 from shenbao.settings import (
     DEVELOPMENT_GATEWAYS,
     NO_SECRET_KEY,
@@ -56,6 +54,7 @@ from shenbao.settings import (
     SettingsError,
     check_sms_gateway,
 )
+from shenbao.store.versions import VersionRecord
 from shenbao.text import UNUSABLE
 from shenbao.web.admin import admin_router
 from shenbao.web.admin.preview import PREVIEW_PATH
@@ -67,7 +66,7 @@ from shenbao.web.security import ResponseHeaders, content_security_policy, inlin
 from shenbao.web.services import Services
 from shenbao.web.staff.router import staff_router
 from shenbao.web.widget_routes import install_widgets, widget_router
-from shenbao.widgets import installed_widgets, widget_roots
+from shenbao.widgets import widget_roots
 
 __all__ = ["ShenbaoPlugin"]
 
@@ -91,39 +90,31 @@ def _static_version() -> str:
     return digest.hexdigest()[:10]
 
 
-def _chain_signs(settings: Settings, chains: ChainRegistry) -> dict[str, str]:
+def _chain_signs(packs: Packs, chains: ChainRegistry) -> dict[str, str]:
     """Each chain's SMS sign, by chain id: its pack's ``sms_sign``."""
-    signs = {
-        pack: manifest.sms_sign
-        for pack, manifest in manifests(settings.packs, settings.form_defs or form_defs_dir()).items()
+    return {
+        chain.id: pack.manifest.sms_sign
+        for chain in chains
+        if (pack := packs.get(chains.pack_of(chain.id))) is not None and pack.manifest is not None
     }
-    return {chain.id: signs[pack] for chain in chains if (pack := chains.pack_of(chain.id) or "") in signs}
 
 
-async def _use_imported_divisions(database: store.Database, forms: FormRegistry) -> None:
-    """Use the divisions imported into the database for the packs' provinces, where it has them.
+async def _served_packs(database: store.Database, settings: Settings) -> Packs:
+    """The packs ``settings`` names, each with its divisions: those imported into the database for its province
+    where it has them.
 
-    A pack's provinces are those its division file ships and those its region questions start from. A
-    province the database has (``shenbao regions import``) replaces the shipped one; the others stay as
-    shipped, so the Gansu demo works without an import.
+    A province the database has (``shenbao regions import``) replaces the one its pack ships; the others stay as
+    shipped, so the demo works without an import.
     """
+    shipped = Packs.load(settings.packs, settings.form_defs)
     if await store.schema_version(database) < _DIVISIONS_SCHEMA:
-        return  # not migrated yet: nothing can have been imported
-    shipped = installed_divisions()
-    provinces = {division.code for division in shipped.children("")}
-    provinces |= {
-        root[:2]
-        for form in forms
-        for question in form.by_id.values()
-        if len(root := str(getattr(question, "root", "") or "")) >= 2
-    }
+        return shipped  # not migrated yet: nothing can have been imported
     imported = {
         province: rows
-        for province in sorted(provinces)
+        for province in shipped.provinces()
         if (rows := await store.division_rows(database, province))
     }
-    if imported:
-        use_divisions(with_provinces(shipped, imported))
+    return Packs.load(settings.packs, settings.form_defs, imported=imported) if imported else shipped
 
 
 async def _before_request(request: Request[Any, Any, Any]) -> None:
@@ -197,21 +188,22 @@ class ShenbaoPlugin(InitPlugin):
         async with AsyncExitStack() as opened:
             database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
             opened.push_async_callback(database.close)
-            widgets = installed_widgets()
-            packs = PackForms.from_packs(
-                self.settings.packs,
-                self.settings.form_defs,
-                cleaners=widgets.cleaners(),
-                widgets={widget.name: widget.draws for widget in widgets},
-            )
+            served = await _served_packs(database, self.settings)
+            packs = PackForms.from_packs(self.settings.packs, self.settings.form_defs, served=served)
             chains = ChainRegistry.from_packs(self.settings.packs, self.settings.form_defs)
-            check_routing(packs.forms, chains)  # before anything process-wide is set for these packs
-            await _use_imported_divisions(database, packs.forms)
+            check_routing(packs.forms, chains)
             await sync_pack_versions(database, packs, chains)  # the files' versions, as published versions
-            catalog = Catalog(database, packs.forms, chains)
+
+            def pack_of(record: VersionRecord) -> str | None:
+                chain = record.definition.get("chain")
+                chain_pack = chains.pack_of(chain) if isinstance(chain, str) else None
+                return served.pack_of_version(record.source, record.owner_region, chain_pack)
+
+            catalog = Catalog(database, packs.forms, chains, pack_of=pack_of)
             await catalog.refresh()  # what admins published since: served from now on
-            gateway = gateway_for(self.settings, database, chains, signs=_chain_signs(self.settings, chains))
+            gateway = gateway_for(self.settings, database, chains, signs=_chain_signs(served, chains))
             app.state[self.state_key] = services = self._services(database, packs, chains, gateway)
+            services.packs = served
             services.catalog = catalog
             opened.push_async_callback(self._stop, app)
             install_widgets(services)

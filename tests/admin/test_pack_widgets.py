@@ -45,7 +45,7 @@ class ScoreWidget(WidgetHooks[NumberQuestion]):
 
 
 @pytest.fixture
-def province(tmp_path: Path, restore_installed: None) -> Iterator[TestClient[Litestar]]:
+def province(tmp_path: Path) -> Iterator[TestClient[Litestar]]:
     """The Gansu pack with a widget of its own, ``score`` (for numbers), and a province admin signed in."""
     root = tmp_path / "form_defs"
     shutil.copytree(form_defs_dir(), root)
@@ -147,5 +147,5 @@ def test_an_imported_question_naming_a_widget_that_is_not_installed_is_an_error_
         },
     )
     assert report.status_code == 422
-    assert "这道题用的组件 stars 没有安装" in report.text
+    assert "这道题用的组件 stars 不是本配置包的组件" in report.text
     assert "组件 score 是给数字题用的，这道题是填空题" in report.text

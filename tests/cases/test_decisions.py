@@ -22,6 +22,7 @@ from shenbao.store.staff import StaffRecord, staff_by_username
 from shenbao.workflow import Actor, TransitionRefused, apply
 from shenbao.workflow.model import Accept, RecordCheck, Refuse
 from shenbao.workflow.stored import history_of, workflow_json
+from tests.support.packs import gansu_divisions
 from tests.support.samples import one_click_2023
 
 pytestmark = pytest.mark.anyio
@@ -46,7 +47,12 @@ class Packs:
 
 async def _staff(db: store.Database, username: str, role: str, region: str) -> StaffRecord:
     await StaffAccounts(db).add(
-        username=username, role=role, region_code=region, password="correct-horse-9", phone="13700137000"
+        username=username,
+        role=role,
+        region_code=region,
+        password="correct-horse-9",
+        phone="13700137000",
+        divisions=gansu_divisions(),
     )
     found = await staff_by_username(db, username)
     assert found is not None

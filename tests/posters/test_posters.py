@@ -23,8 +23,8 @@ from shenbao.posters import (
     qr_png,
     villages_below,
 )
-from shenbao.regions import installed_divisions
 from tests.support.applications import YIJIAN, ZIZHU, chains, forms
+from tests.support.packs import gansu_divisions
 
 ORIGIN = "http://127.0.0.1:8000"
 TOWNSHIP = "620102001"  # 酒泉路街道, 5 villages
@@ -40,7 +40,7 @@ def facts_of(form_id: str, region: str) -> PosterFacts:
     assert form is not None and form.definition.chain is not None
     found = chains().get(form.definition.chain)
     assert found is not None
-    return poster_facts(form, found.chain, installed_divisions(), region, link(form_id, region))
+    return poster_facts(form, found.chain, gansu_divisions(), region, link(form_id, region))
 
 
 def decoded(image: Image.Image) -> list[str]:
@@ -88,7 +88,7 @@ def test_a_village_poster_renders_with_its_qr_title_region_and_steps() -> None:
 
 
 def test_a_townships_posters_are_one_page_per_village_each_with_its_own_link() -> None:
-    divisions = installed_divisions()
+    divisions = gansu_divisions()
     villages = villages_below(divisions, TOWNSHIP)
     assert [village.name for village in villages] == [
         "畅家巷社区居委会",
@@ -111,7 +111,7 @@ def test_a_townships_posters_are_one_page_per_village_each_with_its_own_link() -
     ids=["a-village-is-itself", "township", "county"],
 )
 def test_villages_below_a_region(code: str, count: int) -> None:
-    villages = villages_below(installed_divisions(), code)
+    villages = villages_below(gansu_divisions(), code)
     assert len(villages) == count
     assert all(village.level == "village" and village.code.startswith(code) for village in villages)
     assert [village.code for village in villages] == sorted(village.code for village in villages)
@@ -119,7 +119,7 @@ def test_villages_below_a_region(code: str, count: int) -> None:
 
 def test_an_unknown_region_is_refused() -> None:
     with pytest.raises(KeyError):
-        villages_below(installed_divisions(), "620199999999")
+        villages_below(gansu_divisions(), "620199999999")
     with pytest.raises(KeyError):
         facts_of(YIJIAN, "620199999999")
 

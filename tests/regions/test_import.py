@@ -182,19 +182,19 @@ def test_the_platform_starts_with_the_imported_province(
     from litestar.testing import TestClient
 
     from shenbao.app import create_app
-    from shenbao.regions import installed_divisions, use_divisions
     from tests.support.web import migrated_settings
 
     settings = migrated_settings(tmp_path)
     monkeypatch.setenv("SHENBAO_DATABASE_URL", settings.database_url)
     assert main(["regions", "import", str(dist), "--province", "62"]) == 0
-    before = installed_divisions()
-    try:
-        with TestClient(create_app(settings)):
-            divisions = installed_divisions()
+    with TestClient(create_app(settings)) as client:
+        packs = client.app.state["shenbao"].packs
+        for divisions in (packs.divisions, packs["gansu"].divisions):
             assert len(divisions) == len(_GANSU), "the imported Gansu, not the 19,224 shipped rows"
             assert [d.name for d in divisions.children("62")] == ["兰州市"]
-        with TestClient(create_app(migrated_settings(tmp_path / "empty"))):
-            assert len(installed_divisions()) == 19224, "a database without divisions: the shipped file"
-    finally:
-        use_divisions(before)
+        gansu_widgets = packs["gansu"].widgets
+        assert gansu_widgets["region"].place.divisions is packs["gansu"].divisions, "its region answers too"
+    with TestClient(create_app(migrated_settings(tmp_path / "empty"))) as client:
+        shipped = client.app.state["shenbao"].packs
+        assert len(shipped.divisions) == 19224, "a database without divisions: the shipped file"
+        assert len(packs.divisions) == len(_GANSU), "the first app keeps its own divisions"

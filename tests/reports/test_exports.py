@@ -21,10 +21,10 @@ from shenbao.exports import (
 from shenbao.exports.spec import CODES
 from shenbao.forms.loader import DefinitionError
 from shenbao.paths import form_defs_dir
-from shenbao.regions import installed_divisions
 from shenbao.store.reports import ApprovedApplication
 from tests.reports.known_set import yijian, zizhu
 from tests.support.applications import YIJIAN, ZIZHU, chains, forms, step_forms
+from tests.support.packs import gansu_divisions
 from tests.support.samples import id_number
 
 COLUMN = {header: index for index, (header, _) in enumerate(HEADERS)}
@@ -227,7 +227,7 @@ def _row(application: ApprovedApplication, *, full_identity: bool) -> dict[str, 
         form=form,
         columns=load_exports(["gansu"]).columns.get(application.form_id),
         chain=chain[0] if chain else None,
-        divisions=installed_divisions(),
+        divisions=gansu_divisions(),
         full_identity=full_identity,
         step_forms={form.id: form for form in step_forms()},
     )
@@ -269,7 +269,7 @@ def test_a_row_without_columns_or_form_keeps_what_the_application_itself_says() 
         form=None,
         columns=None,
         chain=None,
-        divisions=installed_divisions(),
+        divisions=gansu_divisions(),
         full_identity=True,
     )
     row = {header: cells[index] for header, index in COLUMN.items()}

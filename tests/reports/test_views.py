@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from shenbao.regions import installed_divisions
 from shenbao.store.reports import RegionStatistics, SubRegionCount, WeekCount, week_starts
 from shenbao.web.staff.report_views import status_rows, sub_region_rows, week_chart
+from tests.support.packs import gansu_divisions
 
 TODAY = dt.date(2026, 6, 17)
 
@@ -75,7 +75,7 @@ def _statistics(region: str, *counts: SubRegionCount) -> RegionStatistics:
 
 
 def test_every_township_of_a_county_is_listed_with_its_name_and_zeros() -> None:
-    divisions = installed_divisions()
+    divisions = gansu_divisions()
     townships = divisions.children("620102")
     counted = SubRegionCount(code=townships[1].code, total=4, open=1, approved=3, overdue=1)
     rows = sub_region_rows(_statistics("620102", counted), divisions)
@@ -91,7 +91,7 @@ def test_every_township_of_a_county_is_listed_with_its_name_and_zeros() -> None:
 
 
 def test_answers_that_stop_at_the_township_are_a_row_of_their_own() -> None:
-    divisions = installed_divisions()
+    divisions = gansu_divisions()
     stopped = SubRegionCount(code="620102001", total=2, open=2, approved=0, overdue=0)
     unknown = SubRegionCount(code="620102001999", total=1, open=1, approved=0, overdue=0)
     rows = sub_region_rows(_statistics("620102001", stopped, unknown), divisions)
@@ -104,4 +104,4 @@ def test_answers_that_stop_at_the_township_are_a_row_of_their_own() -> None:
 
 
 def test_a_village_has_no_sub_region_rows() -> None:
-    assert sub_region_rows(_statistics("620102001001"), installed_divisions()) == []
+    assert sub_region_rows(_statistics("620102001001"), gansu_divisions()) == []

@@ -18,6 +18,7 @@ from shenbao.staff.accounts import StaffAccounts
 from tests.support.applications import SUBMITTED_ON, YIJIAN, add_application
 from tests.support.beside import Flow
 from tests.support.keys import TEST_KEYS
+from tests.support.packs import gansu_divisions
 from tests.support.staff import PASSWORD, PLACES, add_accounts, add_applications
 from tests.support.web import migrated_settings
 
@@ -62,7 +63,11 @@ def flow(
         try:
             await add_accounts(database)
             await StaffAccounts(database).add(
-                username="other", role="village", region_code=PLACES["sibling_village"], password=PASSWORD
+                username="other",
+                role="village",
+                region_code=PLACES["sibling_village"],
+                password=PASSWORD,
+                divisions=gansu_divisions(),
             )
             return (await add_application(database, form_id, region=PLACES["village"])).id
         finally:

@@ -17,6 +17,7 @@ from shenbao.store.receipts import check_digit
 from tests.staff.checks import record_check
 from tests.support.applications import APPLICANT_PHONE, ZIZHU, add_application
 from tests.support.beside import Flow
+from tests.support.packs import gansu_divisions
 from tests.support.samples import id_number, one_click_2023
 from tests.support.staff import PLACES
 from tests.support.web import Client, act_on_page, csrf_of, sign_in
@@ -363,7 +364,13 @@ async def test_a_new_account_and_a_locked_sign_in_write_rows(db: store.Database)
     from shenbao.store.audit import AuditFilter, audit_page
 
     accounts = StaffAccounts(db)
-    await accounts.add(username="county", role="county", region_code="620102", password="correct-horse-9")
+    await accounts.add(
+        username="county",
+        role="county",
+        region_code="620102",
+        password="correct-horse-9",
+        divisions=gansu_divisions(),
+    )
     (added,) = (await audit_page(db, AuditFilter(action="staff.add"))).entries
     assert (added.staff_id, added.target, added.detail) == (None, "county", "县级账号，辖区620102，未填姓名")
     for _ in range(6):

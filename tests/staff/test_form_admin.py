@@ -10,11 +10,11 @@ import pytest
 
 from shenbao import store
 from shenbao.cases.authoring import may_author
-from shenbao.regions import installed_divisions
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
 from shenbao.store.staff import StaffRecord, staff_by_username
 from shenbao.store.staff_admin import StaffScope, set_staff_form_admin
+from tests.support.packs import gansu_divisions
 from tests.support.staff import PASSWORD, add_account
 
 pytestmark = pytest.mark.anyio
@@ -38,7 +38,7 @@ async def _seed(db: store.Database) -> dict[str, StaffRecord]:
 
 
 def _admin(db: store.Database, manager: StaffRecord) -> StaffAdmin:
-    return StaffAdmin(db, manager, installed_divisions(), address="127.0.0.1")
+    return StaffAdmin(db, manager, gansu_divisions(), address="127.0.0.1")
 
 
 async def _flags(db: store.Database) -> dict[str, bool]:

@@ -23,6 +23,7 @@ from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.sealing import open_text
 from tests.support.keys import TEST_DATA_KEY, TEST_LOOKUP_KEY
+from tests.support.packs import gansu_divisions
 from tests.support.samples import one_click_2023
 from tests.support.staff import PASSWORD
 from tests.support.web import migrated_settings, sign_in, verify_by_api
@@ -50,7 +51,12 @@ def settings(tmp_path: Path) -> Settings:
                 ("township", "620102001", TOWNSHIP_PHONE),
             ):
                 await accounts.add(
-                    username=role, role=role, region_code=region, password=PASSWORD, phone=phone
+                    username=role,
+                    role=role,
+                    region_code=region,
+                    password=PASSWORD,
+                    phone=phone,
+                    divisions=gansu_divisions(),
                 )
 
     asyncio.run(seed())

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from shenbao.regions import installed_divisions
 from shenbao.roles import Role
 from shenbao.staff.rules import (
     AccountForm,
@@ -19,8 +18,9 @@ from shenbao.staff.rules import (
     may_manage,
     region_filter,
 )
+from tests.support.packs import gansu_divisions
 
-DIVISIONS = installed_divisions()
+DIVISIONS = gansu_divisions()
 GOOD = AccountForm(
     username="Zhang.San-01",
     display_name=" 张  三 ",

@@ -9,6 +9,7 @@ from shenbao.roles import Role
 from shenbao.staff.accounts import StaffAccounts, hash_password
 from shenbao.store.staff import StaffRecord, add_staff
 from tests.support.applications import add_application
+from tests.support.packs import gansu_divisions
 
 __all__ = [
     "ACCOUNTS",
@@ -59,7 +60,9 @@ async def add_accounts(db: store.Database) -> None:
     """One account per role of :data:`ACCOUNTS` (username = the role), added as the product adds them."""
     accounts = StaffAccounts(db)
     for role, region in ACCOUNTS.items():
-        await accounts.add(username=role, role=role, region_code=region, password=PASSWORD)
+        await accounts.add(
+            username=role, role=role, region_code=region, password=PASSWORD, divisions=gansu_divisions()
+        )
 
 
 async def insert_accounts(db: store.Database) -> None:

@@ -34,6 +34,7 @@ from shenbao.workflow.stored import history_of
 from tests.support.applications import add_application, evaluated
 from tests.support.beside import fetch
 from tests.support.keys import TEST_KEYS
+from tests.support.packs import gansu_divisions
 from tests.support.samples import household_2021, one_click_2023
 from tests.support.web import sign_in
 
@@ -124,6 +125,7 @@ def seeded(database_url: str, tmp_path: Path) -> Seeded:
                 region_code=VILLAGE[:9],
                 password=PASSWORD,
                 phone=TOWNSHIP_PHONE,
+                divisions=gansu_divisions(),
             )
             refused = await _add_application(database, refuse=True)
             other = await _add_application(database, refuse=False)

@@ -25,6 +25,7 @@ from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.tables import SmsMessage
 from shenbao.text import marked, scrubbed, unusable_problem, without_invisible
 from tests.support.keys import TEST_KEYS
+from tests.support.packs import gansu_divisions
 from tests.support.samples import household_2021, id_number
 from tests.support.web import read_guide, sign_in
 
@@ -193,7 +194,11 @@ def test_staff_forms_drop_control_characters_and_invisible_marks(engine_client: 
 
     async def add() -> None:
         await StaffAccounts(database).add(
-            username="village", role="village", region_code="620102001001", password="correct-horse-9"
+            username="village",
+            role="village",
+            region_code="620102001001",
+            password="correct-horse-9",
+            divisions=gansu_divisions(),
         )
 
     engine_client.blocking_portal.call(add)

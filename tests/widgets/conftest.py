@@ -10,8 +10,9 @@ import pytest
 from shenbao.files import FileStore
 from shenbao.forms import CompiledForm
 from shenbao.packs import FormRegistry
-from shenbao.regions import Divisions, installed_divisions
-from shenbao.widgets import WidgetRegistry, WidgetServices, installed_widgets
+from shenbao.regions import Divisions
+from shenbao.widgets import WidgetRegistry, WidgetServices
+from tests.support.packs import gansu_divisions, gansu_widgets
 
 
 @pytest.fixture
@@ -32,18 +33,19 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def divisions() -> Divisions:
     """Gansu's divisions, as the Gansu pack ships them."""
-    return installed_divisions()
+    return gansu_divisions()
 
 
 @pytest.fixture(scope="session")
 def widgets() -> WidgetRegistry:
-    return installed_widgets()
+    """The widgets of Gansu's forms: the platform's, made for the Gansu pack."""
+    return gansu_widgets()
 
 
 @pytest.fixture(scope="session")
 def gansu_forms() -> FormRegistry:
     """The Gansu forms compiled as the platform compiles them: with the widgets' own answer checks."""
-    return FormRegistry.from_packs(["gansu"], cleaners=installed_widgets().cleaners())
+    return FormRegistry.from_packs(["gansu"], cleaners=gansu_widgets().cleaners())
 
 
 @pytest.fixture(scope="session")

@@ -121,8 +121,13 @@ REFUSED = [
     ),
     pytest.param(
         widget_class("def __init__(self, size):", "    self._size = size"),
-        r"StarsWidget\(\) failed: .*; a widget class takes no arguments",
+        r"StarsWidget.__init__ does not keep its WidgetPlace: .* call super\(\).__init__\(place\)",
         id="class-needs-arguments",
+    ),
+    pytest.param(
+        widget_class("def __init__(self, size, colour):", "    self._size = size"),
+        r"StarsWidget\(place\) failed: .*; a widget class takes its WidgetPlace only",
+        id="class-needs-arguments-more",
     ),
     pytest.param(
         widget_class("STYLES = ('gone.css',)"),

@@ -14,7 +14,7 @@ from PIL import Image
 
 from shenbao.files import decoding
 from shenbao.files.decoding import ImageRejected, decode_bounded, open_image
-from shenbao.widgets import installed_widgets
+from tests.support.packs import gansu_widgets
 
 FORMATS = ("JPEG", "PNG", "WEBP")
 
@@ -34,7 +34,7 @@ def test_a_39_megapixel_png_is_refused_before_it_is_decoded() -> None:
     assert len(bomb) < 100_000
     with pytest.raises(ImageRejected, match="图片尺寸太大了"):
         _open(bomb)
-    photo = installed_widgets()["photo"]
+    photo = gansu_widgets()["photo"]
     assert photo.receive is not None
     prepare = photo.receive.__globals__["prepare_photo"]
     with pytest.raises(ImageRejected) as refused:

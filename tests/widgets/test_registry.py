@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -17,16 +16,18 @@ from litestar.testing import TestClient
 from shenbao.files import FileStore
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import CameraPhoto, NumberQuestion, Region
+from shenbao.pack_runtime import Packs
 from shenbao.paths import widgets_dir
 from shenbao.settings import Settings
+from shenbao.web.services import Services
 from shenbao.web.widget_routes import widget_router
 from shenbao.web.widget_templates import install_widget_templates, widget_assets
 from shenbao.widgets import (
     WidgetError,
     WidgetRegistry,
     WidgetServices,
-    installed_widgets,
     rejected,
+    set_page_facts,
     widget_roots,
 )
 from tests.support.images import jpeg_bytes
@@ -110,19 +111,20 @@ class StarsQuestion(msgspec.Struct, frozen=True):
 
 
 def test_a_province_widget_renders_through_the_installed_environment(
-    tmp_path: Path, files: FileStore
+    tmp_path: Path, files: FileStore, no_page_facts: None
 ) -> None:
-    make_stars(tmp_path / "widgets")
-    registry = WidgetRegistry.discover([tmp_path / "widgets"])
+    make_stars(tmp_path / "form_defs" / "demo" / "widgets")
+    packs = Packs.load(["demo"], tmp_path / "form_defs")
     page = "{% import 'widgets/' ~ widget_name(q) ~ '/widget.html' as w %}{{ w.render(q, 3) }}"
     environment = Environment(loader=DictLoader({"page.html": page}))
     environment.globals["base"] = "/sb"
-    install_widget_templates(registry, environment, files)
+    install_widget_templates(packs, environment, files)
+    set_page_facts(pack="demo")  # a page of the demo pack's form: its widgets draw it
     html = environment.get_template("page.html").render(q=StarsQuestion(id="q9", label="满意吗"))
     assert html.strip() == '<div class="stars" id="stars-q9">★★★</div>'
 
 
-def test_a_province_widgets_routes_and_script_are_served(tmp_path: Path, restore_installed: None) -> None:
+def test_a_province_widgets_routes_and_script_are_served(tmp_path: Path) -> None:
     make_stars(tmp_path / "form_defs" / "demo" / "widgets")
     settings = Settings(
         database_url="sqlite://",
@@ -131,14 +133,16 @@ def test_a_province_widgets_routes_and_script_are_served(tmp_path: Path, restore
         packs=("demo",),
         form_defs=tmp_path / "form_defs",
     )
-    services = SimpleNamespace(settings=settings, base="")
+    packs = Packs.load(settings.packs, settings.form_defs)
+    services = Services.__new__(Services)  # what the routes read of a running platform's services
+    services.settings, services.base, services.packs = settings, "", packs
     app = Litestar(
         route_handlers=[widget_router(settings)],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
     )
     with TestClient(app) as client:
         assert client.get("/widgets/stars/count").json() == {"most": 5}
-        script = client.get(f"/widgets/_assets/stars/widget.js?v={installed_widgets()['stars'].version}")
+        script = client.get(f"/widgets/_assets/stars/widget.js?v={packs['demo'].widgets['stars'].version}")
         assert script.status_code == 200 and script.text == "/* stars */"
         assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert client.get("/widgets/_assets/stars/widget.py").status_code == 404
@@ -206,8 +210,10 @@ def test_a_rejected_upload_reads_as_its_messages_for_any_widget(widgets: WidgetR
     assert widgets.clean(Region(id="q6", label="x"), rejected("请重试")) == (None, ["请重试"])
 
 
-def test_receive_applies_only_to_widget_answers(zizhu: CompiledForm, services: WidgetServices) -> None:
+def test_receive_applies_only_to_widget_answers(
+    zizhu: CompiledForm, services: WidgetServices, widgets: WidgetRegistry
+) -> None:
     answers = {"q6": "620102001", "q46": jpeg_bytes(), "q1": "self", "nobody": "x"}
-    received = asyncio.run(installed_widgets().receive(zizhu, answers, services))
+    received = asyncio.run(widgets.receive(zizhu, answers, services))
     assert received["q6"] == "620102001" and received["q1"] == "self" and received["nobody"] == "x"
     assert set(received["q46"]) == {"file", "type"}

@@ -18,8 +18,8 @@ from shenbao.files import parse_ref
 from shenbao.forms import CompiledForm, evaluate
 from shenbao.settings import Settings
 from shenbao.web.answers import Posted, received_section_answers
-from shenbao.widgets import installed_widgets
 from tests.support.images import NAME_STROKES, OPEN_GATE, jpeg_bytes, png_bytes
+from tests.support.packs import gansu_widgets
 from tests.support.web import migrated_settings, read_guide, start_draft
 
 
@@ -167,7 +167,7 @@ def test_a_signature_upload_is_kept(client: TestClient[Litestar]) -> None:
 
 
 def test_the_signature_page_loads_signature_pad_only_there(client: TestClient[Litestar]) -> None:
-    script = installed_widgets()["signature"].version
+    script = gansu_widgets()["signature"].version
     pad = client.get(f"/widgets/_assets/signature/signature_pad.umd.min.js?v={script}")
     assert pad.status_code == 200 and pad.text.startswith("/*!\n * Signature Pad v5.1.4")
 
@@ -183,7 +183,9 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     )  # a pad not yet uploaded
     posted = {"_q": ["q45", "q46"], "q45": [signers], "q46": [data_url]}
     answers = asyncio.run(
-        received_section_answers(zizhu, section, Posted(fields=posted), settings, gate=OPEN_GATE)
+        received_section_answers(
+            gansu_widgets(), zizhu, section, Posted(fields=posted), settings, gate=OPEN_GATE
+        )
     )
     assert answers["q46"]["type"] == "image/jpeg" and answers["q45"][0]["type"] == "image/png"
     assert (settings.data_dir / "files").is_dir()
@@ -193,7 +195,12 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
     blank_signers = json.dumps([{"name": "张三", "role": "applicant", "image": blank}])
     refused = asyncio.run(
         received_section_answers(
-            zizhu, section, Posted(fields={"_q": ["q45"], "q45": [blank_signers]}), settings, gate=OPEN_GATE
+            gansu_widgets(),
+            zizhu,
+            section,
+            Posted(fields={"_q": ["q45"], "q45": [blank_signers]}),
+            settings,
+            gate=OPEN_GATE,
         )
     )
     assert evaluate(zizhu, refused).errors["q45"] == [

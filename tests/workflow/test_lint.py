@@ -262,7 +262,7 @@ def test_start_up_refuses_a_form_whose_applications_reach_no_handler(
         check_routing(forms, chains)
 
 
-def test_the_app_does_not_start_with_such_a_form(tmp_path: Path, restore_installed: None) -> None:
+def test_the_app_does_not_start_with_such_a_form(tmp_path: Path) -> None:
     _lint(tmp_path / "packs", chain(), tiny_form(TOWNSHIP_HOME, RISK))
     settings = msgspec.structs.replace(
         migrated_settings(tmp_path), packs=("pack",), form_defs=tmp_path / "packs"

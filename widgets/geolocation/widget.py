@@ -18,15 +18,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from shenbao.forms.model import Geolocation
-from shenbao.regions import LEVELS, clean_region, code_of, installed_divisions, picker_view, walk_choices
+from shenbao.regions import LEVELS, Divisions, clean_region, code_of, picker_view, walk_choices
 from shenbao.widgets import AT_HOUSEHOLD_VISIT, Cleaned, FormData, WidgetHooks
 
 MAX_ACCURACY_METRES = 100_000
 """A reported accuracy worse than this is not a position (the phone guessed from the country)."""
 
 
-def _root(question: Geolocation) -> str:
-    return str(getattr(question, "root", "") or installed_divisions().default_root())
+def _root(question: Geolocation, divisions: Divisions) -> str:
+    # The fallback picker starts in the province of the pack this hooks instance serves.
+    return str(getattr(question, "root", "") or divisions.default_root())
 
 
 def _first(data: FormData, name: str) -> str:
@@ -57,7 +58,8 @@ class GeolocationWidget(WidgetHooks[Geolocation]):
         if lat or lng:
             return {"lat": lat, "lng": lng, "accuracy": _first(data, f"{question.id}.acc")}
         chosen = {level: _first(data, f"{question.id}.{level}") for level in LEVELS}
-        code = walk_choices(installed_divisions(), _root(question), question.fallback_depth, chosen)
+        divisions = self.place.divisions
+        code = walk_choices(divisions, _root(question, divisions), question.fallback_depth, chosen)
         return {"code": code} if code else None
 
     def clean(self, question: Geolocation, value: Any) -> Cleaned:
@@ -68,8 +70,9 @@ class GeolocationWidget(WidgetHooks[Geolocation]):
         if not isinstance(value, dict):
             return None, ["位置的内容不对，请重新获取位置，或从下拉框选择"]
         if "lat" not in value and "lng" not in value:
+            divisions = self.place.divisions
             region, problems = clean_region(
-                installed_divisions(), value, _root(question), question.fallback_depth
+                divisions, value, _root(question, divisions), question.fallback_depth
             )
             return ({"source": "region", **region} if region else None), problems
         lat, lng = _number(value.get("lat")), _number(value.get("lng"))
@@ -97,9 +100,9 @@ class GeolocationWidget(WidgetHooks[Geolocation]):
         )
         code = code_of(value) if isinstance(value, dict) and "lat" not in value else ""
         picker = picker_view(
-            installed_divisions(),
+            self.place.divisions,
             name=question.id,
-            root=_root(question),
+            root=_root(question, self.place.divisions),
             depth=question.fallback_depth,
             code=code,
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -45,8 +46,11 @@ class Catalog:
         chains: ChainRegistry | None = None,
         *,
         every: float = REFRESH_SECONDS,
+        pack_of: Callable[[stored.VersionRecord], str | None] | None = None,
     ) -> None:
         self._database = database
+        self._pack_of = pack_of
+        """Which served pack a form version belongs to (its widgets compile it)."""
         self._forms = forms
         self._chains = chains
         self._every = every
@@ -65,7 +69,8 @@ class Catalog:
             return
         for record in await stored.versions_since(self._database, self._last_row):
             if record.kind == "form":
-                self._forms.add(record.item_id, record.version, record.definition)
+                pack = self._pack_of(record) if self._pack_of is not None else None
+                self._forms.add(record.item_id, record.version, record.definition, pack=pack)
             elif self._chains is not None:
                 self._chains.add(record.item_id, record.version, record.definition)
             self._last_row = max(self._last_row, record.row)

@@ -343,6 +343,7 @@ async def check_folder(
     chains: ChainRegistry | None = None,
     step_forms: FormRegistry | None = None,
     widgets: Mapping[str, str | None] | None = None,
+    pack_widgets: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> list[Planned]:
     """Check every file of the pack folder(s) at ``folder`` (a pack, or a folder of packs) against the database.
 
@@ -355,6 +356,7 @@ async def check_folder(
         step_forms: the forms the running platform's chains fill at a step: a step form file must be one of them,
             unchanged (step forms are files only, not versions).
         widgets: the installed widgets and the question type each draws (a question's own widget must be one).
+        pack_widgets: each served pack's widgets instead, by pack: a pack's forms may name its own only.
     """
     found = packs_in(folder)
     if not found:
@@ -368,7 +370,8 @@ async def check_folder(
             message = f"配置包“{name}”没有在这个平台上使用（在用的是：{used}）：请检查配置包文件夹的名字"
             planned.append(_refused(name, name, "pack", name, [message]))
             continue
-        forms, steps = _read_forms(pack, FARMER_FORMS, widgets), _read_forms(pack, STEP_FORMS, widgets)
+        drawn = pack_widgets.get(name, {}) if pack_widgets is not None else widgets
+        forms, steps = _read_forms(pack, FARMER_FORMS, drawn), _read_forms(pack, STEP_FORMS, drawn)
         pack_chains = _read_chains(pack)
         known_forms: dict[str, FormDef] = {**serving_forms}
         known_forms.update(

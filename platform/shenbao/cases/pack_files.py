@@ -251,6 +251,7 @@ async def import_pack(
     chains: ChainRegistry | None = None,
     step_forms: FormRegistry | None = None,
     widgets: Mapping[str, str | None] | None = None,
+    pack_widgets: Mapping[str, Mapping[str, str | None]] | None = None,
     address: str = "",
     now: datetime | None = None,
 ) -> PackImport:
@@ -266,6 +267,7 @@ async def import_pack(
             years count as unchanged).
         step_forms: the running platform's step forms (a step form file must be one of them, unchanged).
         widgets: the installed widgets and the question type each draws.
+        pack_widgets: each served pack's widgets instead, by pack (a pack's forms may name its own only).
         address: the client's address, for the audit log.
         now: when (default: now).
 
@@ -275,7 +277,13 @@ async def import_pack(
     if staff is not None and not may_import_packs(staff):
         raise PermissionError(NOT_PROVINCE)
     planned = await check_folder(
-        database, folder, packs=packs, chains=chains, step_forms=step_forms, widgets=widgets
+        database,
+        folder,
+        packs=packs,
+        chains=chains,
+        step_forms=step_forms,
+        widgets=widgets,
+        pack_widgets=pack_widgets,
     )
     reports = [each.report for each in planned]
     todo = [each for each in planned if each.report.status == "new"]

@@ -122,6 +122,7 @@ async def publish(
     reason: str,
     chains: Iterable[Chain],
     widgets: Mapping[str, str | None] | None = None,
+    pack: str | None = None,
     address: str = "",
     now: datetime | None = None,
 ) -> Published | NotPublished:
@@ -136,7 +137,8 @@ async def publish(
         seen_current: the version farmers got when the page was shown (``None``: never published).
         reason: why, for the audit log.
         chains: the packs' chains (the form's chain is checked against its region question).
-        widgets: the installed widgets and the question type each draws.
+        widgets: the widgets of the form's pack and the question type each draws.
+        pack: the served pack the form belongs to (its widgets compile the new version here).
         address: the client's address, for the audit log.
         now: the time (default: now).
     """
@@ -166,7 +168,7 @@ async def publish(
     if isinstance(result, Published):
         record = await stored.version_record(db, result.item_id, result.version)
         if record is not None:
-            forms.add(record.item_id, record.version, record.definition)
+            forms.add(record.item_id, record.version, record.definition, pack=pack)
             forms.use({record.item_id: record.version})
     return result
 

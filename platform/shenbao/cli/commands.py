@@ -23,14 +23,20 @@ __all__ = ["add_staff", "encrypt_existing", "import_regions", "lint", "migrate",
 
 def lint(path: str | None) -> int:
     from shenbao.exports import EXPORT_FILE, lint_exports
+    from shenbao.forms.lint import lint_path
     from shenbao.pack_manifest import lint_packs
     from shenbao.paths import form_defs_dir
-    from shenbao.workflow.lint import lint_all as lint_path
+    from shenbao.workflow.lint import lint_chains
 
     root = Path(path) if path else form_defs_dir()
     files, problems = lint_exports(root)
     if not (root.is_file() and root.name == EXPORT_FILE):
-        form_files, form_problems = lint_path(root, widgets=_installed_widgets(root))
+        if root.is_file() and root.parent.name == "chains":
+            form_files, form_problems = lint_chains(root)
+        else:  # each form against its own pack's widgets (the platform's and the pack's)
+            form_files, form_problems = lint_path(root, widgets_of=_pack_widgets)
+            chain_files, chain_problems = lint_chains(root)
+            form_files, form_problems = [*form_files, *chain_files], [*form_problems, *chain_problems]
         files, problems = [*form_files, *files], [*form_problems, *problems]
         pack_files, pack_problems = lint_packs(root)
         files, problems = [*files, *pack_files], [*pack_problems, *problems]
@@ -63,20 +69,16 @@ def _chain_warnings(files: list[Path]) -> list[object]:
     return found
 
 
-def _installed_widgets(root: Path) -> dict[str, str | None]:
-    """The widgets the forms at ``root`` may name: the platform's and those of the packs beside them, with the
-    question type each draws (a pack is a folder with a ``forms`` folder; ``root`` may be a pack, its parent or a
-    file in one)."""
-    from shenbao.widgets import WidgetRegistry, widget_roots
+def _pack_widgets(file: Path) -> dict[str, str | None]:
+    """The widgets a form file may name: the platform's and those of its own pack (the nearest folder above it
+    with a ``forms`` folder), never another pack's, with the question type each draws."""
+    from shenbao.pack_runtime import discovered
+    from shenbao.paths import widgets_dir
+    from shenbao.widgets import WidgetRegistry
 
-    folder = root if root.is_dir() else root.parent
-    pack = next((each for each in (folder, *folder.parents) if (each / "forms").is_dir()), None)
-    base = pack.parent if pack is not None else folder
-    packs = (
-        [each.name for each in sorted(base.iterdir()) if (each / "forms").is_dir()] if base.is_dir() else []
-    )
-    registry = WidgetRegistry.discover(widget_roots(base, packs))
-    return {widget.name: widget.draws for widget in registry}
+    pack = next((each for each in file.parents if (each / "forms").is_dir()), None)
+    own = discovered((pack / "widgets",)) if pack is not None else WidgetRegistry(())
+    return WidgetRegistry([*discovered((widgets_dir(),)), *own]).drawn()
 
 
 async def migrate(settings: Settings) -> None:
@@ -226,7 +228,7 @@ async def add_staff(settings: Settings, args: argparse.Namespace) -> int:
             password=password,
             display_name=args.name,
             phone=args.phone,
-            divisions=await _divisions_for(database, args.region),
+            divisions=await _divisions_for(database, args.region, settings),
         )
     except AccountError as error:
         print(error, file=sys.stderr)
@@ -237,11 +239,13 @@ async def add_staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _divisions_for(database: store.Database, region: str) -> Divisions:
-    """The shipped divisions, with the region's province as imported into the database when it is there."""
+async def _divisions_for(database: store.Database, region: str, settings: Settings) -> Divisions:
+    """The divisions ``settings``' packs ship, with the region's province as imported into the database when it is
+    there."""
     from shenbao import store
-    from shenbao.regions import installed_divisions, with_provinces
+    from shenbao.paths import form_defs_dir
+    from shenbao.regions import divisions_of, with_provinces
 
-    shipped = installed_divisions()
+    shipped = divisions_of(settings.form_defs or form_defs_dir(), tuple(settings.packs))
     rows = await store.division_rows(database, region[:2]) if len(region) >= 2 else None
     return with_provinces(shipped, {region[:2]: rows}) if rows else shipped

@@ -34,11 +34,11 @@ def demo_staff(packs: Sequence[str], root: Path) -> list[tuple[str, str, str, st
     (``demo-<pack>-village``). The phones are made up: the demo's messages go to /demo/sms, not to a phone.
     """
     from shenbao.pack_manifest import manifests
-    from shenbao.regions import DIVISION_FILE, load_divisions
+    from shenbao.regions import divisions_of
 
     accounts = []
     for number, (pack, manifest) in enumerate(manifests(packs, root).items()):
-        divisions = load_divisions([root / pack / "regions" / DIVISION_FILE])
+        divisions = divisions_of(root, (pack,))
         village = manifest.demo_village or next(
             (division.code for division in divisions if division.level == "village"), ""
         )
@@ -58,14 +58,12 @@ async def seed_demo_staff(settings: Settings) -> list[str]:
     """Add the demo accounts of every served pack (:func:`demo_staff`) unless they exist; one line per account."""
     from shenbao import store
     from shenbao.paths import form_defs_dir
-    from shenbao.regions import DIVISION_FILE, load_divisions
+    from shenbao.regions import divisions_of
     from shenbao.staff.accounts import StaffAccounts
     from shenbao.store.staff import staff_by_username
 
     root = settings.form_defs or form_defs_dir()
-    divisions = load_divisions(
-        path for pack in settings.packs if (path := root / pack / "regions" / DIVISION_FILE).is_file()
-    )
+    divisions = divisions_of(root, tuple(settings.packs))
     lines = []
     database = await store.open_database(settings.database_url)
     try:

@@ -91,19 +91,18 @@ def import_pack(settings: Settings, folder: Path, *, dry_run: bool) -> int:
 async def _import(settings: Settings, folder: Path, *, dry_run: bool) -> PackImport:
     from shenbao import store
     from shenbao.cases import pack_files
+    from shenbao.pack_runtime import Packs
     from shenbao.packs import ChainRegistry, PackForms
-    from shenbao.paths import form_defs_dir
-    from shenbao.widgets import WidgetRegistry, widget_roots
 
     chains = ChainRegistry.from_packs(settings.packs, settings.form_defs)
-    step_forms = PackForms.from_packs(settings.packs, settings.form_defs).step_forms
-    installed = WidgetRegistry.discover(widget_roots(settings.form_defs or form_defs_dir(), settings.packs))
+    served = Packs.load(settings.packs, settings.form_defs)
+    step_forms = PackForms.from_packs(settings.packs, settings.form_defs, served=served).step_forms
     database = await store.open_database(settings.database_url, keys=settings.keys)
     try:
         await store.migrate(database)
         report = await pack_files.import_pack(
             database, folder, dry_run=dry_run, staff=None, packs=settings.packs, chains=chains,
-            step_forms=step_forms, widgets={widget.name: widget.draws for widget in installed},
+            step_forms=step_forms, pack_widgets={pack.code: pack.drawn() for pack in served},
         )  # fmt: skip
     finally:
         await database.close()

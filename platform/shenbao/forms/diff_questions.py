@@ -255,7 +255,8 @@ def _own(old: Question, new: Question, named: str, question_id: str) -> Iterator
             text = f"{named}要选到的一级由{_LEVEL_NAMES[old.depth]}改为{_LEVEL_NAMES[new.depth]}：已选的地址要重新选"
             yield "region", question_id, text, "breaking"
         if old.root != new.root:
-            text = f"{named}可选的地区范围由“{old.root}”以下改为“{new.root}”以下"
+            # An empty root is the form's pack's province.
+            text = f"{named}可选的地区范围由“{old.root or '本省'}”以下改为“{new.root or '本省'}”以下"
             yield "region", question_id, text, "breaking"
     if (
         isinstance(old, Geolocation)

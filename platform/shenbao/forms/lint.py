@@ -8,7 +8,7 @@ Staged like a compiler: decode (the format), then structure (ids, options, outco
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,9 @@ CODES = {
     "E019": 'scenario "{detail}" fails: {error}',
     "E020": 'scenario "{detail}" cannot run: {error}',
     "E021": "{detail}, the rule builder's tree at {where}: {problem} ({message})",
-    "E022": "{detail} is drawn by widget {name}, which is not installed: add form_defs/<pack>/widgets/{name}/ to "
-    "the pack, or remove the question's widget",
+    "E022": "{detail} is drawn by widget {name}, which is not one of this pack's widgets (the platform's and its "
+    "own; another pack's widget is not): add form_defs/<pack>/widgets/{name}/ to this pack, or remove the "
+    "question's widget",
     "E023": "{detail} is a {kind} question, but widget {name} is made for {draws} questions: choose a widget made "
     "for its type, or remove the question's widget",
 }
@@ -395,10 +396,14 @@ def _widgets(form: FormDef, path: str, widgets: Mapping[str, str | None]) -> Ite
 
 
 def lint_path(
-    root: Path, *, widgets: Mapping[str, str | None] | None = None
+    root: Path,
+    *,
+    widgets: Mapping[str, str | None] | None = None,
+    widgets_of: Callable[[Path], Mapping[str, str | None] | None] | None = None,
 ) -> tuple[list[Path], list[Problem]]:
     """Lint every form file at or below ``root`` (with ``widgets``: against the installed widgets, as
-    :func:`lint_form`); return the files read and the problems found."""
+    :func:`lint_form`; with ``widgets_of``: against the widgets of each file's own pack); return the files read
+    and the problems found."""
     files = form_files(root)
     problems: list[Problem] = []
     for file in files:
@@ -407,5 +412,7 @@ def lint_path(
         except DefinitionError as error:
             problems.append(_problem(str(file), None, "E001", detail=str(error).split(": ", 1)[-1]))
             continue
-        problems += lint_form(form, str(file), widgets=widgets)
+        problems += lint_form(
+            form, str(file), widgets=widgets_of(file) if widgets_of is not None else widgets
+        )
     return files, problems

@@ -242,8 +242,9 @@ class Region(_QuestionBase, tag="region", frozen=True, kw_only=True):
     """An administrative-division picker (市州/区县/乡镇/村) down to ``depth``."""
 
     depth: Literal["city", "county", "township", "village"] = "township"
-    root: str = "62"
-    """The division code the picker starts below (a province's 2 digits, a city's 4, ...)."""
+    root: str = ""
+    """The division code the picker starts below (a province's 2 digits, a city's 4, ...); empty: the province of
+    the form's pack."""
 
 
 class Geolocation(_QuestionBase, tag="geolocation", frozen=True, kw_only=True):

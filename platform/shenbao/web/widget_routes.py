@@ -9,7 +9,8 @@
     The handlers a widget lists in its ``ROUTES`` (the region cascade, the photo and signature uploads).
 
 ``ShenbaoPlugin`` adds ``widget_router(settings)`` to its route handlers, and calls :func:`install_widgets` once its
-services exist.
+services exist. A route finds the application's packs through its ``services`` and its ``divisions`` (every served
+pack's) through dependency injection, never through a module global.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from typing import Any
 
 import msgspec
 from litestar import Response, Router, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.files import THUMBNAIL_WIDTHS, FileRef, parse_ref
+from shenbao.pack_runtime import discovered
+from shenbao.paths import form_defs_dir, widgets_dir
+from shenbao.regions import Divisions
 from shenbao.settings import Settings
 from shenbao.web.services import Services
 from shenbao.web.widget_templates import install_widget_templates
-from shenbao.widgets import configure_widgets, installed_widgets, rejection, widget_services
+from shenbao.widgets import rejection, widget_services
 
 __all__ = [
     "SECTION_CEILING",
@@ -92,21 +96,36 @@ def upload_limit(services: Services, kind: type[Any], default: int) -> int:
 def install_widgets(services: Services) -> None:
     """Give the platform's page renderer the widgets' templates and template globals (at start-up)."""
     install_widget_templates(
-        installed_widgets(), services.renderer.environment, widget_services(services.settings).files
+        services.packs,
+        services.renderer.environment,
+        widget_services(services.settings).files,
+        services.pack_of,
     )
+
+
+def _divisions(services: NamedDependency[Services]) -> Divisions:
+    """Every served pack's divisions: a cascade's ``root`` names the province its picker started in."""
+    return services.packs.divisions
 
 
 def widget_router(settings: Settings | None = None) -> Router:
     """Every widget's routes, assets and the stored-image thumbnails, mounted at ``/widgets``.
 
-    Args:
-        settings: when given, the widgets and region data of its packs are discovered and used from now on.
+    Routes are code, mounted when the application is built: those of the platform's widgets and of each of
+    ``settings``' packs' own (none of a pack's when ``settings`` is omitted). What they serve comes from the
+    running application's packs (``services.packs``; the ``divisions`` dependency).
     """
-    registry = configure_widgets(settings) if settings is not None else installed_widgets()
+    roots = [widgets_dir()]
+    if settings is not None:
+        root = settings.form_defs or form_defs_dir()
+        roots += [root / pack / "widgets" for pack in settings.packs]
+    code = [widget for folder in roots for widget in discovered((folder,))]
 
     @get("/_assets/{name:str}/{asset:str}", name="widgets:asset", include_in_schema=False)
-    async def asset(name: FromPath[str], asset: FromPath[str]) -> Response[bytes]:
-        widget = registry.get(name)
+    async def asset(
+        services: NamedDependency[Services], name: FromPath[str], asset: FromPath[str]
+    ) -> Response[bytes]:
+        widget = next((each for each in services.packs.every_widget() if each.name == name), None)
         if widget is None or asset not in widget.scripts:
             raise NotFoundException("没有这个文件")
         return Response(
@@ -139,7 +158,11 @@ def widget_router(settings: Settings | None = None) -> Router:
     handlers: list[Any] = [asset, stored_file]
     handlers += [
         Router(path=f"/{widget.name}", route_handlers=list(widget.routes))
-        for widget in registry
+        for widget in {each.name: each for each in code}.values()
         if widget.routes
     ]
-    return Router(path="/widgets", route_handlers=handlers)
+    return Router(
+        path="/widgets",
+        route_handlers=handlers,
+        dependencies={"divisions": Provide(_divisions, sync_to_thread=False)},
+    )

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import ChoiceLoader, Environment, PrefixLoader, pass_environment
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_environment
 from markupsafe import Markup
 
 from shenbao.files import THUMBNAIL_WIDTHS, FileStore, parse_ref
 from shenbao.forms import Question
-from shenbao.widgets import CHECK_APPLICATION, WidgetRegistry, page_facts, widget_name
+from shenbao.pack_runtime import Packs
+from shenbao.widgets import CHECK_APPLICATION, PACK, WidgetRegistry, page_facts, widget_name
 
-__all__ = ["install_widget_templates", "widget_assets"]
+__all__ = ["install_widget_templates", "page_widgets", "widget_assets"]
+
+
+def page_widgets(
+    packs: Packs, pack_of: Callable[[str], str | None] | None, facts: Mapping[str, Any]
+) -> WidgetRegistry:
+    """The widgets of the form the page draws: its pack's (the page fact ``pack``, else ``pack_of`` the page's
+    ``form_id``); the platform's alone, over every served pack's divisions, for a page of no pack's form."""
+    pack = facts.get(PACK)
+    if not pack and pack_of is not None and facts.get("form_id"):
+        pack = pack_of(str(facts["form_id"]))
+    return packs.widgets_of(str(pack) if pack else None)
 
 
 def widget_assets(registry: WidgetRegistry, questions: Iterable[Question], base: str = "") -> Markup:
@@ -31,8 +43,17 @@ def widget_assets(registry: WidgetRegistry, questions: Iterable[Question], base:
     return Markup("\n").join(tags)
 
 
-def install_widget_templates(registry: WidgetRegistry, environment: Environment, files: FileStore) -> None:
+def install_widget_templates(
+    packs: Packs,
+    environment: Environment,
+    files: FileStore,
+    pack_of: Callable[[str], str | None] | None = None,
+) -> None:
     """Give ``environment`` the widgets' templates and the globals their macros call.
+
+    The globals draw with the widgets of the page's form's pack (:func:`page_widgets`): a region picker of pack A's
+    form starts in pack A's province. Two served packs never have a widget of the same name
+    (:class:`~shenbao.pack_runtime.Packs` refuses it), so the templates share one ``widgets/<name>/`` namespace.
 
     Globals: ``widget_name(q)`` (the folder to import the macro from), ``widget_context(q, value)``,
     ``widget_assets(questions)`` (for the page head), ``file_url(ref, width=480)`` (a signed thumbnail
@@ -42,20 +63,23 @@ def install_widget_templates(registry: WidgetRegistry, environment: Environment,
     check, its application: the upload routes accept only pictures for a live draft).
     """
     # Widget folders first (a pack's widgets live outside templates/), then whatever the environment had.
-    loaders = [PrefixLoader({"widgets": registry.template_loader()})]
+    folders = {widget.name: FileSystemLoader(widget.folder) for widget in packs.every_widget()}
+    loaders = [PrefixLoader({"widgets": PrefixLoader(folders)})]
     environment.loader = ChoiceLoader(loaders + ([environment.loader] if environment.loader else []))
 
     @pass_environment
     def assets(env: Environment, questions: Iterable[Question]) -> Markup:
+        registry = page_widgets(packs, pack_of, page_facts())
         return widget_assets(registry, questions, str(env.globals.get("base", "")))
 
     def widget_context(
         question: Question, value: Any, page: Mapping[str, Any] | None = None
     ) -> Mapping[str, Any]:
-        widget = registry.for_question(question)
+        facts = page_facts()
+        widget = page_widgets(packs, pack_of, {**facts, **(page or {})}).for_question(question)
         if widget is None or widget.context is None:
             return {}
-        return widget.context(question, value, page if page is not None else page_facts())
+        return widget.context(question, value, page if page is not None else facts)
 
     @pass_environment
     def file_url(env: Environment, ref: Any, width: int = 480) -> str | None:

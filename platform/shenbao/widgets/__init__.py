@@ -27,6 +27,9 @@ A widget folder holds:
     ``clean(self, question, value) -> (value, problems)``
         Pure: check a draft value and return the value an application stores, with Chinese messages that say
         what to do. Used by evaluation, so the web pages and the JSON API check the same way.
+        A hook reads its pack's divisions from ``self.place.divisions`` (:class:`WidgetPlace`): each served pack
+        gets its own instance of the class, so a region answer is checked against the province of the form's
+        pack, never a process-wide default.
     ``context(self, question, value, page) -> dict``
         What the macro needs beyond the question and value (Django's ``get_context``), available to the macro
         as ``widget_context(q, value)``; ``page`` holds the request's :func:`set_page_facts` (``preset_region``,
@@ -43,27 +46,27 @@ A widget folder holds:
 A question is drawn by the widget named after its type (or by its ``widget`` field, once the model has one).
 Platform widgets live in the package's ``widgets/``; a province pack adds its own in
 ``form_defs/<pack>/widgets/<name>/`` without touching platform code (a pack may add widgets, not replace the
-platform's).
+platform's). Each served pack has its own :class:`WidgetRegistry` (:mod:`shenbao.pack_runtime`): the platform's
+widgets and its own, their hooks made for the pack (:class:`WidgetPlace`: its divisions). A form sees its pack's
+widgets only; there is no process-wide registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shenbao.files import UploadGate
-from shenbao.paths import form_defs_dir
-from shenbao.regions import divisions_of, use_divisions
 from shenbao.settings import Settings
 from shenbao.widgets.contract import (
     HOOKS,
+    NOWHERE,
     Cleaned,
     FormData,
     WidgetError,
     WidgetHooks,
+    WidgetPlace,
     WidgetRoute,
     WidgetServices,
     first_value,
@@ -80,23 +83,23 @@ __all__ = [
     "AT_HOUSEHOLD_VISIT",
     "CHECK_APPLICATION",
     "HOOKS",
+    "NOWHERE",
+    "PACK",
     "Cleaned",
     "FormData",
     "Widget",
     "WidgetError",
     "WidgetHooks",
+    "WidgetPlace",
     "WidgetRegistry",
     "WidgetRoute",
     "WidgetServices",
-    "configure_widgets",
     "first_value",
-    "installed_widgets",
     "page_facts",
     "receive_answers",
     "rejected",
     "rejection",
     "set_page_facts",
-    "use_widgets",
     "widget_name",
     "widget_roots",
     "widget_services",
@@ -109,6 +112,10 @@ check), so a widget's words are for the handler, not the farmer (the place of th
 CHECK_APPLICATION = "check_application"
 """A page fact: the id of the application whose household check the page fills; its uploads name it, so the
 upload routes know the handler's draft (``shenbao.web.upload_access``)."""
+
+PACK = "pack"
+"""A page fact: the code of the pack whose form the page draws (a form being built or tried, not yet published);
+a published form's pack is found from its ``form_id``."""
 
 # Facts about the page being rendered that a widget may use (``preset_region`` from a village's QR code). A
 # context variable, like the page language, so the widget macros stay imported without context.
@@ -128,37 +135,8 @@ def page_facts() -> Mapping[str, Any]:
     return _page_facts.get() or {}
 
 
-class _Current:
-    registry: WidgetRegistry | None = None
-
-
-def installed_widgets() -> WidgetRegistry:
-    """The widgets in use: those :func:`configure_widgets` found, else the platform's and every shipped pack's."""
-    if _Current.registry is None:
-        _Current.registry = WidgetRegistry.discover(widget_roots())
-    return _Current.registry
-
-
-def use_widgets(registry: WidgetRegistry) -> None:
-    """Make ``registry`` the widgets in use (what :func:`configure_widgets` does with the ones it finds)."""
-    _Current.registry = registry
-
-
-def configure_widgets(settings: Settings) -> WidgetRegistry:
-    """Discover the widgets, and load the region data, of the packs ``settings`` publishes; use them from now on."""
-    root = settings.form_defs or form_defs_dir()
-    _Current.registry = _discovered(tuple(widget_roots(root, settings.packs)))
-    use_divisions(divisions_of(root, tuple(settings.packs)))
-    return _Current.registry
-
-
-@cache
-def _discovered(roots: tuple[Path, ...]) -> WidgetRegistry:
-    # Once per set of folders: every app built in one process (tests build many) shares the imported modules.
-    return WidgetRegistry.discover(roots)
-
-
 async def receive_answers(
+    widgets: WidgetRegistry,
     form: CompiledForm,
     answers: Mapping[str, Any],
     settings: Settings,
@@ -166,13 +144,14 @@ async def receive_answers(
     gate: UploadGate,
     keep: bool = True,
 ) -> dict[str, Any]:
-    """The installed widgets' ``receive`` over ``answers``: call it on every answer from outside before storing it.
+    """The form's widgets' ``receive`` over ``answers``: call it on every answer from outside before storing it.
 
     The farmer pages call it through ``web.answers.received_section_answers``; the JSON API calls it on the
     posted ``answers`` before evaluating them, so an image sent as a data URL is stored and a forged file
     reference is refused.
 
     Args:
+        widgets: the widgets of the form's pack (``services.packs.widgets_of(...)``).
         form: the form answered.
         answers: the raw answers.
         settings: the platform's settings (where files are kept).
@@ -180,4 +159,4 @@ async def receive_answers(
         keep: ``False`` checks pictures without keeping them (an evaluation that stores nothing).
     """
     files = widget_services(settings).files.admitting(gate, keep=keep)
-    return await installed_widgets().receive(form, answers, WidgetServices(files=files))
+    return await widgets.receive(form, answers, WidgetServices(files=files))

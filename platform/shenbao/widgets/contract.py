@@ -26,6 +26,7 @@ from litestar import Controller, Router
 from litestar.handlers import BaseRouteHandler
 
 from shenbao.files import FileStore
+from shenbao.regions import Divisions
 from shenbao.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ __all__ = [
     "FormData",
     "WidgetError",
     "WidgetHooks",
+    "WidgetPlace",
     "WidgetRoute",
     "WidgetServices",
     "declared_widget",
@@ -85,6 +87,24 @@ def rejection(value: Any) -> list[str] | None:
 
 
 @dataclass(frozen=True)
+class WidgetPlace:
+    """Where a widget's hooks work: the pack whose forms they draw and that pack's divisions.
+
+    Each served pack gets its own hooks instance (:meth:`shenbao.widgets.WidgetRegistry.bind`), so a region
+    answer of pack A's form is checked against pack A's divisions, and a picker without a ``root`` starts in
+    pack A's province; nothing is looked up in a process-wide default.
+    """
+
+    divisions: Divisions
+    pack: str = ""
+    """The pack's code; ``""`` for the platform's own widgets over every served pack's divisions."""
+
+
+NOWHERE: Final = WidgetPlace(Divisions(()))
+"""The place of hooks that serve no pack (discovery's check of a class, a linter): no divisions at all."""
+
+
+@dataclass(frozen=True)
 class WidgetServices:
     """What a widget's ``receive`` and routes may use: the file store."""
 
@@ -104,6 +124,14 @@ class WidgetHooks(Generic[QuestionT]):
     widget without ``widget.py``. Any other public name in the class is refused at discovery (start a helper's
     name with ``_``, or keep it in the module). The type parameter is the question type the widget draws.
     """
+
+    def __init__(self, place: WidgetPlace = NOWHERE) -> None:
+        self._place = place
+
+    @property
+    def place(self) -> WidgetPlace:
+        """The pack these hooks serve and its divisions (set when the pack's registry is built)."""
+        return self._place
 
     ROUTES: ClassVar[Sequence[WidgetRoute]] = ()
     """Route handlers mounted under ``<base>/widgets/<name>/`` (the region cascade, image uploads)."""
@@ -151,12 +179,13 @@ def _refuse(path: Path, problem: str) -> WidgetError:
     return WidgetError(f"{path}: {problem}")
 
 
-def declared_widget(module: ModuleType, path: Path) -> WidgetHooks[Any]:
+def declared_widget(module: ModuleType, path: Path, place: WidgetPlace = NOWHERE) -> WidgetHooks[Any]:
     """The widget a ``widget.py`` module declares, its hooks checked against the contract.
 
     Args:
         module: the imported ``widget.py``.
         path: its file, for the messages.
+        place: the pack the hooks serve (:class:`WidgetPlace`).
 
     Raises:
         WidgetError: naming the file and the hook: a hook defined at module level, no :class:`WidgetHooks`
@@ -196,11 +225,19 @@ def declared_widget(module: ModuleType, path: Path) -> WidgetHooks[Any]:
             if not name.startswith("_") and name not in HOOKS:
                 raise _refuse(path, _unknown(widget_class.__name__, name))
     try:
-        widget = widget_class()
+        widget = widget_class(place)
     except Exception as error:
         raise _refuse(
-            path, f"{widget_class.__name__}() failed: {error}; a widget class takes no arguments"
+            path,
+            f"{widget_class.__name__}(place) failed: {error}; a widget class takes its WidgetPlace only "
+            "(define no __init__, or call super().__init__(place))",
         ) from error
+    if getattr(widget, "_place", None) is not place:  # its hooks would read no pack's divisions
+        raise _refuse(
+            path,
+            f"{widget_class.__name__}.__init__ does not keep its WidgetPlace: define no __init__, or call "
+            "super().__init__(place)",
+        )
     for name, parameters in _METHODS.items():
         _check_method(path, widget, name, parameters)
     _check_sequences(path, widget)

@@ -9,7 +9,7 @@ import re
 import sys
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -18,10 +18,12 @@ from jinja2 import BaseLoader, FileSystemLoader, PrefixLoader
 
 from shenbao.paths import form_defs_dir, widgets_dir
 from shenbao.widgets.contract import (
+    NOWHERE,
     Cleaned,
     FormData,
     WidgetError,
     WidgetHooks,
+    WidgetPlace,
     WidgetRoute,
     WidgetServices,
     declared_widget,
@@ -63,10 +65,33 @@ class Widget:
     ``number``); ``None`` when it does not say. The builder offers a pack's widget for its type only."""
     version: str = field(default="")
     """A hash of the assets, for cache-busting URLs."""
+    hooks: WidgetHooks[Any] = field(default_factory=WidgetHooks, repr=False, compare=False)
+    """The hooks instance, made for one pack (:attr:`WidgetHooks.place`)."""
+
+    @property
+    def place(self) -> WidgetPlace:
+        """The pack this widget's hooks serve and its divisions."""
+        return self.hooks.place
+
+    def bind(self, place: WidgetPlace) -> Widget:
+        """The same widget (its code and assets, imported once) with hooks made for ``place``'s pack."""
+        hooks = type(self.hooks)(place)
+        return replace(
+            self,
+            hooks=hooks,
+            extract=defined_hook(hooks, "extract"),
+            receive=defined_hook(hooks, "receive"),
+            clean=defined_hook(hooks, "clean"),
+            context=defined_hook(hooks, "context"),
+        )
 
     @classmethod
-    def load(cls, folder: Path) -> Widget:
+    def load(cls, folder: Path, place: WidgetPlace = NOWHERE) -> Widget:
         """Read a widget folder: import its ``widget.py`` (if any), check its class and its assets.
+
+        Args:
+            folder: the widget's folder.
+            place: the pack its hooks serve (:meth:`bind` makes them for another).
 
         Raises:
             WidgetError: the folder name is not a lower-case identifier, ``widget.html`` or a declared asset is
@@ -81,7 +106,9 @@ class Widget:
                 f"widget folder {folder} has no widget.html: add one with a macro render(q, value)"
             )
         path = folder / "widget.py"
-        hooks = declared_widget(_import(name, path), path) if path.is_file() else WidgetHooks[Any]()
+        hooks = (
+            declared_widget(_import(name, path), path, place) if path.is_file() else WidgetHooks[Any](place)
+        )
         scripts = _assets(hooks.SCRIPTS, "SCRIPTS", folder, "widget.js")
         styles = _assets(hooks.STYLES, "STYLES", folder, "widget.css")
         digest = hashlib.sha256()
@@ -101,6 +128,7 @@ class Widget:
             css="".join((folder / style).read_text("utf-8") for style in styles),
             draws=_drawn_type(type(hooks)),
             version=digest.hexdigest()[:10],
+            hooks=hooks,
         )
 
 
@@ -188,6 +216,10 @@ class WidgetRegistry:
             and (folder / "widget.html").is_file()
         )
 
+    def bind(self, place: WidgetPlace) -> WidgetRegistry:
+        """These widgets with hooks made for ``place``'s pack (the modules stay imported once)."""
+        return WidgetRegistry(widget.bind(place) for widget in self)
+
     def __iter__(self) -> Iterator[Widget]:
         return iter(self._widgets.values())
 
@@ -219,6 +251,10 @@ class WidgetRegistry:
         if widget is None or widget.clean is None:
             return raw, []
         return widget.clean(question, raw)
+
+    def drawn(self) -> dict[str, str | None]:
+        """Each widget's name and the question type it draws: what a form's questions may name."""
+        return {widget.name: widget.draws for widget in self}
 
     def cleaners(self) -> dict[str, Callable[[Question, Any], Cleaned]]:
         """``{question type: cleaner}`` for every widget with a ``clean``: what ``forms.values`` should call."""

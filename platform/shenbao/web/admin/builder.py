@@ -49,6 +49,7 @@ from shenbao.web.admin.views import (
 )
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
+from shenbao.widgets import WidgetRegistry
 
 __all__ = ["BuilderController"]
 
@@ -132,7 +133,8 @@ class BuilderController(Controller):
                 Refused(message="这道题已不存在（可能刚被删除），请刷新后再试"),
                 selected=None,
             )
-        edits, errors = question_edits(question, posted, _widget_choices(question))
+        widgets = services.builder_widgets(form.form_id, form.owner_region, form.definition)
+        edits, errors = question_edits(question, posted, _widget_choices(widgets, question))
         return await _save_panel(
             services, request, signed_in, form, posted, edits, errors, selected=question_id
         )
@@ -248,17 +250,18 @@ class BuilderController(Controller):
         return await answer(services, request, signed_in, form, result, selected=posted.get("q") or None)
 
 
-def _widget_choices(question: Question | None) -> list[tuple[str, str]]:
-    """The pack widgets ``question``'s panel offers: those made for its type."""
+def _widget_choices(widgets: WidgetRegistry, question: Question | None) -> list[tuple[str, str]]:
+    """The pack widgets ``question``'s panel offers: those of the form's pack made for its type."""
     if question is None:
         return []
-    return [(name, label) for name, _, label in pack_widgets(str(question.__struct_config__.tag))]
+    return [(name, label) for name, _, label in pack_widgets(widgets, str(question.__struct_config__.tag))]
 
 
 def builder_draft(services: Services, form: AuthoredFormRecord) -> Draft:
-    """The authored form checked as the builder and its preview show it: with the installed widgets' checks and
+    """The authored form checked as the builder and its preview show it: with its pack's widgets' checks and
     against the platform's approval chains (once per revision: :func:`~.views.checked_draft`)."""
-    return checked_draft(form.definition, chains=services.chains)
+    widgets = services.builder_widgets(form.form_id, form.owner_region, form.definition)
+    return checked_draft(form.definition, chains=services.chains, widgets=widgets)
 
 
 async def _save_panel(
@@ -351,6 +354,8 @@ async def _page(
     status_code: int = HTTP_200_OK,
 ) -> Response[str]:
     draft = builder_draft(services, form)
+    pack = services.builder_pack(form.form_id, form.owner_region, form.definition)
+    widgets = services.packs.widgets_of(pack)
     question = draft.question(selected) if panel == "question" else None
     target = question if question is not None else draft.definition
     if fragment is None:  # a page opened: this admin is here now (a save notes its author itself)
@@ -368,7 +373,11 @@ async def _page(
         draft=draft,
         question=question,
         fields=panel_fields(
-            target, posted, errors, chains=chain_choices(services.chains), widgets=_widget_choices(question)
+            target,
+            posted,
+            errors,
+            chains=chain_choices(services.chains),
+            widgets=_widget_choices(widgets, question),
         )
         if panel != "scenarios"
         else [],
@@ -382,9 +391,11 @@ async def _page(
         stale=result if isinstance(result, Stale) else None,
         refused=result.message if isinstance(result, Refused) else "",
         question_types=QUESTION_TYPES,
-        pack_widgets=pack_widgets(),
+        pack_widgets=pack_widgets(widgets),
         rules=rule_editors(draft.definition, question) if question is not None else [],
-        region=region_root(question, form.owner_region) if isinstance(question, Region) else None,
+        region=region_root(question, form.owner_region, services.packs.divisions_of(pack))
+        if isinstance(question, Region)
+        else None,
         options=[(option, label_values(option.label)) for option in question.options]
         if isinstance(question, SingleChoice | MultipleChoice)
         else None,

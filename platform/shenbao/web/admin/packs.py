@@ -38,7 +38,6 @@ from shenbao.web.admin.access import posting_author
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
-from shenbao.widgets import installed_widgets
 
 __all__ = ["PackSummary", "PacksController"]
 
@@ -164,7 +163,8 @@ class PacksController(Controller):
             report = await pack_files.import_pack(
                 services.database, Path(folder), dry_run=not (confirm and checked == digest), staff=signed_in.staff,
                 packs=services.settings.packs, chains=services.chains, step_forms=services.step_forms,
-                widgets=_drawn(), address=client_address(request),
+                pack_widgets={pack.code: pack.drawn() for pack in services.packs},
+                address=client_address(request),
             )  # fmt: skip
         if report.stored and services.catalog is not None:
             await (
@@ -214,8 +214,3 @@ async def _page(
         report=report, digest=digest, file_name=file_name, notice=notice, error=error,
         max_mb=MAX_ARCHIVE_BYTES // 1024 // 1024,
     )  # fmt: skip
-
-
-def _drawn() -> dict[str, str | None]:
-    """The installed widgets and the question type each draws: what a file's questions may name."""
-    return {widget.name: widget.draws for widget in installed_widgets()}

@@ -27,7 +27,7 @@ from shenbao.web.posted import CSRF_FIELD, client_address, require_csrf
 from shenbao.web.section_flow import Flow, post_answer, post_section, section_page
 from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
-from shenbao.widgets import set_page_facts
+from shenbao.widgets import PACK, set_page_facts
 
 __all__ = ["PREVIEW_PATH", "PreviewController", "preview_token"]
 
@@ -44,7 +44,9 @@ class _Preview:
     """A form's preview for one admin: its compiled draft (or why it cannot be compiled) and the flow."""
 
     def __init__(self, services: Services, signed_in: SignedIn, form: AuthoredFormRecord) -> None:
-        self.draft = checked_draft(form.definition, chains=services.chains)
+        self.pack = services.builder_pack(form.form_id, form.owner_region, form.definition)
+        widgets = services.packs.widgets_of(self.pack)
+        self.draft = checked_draft(form.definition, chains=services.chains, widgets=widgets)
         self.url = f"{services.base}{PREVIEW_PATH}{form.id}"
         self.builder = f"{services.base}/admin/forms/{form.id}/"
         self.context: dict[str, Any] = {
@@ -62,7 +64,7 @@ class _Preview:
         if compiled is None:
             return None
         saved = await store.load_draft(services.database, preview_token(signed_in), compiled.id)
-        set_page_facts(form_id=compiled.id)
+        set_page_facts(form_id=compiled.id, **{PACK: self.pack or ""})
         return Flow(
             form=compiled,
             url=self.url,

@@ -26,7 +26,6 @@ from shenbao.web.admin.posting import posted_number
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
-from shenbao.widgets import installed_widgets
 
 __all__ = ["PublishingController"]
 
@@ -57,7 +56,8 @@ class PublishingController(Controller):
             services.database, services.forms, signed_in.staff, form.id,
             seen_revision=posted_number(posted.get("revision")) or 0,
             seen_current=posted_number(posted.get("current")),
-            reason=posted.get("reason", ""), chains=list(services.chains), widgets=_widgets(),
+            reason=posted.get("reason", ""), chains=list(services.chains), widgets=_widgets(services, form),
+            pack=services.builder_pack(form.form_id, form.owner_region, form.definition),
             address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
@@ -153,8 +153,9 @@ class PublishingController(Controller):
         return Redirect(f"{services.base}/admin/forms/{started.id}/", status_code=303)
 
 
-def _widgets() -> dict[str, str | None]:
-    return {widget.name: widget.draws for widget in installed_widgets()}
+def _widgets(services: Services, form: AuthoredFormRecord) -> dict[str, str | None]:
+    """The widgets of the form's pack: what its questions may name."""
+    return services.builder_widgets(form.form_id, form.owner_region, form.definition).drawn()
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> FormDiff:
@@ -171,7 +172,9 @@ async def _publish_page(
     status_code: int = 200,
 ) -> Response[str]:
     definition = authoring.definition_of(form)
-    problems = publishing.publish_problems(definition, chains=list(services.chains), widgets=_widgets())
+    problems = publishing.publish_problems(
+        definition, chains=list(services.chains), widgets=_widgets(services, form)
+    )
     current = services.forms.current().get(form.form_id)
     serving = await stored.version_record(services.database, form.form_id, current) if current else None
     diff = _diff(serving.definition, {**form.definition, "version": current}) if serving else None

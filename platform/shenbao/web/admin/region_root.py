@@ -18,7 +18,8 @@ from shenbao.cases import authoring
 from shenbao.cases.authoring import Refused
 from shenbao.forms.editing import UpdateQuestion
 from shenbao.forms.model import Region
-from shenbao.regions import LEVELS, installed_divisions, level_of
+from shenbao.regions import LEVELS, Divisions, level_of
+from shenbao.store.authoring import AuthoredFormRecord
 from shenbao.web.admin.builder import answer, save_edits
 from shenbao.web.admin.posting import open_posting
 from shenbao.web.services import Services
@@ -26,16 +27,22 @@ from shenbao.web.services import Services
 __all__ = ["RegionRootController"]
 
 
-def _allowed(root: str, question: Region, owner: str) -> str | None:
-    """Why ``root`` cannot be the picker's root (in Chinese), or ``None``."""
+def _allowed(root: str, question: Region, owner: str, divisions: Divisions) -> str | None:
+    """Why ``root`` cannot be the picker's root (in Chinese), or ``None``; ``divisions`` are the form's pack's."""
     level = level_of(root)
     if level is not None and not root.startswith(owner):
         return "只能选您所在地区之内的地方"
-    if level is None or root not in installed_divisions():
+    if level is None or root not in divisions:
         return "没有这个地区，请从列表里选"
     if LEVELS.index(level) >= LEVELS.index(question.depth):
         return "起点要比“选到哪一级”高一级以上：请先把“选到哪一级”改低，再缩小起点"
     return None
+
+
+def _divisions(services: Services, form: AuthoredFormRecord) -> Divisions:
+    return services.packs.divisions_of(
+        services.builder_pack(form.form_id, form.owner_region, form.definition)
+    )
 
 
 class RegionRootController(Controller):
@@ -58,7 +65,7 @@ class RegionRootController(Controller):
         )
         root = posted.get("root", "").strip()
         problem = (
-            _allowed(root, question, form.owner_region)
+            _allowed(root, question, form.owner_region, _divisions(services, form))
             if isinstance(question, Region)
             else "这道题不是地区题"
         )

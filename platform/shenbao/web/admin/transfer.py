@@ -34,7 +34,6 @@ from shenbao.web.admin.access import editable_form, posting_author
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
 from shenbao.web.services import Services
-from shenbao.widgets import installed_widgets
 
 __all__ = ["TransferController"]
 
@@ -104,7 +103,8 @@ class TransferController(Controller):
         result = await import_file(
             services.database, signed_in.staff, data, file_name=file_name,
             form_id=posted.get("form_id", "").strip().lower(), reserved=_pack_ids(services),
-            widgets=_drawn(), address=client_address(request),
+            widgets=services.builder_widgets("", signed_in.staff.region_code).drawn(),
+            address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Imported):
             return Redirect(f"{services.base}/admin/forms/{result.form.id}/", status_code=303)
@@ -138,7 +138,8 @@ class TransferController(Controller):
         raw = posted.get("rev", "")
         result = await replace_with_file(
             services.database, signed_in.staff, form, data, file_name=file_name,
-            expected=int(raw) if raw.isdigit() and len(raw) < 10 else -1, widgets=_drawn(),
+            expected=int(raw) if raw.isdigit() and len(raw) < 10 else -1,
+            widgets=services.builder_widgets(form.form_id, form.owner_region, form.definition).drawn(),
             address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Saved):
@@ -260,8 +261,3 @@ def _report(
         refused=refused,
         max_mb=MAX_FILE_BYTES // 1024 // 1024,
     )
-
-
-def _drawn() -> dict[str, str | None]:
-    """The installed widgets and the question type each draws: what a file's questions may name."""
-    return {widget.name: widget.draws for widget in installed_widgets()}

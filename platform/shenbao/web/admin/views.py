@@ -17,12 +17,12 @@ from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FieldsQuestion, FormDef, Question, Region, text_of
 from shenbao.forms.scenarios import ScenarioResult, run_scenarios, summary
 from shenbao.forms.values import Cleaner
-from shenbao.regions import LEVELS, Division, installed_divisions, parent_of
+from shenbao.regions import LEVELS, Division, Divisions, parent_of
 from shenbao.roles import role_label
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.edits import BLANK_KINDS, FieldSpec, form_fields, label_values, question_fields
 from shenbao.web.posted import CSRF_FIELD
-from shenbao.widgets import installed_widgets
+from shenbao.widgets import WidgetRegistry
 from shenbao.workflow.lint import form_chain_problems
 from shenbao.workflow.model import Chain
 
@@ -47,12 +47,12 @@ LABEL_LIMIT = 300
 """The most characters a question's label may have (a farmer reads it on a phone)."""
 
 
-def pack_widgets(kind: str | None = None) -> list[tuple[str, str, str]]:
-    """The installed widgets of the packs (not the platform's own types): ``(name, type it draws, label)``, all
-    of them or those for one question type."""
+def pack_widgets(widgets: WidgetRegistry, kind: str | None = None) -> list[tuple[str, str, str]]:
+    """The pack's own widgets among ``widgets`` (the form's pack's; not the platform's own types): ``(name, type
+    it draws, label)``, all of them or those for one question type."""
     return [
         (widget.name, widget.draws, f"{QUESTION_TYPES[widget.draws]}·{widget.name}（本省组件）")
-        for widget in installed_widgets()
+        for widget in widgets
         if widget.name not in QUESTION_TYPES
         and widget.draws in QUESTION_TYPES
         and kind in (None, widget.draws)
@@ -196,30 +196,31 @@ def draft_of(
     return Draft(definition, dict(problems), compiled, numbers)
 
 
-_CHECKED: OrderedDict[tuple[bytes, int, int], Draft] = OrderedDict()
+_CHECKED: OrderedDict[tuple[bytes, int, int], tuple[WidgetRegistry, Iterable[Chain], Draft]] = OrderedDict()
 _CHECKED_SIZE = 32
 
 
-def checked_draft(stored: Mapping[str, Any], *, chains: Iterable[Chain]) -> Draft:
+def checked_draft(stored: Mapping[str, Any], *, chains: Iterable[Chain], widgets: WidgetRegistry) -> Draft:
     """:func:`draft_of` a stored definition, computed once per content (the edit that saves a revision checks it;
-    the preview's reload and the next pages reuse that).
+    the preview's reload and the next pages reuse that). ``widgets`` are the form's pack's
+    (:meth:`~shenbao.web.services.Services.builder_widgets`).
 
     Keyed by a digest of the content (a revision never changes), so it is a memo of a pure function and nothing
-    else: another process computes the same.
+    else: another process computes the same. An entry keeps the widgets and chains it was checked with, so an id
+    reused by another application's registry is never taken for it.
     """
-    widgets = installed_widgets()
     key = (content_key(stored), id(widgets), id(chains))
     found = _CHECKED.get(key)
-    if found is None:
+    if found is None or found[0] is not widgets or found[1] is not chains:
         known = {chain.id: chain for chain in chains}
         definition = decoded_definition(stored)
-        drawn = {widget.name: widget.draws for widget in widgets}
-        found = _CHECKED[key] = draft_of(definition, cleaners=widgets.cleaners(), chains=known, widgets=drawn)
+        draft = draft_of(definition, cleaners=widgets.cleaners(), chains=known, widgets=widgets.drawn())
+        _CHECKED[key] = (widgets, chains, draft)
         while len(_CHECKED) > _CHECKED_SIZE:
             _CHECKED.popitem(last=False)
-    else:
-        _CHECKED.move_to_end(key)
-    return found
+        return draft
+    _CHECKED.move_to_end(key)
+    return found[2]
 
 
 def panel_fields(
@@ -309,14 +310,15 @@ class RegionRoot(msgspec.Struct, frozen=True, kw_only=True):
     parent: str
 
 
-def region_root(question: Region, owner: str) -> RegionRoot:
-    """The root block of ``question``'s panel, for a form owned by the region ``owner``."""
-    divisions = installed_divisions()
+def region_root(question: Region, owner: str, divisions: Divisions) -> RegionRoot:
+    """The root block of ``question``'s panel, for a form owned by the region ``owner``, over its pack's
+    ``divisions`` (a question without a root starts in the pack's province)."""
+    root = question.root or divisions.default_root()
     depth = LEVELS.index(question.depth)
-    children = [child for child in divisions.children(question.root) if LEVELS.index(child.level) < depth]
-    parent = parent_of(question.root)
+    children = [child for child in divisions.children(root) if LEVELS.index(child.level) < depth]
+    parent = parent_of(root)
     return RegionRoot(
-        path=divisions.path(question.root),
+        path=divisions.path(root),
         children=children,
         parent=parent if parent and parent.startswith(owner) else "",
     )

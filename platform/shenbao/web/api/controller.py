@@ -240,7 +240,9 @@ class ApiController(Controller):
         """Pictures sent as data URLs are checked as a submission checks them, and never kept."""
         form = _form(services, form_id)
         gate = UploadQuota(services.database, address_quota(client_address(request)))
-        answers = await receive_answers(form, data.answers, services.settings, gate=gate, keep=False)
+        answers = await receive_answers(
+            services.widgets_of(form.id), form, data.answers, services.settings, gate=gate, keep=False
+        )
         evaluation = evaluate(form, answers)
         return EvaluationView(
             visible=evaluation.visible,
@@ -287,7 +289,12 @@ class ApiController(Controller):
         scope = _api_scope(form, idempotency_key)
         # Pictures are kept for this submission's key: its quota, and the address's.
         gate = UploadQuota(services.database, draft_quota(scope), address_quota(client_address(request)))
-        evaluation = evaluate(form, await receive_answers(form, data.answers, services.settings, gate=gate))
+        evaluation = evaluate(
+            form,
+            await receive_answers(
+                services.widgets_of(form.id), form, data.answers, services.settings, gate=gate
+            ),
+        )
         evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"

@@ -43,7 +43,7 @@ from shenbao.web.sections import shown_sections
 from shenbao.web.services import Services
 from shenbao.web.trial_links import TRIAL_LIFETIME, TRIAL_PATH, TrialExpired, TrialInvalid, read_trial
 from shenbao.web.widget_routes import SECTION_CEILING
-from shenbao.widgets import installed_widgets, set_page_facts
+from shenbao.widgets import PACK, WidgetRegistry, set_page_facts
 
 __all__ = ["TRIAL_COOKIE", "TrialController"]
 
@@ -51,7 +51,9 @@ TRIAL_COOKIE = "sb_trial"
 """The trial draft's token: HttpOnly, SameSite=Lax, sent to ``<base>/try/`` only."""
 _TOKEN_PREFIX = "trial-"
 _CACHE_SIZE = 16
-_compiled: OrderedDict[tuple[int, str, int, datetime], CompiledForm | None] = OrderedDict()
+_compiled: OrderedDict[tuple[int, str, int, datetime, int], tuple[WidgetRegistry, CompiledForm | None]] = (
+    OrderedDict()
+)
 """Authored forms compiled for trials, by their saved state (``None``: that state has problems)."""
 
 _BAD_LINK = (
@@ -76,7 +78,7 @@ def _page(services: Services, title: str, detail: str, status_code: int) -> Resp
     )
 
 
-def _current(record: AuthoredFormRecord) -> CompiledForm | None:
+def _current(record: AuthoredFormRecord, widgets: WidgetRegistry) -> CompiledForm | None:
     """``record``'s definition compiled as the farmer's pages would use it, or ``None`` while it has problems.
 
     The builder's own checks: it decodes, the linter finds nothing, and it compiles with the installed widgets'
@@ -84,18 +86,19 @@ def _current(record: AuthoredFormRecord) -> CompiledForm | None:
     known by the row, its form id, its revision and when it was saved, so every new revision is compiled anew
     and a row that reuses a deleted form's number is never taken for it.
     """
-    key = (record.id, record.form_id, record.revision, record.updated_at)
-    if key in _compiled:
+    key = (record.id, record.form_id, record.revision, record.updated_at, id(widgets))
+    found = _compiled.get(key)
+    if found is not None and found[0] is widgets:  # the same pack's widgets, not an id reused
         _compiled.move_to_end(key)
-        return _compiled[key]
+        return found[1]
     compiled: CompiledForm | None = None
     try:
         definition = authoring.definition_of(record)
         if not lint_form(definition, "trial", scenarios=False):
-            compiled = compile_form(definition, cleaners=installed_widgets().cleaners())
+            compiled = compile_form(definition, cleaners=widgets.cleaners())
     except (msgspec.ValidationError, ValueError):
         compiled = None
-    _compiled[key] = compiled
+    _compiled[key] = (widgets, compiled)
     while len(_compiled) > _CACHE_SIZE:
         _compiled.popitem(last=False)
     return compiled
@@ -112,10 +115,13 @@ async def _open(services: Services, token: str) -> _Trial | Response[str]:
     record = await stored.authored_form(services.database, link.form_pk)
     if record is None or record.form_id != link.form_id:
         return _page(services, "表单已删除", _DELETED, HTTP_410_GONE)
-    compiled = _current(record)
+    pack = services.builder_pack(record.form_id, record.owner_region, record.definition)
+    compiled = _current(record, services.packs.widgets_of(pack))
     if compiled is None:
         return _page(services, "表单正在修改", _FIXING, HTTP_200_OK)
-    set_page_facts(form_id=compiled.id, no_sms=True)  # the phone widget shows no code buttons
+    set_page_facts(
+        form_id=compiled.id, no_sms=True, **{PACK: pack or ""}
+    )  # the phone widget shows no code buttons
     return _Trial(form=compiled, url=f"{services.base}{TRIAL_PATH}/{token}")
 
 

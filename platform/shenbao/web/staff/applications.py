@@ -206,7 +206,9 @@ def _application_page(
         green_label=(
             workflow.chain.green_channel.label if workflow and workflow.chain.green_channel else "绿色通道"
         ),
-        region=" ".join(region_names(record.region_code)) if record.region_code else "",
+        region=" ".join(region_names(services.packs.divisions, record.region_code))
+        if record.region_code
+        else "",
         submitted=record.created_at,
         status=status,
         step_name=step_name,

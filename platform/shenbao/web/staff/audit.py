@@ -19,6 +19,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.china_time import CHINA
+from shenbao.regions import Divisions
 from shenbao.roles import role_label, role_level
 from shenbao.store.audit import AuditEntry, AuditFilter, audit_page
 from shenbao.store.receipts import format_receipt, parse_receipt
@@ -130,7 +131,7 @@ def _key(value: str | None) -> int | None:
     return int(value) if value and value.isascii() and value.isdigit() else None
 
 
-def _row(entry: AuditEntry) -> dict[str, Any]:
+def _row(entry: AuditEntry, divisions: Divisions) -> dict[str, Any]:
     is_receipt = entry.action.startswith(_APPLICATION_ACTIONS) and parse_receipt(entry.target) is not None
     return {
         "id": entry.id,
@@ -140,7 +141,7 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
         "username": entry.username or "",
         "who": entry.username or "系统",
         "role": role_label(entry.role),
-        "region": region_names(entry.region)[-1] if entry.region else "",
+        "region": region_names(divisions, entry.region)[-1] if entry.region else "",
         "target": entry.target,
         "target_label": f"申请 {format_receipt(entry.target)}" if is_receipt else entry.target,
         "detail": entry.detail,
@@ -172,7 +173,11 @@ class StaffAuditController(Controller):
             page = await audit_page(
                 services.database, query.where, before=query.before, after=query.after, limit=_PAGE_SIZE
             )
-            rows, older, newer = [_row(entry) for entry in page.entries], page.older, page.newer
+            rows, older, newer = (
+                [_row(entry, services.packs.divisions) for entry in page.entries],
+                page.older,
+                page.newer,
+            )
         kept = {key: value for key, value in query.form.items() if value}
         return services.renderer.page(
             "staff/audit.html",

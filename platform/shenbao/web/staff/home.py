@@ -34,7 +34,7 @@ from shenbao.cases.authoring import may_author
 from shenbao.china_time import today as _today  # the overdue filter's today (the tests pin it here)
 from shenbao.notify.templates import OTP_TEMPLATE_NAME
 from shenbao.privacy.masking import mask_code
-from shenbao.regions import installed_divisions
+from shenbao.regions import Divisions
 from shenbao.roles import role_label, role_level
 from shenbao.staff.accounts import SESSION_LIFETIME, LoginRefused, StaffAccounts
 from shenbao.staff.rules import managed_levels
@@ -72,10 +72,11 @@ def _without_code(message: _Message) -> _Message:
     return msgspec.structs.replace(message, text=mask_code(message.text))
 
 
-def region_names(code: str) -> list[str]:
-    """The names from the province down to ``code`` (the code itself when the data lacks it)."""
+def region_names(divisions: Divisions, code: str) -> list[str]:
+    """The names from the province down to ``code`` in ``divisions`` (``services.packs.divisions``; the code itself
+    when the data lacks it)."""
     try:
-        return [division.name for division in installed_divisions().path(code)]
+        return [division.name for division in divisions.path(code)]
     except KeyError:
         return [code]
 
@@ -202,7 +203,7 @@ class StaffController(Controller):
             "staff/inbox.html",
             staff=staff,
             role_label=role_label(staff.role),
-            region=" ".join(region_names(staff.region_code)),
+            region=" ".join(region_names(services.packs.divisions, staff.region_code)),
             manages_staff=bool(managed_levels(staff.role)),
             authors_forms=may_author(staff),
             csrf_field=CSRF_FIELD,

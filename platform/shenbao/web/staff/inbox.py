@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import text_of
 from shenbao.packs import ChainRegistry
-from shenbao.regions import installed_divisions
+from shenbao.regions import Divisions
 from shenbao.roles import Role
 from shenbao.statuses import STATUS_LABELS, status_label
 from shenbao.store.inbox import (
@@ -141,12 +141,12 @@ def count_text(count: int) -> str:
     return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
-def _place(entry: InboxEntry, staff: StaffRecord) -> str:
+def _place(entry: InboxEntry, staff: StaffRecord, divisions: Divisions) -> str:
     """Where an application comes from, named below the staff member's own region (a village: its name)."""
     if not entry.region_code:
         return ""
     try:
-        path = installed_divisions().path(entry.region_code)
+        path = divisions.path(entry.region_code)
     except KeyError:
         return entry.region_code
     below = [division.name for division in path if len(division.code) > len(staff.region_code)]
@@ -183,7 +183,7 @@ def _row(services: Services, entry: InboxEntry, staff: StaffRecord, today: dt.da
         "id": entry.id,
         "receipt": format_receipt(entry.receipt_number),
         "name": entry.applicant_name or "",
-        "place": _place(entry, staff),
+        "place": _place(entry, staff, services.packs.divisions),
         "status": status_label(entry.status),
         "green": entry.green,
         "flags": [FLAG_LABELS.get(flag, flag) for flag in entry.flags],

@@ -21,7 +21,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
-from shenbao.regions import installed_divisions
+from shenbao.regions import Divisions
 from shenbao.roles import role_label
 from shenbao.staff.admin import FormProblems, NotManaged, StaffAdmin
 from shenbao.staff.rules import AccountForm, may_grant_form_admin, region_filter
@@ -54,7 +54,7 @@ _STATUS = {"active": True, "inactive": False}
 def _admin(services: Services, request: Request[Any, Any, Any], signed_in: SignedIn) -> StaffAdmin:
     try:
         return StaffAdmin(
-            services.database, signed_in.staff, installed_divisions(), address=client_address(request)
+            services.database, signed_in.staff, services.packs.divisions, address=client_address(request)
         )
     except NotManaged as refused:
         raise PermissionDeniedException(str(refused)) from refused
@@ -68,12 +68,12 @@ async def _posting(
     return signed_in, _admin(services, request, signed_in), form
 
 
-def _common(signed_in: SignedIn) -> dict[str, Any]:
+def _common(signed_in: SignedIn, divisions: Divisions) -> dict[str, Any]:
     staff = signed_in.staff
     return {
         "staff": staff,
         "role_label": role_label(staff.role),
-        "region": region_label(staff.region_code, installed_divisions()) or staff.region_code,
+        "region": region_label(staff.region_code, divisions) or staff.region_code,
         "csrf_field": CSRF_FIELD,
         "csrf_token": signed_in.csrf_token,
     }
@@ -98,7 +98,7 @@ class StaffPeopleController(Controller):
         asked = {key: str(params.get(key) or "").strip() for key in ("role", "region", "q", "status")}
         page_param = str(params.get("page") or "1")
         page = int(page_param) if page_param.isdigit() and 0 < int(page_param) < 100_000 else 1
-        divisions = installed_divisions()
+        divisions = services.packs.divisions
         where = region_filter(asked["region"], signed_in.staff.region_code, divisions)
         query = StaffQuery(
             roles=tuple(role for role in admin.scope.roles if role == asked["role"]),
@@ -109,7 +109,7 @@ class StaffPeopleController(Controller):
         found = None if where.problem else await admin.page(query, page=page, size=_PAGE_SIZE)
         return services.renderer.page(
             "staff/people.html",
-            **_common(signed_in),
+            **_common(signed_in, services.packs.divisions),
             asked=asked,
             roles=role_options(signed_in.staff),
             region_problem=where.problem,
@@ -157,7 +157,7 @@ class StaffPeopleController(Controller):
             )
         return services.renderer.page(
             "staff/person_password.html",
-            **_common(signed_in),
+            **_common(signed_in, services.packs.divisions),
             added=True,
             person=account_view(added.account, signed_in.staff.region_code, admin.divisions),
             password=added.shown,
@@ -174,11 +174,11 @@ class StaffPeopleController(Controller):
         nav_stay: bool = False,
         status_code: int = HTTP_200_OK,
     ) -> Response[str]:
-        divisions = installed_divisions()
+        divisions = services.packs.divisions
         return services.renderer.page(
             "staff/person_new.html",
             status_code=status_code,
-            **_common(signed_in),
+            **_common(signed_in, services.packs.divisions),
             typed=typed,
             typed_code=typed_code,
             roles=role_options(signed_in.staff),
@@ -213,7 +213,7 @@ class StaffPeopleController(Controller):
         _admin(services, request, signed_in)
         code = str(request.query_params.get("region_code") or "").strip()[:12]
         return services.renderer.page(
-            "staff/_region_name.html", code=code, chosen=region_label(code, installed_divisions())
+            "staff/_region_name.html", code=code, chosen=region_label(code, services.packs.divisions)
         )
 
     @get("/{staff_id:int}", name="staff:person")
@@ -250,7 +250,7 @@ class StaffPeopleController(Controller):
         return services.renderer.page(
             "staff/person.html",
             status_code=status_code,
-            **_common(signed_in),
+            **_common(signed_in, services.packs.divisions),
             person=person,
             may_grant=may_grant_form_admin(
                 manager.role, manager.region_code, account.role, account.region_code
@@ -299,7 +299,7 @@ class StaffPeopleController(Controller):
             )
         return services.renderer.page(
             "staff/person_password.html",
-            **_common(signed_in),
+            **_common(signed_in, services.packs.divisions),
             added=False,
             person=account_view(reset.account, signed_in.staff.region_code, admin.divisions),
             password=reset.shown,

@@ -26,7 +26,7 @@ from litestar.params import FromPath
 
 from shenbao.forms import CompiledForm, text_of
 from shenbao.posters import PosterFontMissing, poster_facts, poster_font, poster_pdf, qr_png, villages_below
-from shenbao.regions import LEVEL_LABELS, Division, Divisions, installed_divisions
+from shenbao.regions import LEVEL_LABELS, Division, Divisions
 from shenbao.roles import role_label
 from shenbao.store.audit import record_audit
 from shenbao.store.staff import SignedIn, StaffRecord
@@ -69,9 +69,9 @@ def _own_region(divisions: Divisions, staff: StaffRecord, code: str | None) -> D
     if division is None:
         raise NotFoundException(f"没有地区代码为 {code} 的地区：请从二维码和海报页的地区列表里选择。")
     if code != staff.region_code and not divisions.is_within(code, staff.region_code):
-        own = "".join(region_names(staff.region_code))
+        own = "".join(region_names(divisions, staff.region_code))
         raise PermissionDeniedException(
-            f"{''.join(region_names(code))}不在您的辖区（{own}），不能打印它的二维码和海报：请联系该地区的工作人员。"
+            f"{''.join(region_names(divisions, code))}不在您的辖区（{own}），不能打印它的二维码和海报：请联系该地区的工作人员。"
         )
     return division
 
@@ -105,7 +105,7 @@ class StaffPostersController(Controller):
     ) -> Response[Any]:
         """The published forms, the region chosen and its sub-regions, each with its QR code and poster links."""
         staff = signed_in.staff
-        divisions = installed_divisions()
+        divisions = services.packs.divisions
         region = _own_region(divisions, staff, request.query_params.get("region"))
         forms = sorted(services.forms, key=lambda form: form.id)
         chosen = request.query_params.get("form") or (forms[0].id if forms else "")
@@ -148,12 +148,12 @@ class StaffPostersController(Controller):
             raise NotFoundException(f"没有 {file} 这个文件：二维码以 .png 结尾，海报以 .pdf 结尾。")
         form = _published(services, form_id)
         staff = signed_in.staff
-        divisions = installed_divisions()
+        divisions = services.packs.divisions
         if not request.query_params.get("region"):
             raise ClientException("请选择地区：在二维码和海报页点一个地区的链接。")
         region = _own_region(divisions, staff, request.query_params.get("region"))
         origin = _origin(services, request)
-        name = "".join(region_names(region.code))
+        name = "".join(region_names(services.packs.divisions, region.code))
         if kind == "png":
             png = qr_png(poster_url(origin, services.base, form.id, region.code))
             return _download(png, "png", f"二维码-{form.id}-{name}.png", attachment=False)

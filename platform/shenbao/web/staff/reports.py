@@ -26,7 +26,6 @@ from shenbao.china_time import CHINA
 from shenbao.china_time import today as _today  # the statistics' today (the tests pin it here)
 from shenbao.exports import HEADERS, XLSX_MEDIA_TYPE, XlsxSheet, national_row
 from shenbao.exports.answers import FIXED_HEADERS, answer_columns, answer_row
-from shenbao.regions import installed_divisions
 from shenbao.regions.divisions import Level
 from shenbao.roles import role_label, role_level
 from shenbao.statuses import STATUS_LABELS
@@ -56,7 +55,7 @@ class _Export:
     def __init__(self, services: Services, staff: StaffRecord) -> None:
         self.services = services
         self.full_identity = role_level(staff.role) in FULL_IDENTITY_ROLES
-        self.divisions = installed_divisions()
+        self.divisions = services.packs.divisions
         self.step_forms = {form.id: form for form in services.step_forms}
         self.sheet = XlsxSheet(services.exports.title, HEADERS)
         self.columns = answer_columns(services.forms.all_versions())
@@ -114,7 +113,7 @@ class StaffReportsController(Controller):
     ) -> Response[Any]:
         """Counts by status and by sub-region, overdue and green-channel cases, and a chart of the last 12 weeks."""
         staff = signed_in.staff
-        names = region_names(staff.region_code)
+        names = region_names(services.packs.divisions, staff.region_code)
         today = _today()
         statistics = await region_statistics(
             services.database, staff.region_code, today=today, zone=CHINA, weeks=_WEEKS
@@ -129,7 +128,7 @@ class StaffReportsController(Controller):
             statistics=statistics,
             statuses=status_rows(statistics.by_status),
             chart=week_chart(statistics.weeks),
-            sub_regions=sub_region_rows(statistics, installed_divisions()),
+            sub_regions=sub_region_rows(statistics, services.packs.divisions),
             full_identity=role_level(staff.role) in FULL_IDENTITY_ROLES,
             csrf_field=CSRF_FIELD,
             csrf_token=signed_in.csrf_token,
@@ -170,9 +169,7 @@ class StaffReportsController(Controller):
         except BaseException:
             _discard(path)
             raise
-        filename = (
-            f"{services.exports.title}-{region_names(staff.region_code)[-1]}-{_today().isoformat()}.xlsx"
-        )
+        filename = f"{services.exports.title}-{region_names(services.packs.divisions, staff.region_code)[-1]}-{_today().isoformat()}.xlsx"
         return File(
             path,
             filename=filename,
