@@ -7,8 +7,8 @@ the position is unavailable, the request times out or the page has no script, th
 
 Stored values::
 
-    {"source": "gps", "lat": 36.061089, "lng": 103.834304, "accuracy": 25, "label": "纬度36.061089，经度…"}
-    {"source": "region", "code": "620102001", "path": [...], "label": "甘肃省兰州市城关区酒泉路街道"}
+    {"source": "gps", "lat": 34.265, "lng": 108.954, "accuracy": 25, "label": "纬度34.265，经度…"}
+    {"source": "region", "code": "610102001", "path": [...], "label": "陕西省西安市新城区西一路街道"}
 """
 
 from __future__ import annotations

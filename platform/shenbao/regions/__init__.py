@@ -5,9 +5,9 @@
     from shenbao.paths import form_defs_dir
     from shenbao.regions import divisions_of
 
-    divisions = divisions_of(form_defs_dir(), ("gansu",))  # an app's: services.packs.divisions
-    [d.name for d in divisions.children("62")]   # Gansu's 14 cities and prefectures
-    [d.name for d in divisions.path("620102001")]  # ['甘肃省', '兰州市', '城关区', '酒泉路街道']
+    divisions = divisions_of(form_defs_dir(), ("province-61",))  # an app's: services.packs.divisions
+    [d.name for d in divisions.children("61")]   # the province's cities and prefectures
+    [d.name for d in divisions.path("610102001")]  # ['陕西省', '西安市', '新城区', '西一路街道']
 """
 
 from shenbao.regions.divisions import (

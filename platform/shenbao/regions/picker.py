@@ -3,10 +3,10 @@
 The stored value of a region answer is the code with its whole path and names, so a record keeps reading right
 even after a village is renamed or merged::
 
-    {"code": "620102001",
-     "path": [{"code": "62", "name": "甘肃省"}, {"code": "6201", "name": "兰州市"},
-              {"code": "620102", "name": "城关区"}, {"code": "620102001", "name": "酒泉路街道"}],
-     "label": "甘肃省兰州市城关区酒泉路街道"}
+    {"code": "610102001",
+     "path": [{"code": "61", "name": "陕西省"}, {"code": "6101", "name": "西安市"},
+              {"code": "610102", "name": "新城区"}, {"code": "610102001", "name": "西一路街道"}],
+     "label": "陕西省西安市新城区西一路街道"}
 
 Names always come from the loaded division data, never from what a browser or API client sent.
 """
@@ -120,7 +120,7 @@ def picker_view(divisions: Divisions, *, name: str, root: str, depth: Level, cod
     """The drop-downs for ``code`` (possibly unfinished or empty): each level lists the children of the one above.
 
     Only the chosen path's levels carry options, so a page never holds more than a few dozen of them: the
-    villages of one township, not Gansu's 17,718.
+    villages of one township, not a province's 17,000 and more.
     """
     names = levels_below(root, depth)
     if root and root not in divisions:

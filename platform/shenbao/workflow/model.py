@@ -142,7 +142,7 @@ class Chain(Base, frozen=True, kw_only=True):
     """The whole chain's limit (15 working days from submission in 2023, 25 in 2021)."""
     steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
     appeal_role: RoleText | None = None
-    """Who hears a refused applicant's appeal (the township, in both Gansu sources); ``None``: no appeals.
+    """Who hears a refused applicant's appeal (the township, in both source documents of the first pack); ``None``: no appeals.
 
     An appeal reopens the case at the first step of this role."""
     appeal_days: Annotated[int, msgspec.Meta(ge=1, le=250)] | None = None

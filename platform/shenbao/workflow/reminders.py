@@ -73,7 +73,7 @@ def role_above(role: Role, chain: Chain | None = None) -> Role | None:
     township step followed by ``county:民政`` escalates to that office and a chain passing through 市州 reaches
     the city. Past the chain's highest step (or without ``chain``) it is the province level, without office:
     the province oversees every chain, while a city or county level the chain never uses may have no accounts
-    at all (Gansu's chains end at the county and escalate to the province). ``role`` of no known level: ``None``.
+    at all (a chain that ends at the county escalates to the province). ``role`` of no known level: ``None``.
     """
     level = role_level(role)
     if level is None or level == "province":

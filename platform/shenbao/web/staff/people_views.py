@@ -69,7 +69,7 @@ def role_options(manager: StaffRecord) -> list[tuple[Level, str]]:
 
 
 def region_label(code: str, divisions: Divisions) -> str:
-    """The full name of a known code (``甘肃省兰州市城关区``), else ``""``."""
+    """The full name of a known code (``陕西省西安市新城区``), else ``""``."""
     if code not in divisions:
         return ""
     return "".join(division.name for division in divisions.path(code))
