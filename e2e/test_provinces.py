@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 from tests.regions.test_import import write_dist
@@ -19,7 +18,7 @@ from e2e.staff import (
     sign_in,
     submit_one_click,
 )
-from e2e.support import PHONE, Server, free_port, serving
+from e2e.support import ARTIFACTS, PHONE, Server, free_port, serving
 
 _SHAANXI = [
     ("61", "陕西省"),
@@ -32,8 +31,14 @@ _SHAANXI = [
 _HANDLER_PHONE = "13700000061"
 
 
+def _shot(page: Page, name: str) -> None:
+    """The phone's screen, under e2e/artifacts/ (these tests run servers of their own, with phones of their own)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"provinces-{name}.png"), full_page=True)
+
+
 def test_a_pack_from_pack_new_lints_serves_and_reaches_its_village_handler(
-    browser: Browser, tmp_path: Path, shot: Any
+    browser: Browser, tmp_path: Path
 ) -> None:
     dist = write_dist(tmp_path / "package" / "dist", _SHAANXI)
     form_defs = tmp_path / "form_defs"
@@ -63,7 +68,7 @@ def test_a_pack_from_pack_new_lints_serves_and_reaches_its_village_handler(
         verify_phone(page, server, "phone", "13800138061")
         pick_region(page, "address", "西安市", "新城区", "西一路街道", "东新巷社区居委会")
         choose(page, "consent", "同意")
-        shot("form")
+        _shot(page, "new-pack-form")
         next_page(page, "/f/province-61-apply/review")
         page.click("#submit")
         expect(page).to_have_url(re.compile(r"/r/\d{12}$"))
@@ -79,7 +84,7 @@ def test_a_pack_from_pack_new_lints_serves_and_reaches_its_village_handler(
         row = page.locator("#inbox > li", has_text="王秦川")
         expect(row).to_have_count(1)
         expect(row).to_contain_text("东新巷社区居委会")
-        shot("inbox")
+        _shot(page, "new-pack-inbox")
         context.close()
 
 
@@ -102,6 +107,7 @@ def _submit_in_ningxia(page: Page, server: Server, name: str, phone: str) -> str
     page.fill("#i-phone", phone)
     verify_phone(page, server, "phone", phone)
     pick_region(page, "address", "银川市", "永宁县", "杨和镇", "王太村委会")  # its own province's cities
+    _shot(page, "example-form")
     next_page(page, f"{NINGXIA}/s/difficulty")
     page.fill("#i-members", "4")
     choose(page, "cause", "家里有人得了大病、慢性病")
@@ -118,7 +124,7 @@ def _inbox_names(page: Page, username: str) -> str:
 
 
 def test_two_provinces_side_by_side_each_farmer_reaches_its_own_handlers_in_its_own_words(
-    browser: Browser, tmp_path: Path, shot: Any
+    browser: Browser, tmp_path: Path
 ) -> None:
     server = Server(
         f"http://127.0.0.1:{free_port()}",
@@ -140,7 +146,7 @@ def test_two_provinces_side_by_side_each_farmer_reaches_its_own_handlers_in_its_
         )  # both provinces' forms are listed
         gansu = submit_one_click(page, server, "陇上人", "13800138062")
         ningxia = _submit_in_ningxia(page, server, "马小花", "13800138064")
-        shot("ningxia-receipt")
+        _shot(page, "example-receipt")
 
         texts = {phone: text for phone, _, text in outbox(server)}
         assert texts[CHAIN_STAFF["chain-village"][2]].startswith("【甘肃一键报贫】您村有一份新申请")
@@ -175,6 +181,7 @@ def test_two_provinces_side_by_side_each_farmer_reaches_its_own_handlers_in_its_
         # Two offices at one county: the case is 民政's now, never 乡村振兴's before 民政 is done.
         assert ningxia[-4:] not in _inbox_names(page, "nx-rural")
         sign_in(page, "nx-civil")
+        _shot(page, "example-civil-affairs-inbox")
         open_application(page, ningxia)
         expect(page.locator("#step")).to_contain_text("县民政局比对低保特困信息")
         decide(page, "pass_up", "不在低保特困名单")
@@ -184,7 +191,7 @@ def test_two_provinces_side_by_side_each_farmer_reaches_its_own_handlers_in_its_
         sign_in(page, "nx-city")
         open_application(page, ningxia)
         expect(page.locator("#step")).to_contain_text("市乡村振兴局复核")
-        shot("city-step")
+        _shot(page, "example-city-step")
         decide(page, "approve")
         expect(page.locator("#status")).to_contain_text("已审批通过")
 
