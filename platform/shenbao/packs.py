@@ -13,7 +13,7 @@ from shenbao.forms.lint import lint_form
 from shenbao.forms.loader import decode_form
 from shenbao.forms.model import FormDef
 from shenbao.forms.values import Cleaner
-from shenbao.pack_manifest import packs_problems
+from shenbao.pack_manifest import manifests, packs_problems
 from shenbao.paths import form_defs_dir
 from shenbao.workflow.calendar import WorkingCalendar, YearOverride, load_calendar
 from shenbao.workflow.lint import decode_chain, form_chain_problems
@@ -280,16 +280,19 @@ class ChainRegistry:
         chains: Mapping[str, tuple[Chain, WorkingCalendar]] | None = None,
         *,
         packs: Mapping[str, str] | None = None,
+        provinces: Mapping[str, str] | None = None,
     ) -> None:
         """Hold ``chains`` (by id, each with its calendar).
 
         Args:
             chains: each chain and the calendar of its pack's files.
             packs: each chain's pack (a folder of ``form_defs/``); a chain not named is a pack of its own (its id).
+            provinces: each pack's province (its ``pack.json``'s 2-digit code), whose admins keep its chains.
         """
         self._chains: dict[str, Chain] = {}
         self._versions: dict[tuple[str, int], Chain] = {}
         self._pack_of: dict[str, str] = {}
+        self._provinces: dict[str, str] = dict(provinces or {})
         self._files: dict[str, WorkingCalendar] = {}
         self.raw: dict[str, dict[str, Any]] = {}
         """Each chain as its pack file holds it (JSON), by id: what a published version is compared with."""
@@ -328,7 +331,8 @@ class ChainRegistry:
                 chains[chain.id] = (chain, calendar)
                 pack_of[chain.id] = pack
                 raw[chain.id] = msgspec.json.decode(data)
-        registry = cls(chains, packs=pack_of)
+        provinces = {pack: manifest.province for pack, manifest in manifests(packs, root).items()}
+        registry = cls(chains, packs=pack_of, provinces=provinces)
         registry.raw = raw
         return registry
 
@@ -377,6 +381,10 @@ class ChainRegistry:
     def pack_of(self, chain_id: str) -> str | None:
         """The pack of chain ``chain_id``, or ``None`` for a chain not loaded."""
         return self._pack_of.get(chain_id)
+
+    def province_of(self, pack: str | None) -> str | None:
+        """The province whose admins keep ``pack`` (``None``: a pack without a ``pack.json``, or none at all)."""
+        return self._provinces.get(pack) if pack else None
 
     def calendar(self, pack: str) -> WorkingCalendar:
         """The pack's calendar as it is now (its files and its saved years).

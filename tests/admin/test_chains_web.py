@@ -155,11 +155,15 @@ def test_the_green_channel_is_set_with_the_rule_builders_rows(admin: Client) -> 
     assert 'id="green-start"' in gone and "green-sentence" not in gone
 
 
-def test_the_sms_length_counts_the_sign_aliyun_sends_with() -> None:
+def test_the_sms_length_counts_the_sign_of_the_chain_s_pack() -> None:
     from types import SimpleNamespace
 
-    from shenbao.web.admin.chain_views import sms_sign
+    from shenbao.pack_runtime import Packs
+    from shenbao.packs import ChainRegistry
+    from shenbao.web.admin.chain_views import pack_sign
 
-    aliyun = SimpleNamespace(settings=SimpleNamespace(aliyun_sms=SimpleNamespace(sign_name="陇原防返贫")))
-    assert sms_sign(aliyun) == "【陇原防返贫】"  # type: ignore[arg-type]
-    assert sms_sign(SimpleNamespace(settings=SimpleNamespace(aliyun_sms=None))) == ""  # type: ignore[arg-type]
+    packs = ["gansu", "example-ningxia"]
+    services = SimpleNamespace(chains=ChainRegistry.from_packs(packs), packs=Packs.load(packs))
+    assert pack_sign(services, "gansu-yijian-2023") == "甘肃一键报贫"  # type: ignore[arg-type]
+    assert pack_sign(services, "example-ningxia-apply") == "宁夏防返贫申报"  # type: ignore[arg-type]
+    assert pack_sign(services, "no-such-chain") is None  # type: ignore[arg-type]

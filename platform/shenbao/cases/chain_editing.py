@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from shenbao.cases.publishing import NotPublished, Published, may_edit_chains
+from shenbao.cases.publishing import NotPublished, Published, chain_province, may_edit_chains
 from shenbao.forms.lint_zh import in_chinese
 from shenbao.forms.model import FormDef, text_of
 from shenbao.packs import ChainRegistry
@@ -31,6 +31,7 @@ from shenbao.workflow.chain_edit_text import describe_chain_edit
 from shenbao.workflow.chain_edits import ChainEdit, ChainEditError, apply_chain_edit
 from shenbao.workflow.lint import chain_warnings, decode_chain, form_chain_problems, lint_chain
 from shenbao.workflow.model import Chain
+from shenbao.workflow.sms_templates import sign_problems
 
 __all__ = [
     "ChainChecked",
@@ -107,17 +108,19 @@ async def edit_chain(
     edits: Sequence[ChainEdit],
     *,
     expected: int,
+    province: str | None = None,
     address: str = "",
 ) -> ChainSaved | ChainStale | ChainRefused:
     """Apply ``edits`` in order to the draft as it was at revision ``expected`` (one form of the page may change
-    several things of a step), and save the result as one revision with its audit row; all or nothing."""
+    several things of a step), and save the result as one revision with its audit row; all or nothing.
+    ``province``: the province of the chain's pack (:func:`chain_province`), whose admins alone edit it."""
     draft = await drafts.chain_draft(db, chain_id)
     if draft is None:
         return ChainRefused(message="没有找到这个流程的草稿，请从流程列表重新打开")
     if draft.revision != expected:
         return ChainStale(draft=draft)
-    if not may_edit_chains(staff):
-        return ChainRefused(message="只有省级账号可以修改流程")
+    if not may_edit_chains(staff, province):
+        return ChainRefused(message="只有本省的省级账号可以修改这个流程")
     chain = changed = draft_chain(draft)
     said: list[str] = []
     try:
@@ -152,7 +155,11 @@ async def edit_chain(
 
 
 def check_chain(
-    chain: Chain, forms: Mapping[str, FormDef], *, roles_with_accounts: set[str] | None = None
+    chain: Chain,
+    forms: Mapping[str, FormDef],
+    *,
+    roles_with_accounts: set[str] | None = None,
+    sign: str | None = None,
 ) -> ChainChecked:
     """The chain's lint problems and warnings in Chinese, by step: with each form of ``forms`` that uses it checked
     against it (its region question must reach the chain's deepest step); with ``roles_with_accounts``, a warning at
@@ -161,6 +168,8 @@ def check_chain(
     warnings: dict[str | None, list[str]] = defaultdict(list)
     for problem in lint_chain(chain, chain.id, forms):
         problems[problem.question].append(in_chinese(problem))
+    for problem in sign_problems(chain.sms, sign) if sign else []:  # every message under the pack's sign
+        problems[None].append(in_chinese(problem))
     for problem in chain_warnings(chain, chain.id):
         warnings[problem.question].append(in_chinese(problem))
     for form in forms.values():  # the forms that use the chain must still route their applications to it
@@ -187,21 +196,23 @@ async def publish_chain(
     seen_current: int | None,
     reason: str,
     forms: Mapping[str, FormDef],
+    sign: str | None = None,
     address: str = "",
 ) -> Published | NotPublished:
-    """Publish the draft of ``chain_id`` as its next version: new cases start on it, open cases keep theirs."""
+    """Publish the draft of ``chain_id`` as its next version: new cases start on it, open cases keep theirs.
+    ``sign``: its pack's SMS sign, which every template must begin with."""
     why = " ".join(reason.split())
     if not why or len(why) > _REASON_LIMIT:
         return NotPublished(message=f"请写明为什么发布（最多{_REASON_LIMIT}个字）：它记入操作日志")
-    if not may_edit_chains(staff):
-        return NotPublished(message="只有省级账号可以发布流程")
+    if not may_edit_chains(staff, chain_province(chains, chain_id)):
+        return NotPublished(message="只有本省的省级账号可以发布这个流程")
     draft = await drafts.chain_draft(db, chain_id)
     if draft is None or draft.revision != seen_revision:
         return NotPublished(
             message="你打开发布页之后，草稿又有了改动：请重新打开，看过改动后再发布", stale=True
         )
     chain = draft_chain(draft)
-    checked = check_chain(chain, forms)
+    checked = check_chain(chain, forms, sign=sign)
     if checked.problems:
         return NotPublished(
             message=f"还有{checked.problem_count}个问题没有解决，改好后才能发布", problems=checked.problems

@@ -19,8 +19,8 @@ import msgspec
 
 from shenbao import store
 from shenbao.cases.deadlines import fill_pending_deadlines
+from shenbao.cases.publishing import keeps_province
 from shenbao.packs import ChainRegistry, FormRegistry
-from shenbao.roles import role_level
 from shenbao.store import holidays as stored
 from shenbao.store.audit import record_audit
 from shenbao.store.catalog import bump_generation, generation
@@ -45,7 +45,7 @@ __all__ = [
 
 log = logging.getLogger("shenbao.cases.holidays")
 
-NOT_PROVINCE = "只有省级管理员可以维护节假日安排；如需添加或修改，请联系省级管理员。"
+NOT_PROVINCE = "只有本省的省级管理员可以维护本省配置包的节假日安排；如需添加或修改，请联系省级管理员。"
 
 
 class HolidaySaved(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,9 +74,10 @@ class HolidayStale(msgspec.Struct, frozen=True, kw_only=True):
     current: HolidayYearRecord | None
 
 
-def may_keep_holidays(staff: StaffRecord) -> bool:
-    """Whether ``staff`` may save and delete holiday years: active province accounts only."""
-    return staff.active and role_level(staff.role) == "province"
+def may_keep_holidays(staff: StaffRecord, province: str | None = None) -> bool:
+    """Whether ``staff`` may save and delete holiday years (of a pack of ``province``): active province accounts
+    of that province only."""
+    return keeps_province(staff, province)
 
 
 def pack_form_ids(forms: FormRegistry, chains: ChainRegistry, pack: str) -> list[str]:
@@ -156,7 +157,7 @@ async def save_holiday_year(
         PermissionError: ``staff`` is not an active province account.
         LookupError: no chain of ``pack`` is loaded.
     """
-    if not may_keep_holidays(staff):
+    if not may_keep_holidays(staff, chains.province_of(pack)):
         raise PermissionError(NOT_PROVINCE)
     _checked_pack(chains, pack)
     refusal = year_refusal(year)
@@ -208,7 +209,7 @@ async def delete_holiday_year(
         PermissionError: ``staff`` is not an active province account.
         LookupError: no chain of ``pack`` is loaded.
     """
-    if not may_keep_holidays(staff):
+    if not may_keep_holidays(staff, chains.province_of(pack)):
         raise PermissionError(NOT_PROVINCE)
     _checked_pack(chains, pack)
     waiting = await stored.open_deadlines_in(database, year, pack_form_ids(forms, chains, pack))

@@ -37,6 +37,8 @@ from shenbao.workflow.model import Chain
 __all__ = [
     "NotPublished",
     "Published",
+    "chain_province",
+    "keeps_province",
     "may_edit_chains",
     "may_publish",
     "publish",
@@ -75,13 +77,31 @@ class _Lost(Exception):
         self.message = message
 
 
-def may_publish(staff: StaffRecord, owner_region: str) -> bool:
+def chain_province(chains: ChainRegistry, chain_id: str | None) -> str | None:
+    """The province whose admins keep chain ``chain_id`` and the pack forms that use it (its pack's)."""
+    return chains.province_of(chains.pack_of(chain_id)) if chain_id else None
+
+
+def keeps_province(staff: StaffRecord, province: str | None) -> bool:
+    """Whether ``staff`` is an active account of ``province``'s own admins (a province account of that code).
+
+    Several provinces' packs serve side by side: each province's admins keep their own pack's forms, chains,
+    holidays and files, never another's. ``None`` (a pack without a ``pack.json``): any province account.
+    """
+    return (
+        staff.active
+        and role_level(staff.role) == "province"
+        and (province is None or staff.region_code == province)
+    )
+
+
+def may_publish(staff: StaffRecord, owner_region: str, province: str | None = None) -> bool:
     """Whether ``staff`` may publish (or roll back) a form owned by ``owner_region`` ("" for a pack's form: the
-    province's authors)."""
+    admins of its pack's ``province``)."""
     if not may_author(staff):
         return False
     if owner_region == "":
-        return role_level(staff.role) == "province"
+        return keeps_province(staff, province)
     return owner_region.startswith(staff.region_code)
 
 
@@ -243,11 +263,13 @@ async def republish(
     kind: Kind = "form",
     seen_current: int | None,
     reason: str,
+    province: str | None = None,
     address: str = "",
     now: datetime | None = None,
 ) -> Published | NotPublished:
     """Serve an older published version of a form (or a chain) again: a rollback. Farmers get (new cases start on)
-    version ``version`` from now on; nothing of a submitted application, or of a case already open, changes."""
+    version ``version`` from now on; nothing of a submitted application, or of a case already open, changes.
+    ``province``: the province of the pack it belongs to (:func:`chain_province`), whose admins alone keep it."""
     now = now or datetime.now(UTC)
     why = _reason(reason)
     noun = "表单" if kind == "form" else "流程"
@@ -259,7 +281,11 @@ async def republish(
             return NotPublished(message=f"没有第{version}版")
         definition = record.definition
         newest = (await stored.versions_of(db, item_id, kind=kind))[0]
-        allowed = may_publish(staff, newest.owner_region) if kind == "form" else may_edit_chains(staff)
+        allowed = (
+            may_publish(staff, newest.owner_region, province)
+            if kind == "form"
+            else may_edit_chains(staff, province)
+        )
         if not allowed:
             return NotPublished(message=f"你没有发布这个{noun}的权限")
         current = await stored.current_version(db, item_id, kind=kind, for_update=True)
@@ -289,10 +315,10 @@ async def republish(
     return Published(item_id=item_id, version=version, previous=current)
 
 
-def may_edit_chains(staff: StaffRecord) -> bool:
-    """Whether ``staff`` may edit, publish and roll back chains: active province accounts (a chain serves the whole
-    pack)."""
-    return staff.active and role_level(staff.role) == "province"
+def may_edit_chains(staff: StaffRecord, province: str | None = None) -> bool:
+    """Whether ``staff`` may edit, publish and roll back chains (of a pack of ``province``): active province
+    accounts of that province (a chain serves the whole pack)."""
+    return keeps_province(staff, province)
 
 
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> FormDiff:

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Literal, get_args
 
 from shenbao.cases.chain_editing import check_chain
+from shenbao.cases.publishing import chain_province
 from shenbao.forms.edit_rules import default_condition
 from shenbao.forms.model import FormDef, text_of
 from shenbao.forms.rule_reading import read_rule
@@ -51,7 +52,7 @@ from shenbao.workflow.sms_templates import (
 )
 from shenbao.workflow.timeline import month_grids, timeline
 
-__all__ = ["chain_edits", "chain_form", "editor_context", "green_rows", "green_sentence", "sms_sign"]
+__all__ = ["chain_edits", "chain_form", "editor_context", "green_rows", "green_sentence", "pack_sign"]
 
 ACTIONS: tuple[str, ...] = get_args(ActionName)
 ROLES: tuple[Level, ...] = tuple(ROLE_NAMES)
@@ -263,10 +264,10 @@ def green_sentence(chain: Chain, forms: list[FormDef]) -> str:
     return describe_rule(rule, forms[0]) if rule is not None else ""
 
 
-def sms_sign(services: Services) -> str:
-    """The sign the messages go out with: Aliyun's configured one (``【签名】``), else each template's own."""
-    aliyun = services.settings.aliyun_sms
-    return f"【{aliyun.sign_name}】" if aliyun is not None else ""
+def pack_sign(services: Services, chain_id: str) -> str | None:
+    """The SMS sign of the chain's pack (``pack.json``'s ``sms_sign``): every message of the chain goes under it."""
+    pack = services.packs.get(services.chains.pack_of(chain_id))
+    return pack.manifest.sms_sign if pack is not None and pack.manifest is not None else None
 
 
 async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> dict[str, Any]:
@@ -277,7 +278,9 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
     line = timeline(chain, found.calendar, on)
     forms = {form.id: form.definition for form in [*services.forms, *services.step_forms]}
     users = [form.id for form in services.forms if form.definition.chain == chain.id]
-    roles = await drafts.roles_with_accounts(services.database, "")  # anywhere: a pack serves one province
+    province = chain_province(services.chains, chain.id) or ""
+    roles = await drafts.roles_with_accounts(services.database, province)  # a pack serves its own province
+    sign = pack_sign(services, chain.id)
     serving = found.chain
     using = [form.definition for form in services.forms if form.id in users]
     return {
@@ -288,8 +291,8 @@ async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> di
         "timeline": line,
         "grids": month_grids(line),
         "on": on,
-        "checked": check_chain(chain, forms, roles_with_accounts=roles),
-        "sms": _sms_rows(chain, sms_sign(services)),
+        "checked": check_chain(chain, forms, roles_with_accounts=roles, sign=sign),
+        "sms": _sms_rows(chain, f"【{sign}】" if sign else ""),
         "sms_limit": SMS_LIMIT,
         "impact": sorted(
             (await drafts.open_cases_by_chain_version(services.database, users)).items(),

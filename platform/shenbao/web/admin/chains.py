@@ -19,14 +19,14 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTI
 
 from shenbao.cases import chain_editing as editing
 from shenbao.cases.chain_editing import ChainRefused, ChainSaved, ChainStale
-from shenbao.cases.publishing import NotPublished, Published, republish
+from shenbao.cases.publishing import NotPublished, Published, chain_province, republish
 from shenbao.china_time import today
 from shenbao.forms.model import FormDef
 from shenbao.store import chain_drafts as drafts
 from shenbao.store import versions as stored
 from shenbao.store.staff import SignedIn
 from shenbao.web.admin.access import posting_author
-from shenbao.web.admin.chain_views import chain_edits, chain_form, editor_context
+from shenbao.web.admin.chain_views import chain_edits, chain_form, editor_context, pack_sign
 from shenbao.web.admin.posting import posted_number
 from shenbao.web.admin.views import common
 from shenbao.web.posted import client_address
@@ -35,11 +35,19 @@ from shenbao.web.services import Services
 __all__ = ["ChainsController"]
 
 NOT_PROVINCE = "只有省级账号可以修改和发布审批流程：流程管着全省各县的申请。"
+OTHER_PROVINCE = "这个审批流程属于别的省份的配置包：只有那个省的省级账号可以查看和修改。"
 
 
-def _province(signed_in: SignedIn) -> None:
+def _province(signed_in: SignedIn, services: Services | None = None, chain_id: str | None = None) -> None:
+    """Refuse anyone but a province account, and with ``chain_id`` anyone but the admins of its pack's province."""
     if not editing.may_edit_chains(signed_in.staff):
         raise PermissionDeniedException(NOT_PROVINCE)
+    if (
+        services is not None
+        and chain_id is not None
+        and not editing.may_edit_chains(signed_in.staff, chain_province(services.chains, chain_id))
+    ):
+        raise PermissionDeniedException(OTHER_PROVINCE)
 
 
 def _forms(services: Services) -> dict[str, FormDef]:
@@ -65,8 +73,13 @@ class ChainsController(Controller):
     ) -> Response[str]:
         _province(signed_in)
         saved = await drafts.chain_drafts(services.database)
+        own = [  # a province's admins see their own packs' chains, never another province's
+            chain
+            for chain in services.chains
+            if editing.may_edit_chains(signed_in.staff, chain_province(services.chains, chain.id))
+        ]
         return services.renderer.page(
-            "admin/chains.html", **common(signed_in), chains=list(services.chains), drafts=saved,
+            "admin/chains.html", **common(signed_in), chains=own, drafts=saved,
             packs={chain.id: services.chains.pack_of(chain.id) for chain in services.chains},
         )  # fmt: skip
 
@@ -78,7 +91,7 @@ class ChainsController(Controller):
         request: Request[Any, Any, Any],
         chain_id: FromPath[str],
     ) -> Response[str]:
-        _province(signed_in)
+        _province(signed_in, services, chain_id)
         draft = await editing.open_chain_draft(services.database, services.chains, signed_in.staff, chain_id)
         if draft is None:
             raise NotFoundException(f"没有找到审批流程“{chain_id}”")
@@ -96,7 +109,7 @@ class ChainsController(Controller):
     ) -> Response[Any]:
         """One form of the editor: the edits it makes, saved as one revision of the draft (or refused, shown)."""
         signed_in, posted = await posting_author(services, request)
-        _province(signed_in)
+        _province(signed_in, services, chain_id)
         draft = await _draft(services, chain_id)
         found = chain_edits(editing.draft_chain(draft), posted, chain_form(services, chain_id))
         if isinstance(found, str):
@@ -106,7 +119,7 @@ class ChainsController(Controller):
             )  # fmt: skip
         result = await editing.edit_chain(
             services.database, signed_in.staff, chain_id, found, expected=posted_number(posted.get("rev")) or 0,
-            address=client_address(request),
+            province=chain_province(services.chains, chain_id), address=client_address(request),
         )  # fmt: skip
         if isinstance(result, ChainSaved):
             anchor = f"#{posted['at']}" if posted.get("at", "").isascii() and posted.get("at") else ""
@@ -129,12 +142,12 @@ class ChainsController(Controller):
     ) -> Response[Any]:
         """发布: the draft as the chain's next version; new cases start on it, open ones keep their own."""
         signed_in, posted = await posting_author(services, request)
-        _province(signed_in)
+        _province(signed_in, services, chain_id)
         result = await editing.publish_chain(
             services.database, services.chains, signed_in.staff, chain_id,
             seen_revision=posted_number(posted.get("rev")) or 0,
             seen_current=posted_number(posted.get("current")), reason=posted.get("reason", ""),
-            forms=_forms(services), address=client_address(request),
+            forms=_forms(services), sign=pack_sign(services, chain_id), address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
             return Redirect(
@@ -153,11 +166,12 @@ class ChainsController(Controller):
     ) -> Response[Any]:
         """回退: new cases start on an older version again; open cases keep theirs."""
         signed_in, posted = await posting_author(services, request)
-        _province(signed_in)
+        _province(signed_in, services, chain_id)
         result = await republish(
             services.database, services.chains, signed_in.staff, chain_id,
             posted_number(posted.get("version")) or 0, kind="chain", seen_current=posted_number(posted.get("current")),
-            reason=posted.get("reason", ""), address=client_address(request),
+            reason=posted.get("reason", ""), province=chain_province(services.chains, chain_id),
+            address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
             return Redirect(

@@ -90,11 +90,13 @@ def _rows(files: dict[int, YearOverride], saved: list[HolidayYearRecord]) -> lis
     return [rows[year] for year in sorted(rows)]
 
 
-async def _overview(services: Services) -> list[PackYears]:
+async def _overview(services: Services, signed_in: SignedIn) -> list[PackYears]:
     chains, known = services.chains, library_years()
     waiting = await stored.pending_deadlines_by_form(services.database)
     packs = []
     for pack in chains.packs():
+        if not case.may_keep_holidays(signed_in.staff, chains.province_of(pack)):
+            continue  # another province's pack: its own admins keep its calendar
         saved = await stored.holiday_years(services.database, pack)
         rows = _rows(chains.file_years(pack), saved)
         last = max([known[-1], *(row.year for row in rows)])
@@ -113,9 +115,13 @@ def _province(signed_in: SignedIn) -> SignedIn:
     return signed_in
 
 
-def _known_pack(services: Services, pack: str) -> str:
+def _known_pack(services: Services, pack: str, signed_in: SignedIn | None = None) -> str:
     if pack not in services.chains.packs():
         raise NotFoundException(f"没有名为“{pack}”的配置包")
+    if signed_in is not None and not case.may_keep_holidays(
+        signed_in.staff, services.chains.province_of(pack)
+    ):
+        raise PermissionDeniedException(case.NOT_PROVINCE)
     return pack
 
 
@@ -148,7 +154,7 @@ class HolidaysController(Controller):
         elif found := _SAVED.fullmatch(shown.get("deleted", "")):
             notice = f"已删除{found.group(2)}年的节假日安排"
         return services.renderer.page(
-            "admin/holidays.html", status_code=status_code, **common(signed_in), packs=await _overview(services),
+            "admin/holidays.html", status_code=status_code, **common(signed_in), packs=await _overview(services, signed_in),
             notice=notice, year_error=shown.get("year_error", ""), year_value=shown.get("year_value", ""),
         )  # fmt: skip
 
@@ -162,7 +168,7 @@ class HolidaysController(Controller):
     ) -> Response[Any]:
         """添加其他年份: the year typed, opened in the form, or the list again with what is wrong with it."""
         _province(signed_in)
-        _known_pack(services, pack)
+        _known_pack(services, pack, signed_in)
         value = year.strip()
         error = (
             year_refusal(int(value))
@@ -189,7 +195,7 @@ class HolidaysController(Controller):
     ) -> Response[str]:
         """The form of one year, filled with what is saved (or the file's entry, or nothing yet)."""
         _province(signed_in)
-        _known_pack(services, pack)
+        _known_pack(services, pack, signed_in)
         record = await stored.holiday_year(services.database, pack, year)
         return _year_form(
             services, signed_in, pack, year, record, values=_values(services, pack, year, record)
@@ -206,7 +212,7 @@ class HolidaysController(Controller):
         """保存: check the boxes, save the year, fill the deadlines that waited for it."""
         signed_in, posted = await posting_author(services, request)
         _province(signed_in)
-        _known_pack(services, pack)
+        _known_pack(services, pack, signed_in)
         values = {key: posted.get(key, "") for key in ("holidays", "workdays", "note", "rev")}
         expected = int(values["rev"]) if values["rev"].isdigit() and len(values["rev"]) < 9 else 0
         boxes = {field: parse_dates(values[field]) for field in ("holidays", "workdays")}
@@ -244,7 +250,7 @@ class HolidaysController(Controller):
         """删除这一年: back to the file's entry (or to nothing), unless an open deadline falls in the year."""
         signed_in, posted = await posting_author(services, request)
         _province(signed_in)
-        _known_pack(services, pack)
+        _known_pack(services, pack, signed_in)
         raw = posted.get("rev", "")
         expected = int(raw) if raw.isdigit() and len(raw) < 9 else 0
         result = await case.delete_holiday_year(

@@ -30,6 +30,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_422_UN
 from shenbao.cases import pack_files
 from shenbao.cases.pack_archive import MAX_ARCHIVE_BYTES, ArchiveError, unzip_into, zip_folder
 from shenbao.cases.pack_files import PackImport
+from shenbao.cases.publishing import keeps_province
 from shenbao.china_time import CHINA
 from shenbao.store import holidays as saved_years
 from shenbao.store.audit import record_audit
@@ -68,9 +69,17 @@ def _province(signed_in: SignedIn) -> SignedIn:
     return signed_in
 
 
-async def _summaries(services: Services) -> list[PackSummary]:
+def own_packs(services: Services, signed_in: SignedIn) -> list[str]:
+    """The served packs this province admin keeps: those of their own province (another's are its admins')."""
+    chains = services.chains
+    return [
+        pack for pack in services.settings.packs if keeps_province(signed_in.staff, chains.province_of(pack))
+    ]
+
+
+async def _summaries(services: Services, signed_in: SignedIn) -> list[PackSummary]:
     found = []
-    for pack in services.settings.packs:
+    for pack in own_packs(services, signed_in):
         forms = await pack_files.published_in_pack(services.database, pack, services.chains, "form")
         chains = await pack_files.published_in_pack(services.database, pack, services.chains, "chain")
         years = await pack_files.pack_years(services.database, pack, services.chains)
@@ -108,6 +117,8 @@ class PacksController(Controller):
         _province(signed_in)
         if pack not in services.settings.packs:
             raise NotFoundException(f"没有名为“{pack}”的配置包")
+        if pack not in own_packs(services, signed_in):
+            raise PermissionDeniedException("这个配置包属于别的省份：只有那个省的省级账号可以下载")
         with tempfile.TemporaryDirectory(prefix="shenbao-pack-") as folder:
             exported = await pack_files.export_pack(
                 services.database,
@@ -162,7 +173,7 @@ class PacksController(Controller):
                 )
             report = await pack_files.import_pack(
                 services.database, Path(folder), dry_run=not (confirm and checked == digest), staff=signed_in.staff,
-                packs=services.settings.packs, chains=services.chains, step_forms=services.step_forms,
+                packs=own_packs(services, signed_in), chains=services.chains, step_forms=services.step_forms,
                 pack_widgets={pack.code: pack.drawn() for pack in services.packs},
                 address=client_address(request),
             )  # fmt: skip
@@ -210,7 +221,7 @@ async def _page(
     status: int = 200,
 ) -> Response[str]:
     return services.renderer.page(
-        "admin/packs.html", status_code=status, **common(signed_in), packs=await _summaries(services),
+        "admin/packs.html", status_code=status, **common(signed_in), packs=await _summaries(services, signed_in),
         report=report, digest=digest, file_name=file_name, notice=notice, error=error,
         max_mb=MAX_ARCHIVE_BYTES // 1024 // 1024,
     )  # fmt: skip

@@ -110,7 +110,7 @@ class PublishingController(Controller):
         result = await publishing.republish(
             services.database, services.forms, signed_in.staff, form_id, posted_number(posted.get("version")) or 0,
             seen_current=posted_number(posted.get("current")), reason=posted.get("reason", ""),
-            address=client_address(request),
+            province=form_province(services, form_id), address=client_address(request),
         )  # fmt: skip
         if isinstance(result, Published):
             return Redirect(
@@ -137,7 +137,7 @@ class PublishingController(Controller):
             raise NotFoundException("没有找到这张已发布的表单")
         newest = (await stored.versions_of(services.database, form_id))[:1]
         owner = newest[0].owner_region if newest else ""
-        if not publishing.may_publish(signed_in.staff, owner):
+        if not publishing.may_publish(signed_in.staff, owner, form_province(services, form_id)):
             raise PermissionDeniedException("你没有修改这张表单的权限")
         record = await stored.version_record(services.database, form_id, current.version)
         definition = msgspec.convert(record.definition, FormDef) if record else current.definition
@@ -210,6 +210,12 @@ async def _readable_versions(
     return records
 
 
+def form_province(services: Services, form_id: str) -> str | None:
+    """The province whose admins keep the pack form ``form_id``: its chain's pack's."""
+    form = services.forms.get(form_id)
+    return publishing.chain_province(services.chains, form.definition.chain if form else None)
+
+
 async def _versions_page(
     services: Services,
     signed_in: SignedIn,
@@ -233,7 +239,9 @@ async def _versions_page(
         publications=await stored.publications(services.database, form_id),
         impact=await stored.impact(services.database, form_id),
         draft=draft,
-        may_publish=publishing.may_publish(signed_in.staff, records[0].owner_region),
+        may_publish=publishing.may_publish(
+            signed_in.staff, records[0].owner_region, form_province(services, form_id)
+        ),
         published=published,
         refused=refused,
     )
