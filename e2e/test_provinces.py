@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 from tests.regions.test_import import write_dist
+from tests.support.packs import SHAANXI
 
 from e2e.farmer import choose, next_page, pick_region, verify_phone
 from e2e.staff import (
@@ -20,14 +21,6 @@ from e2e.staff import (
 )
 from e2e.support import ARTIFACTS, PHONE, Server, free_port, serving
 
-_SHAANXI = [
-    ("61", "陕西省"),
-    ("6101", "西安市"),
-    ("610102", "新城区"),
-    ("610102001", "西一路街道"),
-    ("610102001001", "东新巷社区居委会"),
-    ("610102001002", "民乐园社区居委会"),
-]
 _HANDLER_PHONE = "13700000061"
 
 
@@ -40,7 +33,7 @@ def _shot(page: Page, name: str) -> None:
 def test_a_pack_from_pack_new_lints_serves_and_reaches_its_village_handler(
     browser: Browser, tmp_path: Path
 ) -> None:
-    dist = write_dist(tmp_path / "package" / "dist", _SHAANXI)
+    dist = write_dist(tmp_path / "package" / "dist", SHAANXI)
     form_defs = tmp_path / "form_defs"
     server = Server(
         f"http://127.0.0.1:{free_port()}",

@@ -28,14 +28,8 @@ from shenbao.packs import ChainRegistry, FormRegistry, PackError, PackForms
 from shenbao.paths import form_defs_dir
 from shenbao.settings import Settings
 from tests.regions.test_import import write_dist
+from tests.support.packs import SHAANXI
 
-_SHAANXI = [
-    ("61", "陕西省"),
-    ("6101", "西安市"),
-    ("610102", "新城区"),
-    ("610102001", "西一路街道"),
-    ("610102001001", "东新巷社区居委会"),
-]
 _BEIJING = [
     ("11", "北京市"),
     ("1101", "市辖区"),
@@ -48,7 +42,7 @@ _BEIJING = [
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """A folder of packs with one scaffolded pack, ``a`` (Shaanxi), and one for Beijing, ``b``."""
-    dist = write_dist(tmp_path / "dist", _SHAANXI + _BEIJING)
+    dist = write_dist(tmp_path / "dist", SHAANXI + _BEIJING)
     new_pack(tmp_path / "packs", "61", dist, code="a")
     new_pack(tmp_path / "packs", "11", dist, code="b")
     return tmp_path / "packs"
@@ -131,7 +125,7 @@ BAD_PACKS = [
     pytest.param(
         lambda root: _manifest(root / "a", province="62"),
         "P004",
-        r"P004 pack\.json says province 62 but regions/divisions\.csv\.gz holds 61 陕西省 \(5 division\(s\) "
+        r"P004 pack\.json says province 62 but regions/divisions\.csv\.gz holds 61 陕西省 \(6 division\(s\) "
         r"outside province 62\)",
         id="province-not-its-divisions",
     ),

