@@ -15,7 +15,15 @@ from shenbao.pack_runtime import Pack, Packs
 from shenbao.regions import Divisions
 from shenbao.widgets import WidgetRegistry
 
-__all__ = ["NINGXIA", "NINGXIA_DIVISIONS", "SHAANXI", "gansu_divisions", "gansu_pack", "gansu_widgets", "write_ningxia"]
+__all__ = [
+    "NINGXIA",
+    "NINGXIA_DIVISIONS",
+    "SHAANXI",
+    "gansu_divisions",
+    "gansu_pack",
+    "gansu_widgets",
+    "write_ningxia",
+]
 
 NINGXIA = "ningxia-test-2026"
 """The form of :func:`write_ningxia`'s pack."""
