@@ -121,7 +121,7 @@ def new_form(form_id: str, title: str) -> FormDef:
     )
 
 
-def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "62") -> FormDef:
+def apply_edit(form: FormDef, edit: Edit, *, region_root: str = "") -> FormDef:
     """The form after ``edit``.
 
     Raises:
