@@ -1,5 +1,6 @@
 """Two provinces' packs in one server: each province's admins keep their own pack's chains, holidays, pack files
-and pack forms, and never the other's (seen, edited, published, rolled back or downloaded)."""
+and pack forms, and never the other's (seen, edited, published, rolled back or downloaded); staff print posters of
+their own province's forms only."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def app(tmp_path: Path) -> Litestar:
         try:
             await add_account(database, "province", "62", username="gansu-admin")
             await add_account(database, "province", "64", username="ningxia-admin")
+            await add_account(database, "village", "640121100200", username="ningxia-village")
         finally:
             await database.close()
 
@@ -95,3 +97,14 @@ def test_a_pack_form_s_versions_offer_a_rollback_only_to_its_own_province(app: L
             },
         )
         assert foreign.status_code == 409 and "没有发布这个表单的权限" in foreign.text
+
+
+def test_a_village_prints_posters_of_its_own_province_s_forms_only(app: Litestar) -> None:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert sign_in(client, "ningxia-village").status_code == 303  # type: ignore[attr-defined]
+        page = client.get("/staff/posters").text
+        assert "example-ningxia-apply" in page and "gansu-yijian-2023" not in page
+        own = client.get("/staff/posters/example-ningxia-apply.png?region=640121100200")
+        assert own.status_code == 200 and own.headers["content-type"] == "image/png"
+        other = client.get("/staff/posters/gansu-yijian-2023.png?region=640121100200")
+        assert other.status_code == 404 and "还没有在本省发布" in other.text

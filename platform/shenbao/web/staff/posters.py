@@ -52,12 +52,19 @@ def _origin(services: Services, request: Request[Any, Any, Any]) -> str:
     return f"{scheme}://{request.url.netloc}"
 
 
-def _published(services: Services, form_id: str) -> CompiledForm:
-    """The version of ``form_id`` farmers get now; 404 when it is not published."""
+def _of_province(services: Services, form: CompiledForm, region: str) -> bool:
+    """Whether ``form`` is served to the province of ``region`` (a form of no pack's, to every province): a poster
+    in one province's villages never opens another province's form."""
+    pack = services.packs.get(services.forms.pack_of(form.id))
+    return pack is None or pack.province == region[:2]
+
+
+def _published(services: Services, form_id: str, region: str) -> CompiledForm:
+    """The version of ``form_id`` farmers get now; 404 when it is not published (in the province of ``region``)."""
     form = services.forms.get(form_id)
-    if form is None:
+    if form is None or not _of_province(services, form, region):
         raise NotFoundException(
-            f"这张表单还没有发布（{form_id}），不能生成二维码：请先在表单管理里发布它，或从二维码和海报页选择已发布的表单。"
+            f"这张表单还没有在本省发布（{form_id}），不能生成二维码：请先在表单管理里发布它，或从二维码和海报页选择已发布的表单。"
         )
     return form
 
@@ -107,7 +114,10 @@ class StaffPostersController(Controller):
         staff = signed_in.staff
         divisions = services.packs.divisions
         region = _own_region(divisions, staff, request.query_params.get("region"))
-        forms = sorted(services.forms, key=lambda form: form.id)
+        forms = sorted(
+            (form for form in services.forms if _of_province(services, form, staff.region_code)),
+            key=lambda form: form.id,
+        )
         chosen = request.query_params.get("form") or (forms[0].id if forms else "")
         form = next((each for each in forms if each.id == chosen), forms[0] if forms else None)
         path = divisions.path(region.code)
@@ -146,8 +156,8 @@ class StaffPostersController(Controller):
         form_id, dot, kind = file.rpartition(".")
         if not dot or kind not in _KINDS:
             raise NotFoundException(f"没有 {file} 这个文件：二维码以 .png 结尾，海报以 .pdf 结尾。")
-        form = _published(services, form_id)
         staff = signed_in.staff
+        form = _published(services, form_id, staff.region_code)
         divisions = services.packs.divisions
         if not request.query_params.get("region"):
             raise ClientException("请选择地区：在二维码和海报页点一个地区的链接。")
