@@ -192,7 +192,7 @@ def test_a_saved_year_is_deleted_from_its_page(admin: Client, admin_settings: Se
 @pytest.mark.parametrize(
     ("username", "message"),
     [
-        pytest.param("county", "只有省级管理员可以维护节假日安排", id="county with the form grant"),
+        pytest.param("county", "省级管理员可以维护本省配置包的节假日安排", id="county with the form grant"),
         pytest.param("village", "只有省级账号可以制作和修改表单", id="village"),
     ],
 )

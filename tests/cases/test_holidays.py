@@ -135,7 +135,7 @@ async def test_a_year_chinesecalendar_knows_is_refused(db: store.Database) -> No
 
 async def test_only_a_province_account_may_save(db: store.Database) -> None:
     county = await add_account(db, "county", "620102")
-    with pytest.raises(PermissionError, match="只有省级管理员"):
+    with pytest.raises(PermissionError, match="省级管理员可以维护"):
         await _save(db, ChainRegistry.from_packs(["gansu"]), county)
     assert await stored.holiday_years(db) == []
 
