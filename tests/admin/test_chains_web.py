@@ -113,6 +113,17 @@ def test_a_deadline_changed_moves_the_timeline_and_publishing_makes_it_the_next_
     assert stale.status_code == 409 and "现在新申请用的是第1版" in stale.text
 
 
+def test_a_step_is_given_to_an_office_of_its_level_and_a_bad_office_refused(admin: Client) -> None:
+    saved = _step(admin, "county_approval", role="county", office="乡村振兴")
+    assert saved.status_code == 303, saved.text
+    page = admin.get(CHAIN).text
+    assert "“县级审批”由县级（乡村振兴）办理，但全省还没有一个县级（乡村振兴）账号" in page  # none opened yet
+    assert 'name="office" value="乡村振兴"' in page
+    refused = _step(admin, "county_approval", role="county", office="民政 局")
+    assert refused.status_code == 422 and "科室名称要用1到10个汉字、字母或数字" in refused.text
+    assert 'name="office" value="乡村振兴"' in admin.get(CHAIN).text  # the refused office changed nothing
+
+
 def test_bad_input_is_refused_where_it_is_and_changes_nothing(admin: Client) -> None:
     refused = _step(admin, "household_check", working_days="十")
     assert refused.status_code == 422 and "“期限”请填1到250之间的整数" in refused.text
