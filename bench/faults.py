@@ -224,14 +224,16 @@ async def _run(args: argparse.Namespace, data_dir: Path, env: dict[str, str]) ->
     finally:
         server.stop()
     stored = (await database.rows(f"SELECT count(*) FROM application WHERE form_id = '{FORM}'"))[0][0]
-    queued = (await database.rows("SELECT count(*) FROM outbox WHERE template = 'new_application'"))[0][0]
+    queued = (await database.rows("SELECT count(*) FROM outbox WHERE template LIKE '%.new_application'"))[0][
+        0
+    ]
     sent = (
         await database.rows(
-            "SELECT count(*) FROM outbox WHERE template = 'new_application' AND status = 'sent'"
+            "SELECT count(*) FROM outbox WHERE template LIKE '%.new_application' AND status = 'sent'"
         )
     )[0][0]
     delivered = await database.rows(
-        "SELECT text, count(*) FROM sms_message WHERE template = 'new_application' GROUP BY text"
+        "SELECT text, count(*) FROM sms_message WHERE template LIKE '%.new_application' GROUP BY text"
     )
     twice = sum(1 for _, times in delivered if times > 1)
     errors = sum(times for status, times in tally.statuses.items() if status >= 500 and status != 503)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
@@ -21,9 +19,8 @@ from e2e.farmer import (
     tick,
     verify_phone,
 )
-from e2e.staff import record_household_check
-from e2e.support import ARTIFACTS, KEYS, Server
-from shenbao.store.sealing import open_text
+from e2e.staff import outbox, record_household_check
+from e2e.support import ARTIFACTS, Server
 
 PHONE = "13912340077"
 TOWNSHIP_PHONE = "13900000903"
@@ -37,9 +34,7 @@ def _outbox(server: Server) -> list[tuple[str, str]]:
 
 
 def _texts(server: Server) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(Path(server.database_url.removeprefix("sqlite:///"))) as connection:
-        rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
-    return [(open_text(phone, KEYS), template, text) for phone, template, text in rows]
+    return outbox(server)
 
 
 def _submit_2023(page: Page, server: Server) -> str:

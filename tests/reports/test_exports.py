@@ -324,7 +324,8 @@ def test_shenbao_lint_checks_the_export_file(tmp_path: Path, capsys: pytest.Capt
     assert (
         "C026 SMS template appeal is 75 characters long" in out
         and "(warning)" in out
-        and "2 warning(s)" in err  # the 2023 chain's appeal and refusal (the 2021 chain's fit one SMS since v2)
+        and "2 warning(s)"
+        in err  # the 2023 chain's appeal and refusal (the 2021 chain's fit one SMS since v2)
     )
 
 

@@ -64,9 +64,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _outbox(settings: Settings) -> list[tuple[str, str, str]]:
+    """``(phone, template, text)`` of each queued message, the template by its name in its chain."""
     with sqlite3.connect(settings.database_url.removeprefix("sqlite:///")) as connection:
         rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
-    return [(open_text(phone, settings.keys), template, text) for phone, template, text in rows]
+    return [
+        (open_text(phone, settings.keys), template.rpartition(".")[2], text) for phone, template, text in rows
+    ]
 
 
 def _submit(client: Client) -> str:
