@@ -106,7 +106,7 @@ def test_the_demo_accounts_are_seeded_once(env: Path) -> None:
         assert connection.execute("SELECT count(*) FROM staff").fetchone()[0] == 4
 
 
-def test_the_demo_has_four_accounts_in_each_served_pack_at_its_demo_village() -> None:
+def test_the_demo_has_an_account_for_each_role_of_each_served_pack_s_chains() -> None:
     from shenbao.paths import form_defs_dir
 
     accounts = cli.demo.demo_staff(("gansu", "example-ningxia"), form_defs_dir())
@@ -116,10 +116,12 @@ def test_the_demo_has_four_accounts_in_each_served_pack_at_its_demo_village() ->
         ("demo-township", "township", "620102001"),
         ("demo-village", "village", "620102001001"),
         ("demo-example-ningxia-province", "province", "64"),
-        ("demo-example-ningxia-county", "county", "640121"),
+        ("demo-example-ningxia-city", "city", "6401"),  # the example chain's 市州 step
+        ("demo-example-ningxia-county-1", "county:民政", "640121"),  # and its two county offices
+        ("demo-example-ningxia-county-2", "county:乡村振兴", "640121"),
         ("demo-example-ningxia-township", "township", "640121100"),
         ("demo-example-ningxia-village", "village", "640121100200"),
     ]
     names = [name for _, _, _, name, _ in accounts]
-    assert names[1] == "城关区管理员" and names[5] == "永宁县管理员" and names[7] == "村级经办人"
-    assert len({phone for *_, phone in accounts}) == 8  # made up, each its own
+    assert names[1] == "城关区管理员" and names[6] == "永宁县民政管理员" and names[9] == "村级经办人"
+    assert len({phone for *_, phone in accounts}) == len(accounts)  # made up, each its own

@@ -17,24 +17,43 @@ __all__ = ["demo_keys", "demo_staff", "run_demo", "seed_demo_staff"]
 
 
 _DEMO_PASSWORD = "shenbao-demo"
-_DEMO_LEVELS = (
-    ("province", 2, "管理员"),
-    ("county", 6, "管理员"),
-    ("township", 9, "管理员"),
-    ("village", 12, "村级经办人"),
-)
-"""The demo's accounts in each pack: the role, its code's length, and what follows the region in its name."""
+
+
+class _Step(msgspec.Struct):
+    role: str = ""
+
+
+class _Chain(msgspec.Struct):
+    steps: list[_Step] = []
+
+
+def _chain_roles(folder: Path) -> list[str]:
+    """The roles the pack's chains name at their steps, the province first, then down the division tree."""
+    from shenbao.regions import LEVELS
+    from shenbao.roles import is_role, role_level
+
+    named = ["province"]
+    for path in sorted((folder / "chains").glob("*.json")):
+        try:
+            named += [step.role for step in msgspec.json.decode(path.read_bytes(), type=_Chain).steps]
+        except msgspec.DecodeError:
+            continue  # its lint says what is wrong with it
+    roles = [role for role in dict.fromkeys(named) if is_role(role)]
+    return sorted(roles, key=lambda role: LEVELS.index(role_level(role) or "village"))
 
 
 def demo_staff(packs: Sequence[str], root: Path) -> list[tuple[str, str, str, str, str]]:
-    """``(username, role, region, name, phone)`` of the demo accounts: four per served pack, at its ``pack.json``'s
-    ``demo_village`` (else the first village of its divisions) and the township, county and province above it.
+    """``(username, role, region, name, phone)`` of the demo accounts: in each served pack, one for its province and
+    one for each role its chains act with (an office too), at its ``pack.json``'s ``demo_village`` (else the first
+    village of its divisions) and the township, county and city above it.
 
-    The first pack's accounts are ``demo-province`` ... ``demo-village``; another pack's carry its code
-    (``demo-<pack>-village``). The phones are made up: the demo's messages go to /demo/sms, not to a phone.
+    The first pack's accounts are ``demo-province``, ``demo-county`` ...; another pack's carry its code
+    (``demo-<pack>-village``); a role with an office is numbered (``demo-<pack>-county-1``). The phones are made up:
+    the demo's messages go to /demo/sms, not to a phone.
     """
     from shenbao.pack_manifest import manifests
     from shenbao.regions import divisions_of
+    from shenbao.roles import code_length, role_level, role_office
 
     accounts = []
     for number, (pack, manifest) in enumerate(manifests(packs, root).items()):
@@ -46,11 +65,14 @@ def demo_staff(packs: Sequence[str], root: Path) -> list[tuple[str, str, str, st
             continue  # a pack without villages has no one to route to; its lint says so
         prefix = "demo" if number == 0 else f"demo-{pack}"
         path = divisions.path(village)
-        for level, (role, length, title) in enumerate(_DEMO_LEVELS):
-            region = village[:length]
+        offices = 0
+        for index, role in enumerate(_chain_roles(root / pack)):
+            region, level, office = village[: code_length(role)], role_level(role), role_office(role)
             named = next(division.name for division in path if division.code == region)
-            name = title if role == "village" else f"{named}{title}"
-            accounts.append((f"{prefix}-{role}", role, region, name, f"139{number:04d}{level + 1:04d}"))
+            name = "村级经办人" if level == "village" else f"{named}{office}管理员"
+            offices += bool(office)
+            username = f"{prefix}-{level}" + (f"-{offices}" if office else "")
+            accounts.append((username, role, region, name, f"139{number:04d}{index + 1:04d}"))
     return accounts
 
 
