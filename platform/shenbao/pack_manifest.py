@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import msgspec
 
 from shenbao.forms.lint import Problem
+from shenbao.paths import form_defs_dir
 from shenbao.regions.divisions import DivisionDataError
 from shenbao.regions.loader import DIVISION_FILE, read_division_file
 from shenbao.workflow.sms_templates import sign_problems
@@ -27,7 +28,9 @@ from shenbao.workflow.sms_templates import sign_problems
 __all__ = [
     "PACK_CODES",
     "PACK_FILE",
+    "PackError",
     "PackManifest",
+    "check_packs",
     "duplicate_problems",
     "lint_packs",
     "manifest_problems",
@@ -226,3 +229,20 @@ def manifests(packs: Iterable[str], root: Path) -> Mapping[str, PackManifest]:
     """The loadable ``pack.json`` of each named pack, by pack."""
     found = {pack: read_manifest(root / pack) for pack in packs}
     return {pack: manifest for pack, manifest in found.items() if isinstance(manifest, PackManifest)}
+
+
+class PackError(RuntimeError):
+    """A pack is missing, its ``pack.json`` is missing or wrong, two packs claim one id, or one of its forms
+    does not lint clean; the message lists every problem."""
+
+
+def check_packs(packs: Iterable[str], root: Path | None = None) -> None:
+    """Refuse packs whose ``pack.json`` is missing or wrong, whose divisions lie outside their province, or
+    that claim a form id or chain id another of them claims (``shenbao lint``'s P001-P006).
+
+    Raises:
+        PackError: listing every such problem.
+    """
+    problems = packs_problems(packs, root or form_defs_dir())
+    if problems:
+        raise PackError("\n".join(map(str, problems)))

@@ -227,12 +227,13 @@ def test_the_problem_names_file_and_step(tmp_path: Path) -> None:
     )
 
 
-def test_the_gansu_pack_lints_clean() -> None:
+def test_the_shipped_packs_lint_clean() -> None:
     files, problems = lint_all(form_defs_dir())
     assert problems == []
     names = {file.name for file in files}
     assert {"gansu-yijian-2023.json", "gansu-zizhu-2021.json", "household-check.json"} <= names
-    assert len(files) == 5
+    assert {"example-ningxia-apply.json", "example-ningxia-visit.json"} <= names
+    assert len(files) == 8  # each pack's forms, step forms and chains
 
 
 def test_one_chain_file(tmp_path: Path) -> None:
