@@ -1,4 +1,6 @@
-"""Other provinces take the platform: a pack made by ``shenbao pack new`` serves and reaches its village handler."""
+"""Other provinces take the platform: a pack made by ``shenbao pack new`` lints, serves and reaches its village
+handler; the example pack serves beside Gansu in one server, each farmer's application reaching its own handlers, in
+its own words, through its own chain's city step and the county's two offices."""
 
 from __future__ import annotations
 
