@@ -34,6 +34,7 @@ from e2e.support import KEYS, Server, free_port, serving
 from shenbao import store
 from shenbao.cases import submit_evaluated
 from shenbao.forms import evaluate
+from shenbao.notify.templates import template_of
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.store.sealing import open_text
 from shenbao.web.services import Services
@@ -77,7 +78,7 @@ def outbox(server: Server) -> list[tuple[str, str, str]]:
     path = Path(server.database_url.removeprefix("sqlite:///"))
     with sqlite3.connect(path) as connection:
         rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
-    return [(open_text(phone, KEYS), template.rpartition(".")[2], text) for phone, template, text in rows]
+    return [(open_text(phone, KEYS), template_of(template), text) for phone, template, text in rows]
 
 
 def submit_one_click(page: Page, server: Server, name: str, phone: str, *hardships: str) -> str:

@@ -180,6 +180,11 @@ class Packs:
             return chain_pack
         return self.codes[0] if len(self._packs) == 1 else None
 
+    def sign_of(self, pack: str | None) -> str | None:
+        """The SMS sign of ``pack`` (its ``pack.json``'s ``sms_sign``): every message of its chains goes under it."""
+        found = self.get(pack)
+        return found.manifest.sms_sign if found is not None and found.manifest is not None else None
+
     def widgets_of(self, pack: str | None) -> WidgetRegistry:
         """The widgets a form of ``pack`` is drawn and checked with (the platform's alone for no served pack)."""
         found = self.get(pack)

@@ -92,11 +92,7 @@ def _static_version() -> str:
 
 def _chain_signs(packs: Packs, chains: ChainRegistry) -> dict[str, str]:
     """Each chain's SMS sign, by chain id: its pack's ``sms_sign``."""
-    return {
-        chain.id: pack.manifest.sms_sign
-        for chain in chains
-        if (pack := packs.get(chains.pack_of(chain.id))) is not None and pack.manifest is not None
-    }
+    return {chain.id: sign for chain in chains if (sign := packs.sign_of(chains.pack_of(chain.id)))}
 
 
 async def _served_packs(database: store.Database, settings: Settings) -> Packs:

@@ -19,6 +19,7 @@ from shenbao import cli, store
 from shenbao.app import create_app
 from shenbao.china_time import CHINA
 from shenbao.notify.reminders import ReminderReport
+from shenbao.notify.templates import template_of
 from shenbao.settings import Settings
 from shenbao.staff.accounts import StaffAccounts
 from shenbao.store.sealing import open_text
@@ -67,9 +68,7 @@ def _outbox(settings: Settings) -> list[tuple[str, str, str]]:
     """``(phone, template, text)`` of each queued message, the template by its name in its chain."""
     with sqlite3.connect(settings.database_url.removeprefix("sqlite:///")) as connection:
         rows = connection.execute("SELECT phone, template, text FROM outbox ORDER BY id").fetchall()
-    return [
-        (open_text(phone, settings.keys), template.rpartition(".")[2], text) for phone, template, text in rows
-    ]
+    return [(open_text(phone, settings.keys), template_of(template), text) for phone, template, text in rows]
 
 
 def _submit(client: Client) -> str:

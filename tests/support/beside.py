@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from shenbao.notify.templates import template_of
 from shenbao.settings import Settings
 from shenbao.store.sealing import open_text
 from shenbao.workflow.stored import history_of
@@ -69,7 +70,7 @@ class Flow:
     def outbox(self) -> list[tuple[str, str, str]]:
         """``(phone, template, text)`` of each queued message, the template by its name in its chain."""
         return [
-            (open_text(row[0], self.settings.keys), row[1].rpartition(".")[2], row[2])
+            (open_text(row[0], self.settings.keys), template_of(row[1]), row[2])
             for row in self.fetch("SELECT phone, template, text FROM outbox ORDER BY id")
         ]
 

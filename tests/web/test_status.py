@@ -23,6 +23,7 @@ from litestar.testing import TestClient
 from shenbao import store
 from shenbao.app import create_app
 from shenbao.cases.phones import stored_verified_phones
+from shenbao.notify.templates import template_of
 from shenbao.packs import FormRegistry
 from shenbao.privacy.masking import mask_phone
 from shenbao.settings import Settings
@@ -83,7 +84,7 @@ class Seeded:
     def outbox(self) -> list[tuple[str, str]]:
         """``(phone, template)`` of each queued message, the template by its name in its chain."""
         rows = self.fetch("SELECT phone, template FROM outbox ORDER BY id")
-        return [(open_text(row[0], TEST_KEYS), row[1].rpartition(".")[2]) for row in rows]
+        return [(open_text(row[0], TEST_KEYS), template_of(row[1])) for row in rows]
 
 
 _CHECKED: list[Action] = [Accept(), RecordCheck(answers={"summary": "入户核查"})]

@@ -39,6 +39,7 @@ __all__ = [
     "Published",
     "chain_province",
     "keeps_province",
+    "kept_packs",
     "may_edit_chains",
     "may_publish",
     "publish",
@@ -93,6 +94,12 @@ def keeps_province(staff: StaffRecord, province: str | None) -> bool:
         and role_level(staff.role) == "province"
         and (province is None or staff.region_code == province)
     )
+
+
+def kept_packs(staff: StaffRecord, chains: ChainRegistry, packs: Iterable[str]) -> list[str]:
+    """Those of ``packs`` whose province ``staff`` keeps (:func:`keeps_province`), in their order: what a
+    province admin's pack, chain and holiday pages list."""
+    return [pack for pack in packs if keeps_province(staff, chains.province_of(pack))]
 
 
 def may_publish(staff: StaffRecord, owner_region: str, province: str | None = None) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "chain_template",
     "provider_code",
     "template_names",
+    "template_of",
 ]
 
 OTP_TEMPLATE = "【申报】您的验证码是{code}，5分钟内有效。请不要把验证码告诉别人。"
@@ -44,6 +45,12 @@ def chain_of(name: str) -> str:
     return name.rpartition(".")[0]
 
 
+def template_of(name: str) -> str:
+    """The template a queued name is of, without its chain (``new_application`` of
+    ``<chain id>.new_application``)."""
+    return name.rpartition(".")[2]
+
+
 def provider_code(codes: Mapping[str, str], name: str) -> str | None:
     """The provider's code for template ``name``: the code given for the chain's own template
     (``<chain id>.new_application=SMS_1``) first, else the one given for every chain's template of that name
@@ -52,10 +59,10 @@ def provider_code(codes: Mapping[str, str], name: str) -> str | None:
     A message queued before names carried their chain has the bare name: it takes the bare code, else the one code
     all chains' templates of that name share (none when they differ: which province's wording it was is unknown).
     """
-    bare = name.rpartition(".")[2]
+    bare = template_of(name)
     found = codes.get(name) or codes.get(bare)
     if found is None and bare == name:
-        shared = {code for key, code in codes.items() if key.rpartition(".")[2] == name}
+        shared = {code for key, code in codes.items() if template_of(key) == name}
         found = shared.pop() if len(shared) == 1 else None
     return found
 

@@ -266,8 +266,7 @@ def green_sentence(chain: Chain, forms: list[FormDef]) -> str:
 
 def pack_sign(services: Services, chain_id: str) -> str | None:
     """The SMS sign of the chain's pack (``pack.json``'s ``sms_sign``): every message of the chain goes under it."""
-    pack = services.packs.get(services.chains.pack_of(chain_id))
-    return pack.manifest.sms_sign if pack is not None and pack.manifest is not None else None
+    return services.packs.sign_of(services.chains.pack_of(chain_id))
 
 
 async def editor_context(services: Services, chain: Chain, *, on: dt.date) -> dict[str, Any]:

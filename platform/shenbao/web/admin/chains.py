@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTI
 
 from shenbao.cases import chain_editing as editing
 from shenbao.cases.chain_editing import ChainRefused, ChainSaved, ChainStale
-from shenbao.cases.publishing import NotPublished, Published, chain_province, republish
+from shenbao.cases.publishing import NotPublished, Published, chain_province, kept_packs, republish
 from shenbao.china_time import today
 from shenbao.forms.model import FormDef
 from shenbao.store import chain_drafts as drafts
@@ -73,11 +73,8 @@ class ChainsController(Controller):
     ) -> Response[str]:
         _province(signed_in)
         saved = await drafts.chain_drafts(services.database)
-        own = [  # a province's admins see their own packs' chains, never another province's
-            chain
-            for chain in services.chains
-            if editing.may_edit_chains(signed_in.staff, chain_province(services.chains, chain.id))
-        ]
+        kept = kept_packs(signed_in.staff, services.chains, services.chains.packs())
+        own = [chain for chain in services.chains if services.chains.pack_of(chain.id) in kept]
         return services.renderer.page(
             "admin/chains.html", **common(signed_in), chains=own, drafts=saved,
             packs={chain.id: services.chains.pack_of(chain.id) for chain in services.chains},

@@ -20,6 +20,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 
 from shenbao.cases import holidays as case
+from shenbao.cases.publishing import kept_packs
 from shenbao.store import holidays as stored
 from shenbao.store.holidays import HolidayYearRecord
 from shenbao.store.staff import SignedIn
@@ -94,9 +95,7 @@ async def _overview(services: Services, signed_in: SignedIn) -> list[PackYears]:
     chains, known = services.chains, library_years()
     waiting = await stored.pending_deadlines_by_form(services.database)
     packs = []
-    for pack in chains.packs():
-        if not case.may_keep_holidays(signed_in.staff, chains.province_of(pack)):
-            continue  # another province's pack: its own admins keep its calendar
+    for pack in kept_packs(signed_in.staff, chains, chains.packs()):  # another province's: its own admins'
         saved = await stored.holiday_years(services.database, pack)
         rows = _rows(chains.file_years(pack), saved)
         last = max([known[-1], *(row.year for row in rows)])

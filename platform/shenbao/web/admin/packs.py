@@ -30,7 +30,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_422_UN
 from shenbao.cases import pack_files
 from shenbao.cases.pack_archive import MAX_ARCHIVE_BYTES, ArchiveError, unzip_into, zip_folder
 from shenbao.cases.pack_files import PackImport
-from shenbao.cases.publishing import keeps_province
+from shenbao.cases.publishing import kept_packs
 from shenbao.china_time import CHINA
 from shenbao.store import holidays as saved_years
 from shenbao.store.audit import record_audit
@@ -71,10 +71,7 @@ def _province(signed_in: SignedIn) -> SignedIn:
 
 def own_packs(services: Services, signed_in: SignedIn) -> list[str]:
     """The served packs this province admin keeps: those of their own province (another's are its admins')."""
-    chains = services.chains
-    return [
-        pack for pack in services.settings.packs if keeps_province(signed_in.staff, chains.province_of(pack))
-    ]
+    return kept_packs(signed_in.staff, services.chains, services.settings.packs)
 
 
 async def _summaries(services: Services, signed_in: SignedIn) -> list[PackSummary]:
