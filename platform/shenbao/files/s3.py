@@ -1,0 +1,246 @@
+"""The S3 backend: pictures in an S3-compatible bucket (Aliyun OSS, MinIO, Ceph), through obstore.
+
+``SHENBAO_FILE_STORE=s3``: every process on every machine reads and writes the same bucket, so a photo uploaded
+through one process is served by any other. obstore (the Rust ``object_store`` crate's Python binding) is async
+and small; a single PUT is atomic (an object is whole or absent, never half-written).
+
+An object's "last touched" is the time of a small mark beside the picture, ``<hash>.touched``: a bucket has no
+way to refresh an object's time without writing it again. Storing a picture writes the mark first, then the
+picture; claiming one (an answer about to refer to it) writes the mark, then asks the picture's size. The
+sweep copies an old unreferenced picture aside, deletes it, then reads the mark: one written meanwhile means a
+claim or an upload raced it, and the picture is copied back. A claim that looked between the delete and the
+copy back found nothing and was refused (the farmer uploads again), so no answer ever refers to a picture
+that is gone.
+
+Every call is bounded (a two-second connect, a few quick retries): a bucket that does not answer is a
+:class:`~shenbao.files.seam.FileStoreUnavailableError` within seconds, never a request that hangs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+import obstore
+from obstore.exceptions import BaseError
+from obstore.store import S3Store
+
+from shenbao.files.seam import HASHED, FileStoreUnavailableError, Referenced, StoredFile, SweepReport
+from shenbao.settings import S3Files as S3Settings
+
+if TYPE_CHECKING:
+    from obstore.store import ClientConfig, RetryConfig
+
+__all__ = ["S3Files"]
+
+T = TypeVar("T")
+
+_ASIDE = ".sweep"
+_MARK = ".touched"
+_ABANDONED = 600
+"""Seconds after which a picture set aside is an interrupted sweep's leftover."""
+_RETRY: RetryConfig = {
+    "max_retries": 2,
+    "retry_timeout": timedelta(seconds=10),
+    "backoff": {"init_backoff": timedelta(milliseconds=100), "max_backoff": timedelta(seconds=1), "base": 2},
+}
+
+
+class S3Files:
+    """Stored objects in a bucket, under the settings' prefix."""
+
+    def __init__(self, config: S3Settings) -> None:
+        self.config = config
+        client: ClientConfig = {
+            "connect_timeout": timedelta(seconds=2),
+            "timeout": timedelta(seconds=30),
+            "allow_http": config.endpoint.startswith("http://"),
+        }
+        self._store = S3Store(
+            config.bucket,
+            prefix=config.prefix.rstrip("/") or None,
+            endpoint=config.endpoint,
+            region=config.region,
+            access_key_id=config.access_key_id,
+            secret_access_key=config.secret_access_key,
+            virtual_hosted_style_request=config.virtual_hosted,
+            client_options=client,
+            retry_config=_RETRY,
+        )
+
+    def __repr__(self) -> str:
+        return f"S3Files({self.config!r})"
+
+    async def write(self, name: str, content: bytes) -> None:
+        """Keep ``content`` as ``name`` in one PUT; a picture's mark is written first (see the module)."""
+        if _is_original(name):
+            await self._mark(name)
+        await _call(f"PUT {name}", lambda: obstore.put_async(self._store, name, content, use_multipart=False))
+
+    async def claim(self, name: str) -> int | None:
+        """Write ``name``'s mark, then its size (``None`` when it is not kept)."""
+        await self._mark(name)
+        return await self.size(name)
+
+    async def size(self, name: str) -> int | None:
+        """``name``'s size, ``None`` when it is not kept."""
+        meta = await _call(f"HEAD {name}", lambda: _or_none(obstore.head_async(self._store, name)))
+        return None if meta is None else int(meta["size"])
+
+    async def read(self, name: str) -> bytes | None:
+        """``name``'s bytes, ``None`` when it is not kept."""
+
+        async def get() -> bytes | None:
+            result = await _or_none(obstore.get_async(self._store, name))
+            return None if result is None else bytes(await result.bytes_async())
+
+        return await _call(f"GET {name}", get)
+
+    async def delete(self, name: str) -> None:
+        """Delete ``name`` (S3 answers the same when there is none)."""
+        await _call(f"DELETE {name}", lambda: obstore.delete_async(self._store, name))
+
+    async def listing(self) -> list[StoredFile]:
+        """Every object under the prefix."""
+
+        async def listed() -> list[StoredFile]:
+            found = []
+            async for chunk in obstore.list(self._store, None, chunk_size=1000):
+                found += [
+                    StoredFile(meta["path"], int(meta["size"]), meta["last_modified"].timestamp())
+                    for meta in chunk
+                ]
+            return found
+
+        return await _call("LIST", listed)
+
+    async def ping(self) -> None:
+        """The bucket answers a listing with our keys.
+
+        Raises:
+            FileStoreUnavailableError: it does not (unreachable, no such bucket, keys refused).
+        """
+
+        async def first() -> None:
+            async for _ in obstore.list(self._store, None, chunk_size=1):
+                break
+
+        await _call("LIST", first)
+
+    async def sweep(self, cutoff: float, referenced: Referenced) -> SweepReport:
+        """Delete the pictures (with their thumbnails and marks) untouched since ``cutoff`` that ``referenced``
+        does not name; a picture claimed meanwhile is copied back (see the module)."""
+        groups: dict[str, list[StoredFile]] = {}
+        young: set[str] = set()
+        for stored in await self.listing():
+            match = HASHED.match(stored.name.rpartition("/")[2])
+            if match is None:
+                continue
+            groups.setdefault(match.group(1), []).append(stored)
+            if stored.modified >= cutoff and not stored.name.endswith(_ASIDE):
+                young.add(match.group(1))
+        old = {digest: group for digest, group in groups.items() if digest not in young}
+        if not old:
+            return SweepReport()
+        found = await referenced(old)
+        report = SweepReport(referenced=len(found))
+        for digest, group in old.items():
+            if digest in found:
+                report.restored += await self._restore_aside(group)
+            else:
+                await self._remove(group, cutoff, report)
+        return report
+
+    async def _remove(self, group: list[StoredFile], cutoff: float, report: SweepReport) -> None:
+        """Delete one picture's objects: the picture itself through a copy aside, then the rest."""
+        if any(stored.name.endswith(_ASIDE) and not _abandoned(stored.name) for stored in group):
+            return  # another sweep is deleting it now
+        original = next((stored for stored in group if _is_original(stored.name)), None)
+        if original is not None:
+            aside = f"{original.name}.{int(time.time())}-{secrets.token_hex(4)}{_ASIDE}"
+            if not await self._copy(original.name, aside):
+                return  # deleted by another sweep
+            await self.delete(original.name)
+            if await self._touched_since(original.name, cutoff):
+                await self._copy(aside, original.name)  # an answer claimed it just now: same hash, same bytes
+                await self.delete(aside)
+                report.restored += 1
+                return
+            await self.delete(aside)
+            report.deleted += 1
+        report.freed_bytes += original.size if original is not None else 0
+        for stored in group:
+            if stored is not original:
+                await self.delete(stored.name)
+                report.freed_bytes += stored.size
+                if stored.name.endswith(_ASIDE) and _is_original(stored.name.rsplit(".", 2)[0]):
+                    report.deleted += 1  # the picture an interrupted sweep left aside
+
+    async def _restore_aside(self, group: list[StoredFile]) -> int:
+        """Put back a referenced picture an interrupted sweep left aside; how many were put back."""
+        names = {stored.name for stored in group}
+        restored = 0
+        for stored in group:
+            if stored.name.endswith(_ASIDE) and _abandoned(stored.name):
+                original = stored.name.rsplit(".", 2)[0]
+                if original not in names and await self._copy(stored.name, original):
+                    restored += 1
+                await self.delete(stored.name)
+        return restored
+
+    async def _mark(self, name: str) -> None:
+        mark = _mark_of(name)
+        await _call(f"PUT {mark}", lambda: obstore.put_async(self._store, mark, b"", use_multipart=False))
+
+    async def _touched_since(self, name: str, cutoff: float) -> bool:
+        mark = _mark_of(name)
+        meta = await _call(f"HEAD {mark}", lambda: _or_none(obstore.head_async(self._store, mark)))
+        return meta is not None and meta["last_modified"].timestamp() >= cutoff
+
+    async def _copy(self, source: str, target: str) -> bool:
+        """Copy within the bucket; ``False`` when ``source`` is gone."""
+
+        async def copy() -> bool:
+            try:
+                await obstore.copy_async(self._store, source, target)
+            except FileNotFoundError:
+                return False
+            return True
+
+        return await _call(f"COPY {source}", copy)
+
+
+def _mark_of(name: str) -> str:
+    """``ab/<hash>.jpg`` → ``ab/<hash>.touched``."""
+    return name.split(".", 1)[0] + _MARK
+
+
+def _is_original(name: str) -> bool:
+    """``ab/<hash>.jpg``: not a thumbnail (``<hash>.w480.jpg``), a mark or a picture set aside."""
+    return name.rpartition("/")[2].count(".") == 1 and not name.endswith(_MARK)
+
+
+def _abandoned(aside: str) -> bool:
+    mark = aside.rsplit(".", 2)[1]
+    moment, dash, _ = mark.partition("-")
+    return not (dash and moment.isdigit()) or time.time() - int(moment) > _ABANDONED
+
+
+async def _or_none(pending: Awaitable[T]) -> T | None:
+    try:
+        return await pending
+    except FileNotFoundError:
+        return None
+
+
+async def _call(what: str, work: Callable[[], Awaitable[T]]) -> T:
+    """``work()``, any failure of the bucket (not a missing object) raised as unavailable."""
+    try:
+        return await work()
+    except FileNotFoundError:
+        raise
+    except (BaseError, OSError) as error:
+        raise FileStoreUnavailableError(f"{what}: {str(error).splitlines()[0]}") from error
