@@ -20,6 +20,7 @@ import time_machine
 
 from shenbao.files import FileStore
 from shenbao.files.local import LocalFiles
+from shenbao.files.seam import HASHED
 from shenbao.settings import S3Files
 
 __all__ = ["BACKENDS", "closed_port_bucket", "fresh_bucket", "s3_env", "stored_names", "write_at"]
@@ -83,8 +84,9 @@ async def write_at(files: FileStore, name: str, content: bytes, at: datetime) ->
 async def stored_names(files: FileStore, *, pictures_only: bool = False) -> list[str]:
     """The names of what ``files`` keeps (``pictures_only``: no thumbnails, marks or leftovers)."""
     names = sorted(stored.name for stored in await files.backend.listing())
-    return (
-        [name for name in names if Path(name).name.count(".") == 1 and not name.endswith(".touched")]
-        if pictures_only
-        else names
-    )
+    return [name for name in names if _picture(name)] if pictures_only else names
+
+
+def _picture(name: str) -> bool:
+    file = Path(name).name
+    return HASHED.match(file) is not None and file.count(".") == 1 and not file.endswith(".touched")

@@ -81,9 +81,12 @@ class S3Files:
         await _call(f"PUT {name}", lambda: obstore.put_async(self._store, name, content, use_multipart=False))
 
     async def claim(self, name: str) -> int | None:
-        """Write ``name``'s mark, then its size (``None`` when it is not kept)."""
+        """Write ``name``'s mark, then its size (``None`` when it is not kept: then no mark is left behind a
+        reference that names nothing)."""
+        if await self.size(name) is None:
+            return None
         await self._mark(name)
-        return await self.size(name)
+        return await self.size(name)  # after the mark: a sweep deleting it meanwhile is seen here
 
     async def size(self, name: str) -> int | None:
         """``name``'s size, ``None`` when it is not kept."""
