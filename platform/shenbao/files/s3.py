@@ -6,7 +6,8 @@ and small; a single PUT is atomic (an object is whole or absent, never half-writ
 
 An object's "last touched" is the time of a small mark beside the picture, ``<hash>.touched``: a bucket has no
 way to refresh an object's time without writing it again. Storing a picture writes the mark first, then the
-picture; claiming one (an answer about to refer to it) writes the mark, then asks the picture's size. The
+picture; claiming one (an answer about to refer to it) writes the mark, then asks the picture's size (a
+reference to nothing leaves no mark: the size is asked first too). The
 sweep copies an old unreferenced picture aside, deletes it, then reads the mark: one written meanwhile means a
 claim or an upload raced it, and the picture is copied back. A claim that looked between the delete and the
 copy back found nothing and was refused (the farmer uploads again), so no answer ever refers to a picture
