@@ -41,6 +41,8 @@ T = TypeVar("T")
 
 _ASIDE = ".sweep"
 _MARK = ".touched"
+_FOLDERS = frozenset(f"{number:02x}" for number in range(256))
+"""The folders pictures are kept in: the first two hex digits of their hash."""
 _ABANDONED = 600
 """Seconds after which a picture set aside is an interrupted sweep's leftover."""
 _RETRY: RetryConfig = {
@@ -107,12 +109,12 @@ class S3Files:
         """Delete ``name`` (S3 answers the same when there is none)."""
         await _call(f"DELETE {name}", lambda: obstore.delete_async(self._store, name))
 
-    async def listing(self) -> list[StoredFile]:
-        """Every object under the prefix."""
+    async def listing(self, folder: str | None = None) -> list[StoredFile]:
+        """Every object under the prefix (``folder``: only those in that two-digit folder)."""
 
         async def listed() -> list[StoredFile]:
             found = []
-            async for chunk in obstore.list(self._store, None, chunk_size=1000):
+            async for chunk in obstore.list(self._store, folder, chunk_size=1000):
                 found += [
                     StoredFile(meta["path"], int(meta["size"]), meta["last_modified"].timestamp())
                     for meta in chunk
@@ -136,10 +138,28 @@ class S3Files:
 
     async def sweep(self, cutoff: float, referenced: Referenced) -> SweepReport:
         """Delete the pictures (with their thumbnails and marks) untouched since ``cutoff`` that ``referenced``
-        does not name; a picture claimed meanwhile is copied back (see the module)."""
+        does not name; a picture claimed meanwhile is copied back (see the module).
+
+        One two-digit folder at a time (up to 256 listings): a province's bucket holds millions of objects, and
+        a sweep holds one folder's names in memory, never the whole bucket's.
+        """
+        listed = await _call("LIST /", lambda: obstore.list_with_delimiter_async(self._store, None))
+        folders = sorted(
+            {path.rstrip("/").rpartition("/")[2] for path in listed["common_prefixes"]} & _FOLDERS
+        )
+        report = SweepReport()
+        for folder in folders:
+            swept = await self._sweep_folder(folder, cutoff, referenced)
+            report.deleted += swept.deleted
+            report.freed_bytes += swept.freed_bytes
+            report.referenced += swept.referenced
+            report.restored += swept.restored
+        return report
+
+    async def _sweep_folder(self, folder: str, cutoff: float, referenced: Referenced) -> SweepReport:
         groups: dict[str, list[StoredFile]] = {}
         young: set[str] = set()
-        for stored in await self.listing():
+        for stored in await self.listing(folder):
             match = HASHED.match(stored.name.rpartition("/")[2])
             if match is None:
                 continue

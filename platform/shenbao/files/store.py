@@ -38,7 +38,7 @@ from shenbao.files.images import (
 from shenbao.files.seam import FileBackend, FileStoreUnavailableError, original_name, thumbnail_name
 from shenbao.settings import S3Files, Settings
 
-__all__ = ["FileStore", "UploadGate", "backend_for"]
+__all__ = ["FileStore", "UploadGate"]
 
 _NOT_FOUND = "图片没有找到"
 
@@ -216,11 +216,6 @@ def _thumbnail(original: bytes, media_type: str, width: int) -> bytes:
         image.load()
         image.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
         return encode_png(image) if media_type == "image/png" else encode_jpeg(image, max_side=width * 4)
-
-
-def backend_for(settings: Settings) -> FileBackend:
-    """The backend ``settings`` choose: the S3 bucket of ``settings.s3``, or the data folder's ``files``."""
-    return _backend(settings.s3 or settings.data_dir / "files")
 
 
 def _backend(where: Path | S3Files) -> FileBackend:
