@@ -12,13 +12,17 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import anyio.to_thread
 
 from shenbao.files.seam import HASHED, FileStoreUnavailableError, Referenced, StoredFile, SweepReport
 
 __all__ = ["LocalFiles"]
+
+T = TypeVar("T")
 
 _ASIDE = ".sweep"
 _ABANDONED = 600
@@ -45,15 +49,15 @@ class LocalFiles:
     async def claim(self, name: str) -> int | None:
         """Refresh ``name``'s modification time; its size, ``None`` when there is no such file."""
         path = self.path_of(name)
-        return await anyio.to_thread.run_sync(lambda: _size(path) if _touched(path) else None)
+        return await _run(f"claiming {name}", lambda: _size(path) if _touched(path) else None)
 
     async def size(self, name: str) -> int | None:
         """``name``'s size, ``None`` when there is no such file."""
-        return await anyio.to_thread.run_sync(_size, self.path_of(name))
+        return await _run(f"reading {name}", lambda: _size(self.path_of(name)))
 
     async def read(self, name: str) -> bytes | None:
         """``name``'s bytes, ``None`` when there is no such file."""
-        return await anyio.to_thread.run_sync(_read, self.path_of(name))
+        return await _run(f"reading {name}", lambda: _read(self.path_of(name)))
 
     async def delete(self, name: str) -> None:
         """Remove ``name``'s file, if there is one."""
@@ -101,6 +105,14 @@ class LocalFiles:
             report.deleted += took  # counted by the sweep that removed the picture itself, not a thumbnail
             report.restored += restored
         return report
+
+
+async def _run(what: str, work: Callable[[], T]) -> T:
+    """``work()`` in a thread; a folder that cannot be read (permissions, a failing disk) is unavailable."""
+    try:
+        return await anyio.to_thread.run_sync(work)
+    except OSError as error:
+        raise FileStoreUnavailableError(f"{what}: {error}") from error
 
 
 def _write(path: Path, content: bytes) -> None:
