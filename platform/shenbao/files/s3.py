@@ -19,6 +19,7 @@ Every call is bounded (a two-second connect, a few quick retries): a bucket that
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -57,22 +58,14 @@ class S3Files:
 
     def __init__(self, config: S3Settings) -> None:
         self.config = config
-        client: ClientConfig = {
-            "connect_timeout": timedelta(seconds=2),
-            "timeout": timedelta(seconds=30),
-            "allow_http": config.endpoint.startswith("http://"),
-        }
-        self._store = S3Store(
-            config.bucket,
-            prefix=config.prefix.rstrip("/") or None,
-            endpoint=config.endpoint,
-            region=config.region,
-            access_key_id=config.access_key_id,
-            secret_access_key=config.secret_access_key,
-            virtual_hosted_style_request=config.virtual_hosted,
-            client_options=client,
-            retry_config=_RETRY,
-        )
+        self._client: tuple[int, S3Store] | None = None
+
+    @property
+    def _store(self) -> S3Store:
+        """This process's client, made on first use: a client's connections never cross a fork (workers)."""
+        if self._client is None or self._client[0] != os.getpid():
+            self._client = (os.getpid(), _client(self.config))
+        return self._client[1]
 
     def __repr__(self) -> str:
         return f"S3Files({self.config!r})"
@@ -235,6 +228,25 @@ class S3Files:
             return True
 
         return await _call(f"COPY {source}", copy)
+
+
+def _client(config: S3Settings) -> S3Store:
+    options: ClientConfig = {
+        "connect_timeout": timedelta(seconds=2),
+        "timeout": timedelta(seconds=30),
+        "allow_http": config.endpoint.startswith("http://"),
+    }
+    return S3Store(
+        config.bucket,
+        prefix=config.prefix.rstrip("/") or None,
+        endpoint=config.endpoint,
+        region=config.region,
+        access_key_id=config.access_key_id,
+        secret_access_key=config.secret_access_key,
+        virtual_hosted_style_request=config.virtual_hosted,
+        client_options=options,
+        retry_config=_RETRY,
+    )
 
 
 def _mark_of(name: str) -> str:
