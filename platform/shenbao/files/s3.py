@@ -1,8 +1,11 @@
 """The S3 backend: pictures in an S3-compatible bucket (Aliyun OSS, MinIO, Ceph), through obstore.
 
 ``SHENBAO_FILE_STORE=s3``: every process on every machine reads and writes the same bucket, so a photo uploaded
-through one process is served by any other. obstore (the Rust ``object_store`` crate's Python binding) is async
-and small; a single PUT is atomic (an object is whole or absent, never half-written).
+through one process is served by any other. obstore (the Rust ``object_store`` crate's Python binding) is small
+and fast; a single PUT is atomic (an object is whole or absent, never half-written). Its blocking calls run in
+worker threads (:data:`_THREADS` at once): its async ones hand Python futures to Rust threads that may still
+touch them while the interpreter exits, and a short process (``shenbao sweep-files`` from cron) then died of
+SIGABRT after its work was done, in about a third of the runs measured; the blocking calls never did.
 
 An object's "last touched" is the time of a small mark beside the picture, ``<hash>.touched``: a bucket has no
 way to refresh an object's time without writing it again. Storing a picture writes the mark first, then the
@@ -19,10 +22,12 @@ Every call is bounded (a two-second connect, a few quick retries): a bucket that
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -46,6 +51,10 @@ _FOLDERS = frozenset(f"{number:02x}" for number in range(256))
 """The folders pictures are kept in: the first two hex digits of their hash."""
 _ABANDONED = 600
 """Seconds after which a picture set aside is an interrupted sweep's leftover."""
+_THREADS = 32
+"""Bucket calls running at once in a process (each holds a worker thread while it waits on the network)."""
+# Threads of their own, not the shared pool: waiting on a slow bucket never starves the rest of the process.
+_CALLS = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="shenbao-s3")
 _RETRY: RetryConfig = {
     "max_retries": 2,
     "retry_timeout": timedelta(seconds=10),
@@ -74,7 +83,7 @@ class S3Files:
         """Keep ``content`` as ``name`` in one PUT; a picture's mark is written first (see the module)."""
         if _is_original(name):
             await self._mark(name)
-        await _call(f"PUT {name}", lambda: obstore.put_async(self._store, name, content, use_multipart=False))
+        await _call(f"PUT {name}", lambda: obstore.put(self._store, name, content, use_multipart=False))
 
     async def claim(self, name: str) -> int | None:
         """Write ``name``'s mark, then its size (``None`` when it is not kept: then no mark is left behind a
@@ -86,28 +95,28 @@ class S3Files:
 
     async def size(self, name: str) -> int | None:
         """``name``'s size, ``None`` when it is not kept."""
-        meta = await _call(f"HEAD {name}", lambda: _or_none(obstore.head_async(self._store, name)))
+        meta = await _call(f"HEAD {name}", lambda: _or_none(lambda: obstore.head(self._store, name)))
         return None if meta is None else int(meta["size"])
 
     async def read(self, name: str) -> bytes | None:
         """``name``'s bytes, ``None`` when it is not kept."""
 
-        async def get() -> bytes | None:
-            result = await _or_none(obstore.get_async(self._store, name))
-            return None if result is None else bytes(await result.bytes_async())
+        def get() -> bytes | None:
+            result = _or_none(lambda: obstore.get(self._store, name))
+            return None if result is None else bytes(result.bytes())
 
         return await _call(f"GET {name}", get)
 
     async def delete(self, name: str) -> None:
         """Delete ``name`` (S3 answers the same when there is none)."""
-        await _call(f"DELETE {name}", lambda: obstore.delete_async(self._store, name))
+        await _call(f"DELETE {name}", lambda: obstore.delete(self._store, name))
 
     async def listing(self, folder: str | None = None) -> list[StoredFile]:
         """Every object under the prefix (``folder``: only those in that two-digit folder)."""
 
-        async def listed() -> list[StoredFile]:
+        def listed() -> list[StoredFile]:
             found = []
-            async for chunk in obstore.list(self._store, folder, chunk_size=1000):
+            for chunk in obstore.list(self._store, folder, chunk_size=1000):
                 found += [
                     StoredFile(meta["path"], int(meta["size"]), meta["last_modified"].timestamp())
                     for meta in chunk
@@ -123,8 +132,8 @@ class S3Files:
             FileStoreUnavailableError: it does not (unreachable, no such bucket, keys refused).
         """
 
-        async def first() -> None:
-            async for _ in obstore.list(self._store, None, chunk_size=1):
+        def first() -> None:
+            for _ in obstore.list(self._store, None, chunk_size=1):
                 break
 
         await _call("LIST", first)
@@ -136,7 +145,7 @@ class S3Files:
         One two-digit folder at a time (up to 256 listings): a province's bucket holds millions of objects, and
         a sweep holds one folder's names in memory, never the whole bucket's.
         """
-        listed = await _call("LIST /", lambda: obstore.list_with_delimiter_async(self._store, None))
+        listed = await _call("LIST /", lambda: obstore.list_with_delimiter(self._store, None))
         folders = sorted(
             {path.rstrip("/").rpartition("/")[2] for path in listed["common_prefixes"]} & _FOLDERS
         )
@@ -210,19 +219,19 @@ class S3Files:
 
     async def _mark(self, name: str) -> None:
         mark = _mark_of(name)
-        await _call(f"PUT {mark}", lambda: obstore.put_async(self._store, mark, b"", use_multipart=False))
+        await _call(f"PUT {mark}", lambda: obstore.put(self._store, mark, b"", use_multipart=False))
 
     async def _touched_since(self, name: str, cutoff: float) -> bool:
         mark = _mark_of(name)
-        meta = await _call(f"HEAD {mark}", lambda: _or_none(obstore.head_async(self._store, mark)))
+        meta = await _call(f"HEAD {mark}", lambda: _or_none(lambda: obstore.head(self._store, mark)))
         return meta is not None and meta["last_modified"].timestamp() >= cutoff
 
     async def _copy(self, source: str, target: str) -> bool:
         """Copy within the bucket; ``False`` when ``source`` is gone."""
 
-        async def copy() -> bool:
+        def copy() -> bool:
             try:
-                await obstore.copy_async(self._store, source, target)
+                obstore.copy(self._store, source, target)
             except FileNotFoundError:
                 return False
             return True
@@ -265,17 +274,17 @@ def _abandoned(aside: str) -> bool:
     return not (dash and moment.isdigit()) or time.time() - int(moment) > _ABANDONED
 
 
-async def _or_none(pending: Awaitable[T]) -> T | None:
+def _or_none(work: Callable[[], T]) -> T | None:
     try:
-        return await pending
+        return work()
     except FileNotFoundError:
         return None
 
 
-async def _call(what: str, work: Callable[[], Awaitable[T]]) -> T:
-    """``work()``, any failure of the bucket (not a missing object) raised as unavailable."""
+async def _call(what: str, work: Callable[[], T]) -> T:
+    """``work()`` in a worker thread, any failure of the bucket (not a missing object) raised as unavailable."""
     try:
-        return await work()
+        return await asyncio.get_running_loop().run_in_executor(_CALLS, work)
     except FileNotFoundError:
         raise
     except (BaseError, OSError) as error:
