@@ -5,6 +5,9 @@
   test, dropped at the end of the run). The ``postgres`` case carries the ``postgres`` marker, so
   ``pytest -m "not postgres"`` leaves it out on purpose; when the server cannot be reached it fails with
   the command that starts it, it never skips.
+- ``s3_endpoint``: a real S3 API (moto's server) on a free loopback port, started once per run;
+  ``file_place`` is parametrised ``local`` (a folder under ``tmp_path``) and ``s3`` (a fresh bucket there):
+  what a file store keeps its pictures in (:mod:`tests.support.s3`).
 - ``keys``: the keys that seal identity numbers and phones (:data:`tests.support.keys.TEST_KEYS`, fresh for
   each run).
 - ``db``: that database opened with :func:`shenbao.store.open_database` (with ``keys``) and migrated; closed
@@ -33,8 +36,10 @@ import asyncpg
 import pytest
 
 from shenbao.privacy.keyring import Keyring
+from shenbao.settings import S3Files
 from shenbao.store import Database, migrate, open_database
 from tests.support.keys import TEST_KEYS
+from tests.support.s3 import BACKENDS, fresh_bucket
 
 T = TypeVar("T")
 
@@ -118,6 +123,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgres_database_url")
     _run(lambda: _execute(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
     return url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The test S3 server's endpoint (``http://127.0.0.1:<port>``), running for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def file_place(request: pytest.FixtureRequest, tmp_path: Path) -> Path | S3Files:
+    """Where a test's file store keeps pictures: a folder, or a fresh bucket on the test S3 server."""
+    if request.param == "local":
+        return tmp_path / "files"
+    return fresh_bucket(request.getfixturevalue("s3_endpoint"), prefix="pictures/")
 
 
 @pytest.fixture

@@ -12,11 +12,13 @@ from shenbao.privacy.keyring import Keyring, KeyringError
 
 __all__ = [
     "DEVELOPMENT_GATEWAYS",
+    "FILE_STORES",
     "MIN_SECRET_LENGTH",
     "NO_SECRET_KEY",
     "NO_SMS_GATEWAY",
     "SMS_GATEWAYS",
     "AliyunSms",
+    "S3Files",
     "Settings",
     "SettingsError",
     "check_sms_gateway",
@@ -108,6 +110,61 @@ def _template_codes(raw: str) -> dict[str, str]:
     return codes
 
 
+FILE_STORES = ("local", "s3")
+"""The values ``SHENBAO_FILE_STORE`` takes."""
+
+
+class S3Files(msgspec.Struct, frozen=True, kw_only=True):
+    """An S3-compatible bucket for the uploaded pictures, for ``SHENBAO_FILE_STORE=s3`` (Aliyun OSS, MinIO, Ceph)."""
+
+    bucket: str
+    endpoint: str
+    """``https://oss-cn-lanzhou.aliyuncs.com``, ``http://10.0.0.5:9000`` (plain HTTP is allowed: a private network)."""
+    region: str
+    access_key_id: str
+    secret_access_key: str
+    prefix: str = ""
+    """Where in the bucket the pictures go (``shenbao/``), so one bucket may serve several platforms."""
+    virtual_hosted: bool = False
+    """Address the bucket as ``<bucket>.<endpoint host>`` (Aliyun OSS requires it) instead of ``<endpoint>/<bucket>``."""
+
+    def __repr__(self) -> str:  # the secret stays out of logs and tracebacks
+        return f"S3Files(bucket={self.bucket!r}, endpoint={self.endpoint!r}, prefix={self.prefix!r}, ...)"
+
+
+_S3_REQUIRED = (
+    ("SHENBAO_S3_BUCKET", "存图片的桶名"),
+    (
+        "SHENBAO_S3_ENDPOINT",
+        "对象存储的 S3 接口地址，如 https://oss-cn-lanzhou.aliyuncs.com 或 http://10.0.0.5:9000",
+    ),
+    ("SHENBAO_S3_REGION", "区域，如 oss-cn-lanzhou；MinIO 一般是 us-east-1"),
+    ("SHENBAO_S3_ACCESS_KEY_ID", "AccessKey ID"),
+    ("SHENBAO_S3_SECRET_ACCESS_KEY", "AccessKey Secret"),
+)
+
+
+def _s3_from_env(env: Mapping[str, str]) -> S3Files | None:
+    kind = env.get("SHENBAO_FILE_STORE", "").strip() or "local"
+    if kind not in FILE_STORES:
+        raise SettingsError(f"SHENBAO_FILE_STORE 不能是“{kind}”：请设为 {'、'.join(FILE_STORES)} 之一")
+    if kind == "local":
+        return None
+    for name, meaning in _S3_REQUIRED:
+        if not env.get(name, "").strip():
+            raise SettingsError(f"SHENBAO_FILE_STORE=s3 时必须设置 {name}（{meaning}）")
+    prefix = env.get("SHENBAO_S3_PREFIX", "").strip().strip("/")
+    return S3Files(
+        bucket=env["SHENBAO_S3_BUCKET"].strip(),
+        endpoint=env["SHENBAO_S3_ENDPOINT"].strip().rstrip("/"),
+        region=env["SHENBAO_S3_REGION"].strip(),
+        access_key_id=env["SHENBAO_S3_ACCESS_KEY_ID"].strip(),
+        secret_access_key=env["SHENBAO_S3_SECRET_ACCESS_KEY"].strip(),
+        prefix=f"{prefix}/" if prefix else "",
+        virtual_hosted=_flag(env, "SHENBAO_S3_VIRTUAL_HOSTED", default=False),
+    )
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything the platform reads from its environment.
 
@@ -145,6 +202,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ``SHENBAO_REMIND_MINUTES``
         how often the deadline reminders and escalations run, in minutes (default 10; ``0`` turns them off,
         e.g. when cron runs ``shenbao remind`` instead). Settings built in code leave them off.
+    ``SHENBAO_FILE_STORE``
+        where uploaded pictures are kept: ``local`` (default: the ``files`` folder in the data folder, for one
+        machine) or ``s3``, an S3-compatible bucket every process and machine shares (Aliyun OSS, MinIO, Ceph),
+        set by ``SHENBAO_S3_BUCKET``, ``SHENBAO_S3_ENDPOINT``, ``SHENBAO_S3_REGION``,
+        ``SHENBAO_S3_ACCESS_KEY_ID``, ``SHENBAO_S3_SECRET_ACCESS_KEY`` (all required), ``SHENBAO_S3_PREFIX``
+        (optional: a folder in the bucket) and ``SHENBAO_S3_VIRTUAL_HOSTED`` (``1``: the bucket in the host
+        name, as Aliyun OSS wants; the endpoint then names it): see :class:`S3Files`.
     """
 
     database_url: str
@@ -170,14 +234,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Seal identity numbers and phones and digest them for look-ups; ``None`` when the variables are unset."""
     https: bool = False
     """Served over HTTPS: ``Secure`` cookies and HSTS (``SHENBAO_HTTPS``)."""
+    s3: S3Files | None = None
+    """The bucket pictures are kept in (``SHENBAO_FILE_STORE=s3``); ``None``: the data folder's ``files``."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the environment (default: ``os.environ``) gives.
 
         Raises:
-            SettingsError: an unknown SMS gateway, the Aliyun gateway without one of its variables, or keys
-                that are malformed or only one of the two.
+            SettingsError: an unknown SMS gateway or file store, the Aliyun gateway or the S3 store without one
+                of its variables, or keys that are malformed or only one of the two.
         """
         env = os.environ if environ is None else environ
         gateway = env.get("SHENBAO_SMS_GATEWAY", "").strip()
@@ -200,6 +266,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             remind_minutes=float(env.get("SHENBAO_REMIND_MINUTES", "10")),
             keys=_keys_from_env(env),
             https=_flag(env, "SHENBAO_HTTPS", default=False),
+            s3=_s3_from_env(env),
         )
 
     @property

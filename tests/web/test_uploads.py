@@ -1,4 +1,5 @@
-"""Pictures are kept only for a live draft (or an API submission), within quotas, and evaluation keeps none."""
+"""Pictures are kept only for a live draft (or an API submission), within quotas, and evaluation keeps none: in a
+local folder and in an S3 bucket alike."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -17,23 +19,34 @@ from PIL import Image
 
 from shenbao import store
 from shenbao.app import create_app
-from shenbao.settings import Settings
+from shenbao.files import FileStore
+from shenbao.settings import S3Files, Settings
 from shenbao.web import upload_quota
 from shenbao.web.upload_access import NO_DRAFT
 from tests.support.images import NAME_STROKES, jpeg_bytes, png_bytes
 from tests.support.keys import TEST_KEYS
+from tests.support.s3 import stored_names
 from tests.support.samples import household_2021
-from tests.support.web import ZIZHU, read_guide, start_draft
+from tests.support.web import ZIZHU, migrated_settings, read_guide, start_draft
 
 Client = TestClient[Litestar]
 UPLOADS = ("/widgets/photo/upload", "/widgets/upload/upload", "/widgets/signature/upload")
 TOO_MANY = "上传的图片太多了，暂时不能再保存"
 
 
-def _stored(settings: Settings) -> list[Path]:
+@pytest.fixture
+def settings(tmp_path: Path, file_place: Path | S3Files) -> Settings:
+    """The web tests' settings, keeping pictures in the data folder or in a bucket."""
+    return _on(migrated_settings(tmp_path), file_place)
+
+
+def _on(settings: Settings, place: Path | S3Files) -> Settings:
+    return msgspec.structs.replace(settings, s3=place if isinstance(place, S3Files) else None)
+
+
+def _stored(settings: Settings) -> list[str]:
     """The pictures kept (thumbnails left out)."""
-    root = settings.data_dir / "files"
-    return [path for path in root.rglob("*.*") if ".w" not in path.name] if root.is_dir() else []
+    return asyncio.run(stored_names(FileStore.for_settings(settings), pictures_only=True))
 
 
 def _photo(index: int) -> bytes:
@@ -106,9 +119,12 @@ def test_evaluate_checks_a_data_url_picture_and_keeps_nothing(client: Client, se
 
 
 @pytest.fixture
-def engine_client(database_url: str, tmp_path: Path) -> Iterator[tuple[Client, Settings]]:
+def engine_client(
+    database_url: str, tmp_path: Path, file_place: Path | S3Files
+) -> Iterator[tuple[Client, Settings]]:
     """A phone on an app over SQLite or PostgreSQL."""
     settings = Settings(database_url=database_url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
+    settings = _on(settings, file_place)
     asyncio.run(store.migrate_url(database_url))
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         read_guide(client)

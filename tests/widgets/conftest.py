@@ -1,4 +1,5 @@
-"""Widget tests: a file store in a temporary folder, the installed widgets and divisions, the compiled forms."""
+"""Widget tests: a file store (a temporary folder, or a bucket on the test S3 server), the installed widgets and
+divisions, the compiled forms."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from shenbao.files import FileStore
 from shenbao.forms import CompiledForm
 from shenbao.packs import FormRegistry
 from shenbao.regions import Divisions
+from shenbao.settings import S3Files
 from shenbao.widgets import WidgetRegistry, WidgetServices
 from tests.support.packs import gansu_divisions, gansu_widgets
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files", secret="test-secret")
+def files(file_place: Path | S3Files) -> FileStore:
+    return FileStore(file_place, secret="test-secret")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import sqlite3
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -17,8 +19,8 @@ from PIL import Image
 
 from shenbao import store
 from shenbao.app import create_app
-from shenbao.files import parse_ref
-from shenbao.settings import Settings
+from shenbao.files import FileStore, parse_ref
+from shenbao.settings import S3Files, Settings
 from tests.support.images import GPS_IFD, MAKE, jpeg_bytes
 from tests.support.staff import add_accounts
 from tests.support.web import migrated_settings, read_guide, sign_in
@@ -38,8 +40,11 @@ NO_FILE = ("", b"", "application/octet-stream")
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    settings = migrated_settings(tmp_path)
+def settings(tmp_path: Path, file_place: Path | S3Files) -> Settings:
+    """The app's settings, keeping pictures in the data folder or in a bucket."""
+    settings = msgspec.structs.replace(
+        migrated_settings(tmp_path), s3=file_place if isinstance(file_place, S3Files) else None
+    )
 
     async def seed() -> None:
         database = await store.open_database(settings.database_url, keys=settings.keys)
@@ -108,7 +113,8 @@ def test_a_photo_from_the_camera_input_is_kept_as_the_upload_route_keeps_it(
         "/widgets/photo/upload?f=gansu-zizhu-2021", content=photo, headers={"Content-Type": "image/jpeg"}
     )
     assert routed.json()["value"] == kept
-    with Image.open(settings.data_dir / "files" / ref.file[:2] / f"{ref.file}.jpg") as image:
+    stored = asyncio.run(FileStore.for_settings(settings).read(ref))
+    with Image.open(io.BytesIO(stored)) as image:
         exif = image.getexif()
         assert MAKE not in exif and not exif.get_ifd(GPS_IFD)
     assert re.search(

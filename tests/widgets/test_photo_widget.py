@@ -14,6 +14,7 @@ from shenbao.files import FileStore, parse_ref
 from shenbao.forms.model import CameraPhoto
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
 from tests.support.images import GPS_IFD, jpeg_bytes, png_bytes
+from tests.support.s3 import stored_names
 
 pytestmark = pytest.mark.anyio
 
@@ -38,7 +39,7 @@ async def test_a_photo_is_kept_by_hash_without_exif(
     value = await receive(widgets, original, services)
     ref = parse_ref(value)
     assert ref is not None and ref.type == "image/jpeg"
-    stored = services.files.path_of(ref).read_bytes()
+    stored = await services.files.read(ref)
     assert hashlib.sha256(stored).hexdigest() == ref.file
     with Image.open(io.BytesIO(stored)) as image:
         assert image.format == "JPEG"
@@ -52,13 +53,13 @@ async def test_the_same_photo_is_kept_once(widgets: WidgetRegistry, services: Wi
     first = await receive(widgets, jpeg_bytes(), services)
     again = await receive(widgets, jpeg_bytes(), services)
     assert first == again
-    assert len(list(services.files.root.rglob("*.jpg"))) == 1
+    assert len(await stored_names(services.files, pictures_only=True)) == 1
 
 
 async def test_a_big_photo_is_scaled_down(widgets: WidgetRegistry, services: WidgetServices) -> None:
     ref = parse_ref(await receive(widgets, jpeg_bytes((3200, 2400)), services))
     assert ref is not None
-    with Image.open(services.files.path_of(ref)) as image:
+    with Image.open(io.BytesIO(await services.files.read(ref))) as image:
         assert image.size == (1600, 1200)
 
 
@@ -107,7 +108,7 @@ async def test_what_is_not_a_whole_photo_is_refused(
     value = await receive(widgets, raw, services)
     assert rejection(value) == [message]
     assert widgets.clean(Q46, value) == (None, [message])
-    assert not list(services.files.root.rglob("*.jpg"))
+    assert not await stored_names(services.files)
 
 
 async def test_a_photo_over_the_questions_limit_is_refused(

@@ -15,6 +15,7 @@ from shenbao.files import parse_ref
 from shenbao.forms.model import Signature
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
 from tests.support.images import NAME_STROKES, jpeg_bytes, png_bytes
+from tests.support.s3 import stored_names
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +32,7 @@ async def test_a_signature_is_kept_as_a_png(widgets: WidgetRegistry, services: W
     value = await receive(widgets, png_bytes(strokes=NAME_STROKES), services)
     ref = parse_ref(value)
     assert ref is not None and ref.type == "image/png"
-    with Image.open(services.files.path_of(ref)) as image:
+    with Image.open(io.BytesIO(await services.files.read(ref))) as image:
         assert image.format == "PNG" and image.mode == "RGBA" and image.size == (600, 240)
     assert widgets.clean(Q45, value) == (value, [])
 
@@ -44,7 +45,7 @@ async def test_text_chunks_are_dropped(widgets: WidgetRegistry, services: Widget
     image.save(out, "PNG", pnginfo=info)
     ref = parse_ref(await receive(widgets, out.getvalue(), services))
     assert ref is not None
-    with Image.open(services.files.path_of(ref)) as stored:
+    with Image.open(io.BytesIO(await services.files.read(ref))) as stored:
         assert "Comment" not in stored.info
 
 
@@ -121,7 +122,7 @@ async def test_a_household_signs_with_names(widgets: WidgetRegistry, services: W
     for signer in cleaned:
         assert set(signer) == {"name", "role", "file", "type"}
         ref = parse_ref({"file": signer["file"], "type": signer["type"]})
-        assert ref is not None and services.files.path_of(ref).is_file()
+        assert ref is not None and await services.files.size(ref) is not None
     # Once kept, the references come back on the next save and are checked again, not stored twice.
     assert await receive_household(widgets, cleaned, services) == cleaned
     assert widgets.clean(HOUSEHOLD, cleaned) == (cleaned, [])
@@ -234,7 +235,7 @@ async def test_a_household_without_script_gives_its_typed_names(
         {"name": "王 五", "role": "member", "sign_at_visit": True},
         {"name": "赵六", "role": "member", "sign_at_visit": True},
     ]
-    assert not any(services.files.root.rglob("*.png"))  # nothing drawn, nothing stored
+    assert not await stored_names(services.files)  # nothing drawn, nothing stored
     assert widgets.clean(HOUSEHOLD, cleaned) == (cleaned, [])  # the draft's value checks again as it is
     assert display_answer(HOUSEHOLD, cleaned) == (
         "张三、李四、王 五、赵六（共4人）：未在手机上手写签名，入户核查时须当面签字"

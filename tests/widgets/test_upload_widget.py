@@ -22,6 +22,7 @@ from shenbao.forms.model import Upload
 from shenbao.settings import Settings
 from shenbao.widgets import WidgetRegistry, WidgetServices, rejection
 from tests.support.images import GPS_IFD, jpeg_bytes, png_bytes
+from tests.support.s3 import stored_names
 from tests.support.web import migrated_settings, read_guide, start_draft
 
 MATERIALS = Upload(id="materials", label="户口簿、身份证照片", required=False, numbered=False, max_files=3)
@@ -40,8 +41,8 @@ def data_url(content: bytes, media_type: str = "image/jpeg") -> str:
     return f"data:{media_type};base64," + base64.b64encode(content).decode()
 
 
-def kept(services: WidgetServices) -> list[Path]:
-    return list(services.files.root.rglob("*.jpg")) if services.files.root.is_dir() else []
+async def kept(services: WidgetServices) -> list[str]:
+    return await stored_names(services.files, pictures_only=True)
 
 
 @pytest.mark.anyio
@@ -57,7 +58,7 @@ async def test_pictures_are_kept_by_hash_without_exif(
     for item in value:
         ref = parse_ref(item)
         assert ref is not None and ref.type == "image/jpeg"
-        stored = services.files.path_of(ref).read_bytes()
+        stored = await services.files.read(ref)
         assert hashlib.sha256(stored).hexdigest() == ref.file
         with Image.open(io.BytesIO(stored)) as image:
             assert image.format == "JPEG" and not image.getexif() and "exif" not in image.info
@@ -97,13 +98,13 @@ async def test_what_is_not_a_whole_picture_is_refused(
 @pytest.mark.anyio
 async def test_a_non_image_alone_stores_nothing(widgets: WidgetRegistry, services: WidgetServices) -> None:
     assert rejection(await receive(widgets, [FAKE], services)) == ["第1张不是图片，请重新选择"]
-    assert kept(services) == []
+    assert await kept(services) == []
 
 
 @pytest.mark.anyio
 async def test_too_many_pictures_are_refused(widgets: WidgetRegistry, services: WidgetServices) -> None:
     assert rejection(await receive(widgets, [jpeg_bytes()] * 4, services)) == ["最多上传3张照片"]
-    assert kept(services) == []  # refused before anything was stored
+    assert await kept(services) == []  # refused before anything was stored
 
 
 @pytest.mark.anyio
@@ -123,7 +124,7 @@ async def test_a_big_picture_is_scaled_down(widgets: WidgetRegistry, services: W
     value = await receive(widgets, [jpeg_bytes((4000, 3000))], services)
     ref = parse_ref(value[0])
     assert ref is not None
-    with Image.open(services.files.path_of(ref)) as image:
+    with Image.open(io.BytesIO(await services.files.read(ref))) as image:
         assert image.size == (2000, 1500)
 
 

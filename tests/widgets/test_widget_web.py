@@ -9,17 +9,19 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from shenbao.app import create_app
-from shenbao.files import parse_ref
+from shenbao.files import FileStore, parse_ref
 from shenbao.forms import CompiledForm, evaluate
-from shenbao.settings import Settings
+from shenbao.settings import S3Files, Settings
 from shenbao.web.answers import Posted, received_section_answers
 from tests.support.images import NAME_STROKES, OPEN_GATE, jpeg_bytes, png_bytes
 from tests.support.packs import gansu_widgets
+from tests.support.s3 import stored_names
 from tests.support.web import migrated_settings, read_guide, start_draft
 
 
@@ -32,6 +34,21 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         read_guide(client)  # opened the 2021 guide a minute ago
+        yield client
+
+
+@pytest.fixture
+def stored_in(tmp_path: Path, file_place: Path | S3Files) -> Settings:
+    """The settings, keeping pictures in the data folder or in a bucket (for the tests that keep some)."""
+    return msgspec.structs.replace(
+        migrated_settings(tmp_path), s3=file_place if isinstance(file_place, S3Files) else None
+    )
+
+
+@pytest.fixture
+def files_client(stored_in: Settings) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(stored_in), base_url="http://127.0.0.1") as client:
+        read_guide(client)
         yield client
 
 
@@ -121,21 +138,21 @@ def test_the_review_reads_the_region_and_location_by_name(client: TestClient[Lit
     assert "纬度36.06，经度103.83（误差约20米）" in review
 
 
-def test_a_photo_upload_answers_with_its_reference_and_thumbnail(client: TestClient[Litestar]) -> None:
-    response = client.post(
-        "/widgets/photo/upload" + start_draft(client),
+def test_a_photo_upload_answers_with_its_reference_and_thumbnail(files_client: TestClient[Litestar]) -> None:
+    response = files_client.post(
+        "/widgets/photo/upload" + start_draft(files_client),
         content=jpeg_bytes(exif=True),
         headers={"Content-Type": "image/jpeg"},
     )
     assert response.status_code == 200
     body = response.json()
     assert parse_ref(body["posted"]) == parse_ref(body["value"]) is not None
-    thumbnail = client.get(body["thumb"])
+    thumbnail = files_client.get(body["thumb"])
     assert thumbnail.status_code == 200 and thumbnail.headers["content-type"] == "image/jpeg"
     assert thumbnail.headers["cache-control"].startswith("private")
-    assert client.get(body["thumb"].replace("t=", "t=0")).status_code == 404
-    assert client.get(body["thumb"].split("?")[0]).status_code == 404
-    assert client.get(body["thumb"].replace("w=480", "w=481")).status_code == 404
+    assert files_client.get(body["thumb"].replace("t=", "t=0")).status_code == 404
+    assert files_client.get(body["thumb"].split("?")[0]).status_code == 404
+    assert files_client.get(body["thumb"].replace("w=480", "w=481")).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -147,9 +164,9 @@ def test_a_photo_upload_answers_with_its_reference_and_thumbnail(client: TestCli
     ids=["photo-not-an-image", "blank-signature"],
 )
 def test_a_refused_upload_says_what_to_do(
-    client: TestClient[Litestar], path: str, content: bytes, message: str
+    files_client: TestClient[Litestar], path: str, content: bytes, message: str
 ) -> None:
-    response = client.post(path + start_draft(client), content=content)
+    response = files_client.post(path + start_draft(files_client), content=content)
     assert response.status_code == 422
     assert response.json() == {"errors": [message]}
 
@@ -159,11 +176,11 @@ def test_an_upload_over_the_ceiling_is_cut_off(client: TestClient[Litestar]) -> 
     assert client.post(path, content=b"\0" * (2 * 1024 * 1024 + 1)).status_code == 413
 
 
-def test_a_signature_upload_is_kept(client: TestClient[Litestar]) -> None:
-    path = "/widgets/signature/upload" + start_draft(client)
-    response = client.post(path, content=png_bytes(strokes=NAME_STROKES))
+def test_a_signature_upload_is_kept(files_client: TestClient[Litestar]) -> None:
+    path = "/widgets/signature/upload" + start_draft(files_client)
+    response = files_client.post(path, content=png_bytes(strokes=NAME_STROKES))
     assert response.status_code == 200 and response.json()["value"]["type"] == "image/png"
-    assert client.get(response.json()["thumb"]).headers["content-type"] == "image/png"
+    assert files_client.get(response.json()["thumb"]).headers["content-type"] == "image/png"
 
 
 def test_the_signature_page_loads_signature_pad_only_there(client: TestClient[Litestar]) -> None:
@@ -173,8 +190,9 @@ def test_the_signature_page_loads_signature_pad_only_there(client: TestClient[Li
 
 
 def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
-    settings: Settings, zizhu: CompiledForm
+    stored_in: Settings, zizhu: CompiledForm
 ) -> None:
+    settings = stored_in
     data_url = "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes()).decode()
     signature = "data:image/png;base64," + base64.b64encode(png_bytes(strokes=NAME_STROKES)).decode()
     section = zizhu.section_of["q46"]
@@ -188,7 +206,9 @@ def test_a_photo_posted_with_the_form_is_stored_before_it_reaches_the_draft(
         )
     )
     assert answers["q46"]["type"] == "image/jpeg" and answers["q45"][0]["type"] == "image/png"
-    assert (settings.data_dir / "files").is_dir()
+    kept = asyncio.run(stored_names(FileStore.for_settings(settings), pictures_only=True))
+    stored = sorted(name.rpartition("/")[2].split(".")[0] for name in kept)
+    assert stored == sorted([answers["q46"]["file"], answers["q45"][0]["file"]])
     evaluation = evaluate(zizhu, answers)
     assert "q45" not in evaluation.errors and "q46" not in evaluation.errors
     blank = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()

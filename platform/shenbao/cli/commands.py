@@ -163,7 +163,13 @@ async def sweep_files(settings: Settings, grace_hours: float) -> int:
             file=sys.stderr,
         )
         return 2
-    report = await sweep_once(settings, grace_hours=grace_hours)
+    from shenbao.files import FileStoreUnavailableError
+
+    try:
+        report = await sweep_once(settings, grace_hours=grace_hours)
+    except FileStoreUnavailableError as error:
+        print(f"the file store does not answer, nothing more was swept: {error.detail}", file=sys.stderr)
+        return 1
     print(
         f"{report.deleted} unreferenced picture(s) older than {grace_hours:g} h deleted "
         f"({report.freed_bytes / 1024 / 1024:.1f} MB freed); {report.referenced} old one(s) kept, referenced; "

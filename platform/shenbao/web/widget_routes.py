@@ -8,6 +8,10 @@
 ``/widgets/<name>/...``
     The handlers a widget lists in its ``ROUTES`` (the region cascade, the photo and signature uploads).
 
+Should the file store not answer (a bucket unreachable, a full disk), an upload or a thumbnail answers ``503``
+with :data:`shenbao.files.UNAVAILABLE` (``{"errors": [...]}``) and a ``Retry-After``; nothing was kept, and the
+draft is as it was (the scripts then leave the page's other answers to be saved with the page).
+
 ``ShenbaoPlugin`` adds ``widget_router(settings)`` to its route handlers, and calls :func:`install_widgets` once its
 services exist. A route finds the application's packs through its ``services`` and its ``divisions`` (every served
 pack's) through dependency injection, never through a module global.
@@ -15,17 +19,18 @@ pack's) through dependency injection, never through a module global.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 import msgspec
-from litestar import Response, Router, get
+from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_503_SERVICE_UNAVAILABLE
 
-from shenbao.files import THUMBNAIL_WIDTHS, FileRef, parse_ref
+from shenbao.files import THUMBNAIL_WIDTHS, FileRef, FileStoreUnavailableError, parse_ref
 from shenbao.pack_runtime import discovered
 from shenbao.paths import form_defs_dir, widgets_dir
 from shenbao.regions import Divisions
@@ -38,6 +43,7 @@ __all__ = [
     "SECTION_CEILING",
     "UPLOAD_CEILING",
     "install_widgets",
+    "store_unavailable",
     "upload_limit",
     "upload_response",
     "widget_router",
@@ -49,6 +55,8 @@ SECTION_CEILING = 48 * 1024 * 1024
 """The largest section post: without script a page's pictures come with the form (the 2021 pledge page: a photo
 and up to six documents of 5 MB each). Each file is still read only up to :data:`UPLOAD_CEILING` and checked
 against its own question's limit."""
+
+log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^([0-9a-f]{64})\.(jpg|png)$")
 _TYPES = {"jpg": "image/jpeg", "png": "image/png"}
@@ -76,6 +84,16 @@ def upload_response(value: Any, services: Services) -> Response[Any]:
             "thumb": files.url(ref, services.base),
         },
         headers={"Cache-Control": "no-store"},
+    )
+
+
+def store_unavailable(request: Request[Any, Any, Any], error: FileStoreUnavailableError) -> Response[Any]:
+    """``503`` with the Chinese message, when the file store does not answer; the cause goes to the log."""
+    log.warning("file store unavailable at %s: %s", request.url.path, error.detail)
+    return Response(
+        {"errors": [str(error)]},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Cache-Control": "no-store", "Retry-After": "30"},
     )
 
 
@@ -165,4 +183,5 @@ def widget_router(settings: Settings | None = None) -> Router:
         path="/widgets",
         route_handlers=handlers,
         dependencies={"divisions": Provide(_divisions, sync_to_thread=False)},
+        exception_handlers={FileStoreUnavailableError: store_unavailable},
     )

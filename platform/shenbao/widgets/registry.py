@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import BaseLoader, FileSystemLoader, PrefixLoader
 
+from shenbao.files import FileStoreUnavailableError
 from shenbao.paths import form_defs_dir, widgets_dir
 from shenbao.widgets.contract import (
     NOWHERE,
@@ -28,6 +29,7 @@ from shenbao.widgets.contract import (
     WidgetServices,
     declared_widget,
     defined_hook,
+    rejected,
     rejection,
 )
 
@@ -263,13 +265,20 @@ class WidgetRegistry:
     async def receive(
         self, form: CompiledForm, answers: Mapping[str, Any], services: WidgetServices
     ) -> dict[str, Any]:
-        """``answers`` with each widget's ``receive`` applied (images checked and stored, references verified)."""
+        """``answers`` with each widget's ``receive`` applied (images checked and stored, references verified).
+
+        An answer the file store could not take (it does not answer) comes back :func:`rejected` with
+        :data:`shenbao.files.UNAVAILABLE`, so the page is drawn again with the farmer's other answers kept.
+        """
         received = dict(answers)
         for question_id, raw in answers.items():
             question = form.by_id.get(question_id)
             widget = self.for_question(question) if question is not None else None
             if question is not None and widget is not None and widget.receive is not None and raw is not None:
-                received[question_id] = await widget.receive(question, raw, services)
+                try:
+                    received[question_id] = await widget.receive(question, raw, services)
+                except FileStoreUnavailableError as error:  # the other answers are kept all the same
+                    received[question_id] = rejected(str(error))
         return received
 
     def template_loader(self) -> BaseLoader:
