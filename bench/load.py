@@ -246,7 +246,7 @@ class Run:
 
     async def handler(self, done: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=60) as client:
-            page = await self.call(client, "inbox", "GET", "/staff/login")
+            page = await self.call(client, "login", "GET", "/staff/login")
             match = re.search(r'name="_csrf" value="([^"]+)"', page.text if page else "")
             form = {"_csrf": match.group(1) if match else "", "username": "village", "password": PASSWORD}
             await self.call(client, "login", "POST", "/staff/login", data=form)

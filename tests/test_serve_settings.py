@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -217,3 +219,31 @@ def test_workers_get_a_fresh_metrics_folder_unless_one_is_given(tmp_path: Path) 
     with metrics_folder(2, env) as folder:
         assert folder == given and sorted(path.name for path in given.iterdir()) == ["keep.txt"]
     assert env == {MULTIPROC_VARIABLE: str(given)} and given.is_dir()
+
+
+def test_several_workers_build_their_app_from_the_environment_and_sqlite_is_warned_about(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    from shenbao.cli import serving
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def run(app: Any, **options: Any) -> None:
+        calls.append((app, {**options, "metrics": os.environ.get(serving.MULTIPROC_VARIABLE)}))
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.delenv(serving.MULTIPROC_VARIABLE, raising=False)
+    monkeypatch.setenv("SHENBAO_SECRET_KEY", NEW)
+    monkeypatch.setenv("SHENBAO_SMS_GATEWAY", "console")
+    assert cli.main(["serve", "--port", "1", "--workers", "3"]) == 0
+    [(target, options)] = calls
+    assert target == "shenbao.cli.serving:app_from_env" and options["factory"] is True
+    assert options["workers"] == 3 and options["metrics"]  # a metrics folder while they run
+    assert (
+        "SQLite" in capsys.readouterr().err
+        and "PostgreSQL is the production database" in serving.SQLITE_WORKERS_WARNING
+    )
+    assert serving.app_from_env().debug is False  # what each worker builds, from the same environment
+    assert serving.served_settings().https is True
