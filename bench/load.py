@@ -70,6 +70,7 @@ class Tally:
     retries: Counter[str] = field(default_factory=Counter)
     receipts: set[str] = field(default_factory=set)
     unfinished: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
 
 
 class Store:
@@ -194,6 +195,11 @@ class Run:
         self.tally.unfinished[step] += 1
         return None
 
+    async def codes(self, phone: str) -> list[str]:
+        """The verification codes the development gateway kept for ``phone``, oldest first."""
+        texts = await self.store.rows("SELECT text FROM sms_message WHERE phone = $1 ORDER BY id", phone)
+        return [match.group(1) for (text,) in texts if (match := re.search(r"验证码是(\d{6})", text))]
+
     async def farmer(self, client: httpx.AsyncClient, serial: int) -> None:
         phone, key = f"139{serial:08d}", f"load-{serial:06d}"
         headers = {"Idempotency-Key": key}
@@ -205,15 +211,30 @@ class Run:
             json={"phone": phone},
             headers=headers,
         )
-        if sent is None or sent.status_code >= 300:
+        if sent is None:
             return
-        texts = await self.store.rows("SELECT text FROM sms_message WHERE phone = $1 ORDER BY id", phone)
-        codes = [match.group(1) for (text,) in texts if (match := re.search(r"验证码是(\d{6})", text))]
-        body = {"phone": phone, "code": codes[-1] if codes else "000000"}
+        codes = await self.codes(phone)
+        if not codes and sent.status_code == 429:
+            # The killed worker counted this phone's code and died before sending it: "one code a minute" holds the
+            # retry, so the farmer waits as the answer says and asks again.
+            self.tally.retries["code: killed before sending, asked again after a minute"] += 1
+            await asyncio.sleep(float(sent.headers.get("retry-after", "60")) + 1)
+            path = f"/api/v1/forms/{FORM}/phone-codes"
+            sent = await self.call(client, "code", "POST", path, json={"phone": phone}, headers=headers)
+            if sent is None:
+                return
+            codes = await self.codes(phone)
+        if not codes:
+            self.tally.refused[f"code: {sent.status_code}, none sent"] += 1
+            return
+        body = {"phone": phone, "code": codes[-1]}
         verified = await self.call(
             client, "verify", "POST", f"/api/v1/forms/{FORM}/phone-codes/verify", json=body, headers=headers
         )
-        if verified is None or verified.status_code >= 300:
+        if verified is None:
+            return
+        if verified.status_code >= 300:
+            self.tally.refused[f"verify: {verified.status_code}"] += 1
             return
         cookies = guide_read()
         for turn in range(self.args.swaps):
@@ -222,7 +243,10 @@ class Run:
                 client, "swap", "POST", f"{BASE}/s/household/answer",
                 content=urlencode(flip("yes" if turn % 2 == 0 else "no")), headers={**_FORM_POST, "Cookie": cookie},
             )  # fmt: skip
-            if swapped is None or swapped.status_code != 200:
+            if swapped is None:
+                return
+            if swapped.status_code != 200:
+                self.tally.refused[f"swap: {swapped.status_code}"] += 1
                 return
             cookies.update(swapped.cookies)
         first17 = f"62010219800101{serial % 1000:03d}"
@@ -243,6 +267,8 @@ class Run:
         )
         if submitted is not None and submitted.status_code in (200, 201):
             self.tally.receipts.add(submitted.json()["receipt_number"])
+        elif submitted is not None:
+            self.tally.refused[f"submit: {submitted.status_code}"] += 1
 
     async def handler(self, done: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=60) as client:
@@ -349,6 +375,16 @@ def _rows(engine: str, name: str, run: Run, figures: dict[str, Any], args: argpa
                 p95 < 1.0 if budget else None,
             )
         )
+    finished = args.farmers - sum(tally.refused.values()) - sum(tally.unfinished.values())
+    refused = ", ".join(f"{why}: {n}" for why, n in sorted(tally.refused.items())) or "none"
+    rows.append(
+        Row(
+            f"{engine} {name}: farmers who finished; refused on the way",
+            f"{finished}; {refused}",
+            f"{args.farmers}; none",
+            not tally.refused and not tally.unfinished,
+        )
+    )
     if tally.unfinished:
         rows.append(
             Row(
