@@ -28,8 +28,9 @@ SCRIPTS = [
     "builder.py",
     "posters.py",
     "inbox.py",
+    "load.py",
 ]
-TIMEOUTS = {"inbox.py": 1800}
+TIMEOUTS = {"inbox.py": 1800, "load.py": 1500}
 """Seconds a script may take (default 300): the inbox loads a million applications into PostgreSQL first."""
 
 

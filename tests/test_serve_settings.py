@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -167,7 +169,7 @@ def test_serve_assumes_https_unless_told_otherwise(
     environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served: list[Settings] = []
-    monkeypatch.setattr(cli, "_serve", lambda settings, host, port: served.append(settings))
+    monkeypatch.setattr(cli, "_serve", lambda settings, host, port, workers=1: served.append(settings))
     monkeypatch.setenv("SHENBAO_SECRET_KEY", NEW)
     monkeypatch.setenv("SHENBAO_SMS_GATEWAY", "console")
     assert cli.main(["serve", "--port", "1"]) == 0
@@ -183,3 +185,65 @@ def test_a_thumbnail_link_drawn_before_the_rotation_still_opens(tmp_path: Path) 
     assert after.token_matches(ref, before.token(ref)) and after.token_matches(ref, after.token(ref))
     assert after.token(ref) != before.token(ref)  # new links are signed with the new secret
     assert not FileStore(tmp_path, NEW).token_matches(ref, before.token(ref))  # once OLD is dropped
+
+
+def test_serve_passes_its_workers_and_refuses_a_count_that_is_not_one(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served: list[int] = []
+    monkeypatch.setattr(cli, "_serve", lambda settings, host, port, workers=1: served.append(workers))
+    monkeypatch.setenv("SHENBAO_SECRET_KEY", NEW)
+    monkeypatch.setenv("SHENBAO_SMS_GATEWAY", "console")
+    assert cli.main(["serve", "--port", "1", "--workers", "3"]) == 0
+    assert cli.main(["serve", "--port", "1"]) == 0
+    assert served == [3, 1]
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--workers", "0"])
+    assert "--workers takes a number of processes from 1 to 64, not '0'" in capsys.readouterr().err
+
+
+def test_workers_get_a_fresh_metrics_folder_unless_one_is_given(tmp_path: Path) -> None:
+    from shenbao.cli.serving import MULTIPROC_VARIABLE, metrics_folder
+
+    env: dict[str, str] = {}
+    with metrics_folder(1, env) as none:
+        assert none is None and env == {}
+    with metrics_folder(3, env) as folder:
+        assert folder is not None and folder.is_dir() and env[MULTIPROC_VARIABLE] == str(folder)
+    assert env == {} and not folder.exists()  # made for this run, removed after it
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"an earlier run")
+    (given / "keep.txt").write_text("not prometheus's")
+    env = {MULTIPROC_VARIABLE: str(given)}
+    with metrics_folder(2, env) as folder:
+        assert folder == given and sorted(path.name for path in given.iterdir()) == ["keep.txt"]
+    assert env == {MULTIPROC_VARIABLE: str(given)} and given.is_dir()
+
+
+def test_several_workers_build_their_app_from_the_environment_and_sqlite_is_warned_about(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    from shenbao.cli import serving
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def run(app: Any, **options: Any) -> None:
+        calls.append((app, {**options, "metrics": os.environ.get(serving.MULTIPROC_VARIABLE)}))
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.delenv(serving.MULTIPROC_VARIABLE, raising=False)
+    monkeypatch.setenv("SHENBAO_SECRET_KEY", NEW)
+    monkeypatch.setenv("SHENBAO_SMS_GATEWAY", "console")
+    assert cli.main(["serve", "--port", "1", "--workers", "3"]) == 0
+    [(target, options)] = calls
+    assert target == "shenbao.cli.serving:app_from_env" and options["factory"] is True
+    assert options["workers"] == 3 and options["metrics"]  # a metrics folder while they run
+    assert (
+        "SQLite" in capsys.readouterr().err
+        and "PostgreSQL is the production database" in serving.SQLITE_WORKERS_WARNING
+    )
+    assert serving.app_from_env().debug is False  # what each worker builds, from the same environment
+    assert serving.served_settings().https is True

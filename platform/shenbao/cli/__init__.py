@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from shenbao.cli import commands as tasks
 from shenbao.cli.demo import run_demo
 from shenbao.privacy.keyring import MISSING_KEYS, KeyringError
-from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError, https_from_env
+from shenbao.settings import NO_SECRET_KEY, NO_SMS_GATEWAY, Settings, SettingsError
 
 __all__ = ["main"]
 
@@ -31,12 +28,20 @@ def _unservable(settings: Settings) -> list[str]:
     return problems
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
-    import uvicorn
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    from shenbao.cli.serving import serve
 
-    from shenbao.app import create_app
+    serve(settings, host, port, workers=workers)
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+
+def _workers(text: str) -> int:
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= 64:
+        raise argparse.ArgumentTypeError(f"--workers takes a number of processes from 1 to 64, not {text!r}")
+    return workers
 
 
 def _add_pack_commands(commands: Any) -> None:
@@ -96,6 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = commands.add_parser(name, help=summary)
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
+        if name == "serve":
+            command.add_argument(
+                "--workers",
+                type=_workers,
+                default=1,
+                help="app processes sharing the port (default 1; about one per core). They share the database: "
+                "use PostgreSQL for more than one (SQLite works on one machine, with a warning, its writes "
+                "queued one at a time)",
+            )
     commands.add_parser("migrate", help="create or upgrade the database tables")
     commands.add_parser(
         "encrypt-existing",
@@ -185,9 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems := _unservable(settings):
             print("\n".join(f"shenbao serve: {problem}" for problem in problems), file=sys.stderr)
             return 2
+        from shenbao.cli.serving import served_settings
+
         # A server is reached over HTTPS (its proxy's): Secure cookies and HSTS unless SHENBAO_HTTPS=0.
-        served = msgspec.structs.replace(settings, https=https_from_env(os.environ, default=True))
-        _serve(served, args.host, args.port)
+        _serve(served_settings(), args.host, args.port, args.workers)
     elif args.command == "demo":
         return run_demo(settings, args.host, args.port, _serve)
     elif args.command == "remind":

@@ -14,6 +14,7 @@ from shenbao.store.database import (
     DatabaseBusyError,
     DatabaseNotBoundError,
     DatabaseUnavailableError,
+    DatabaseUnreachableError,
     InvalidDatabaseURLError,
     open_database,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "DatabaseBusyError",
     "DatabaseNotBoundError",
     "DatabaseUnavailableError",
+    "DatabaseUnreachableError",
     "DraftRecord",
     "InvalidDatabaseURLError",
     "ReceiptNumbersExhaustedError",

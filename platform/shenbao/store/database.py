@@ -12,7 +12,10 @@ URLs:
   The parent folder is created; the file is put in WAL mode (readers never wait for the writer) and every
   connection waits up to ``busy_timeout`` seconds for the write lock instead of failing at once.
 - ``postgresql://user:password@host:port/dbname`` (or ``postgres://``), with any libpq query parameters
-  asyncpg understands. A connection pool is started and closed with the :class:`Database`.
+  asyncpg understands, and shenbao's own ``statement_cache_size=0`` for a pooler in transaction mode (PgBouncer's
+  ``pool_mode = transaction``: asyncpg's named prepared statements would meet another session's connection).
+  A connection pool is started and closed with the :class:`Database`; it survives the server restarting
+  (:mod:`shenbao.store.postgres_pool`).
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
 from shenbao.privacy.keyring import Keyring, KeysMissingError
+from shenbao.store.postgres_pool import DatabaseUnreachableError, ResilientPostgresEngine
 from shenbao.store.sqlite_pool import DatabaseBusyError, PooledSQLiteEngine
 from shenbao.store.tables import ALL_TABLES
 
@@ -40,9 +44,11 @@ __all__ = [
     "DatabaseBusyError",
     "DatabaseNotBoundError",
     "DatabaseUnavailableError",
+    "DatabaseUnreachableError",
     "InvalidDatabaseURLError",
     "as_utc",
     "open_database",
+    "postgres_config",
     "redact_url",
     "sqlite_path",
 ]
@@ -283,11 +289,42 @@ async def _open_sqlite(path: Path, busy_timeout: float) -> SQLiteEngine:
     return engine
 
 
+def postgres_config(url: str) -> dict[str, Any]:
+    """What asyncpg is given for a PostgreSQL URL: the DSN, the connect timeout, and the statement cache's size
+    when the URL's ``statement_cache_size`` sets it (taken out of the DSN: the server would take it for a setting).
+
+    Args:
+        url: ``postgresql://user@host:port/db`` with any query parameters.
+
+    Returns:
+        The keyword arguments of ``asyncpg.create_pool``.
+
+    Raises:
+        InvalidDatabaseURLError: ``statement_cache_size`` is not a whole number of 0 or more.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    config: dict[str, Any] = {"timeout": _CONNECT_TIMEOUT}
+    kept = []
+    for name, value in query:
+        if name != "statement_cache_size":
+            kept.append((name, value))
+        elif value.isdigit():
+            config["statement_cache_size"] = int(value)
+        else:
+            raise InvalidDatabaseURLError(
+                f"statement_cache_size={value!r} in {redact_url(url)!r} is not a whole number: write "
+                "statement_cache_size=0 behind PgBouncer in transaction mode, or leave it out"
+            )
+    config["dsn"] = urlunsplit(parts._replace(query=urlencode(kept)))
+    return config
+
+
 async def _open_postgres(url: str, pool_max_size: int) -> PostgresEngine:
     # Piccolo's constructor checks the server version over a blocking connection of its own: build it in a
     # thread so the event loop keeps serving. extensions=(): we need none, and an unprivileged role works.
-    config = {"dsn": url, "timeout": _CONNECT_TIMEOUT}
-    engine = await asyncio.to_thread(PostgresEngine, config=config, extensions=())
+    config = postgres_config(url)
+    engine = await asyncio.to_thread(ResilientPostgresEngine, config=config, extensions=())
     try:
         await engine.start_connection_pool(min_size=1, max_size=pool_max_size)
     except (OSError, TimeoutError) as error:

@@ -23,6 +23,7 @@ __all__ = [
     "OpenDeadline",
     "SentNotice",
     "claim_notice",
+    "locked_pending_state",
     "locked_workflow_state",
     "notices_of",
     "open_deadlines",
@@ -110,6 +111,25 @@ async def locked_workflow_state(db: Database, application_id: int) -> dict[str, 
     """
     db.check_bound()
     sql = "SELECT workflow_state FROM application WHERE id = {} AND deadline IS NOT NULL"
+    if db.kind == "postgres":
+        sql += " FOR UPDATE SKIP LOCKED"
+    rows = await db.fetch(sql, application_id)
+    state = _loaded(rows[0]["workflow_state"]) if rows else None
+    return state if isinstance(state, dict) else None
+
+
+async def locked_pending_state(db: Database, application_id: int) -> dict[str, Any] | None:
+    """The workflow state of an open application whose deadline is still pending (unknown), locked until the
+    caller's transaction ends; ``None`` when it is absent, finished, has its deadline, or is held by another
+    transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the caller's ``BEGIN IMMEDIATE`` holds the write
+    lock). Read inside the transaction that writes the filled state, so a decision taken meanwhile is never
+    overwritten by a state read before it.
+    """
+    db.check_bound()
+    sql = (
+        "SELECT workflow_state FROM application WHERE id = {} AND deadline IS NULL "
+        "AND workflow_state IS NOT NULL AND status NOT IN ('approved', 'refused')"
+    )
     if db.kind == "postgres":
         sql += " FOR UPDATE SKIP LOCKED"
     rows = await db.fetch(sql, application_id)
