@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shenbao.notify.otp import PhoneVerifier, VerificationRefused
-from shenbao.notify.sms import DatabaseGateway, Sms
+from shenbao.notify.sms import DatabaseGateway, GatewayError, Sms
 from shenbao.store import Database
 from shenbao.store.verification import recent_sms
 
@@ -201,3 +201,30 @@ async def test_a_refused_code_takes_no_try_from_the_other_limits(verifier: Phone
     with pytest.raises(VerificationRefused, match="获取验证码太频繁"):
         await verifier.send_code(scope=DRAFT, phone=PHONE, client="10.0.0.9")
     await verifier.send_code(scope=DRAFT, phone=PHONE, client="10.0.0.10")  # its resend wait was given back
+
+
+class FailingOnce(Outbox):
+    """A gateway whose first send fails, as a provider does when it is briefly unreachable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def send(self, message: Sms) -> None:
+        if not self.failed:
+            self.failed = True
+            raise GatewayError("the provider did not answer")
+        await super().send(message)
+
+
+async def test_a_code_the_gateway_could_not_send_may_be_asked_for_again_at_once(
+    db: Database, clock: Clock
+) -> None:
+    gateway = FailingOnce()
+    verifier = PhoneVerifier(db, gateway, "secret", clock=clock, per_address_per_hour=20)
+    with pytest.raises(VerificationRefused, match="短信没有发出去"):
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")  # no 60-second wait
+    await verifier.verify(scope=DRAFT, phone=PHONE, code=gateway.last_code())
+    with pytest.raises(VerificationRefused, match="秒后"):  # a code that went out keeps its wait
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")

@@ -19,7 +19,7 @@ from shenbao.notify.sms import Gateway, GatewayError, Sms
 from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.store import Database
 from shenbao.store.database import as_utc
-from shenbao.store.limits import Refused, take_try
+from shenbao.store.limits import Refused, clear_tries, take_try
 from shenbao.store.sealing import phone_digests
 from shenbao.store.verification import (
     add_challenge,
@@ -144,13 +144,18 @@ class PhoneVerifier:
     async def deliver(self, message: Sms) -> None:
         """Send a code's SMS made by :meth:`issue_code`.
 
+        A code the gateway could not send gives its 60-second wait back: the farmer may ask again at once (the
+        hourly counts keep the try, so a failing gateway is still not asked without end).
+
         Raises:
             VerificationRefused: the gateway could not send it.
         """
         try:
             await self.gateway.send(message)
         except GatewayError as error:
-            raise VerificationRefused("短信没有发出去，请稍后再试") from error
+            digest = phone_digests(self.database.require_keys(), message.phone)[0]
+            await clear_tries(self.database, f"otp.resend:{digest}")
+            raise VerificationRefused("短信没有发出去，请再点一次“发送验证码”") from error
 
     async def verify(self, *, scope: str, phone: str, code: str) -> None:
         """Check ``code`` for ``phone`` in ``scope``; on success the phone counts as verified for that scope.
