@@ -38,6 +38,7 @@ __all__ = [
     "THUMBNAIL_WIDTHS",
     "FileRef",
     "FileStore",
+    "FileStoreUnavailableError",
     "ImageRejected",
     "UploadGate",
     "clean_kept_image",
@@ -177,6 +178,11 @@ class UploadGate(Protocol):
         """
 
 
+class FileStoreUnavailableError(RuntimeError):
+    """The file store cannot keep files now (its folder is missing or read-only, the object store does not
+    answer); the message says which, for the operator."""
+
+
 class FileStore:
     """Files kept by content hash in ``root`` (``<root>/<first two hex digits>/<sha256>.<ext>``).
 
@@ -214,6 +220,24 @@ class FileStore:
     def for_settings(cls, settings: Settings) -> FileStore:
         """The store under ``settings.data_dir``, one per data folder and key."""
         return _store(settings.data_dir / "files", settings.secret_key, settings.retired_secret_keys)
+
+    async def ping(self) -> None:
+        """Check that the store can keep a file now: its folder exists (made if missing) and takes a write.
+
+        Raises:
+            FileStoreUnavailableError: the folder cannot be made or written (read-only, full, no permission).
+        """
+        await anyio.to_thread.run_sync(self._ping)
+
+    def _ping(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root, prefix=".ping-"):
+                pass
+        except OSError as error:
+            raise FileStoreUnavailableError(
+                f"the file folder {self.root} cannot be written: {error.strerror or error}"
+            ) from error
 
     def path_of(self, ref: FileRef) -> Path:
         return self.root / ref.file[:2] / f"{ref.file}.{ref.extension}"

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from shenbao.metrics import count_sms_sent
 from shenbao.notify.sms import Gateway, GatewayError, Sms
 from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.store import Database
@@ -151,6 +152,7 @@ class PhoneVerifier:
             await self.gateway.send(message)
         except GatewayError as error:
             raise VerificationRefused("短信没有发出去，请稍后再试") from error
+        count_sms_sent(message.template)
 
     async def verify(self, *, scope: str, phone: str, code: str) -> None:
         """Check ``code`` for ``phone`` in ``scope``; on success the phone counts as verified for that scope.
