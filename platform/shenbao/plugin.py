@@ -187,8 +187,8 @@ class ShenbaoPlugin(InitPlugin):
             SettingsError: a key, the secret or the SMS gateway is missing or unusable.
             PackError: a pack is missing, a form does not lint, or a form's applications would reach no handler.
         """
-        self._check_settings()
         configure_logging(self.settings.log_format, probes=probe_paths(self.path))  # uvicorn's set-up is done
+        self._check_settings()
         async with AsyncExitStack() as opened:
             database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
             opened.push_async_callback(database.close)

@@ -43,7 +43,8 @@ CURRENT_REQUEST_ID: ContextVar[str] = ContextVar("shenbao_request_id", default="
 """The id of the request being served in this context (``""`` outside one)."""
 _OURS: Final = "_shenbao_json"
 """Marks the handler :func:`configure_logging` installs, so starting twice replaces it instead of adding one."""
-_UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+_PRINTING = ("uvicorn", "uvicorn.error", "uvicorn.access", "litestar")
+"""Loggers that uvicorn and Litestar give handlers of their own: in JSON mode their records go to the root's."""
 
 
 class RequestIdMiddleware:
@@ -114,8 +115,9 @@ def configure_logging(log_format: str, *, probes: Collection[str] = ()) -> None:
     """Set up the process's logging for the platform: JSON lines on stderr for ``json``; for either format,
     uvicorn's access lines of successful ``probes`` dropped.
 
-    With ``json`` the root logger gets one handler (JSON lines with the request id, at INFO) instead of its
-    others, and uvicorn's loggers hand their records to it instead of printing them in their own format.
+    With ``json`` the root logger gets one handler (JSON lines with the request id, at INFO) instead of those that
+    printed to the terminal, and uvicorn's and Litestar's loggers hand their records to it instead of printing
+    them in their own format (a file handler or a test's capture is left in place).
     Calling it again replaces what it installed.
 
     Args:
@@ -139,7 +141,7 @@ def configure_logging(log_format: str, *, probes: Collection[str] = ()) -> None:
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    for name in _UVICORN:
+    for name in _PRINTING:
         logger = logging.getLogger(name)
         for old in [each for each in logger.handlers if _console(each)]:
             logger.removeHandler(old)
@@ -148,8 +150,8 @@ def configure_logging(log_format: str, *, probes: Collection[str] = ()) -> None:
 
 def _console(handler: logging.Handler) -> bool:
     """Whether ``handler`` prints to the terminal (or is the one installed here before)."""
-    if getattr(handler, _OURS, False):
-        return True
+    if getattr(handler, _OURS, False) or type(handler).__module__.startswith("litestar.logging"):
+        return True  # Litestar's default logging prints through a queue to stderr
     stream = getattr(handler, "stream", None)
     return type(handler) is logging.StreamHandler and stream in (
         sys.stderr,
