@@ -3,6 +3,7 @@ probes' successful access lines left out; a hostile ``X-Request-ID`` replaced.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -32,10 +34,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> object:
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """``uvicorn --factory shenbao.app:create_app`` in its own process, logging JSON lines to a file."""
-    import asyncio
-
     url = f"sqlite:///{tmp_path / 'served.db'}"
     asyncio.run(store.migrate_url(url))
     keys = dict(line.split("=", 1) for line in key_file_lines().splitlines())
@@ -103,7 +103,7 @@ def test_json_lines_carry_the_request_id_of_the_response(served: tuple[str, Path
     assert not any("/healthz" in str(line["message"]) or "/readyz" in str(line["message"]) for line in access)
     started = [line for line in lines if line["logger"] == "uvicorn.error"]
     assert any("Application startup complete" in str(line["message"]) for line in started)
-    assert any(line["logger"].startswith("shenbao") for line in lines)  # type: ignore[attr-defined]
+    assert any(str(line["logger"]).startswith("shenbao") for line in lines)
 
 
 def test_a_json_line_holds_the_traceback_and_chinese_as_written() -> None:

@@ -168,7 +168,8 @@ def test_the_token_guards_metrics_when_set(settings: Settings) -> None:
         refused = client.get("/metrics", headers={"Authorization": "Bearer wrong"})
         assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
         assert "shenbao_outbox_messages" not in refused.text
-        assert "shenbao_outbox_messages" in scrape(client, Authorization="Bearer scrape-me-7f3a").__repr__()
+        allowed = scrape(client, Authorization="Bearer scrape-me-7f3a")
+        assert value(allowed, "shenbao_database_readings_ok") == 1
 
 
 _COUNT_ONE = "from shenbao.metrics import count_sms_sent, SWAP_SECONDS; count_sms_sent('c.new_application'); SWAP_SECONDS.observe(0.002)"
