@@ -9,18 +9,23 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from shenbao import store
 from shenbao.app import create_app
 from shenbao.plugin import ShenbaoPlugin
 from shenbao.settings import Settings
 from shenbao.store.schema import STEPS
 from shenbao.web.ops import health
 from shenbao.web.services import Services
+from tests.support.keys import TEST_KEYS
 
 Client = TestClient[Litestar]
 CHECKS = ["database", "schema", "keys", "files"]
@@ -142,3 +147,38 @@ def test_readyz_before_the_platform_started(settings: Settings) -> None:
     assert response.status_code == 503
     assert all(value.startswith("not started") for value in response.json()["checks"].values())
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.postgres
+def test_readyz_503_while_postgresql_refuses_connections_and_ready_again_after(
+    postgres_database_url: str, tmp_path: Path
+) -> None:
+    url = postgres_database_url
+    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    name = urlsplit(url).path.lstrip("/")
+    asyncio.run(_admin(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
+    asyncio.run(store.migrate_url(url))
+    settings = Settings(database_url=url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        assert client.get("/readyz").status_code == 200
+        cut = (
+            f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        )
+        asyncio.run(_admin(admin, *cut))
+        try:
+            checks = _not_ready(client)
+            assert checks["database"].startswith(("does not answer", "no answer within")), checks
+            assert checks["schema"] == "not checked: the database does not answer"
+        finally:
+            asyncio.run(_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        assert client.get("/readyz").status_code == 200  # the pool connects again: no restart needed
+
+
+async def _admin(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(url, timeout=5)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
