@@ -10,6 +10,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from shenbao import __version__
 from shenbao.plugin import ShenbaoPlugin
 from shenbao.settings import Settings
+from shenbao.web.ops import probe_paths
+from shenbao.web.ops.logs import configure_logging
 from shenbao.web.pages import SKIP_COMPRESSION
 
 __all__ = ["create_app"]
@@ -18,7 +20,7 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the standalone app from ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings.from_env()
-    return Litestar(
+    app = Litestar(
         plugins=[ShenbaoPlugin(settings)],
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=512, gzip_compress_level=6, exclude_opt_key=SKIP_COMPRESSION
@@ -31,3 +33,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    # Now, not only at start-up: under ``uvicorn --factory`` its own lines before the start are JSON too.
+    configure_logging(settings.log_format, probes=probe_paths(""))
+    return app

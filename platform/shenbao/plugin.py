@@ -60,6 +60,9 @@ from shenbao.web.admin import admin_router
 from shenbao.web.admin.preview import PREVIEW_PATH
 from shenbao.web.api.router import api_router
 from shenbao.web.farmer.router import farmer_router
+from shenbao.web.ops import ops_router, probe_paths
+from shenbao.web.ops.logs import RequestIdMiddleware, configure_logging
+from shenbao.web.ops.prometheus import ObservedRoutes, prometheus_config
 from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.security import ResponseHeaders, content_security_policy, inline_script_hashes, request_id
@@ -180,6 +183,7 @@ class ShenbaoPlugin(InitPlugin):
             SettingsError: a key, the secret or the SMS gateway is missing or unusable.
             PackError: a pack is missing, a form does not lint, or a form's applications would reach no handler.
         """
+        configure_logging(self.settings.log_format, probes=probe_paths(self.path))  # uvicorn's set-up is done
         self._check_settings()
         async with AsyncExitStack() as opened:
             database = await store.open_database(self.settings.database_url, keys=self.settings.keys)
@@ -328,6 +332,7 @@ class ShenbaoPlugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Mount the platform into the host's configuration, one concern a step."""
         self._configure_routes(app_config)
+        self._configure_ops(app_config)
         self._configure_headers(app_config)
         self._configure_compression(app_config)
         app_config.lifespan.append(self.lifespan)
@@ -348,11 +353,25 @@ class ShenbaoPlugin(InitPlugin):
                 widget_router(self.settings),
             ],
             dependencies={"services": Provide(self.fresh_services)},
+            middleware=[prometheus_config().middleware, ObservedRoutes],
             before_request=_before_request,
             after_request=remember_language,
             exception_handlers=self._exception_handlers(),
         )
         app_config.route_handlers.append(router)
+
+    def _configure_ops(self, app_config: AppConfig) -> None:
+        """``<path>/healthz``, ``<path>/readyz`` and ``<path>/metrics`` beside the platform's router (none of its
+        hooks and dependencies), and the request id in every log record (the host's requests' too)."""
+        app_config.route_handlers.append(
+            ops_router(
+                self.path,
+                services_of=lambda request: request.app.state.get(self.state_key),
+                ping_files=lambda services: FileStore.for_settings(services.settings).ping,
+                metrics_token=self.settings.metrics_token,
+            )
+        )
+        app_config.middleware.insert(0, RequestIdMiddleware)
 
     @staticmethod
     def _static_files() -> Router:

@@ -13,6 +13,7 @@ from shenbao.privacy.keyring import Keyring, KeyringError
 __all__ = [
     "DEVELOPMENT_GATEWAYS",
     "FILE_STORES",
+    "LOG_FORMATS",
     "MIN_SECRET_LENGTH",
     "NO_SECRET_KEY",
     "NO_SMS_GATEWAY",
@@ -31,6 +32,8 @@ SMS_GATEWAYS = ("database", "console", "aliyun")
 DEVELOPMENT_GATEWAYS = ("database", "console")
 """Gateways that send nothing: for the demo and trials, never chosen for a server by default."""
 MIN_SECRET_LENGTH = 32
+LOG_FORMATS = ("text", "json")
+"""The values ``SHENBAO_LOG_FORMAT`` takes."""
 NO_SECRET_KEY = (
     "SHENBAO_SECRET_KEY is not set: it signs the farmers' cookies and digests their verification codes, and "
     "every process of one platform needs the same one, kept across restarts. Set it to a random string of at "
@@ -209,6 +212,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ``SHENBAO_S3_ACCESS_KEY_ID``, ``SHENBAO_S3_SECRET_ACCESS_KEY`` (all required), ``SHENBAO_S3_PREFIX``
         (optional: a folder in the bucket) and ``SHENBAO_S3_VIRTUAL_HOSTED`` (``1``: the bucket in the host
         name, as Aliyun OSS wants; the endpoint then names it): see :class:`S3Files`.
+    ``SHENBAO_LOG_FORMAT``
+        ``json``: every log line is one JSON object (time, level, logger, message, request id), uvicorn's own
+        lines included; ``text`` (the default) leaves logging as the server set it up.
+    ``SHENBAO_METRICS_TOKEN``
+        when set, ``/metrics`` answers only a request with ``Authorization: Bearer <token>``; unset, it answers
+        anyone who reaches it (the proxy must not route it from outside).
     """
 
     database_url: str
@@ -236,6 +245,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Served over HTTPS: ``Secure`` cookies and HSTS (``SHENBAO_HTTPS``)."""
     s3: S3Files | None = None
     """The bucket pictures are kept in (``SHENBAO_FILE_STORE=s3``); ``None``: the data folder's ``files``."""
+    log_format: str = "text"
+    """``text`` or ``json`` (``SHENBAO_LOG_FORMAT``)."""
+    metrics_token: str = ""
+    """The bearer token ``/metrics`` asks for (``SHENBAO_METRICS_TOKEN``); empty: it asks for none."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -267,6 +280,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             keys=_keys_from_env(env),
             https=_flag(env, "SHENBAO_HTTPS", default=False),
             s3=_s3_from_env(env),
+            log_format=_log_format(env),
+            metrics_token=env.get("SHENBAO_METRICS_TOKEN", "").strip(),
         )
 
     @property
@@ -317,6 +332,15 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name} 不能是“{raw}”：请设为 1（开）或 0（关）")
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    raw = env.get("SHENBAO_LOG_FORMAT", "").strip().lower() or "text"
+    if raw not in LOG_FORMATS:
+        raise SettingsError(
+            f"SHENBAO_LOG_FORMAT 不能是“{raw}”：请设为 text（默认，给人看）或 json（每行一个 JSON 对象）"
+        )
+    return raw
 
 
 def _keys_from_env(env: Mapping[str, str]) -> Keyring | None:

@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from shenbao.jobs import PeriodicJob
+from shenbao.metrics import count_sms_sent
 from shenbao.notify.sms import Gateway, GatewayError, MessageRefused, Sms
 from shenbao.store import Database
 from shenbao.store.outbox import OutboxMessage, claim_due, mark_failed, mark_sent, release
@@ -95,6 +96,7 @@ async def _send_claimed(db: Database, gateway: Gateway, claimed: list[OutboxMess
                 log.warning("SMS %d failed (retry in %s): %s", message.id, delay, error)
             continue
         await mark_sent(db, message.id, now=now)
+        count_sms_sent(message.template)
         sent += 1
     return sent
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from shenbao.metrics import count_sms_sent
 from shenbao.notify.sms import Gateway, GatewayError, Sms
 from shenbao.notify.templates import OTP_TEMPLATE
 from shenbao.store import Database
@@ -156,6 +157,7 @@ class PhoneVerifier:
             digest = phone_digests(self.database.require_keys(), message.phone)[0]
             await clear_tries(self.database, f"otp.resend:{digest}")
             raise VerificationRefused("短信没有发出去，请再点一次“发送验证码”") from error
+        count_sms_sent(message.template)
 
     async def verify(self, *, scope: str, phone: str, code: str) -> None:
         """Check ``code`` for ``phone`` in ``scope``; on success the phone counts as verified for that scope.

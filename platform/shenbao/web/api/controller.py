@@ -25,6 +25,7 @@ from shenbao.cases.phones import with_phone_checks
 from shenbao.forms import CompiledForm, Evaluation, evaluate, text_of
 from shenbao.forms.rules import rule_source
 from shenbao.forms.values import is_mobile, normalise_phone
+from shenbao.metrics import OBSERVED
 from shenbao.notify.otp import VerificationRefused
 from shenbao.web.api.body import ApiRequest
 from shenbao.web.posted import client_address
@@ -256,6 +257,7 @@ class ApiController(Controller):
         "/forms/{form_id:str}/submissions",
         summary="Submit an application; a retry with the same Idempotency-Key returns the same application",
         status_code=HTTP_201_CREATED,
+        opt={OBSERVED: "submit"},
         responses={
             **_STORE,
             409: _error(

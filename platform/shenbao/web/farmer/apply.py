@@ -27,6 +27,7 @@ from shenbao.cases.drafts import Carried, draft_on_current, take_carried
 from shenbao.cases.phones import mark_unverified, verified_phones
 from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, evaluate
+from shenbao.metrics import OBSERVED
 from shenbao.web.answers import FormData
 from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.farmer.guide import guide_html, qr_region, refusal_for
@@ -243,7 +244,12 @@ class FarmerController(Controller):
         response = await post_section(services, flow, section_id, data, evaluator)
         return self._with_cookie(response, services, token)
 
-    @post("/f/{form_id:str}/s/{section_id:str}/answer", name="farmer:answer", status_code=HTTP_200_OK)
+    @post(
+        "/f/{form_id:str}/s/{section_id:str}/answer",
+        name="farmer:answer",
+        status_code=HTTP_200_OK,
+        opt={OBSERVED: "swap"},
+    )
     async def answer(
         self,
         services: NamedDependency[Services],
@@ -300,7 +306,7 @@ class FarmerController(Controller):
             updated=updated,
         )
 
-    @post("/f/{form_id:str}/submit", name="farmer:submit", status_code=HTTP_200_OK)
+    @post("/f/{form_id:str}/submit", name="farmer:submit", status_code=HTTP_200_OK, opt={OBSERVED: "submit"})
     async def submit(
         self, services: NamedDependency[Services], request: Request[Any, Any, Any], form_id: FromPath[str]
     ) -> Response[Any]:
