@@ -97,11 +97,12 @@ async def save_draft(
         updated_at=_now(),
     )
     row = Draft(**{**msgspec.structs.asdict(draft), "answers": seal_answers(answers, personal, db.keys)})
-    await Draft.insert(row).on_conflict(
-        target=(Draft.token, Draft.form_id),
-        action="DO UPDATE",
-        values=[Draft.form_version, Draft.answers, Draft.section, Draft.updated_at],
-    )
+    with db.on_loop():  # one row by its unique key
+        await Draft.insert(row).on_conflict(
+            target=(Draft.token, Draft.form_id),
+            action="DO UPDATE",
+            values=[Draft.form_version, Draft.answers, Draft.section, Draft.updated_at],
+        )
     return draft
 
 
@@ -117,12 +118,13 @@ async def load_draft(db: Database, token: str, form_id: str) -> DraftRecord | No
         The draft, or ``None`` when there is none (never saved, submitted, or deleted).
     """
     db.check_bound()
-    row = (
-        await Draft.select(*_DRAFT_COLUMNS)
-        .where((Draft.token == token) & (Draft.form_id == form_id))
-        .first()
-        .output(load_json=True)
-    )
+    with db.on_loop():  # one row by its unique key
+        row = (
+            await Draft.select(*_DRAFT_COLUMNS)
+            .where((Draft.token == token) & (Draft.form_id == form_id))
+            .first()
+            .output(load_json=True)
+        )
     if row is None:
         return None
     return msgspec.convert({**row, "answers": open_answers(row["answers"], db.keys)}, DraftRecord)
