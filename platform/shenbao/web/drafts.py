@@ -1,4 +1,10 @@
-"""The draft cookie: it ties a phone to its unfinished applications, one draft per form."""
+"""The draft cookie: it ties a phone to its unfinished applications, one draft per form.
+
+A section page gives it to a browser that has none, before any answer is saved: every request that page makes
+(its answers, the phone's "发送验证码" and "验证", an upload) then carries one token, whichever comes back first.
+A cookie is not a draft: until an answer is saved there is no draft row, and everything that needs a draft (the
+guide's wait, uploads, submit) treats the browser as one that has not started.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,16 @@ import secrets
 from typing import Any
 
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 
-__all__ = ["DRAFT_COOKIE", "draft_scope", "draft_token", "new_draft_token", "remember_draft"]
+__all__ = [
+    "DRAFT_COOKIE",
+    "draft_cookie",
+    "draft_scope",
+    "draft_token",
+    "new_draft_token",
+    "remember_draft",
+]
 
 DRAFT_COOKIE = "sb_draft"
 _MAX_AGE = 60 * 60 * 24 * 60  # a farmer may come back weeks later
@@ -22,11 +36,16 @@ def draft_token(request: Request[Any, Any, Any]) -> str | None:
     return request.cookies.get(DRAFT_COOKIE) or None
 
 
-def remember_draft(response: Response[Any], base: str, token: str) -> Response[Any]:
-    """Set the draft cookie on ``response``: HttpOnly, SameSite=Lax, for the platform's path only."""
-    response.set_cookie(
-        DRAFT_COOKIE, token, max_age=_MAX_AGE, httponly=True, samesite="lax", path=base or "/"
+def draft_cookie(base: str, token: str) -> Cookie:
+    """The draft cookie: HttpOnly, SameSite=Lax, for the platform's path only, kept for sixty days."""
+    return Cookie(
+        key=DRAFT_COOKIE, value=token, max_age=_MAX_AGE, httponly=True, samesite="lax", path=base or "/"
     )
+
+
+def remember_draft(response: Response[Any], base: str, token: str) -> Response[Any]:
+    """Set the draft cookie on ``response`` (:func:`draft_cookie`)."""
+    response.set_cookie(draft_cookie(base, token))
     return response
 
 

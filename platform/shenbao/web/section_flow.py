@@ -202,10 +202,11 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: Pos
     received = await received_section_answers(
         services.widgets_of(form.id), form, section_id, posted, services.settings, gate=_gate(services, flow)
     )
-    answers = merge(flow.draft, received)
-    await store.save_draft(
-        services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+    # Merged in the database: an answer posted at the same moment for the same draft is not lost.
+    saved = await store.save_draft_changes(
+        services.database, flow.token, form.id, form.version, received, section_id, personal=form.personal
     )
+    answers = dict(saved.answers)
     before, after = evaluate(form, flow.draft), evaluate(form, answers)
     set_page_facts(**{**page_facts(), "form_id": form.id})  # a household check's facts stay
     shown_before, shown_after = set(before.visible), set(after.visible)

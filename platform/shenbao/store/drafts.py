@@ -1,0 +1,226 @@
+"""The drafts: the answers of a form not yet submitted, kept per browser token and form.
+
+Every answer a farmer gives reads and writes its draft, so these are the platform's busiest statements: each is
+one row found by its unique key, run on the event loop on SQLite when the database lets it start at once
+(:meth:`~shenbao.store.database.Database.on_loop`). Identity numbers and phones are sealed in the row
+(:mod:`.sealing`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from piccolo.columns import Column
+
+from shenbao.forms.personal import PersonalFields
+from shenbao.store.database import Database
+from shenbao.store.records import DraftRecord
+from shenbao.store.sealing import open_answers, seal_answers
+from shenbao.store.tables import Draft
+
+__all__ = [
+    "delete_draft",
+    "delete_draft_rows",
+    "draft_exists",
+    "load_draft",
+    "save_draft",
+    "save_draft_changes",
+]
+
+_DRAFT_COLUMNS: tuple[Column, ...] = tuple(
+    column for column in Draft._meta.columns if column._meta.name in DraftRecord.__struct_fields__
+)
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+_EMPTY: tuple[Any, ...] = (None, [], "")
+
+
+async def save_draft(
+    db: Database,
+    token: str,
+    form_id: str,
+    form_version: int,
+    answers: Mapping[str, Any],
+    section: str,
+    *,
+    personal: PersonalFields,
+) -> DraftRecord:
+    """Save the answers of a form being filled, replacing the draft this token had for this form.
+
+    Args:
+        db: the open database.
+        token: the browser's draft token.
+        form_id: the form being filled.
+        form_version: the version the answers were given for.
+        answers: question id to answer (JSON-compatible values).
+        section: the id of the section the farmer is on.
+        personal: where the form's identity numbers and phones are (``form.personal``): sealed in the row.
+
+    Returns:
+        The draft as saved (with clear answers).
+
+    Raises:
+        KeysMissingError: there is an identity number or phone to seal and the database has no keys.
+    """
+    db.check_bound()
+    draft = DraftRecord(
+        token=token,
+        form_id=form_id,
+        form_version=form_version,
+        answers=dict(answers),
+        section=section,
+        updated_at=_now(),
+    )
+    row = Draft(**{**msgspec.structs.asdict(draft), "answers": seal_answers(answers, personal, db.keys)})
+    with db.on_loop():  # one row by its unique key
+        await Draft.insert(row).on_conflict(
+            target=(Draft.token, Draft.form_id),
+            action="DO UPDATE",
+            values=[Draft.form_version, Draft.answers, Draft.section, Draft.updated_at],
+        )
+    return draft
+
+
+async def load_draft(db: Database, token: str, form_id: str) -> DraftRecord | None:
+    """Return the draft this token has for this form, if any.
+
+    Args:
+        db: the open database.
+        token: the browser's draft token.
+        form_id: the form.
+
+    Returns:
+        The draft, or ``None`` when there is none (never saved, submitted, or deleted).
+    """
+    db.check_bound()
+    with db.on_loop():  # one row by its unique key
+        row = (
+            await Draft.select(*_DRAFT_COLUMNS)
+            .where((Draft.token == token) & (Draft.form_id == form_id))
+            .first()
+            .output(load_json=True)
+        )
+    if row is None:
+        return None
+    return msgspec.convert({**row, "answers": open_answers(row["answers"], db.keys)}, DraftRecord)
+
+
+async def draft_exists(db: Database, token: str, form_id: str) -> bool:
+    """Whether this token has a draft of this form (read without opening its answers)."""
+    db.check_bound()
+    return bool(await Draft.exists().where((Draft.token == token) & (Draft.form_id == form_id)))
+
+
+async def delete_draft(db: Database, token: str, form_id: str) -> bool:
+    """Delete the draft this token has for this form.
+
+    Args:
+        db: the open database.
+        token: the browser's draft token.
+        form_id: the form.
+
+    Returns:
+        Whether there was a draft to delete.
+    """
+    db.check_bound()
+    return await delete_draft_rows(token, form_id)
+
+
+async def save_draft_changes(
+    db: Database,
+    token: str,
+    form_id: str,
+    form_version: int,
+    changes: Mapping[str, Any],
+    section: str,
+    *,
+    personal: PersonalFields,
+) -> DraftRecord:
+    """Lay ``changes`` over the draft in one statement, making the draft if there is none, and return it.
+
+    The answers are merged in the database, not read, merged and written back: two answers posted at the same
+    moment for the same draft (two taps, two tabs) both stay. An emptied answer (``None``, ``[]``, ``""``)
+    removes the question's answer.
+
+    Args:
+        db: the open database.
+        token: the browser's draft token.
+        form_id: the form being filled.
+        form_version: the version the answers were given for.
+        changes: question id to its new answer (JSON-compatible values), for the questions the post carried.
+        section: the id of the section the farmer is on.
+        personal: where the form's identity numbers and phones are (``form.personal``): sealed in the row.
+
+    Returns:
+        The draft as it now is, with every answer in it (clear), those of any concurrent post included.
+
+    Raises:
+        ValueError: a question id is not a plain name (ids come from the form's definition).
+        KeysMissingError: there is an identity number or phone to seal and the database has no keys.
+    """
+    db.check_bound()
+    for key in changes:
+        if not _KEY.match(key):
+            raise ValueError(f"not a question id: {key!r}")
+    kept = {key: value for key, value in changes.items() if value not in _EMPTY}
+    removed = [key for key, value in changes.items() if value in _EMPTY]
+    sealed = seal_answers(kept, personal, db.keys)
+    encoded = msgspec.json.encode(sealed).decode()
+    now = _now()
+    args: list[Any] = []
+    if db.kind == "sqlite":
+        merged = "draft.answers"
+        if removed:
+            merged = f"json_remove({merged}, {', '.join('{}' for _ in removed)})"
+            args += [f'$."{key}"' for key in removed]
+        if kept:
+            merged = f"json_set({merged}, {', '.join('{}, json({})' for _ in sealed)})"
+            for key, value in sealed.items():
+                args += [f'$."{key}"', msgspec.json.encode(value).decode()]
+        insert = "{}"
+    else:
+        merged, insert = "(draft.answers - {}::text[]) || {}::jsonb", "{}::jsonb"
+        args += [removed, encoded]
+    rows = await _fetch_on_loop(
+        db,
+        "INSERT INTO draft (token, form_id, form_version, answers, section, updated_at) "
+        f"VALUES ({{}}, {{}}, {{}}, {insert}, {{}}, {{}}) "
+        "ON CONFLICT (token, form_id) DO UPDATE SET "
+        f"answers = {merged}, form_version = excluded.form_version, section = excluded.section, "
+        "updated_at = excluded.updated_at RETURNING answers",
+        token,
+        form_id,
+        form_version,
+        encoded,
+        section,
+        now,
+        *args,
+    )
+    stored = rows[0]["answers"]
+    answers = msgspec.json.decode(stored) if isinstance(stored, str | bytes) else stored
+    return DraftRecord(
+        token=token,
+        form_id=form_id,
+        form_version=form_version,
+        answers=open_answers(answers, db.keys),
+        section=section,
+        updated_at=now,
+    )
+
+
+async def delete_draft_rows(token: str, form_id: str) -> bool:
+    """Delete the draft row (joining the caller's transaction, if any); whether there was one."""
+    rows = await Draft.delete().where((Draft.token == token) & (Draft.form_id == form_id)).returning(Draft.id)
+    return bool(rows)
+
+
+async def _fetch_on_loop(db: Database, template: str, *args: Any) -> list[dict[str, Any]]:
+    with db.on_loop():  # one row by its unique key
+        return await db.fetch(template, *args)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
