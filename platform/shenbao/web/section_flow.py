@@ -207,7 +207,7 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: Pos
         services.database, flow.token, form.id, form.version, received, section_id, personal=form.personal
     )
     answers = dict(saved.answers)
-    before, after = evaluate(form, flow.draft), evaluate(form, answers)
+    before, after = services.evaluations.of(form, flow.draft), services.evaluations.of(form, answers)
     set_page_facts(**{**page_facts(), "form_id": form.id})  # a household check's facts stay
     shown_before, shown_after = set(before.visible), set(after.visible)
     blocks, error_blocks = [], []
