@@ -127,7 +127,9 @@ def http_sanity(targets: list[Target]) -> dict[str, Wire]:
     if CHECKED in replies[first.name].text:
         raise RuntimeError("a first visit got someone's answers")
     again = fetch(HOST, first.port, "GET", first.path, headers=first.headers)
-    _fresh_draft_cookies(replies[first.name].cookies(), again.cookies(), again.text == replies[first.name].text)
+    _fresh_draft_cookies(
+        replies[first.name].cookies(), again.cookies(), again.text == replies[first.name].text
+    )
     if SHOWN not in replies[first.name].text:
         raise RuntimeError("a first visit got the guide, not the form page (is the guide mark signed right?)")
     if CHECKED not in replies[draft.name].text:
@@ -357,7 +359,6 @@ def main() -> int:
     generator = load_generator(CONNECTIONS, args.client)
     http_series, _ = measure_http(generator, http_rounds, http_seconds, warmup)
     rows = http_rows(http_series)
-    explain = any(row.passed is False for row in rows)
     notes = http_notes(http_series, generator, http_rounds, http_seconds, warmup)
 
     with temp_dir() as directory:

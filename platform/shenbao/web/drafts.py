@@ -8,6 +8,7 @@ guide's wait, uploads, submit) treats the browser as one that has not started.
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -17,6 +18,7 @@ from litestar.datastructures import Cookie
 __all__ = [
     "DRAFT_COOKIE",
     "draft_cookie",
+    "draft_cookie_header",
     "draft_scope",
     "draft_token",
     "new_draft_token",
@@ -25,6 +27,8 @@ __all__ = [
 
 DRAFT_COOKIE = "sb_draft"
 _MAX_AGE = 60 * 60 * 24 * 60  # a farmer may come back weeks later
+_PLAIN = re.compile(r"[A-Za-z0-9_\-]{1,128}")  # what new_draft_token() makes: nothing to quote
+_PATH = re.compile(r"[A-Za-z0-9_\-/.]*")
 
 
 def new_draft_token() -> str:
@@ -41,6 +45,17 @@ def draft_cookie(base: str, token: str) -> Cookie:
     return Cookie(
         key=DRAFT_COOKIE, value=token, max_age=_MAX_AGE, httponly=True, samesite="lax", path=base or "/"
     )
+
+
+def draft_cookie_header(base: str, token: str) -> str:
+    """The ``Set-Cookie`` value of :func:`draft_cookie`, written out directly for a plain token and path.
+
+    Every section page sends it; formatting it through ``http.cookies`` costs a fifth of a shared page's time.
+    A token or path that would need quoting (a cookie a browser made up) goes the library's way.
+    """
+    if _PLAIN.fullmatch(token) and _PATH.fullmatch(base):
+        return f"{DRAFT_COOKIE}={token}; HttpOnly; Max-Age={_MAX_AGE}; Path={base or '/'}; SameSite=lax"
+    return draft_cookie(base, token).to_header(header="").strip()
 
 
 def remember_draft(response: Response[Any], base: str, token: str) -> Response[Any]:

@@ -28,7 +28,7 @@ from shenbao.cases.phones import mark_unverified, verified_phones
 from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.web.answers import FormData
-from shenbao.web.drafts import draft_cookie, draft_scope, draft_token, new_draft_token, remember_draft
+from shenbao.web.drafts import draft_cookie_header, draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.farmer.guide import guide_html, qr_region, refusal_for
 from shenbao.web.farmer.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
@@ -175,19 +175,19 @@ class FarmerController(Controller):
         token, answers, section, updated = await self._draft(services, request, form, tell=True)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
             return html_response(request, refusal.html, cookies=refusal.cookies())
-        cookies = [draft_cookie(services.base, token)]
+        cookie = [draft_cookie_header(services.base, token)]
         if not answers and not updated and not set(request.query_params) - {"lang"}:
             # A first visit: the same page for everyone, rendered once.
             set_page_facts(form_id=form.id)
             key = ("section", form.id, form.version, section_id, current_language())
             page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
-            return html_response(request, page, cookies=cookies)
+            return html_response(request, page, set_cookies=cookie)
         region = qr_region(request.query_params.get("region"))
         evaluation = await _evaluated(services, form, answers, token, region=region)
         html = self._render_section(
             services, form, section_id, answers, evaluation, region=region, updated=updated
         )
-        return html_response(request, html, cookies=cookies)
+        return html_response(request, html, set_cookies=cookie)
 
     def _render_section(
         self,
@@ -350,7 +350,7 @@ async def _evaluated(
 
     It also tells the widgets about the page: its form, the draft's verified phones, a QR code's village.
     """
-    evaluation = evaluate(form, answers)
+    evaluation = services.evaluations.of(form, answers)  # often the farmer's last swap's "after"
     facts: dict[str, Any] = {"form_id": form.id}
     if region:
         facts["preset_region"] = region  # the region widget shows this village already chosen
