@@ -115,3 +115,21 @@ async def test_simultaneous_changes_to_one_draft_all_stay(db: Database) -> None:
 async def test_a_question_id_that_is_not_a_name_is_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="not a question id"):
         await save_draft_changes(db, "t", "f", 1, {'q1"]': "x"}, "a", personal=PERSONAL)
+
+
+async def test_only_the_drafts_own_commit_skips_the_wait_for_the_disk(db: Database) -> None:
+    """A draft's commit does not wait for an fsync; nothing else's does not either (no setting leaks)."""
+    for number in range(5):
+        await save_draft_changes(db, f"t{number}", "f", 1, {"q1": "x"}, "a", personal=PERSONAL)
+    if db.kind == "postgres":
+        for _ in range(5):  # whichever pooled connection answers
+            assert (await db.fetch("SHOW synchronous_commit"))[0]["synchronous_commit"] == "on"
+        async with db.transaction():
+            await save_draft_changes(db, "t-in", "f", 1, {"q1": "y"}, "a", personal=PERSONAL)
+            assert (await db.fetch("SHOW synchronous_commit"))[0]["synchronous_commit"] == "on"
+    else:
+        assert (await db.fetch("PRAGMA synchronous"))[0]["synchronous"] == 2  # FULL, as before
+        with db.on_loop():
+            assert (await db.fetch("PRAGMA synchronous"))[0]["synchronous"] == 1  # NORMAL, the loop's own
+    loaded = await load_draft(db, "t4", "f")
+    assert loaded is not None and loaded.answers == {"q1": "x"}
