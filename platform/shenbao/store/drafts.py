@@ -124,7 +124,8 @@ async def load_draft(db: Database, token: str, form_id: str) -> DraftRecord | No
 async def draft_exists(db: Database, token: str, form_id: str) -> bool:
     """Whether this token has a draft of this form (read without opening its answers)."""
     db.check_bound()
-    return bool(await Draft.exists().where((Draft.token == token) & (Draft.form_id == form_id)))
+    with db.on_loop():  # one row by its unique key
+        return bool(await Draft.exists().where((Draft.token == token) & (Draft.form_id == form_id)))
 
 
 async def delete_draft(db: Database, token: str, form_id: str) -> bool:
