@@ -24,12 +24,12 @@ from shenbao.forms.personal import PersonalFields
 from shenbao.store.database import Database, Transaction
 from shenbao.store.drafts import (
     delete_draft,
-    delete_draft_rows,
     draft_exists,
     load_draft,
     save_draft,
     save_draft_changes,
 )
+from shenbao.store.drafts import delete_draft_rows as _delete_draft_rows
 from shenbao.store.receipts import new_receipt_number, parse_receipt
 from shenbao.store.records import ApplicationRecord
 from shenbao.store.sealing import applicant_digests, application_record, seal_answers
@@ -136,7 +136,7 @@ async def submit_application(
             }
             created, existing = await _insert_application(db, transaction, fields, dict(answers))
         if draft_token is not None:
-            await delete_draft_rows(draft_token, form_id)
+            await _delete_draft_rows(draft_token, form_id)
     if created is not None:
         return created, True
     if existing is None:  # cannot happen: the key's unique violation means its row is committed
