@@ -156,9 +156,10 @@ async def post_section(
     ]
     nav = (posted.fields.get("nav") or ["next"])[0]
     if nav == "stay" or codes.pressed:
-        await store.save_draft(
-            services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+        saved = await store.save_draft_changes(
+            services.database, flow.token, form.id, form.version, received, section_id, personal=form.personal
         )
+        answers = dict(saved.answers)
         # Still on the page, as after an htmx swap: what is not done yet (a phone not verified, a question not
         # answered) is said on "下一步", not while the farmer is still at it.
         shown = evaluate(form, answers)
@@ -172,14 +173,16 @@ async def post_section(
     else:
         landing = neighbour(form, evaluation, section_id, +1)
         target = f"{flow.url}/s/{landing}{query}" if landing else f"{flow.url}/review"
-    await store.save_draft(
-        services.database,
-        flow.token,
-        form.id,
-        form.version,
-        answers,
-        landing or section_id,
-        personal=form.personal,
+    await (
+        store.save_draft_changes(  # merged in the database, as every answer is: none posted meanwhile is lost
+            services.database,
+            flow.token,
+            form.id,
+            form.version,
+            received,
+            landing or section_id,
+            personal=form.personal,
+        )
     )
     if not target:
         return section_page(
