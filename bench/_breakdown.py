@@ -20,11 +20,14 @@ from typing import Any
 # (module path, attribute, label). Async functions are timed to completion; sequential requests make
 # their wall time their own. A part the platform does not have (any more) is skipped.
 PARTS: list[tuple[str, str, str]] = [
-    ("shenbao.store", "load_draft", "draft read (SQLite)"),
-    ("shenbao.store", "save_draft", "draft write (SQLite)"),
+    ("shenbao.store", "load_draft", "draft read (database)"),
+    ("shenbao.store", "save_draft", "draft write (database)"),
+    ("shenbao.store", "save_draft_changes", "draft write (database)"),
     ("shenbao.web.farmer.apply", "_form_data", "form body parsing"),
     ("shenbao.web.farmer.apply", "evaluate", "evaluate()"),
-    ("shenbao.web.farmer.apply", "verified_phones", "phone checks (SQLite)"),
+    ("shenbao.web.section_flow", "evaluate", "evaluate()"),
+    ("shenbao.web.evaluations", "evaluate", "evaluate()"),
+    ("shenbao.web.farmer.apply", "verified_phones", "phone checks (database)"),
     ("shenbao.web.render.Renderer", "render", "Jinja render"),
     ("litestar.middleware.compression.gzip_facade.GzipCompression", "write", "gzip"),
     ("litestar.middleware.compression.gzip_facade.GzipCompression", "close", "gzip"),

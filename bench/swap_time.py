@@ -1,6 +1,7 @@
-"""Budget: one conditional swap (the htmx answer endpoint) under 5 ms of server time at the median.
+"""Budget: one conditional swap (the htmx answer endpoint) under 1.5 ms (SQLite) / 2.5 ms (PostgreSQL) at the median.
 
-In-process: the app from ``create_app`` over a fresh, migrated SQLite file, its lifespan run, requests sent
+In-process: the app from ``create_app`` over a fresh, migrated SQLite file, and over a fresh database on this
+machine's PostgreSQL (``shenbao_bench_<random>``, migrated, dropped at the end), its lifespan run, requests sent
 straight into its ASGI interface (no client library in the timing). A farmer who has filled in the first two
 pages is on the household page and flips question 8: ``q8=yes`` and ``q8=no`` alternate, so every request
 really shows one question (9 or 10) and hides the other, saves the draft and sends back the swapped blocks,
@@ -17,6 +18,7 @@ import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -25,6 +27,7 @@ from _asgi import PHONE_HEADERS, Reply, call, cookie_header, form_body, lifespan
 from _breakdown import breakdown_lines, instrument, profile_lines
 from _common import (
     BASE,
+    SECRET,
     Row,
     arguments,
     full_answers_2021,
@@ -36,9 +39,12 @@ from _common import (
     temp_dir,
 )
 from _farmer import SECTION, SECTIONS, flip, section_fields, seed
+from _postgres import fresh_database
 from shenbao.app import create_app
+from shenbao.privacy.keyring import Keyring
+from shenbao.settings import Settings
 
-BUDGET_MS = 5.0
+BUDGETS_MS = {"SQLite": 1.5, "PostgreSQL": 2.5}
 
 
 @dataclass
@@ -56,7 +62,7 @@ def check(reply: Reply, first: bool) -> None:
         raise RuntimeError(f"the swap did not change question 9 and 10: {reply.status} {text[:500]}")
 
 
-async def measure_asgi(app: Litestar, runs: int, warmup: int, profile: bool) -> Measured:
+async def measure_asgi(app: Litestar, runs: int, warmup: int, profile: bool, budget_ms: float) -> Measured:
     async with lifespan(app) as state:
         cookies = await seed(app, state, ["method", "residence"])
         reply = await call(app, "GET", SECTION, PHONE_HEADERS + cookie_header(cookies), state=state)
@@ -83,7 +89,7 @@ async def measure_asgi(app: Litestar, runs: int, warmup: int, profile: bool) -> 
             if index >= warmup:
                 measured.samples.append(elapsed)
                 measured.size = max(measured.size, len(reply.body))
-        if profile or median(measured.samples) / 1e6 >= BUDGET_MS:
+        if profile or median(measured.samples) / 1e6 >= budget_ms:
             count = max(runs // 2, 100)
             with instrument() as timings:
                 begin = time.perf_counter_ns()
@@ -134,33 +140,91 @@ def _form_type() -> dict[str, str]:
     return {"content-type": "application/x-www-form-urlencoded"}
 
 
-def main() -> int:
-    args = arguments(__doc__.splitlines()[0])
-    runs, warmup = (200, 20) if args.quick else (1000, 100)
-    with temp_dir() as directory:
-        settings = migrated_settings(Path(directory))
-        measured = asyncio.run(measure_asgi(create_app(settings), runs, warmup, args.profile))
-    samples, size = measured.samples, measured.size
-    with temp_dir() as directory:
-        settings = migrated_settings(Path(directory))
-        client_samples = asyncio.run(measure_httpx(create_app(settings), runs // 2, warmup))
+async def measure_postgres(runs: int, warmup: int, profile: bool, directory: Path) -> Measured:
+    async with fresh_database() as url:
+        settings = Settings(
+            database_url=url, data_dir=directory, secret_key=SECRET, keys=Keyring.generate("bench")
+        )
+        return await measure_asgi(create_app(settings), runs, warmup, profile, BUDGETS_MS["PostgreSQL"])
 
+
+def extra_options(parser: Any) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=("both", "sqlite", "postgres"),
+        default="both",
+        help="the databases to measure (default both; PostgreSQL is this machine's server)",
+    )
+
+
+def _rows(engine: str, measured: Measured) -> list[Row]:
+    samples, budget = measured.samples, BUDGETS_MS[engine]
     med = median(samples) / 1e6
-    rows = [
-        Row("swap q8 yes↔no, server time, median", f"{med:.2f} ms", f"< {BUDGET_MS:g} ms", med < BUDGET_MS),
-        Row("swap, server time, p95", f"{percentile(samples, 0.95) / 1e6:.2f} ms"),
-        Row("swap, server time, min", f"{min(samples) / 1e6:.2f} ms"),
-        Row("swap through AsyncTestClient (httpx), median", f"{median(client_samples) / 1e6:.2f} ms"),
-        Row("swap response body (gzip)", f"{size} B"),
+    return [
+        Row(
+            f"swap q8 yes↔no, {engine}, server time, median",
+            f"{med:.2f} ms",
+            f"< {budget:g} ms",
+            med < budget,
+        ),
+        Row(f"swap, {engine}, server time, p95", f"{percentile(samples, 0.95) / 1e6:.2f} ms"),
+        Row(f"swap, {engine}, server time, min", f"{min(samples) / 1e6:.2f} ms"),
     ]
-    notes = [
-        f"\n{runs} swaps after {warmup} warm-up ones (ASGI); {len(client_samples)} through httpx. Each swap: "
-        "read the draft, evaluate twice, save the draft (SQLite, WAL), render the swapped blocks, gzip."
-    ]
+
+
+def _where(engine: str, measured: Measured) -> list[str]:
+    notes = []
     if measured.breakdown:
-        notes += ["\nWhere a swap's time goes (wall clock per part, instrumented run):", *measured.breakdown]
+        notes += [f"\nWhere a swap's time goes on {engine} (wall clock per part, instrumented run):"]
+        notes += measured.breakdown
     if measured.profile:
-        notes += ["\ncProfile, by cumulative time:", *measured.profile]
+        notes += [f"\ncProfile on {engine}, by cumulative time:", *measured.profile]
+    return notes
+
+
+def main() -> int:
+    args = arguments(__doc__.splitlines()[0], extra_options)
+    runs, warmup = (200, 20) if args.quick else (1000, 100)
+    rows: list[Row] = []
+    notes: list[str] = []
+    if args.engine in ("both", "sqlite"):
+        with temp_dir() as directory:
+            settings = migrated_settings(Path(directory))
+            app = create_app(settings)
+            measured = asyncio.run(measure_asgi(app, runs, warmup, args.profile, BUDGETS_MS["SQLite"]))
+        with temp_dir() as directory:
+            settings = migrated_settings(Path(directory))
+            client_samples = asyncio.run(measure_httpx(create_app(settings), runs // 2, warmup))
+        rows += _rows("SQLite", measured)
+        rows += [
+            Row(
+                "swap, SQLite, through AsyncTestClient (httpx), median",
+                f"{median(client_samples) / 1e6:.2f} ms",
+            ),
+            Row("swap response body (gzip)", f"{measured.size} B"),
+        ]
+        notes += _where("SQLite", measured)
+    if args.engine in ("both", "postgres"):
+        with temp_dir() as directory:
+            try:
+                measured = asyncio.run(measure_postgres(runs, warmup, args.profile, Path(directory)))
+            except RuntimeError as error:
+                if "not reachable" not in str(error):
+                    raise
+                print(error)
+                rows.append(
+                    Row("swap q8 yes↔no, PostgreSQL, server time, median", "not measured", "< 2.5 ms", False)
+                )
+            else:
+                rows += _rows("PostgreSQL", measured)
+                notes += _where("PostgreSQL", measured)
+    notes.insert(
+        0,
+        f"\n{runs} swaps after {warmup} warm-up ones per database (ASGI); half as many through httpx. Each "
+        "swap: read the draft, merge the answer into it in the database (one statement), evaluate before and "
+        "after, render the swapped blocks, gzip. On SQLite the draft's statements run on the event loop "
+        "(a kept connection, no thread hop) when the database lets them start at once.",
+    )
     return report("Swap time — htmx answer endpoint, in-process", rows, args, notes)
 
 

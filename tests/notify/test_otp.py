@@ -228,3 +228,14 @@ async def test_a_code_the_gateway_could_not_send_may_be_asked_for_again_at_once(
     await verifier.verify(scope=DRAFT, phone=PHONE, code=gateway.last_code())
     with pytest.raises(VerificationRefused, match="秒后"):  # a code that went out keeps its wait
         await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+
+
+async def test_a_drafts_phones_are_checked_in_one_look_up(verifier: PhoneVerifier, outbox: Outbox) -> None:
+    other = "13900139000"
+    for phone in (PHONE, other):
+        await verifier.send_code(scope=DRAFT, phone=phone, client="1.2.3.4")
+    await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.sent[0].params["code"])
+    asked = {PHONE, other, "138 0013 8000"}  # the same number as typed with spaces counts as verified
+    assert await verifier.verified_among(scope=DRAFT, phones=asked) == {PHONE, "138 0013 8000"}
+    assert await verifier.verified_among(scope="draft:gansu-yijian-2023:token-b", phones=asked) == set()
+    assert await verifier.verified_among(scope=DRAFT, phones=()) == set()

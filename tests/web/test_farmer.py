@@ -27,7 +27,8 @@ from tests.support.zizhu_pages import (
 )
 
 Client = TestClient[Litestar]
-BASE = "/f/gansu-zizhu-2021"
+FORM_ID = "gansu-zizhu-2021"
+BASE = f"/f/{FORM_ID}"
 
 
 def fill_all(client: Client, **overrides: dict[str, Any]) -> None:
@@ -62,12 +63,50 @@ def test_section_renders_hidden_questions_hidden(client: Client) -> None:
     assert re.search(r'id="q-q8" class="q">', page)
 
 
+def _draft_cookie(response: Any) -> str:
+    (header,) = [value for value in response.headers.get_list("set-cookie") if value.startswith("sb_draft=")]
+    return header
+
+
 def test_a_first_visit_page_is_shared_and_revalidated(client: Client) -> None:
+    """The body is the same for everyone; only the draft cookie each browser is given is its own."""
     first = client.get(f"{BASE}/s/household", headers={"accept-encoding": "gzip"})
-    assert first.headers["content-encoding"] == "gzip" and "set-cookie" not in first.headers
+    assert first.headers["content-encoding"] == "gzip"
     assert first.headers["cache-control"] == "private, no-cache"
+    cookie = _draft_cookie(first)
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    token = client.cookies.get("sb_draft")
+    client.cookies.delete("sb_draft")  # another phone, which opened the guide as well
+    second = client.get(f"{BASE}/s/household", headers={"accept-encoding": "gzip"})
+    assert second.headers["etag"] == first.headers["etag"] and second.content == first.content
+    assert _draft_cookie(second).split(";")[0] != cookie.split(";")[0]  # a token of its own
+    client.cookies.set("sb_draft", token)
     again = client.get(f"{BASE}/s/household", headers={"if-none-match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+    assert _draft_cookie(again).split(";")[0] == cookie.split(";")[0]  # the same token, renewed
+
+
+def test_a_draft_cookie_without_a_draft_is_a_browser_that_has_not_started(
+    client: Client, app: Litestar
+) -> None:
+    """The section page's cookie is not a draft: the guide, uploads, review and submit see no draft."""
+    client.get(f"{BASE}/s/household")
+    token = client.cookies.get("sb_draft")
+    assert token
+    guide = client.get(BASE).text
+    assert "继续填写上次的申请" not in guide
+    upload = client.post(
+        f"/widgets/photo/upload?f={FORM_ID}", files={"file": ("a.png", b"not a picture", "image/png")}
+    )
+    assert upload.status_code == 409 and "图片还没有保存" in upload.text
+    submit = client.post(f"{BASE}/submit", follow_redirects=False)
+    assert submit.status_code == 303 and submit.headers["location"] == BASE
+    review = client.get(f"{BASE}/review")
+    assert review.status_code == 200 and 'id="submit"' not in review.text
+    # Before the guide's wait is over, the cookie does not let a browser past it either.
+    with TestClient(app, base_url="http://127.0.0.1", cookies={"sb_draft": token}) as fresh:
+        page = fresh.get(f"{BASE}/s/household")
+        assert page.status_code == 200 and 'id="q-q8"' not in page.text
 
 
 def test_a_page_with_a_draft_is_never_cached(client: Client) -> None:

@@ -56,11 +56,8 @@ async def verified_phones(
     verifier: PhoneVerifier, form: CompiledForm, evaluation: Evaluation, scope: str
 ) -> set[str]:
     """The phones of ``evaluation`` already verified in ``scope``."""
-    return {
-        phone
-        for _, phone in phones_to_verify(form, evaluation)
-        if await verifier.verified(scope=scope, phone=phone)
-    }
+    phones = {phone for _, phone in phones_to_verify(form, evaluation)}
+    return await verifier.verified_among(scope=scope, phones=phones) if phones else set()
 
 
 def mark_unverified(form: CompiledForm, evaluation: Evaluation, verified: set[str]) -> Evaluation:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from shenbao.metrics import count_sms_sent
@@ -27,6 +27,7 @@ from shenbao.store.verification import (
     latest_challenge,
     mark_verified,
     phone_verified,
+    phones_verified,
     take_attempt,
 )
 
@@ -194,3 +195,7 @@ class PhoneVerifier:
     async def verified(self, *, scope: str, phone: str) -> bool:
         """Whether ``phone`` has been verified for ``scope``."""
         return await phone_verified(self.database, scope, phone)
+
+    async def verified_among(self, *, scope: str, phones: Iterable[str]) -> set[str]:
+        """Which of ``phones`` have been verified for ``scope`` (one look-up for them all)."""
+        return await phones_verified(self.database, scope, phones)

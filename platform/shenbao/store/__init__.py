@@ -29,6 +29,7 @@ from shenbao.store.queries import (
     draft_exists,
     load_draft,
     save_draft,
+    save_draft_changes,
     set_workflow_state,
     submit_application,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "receipt_belongs_to_phone",
     "replace_divisions",
     "save_draft",
+    "save_draft_changes",
     "schema_version",
     "set_workflow_state",
     "submit_application",

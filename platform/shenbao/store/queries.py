@@ -22,10 +22,18 @@ from piccolo.columns import Column
 
 from shenbao.forms.personal import PersonalFields
 from shenbao.store.database import Database, Transaction
+from shenbao.store.drafts import (
+    delete_draft,
+    draft_exists,
+    load_draft,
+    save_draft,
+    save_draft_changes,
+)
+from shenbao.store.drafts import delete_draft_rows as _delete_draft_rows
 from shenbao.store.receipts import new_receipt_number, parse_receipt
-from shenbao.store.records import ApplicationRecord, DraftRecord
-from shenbao.store.sealing import applicant_digests, application_record, open_answers, seal_answers
-from shenbao.store.tables import Application, Draft
+from shenbao.store.records import ApplicationRecord
+from shenbao.store.sealing import applicant_digests, application_record, seal_answers
+from shenbao.store.tables import Application
 
 __all__ = [
     "ReceiptNumbersExhaustedError",
@@ -33,8 +41,10 @@ __all__ = [
     "application_by_receipt",
     "count_applications",
     "delete_draft",
+    "draft_exists",
     "load_draft",
     "save_draft",
+    "save_draft_changes",
     "set_workflow_state",
     "submit_application",
 ]
@@ -44,9 +54,6 @@ _RECEIPT_DRAWS = 20
 
 _APPLICATION_COLUMNS: tuple[Column, ...] = tuple(
     column for column in Application._meta.columns if column._meta.name in ApplicationRecord.__struct_fields__
-)
-_DRAFT_COLUMNS: tuple[Column, ...] = tuple(
-    column for column in Draft._meta.columns if column._meta.name in DraftRecord.__struct_fields__
 )
 # The unique constraints of ``application``, by the name PostgreSQL reports and the column SQLite reports.
 _UNIQUE_COLUMNS = {
@@ -58,95 +65,6 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: application\.(\w+)")
 
 class ReceiptNumbersExhaustedError(RuntimeError):
     """No free receipt number was found for today after many draws (the day's numbers are nearly used)."""
-
-
-async def save_draft(
-    db: Database,
-    token: str,
-    form_id: str,
-    form_version: int,
-    answers: Mapping[str, Any],
-    section: str,
-    *,
-    personal: PersonalFields,
-) -> DraftRecord:
-    """Save the answers of a form being filled, replacing the draft this token had for this form.
-
-    Args:
-        db: the open database.
-        token: the browser's draft token.
-        form_id: the form being filled.
-        form_version: the version the answers were given for.
-        answers: question id to answer (JSON-compatible values).
-        section: the id of the section the farmer is on.
-        personal: where the form's identity numbers and phones are (``form.personal``): sealed in the row.
-
-    Returns:
-        The draft as saved (with clear answers).
-
-    Raises:
-        KeysMissingError: there is an identity number or phone to seal and the database has no keys.
-    """
-    db.check_bound()
-    draft = DraftRecord(
-        token=token,
-        form_id=form_id,
-        form_version=form_version,
-        answers=dict(answers),
-        section=section,
-        updated_at=_now(),
-    )
-    row = Draft(**{**msgspec.structs.asdict(draft), "answers": seal_answers(answers, personal, db.keys)})
-    await Draft.insert(row).on_conflict(
-        target=(Draft.token, Draft.form_id),
-        action="DO UPDATE",
-        values=[Draft.form_version, Draft.answers, Draft.section, Draft.updated_at],
-    )
-    return draft
-
-
-async def load_draft(db: Database, token: str, form_id: str) -> DraftRecord | None:
-    """Return the draft this token has for this form, if any.
-
-    Args:
-        db: the open database.
-        token: the browser's draft token.
-        form_id: the form.
-
-    Returns:
-        The draft, or ``None`` when there is none (never saved, submitted, or deleted).
-    """
-    db.check_bound()
-    row = (
-        await Draft.select(*_DRAFT_COLUMNS)
-        .where((Draft.token == token) & (Draft.form_id == form_id))
-        .first()
-        .output(load_json=True)
-    )
-    if row is None:
-        return None
-    return msgspec.convert({**row, "answers": open_answers(row["answers"], db.keys)}, DraftRecord)
-
-
-async def draft_exists(db: Database, token: str, form_id: str) -> bool:
-    """Whether this token has a draft of this form (read without opening its answers)."""
-    db.check_bound()
-    return bool(await Draft.exists().where((Draft.token == token) & (Draft.form_id == form_id)))
-
-
-async def delete_draft(db: Database, token: str, form_id: str) -> bool:
-    """Delete the draft this token has for this form.
-
-    Args:
-        db: the open database.
-        token: the browser's draft token.
-        form_id: the form.
-
-    Returns:
-        Whether there was a draft to delete.
-    """
-    db.check_bound()
-    return await _delete_draft_rows(token, form_id)
 
 
 async def submit_application(
@@ -353,11 +271,6 @@ async def _receipt_taken(receipt: str) -> bool:
 async def _application_where(db: Database, condition: Any) -> ApplicationRecord | None:
     row = await Application.select(*_APPLICATION_COLUMNS).where(condition).first().output(load_json=True)
     return None if row is None else application_record(row, db.keys)
-
-
-async def _delete_draft_rows(token: str, form_id: str) -> bool:
-    rows = await Draft.delete().where((Draft.token == token) & (Draft.form_id == form_id)).returning(Draft.id)
-    return bool(rows)
 
 
 def _violated_unique_column(error: Exception) -> str | None:

@@ -8,6 +8,7 @@ for too) until ``shenbao encrypt-existing`` digests them. The database gateway i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
@@ -23,6 +24,7 @@ __all__ = [
     "latest_challenge",
     "mark_verified",
     "phone_verified",
+    "phones_verified",
     "recent_sms",
     "record_sms",
     "take_attempt",
@@ -124,13 +126,32 @@ async def mark_verified(db: Database, challenge_id: int, now: datetime) -> None:
 async def phone_verified(db: Database, scope: str, phone: str) -> bool:
     """Whether ``phone`` was verified for ``scope`` (a code for that phone and scope came back right)."""
     db.check_bound()
-    return bool(
-        await OtpChallenge.exists().where(
-            (OtpChallenge.scope == scope)
-            & OtpChallenge.phone_hash.is_in(_phone_matches(db, phone))
-            & OtpChallenge.verified_at.is_not_null()
+    with db.on_loop():  # a draft's few rows, by the scope's index: asked on every page of a draft
+        return bool(
+            await OtpChallenge.exists().where(
+                (OtpChallenge.scope == scope)
+                & OtpChallenge.phone_hash.is_in(_phone_matches(db, phone))
+                & OtpChallenge.verified_at.is_not_null()
+            )
         )
-    )
+
+
+async def phones_verified(db: Database, scope: str, phones: Iterable[str]) -> set[str]:
+    """Which of ``phones`` were verified for ``scope``: one statement for all of a draft's phones.
+
+    A draft's phones are checked on every page it shows; its scope has a handful of challenges, found by the
+    scope's index, and each phone is matched against their digests here.
+    """
+    db.check_bound()
+    wanted = {phone: set(_phone_matches(db, phone)) for phone in phones}
+    if not wanted:
+        return set()
+    with db.on_loop():
+        rows = await OtpChallenge.select(OtpChallenge.phone_hash).where(
+            (OtpChallenge.scope == scope) & OtpChallenge.verified_at.is_not_null()
+        )
+    stored = {row["phone_hash"] for row in rows}
+    return {phone for phone, matches in wanted.items() if matches & stored}
 
 
 def _phone_matches(db: Database, phone: str) -> list[str]:

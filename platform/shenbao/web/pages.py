@@ -67,13 +67,15 @@ def html_response(
     *,
     status_code: int = HTTP_200_OK,
     cookies: Iterable[Cookie] = (),
+    set_cookies: Iterable[str] = (),
 ) -> ASGIResponse:
     """The page, gzipped when the browser accepts it.
 
     A shared first-visit :class:`Page` may be revalidated (ETag, 304); a personal page (a ``str``, rendered
     with the farmer's draft) is never stored by any cache. The response is built as the low-level
     ``ASGIResponse``: the body is bytes already, so nothing is left for the framework to serialise.
-    ``cookies`` are set on the response, a 304 included (a shared body with one browser's cookie).
+    ``cookies`` are set on the response, a 304 included (a shared body with one browser's cookie);
+    ``set_cookies`` are ``Set-Cookie`` values already written out.
     """
     headers = {"Vary": "Accept-Encoding, Cookie"}
     if isinstance(page, Page):
@@ -82,7 +84,7 @@ def html_response(
             return ASGIResponse(
                 body=b"",
                 status_code=HTTP_304_NOT_MODIFIED,
-                headers=headers,
+                headers=_with_set_cookies(headers, set_cookies),
                 media_type=MediaType.HTML,
                 cookies=cookies,
             )
@@ -97,6 +99,10 @@ def html_response(
         body=packed if packed is not None else plain,
         status_code=status_code,
         media_type=MediaType.HTML,
-        headers=headers,
+        headers=_with_set_cookies(headers, set_cookies),
         cookies=cookies,
     )
+
+
+def _with_set_cookies(headers: dict[str, str], set_cookies: Iterable[str]) -> list[tuple[str, str]]:
+    return [*headers.items(), *(("set-cookie", value) for value in set_cookies)]

@@ -156,9 +156,10 @@ async def post_section(
     ]
     nav = (posted.fields.get("nav") or ["next"])[0]
     if nav == "stay" or codes.pressed:
-        await store.save_draft(
-            services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+        saved = await store.save_draft_changes(
+            services.database, flow.token, form.id, form.version, received, section_id, personal=form.personal
         )
+        answers = dict(saved.answers)
         # Still on the page, as after an htmx swap: what is not done yet (a phone not verified, a question not
         # answered) is said on "下一步", not while the farmer is still at it.
         shown = evaluate(form, answers)
@@ -172,14 +173,16 @@ async def post_section(
     else:
         landing = neighbour(form, evaluation, section_id, +1)
         target = f"{flow.url}/s/{landing}{query}" if landing else f"{flow.url}/review"
-    await store.save_draft(
-        services.database,
-        flow.token,
-        form.id,
-        form.version,
-        answers,
-        landing or section_id,
-        personal=form.personal,
+    await (
+        store.save_draft_changes(  # merged in the database, as every answer is: none posted meanwhile is lost
+            services.database,
+            flow.token,
+            form.id,
+            form.version,
+            received,
+            landing or section_id,
+            personal=form.personal,
+        )
     )
     if not target:
         return section_page(
@@ -202,11 +205,12 @@ async def post_answer(services: Services, flow: Flow, section_id: str, data: Pos
     received = await received_section_answers(
         services.widgets_of(form.id), form, section_id, posted, services.settings, gate=_gate(services, flow)
     )
-    answers = merge(flow.draft, received)
-    await store.save_draft(
-        services.database, flow.token, form.id, form.version, answers, section_id, personal=form.personal
+    # Merged in the database: an answer posted at the same moment for the same draft is not lost.
+    saved = await store.save_draft_changes(
+        services.database, flow.token, form.id, form.version, received, section_id, personal=form.personal
     )
-    before, after = evaluate(form, flow.draft), evaluate(form, answers)
+    answers = dict(saved.answers)
+    before, after = services.evaluations.of(form, flow.draft), services.evaluations.of(form, answers)
     set_page_facts(**{**page_facts(), "form_id": form.id})  # a household check's facts stay
     shown_before, shown_after = set(before.visible), set(after.visible)
     blocks, error_blocks = [], []

@@ -17,6 +17,7 @@ from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import Divisions
 from shenbao.settings import Settings
 from shenbao.store import Database
+from shenbao.web.evaluations import RecentEvaluations
 from shenbao.web.pages import FirstVisitPages
 from shenbao.web.render import Renderer
 from shenbao.widgets import PACK, WidgetRegistry, page_facts
@@ -39,6 +40,8 @@ class Services:
     packs: Packs = field(default_factory=Packs)
     """The served packs, each with its own divisions and widgets; ``packs.divisions``: all of them together."""
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)
+    evaluations: RecentEvaluations = field(default_factory=RecentEvaluations)
+    """The drafts evaluated last: a swap's "before" is the farmer's previous swap's "after"."""
     chains: ChainRegistry = field(default_factory=ChainRegistry)
     """The packs' approval chains, each with its working-day calendar (read once at start-up)."""
     step_forms: FormRegistry = field(default_factory=lambda: FormRegistry([]))

@@ -29,7 +29,7 @@ from shenbao.display import display_answer
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.metrics import OBSERVED
 from shenbao.web.answers import FormData
-from shenbao.web.drafts import draft_scope, draft_token, new_draft_token, remember_draft
+from shenbao.web.drafts import draft_cookie_header, draft_scope, draft_token, new_draft_token, remember_draft
 from shenbao.web.farmer.guide import guide_html, qr_region, refusal_for
 from shenbao.web.farmer.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
@@ -167,24 +167,28 @@ class FarmerController(Controller):
         form_id: FromPath[str],
         section_id: FromPath[str],
     ) -> ASGIResponse:
-        """A section page. No draft cookie is set here: the first answer posted makes the draft."""
+        """A section page, with the draft cookie (a new token when the browser has none; the draft itself is
+        made by the first answer saved): the page's answers and its phone codes then all carry the same token,
+        whichever of them comes back first. Each page renews the cookie's sixty days. The first-visit body
+        stays the same for everyone; only the cookie is not."""
         form = _form(services, form_id)
         section_of(form, section_id)
         token, answers, section, updated = await self._draft(services, request, form, tell=True)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
             return html_response(request, refusal.html, cookies=refusal.cookies())
+        cookie = [draft_cookie_header(services.base, token)]
         if not answers and not updated and not set(request.query_params) - {"lang"}:
             # A first visit: the same page for everyone, rendered once.
             set_page_facts(form_id=form.id)
             key = ("section", form.id, form.version, section_id, current_language())
             page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
-            return html_response(request, page)
+            return html_response(request, page, set_cookies=cookie)
         region = qr_region(request.query_params.get("region"))
         evaluation = await _evaluated(services, form, answers, token, region=region)
         html = self._render_section(
             services, form, section_id, answers, evaluation, region=region, updated=updated
         )
-        return html_response(request, html)
+        return html_response(request, html, set_cookies=cookie)
 
     def _render_section(
         self,
@@ -269,6 +273,8 @@ class FarmerController(Controller):
             return refusal.redirect(f"{services.base}/f/{form.id}/s/{section_id}")
         flow = Flow(form=form, url=f"{services.base}/f/{form.id}", token=token, draft=draft)
         response = await post_answer(services, flow, section_id, await _form_data(request))
+        if draft_token(request) == token:
+            return response  # its page gave the cookie, and renews it
         return self._with_cookie(response, services, token)
 
     @get("/f/{form_id:str}/review", name="farmer:review")
@@ -350,7 +356,7 @@ async def _evaluated(
 
     It also tells the widgets about the page: its form, the draft's verified phones, a QR code's village.
     """
-    evaluation = evaluate(form, answers)
+    evaluation = services.evaluations.of(form, answers)  # often the farmer's last swap's "after"
     facts: dict[str, Any] = {"form_id": form.id}
     if region:
         facts["preset_region"] = region  # the region widget shows this village already chosen
