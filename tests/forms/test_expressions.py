@@ -69,3 +69,13 @@ def test_identity_helpers(rule: str, expected: bool) -> None:
 
     context = new_context(dt.date(2026, 11, 28))
     assert compile_expression(rule).holds(context) is expected
+
+
+def test_ages_are_counted_on_the_date_in_china_whatever_the_servers_zone() -> None:
+    import datetime as dt
+
+    import time_machine
+
+    # 23:30 UTC on 31 December is already 07:30 on 1 January in China: a farmer born on 1 January is a year older.
+    with time_machine.travel(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC), tick=False):
+        assert compile_expression('id_age("620102198001011239") == 47').holds(new_context())

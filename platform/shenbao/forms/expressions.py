@@ -24,6 +24,7 @@ from typing import Any
 
 import cel
 
+from shenbao import china_time
 from shenbao.forms import identity
 
 __all__ = ["HELPERS", "CompiledExpression", "ExpressionError", "compile_expression", "new_context"]
@@ -124,5 +125,6 @@ def compile_expression(source: str) -> CompiledExpression:
 
 
 def new_context(today: dt.date | None = None) -> cel.Context:
-    """A fresh evaluation context carrying the helpers, ages counted on ``today`` (the current date by default)."""
-    return cel.Context(functions={**HELPERS, **_id_helpers(today or dt.date.today())})
+    """A fresh evaluation context carrying the helpers, ages counted on ``today`` (by default the date in China, as
+    the applicant reads it, whatever the server's zone)."""
+    return cel.Context(functions={**HELPERS, **_id_helpers(today or china_time.today())})

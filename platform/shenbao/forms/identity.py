@@ -9,6 +9,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from shenbao import china_time
+
 __all__ = ["birth_date", "check_char", "normalise", "problems", "sex"]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -61,7 +63,7 @@ def problems(raw: str, *, today: dt.date | None = None) -> list[str]:
     if number[:2] not in _PROVINCE_CODES:
         return ["身份证号码前两位不是有效的省份代码，请核对"]
     born = birth_date(number)
-    if born is None or born > (today or dt.date.today()) or born.year < 1900:
+    if born is None or born > (today or china_time.today()) or born.year < 1900:
         return ["身份证号码第7到14位的出生日期不对，请核对"]
     if number[17] != check_char(number[:17]):
         return ["身份证号码第18位校验码不对，请核对"]

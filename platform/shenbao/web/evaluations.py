@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from shenbao import china_time
 from shenbao.forms import CompiledForm, Evaluation, evaluate
 
 __all__ = ["RecentEvaluations"]
@@ -36,7 +37,7 @@ class RecentEvaluations:
 
     def of(self, form: CompiledForm, answers: Mapping[str, Any]) -> Evaluation:
         """``evaluate(form, answers)``, taken from the kept ones when these answers were evaluated today."""
-        today = dt.date.today()  # what evaluate() counts ages on
+        today = china_time.today()  # what evaluate() counts ages on
         key = (id(form), today, msgspec.json.encode(answers))
         kept = self._kept.get(key)
         if kept is not None and kept[0] is form:
