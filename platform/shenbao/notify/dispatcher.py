@@ -45,8 +45,10 @@ BACKOFF = (
 )
 """The wait after the 1st, 2nd, ... failed try."""
 POLL_SECONDS = 2.0
-LEASE = timedelta(minutes=5)
-"""How long a claimed message is left to its dispatcher before another may send it."""
+LEASE = timedelta(minutes=1)
+"""How long a claimed message is left to its dispatcher before another may send it: a process killed mid-pass
+delays its messages by at most this. A pass gives back what it has not sent at half the lease, and one send gives
+up within 15 s (the Aliyun client's timeouts), so no message is still being sent when its lease ends."""
 _BATCH = 20
 
 
