@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.cookiejar
 import os
 import random
@@ -60,7 +61,7 @@ STEPS = ("code", "verify", "swap", "submit", "inbox")
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """One client carries every farmer: each farmer's cookies are sent by hand, never shared through the jar."""
+    """Clients carry several farmers: each farmer's cookies are sent by hand, never shared through the jar."""
 
     def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
         return False
@@ -169,6 +170,11 @@ class Run:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def server_cpu(self) -> float:
+        """CPU seconds the server's processes (uvicorn's supervisor and its workers) have used so far."""
+        assert self.process is not None
+        return _tree_cpu(self.process.pid)
 
     def kill_one_worker(self) -> str:
         """SIGKILL one worker process of the server (uvicorn's supervisor starts another)."""
@@ -302,29 +308,44 @@ class Run:
         await self.store.open()
         try:
             self.deadline = time.monotonic() + self.args.deadline
+            # httpx's pool looks through its connections on every request: 500 in one pool cost the client more CPU
+            # than the servers spent. Farmers share small clients instead (one SSL context, made once).
             jar = http.cookiejar.CookieJar(policy=_NoCookies())
-            limits = httpx.Limits(
-                max_connections=self.args.farmers, max_keepalive_connections=self.args.farmers
-            )
+            size = 10
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            ssl = httpx.create_ssl_context()
             done = asyncio.Event()
-            async with httpx.AsyncClient(timeout=60, limits=limits, cookies=jar) as client:
+            cpu_before, client_before, pg_before = self.server_cpu(), time.process_time(), _postgres_cpu()
+            async with contextlib.AsyncExitStack() as stack:
+                clients = [
+                    await stack.enter_async_context(
+                        httpx.AsyncClient(timeout=60, limits=limits, cookies=jar, verify=ssl)
+                    )
+                    for _ in range(-(-self.args.farmers // size))
+                ]
                 started = time.monotonic()
                 handlers = [asyncio.create_task(self.handler(done)) for _ in range(self.args.staff)]
                 farmers = [
-                    asyncio.create_task(self.farmer(client, serial)) for serial in range(self.args.farmers)
+                    asyncio.create_task(self.farmer(clients[serial // size], serial))
+                    for serial in range(self.args.farmers)
                 ]
                 if self.args.kill_run:
                     await asyncio.sleep(self.args.kill_after)
                     self.killed = self.kill_one_worker()
                 await asyncio.gather(*farmers)
                 took = time.monotonic() - started
+                cpu = {
+                    "server_cpu": self.server_cpu() - cpu_before,
+                    "client_cpu": time.process_time() - client_before,
+                    "postgres_cpu": _postgres_cpu() - pg_before,
+                }
                 done.set()
                 await asyncio.gather(*handlers)
             while await self.store.count("SELECT count(*) FROM outbox WHERE status = 'pending'"):
                 if time.monotonic() > self.deadline + 30:
                     break
                 await asyncio.sleep(0.5)
-            return {"took": took, **await self.counts()}
+            return {"took": took, **cpu, **await self.counts()}
         finally:
             await self.store.close()
 
@@ -352,6 +373,11 @@ def _rows(engine: str, name: str, run: Run, figures: dict[str, Any], args: argpa
         Row(
             f"{engine} {name}: submissions per second",
             f"{rate:.1f}/s ({accepted} in {figures['took']:.1f} s)",
+        ),
+        Row(
+            f"{engine} {name}: CPU s used by the app / PostgreSQL / this client; machine busy",
+            f"{figures['server_cpu']:.1f} / {figures['postgres_cpu']:.1f} / {figures['client_cpu']:.1f} in "
+            f"{figures['took']:.1f} s; {_busy(figures):.0%}",
         ),
         Row(
             f"{engine} {name}: accepted = stored = queued = sent = delivered",
@@ -411,6 +437,37 @@ def _rows(engine: str, name: str, run: Run, figures: dict[str, Any], args: argpa
             )
         )
     return rows
+
+
+def _busy(figures: dict[str, Any]) -> float:
+    """The share of the machine's cores the app, PostgreSQL and the client kept busy during a run."""
+    used = figures["server_cpu"] + figures["postgres_cpu"] + figures["client_cpu"]
+    return used / ((os.cpu_count() or 1) * figures["took"]) if figures["took"] else 0.0
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes on this machine (0 when it runs elsewhere)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used by process ``pid`` and its living descendants."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0  # gone meanwhile (the killed worker)
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_tree_cpu(int(child)) for child in children)
 
 
 async def _postgres_database() -> tuple[str, str]:
@@ -513,6 +570,22 @@ def main() -> int:
                 ratio >= 1.6,
             )
         )
+        alone, both = results["1 process"][1], results["2 processes"][1]
+        per = [figures["server_cpu"] * 1000 / max(1, figures["stored"]) for figures in (alone, both)]
+        rows.append(
+            Row(
+                f"{engine}: the app's CPU per submission, 1 / 2 processes; machine busy with 1",
+                f"{per[0]:.1f} / {per[1]:.1f} ms; {_busy(alone):.0%}",
+            )
+        )
+        if _busy(alone) > 0.85:
+            notes.append(
+                f"{engine}: with one app process the app, PostgreSQL and this client already kept "
+                f"{_busy(alone):.0%} of the {os.cpu_count()} cores busy, so a second process had little left to use: "
+                "the 2:1 ratio then measures the machine, not the app. The app's CPU per submission with 1 and 2 "
+                "processes shows what a second process costs; measure the budget with PostgreSQL and the client on "
+                "other machines."
+            )
         for label, (run, figures) in results.items():
             sub = [row for row in _rows(engine, label, run, figures, args) if row.passed is not None]
             rows.extend(sub)
