@@ -33,7 +33,8 @@ async def reachable_admin_url() -> str | None:
     return None
 
 
-async def _admin(url: str, statement: str) -> None:
+async def admin(url: str, statement: str) -> None:
+    """Run one statement on the maintenance database ``url`` (CREATE or DROP DATABASE)."""
     connection = await asyncpg.connect(url)
     try:
         await connection.execute(statement)
@@ -41,9 +42,8 @@ async def _admin(url: str, statement: str) -> None:
         await connection.close()
 
 
-@asynccontextmanager
-async def fresh_database() -> AsyncIterator[str]:
-    """Yield the URL of a new, migrated database; it is dropped when the block ends, on error too.
+async def new_database(prefix: str = "shenbao_bench") -> tuple[str, str]:
+    """Make an empty database ``<prefix>_<random>`` and return its name and URL (the caller drops it).
 
     Raises:
         RuntimeError: the server cannot be reached (the message says how to start it).
@@ -54,11 +54,28 @@ async def fresh_database() -> AsyncIterator[str]:
             f"PostgreSQL is not reachable on 127.0.0.1:5432. Start it: {START}\n"
             "or set SHENBAO_BENCH_POSTGRES_URL to a server's maintenance database URL."
         )
-    name = f"shenbao_bench_{secrets.token_hex(4)}"
-    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    await admin(admin_url, f'CREATE DATABASE "{name}"')
+    return name, urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+
+
+async def drop_database(name: str) -> None:
+    """Drop the database ``name`` made by :func:`new_database`, whoever is still connected to it."""
+    admin_url = await reachable_admin_url()
+    if admin_url is not None:
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """Yield the URL of a new, migrated database; it is dropped when the block ends, on error too.
+
+    Raises:
+        RuntimeError: the server cannot be reached (the message says how to start it).
+    """
+    name, url = await new_database()
     try:
-        url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
         await migrate_url(url)
         yield url
     finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(name)

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -36,12 +35,12 @@ import asyncpg
 import httpx
 
 from _common import Row, report, temp_dir
+from _postgres import drop_database, new_database
 from _server import HOST, ROOT, die_with_parent, free_port, shenbao_env
 from shenbao.forms.identity import check_char
 
 FORM = "gansu-yijian-2023"
 VILLAGE = "620102001001"
-_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _arguments() -> argparse.Namespace:
@@ -257,37 +256,19 @@ async def _run(args: argparse.Namespace, data_dir: Path, env: dict[str, str]) ->
     ]
 
 
-async def _postgres_database() -> tuple[str, str]:
-    name = f"shenbao_faults_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(_ADMIN)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
-
-
-async def _drop(name: str) -> None:
-    connection = await asyncpg.connect(_ADMIN)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 def main() -> int:
     args = _arguments()
     with temp_dir() as folder:
         data_dir = Path(folder)
         if args.postgres:
-            name, url = asyncio.run(_postgres_database())
+            name, url = asyncio.run(new_database("shenbao_faults"))
         else:
             name, url = "", f"sqlite:///{data_dir / 'faults.db'}"
         try:
             rows = asyncio.run(_run(args, data_dir, _prepare(data_dir, url)))
         finally:
             if name:
-                asyncio.run(_drop(name))
+                asyncio.run(drop_database(name))
     engine = "PostgreSQL" if args.postgres else "SQLite"
     return report(f"Load and kill -9 ({engine})", rows, args)
 

@@ -17,7 +17,6 @@ query on the same page (each count stops at 100).
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import secrets
 import time
@@ -29,6 +28,7 @@ import asyncpg
 
 from _common import Row, Table, arguments, median, percentile, report
 from _inbox_data import Generated, load
+from _postgres import START, admin, reachable_admin_url
 from shenbao import china_time
 from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.roles import ROLE_CODE_LENGTHS, Role
@@ -47,8 +47,6 @@ from shenbao.store.schema import migrate_url
 from shenbao.web.staff.inbox import name_paths, turn_keys
 
 BUDGET_MS = 20.0
-ADMIN_URLS = ("postgresql://postgres@127.0.0.1:5432/postgres", "postgresql://root@127.0.0.1:5432/postgres")
-START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 LEVELS: tuple[Role, ...] = ("village", "township", "county", "province")
 EXPECTED_INDEX = {
     "village": "application_inbox_village",
@@ -71,28 +69,6 @@ def extra_options(parser: Any) -> None:
         help="use this already loaded database instead of making one (not dropped)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database made (its URL is printed)")
-
-
-async def reachable_admin_url() -> str | None:
-    candidates = (
-        [os.environ["SHENBAO_BENCH_POSTGRES_URL"]] if "SHENBAO_BENCH_POSTGRES_URL" in os.environ else []
-    )
-    for url in [*candidates, *ADMIN_URLS]:
-        try:
-            connection = await asyncpg.connect(url, timeout=5)
-        except (OSError, asyncpg.PostgresError):
-            continue
-        await connection.close()
-        return url
-    return None
-
-
-async def admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 def combinations(turns: bool) -> list[tuple[InboxView, InboxFilter]]:

@@ -32,7 +32,6 @@ import http.cookiejar
 import os
 import random
 import re
-import secrets
 import signal
 import sqlite3
 import subprocess
@@ -49,13 +48,13 @@ import httpx
 
 from _common import BASE, Row, Table, arguments, guide_read, median, percentile, report, temp_dir
 from _farmer import flip
+from _postgres import drop_database, new_database
 from _server import HOST, ROOT, die_with_parent, free_port, shenbao_env
 from shenbao.forms.identity import check_char
 
 FORM = "gansu-yijian-2023"
 VILLAGE = "620102001001"
 PASSWORD = "bench-village-pass"
-_ADMIN = os.environ.get("SHENBAO_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 _FORM_POST = {"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
 STEPS = ("code", "verify", "swap", "submit", "inbox")
 
@@ -470,24 +469,6 @@ def _tree_cpu(pid: int) -> float:
     return own + sum(_tree_cpu(int(child)) for child in children)
 
 
-async def _postgres_database() -> tuple[str, str]:
-    name = f"shenbao_load_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(_ADMIN)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return name, f"{_ADMIN.rsplit('/', 1)[0]}/{name}"
-
-
-async def _drop(name: str) -> None:
-    connection = await asyncpg.connect(_ADMIN)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 def _one(
     args: argparse.Namespace, engine: str, workers: int, kill: bool, think: float
 ) -> tuple[Run, dict[str, Any]]:
@@ -495,7 +476,7 @@ def _one(
         data_dir = Path(folder)
         name = ""
         if engine == "PostgreSQL":
-            name, url = asyncio.run(_postgres_database())
+            name, url = asyncio.run(new_database("shenbao_load"))
         else:
             url = f"sqlite:///{data_dir / 'load.db'}"
         args.kill_run = kill
@@ -506,7 +487,7 @@ def _one(
         finally:
             run.stop()
             if name:
-                asyncio.run(_drop(name))
+                asyncio.run(drop_database(name))
     return run, figures
 
 
