@@ -160,3 +160,22 @@ def test_a_thumbnail_while_the_bucket_is_unreachable_answers_503(cut_off: tuple[
     ref = FileRef(file="ab" * 32, type="image/jpeg")
     response = client.get(FileStore.for_settings(settings).url(ref))
     assert response.status_code == 503 and response.json() == {"errors": [UNAVAILABLE]}
+
+
+def test_an_api_submission_with_a_picture_while_the_bucket_is_unreachable_answers_503_and_stores_nothing(
+    cut_off: tuple[Client, Settings],
+) -> None:
+    """The API has no page to keep the other answers on: it answers 503 and the client sends the same request
+    again (its Idempotency-Key makes that safe)."""
+    client, _ = cut_off
+    photo = "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes()).decode()
+    response = client.post(
+        f"/api/v1/forms/{ZIZHU}/submissions",
+        json={"answers": {"q5": "agri", "q46": photo}},
+        headers={"Idempotency-Key": "api-bucket-away-1"},
+    )
+    assert response.status_code == 503
+    assert response.json() == {"status_code": 503, "detail": UNAVAILABLE}
+    assert response.headers["retry-after"] == "30"
+    database = client.app.state["shenbao"].database
+    assert client.blocking_portal.call(store.count_applications, database) == 0

@@ -143,6 +143,7 @@ async def receive_answers(
     *,
     gate: UploadGate,
     keep: bool = True,
+    at_question: bool = True,
 ) -> dict[str, Any]:
     """The form's widgets' ``receive`` over ``answers``: call it on every answer from outside before storing it.
 
@@ -157,6 +158,9 @@ async def receive_answers(
         settings: the platform's settings (where files are kept).
         gate: lets each new picture in, or refuses it (the draft's and the address's quotas).
         keep: ``False`` checks pictures without keeping them (an evaluation that stores nothing).
+        at_question: a file store that does not answer is an error at the picture's question (the pages: the
+            farmer's other answers are kept); ``False`` raises
+            :class:`~shenbao.files.FileStoreUnavailableError` instead (the JSON API answers 503).
     """
     files = widget_services(settings).files.admitting(gate, keep=keep)
-    return await widgets.receive(form, answers, WidgetServices(files=files))
+    return await widgets.receive(form, answers, WidgetServices(files=files), at_question=at_question)

@@ -263,12 +263,19 @@ class WidgetRegistry:
         return {name: self.clean for name, widget in self._widgets.items() if widget.clean is not None}
 
     async def receive(
-        self, form: CompiledForm, answers: Mapping[str, Any], services: WidgetServices
+        self,
+        form: CompiledForm,
+        answers: Mapping[str, Any],
+        services: WidgetServices,
+        *,
+        at_question: bool = True,
     ) -> dict[str, Any]:
         """``answers`` with each widget's ``receive`` applied (images checked and stored, references verified).
 
         An answer the file store could not take (it does not answer) comes back :func:`rejected` with
-        :data:`shenbao.files.UNAVAILABLE`, so the page is drawn again with the farmer's other answers kept.
+        :data:`shenbao.files.UNAVAILABLE`, so the page is drawn again with the farmer's other answers kept; with
+        ``at_question=False`` (the JSON API, which stores nothing then) the
+        :class:`~shenbao.files.FileStoreUnavailableError` is raised instead, for a 503 the client retries.
         """
         received = dict(answers)
         for question_id, raw in answers.items():
@@ -278,6 +285,8 @@ class WidgetRegistry:
                 try:
                     received[question_id] = await widget.receive(question, raw, services)
                 except FileStoreUnavailableError as error:  # the other answers are kept all the same
+                    if not at_question:
+                        raise
                     received[question_id] = rejected(str(error))
         return received
 

@@ -116,12 +116,17 @@ _MALFORMED = _error(
 _NO_FORM = _error("No published form has this id.")
 _NOT_JSON = _error("The body's Content-Type is not application/json: nothing else is read.")
 _READ = {400: _MALFORMED, 404: _NO_FORM, 415: _NOT_JSON}
+_FILES_AWAY = _error(
+    "The file store did not answer while a picture sent as a data URL was checked: send the same request again "
+    "after the `Retry-After` header's seconds."
+)
 _STORE = {
     **_READ,
     400: _error(f"{_MALFORMED.description} Or the Idempotency-Key header is missing."),
     503: _error(
-        "The database could not take the write in time (SQLite, the embedded default, has one writer): nothing "
-        "was stored; send the same request again after the `Retry-After` header's seconds."
+        "The database could not take the write in time (SQLite, the embedded default, has one writer), or the "
+        "file store did not take a picture sent as a data URL: nothing was stored; send the same request again "
+        "after the `Retry-After` header's seconds."
     ),
 }
 
@@ -230,7 +235,7 @@ class ApiController(Controller):
         return _form_view(_form(services, form_id))
 
     @post("/forms/{form_id:str}/evaluate", summary="Evaluate answers: visible questions, errors, missing, outcome",
-          status_code=200, responses=_READ)  # fmt: skip
+          status_code=200, responses={**_READ, 503: _FILES_AWAY})  # fmt: skip
     async def evaluate(
         self,
         services: NamedDependency[Services],
@@ -242,8 +247,9 @@ class ApiController(Controller):
         form = _form(services, form_id)
         gate = UploadQuota(services.database, address_quota(client_address(request)))
         answers = await receive_answers(
-            services.widgets_of(form.id), form, data.answers, services.settings, gate=gate, keep=False
-        )
+            services.widgets_of(form.id), form, data.answers, services.settings, gate=gate, keep=False,
+            at_question=False,
+        )  # fmt: skip
         evaluation = evaluate(form, answers)
         return EvaluationView(
             visible=evaluation.visible,
@@ -291,12 +297,11 @@ class ApiController(Controller):
         scope = _api_scope(form, idempotency_key)
         # Pictures are kept for this submission's key: its quota, and the address's.
         gate = UploadQuota(services.database, draft_quota(scope), address_quota(client_address(request)))
-        evaluation = evaluate(
-            form,
-            await receive_answers(
-                services.widgets_of(form.id), form, data.answers, services.settings, gate=gate
-            ),
+        widgets = services.widgets_of(form.id)
+        answers = await receive_answers(
+            widgets, form, data.answers, services.settings, gate=gate, at_question=False
         )
+        evaluation = evaluate(form, answers)
         evaluation = await with_phone_checks(services.phones, form, evaluation, scope)
         if not evaluation.submittable:
             blocked = evaluation.outcome is not None and evaluation.outcome.kind == "blocked"
