@@ -220,15 +220,9 @@ class Run:
     async def farmer(self, client: httpx.AsyncClient, serial: int) -> None:
         phone, key = f"139{serial:08d}", f"load-{serial:06d}"
         headers = {"Idempotency-Key": key}
+        codes_path, asked = f"/api/v1/forms/{FORM}/phone-codes", {"phone": phone}
         await self.pause()
-        sent = await self.call(
-            client,
-            "code",
-            "POST",
-            f"/api/v1/forms/{FORM}/phone-codes",
-            json={"phone": phone},
-            headers=headers,
-        )
+        sent = await self.call(client, "code", "POST", codes_path, json=asked, headers=headers)
         if sent is None:
             return
         codes = await self.codes(phone)
@@ -237,8 +231,7 @@ class Run:
             # retry, so the farmer waits as the answer says and asks again.
             self.tally.retries["code: killed before sending, asked again after a minute"] += 1
             await asyncio.sleep(float(sent.headers.get("retry-after", "60")) + 1)
-            path = f"/api/v1/forms/{FORM}/phone-codes"
-            sent = await self.call(client, "code", "POST", path, json={"phone": phone}, headers=headers)
+            sent = await self.call(client, "code", "POST", codes_path, json=asked, headers=headers)
             if sent is None:
                 return
             codes = await self.codes(phone)
@@ -453,20 +446,24 @@ def _postgres_cpu() -> float:
         except OSError:
             continue
         if "(postgres)" in text:
-            fields = text.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += _cpu_seconds(text)
     return total
 
 
 def _tree_cpu(pid: int) -> float:
     """CPU seconds (user and system) used by process ``pid`` and its living descendants."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = Path(f"/proc/{pid}/stat").read_text()
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0  # gone meanwhile (the killed worker)
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(_tree_cpu(int(child)) for child in children)
+    return _cpu_seconds(stat) + sum(_tree_cpu(int(child)) for child in children)
+
+
+def _cpu_seconds(stat: str) -> float:
+    """User and system CPU seconds from a ``/proc/<pid>/stat`` line (its fields after the command's name)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _one(

@@ -39,6 +39,7 @@ from shenbao.privacy.keyring import Keyring
 from shenbao.settings import S3Files
 from shenbao.store import Database, migrate, open_database
 from tests.support.keys import TEST_KEYS
+from tests.support.postgres import execute
 from tests.support.s3 import BACKENDS, fresh_bucket
 
 T = TypeVar("T")
@@ -63,15 +64,6 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, main()).result()
 
 
-async def _execute(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(url, timeout=5)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
@@ -83,7 +75,7 @@ def _reachable_admin_url() -> str:
     errors = []
     for url in candidates:
         try:
-            _run(lambda url=url: _execute(url, "SELECT 1"))
+            _run(lambda url=url: execute(url, "SELECT 1"))
         except (OSError, TimeoutError, asyncpg.PostgresError) as error:
             errors.append(f"{url}: {type(error).__name__}: {error}")
         else:
@@ -103,11 +95,11 @@ def postgres_database_url() -> Iterator[str]:
     """This test run's own PostgreSQL database (random name), dropped when the run ends."""
     admin_url = _reachable_admin_url()
     name = f"shenbao_test_{secrets.token_hex(6)}"
-    _run(lambda: _execute(admin_url, f'CREATE DATABASE "{name}"'))
+    _run(lambda: execute(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield _with_database(admin_url, name)
     finally:
-        _run(lambda: _execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _run(lambda: execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(
@@ -121,7 +113,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'shenbao.db'}"
     url: str = request.getfixturevalue("postgres_database_url")
-    _run(lambda: _execute(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
+    _run(lambda: execute(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
     return url
 
 

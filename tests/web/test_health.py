@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -26,6 +25,7 @@ from shenbao.store.schema import STEPS
 from shenbao.web.ops import health
 from shenbao.web.services import Services
 from tests.support.keys import TEST_KEYS
+from tests.support.postgres import execute
 
 Client = TestClient[Litestar]
 CHECKS = ["database", "schema", "keys", "files"]
@@ -156,7 +156,7 @@ def test_readyz_503_while_postgresql_refuses_connections_and_ready_again_after(
     url = postgres_database_url
     admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
     name = urlsplit(url).path.lstrip("/")
-    asyncio.run(_admin(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
+    asyncio.run(execute(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
     asyncio.run(store.migrate_url(url))
     settings = Settings(database_url=url, data_dir=tmp_path, secret_key="test", keys=TEST_KEYS)
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
@@ -165,20 +165,11 @@ def test_readyz_503_while_postgresql_refuses_connections_and_ready_again_after(
             f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
         )
-        asyncio.run(_admin(admin, *cut))
+        asyncio.run(execute(admin, *cut))
         try:
             checks = _not_ready(client)
             assert checks["database"].startswith(("does not answer", "no answer within")), checks
             assert checks["schema"] == "not checked: the database does not answer"
         finally:
-            asyncio.run(_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            asyncio.run(execute(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
         assert client.get("/readyz").status_code == 200  # the pool connects again: no restart needed
-
-
-async def _admin(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(url, timeout=5)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
