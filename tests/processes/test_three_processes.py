@@ -29,8 +29,9 @@ import pytest
 
 from shenbao.forms.identity import check_char
 from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, sign_mark
-from tests.conftest import _execute, _run
+from tests.conftest import _run
 from tests.processes.support import ROOT, SECRET, Serving, code_sent_to, server_env, shenbao
+from tests.support.postgres import execute
 
 pytestmark = pytest.mark.postgres
 
@@ -45,7 +46,7 @@ ALREADY_DONE = "这份申请已处理过"
 @pytest.fixture
 def database(postgres_database_url: str) -> str:
     """This run's PostgreSQL database, emptied."""
-    _run(lambda: _execute(postgres_database_url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
+    _run(lambda: execute(postgres_database_url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
     return postgres_database_url
 
 
