@@ -90,7 +90,7 @@ def verify_phone(
     if shot:
         shot(f"{dom}-code")
     block.get_by_role("button", name="重新发送验证码", exact=True).click()  # too soon: the limit says so
-    expect(status).to_contain_text("秒后再重新获取")
+    expect(status).to_contain_text("秒后可以再获取一次")
     assert sms_code(server, number) == code  # and no new code was sent
     block.get_by_label("短信验证码").fill(code)
     block.get_by_role("button", name="验证", exact=True).click()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shenbao.notify.otp import PhoneVerifier, VerificationRefused
+from shenbao.notify.otp import CodeAlreadySent, PhoneVerifier, VerificationRefused
 from shenbao.notify.sms import DatabaseGateway, GatewayError, Sms
 from shenbao.store import Database
 from shenbao.store.verification import recent_sms
@@ -102,6 +102,22 @@ async def test_resending_waits_sixty_seconds(verifier: PhoneVerifier, clock: Clo
         await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
     clock.advance(seconds=31)
     await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+
+
+async def test_asking_again_in_the_same_draft_points_to_the_code_sent(
+    verifier: PhoneVerifier, outbox: Outbox, clock: Clock
+) -> None:
+    """Within the minute, the same draft is told the code it has is the one to type; another draft, to wait."""
+    await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    clock.advance(seconds=20)
+    with pytest.raises(CodeAlreadySent) as again:
+        await verifier.send_code(scope=DRAFT, phone=PHONE, client="1.2.3.4")
+    assert again.value.wait == 41
+    with pytest.raises(VerificationRefused, match="请41秒后再重新获取") as elsewhere:
+        await verifier.send_code(scope="draft:gansu-yijian-2023:token-b", phone=PHONE, client="1.2.3.4")
+    assert not isinstance(elsewhere.value, CodeAlreadySent)
+    assert len(outbox.sent) == 1
+    await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.last_code())  # the first code still works
 
 
 async def test_codes_are_rate_limited_per_phone_and_per_address(

@@ -35,6 +35,7 @@ __all__ = [
     "CODE_LIFETIME",
     "MAX_ATTEMPTS",
     "RESEND_AFTER",
+    "CodeAlreadySent",
     "PhoneVerifier",
     "VerificationRefused",
 ]
@@ -52,6 +53,18 @@ _CODE = re.compile(r"^\d{6}$")
 
 class VerificationRefused(Exception):
     """Sending or checking a code was refused; ``str(error)`` says why and what to do, in Chinese."""
+
+
+class CodeAlreadySent(VerificationRefused):
+    """A code was asked for again within the minute, and the last one went to this phone for this same scope.
+
+    The code sent then is still good: a page may say so (a second tap on a slow network, or a first answer that
+    never arrived, is not the farmer's mistake). ``wait``: seconds until another code may be asked for.
+    """
+
+    def __init__(self, message: str, *, wait: int) -> None:
+        super().__init__(message)
+        self.wait = wait
 
 
 class PhoneVerifier:
@@ -114,7 +127,7 @@ class PhoneVerifier:
         async with self.database.transaction():
             # The phone in a key is its look-up digest (as the codes keep it), never the number.
             digest = phone_digests(self.database.require_keys(), phone)[0]
-            await self._take(f"otp.resend:{digest}", 1, RESEND_AFTER, now, resend=True)
+            await self._take(f"otp.resend:{digest}", 1, RESEND_AFTER, now, scope=scope, phone=phone)
             await self._take(f"otp.phone:{digest}", PER_PHONE_PER_HOUR, _HOUR, now)
             await self._take(f"otp.address:{client[:150]}", self.per_address_per_hour, _HOUR, now)
             await add_challenge(
@@ -132,13 +145,19 @@ class PhoneVerifier:
         return Sms(phone=phone, template="otp", text=OTP_TEMPLATE.format_map(params), params=params)
 
     async def _take(
-        self, key: str, limit: int, window: timedelta, now: datetime, *, resend: bool = False
+        self, key: str, limit: int, window: timedelta, now: datetime, *, scope: str = "", phone: str = ""
     ) -> None:
+        """Take a try of ``key``; a refusal says why. ``scope`` and ``phone``: this is the 60-second wait."""
         taken = await take_try(self.database, key, limit=limit, window=window, now=now)
         if not isinstance(taken, Refused):
             return
-        if resend:
-            raise VerificationRefused(f"验证码已经发出，请{taken.seconds_left(now)}秒后再重新获取")
+        if phone:
+            wait = taken.seconds_left(now)
+            message = f"验证码已经发出，请{wait}秒后再重新获取"
+            last = await latest_challenge(self.database, scope, phone)
+            if last is not None and now - as_utc(last.created_at) < RESEND_AFTER:
+                raise CodeAlreadySent(message, wait=wait)
+            raise VerificationRefused(message)
         if key.startswith("otp.phone:"):
             raise VerificationRefused("这个号码获取验证码太频繁了，请一小时后再试")
         raise VerificationRefused("获取验证码太频繁了，请稍后再试")

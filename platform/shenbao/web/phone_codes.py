@@ -17,7 +17,7 @@ import msgspec
 from shenbao.forms import CompiledForm
 from shenbao.forms.model import FieldsQuestion, Phone
 from shenbao.forms.values import normalise_phone
-from shenbao.notify.otp import RESEND_AFTER, PhoneVerifier, VerificationRefused
+from shenbao.notify.otp import RESEND_AFTER, CodeAlreadySent, PhoneVerifier, VerificationRefused
 from shenbao.privacy.masking import mask_phone
 from shenbao.web.answers import posted_questions
 from shenbao.widgets import FormData, first_value
@@ -94,6 +94,10 @@ async def code_action(
 ) -> CodeStatus:
     """Send a code to ``phone``, or check the ``code`` typed for it, in ``scope`` (the draft).
 
+    A second "发送验证码" within the minute, for the same number in the same draft, sends nothing and says that the
+    code sent then is the one to type (and when another may be asked for): the first answer may have been lost
+    on a slow network, and a second tap is no mistake of the farmer's.
+
     Args:
         verifier: the platform's phone verifier (its rate limits and tries).
         action: :data:`SEND` or :data:`VERIFY`.
@@ -103,16 +107,18 @@ async def code_action(
         client: the client's address, for the per-address limit.
     """
     phone = normalise_phone(phone)
+    sent = f"验证码已发到{mask_phone(phone)}，5分钟内有效，请填写短信里的6位数字"
     try:
         if action == SEND:
             await verifier.send_code(scope=scope, phone=phone, client=client)
-            return CodeStatus(
-                message=f"验证码已发到{mask_phone(phone)}，5分钟内有效，请填写短信里的6位数字",
-                kind="ok",
-                wait=int(RESEND_AFTER.total_seconds()),
-            )
+            return CodeStatus(message=sent, kind="ok", wait=int(RESEND_AFTER.total_seconds()))
         await verifier.verify(scope=scope, phone=phone, code=code)
         return CodeStatus(message=f"手机号码{mask_phone(phone)}已验证", kind="done")
+    except CodeAlreadySent as again:
+        # Tapped twice, or the first answer was lost on the way: the code sent then is the one to type.
+        return CodeStatus(
+            message=f"{sent}；没收到的话，{again.wait}秒后可以再获取一次", kind="ok", wait=again.wait
+        )
     except VerificationRefused as refused:
         return CodeStatus(message=str(refused), kind="warn")
 
