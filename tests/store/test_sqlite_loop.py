@@ -76,6 +76,23 @@ async def test_a_write_waits_its_turn_when_the_writer_lock_is_taken(
     assert threaded and (await sqlite_db.fetch("SELECT n FROM tally WHERE k = {}", "b")) == [{"n": 2}]
 
 
+async def test_a_write_on_the_loop_never_overtakes_one_woken_for_the_lock(sqlite_db: Database) -> None:
+    """Released, the lock is free for an instant before the write that waited for it runs: a write on the loop
+    in that instant goes behind it (here the waiting insert would otherwise fail on the row already there)."""
+    engine = sqlite_db.engine
+    assert isinstance(engine, PooledSQLiteEngine)
+    await engine.acquire_writer()
+    waiting = asyncio.create_task(sqlite_db.fetch("INSERT INTO tally (k, n) VALUES ({}, {})", "c", 1))
+    await asyncio.sleep(0.05)
+    engine.release_writer()  # the waiting insert is woken, not run yet
+    with sqlite_db.on_loop():
+        await sqlite_db.fetch(
+            "INSERT INTO tally (k, n) VALUES ({}, {}) ON CONFLICT (k) DO UPDATE SET n = excluded.n", "c", 2
+        )
+    await waiting
+    assert await sqlite_db.fetch("SELECT n FROM tally WHERE k = {}", "c") == [{"n": 2}]
+
+
 async def test_another_process_writing_never_blocks_the_loop(sqlite_db: Database, tmp_path: Path) -> None:
     """A write lock held by another connection: the statement goes to a thread and the loop keeps running."""
     locked, release = threading.Event(), threading.Event()

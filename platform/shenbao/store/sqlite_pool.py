@@ -100,6 +100,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._idle: list[aiosqlite.Connection] = []
         self._slots = asyncio.Semaphore(size)
         self._writer = asyncio.Lock()
+        self._writers_waiting = 0  # writes queued for the lock: a write on the loop would overtake them
         self._loop_connection: sqlite3.Connection | None = None
         self._loop_guard = threading.Lock()  # the engine may be reached from a test's other thread
         self._loop_writes = 0
@@ -119,8 +120,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             _ON_LOOP.reset(token)
 
     def _writer_free(self) -> bool:
-        waiters = getattr(self._writer, "_waiters", None)
-        return not self._writer.locked() and not waiters
+        return not self._writer.locked() and not self._writers_waiting
 
     def _loop_run(self, query: str, args: list[Any] | None) -> Any:
         """Run one statement on the loop's connection, or return ``_BUSY`` when it cannot start at once."""
@@ -179,10 +179,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         Raises:
             DatabaseBusyError: the lock was not free in time.
         """
+        self._writers_waiting += 1
         try:
             await asyncio.wait_for(self._writer.acquire(), WRITE_WAIT)
         except TimeoutError:
             raise DatabaseBusyError(f"no write could start within {WRITE_WAIT:g} s") from None
+        finally:
+            self._writers_waiting -= 1
 
     def release_writer(self) -> None:
         self._writer.release()
