@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from shenbao.notify.otp import PhoneVerifier
 from shenbao.settings import Settings
 from tests.support.beside import last_code
 from tests.support.samples import id_number
@@ -198,3 +201,26 @@ def test_a_button_naming_another_pages_phone_does_nothing(client: Client, settin
         "q4.phone",
     )
     assert page.status_code == 200 and texts_to(settings, "13800138000") == 0
+
+
+def test_only_a_page_with_a_phone_looks_its_code_up(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page shows the code status of its own phones only: a page without one asks the database nothing."""
+    phone = "13800138000"
+    method = {"_q": ["q1", "q2", "q3", "q4"], "q1": "self", "q4.name": "张三", "q4.id_number": id_number()}
+    method["q4.phone"] = phone
+    press(client, f"{ZIZHU}/s/method", method, "_otp_send", "q4.phone")
+    press(client, f"{ZIZHU}/s/method", method, "_otp_verify", "q4.phone", last_code(settings, phone))
+    asked: list[set[str]] = []
+    original = PhoneVerifier.verified_among
+
+    async def counted(self: PhoneVerifier, *, scope: str, phones: Iterable[str]) -> set[str]:
+        asked.append(set(phones))
+        return await original(self, scope=scope, phones=phones)
+
+    monkeypatch.setattr(PhoneVerifier, "verified_among", counted)
+    residence = client.get(f"{ZIZHU}/s/residence")
+    assert residence.status_code == 200 and asked == []
+    again = client.get(f"{ZIZHU}/s/method")
+    assert asked == [{phone}] and status_line(again.text, "q4-phone") == "手机号码已验证"

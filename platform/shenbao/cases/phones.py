@@ -22,9 +22,14 @@ __all__ = [
 ]
 
 
-def phones_to_verify(form: CompiledForm, evaluation: Evaluation) -> Iterator[tuple[str, str]]:
-    """``(question id, phone)`` of every visible answered phone that must be confirmed by a code."""
+def phones_to_verify(
+    form: CompiledForm, evaluation: Evaluation, section_id: str | None = None
+) -> Iterator[tuple[str, str]]:
+    """``(question id, phone)`` of every visible answered phone that must be confirmed by a code (of the page
+    ``section_id`` only, when given)."""
     for question_id in evaluation.visible:
+        if section_id is not None and form.section_of[question_id] != section_id:
+            continue
         question, value = form.by_id[question_id], evaluation.answers.get(question_id)
         if isinstance(question, Phone) and question.verify and isinstance(value, str):
             yield question_id, value
@@ -53,17 +58,24 @@ def stored_verified_phones(form: CompiledForm, answers: Mapping[str, Any]) -> li
 
 
 async def verified_phones(
-    verifier: PhoneVerifier, form: CompiledForm, evaluation: Evaluation, scope: str
+    verifier: PhoneVerifier,
+    form: CompiledForm,
+    evaluation: Evaluation,
+    scope: str,
+    section_id: str | None = None,
 ) -> set[str]:
-    """The phones of ``evaluation`` already verified in ``scope``."""
-    phones = {phone for _, phone in phones_to_verify(form, evaluation)}
+    """The phones of ``evaluation`` (of the page ``section_id`` only, when given) already verified in ``scope``."""
+    phones = {phone for _, phone in phones_to_verify(form, evaluation, section_id)}
     return await verifier.verified_among(scope=scope, phones=phones) if phones else set()
 
 
-def mark_unverified(form: CompiledForm, evaluation: Evaluation, verified: set[str]) -> Evaluation:
-    """``evaluation`` with an error at each phone not in ``verified`` (so it is not submittable)."""
+def mark_unverified(
+    form: CompiledForm, evaluation: Evaluation, verified: set[str], section_id: str | None = None
+) -> Evaluation:
+    """``evaluation`` with an error at each phone (of the page ``section_id`` only, when given) not in
+    ``verified`` (so it is not submittable)."""
     errors = {question_id: list(messages) for question_id, messages in evaluation.errors.items()}
-    for question_id, phone in phones_to_verify(form, evaluation):
+    for question_id, phone in phones_to_verify(form, evaluation, section_id):
         if phone not in verified:
             errors.setdefault(question_id, []).append(
                 f"{form.name_of(question_id)}：手机号码{mask_phone(phone)}还没有验证，"

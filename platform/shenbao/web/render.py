@@ -23,6 +23,7 @@ from shenbao.paths import templates_dir, widgets_dir
 from shenbao.privacy.masking import mask_phone
 from shenbao.roles import role_label, role_level, role_office
 from shenbao.statuses import applicant_status_label, status_label
+from shenbao.web.fragments import QuestionBlocks
 from shenbao.widgets import page_facts
 
 __all__ = [
@@ -107,6 +108,8 @@ class Renderer:
         self.environment.filters["role_level"] = role_level
         self.environment.filters["role_office"] = role_office
         self.environment.globals["page_facts"] = page_facts
+        self.question_blocks = QuestionBlocks()
+        self.environment.globals["question_block"] = self.question_blocks.block
 
     def render(self, template: str, **context: Any) -> str:
         """Render ``template``; labels given in several languages come out in the request's language."""

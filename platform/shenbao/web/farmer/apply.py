@@ -184,7 +184,7 @@ class FarmerController(Controller):
             page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
             return html_response(request, page, set_cookies=cookie)
         region = qr_region(request.query_params.get("region"))
-        evaluation = await _evaluated(services, form, answers, token, region=region)
+        evaluation = await _evaluated(services, form, answers, token, region=region, section_id=section_id)
         html = self._render_section(
             services, form, section_id, answers, evaluation, region=region, updated=updated
         )
@@ -239,7 +239,7 @@ class FarmerController(Controller):
         region = qr_region((data.get("_region") or [""])[0])
 
         async def evaluator(form: CompiledForm, answers: dict[str, Any]) -> Evaluation:
-            return await _evaluated(services, form, answers, token, region=region)
+            return await _evaluated(services, form, answers, token, region=region, section_id=section_id)
 
         url = f"{services.base}/f/{form.id}"
         flow = Flow(
@@ -350,11 +350,18 @@ class FarmerController(Controller):
 
 
 async def _evaluated(
-    services: Services, form: CompiledForm, answers: dict[str, Any], token: str, *, region: str | None = None
+    services: Services,
+    form: CompiledForm,
+    answers: dict[str, Any],
+    token: str,
+    *,
+    region: str | None = None,
+    section_id: str | None = None,
 ) -> Evaluation:
     """Evaluate a draft as the server must: phones that need a code count as wrong until verified.
 
-    It also tells the widgets about the page: its form, the draft's verified phones, a QR code's village.
+    It also tells the widgets about the page: its form, the draft's verified phones, a QR code's village. For a
+    section's page (``section_id``), only that page's phones are looked up: no other page's is shown there.
     """
     evaluation = services.evaluations.of(form, answers)  # often the farmer's last swap's "after"
     facts: dict[str, Any] = {"form_id": form.id}
@@ -362,8 +369,9 @@ async def _evaluated(
         facts["preset_region"] = region  # the region widget shows this village already chosen
     if answers:
         scope = draft_scope(form.id, token)
-        verified = facts["verified_phones"] = await verified_phones(services.phones, form, evaluation, scope)
-        evaluation = mark_unverified(form, evaluation, verified)
+        verified = await verified_phones(services.phones, form, evaluation, scope, section_id)
+        facts["verified_phones"] = verified
+        evaluation = mark_unverified(form, evaluation, verified, section_id)
     set_page_facts(**facts)
     return evaluation
 
