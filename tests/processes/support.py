@@ -5,6 +5,9 @@
 - :class:`Cluster`: a throwaway PostgreSQL cluster (``initdb`` of the installed version into a temp folder, on a
   free port) that a test can stop and start, so a restart never touches the shared server on 5432. As root, its
   commands run as the ``postgres`` system user (``initdb`` refuses root).
+- :class:`Pooler`: PgBouncer in transaction mode in front of a database, as the reference deployment runs it
+  (``deploy/pgbouncer.ini``), with few server connections so that the app processes really share them. As root it
+  runs as the ``postgres`` system user too (PgBouncer refuses root).
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from shenbao.privacy.keyring import new_secret
 from tests.support.keys import TEST_DATA_KEY, TEST_LOOKUP_KEY
 
-__all__ = ["HOST", "SECRET", "Cluster", "Serving", "code_sent_to", "free_port", "server_env"]
+__all__ = ["HOST", "SECRET", "Cluster", "Pooler", "Serving", "code_sent_to", "free_port", "server_env"]
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,4 +184,86 @@ class Cluster:
             capture_output=True,
             timeout=60,
         )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _pgbouncer() -> str:
+    found = shutil.which("pgbouncer") or next(
+        (str(path) for path in (Path("/usr/sbin/pgbouncer"), Path("/usr/bin/pgbouncer")) if path.exists()),
+        None,
+    )
+    assert found, "PgBouncer is not installed (apt-get install pgbouncer; .ci/run installs it)"
+    return found
+
+
+class Pooler:
+    """PgBouncer in transaction mode on a free port, in front of the server of ``database_url``.
+
+    ``server_connections`` is its pool per database and user: each app process opens a pool of its own client
+    connections, so with a few server connections every transaction of every process goes through a connection
+    another client had a moment before, the case the reference deployment must survive.
+    """
+
+    def __init__(self, database_url: str, *, server_connections: int = 3) -> None:
+        target = urlsplit(database_url)
+        self.user = target.username or "postgres"
+        self.folder = Path(tempfile.mkdtemp(prefix="shenbao-pgbouncer-"))
+        self.port = free_port()
+        self._target = target
+        (self.folder / "users.txt").write_text(f'"{self.user}" ""\n')
+        (self.folder / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={target.hostname or HOST} port={target.port or 5432}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = {HOST}\n"
+            f"listen_port = {self.port}\n"
+            "unix_socket_dir =\n"
+            "auth_type = trust\n"
+            f"auth_file = {self.folder / 'users.txt'}\n"
+            "pool_mode = transaction\n"
+            f"default_pool_size = {server_connections}\n"
+            "max_client_conn = 500\n"
+            "server_reset_query =\n"
+            "query_wait_timeout = 30\n"
+            "ignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.folder / 'pgbouncer.log'}\n"
+        )
+        as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
+        if as_user:
+            shutil.chown(self.folder, "postgres", "postgres")
+            for each in self.folder.iterdir():
+                shutil.chown(each, "postgres", "postgres")
+        self.process = subprocess.Popen(
+            [_pgbouncer(), *as_user, str(self.folder / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"pgbouncer exited:\n{self.log()}"
+            with socket.socket() as probe:
+                if probe.connect_ex((HOST, self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"pgbouncer did not listen within 15 s:\n{self.log()}")
+
+    def url(self) -> str:
+        """The database's URL through the pooler, as the reference deployment writes it."""
+        netloc = f"{self.user}@{HOST}:{self.port}"
+        return urlunsplit(self._target._replace(netloc=netloc, query="statement_cache_size=0"))
+
+    def log(self) -> str:
+        """What PgBouncer wrote to its log."""
+        path = self.folder / "pgbouncer.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        """Stop it and delete its files."""
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)

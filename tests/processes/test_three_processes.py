@@ -1,6 +1,7 @@
 """Three app processes on one PostgreSQL database, as a province runs them behind its proxy: farmers, staff and the
 background jobs are driven through all of them in turn, and every SMS is sent once, every reminder once, every
-decision once.
+decision once. It runs twice: with the processes on PostgreSQL itself, and through PgBouncer in transaction mode
+(``deploy/pgbouncer.ini``), where every transaction may get a server connection another process had just used.
 
 Each farmer asks for the code on one process, types it on the next and submits on the third (then retries the
 submit on the first, with the same ``Idempotency-Key``); a farmer's page answer saved on one process is read back on
@@ -30,7 +31,7 @@ import pytest
 from shenbao.forms.identity import check_char
 from shenbao.web.farmer.guide_wait import GUIDE_COOKIE, sign_mark
 from tests.conftest import _run
-from tests.processes.support import ROOT, SECRET, Serving, code_sent_to, server_env, shenbao
+from tests.processes.support import ROOT, SECRET, Pooler, Serving, code_sent_to, server_env, shenbao
 from tests.support.postgres import execute
 
 pytestmark = pytest.mark.postgres
@@ -50,13 +51,31 @@ def database(postgres_database_url: str) -> str:
     return postgres_database_url
 
 
+@pytest.fixture(params=["postgresql", "pgbouncer"])
+def app_database(request: pytest.FixtureRequest, database: str) -> Iterator[str]:
+    """The URL the app processes are given: the database itself, or PgBouncer in transaction mode in front of it
+    with three server connections for the three processes' pools (the reference deployment's pooler)."""
+    if request.param == "postgresql":
+        yield database
+        return
+    pooler = Pooler(database)
+    try:
+        yield pooler.url()
+        name = database.rsplit("/", 1)[-1]
+        assert f"login attempt: db={name}" in pooler.log()  # the processes went through it
+    finally:
+        pooler.stop()
+
+
 @pytest.fixture
-def servers(database: str, tmp_path: Path) -> Iterator[list[str]]:
-    """Three ``shenbao serve`` processes over ``database``, each on its own port; their base URLs."""
-    env = server_env(database, tmp_path / "data")
-    shenbao(env, "migrate")
-    shenbao(env, "staff", "add", "village", "--role", "village", "--region", VILLAGE, "--phone", "13700137000",
+def servers(database: str, app_database: str, tmp_path: Path) -> Iterator[list[str]]:
+    """Three ``shenbao serve`` processes over ``app_database``, each on its own port; their base URLs. The schema
+    and the staff account are made on the database itself, as the deployment's ``shenbao migrate`` is."""
+    direct = server_env(database, tmp_path / "data")
+    shenbao(direct, "migrate")
+    shenbao(direct, "staff", "add", "village", "--role", "village", "--region", VILLAGE, "--phone", "13700137000",
             "--password", PASSWORD)  # fmt: skip
+    env = server_env(app_database, tmp_path / "data")
     serving = Serving(env, tmp_path)
     try:
         with ThreadPoolExecutor(3) as pool:  # they start at once: each syncs the packs' versions at start
@@ -241,9 +260,9 @@ async def _drive(urls: list[str], database: str, env: dict[str, str]) -> None:
 
 
 def test_three_processes_send_each_sms_reminder_and_decision_once(
-    servers: list[str], database: str, tmp_path: Path
+    servers: list[str], database: str, app_database: str, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    env = server_env(database, tmp_path / "data")
+    env = server_env(app_database, tmp_path / "data")  # `shenbao remind` goes where the processes go
     asyncio.run(_drive(servers, database, env))
     assert time.monotonic() - started < 60

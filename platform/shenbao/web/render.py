@@ -108,8 +108,16 @@ class Renderer:
         self.environment.filters["role_level"] = role_level
         self.environment.filters["role_office"] = role_office
         self.environment.globals["page_facts"] = page_facts
+        # `{% set m = macros(name) %}`: the module `{% import name as m %}` gives, without the check of the
+        # importing page's globals that Jinja makes at every import (a set difference with a ChainMap, in the
+        # pages a farmer reloads the costliest part of rendering after the questions themselves).
+        self.environment.globals["macros"] = self.macros
         self.question_blocks = QuestionBlocks()
         self.environment.globals["question_block"] = self.question_blocks.block
+
+    def macros(self, template: str) -> Any:
+        """The macros of ``template`` (a module made once, without any page's context)."""
+        return self.environment.get_template(template).module
 
     def render(self, template: str, **context: Any) -> str:
         """Render ``template``; labels given in several languages come out in the request's language."""

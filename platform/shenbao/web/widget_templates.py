@@ -55,7 +55,8 @@ def install_widget_templates(
     form starts in pack A's province. Two served packs never have a widget of the same name
     (:class:`~shenbao.pack_runtime.Packs` refuses it), so the templates share one ``widgets/<name>/`` namespace.
 
-    Globals: ``widget_name(q)`` (the folder to import the macro from), ``widget_context(q, value)``,
+    Globals: ``widget_name(q)`` (the folder to import the macro from), ``widget_macros(q)`` (the macros of that
+    folder's ``widget.html``, as ``{% import %}`` would give them), ``widget_context(q, value)``,
     ``widget_assets(questions)`` (for the page head), ``file_url(ref, width=480)`` (a signed thumbnail
     URL, or ``None`` when ``ref`` is not a file reference) and ``file_urls(refs, width=480)`` (the thumbnail
     URLs of a list of file references, an upload's answer; empty unless every item is one) and
@@ -104,8 +105,12 @@ def install_widget_templates(
         query = urlencode({"f": facts.get("form_id", ""), "a": facts.get(CHECK_APPLICATION) or ""})
         return f"{env.globals.get('base', '')}/widgets/{name}/upload?{query.removesuffix('&a=')}"
 
+    def widget_macros(question: Any) -> Any:
+        return environment.get_template(f"widgets/{widget_name(question)}/widget.html").module
+
     environment.globals.update(
         upload_url=upload_url,
+        widget_macros=widget_macros,
         widget_assets=assets,
         widget_context=widget_context,
         widget_name=widget_name,
