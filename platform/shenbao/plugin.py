@@ -10,22 +10,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.app import AppConfig
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ImproperlyConfiguredException
 from litestar.plugins import InitPlugin
-from litestar.static_files import create_static_files_router
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -68,6 +65,7 @@ from shenbao.web.render import Renderer, choose_language, remember_language
 from shenbao.web.security import ResponseHeaders, content_security_policy, inline_script_hashes, request_id
 from shenbao.web.services import Services
 from shenbao.web.staff.router import staff_router
+from shenbao.web.static_files import static_router, static_version
 from shenbao.web.widget_routes import install_widgets, widget_router
 from shenbao.widgets import widget_roots
 
@@ -80,17 +78,9 @@ _UNUSABLE_LINK = "这个链接里有不能识别的字符：请回到上一页�
 BUSY_RETRY_SECONDS = 5
 BUSY_DETAIL = "现在提交的人很多，没有来得及保存。请等5秒钟，返回上一页再点一次；您填写的内容还在那一页上。"
 
-STATIC_DIR = Path(__file__).parent / "web" / "static"
 _TOO_DEEP = "提交的内容嵌套太深，无法读取：请返回上一页重新填写"
 _DIVISIONS_SCHEMA = 3
 """The schema step that created the ``division`` table."""
-
-
-def _static_version() -> str:
-    digest = hashlib.sha256()
-    for file in sorted(STATIC_DIR.glob("*")):
-        digest.update(file.read_bytes())
-    return digest.hexdigest()[:10]
 
 
 def _chain_signs(packs: Packs, chains: ChainRegistry) -> dict[str, str]:
@@ -233,7 +223,7 @@ class ShenbaoPlugin(InitPlugin):
         return Services(
             settings=self.settings,
             forms=packs.forms,
-            renderer=Renderer(base=self.path, static_version=_static_version()),
+            renderer=Renderer(base=self.path, static_version=static_version()),
             database=database,
             base=self.path,
             chains=chains,
@@ -349,7 +339,7 @@ class ShenbaoPlugin(InitPlugin):
                 staff_router(),
                 admin_router(),
                 api_router(),
-                self._static_files(),
+                static_router(),
                 widget_router(self.settings),
             ],
             dependencies={"services": Provide(self.fresh_services)},
@@ -372,16 +362,6 @@ class ShenbaoPlugin(InitPlugin):
             )
         )
         app_config.middleware.insert(0, RequestIdMiddleware)
-
-    @staticmethod
-    def _static_files() -> Router:
-        """``<path>/static``: htmx and the pages' own files, cached for a year (their URLs carry a version)."""
-        return create_static_files_router(
-            path="/static",
-            directories=[STATIC_DIR],
-            name="shenbao:static",
-            cache_control=CacheControlHeader(max_age=31_536_000, public=True),
-        )
 
     def _exception_handlers(self) -> ExceptionHandlersMap:
         """Pages in Chinese (JSON under the API); any other error logged with its request id, unless debugging."""

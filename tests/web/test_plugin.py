@@ -42,4 +42,4 @@ def test_the_plugin_mounts_under_a_prefix_beside_the_host(tmp_path: Path) -> Non
 
 
 def test_the_standalone_app_is_the_plugin_at_the_root(client: TestClient[Litestar]) -> None:
-    assert client.get("/static/htmx.min.js").headers["cache-control"] == "max-age=31536000, public"
+    assert client.get("/static/htmx.min.js").headers["cache-control"] == "public, max-age=31536000, immutable"

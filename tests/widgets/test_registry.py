@@ -19,6 +19,7 @@ from shenbao.forms.model import CameraPhoto, NumberQuestion, Region
 from shenbao.pack_runtime import Packs
 from shenbao.paths import widgets_dir
 from shenbao.settings import Settings
+from shenbao.web.assets import Assets
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import widget_router
 from shenbao.web.widget_templates import install_widget_templates, widget_assets
@@ -136,6 +137,7 @@ def test_a_province_widgets_routes_and_script_are_served(tmp_path: Path) -> None
     packs = Packs.load(settings.packs, settings.form_defs)
     services = Services.__new__(Services)  # what the routes read of a running platform's services
     services.settings, services.base, services.packs = settings, "", packs
+    services.assets = Assets()
     app = Litestar(
         route_handlers=[widget_router(settings)],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},

@@ -17,6 +17,7 @@ from shenbao.packs import ChainRegistry, FormRegistry
 from shenbao.regions import Divisions
 from shenbao.settings import Settings
 from shenbao.store import Database
+from shenbao.web.assets import Assets
 from shenbao.web.evaluations import RecentEvaluations
 from shenbao.web.pages import FirstVisitPages
 from shenbao.web.render import Renderer
@@ -40,6 +41,8 @@ class Services:
     packs: Packs = field(default_factory=Packs)
     """The served packs, each with its own divisions and widgets; ``packs.divisions``: all of them together."""
     first_visit: FirstVisitPages = field(default_factory=FirstVisitPages)
+    assets: Assets = field(default_factory=Assets)
+    """htmx and the widgets' scripts, read and gzipped once."""
     evaluations: RecentEvaluations = field(default_factory=RecentEvaluations)
     """The drafts evaluated last: a swap's "before" is the farmer's previous swap's "after"."""
     chains: ChainRegistry = field(default_factory=ChainRegistry)

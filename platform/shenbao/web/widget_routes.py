@@ -28,6 +28,7 @@ from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_503_SERVICE_UNAVAILABLE
 
 from shenbao.files import THUMBNAIL_WIDTHS, FileRef, FileStoreUnavailableError, parse_ref
@@ -35,6 +36,8 @@ from shenbao.pack_runtime import discovered
 from shenbao.paths import form_defs_dir, widgets_dir
 from shenbao.regions import Divisions
 from shenbao.settings import Settings
+from shenbao.web.assets import asset_response
+from shenbao.web.pages import SKIP_COMPRESSION
 from shenbao.web.services import Services
 from shenbao.web.widget_templates import install_widget_templates
 from shenbao.widgets import rejection, widget_services
@@ -139,18 +142,22 @@ def widget_router(settings: Settings | None = None) -> Router:
         roots += [root / pack / "widgets" for pack in settings.packs]
     code = [widget for folder in roots for widget in discovered((folder,))]
 
-    @get("/_assets/{name:str}/{asset:str}", name="widgets:asset", include_in_schema=False)
+    @get(
+        "/_assets/{name:str}/{asset:str}",
+        name="widgets:asset",
+        include_in_schema=False,
+        opt={SKIP_COMPRESSION: True},
+    )
     async def asset(
-        services: NamedDependency[Services], name: FromPath[str], asset: FromPath[str]
-    ) -> Response[bytes]:
+        services: NamedDependency[Services],
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        asset: FromPath[str],
+    ) -> ASGIResponse:
         widget = next((each for each in services.packs.every_widget() if each.name == name), None)
         if widget is None or asset not in widget.scripts:
             raise NotFoundException("没有这个文件")
-        return Response(
-            (widget.folder / asset).read_bytes(),
-            media_type=_SCRIPT_TYPE,
-            headers={"Cache-Control": "public, max-age=31536000, immutable"},
-        )
+        return asset_response(request, services.assets.get(widget.folder / asset, _SCRIPT_TYPE))
 
     @get("/_files/{name:str}", name="widgets:file", include_in_schema=False)
     async def stored_file(
