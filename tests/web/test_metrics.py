@@ -13,14 +13,18 @@ import time
 from pathlib import Path
 
 import msgspec
-from litestar import Litestar
+from litestar import Litestar, Router, get
+from litestar.params import FromPath
+from litestar.plugins.prometheus import PrometheusMiddleware
 from litestar.testing import TestClient
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from shenbao import china_time
 from shenbao.app import create_app
 from shenbao.settings import Settings
 from shenbao.store.outbox import QueuedSms, enqueue_sms, mark_failed, outbox_messages
+from shenbao.web.ops.prometheus import NOT_MEASURED, RouteSeries, prometheus_config
 from shenbao.web.services import Services
 from tests.support.applications import YIJIAN, ZIZHU, Stage, add_application
 from tests.support.samples import one_click_2023
@@ -190,3 +194,44 @@ def test_several_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
     }
     assert value(samples, "shenbao_sms_sent_total", template="new_application") == 3
     assert value(samples, "shenbao_swap_seconds_count") == 3
+
+
+def test_the_route_series_count_what_the_plugins_middleware_counts() -> None:
+    """The platform's middleware (children looked up once) against Litestar's own, on the same requests: the same
+    series with the same labels and counts (the times differ, being times)."""
+
+    @get("/ok/{n:int}")
+    async def ok(n: FromPath[int]) -> str:
+        return str(n)
+
+    @get("/boom")
+    async def boom() -> str:
+        raise RuntimeError("boom")
+
+    @get("/probe", opt={NOT_MEASURED: True})
+    async def probe() -> str:
+        return "up"
+
+    def counted(prefix: str, middleware: type[PrometheusMiddleware]) -> Samples:
+        config = prometheus_config()
+        config.prefix, config.middleware_class = prefix, middleware
+        router = Router("/", route_handlers=[ok, boom, probe], middleware=[config.middleware])
+        with TestClient(Litestar(route_handlers=[router])) as client:
+            for path in ("/ok/1", "/ok/2", "/boom", "/probe", "/ok/3"):
+                client.get(path)
+        return {
+            (sample.name.removeprefix(prefix), tuple(sorted(sample.labels.items()))): sample.value
+            for family in REGISTRY.collect()
+            if family.name.startswith(prefix)
+            for sample in family.samples
+            if not sample.name.endswith(("_sum", "_bucket", "_created"))
+        }
+
+    tag = f"t{time.monotonic_ns()}"
+    ours, theirs = counted(f"{tag}ours", RouteSeries), counted(f"{tag}theirs", PrometheusMiddleware)
+    assert ours == theirs
+    labels = (("app_name", "shenbao"), ("method", "GET"), ("path", "/ok/{n}"), ("status_code", "200"))
+    assert ours[("_requests_total", labels)] == 3
+    assert ours[("_request_duration_seconds_count", labels)] == 3
+    assert sum(count for (name, _), count in ours.items() if name == "_requests_error_total") == 1
+    assert not any(dict(labels).get("path") == "/probe" for _, labels in ours)

@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from litestar import Request, Response, get
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController, PrometheusMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -45,6 +46,7 @@ __all__ = [
     "READINGS_SECONDS",
     "DatabaseReadings",
     "ObservedRoutes",
+    "RouteSeries",
     "metrics_controller",
     "prometheus_config",
     "turn_levels",
@@ -66,7 +68,73 @@ def prometheus_config() -> PrometheusConfig:
         group_path=True,  # the route's template, not the path
         exclude_opt_key=NOT_MEASURED,
         buckets=[0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+        middleware_class=RouteSeries,
     )
+
+
+class RouteSeries(PrometheusMiddleware):
+    """Litestar's :class:`~litestar.plugins.prometheus.PrometheusMiddleware`, the same series with the same labels,
+    with each route's labelled series looked up once instead of on every request.
+
+    The plugin's middleware makes a request object, a label dictionary and four look-ups by label values for each
+    request: on a page served from memory (the first visit after a QR code) that was a third of the server's time.
+    Here the children of a (method, path template, status) are found the first time and kept. What it measures
+    is unchanged: requests in progress, the count and the errors by status, the time until the body is sent.
+    """
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        if config.labels or config.exemplars or config.excluded_http_methods or not config.group_path:
+            raise ValueError("RouteSeries labels each series by route template and status only")
+        super().__init__(app, config)
+        self._started: dict[tuple[str, str], Any] = {}
+        self._ended: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def _labels(self, method: str, path: str, status: int) -> dict[str, str | int | float]:
+        return {"method": method, "path": path, "status_code": status, "app_name": self._config.app_name}
+
+    def _in_progress(self, method: str, path: str) -> Any:
+        key = (method, path)
+        child = self._started.get(key)
+        if child is None:
+            labels = self._labels(method, path, 200)  # as the plugin's: the status is not known yet
+            child = self._started[key] = self.requests_in_progress(labels).labels(*labels.values())
+        return child
+
+    def _done(self, method: str, path: str, status: int) -> tuple[Any, Any, Any]:
+        key = (method, path, status)
+        children = self._ended.get(key)
+        if children is None:
+            labels = self._labels(method, path, status)
+            values = [*labels.values()]
+            errors = self.requests_error_count(labels).labels(*values) if status >= 500 else None
+            count = self.request_count(labels).labels(*values)
+            children = self._ended[key] = (count, self.request_time(labels).labels(*values), errors)
+        return children
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"] if scope["type"] == ScopeType.HTTP else str(scope["type"])
+        path = scope["path_template"]
+        started, ended, status = time.perf_counter(), 0.0, 200
+
+        async def timed_send(message: Message) -> None:
+            nonlocal ended, status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                ended = time.perf_counter()
+            await send(message)
+
+        in_progress = self._in_progress(method, path)
+        in_progress.inc()
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            in_progress.dec()
+            count, duration, errors = self._done(method, path, status)
+            if errors is not None:
+                errors.inc()
+            count.inc()
+            duration.observe(ended - started if ended else 0.0)
 
 
 class ObservedRoutes:
