@@ -7,7 +7,6 @@ number of processes may run the same job; this class only keeps one process's lo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 __all__ = ["PeriodicJob"]
@@ -47,11 +46,16 @@ class PeriodicJob:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # the caller itself is being cancelled, not only the job
 
     async def _run(self) -> None:
         await asyncio.sleep(self.first_after)
+        task = asyncio.current_task()
         while True:
             try:
                 await self.tick()
@@ -59,4 +63,8 @@ class PeriodicJob:
                 raise
             except Exception:
                 log.exception("%s failed; trying again in %.0f s", self.name, self.interval)
+            if task is not None and task.cancelling():
+                # Stopped while a pass ran, and something in it swallowed the cancellation: stop all the same,
+                # or the application would wait for this job for ever when it shuts down.
+                raise asyncio.CancelledError
             await asyncio.sleep(self.interval)

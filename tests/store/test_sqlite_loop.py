@@ -93,6 +93,25 @@ async def test_a_write_on_the_loop_never_overtakes_one_woken_for_the_lock(sqlite
     assert await sqlite_db.fetch("SELECT n FROM tally WHERE k = {}", "c") == [{"n": 2}]
 
 
+async def test_a_wait_for_the_writer_lock_cancelled_as_it_is_granted_ends_cancelled(
+    sqlite_db: Database,
+) -> None:
+    """Cancelled in the instant the lock is granted, the wait still ends in CancelledError and gives the lock back:
+    a background job stopped at shutdown must stop (Python 3.11's ``asyncio.wait_for`` returned the lock then,
+    and the job's loop went on for ever, so the application never finished shutting down)."""
+    engine = sqlite_db.engine
+    assert isinstance(engine, PooledSQLiteEngine)
+    await engine.acquire_writer()
+    waiting = asyncio.create_task(engine.acquire_writer())
+    await asyncio.sleep(0)  # it waits for the lock
+    engine.release_writer()  # the lock is granted to it; it has not run yet
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.wait_for(engine.acquire_writer(), 1)  # nobody kept the lock
+    engine.release_writer()
+
+
 async def test_another_process_writing_never_blocks_the_loop(sqlite_db: Database, tmp_path: Path) -> None:
     """A write lock held by another connection: the statement goes to a thread and the loop keeps running."""
     locked, release = threading.Event(), threading.Event()

@@ -181,7 +181,10 @@ class PooledSQLiteEngine(SQLiteEngine):
         """
         self._writers_waiting += 1
         try:
-            await asyncio.wait_for(self._writer.acquire(), WRITE_WAIT)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for, cancelled in the instant the lock is granted,
+            # returns it and swallows the cancellation (a job stopped at shutdown would then never stop).
+            async with asyncio.timeout(WRITE_WAIT):
+                await self._writer.acquire()
         except TimeoutError:
             raise DatabaseBusyError(f"no write could start within {WRITE_WAIT:g} s") from None
         finally:
