@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 from markupsafe import Markup
 
@@ -113,3 +114,12 @@ def test_the_oldest_block_goes_first(form: CompiledForm) -> None:
     _block(blocks, macro, form, "q14", {})  # a third block: the least recently used ("no") goes
     _block(blocks, macro, form, "q8", {"q8": "no"})
     assert macro.calls == 4
+
+
+def test_a_choice_drawn_by_a_packs_widget_is_never_kept(form: CompiledForm) -> None:
+    """A pack's widget for a choice (a star rating) may read the page's facts: its block is rendered each time."""
+    stars = msgspec.structs.replace(form.by_id["q13"], widget="stars")
+    blocks, macro = QuestionBlocks(), Counted()
+    for _ in range(2):
+        blocks.block(macro, form, stars, {"q13": 3}, evaluate(form, {"q13": 3}), False, "zh")
+    assert macro.calls == 2

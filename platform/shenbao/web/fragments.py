@@ -25,7 +25,8 @@ __all__ = ["SHARED_TYPES", "QuestionBlocks"]
 
 SHARED_TYPES: Final = frozenset({"single_choice", "multiple_choice", "number", "notice"})
 """The question types whose block depends on the question, the answer and the evaluation alone (their widgets
-read no page facts): the blocks that may be shared."""
+read no page facts): the blocks that may be shared, when drawn by their type's own widget (a province pack's
+widget for one of them, ``"widget": "stars"``, may read anything, and is never kept)."""
 _KEPT: Final = 4096
 
 QuestionMacro = Callable[..., Markup]
@@ -54,7 +55,8 @@ class QuestionBlocks:
     ) -> Markup:
         """``macro(form, question, answers, evaluation, show_missing, oob=oob)`` on a page in ``lang``, kept when
         it may be shared."""
-        if question.__struct_config__.tag not in SHARED_TYPES:
+        # A pack's widget drawing one of these types may read more than the answer: never kept.
+        if question.widget or question.__struct_config__.tag not in SHARED_TYPES:
             return macro(form, question, answers, evaluation, show_missing, oob=oob)
         qid = question.id
         key = (
