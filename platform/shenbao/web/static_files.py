@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ from shenbao.web.services import Services
 __all__ = ["STATIC_DIR", "static_router", "static_version"]
 
 STATIC_DIR = Path(__file__).parent / "static"
-_SERVED = (".js", ".css")
+_TYPES = {".js": "text/javascript", ".css": "text/css"}
+"""The files served, by suffix, and their media types (named here: the system's mime.types may say otherwise)."""
 
 
 def static_version() -> str:
@@ -33,7 +33,7 @@ def static_version() -> str:
 
 def static_router() -> Router:
     """The files of :data:`STATIC_DIR`, cached for a year by the browsers (their URLs carry the version)."""
-    names = {path.name for path in STATIC_DIR.iterdir() if path.is_file() and path.suffix in _SERVED}
+    names = {path.name for path in STATIC_DIR.iterdir() if path.is_file() and path.suffix in _TYPES}
 
     @get("/{name:str}", name="shenbao:static", include_in_schema=False, opt={SKIP_COMPRESSION: True})
     async def static_file(
@@ -41,7 +41,7 @@ def static_router() -> Router:
     ) -> ASGIResponse:
         if name not in names:
             raise NotFoundException("没有这个文件")
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return asset_response(request, services.assets.get(STATIC_DIR / name, media_type))
+        path = STATIC_DIR / name
+        return asset_response(request, services.assets.get(path, _TYPES[path.suffix]))
 
     return Router(path="/static", route_handlers=[static_file])
