@@ -9,13 +9,14 @@ handlers carry :data:`~shenbao.web.pages.SKIP_COMPRESSION`.
 from __future__ import annotations
 
 import gzip
-import hashlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from litestar import Request
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from shenbao.web.pages import accepts_gzip, etag_of
 
 __all__ = ["YEAR", "Asset", "Assets", "asset_response"]
 
@@ -33,8 +34,7 @@ class Asset(NamedTuple):
 
     @classmethod
     def of(cls, body: bytes, media_type: str) -> Asset:
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        return cls(body, gzip.compress(body, 9, mtime=0), media_type, etag)
+        return cls(body, gzip.compress(body, 9, mtime=0), media_type, etag_of(body))
 
 
 class Assets:
@@ -58,7 +58,7 @@ def asset_response(
     headers = {"ETag": asset.etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == asset.etag:
         return ASGIResponse(body=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         return ASGIResponse(body=asset.gzipped, media_type=asset.media_type, headers=headers)
     return ASGIResponse(body=asset.body, media_type=asset.media_type, headers=headers)

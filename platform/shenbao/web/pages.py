@@ -19,7 +19,7 @@ from litestar.datastructures import Cookie
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-__all__ = ["SKIP_COMPRESSION", "FirstVisitPages", "Page", "html_response"]
+__all__ = ["SKIP_COMPRESSION", "FirstVisitPages", "Page", "accepts_gzip", "etag_of", "html_response"]
 
 SKIP_COMPRESSION = "shenbao_skip_compression"
 """The route option (and the compression config's ``exclude_opt_key``) of handlers that compress themselves."""
@@ -40,7 +40,7 @@ class Page(NamedTuple):
         return cls(
             body,
             gzip.compress(body, _LEVEL, mtime=0),
-            '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+            etag_of(body),
         )
 
 
@@ -57,7 +57,13 @@ class FirstVisitPages:
         return page
 
 
-def _accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+def etag_of(body: bytes) -> str:
+    """A strong ETag for ``body``: a short digest of its bytes, quoted."""
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def accepts_gzip(request: Request[Any, Any, Any]) -> bool:
+    """Whether the browser takes a gzipped body."""
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
@@ -88,11 +94,11 @@ def html_response(
                 media_type=MediaType.HTML,
                 cookies=cookies,
             )
-        plain, packed = page.html, (page.gzipped if _accepts_gzip(request) else None)
+        plain, packed = page.html, (page.gzipped if accepts_gzip(request) else None)
     else:
         headers["Cache-Control"] = "no-store"
         plain = page.encode()
-        packed = gzip.compress(plain, _LEVEL) if _accepts_gzip(request) and len(plain) > 512 else None
+        packed = gzip.compress(plain, _LEVEL) if accepts_gzip(request) and len(plain) > 512 else None
     if packed is not None:
         headers["Content-Encoding"] = "gzip"
     return ASGIResponse(
