@@ -211,6 +211,28 @@ async def test_simultaneous_requests_get_no_more_codes_than_one_at_a_time(
     assert len(outbox.sent) == 20
 
 
+async def test_a_burst_of_taps_in_one_draft_sends_one_code_and_points_the_rest_to_it(
+    verifier: PhoneVerifier, outbox: Outbox
+) -> None:
+    """Thirty simultaneous "发送验证码" of one draft: one code goes, every other tap is told that code is the one."""
+
+    async def tap() -> int:
+        """0 when this tap sent the code, else the seconds it was told to wait for another."""
+        try:
+            await verifier.send_code(scope=DRAFT, phone=PHONE, client="10.0.0.9")
+        except CodeAlreadySent as again:
+            return again.wait
+        return 0
+
+    waits = await asyncio.gather(*(tap() for _ in range(30)))
+    assert waits.count(0) == 1
+    assert all(
+        60 <= wait <= 61 for wait in waits if wait
+    )  # whole seconds, rounded up: the test clock stands still
+    assert len(outbox.sent) == 1
+    await verifier.verify(scope=DRAFT, phone=PHONE, code=outbox.last_code())
+
+
 async def test_a_refused_code_takes_no_try_from_the_other_limits(verifier: PhoneVerifier) -> None:
     for number in range(20):
         await verifier.send_code(scope=DRAFT, phone=f"1390000{number:04d}", client="10.0.0.9")
