@@ -335,7 +335,7 @@ class ShenbaoPlugin(InitPlugin):
         router = Router(
             path=self.path or "/",
             route_handlers=[
-                farmer_router(demo=self.settings.demo),
+                farmer_router(services_of=self.fresh_services, demo=self.settings.demo),
                 staff_router(),
                 admin_router(),
                 api_router(),

@@ -25,22 +25,29 @@ SKIP_COMPRESSION = "shenbao_skip_compression"
 """The route option (and the compression config's ``exclude_opt_key``) of handlers that compress themselves."""
 
 _LEVEL = 6
+_VARY = "Accept-Encoding, Cookie"
 
 
 class Page(NamedTuple):
-    """A rendered page, plain and gzipped, with its ETag."""
+    """A rendered page, plain and gzipped, with its ETag and its response's header lines, encoded once."""
 
     html: bytes
     gzipped: bytes
     etag: str
+    lines: tuple[tuple[bytes, bytes], ...]
+    """``Vary``, ``ETag`` and ``Cache-Control`` as the ASGI server takes them: a shared page is sent thousands of
+    times, and adding its headers one by one to each response was a sixth of its time."""
 
     @classmethod
     def of(cls, html: str) -> Page:
         body = html.encode()
+        etag = etag_of(body)
+        lines = {"vary": _VARY, "etag": etag, "cache-control": "private, no-cache"}
         return cls(
             body,
             gzip.compress(body, _LEVEL, mtime=0),
-            etag_of(body),
+            etag,
+            tuple((name.encode(), value.encode("latin-1")) for name, value in lines.items()),
         )
 
 
@@ -83,22 +90,11 @@ def html_response(
     ``cookies`` are set on the response, a 304 included (a shared body with one browser's cookie);
     ``set_cookies`` are ``Set-Cookie`` values already written out.
     """
-    headers = {"Vary": "Accept-Encoding, Cookie"}
     if isinstance(page, Page):
-        headers |= {"ETag": page.etag, "Cache-Control": "private, no-cache"}
-        if request.headers.get("if-none-match") == page.etag:
-            return ASGIResponse(
-                body=b"",
-                status_code=HTTP_304_NOT_MODIFIED,
-                headers=_with_set_cookies(headers, set_cookies),
-                media_type=MediaType.HTML,
-                cookies=cookies,
-            )
-        plain, packed = page.html, (page.gzipped if accepts_gzip(request) else None)
-    else:
-        headers["Cache-Control"] = "no-store"
-        plain = page.encode()
-        packed = gzip.compress(plain, _LEVEL) if accepts_gzip(request) and len(plain) > 512 else None
+        return _shared(request, page, status_code, cookies, set_cookies)
+    headers = {"Vary": _VARY, "Cache-Control": "no-store"}
+    plain = page.encode()
+    packed = gzip.compress(plain, _LEVEL) if accepts_gzip(request) and len(plain) > 512 else None
     if packed is not None:
         headers["Content-Encoding"] = "gzip"
     return ASGIResponse(
@@ -108,6 +104,27 @@ def html_response(
         headers=_with_set_cookies(headers, set_cookies),
         cookies=cookies,
     )
+
+
+def _shared(
+    request: Request[Any, Any, Any],
+    page: Page,
+    status_code: int,
+    cookies: Iterable[Cookie],
+    set_cookies: Iterable[str],
+) -> ASGIResponse:
+    """A shared page's response (a 304 when the browser has it), its header lines added as they were encoded."""
+    lines = [*page.lines, *((b"set-cookie", value.encode("latin-1")) for value in set_cookies)]
+    if request.headers.get("if-none-match") == page.etag:
+        status_code, body = HTTP_304_NOT_MODIFIED, b""
+    elif accepts_gzip(request):
+        body = page.gzipped
+        lines.append((b"content-encoding", b"gzip"))
+    else:
+        body = page.html
+    response = ASGIResponse(body=body, status_code=status_code, media_type=MediaType.HTML, cookies=cookies)
+    response.headers.headers.extend(lines)
+    return response
 
 
 def _with_set_cookies(headers: dict[str, str], set_cookies: Iterable[str]) -> list[tuple[str, str]]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import re
-import secrets
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -44,7 +44,9 @@ HSTS = "max-age=31536000"
 def request_id(scope: Scope) -> str:
     """This request's id: the proxy's ``X-Request-ID`` when it looks sane, else 8 new hex digits, kept per request.
 
-    Short on purpose: a farmer reads it from the error page to the hotline, who finds the log line by it.
+    Short on purpose: a farmer reads it from the error page to the hotline, who finds the log line by it. It
+    names a request and guards nothing, so it comes from :mod:`random`, not from the system's entropy (one system
+    call less on every response).
     """
     state = scope.setdefault("state", {})
     known = state.get(_REQUEST_ID)
@@ -53,7 +55,7 @@ def request_id(scope: Scope) -> str:
     incoming = next(
         (value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"x-request-id"), ""
     )
-    made = incoming if _SANE_ID.match(incoming) else secrets.token_hex(4).upper()
+    made = incoming if _SANE_ID.match(incoming) else f"{random.getrandbits(32):08X}"
     state[_REQUEST_ID] = made
     return made
 

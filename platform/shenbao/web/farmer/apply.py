@@ -30,13 +30,14 @@ from shenbao.forms import CompiledForm, Evaluation, evaluate
 from shenbao.metrics import OBSERVED
 from shenbao.web.answers import FormData
 from shenbao.web.drafts import draft_cookie_header, draft_scope, draft_token, new_draft_token, remember_draft
+from shenbao.web.farmer.first_visit import FIRST_VISIT, first_visit_response, render_section
 from shenbao.web.farmer.guide import guide_html, qr_region, refusal_for
 from shenbao.web.farmer.guide_wait import guide_wait
 from shenbao.web.pages import SKIP_COMPRESSION, html_response
 from shenbao.web.posted import client_address
 from shenbao.web.render import current_language
 from shenbao.web.section_flow import Flow, post_answer, post_section
-from shenbao.web.sections import section_context, section_of, shown_sections
+from shenbao.web.sections import section_of, shown_sections
 from shenbao.web.services import Services
 from shenbao.web.widget_routes import SECTION_CEILING
 from shenbao.widgets import set_page_facts
@@ -159,7 +160,11 @@ class FarmerController(Controller):
         first = shown_sections(form, evaluate(form, {}))[0]
         return Redirect(f"{services.base}/f/{form.id}/s/{first}", status_code=303)
 
-    @get("/f/{form_id:str}/s/{section_id:str}", name="farmer:section", opt={SKIP_COMPRESSION: True})
+    @get(
+        "/f/{form_id:str}/s/{section_id:str}",
+        name="farmer:section",
+        opt={SKIP_COMPRESSION: True, FIRST_VISIT: True},
+    )
     async def section(
         self,
         services: NamedDependency[Services],
@@ -170,47 +175,19 @@ class FarmerController(Controller):
         """A section page, with the draft cookie (a new token when the browser has none; the draft itself is
         made by the first answer saved): the page's answers and its phone codes then all carry the same token,
         whichever of them comes back first. Each page renews the cookie's sixty days. The first-visit body
-        stays the same for everyone; only the cookie is not."""
+        stays the same for everyone; only the cookie is not. A phone with no draft cookie at all gets that
+        page from :class:`~shenbao.web.farmer.first_visit.FirstVisitLane` before this handler runs."""
         form = _form(services, form_id)
         section_of(form, section_id)
         token, answers, section, updated = await self._draft(services, request, form, tell=True)
         if section is None and (refusal := refusal_for(services, request, form)) is not None:
             return html_response(request, refusal.html, cookies=refusal.cookies())
-        cookie = [draft_cookie_header(services.base, token)]
         if not answers and not updated and not set(request.query_params) - {"lang"}:
-            # A first visit: the same page for everyone, rendered once.
-            set_page_facts(form_id=form.id)
-            key = ("section", form.id, form.version, section_id, current_language())
-            page = services.first_visit.get(key, lambda: self._render_section(services, form, section_id, {}))
-            return html_response(request, page, set_cookies=cookie)
+            return first_visit_response(services, request, form, section_id, token)  # as FirstVisitLane does
         region = qr_region(request.query_params.get("region"))
         evaluation = await _evaluated(services, form, answers, token, region=region, section_id=section_id)
-        html = self._render_section(
-            services, form, section_id, answers, evaluation, region=region, updated=updated
-        )
-        return html_response(request, html, set_cookies=cookie)
-
-    def _render_section(
-        self,
-        services: Services,
-        form: CompiledForm,
-        section_id: str,
-        answers: dict[str, Any],
-        evaluation: Evaluation | None = None,
-        *,
-        region: str = "",
-        updated: Carried | None = None,
-    ) -> str:
-        context = section_context(form, section_id, answers, evaluation or evaluate(form, answers))
-        return services.renderer.render(
-            "farmer/section.html",
-            section=section_of(form, section_id),
-            show_missing=False,
-            form_url=f"{services.base}/f/{form.id}",
-            preset_region=region,
-            updated=updated,
-            **context,
-        )
+        html = render_section(services, form, section_id, answers, evaluation, region=region, updated=updated)
+        return html_response(request, html, set_cookies=[draft_cookie_header(services.base, token)])
 
     @post(
         "/f/{form_id:str}/s/{section_id:str}",

@@ -10,13 +10,16 @@ none. The first page of the form that finds no mark (the guide, or a section ref
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous.encoding import want_bytes
 from litestar import Request
 from litestar.datastructures import Cookie
 
@@ -45,11 +48,27 @@ class _Signer(TimestampSigner):
     """The timestamp signer of guide marks, dating a new mark at ``at`` (a Unix time) instead of now if given."""
 
     def __init__(self, secret: str | Sequence[str], at: int | None = None) -> None:
-        super().__init__(signing_order(secret), salt=_SALT)
+        # hashlib's own sha1 (the library's default, named directly): with it ``hmac`` takes OpenSSL's one-call
+        # path; the library's lazy stand-in sends every signature through the pure-Python HMAC.
+        super().__init__(signing_order(secret), salt=_SALT, digest_method=hashlib.sha1)
         self._at = at
+        # itsdangerous derives each secret's key again for every signature it checks; a mark is checked on every
+        # page a phone opens before its first answer, so the keys are derived once here.
+        self._derived = {key: TimestampSigner.derive_key(self, key) for key in self.secret_keys}
 
     def get_timestamp(self) -> int:
         return self._at if self._at is not None else super().get_timestamp()
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        derived = self._derived.get(key)
+        return derived if derived is not None else super().derive_key(key)
+
+
+@lru_cache(maxsize=4)
+def _reader(secrets: tuple[str, ...]) -> _Signer:
+    """The signer that reads marks made with ``secrets``: one per set of secrets, as a process has one."""
+    return _Signer(secrets)
 
 
 def sign_mark(secret: str | Sequence[str], form_id: str, *, opened: float | None = None) -> str:
@@ -76,7 +95,8 @@ def mark_opened(
     if not value:
         return None
     try:
-        signed, opened = _Signer(secret).unsign(value, return_timestamp=True)
+        secrets = (secret,) if isinstance(secret, str) else tuple(secret)
+        signed, opened = _reader(secrets).unsign(value, return_timestamp=True)
     except BadSignature:
         return None
     # The age is checked here, not by the signer: a mark is dated up to a second ahead (see sign_mark).
