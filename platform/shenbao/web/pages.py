@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
 from litestar import MediaType, Request
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.response.base import ASGIResponse
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
@@ -26,6 +26,7 @@ SKIP_COMPRESSION = "shenbao_skip_compression"
 
 _LEVEL = 6
 _VARY = "Accept-Encoding, Cookie"
+_HTML = b"text/html; charset=utf-8"
 
 
 class Page(NamedTuple):
@@ -113,18 +114,41 @@ def _shared(
     cookies: Iterable[Cookie],
     set_cookies: Iterable[str],
 ) -> ASGIResponse:
-    """A shared page's response (a 304 when the browser has it), its header lines added as they were encoded."""
-    lines = [*page.lines, *((b"set-cookie", value.encode("latin-1")) for value in set_cookies)]
+    """A shared page's response (a 304 when the browser has it), its header lines as they were encoded."""
+    lines = [
+        *page.lines,
+        *((b"set-cookie", value.encode("latin-1")) for value in set_cookies),
+        *(cookie.to_encoded_header() for cookie in cookies),
+    ]
     if request.headers.get("if-none-match") == page.etag:
-        status_code, body = HTTP_304_NOT_MODIFIED, b""
-    elif accepts_gzip(request):
+        return _Framed(HTTP_304_NOT_MODIFIED, lines, b"")
+    if accepts_gzip(request):
         body = page.gzipped
         lines.append((b"content-encoding", b"gzip"))
     else:
         body = page.html
-    response = ASGIResponse(body=body, status_code=status_code, media_type=MediaType.HTML, cookies=cookies)
-    response.headers.headers.extend(lines)
-    return response
+    lines += ((b"content-type", _HTML), (b"content-length", str(len(body)).encode()))
+    return _Framed(status_code, lines, body)
+
+
+class _Framed(ASGIResponse):
+    """An ``ASGIResponse`` given its status, every header line (framing included) and its body, as they are sent.
+
+    ``ASGIResponse.__init__`` takes headers by name and looks up the framing ones again: on a shared page, sent
+    thousands of times, that was a twentieth of its time. This sets the same attributes from lines already made.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, status_code: int, lines: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.headers = MutableScopeHeaders({"headers": lines})
+        self.status_code = status_code
+        self.body = body
+        self.content_length = len(body)
+        self.encoding = "utf-8"
+        self.background = None
+        self.is_head_response = False
+        self._encoded_cookies = ()
 
 
 def _with_set_cookies(headers: dict[str, str], set_cookies: Iterable[str]) -> list[tuple[str, str]]:
