@@ -10,6 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from shenbao.store import DatabaseBusyError
 from shenbao.web.farmer.apply import FarmerController
 from tests.support.web import ZIZHU, read_guide
 from tests.web.test_metrics import scrape, value
@@ -115,3 +116,18 @@ def test_the_lane_is_counted_in_the_route_series(new_phone: Client, handled: lis
 def _served(client: Client) -> float:
     labels = {"method": "GET", "path": ROUTE, "status_code": "200", "app_name": "shenbao"}
     return value(scrape(client), "shenbao_requests_total", **labels)
+
+
+def test_a_busy_database_on_the_lane_gets_the_platforms_busy_page(
+    new_phone: Client, handled: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_guide(new_phone)
+    catalog = new_phone.app.state["shenbao"].catalog
+
+    async def busy() -> None:
+        raise DatabaseBusyError("database is locked")
+
+    monkeypatch.setattr(catalog, "fresh", busy)
+    page = new_phone.get(PAGE)
+    assert page.status_code == 503 and "现在办理的人很多" in page.text
+    assert page.headers["retry-after"] and page.headers["x-request-id"] and handled == []
