@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -99,7 +100,11 @@ class FirstVisitLane:
         services = await self.services_of(request.app.state)
         params = scope["path_params"]
         form = services.forms.get(params["form_id"])
-        if form is None or all(section.id != params["section_id"] for section in form.definition.sections):
+        if form is None:
+            return None  # the handler's 404
+        try:
+            section_of(form, params["section_id"])
+        except NotFoundException:
             return None  # the handler's 404
         if guide_wait(request, secret=services.settings.secrets, base=services.base, form=form).left:
             return None  # the guide, shown by the handler
